@@ -1,0 +1,7 @@
+# Run with cmake -P: writes INPUT as a hex byte array named SYMBOL into OUTPUT.
+file(READ "${INPUT}" hex HEX)
+string(LENGTH "${hex}" hex_length)
+math(EXPR size "${hex_length} / 2")
+string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," bytes "${hex}")
+# Namespace scope, so the symbol can be declared by daemon/config/embedded_default.h.
+file(WRITE "${OUTPUT}" "// Generated from ${INPUT}. Do not edit.\n#include <string_view>\nnamespace metricsd::config {\nstatic const char kBytes[] = {${bytes} '\\0'};\nextern const std::string_view ${SYMBOL};\nconst std::string_view ${SYMBOL}(kBytes, ${size});\n}  // namespace metricsd::config\n")

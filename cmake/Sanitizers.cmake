@@ -1,0 +1,22 @@
+# METRICSD_SANITIZE selects one sanitizer build for the whole tree:
+#   asan  AddressSanitizer + UndefinedBehaviorSanitizer, halting on the first report
+#   tsan  ThreadSanitizer
+# Flags go on every target (compile and link), so the daemon binary the integration tests
+# spawn is instrumented too.
+if(METRICSD_SANITIZE STREQUAL "asan")
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+  set(METRICSD_SANITIZER_ENV
+    "ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_string_checks=1"
+    "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
+elseif(METRICSD_SANITIZE STREQUAL "tsan")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+  set(METRICSD_SANITIZER_ENV "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1")
+elseif(NOT METRICSD_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "METRICSD_SANITIZE must be empty, asan or tsan (got '${METRICSD_SANITIZE}')")
+endif()
+
+if(METRICSD_BUILD_FUZZERS AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  message(FATAL_ERROR "METRICSD_BUILD_FUZZERS needs clang (libFuzzer): -DCMAKE_CXX_COMPILER=clang++")
+endif()

@@ -1,0 +1,7 @@
+# metricsd_warnings: an interface target every project target links, so one list of flags
+# applies everywhere. System headers (-isystem, as imported targets use) are exempt by the
+# compiler itself.
+add_library(metricsd_warnings INTERFACE)
+target_compile_options(metricsd_warnings INTERFACE
+  -Wall -Wextra -Wnon-virtual-dtor -Woverloaded-virtual -Wvla -Wshadow=local
+  $<$<BOOL:${METRICSD_WARNINGS_AS_ERRORS}>:-Werror>)

@@ -1,0 +1,250 @@
+#include "daemon/app.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "daemon/build_info.h"
+#include "daemon/core/logging.h"
+#include "daemon/core/text_writer.h"
+#include "daemon/http/gzip.h"
+#include "daemon/process_source.h"
+
+namespace metricsd {
+namespace {
+
+constexpr auto kShutdownGrace = std::chrono::seconds(5);
+
+bool FileExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags) {
+  Config config;
+  if (!flags.config_file.empty()) {
+    config = LoadConfigFile(flags.config_file);
+  } else if (FileExists(std::string(kDefaultConfigPath))) {
+    config = LoadConfigFile(std::string(kDefaultConfigPath));
+  } else {
+    LogInfo("no config file, using the embedded default",
+            {{"missing", std::string(kDefaultConfigPath)}});
+    config = LoadEmbeddedConfig();
+  }
+  if (flags.listen_address) config.web.listen_address = *flags.listen_address;
+  return std::make_shared<const Config>(std::move(config));
+}
+
+App::App(Flags flags) : flags_(std::move(flags)) {}
+
+App::~App() {
+  // Pending handlers hold sessions that refer to the server: destroy them first.
+  ioc_.reset();
+  server_.reset();
+}
+
+SourceSetPtr App::BuildSources(const Config& /*config*/) const {
+  std::vector<std::shared_ptr<const Source>> sources;
+  sources.push_back(std::make_shared<ProcessSource>());
+  self_metrics_.AppendSources(server_ ? &server_->stats() : nullptr, sources);
+  return std::make_shared<const SourceSet>(std::move(sources));
+}
+
+int App::Run() {
+  std::shared_ptr<const Config> config;
+  try {
+    config = LoadConfigForFlags(flags_);
+  } catch (const ConfigError& e) {
+    LogError("cannot load config", {{"err", e.what()}});
+    return 1;
+  }
+  LogInfo("starting metricsd", {{"version", kVersion}, {"revision", kRevision},
+                                {"config", config->file}});
+
+  unsigned threads = std::clamp(std::thread::hardware_concurrency(), 2u, 4u);
+  ioc_ = std::make_unique<net::io_context>(static_cast<int>(threads));
+  notifier_ = std::make_unique<SystemdNotifier>(*ioc_);
+  HttpLimits limits;
+  limits.max_connections = config->web.max_connections;
+  limits.read_timeout = config->web.read_timeout;
+  limits.write_timeout = config->web.write_timeout;
+  server_ = std::make_unique<HttpServer>(*ioc_, router_, limits);
+
+  config_ = config;
+  sources_ = BuildSources(*config);
+  self_metrics_.RecordReload(true);
+  InstallRoutes();
+
+  try {
+    net::ip::tcp::endpoint bound = server_->Listen(config->web.listen_address);
+    std::string shown = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                                : bound.address().to_string();
+    LogInfo("listening", {{"address", shown + ":" + std::to_string(bound.port())}});
+  } catch (const boost::system::system_error& e) {
+    LogError("cannot listen", {{"address", config->web.listen_address.ToString()},
+                               {"err", e.code().message()}});
+    return 1;
+  }
+  server_->Start();
+  signals_ = std::make_unique<net::signal_set>(*ioc_, SIGHUP, SIGTERM, SIGINT);
+  WaitForSignal();
+  notifier_->StartWatchdog();
+  notifier_->Ready();
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_->run(); });
+  ioc_->run();
+  for (auto& thread : pool) thread.join();
+  LogInfo("stopped");
+  return 0;
+}
+
+void App::WaitForSignal() {
+  signals_->async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      std::string error;
+      Reload(error);
+      WaitForSignal();
+      return;
+    }
+    LogInfo("received signal, shutting down", {{"signal", signal == SIGTERM ? "TERM" : "INT"}});
+    Shutdown();
+  });
+}
+
+void App::Shutdown() {
+  notifier_->Stopping();
+  notifier_->StopWatchdog();
+  server_->Stop();
+  drain_timer_ = std::make_unique<net::steady_timer>(*ioc_);
+  WaitForConnectionsToDrain(std::chrono::steady_clock::now() + kShutdownGrace);
+}
+
+void App::WaitForConnectionsToDrain(std::chrono::steady_clock::time_point deadline) {
+  // In-flight responses finish; then (or at the deadline) the loop stops.
+  if (server_->open_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    if (server_->open_connections() > 0) {
+      LogWarn("closing connections still open after the grace period",
+              {{"open", std::to_string(server_->open_connections())}});
+    }
+    ioc_->stop();
+    return;
+  }
+  drain_timer_->expires_after(std::chrono::milliseconds(20));
+  drain_timer_->async_wait([this, deadline](const boost::system::error_code&) {
+    WaitForConnectionsToDrain(deadline);
+  });
+}
+
+bool App::Reload(std::string& error) {
+  std::lock_guard lock(reload_mutex_);
+  notifier_->Reloading();
+  std::shared_ptr<const Config> config;
+  SourceSetPtr sources;
+  try {
+    config = LoadConfigForFlags(flags_);
+    sources = BuildSources(*config);
+  } catch (const std::exception& e) {
+    error = e.what();
+    self_metrics_.RecordReload(false);
+    LogError("config reload failed, keeping the running config", {{"err", error}});
+    notifier_->Ready();
+    return false;
+  }
+  std::shared_ptr<const Config> old = config_.load();
+  if (config->web.listen_address.ToString() != old->web.listen_address.ToString()) {
+    LogWarn("web.listen_address changed; it takes effect on restart",
+            {{"running", old->web.listen_address.ToString()},
+             {"configured", config->web.listen_address.ToString()}});
+  }
+  config_ = config;
+  sources_ = sources;
+  self_metrics_.RecordReload(true);
+  LogInfo("config reloaded", {{"config", config->file}});
+  notifier_->Ready();
+  return true;
+}
+
+void App::InstallRoutes() {
+  router_.SetObserver([this](std::string_view handler, unsigned status, double seconds) {
+    self_metrics_.ObserveHttpRequest(handler, status, seconds);
+  });
+  router_.Add(http::verb::get, "/metrics",
+              [this](const HttpRequest& request) { return ServeMetrics(request); });
+  router_.Add(http::verb::get, "/-/healthy", [](const HttpRequest& request) {
+    return MakeResponse(request, http::status::ok, "metricsd is Healthy.\n");
+  });
+  router_.Add(http::verb::get, "/-/ready", [](const HttpRequest& request) {
+    return MakeResponse(request, http::status::ok, "metricsd is Ready.\n");
+  });
+  router_.Add(http::verb::post, "/-/reload",
+              [this](const HttpRequest& request) { return ServeReload(request); });
+  router_.Add(http::verb::get, "/",
+              [this](const HttpRequest& request) { return ServeIndex(request); });
+  router_.Add(http::verb::get, "/api/v1/status/config",
+              [this](const HttpRequest& request) { return ServeConfig(request); });
+}
+
+HttpResponse App::ServeMetrics(const HttpRequest& request) const {
+  SourceSetPtr sources = sources_.load();
+  std::string body;
+  body.reserve(64 * 1024);
+  TextWriter writer(body);
+  sources->Visit(writer);
+  bool gzip = AcceptsGzip(request[http::field::accept_encoding]);
+  HttpResponse response = MakeResponse(request, http::status::ok,
+                                       gzip ? GzipCompress(body) : std::move(body),
+                                       kTextFormatContentType);
+  if (gzip) response.set(http::field::content_encoding, "gzip");
+  response.set(http::field::vary, "Accept-Encoding");
+  return response;
+}
+
+HttpResponse App::ServeReload(const HttpRequest& request) {
+  std::string error;
+  if (Reload(error)) return MakeResponse(request, http::status::ok, "config reloaded\n");
+  return MakeResponse(request, http::status::internal_server_error,
+                      "failed to reload config: " + error + "\n");
+}
+
+HttpResponse App::ServeIndex(const HttpRequest& request) const {
+  std::shared_ptr<const Config> config = config_.load();
+  std::string page =
+      "<!DOCTYPE html>\n<html><head><title>metricsd</title></head><body>\n"
+      "<h1>metricsd</h1>\n<p>Version " + std::string(kVersion) + " (" + kRevision +
+      "), config <code>" + HtmlEscape(config->file) + "</code></p>\n<ul>\n"
+      "<li><a href=\"/metrics\">/metrics</a>: Prometheus scrape endpoint</li>\n"
+      "<li><a href=\"/api/v1/status/config\">/api/v1/status/config</a>: running config</li>\n"
+      "<li><a href=\"/-/healthy\">/-/healthy</a>, <a href=\"/-/ready\">/-/ready</a></li>\n"
+      "<li>POST /-/reload: reload the config file</li>\n</ul>\n</body></html>\n";
+  return MakeResponse(request, http::status::ok, std::move(page), "text/html; charset=utf-8");
+}
+
+HttpResponse App::ServeConfig(const HttpRequest& request) const {
+  std::shared_ptr<const Config> config = config_.load();
+  nlohmann::json answer = {
+      {"status", "success"},
+      {"data", {{"file", config->file}, {"yaml", config->text}, {"config", config->ToJson()}}}};
+  return MakeResponse(request, http::status::ok, answer.dump() + "\n", "application/json");
+}
+
+}  // namespace metricsd

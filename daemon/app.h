@@ -1,0 +1,61 @@
+// The daemon: wires config, Sources, the HTTP server, signals and systemd together, and owns
+// reload and shutdown. main.cpp only parses flags and calls in here.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "daemon/config/config.h"
+#include "daemon/core/source_set.h"
+#include "daemon/flags.h"
+#include "daemon/http/router.h"
+#include "daemon/http/server.h"
+#include "daemon/self_metrics.h"
+#include "daemon/systemd_notifier.h"
+
+namespace metricsd {
+
+// Loads the config the flags name: --config.file if given; else the default path if it exists;
+// else the embedded default. Applies --web.listen-address. Throws ConfigError.
+std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags);
+
+class App {
+ public:
+  explicit App(Flags flags);
+  ~App();
+
+  // Serves until SIGTERM or SIGINT; returns the process exit code. A bad config at start-up
+  // is fatal (exit 1), as is an address that cannot be bound.
+  int Run();
+
+ private:
+  // Loads, validates and builds everything new, then swaps it in; on any error keeps the
+  // running config. Thread-safe; concurrent reloads are serialised.
+  bool Reload(std::string& error);
+  SourceSetPtr BuildSources(const Config& config) const;
+  void InstallRoutes();
+  void WaitForSignal();
+  void Shutdown();
+  void WaitForConnectionsToDrain(std::chrono::steady_clock::time_point deadline);
+
+  HttpResponse ServeMetrics(const HttpRequest& request) const;
+  HttpResponse ServeReload(const HttpRequest& request);
+  HttpResponse ServeIndex(const HttpRequest& request) const;
+  HttpResponse ServeConfig(const HttpRequest& request) const;
+
+  Flags flags_;
+  std::unique_ptr<net::io_context> ioc_;
+  SelfMetrics self_metrics_;
+  Router router_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<SystemdNotifier> notifier_;
+  std::unique_ptr<net::signal_set> signals_;
+  std::unique_ptr<net::steady_timer> drain_timer_;
+  std::atomic<std::shared_ptr<const Config>> config_;
+  std::atomic<SourceSetPtr> sources_;
+  std::mutex reload_mutex_;
+};
+
+}  // namespace metricsd

@@ -1,0 +1,38 @@
+// The whole metricsd config file: loaded strictly, validated in full, immutable once built.
+//
+// Loading either returns a complete Config or throws ConfigError naming file:line:column and
+// the key path; nothing half-parsed escapes, which is what makes reload safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/config/web_config.h"
+#include "daemon/core/config_node.h"
+
+namespace metricsd {
+
+// The name errors and /api/v1/status/config use for the compiled-in default.
+inline constexpr std::string_view kEmbeddedConfigName = "<embedded default>";
+inline constexpr std::string_view kDefaultConfigPath = "/etc/metricsd/metricsd.yaml";
+
+struct Config {
+  std::string file;  // where it came from: a path, or kEmbeddedConfigName
+  std::string text;  // the YAML as read
+  WebConfig web;
+
+  // The effective config (defaults filled in), for /api/v1/status/config.
+  nlohmann::json ToJson() const;
+};
+
+// Parses `text`; `file` is the name errors print.
+Config LoadConfigText(std::string_view text, std::string file);
+// Reads and parses a file; an unreadable file is a ConfigError too.
+Config LoadConfigFile(const std::string& path);
+// The embedded default: the bytes of config/metricsd.yaml compiled in.
+Config LoadEmbeddedConfig();
+std::string_view EmbeddedConfigText();
+
+}  // namespace metricsd

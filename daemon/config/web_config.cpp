@@ -1,0 +1,31 @@
+#include "daemon/config/web_config.h"
+
+namespace metricsd {
+
+WebConfig ParseWebConfig(const ConfigNode& node) {
+  node.ExpectKeys({"listen_address", "max_connections", "read_timeout", "write_timeout"});
+  WebConfig web;
+  if (ConfigNode address = node["listen_address"]; address.IsSet()) {
+    std::string text = address.AsString();
+    std::optional<ListenAddress> parsed = ParseListenAddress(text);
+    if (!parsed) {
+      address.Fail("invalid address \"" + text + "\" (expected HOST:PORT, e.g. 127.0.0.1:9102)");
+    }
+    web.listen_address = *parsed;
+  }
+  web.max_connections = node.GetInt("max_connections", web.max_connections, 1, 100000);
+  web.read_timeout = node.GetDuration("read_timeout", web.read_timeout);
+  web.write_timeout = node.GetDuration("write_timeout", web.write_timeout);
+  if (web.read_timeout.count() == 0) node["read_timeout"].Fail("must be greater than 0");
+  if (web.write_timeout.count() == 0) node["write_timeout"].Fail("must be greater than 0");
+  return web;
+}
+
+nlohmann::json WebConfig::ToJson() const {
+  return {{"listen_address", listen_address.ToString()},
+          {"max_connections", max_connections},
+          {"read_timeout", FormatDuration(read_timeout)},
+          {"write_timeout", FormatDuration(write_timeout)}};
+}
+
+}  // namespace metricsd

@@ -1,0 +1,28 @@
+// The `web` section: where and how the scrape endpoint listens.
+#pragma once
+
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/core/config_node.h"
+#include "daemon/core/duration.h"
+#include "daemon/core/listen_address.h"
+
+namespace metricsd {
+
+struct WebConfig {
+  ListenAddress listen_address{"127.0.0.1", 9102};
+  // Connections beyond this are closed at once, so a flood cannot starve Prometheus.
+  std::int64_t max_connections = 64;
+  // Time allowed to receive one whole request, idle keep-alive time included.
+  Duration read_timeout = std::chrono::seconds(10);
+  // Time allowed to send one response.
+  Duration write_timeout = std::chrono::seconds(30);
+
+  nlohmann::json ToJson() const;
+};
+
+WebConfig ParseWebConfig(const ConfigNode& node);
+
+}  // namespace metricsd

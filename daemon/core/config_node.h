@@ -1,0 +1,83 @@
+// Strict reading of one YAML config section, with errors that name file:line:column and the
+// key path ("metricsd.yaml:3:3: web.listen_adress: unknown key (did you mean listen_address?)").
+//
+// Each Source parses its own section through a ConfigNode, next to the code that uses it;
+// daemon/config composes the file. ConfigNode is a cheap value (it shares the YAML tree).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "daemon/core/duration.h"
+
+namespace metricsd {
+
+// The one error type of config loading. what() is the full "file:line:column: path: message".
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string_view file, int line, int column, std::string_view path,
+              std::string_view message);
+};
+
+class ConfigNode {
+ public:
+  // The root of a parsed document; `file` is the name errors print.
+  ConfigNode(YAML::Node node, std::string file);
+
+  const std::string& path() const { return path_; }
+  const std::string& file() const { return *file_; }
+  // False when the key was absent or its value is YAML null (`key:` with nothing after it).
+  bool IsSet() const;
+
+  // Throws unless this node is a mapping (or unset) whose keys are unique and all in
+  // `allowed`; an unknown key's error suggests the closest allowed one.
+  void ExpectKeys(std::initializer_list<std::string_view> allowed) const;
+
+  // The child at `key`; unset if absent. Errors about an absent child point at this node.
+  ConfigNode operator[](std::string_view key) const;
+
+  // Elements of a sequence (empty if unset); throws if this is not a sequence.
+  std::vector<ConfigNode> Items() const;
+
+  std::string AsString() const;
+  bool AsBool() const;
+  std::int64_t AsInt(std::int64_t min, std::int64_t max) const;
+  Duration AsDuration() const;
+
+  // Each returns `fallback` when the node is unset.
+  std::string GetString(std::string_view key, std::string_view fallback) const;
+  bool GetBool(std::string_view key, bool fallback) const;
+  std::int64_t GetInt(std::string_view key, std::int64_t fallback, std::int64_t min,
+                      std::int64_t max) const;
+  Duration GetDuration(std::string_view key, Duration fallback) const;
+
+  // Throws ConfigError at this node's position.
+  [[noreturn]] void Fail(std::string_view message) const;
+
+ private:
+  ConfigNode(YAML::Node node, std::shared_ptr<const std::string> file, std::string path,
+             YAML::Mark mark);
+  std::string ScalarOrFail(std::string_view expected) const;
+
+  YAML::Node node_;
+  std::shared_ptr<const std::string> file_;
+  std::string path_;
+  YAML::Mark mark_;  // where errors point: the node itself, or its parent when absent
+};
+
+// The closest of `candidates` to `word` by edit distance, if close enough to be a likely typo.
+std::string_view SuggestKey(std::string_view word,
+                            std::initializer_list<std::string_view> candidates);
+
+// Parses YAML text into a root ConfigNode; a syntax error becomes a ConfigError with yaml-cpp's
+// position.
+ConfigNode ParseYaml(std::string_view text, std::string file);
+
+}  // namespace metricsd

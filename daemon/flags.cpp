@@ -1,0 +1,89 @@
+#include "daemon/flags.h"
+
+#include <vector>
+
+namespace metricsd {
+
+std::string_view FlagsUsage() {
+  return R"(usage: metricsd [<flags>]
+
+A metrics collection agent: host stats, AO probes and StatsD, served to Prometheus.
+
+Flags:
+  -h, --help                  Show this help and exit.
+      --version               Show version information and exit.
+      --config.file=PATH      metricsd configuration file. Default:
+                              /etc/metricsd/metricsd.yaml, or the embedded default
+                              config when that file does not exist.
+      --web.listen-address=HOST:PORT
+                              Address to serve /metrics on; overrides
+                              web.listen_address in the config file.
+      --check-config          Load and validate the config and every file it
+                              references, print the result, exit 0 (valid) or 1.
+      --log.level=LEVEL       Only log messages at or above this level:
+                              debug, info, warn, error. Default: info.
+      --log.format=FORMAT     Log line format: logfmt or json. Default: logfmt.
+)";
+}
+
+FlagsResult ParseFlags(int argc, const char* const* argv) {
+  FlagsResult result;
+  Flags& flags = result.flags;
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "-h" || arg == "--help") { flags.help = true; continue; }
+    if (arg == "--version") { flags.version = true; continue; }
+    if (arg == "--check-config") { flags.check_config = true; continue; }
+
+    std::string_view name = arg, value;
+    bool has_value = false;
+    if (std::size_t eq = arg.find('='); eq != std::string_view::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    bool known = name == "--config.file" || name == "--web.listen-address" ||
+                 name == "--log.level" || name == "--log.format";
+    if (!known) {
+      result.error = "unknown flag " + std::string(arg) + " (see --help)";
+      return result;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        result.error = "flag " + std::string(name) + " needs a value";
+        return result;
+      }
+      value = args[++i];
+    }
+    if (name == "--config.file") {
+      if (value.empty()) { result.error = "--config.file must not be empty"; return result; }
+      flags.config_file = std::string(value);
+    } else if (name == "--web.listen-address") {
+      flags.listen_address = ParseListenAddress(value);
+      if (!flags.listen_address) {
+        result.error = "--web.listen-address: invalid address \"" + std::string(value) +
+                       "\" (expected HOST:PORT)";
+        return result;
+      }
+    } else if (name == "--log.level") {
+      auto level = ParseLogLevel(value);
+      if (!level) {
+        result.error = "--log.level must be debug, info, warn or error, got \"" +
+                       std::string(value) + "\"";
+        return result;
+      }
+      flags.log_level = *level;
+    } else {
+      auto format = ParseLogFormat(value);
+      if (!format) {
+        result.error = "--log.format must be logfmt or json, got \"" + std::string(value) + "\"";
+        return result;
+      }
+      flags.log_format = *format;
+    }
+  }
+  return result;
+}
+
+}  // namespace metricsd

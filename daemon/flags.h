@@ -1,0 +1,33 @@
+// Command-line flags in node_exporter's style (--config.file=PATH or --config.file PATH).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "daemon/core/listen_address.h"
+#include "daemon/core/logging.h"
+
+namespace metricsd {
+
+struct Flags {
+  std::string config_file;          // --config.file; empty means the default path
+  std::optional<ListenAddress> listen_address;  // --web.listen-address overrides web.listen_address
+  bool check_config = false;        // --check-config
+  LogLevel log_level = LogLevel::kInfo;
+  LogFormat log_format = LogFormat::kLogfmt;
+  bool version = false;
+  bool help = false;
+};
+
+struct FlagsResult {
+  Flags flags;
+  std::string error;  // non-empty when the command line is wrong
+};
+
+FlagsResult ParseFlags(int argc, const char* const* argv);
+
+// The --help text.
+std::string_view FlagsUsage();
+
+}  // namespace metricsd

@@ -1,0 +1,45 @@
+// Maps (method, path) to handlers, answers 404 and 405 (with Allow) itself, and reports every
+// request to an observer so the daemon can count it per handler and status code.
+//
+// Routes are added before the server starts; Handle() is then thread-safe (handlers must be).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/http/beast.h"
+
+namespace metricsd {
+
+class Router {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // handler is the route's path ("/metrics"), or "other" for 404s; duration in seconds.
+  using Observer = std::function<void(std::string_view handler, unsigned status, double seconds)>;
+
+  void Add(http::verb method, std::string path, Handler handler);
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
+  // Never throws: a handler that throws becomes a 500.
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  struct Route {
+    http::verb method;
+    std::string path;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+  Observer observer_;
+};
+
+// A response with the request's version and keep-alive, `status`, a body and its type.
+HttpResponse MakeResponse(const HttpRequest& request, http::status status, std::string body,
+                          std::string_view content_type = "text/plain; charset=utf-8");
+
+// The path part of a request target ("/metrics?x=1" -> "/metrics").
+std::string_view TargetPath(std::string_view target);
+
+}  // namespace metricsd

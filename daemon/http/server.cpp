@@ -1,0 +1,178 @@
+#include "daemon/http/server.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "daemon/core/logging.h"
+
+namespace metricsd {
+
+// One connection. Lives as long as an operation holds shared_from_this().
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(net::ip::tcp::socket socket, HttpServer& server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  ~HttpSession() {
+    server_.stats_.connections_open.fetch_sub(1);
+    server_.ForgetClosedSessions();
+  }
+
+  void Run() {
+    // Enter the strand the socket was accepted on, so every handler of this session is
+    // serialised even when several threads run the io_context.
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpSession::DoRead, shared_from_this()));
+  }
+
+  // Called by Stop(): close now if waiting for a request, otherwise after the response.
+  void Shutdown() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (!self->writing_) self->stream_.socket().close();
+    });
+  }
+
+ private:
+  void DoRead() {
+    if (closing_) return DoClose();
+    // A fresh parser per request: limits apply to each request, not to the connection.
+    parser_.emplace();
+    parser_->header_limit(server_.limits_.header_limit);
+    parser_->body_limit(server_.limits_.body_limit);
+    stream_.expires_after(server_.limits_.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == net::error::bad_descriptor) {
+      return DoClose();  // the client closed, or Stop() closed an idle connection
+    }
+    if (ec) {
+      server_.stats_.bad_requests.fetch_add(1);
+      if (ec == beast::error::timeout) return DoClose();
+      LogDebug("bad HTTP request", {{"err", ec.message()}});
+      http::status status = http::status::bad_request;
+      if (ec == http::error::header_limit) status = http::status::request_header_fields_too_large;
+      if (ec == http::error::body_limit) status = http::status::payload_too_large;
+      HttpRequest empty;
+      empty.version(11);
+      HttpResponse response = MakeResponse(empty, status, std::string(http::obsolete_reason(status)) + "\n");
+      response.keep_alive(false);  // the stream is out of sync after a parse error
+      return DoWrite(std::move(response));
+    }
+    const HttpRequest& request = parser_->get();
+    HttpResponse response = server_.router_.Handle(request);
+    if (request.method() == http::verb::head) response.body().clear();
+    if (closing_ || server_.stopping_) response.keep_alive(false);
+    DoWrite(std::move(response));
+  }
+
+  void DoWrite(HttpResponse response) {
+    response_ = std::move(response);
+    writing_ = true;
+    stream_.expires_after(server_.limits_.write_timeout);
+    http::async_write(stream_, response_,
+                      beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    if (ec) return DoClose();
+    if (!response_.keep_alive()) return DoClose();
+    response_ = {};
+    DoRead();
+  }
+
+  void DoClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer& server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpResponse response_;
+  bool writing_ = false;
+  bool closing_ = false;
+};
+
+HttpServer::HttpServer(net::io_context& ioc, const Router& router, HttpLimits limits)
+    : ioc_(ioc), router_(router), limits_(limits), acceptor_(net::make_strand(ioc)) {}
+
+HttpServer::~HttpServer() = default;
+
+net::ip::tcp::endpoint HttpServer::Listen(const ListenAddress& address) {
+  net::ip::tcp::endpoint endpoint;
+  if (address.host.empty()) {
+    endpoint = {net::ip::tcp::v6(), address.port};  // dual-stack: every interface, v4 and v6
+  } else if (address.host == "localhost") {
+    endpoint = {net::ip::address_v4::loopback(), address.port};
+  } else {
+    endpoint = {net::ip::make_address(address.host), address.port};
+  }
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  if (endpoint.protocol() == net::ip::tcp::v6() && address.host.empty()) {
+    acceptor_.set_option(net::ip::v6_only(false));
+  }
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  return acceptor_.local_endpoint();
+}
+
+void HttpServer::Start() { DoAccept(); }
+
+void HttpServer::DoAccept() {
+  // Each connection gets its own strand.
+  acceptor_.async_accept(net::make_strand(ioc_),
+                         beast::bind_front_handler(&HttpServer::OnAccept, this));
+}
+
+void HttpServer::OnAccept(beast::error_code ec, net::ip::tcp::socket socket) {
+  if (stopping_) return;
+  if (ec) {
+    if (ec != net::error::operation_aborted) LogWarn("accept failed", {{"err", ec.message()}});
+  } else if (stats_.connections_open.load() >= limits_.max_connections) {
+    stats_.connections_rejected.fetch_add(1);
+    beast::error_code ignored;
+    socket.close(ignored);
+  } else {
+    stats_.connections_open.fetch_add(1);
+    auto session = std::make_shared<HttpSession>(std::move(socket), *this);
+    {
+      std::lock_guard lock(sessions_mutex_);
+      sessions_.push_back(session);
+    }
+    session->Run();
+  }
+  DoAccept();
+}
+
+void HttpServer::ForgetClosedSessions() {
+  // Called from a session's destructor: its own weak_ptr has already expired.
+  std::lock_guard lock(sessions_mutex_);
+  std::erase_if(sessions_, [](const std::weak_ptr<HttpSession>& weak) { return weak.expired(); });
+}
+
+void HttpServer::Stop() {
+  if (stopping_.exchange(true)) return;
+  net::dispatch(acceptor_.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  std::vector<std::shared_ptr<HttpSession>> live;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    for (auto& weak : sessions_) {
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    }
+  }
+  for (auto& session : live) session->Shutdown();
+}
+
+}  // namespace metricsd

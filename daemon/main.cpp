@@ -1,0 +1,41 @@
+// metricsd's entry point: flags only. Everything else lives in App, which tests link.
+#include <cstdio>
+#include <iostream>
+
+#include "daemon/app.h"
+#include "daemon/build_info.h"
+#include "daemon/core/logging.h"
+
+int main(int argc, char** argv) {
+  using namespace metricsd;
+  FlagsResult parsed = ParseFlags(argc, argv);
+  if (!parsed.error.empty()) {
+    std::cerr << "metricsd: " << parsed.error << "\n";
+    return 2;
+  }
+  const Flags& flags = parsed.flags;
+  if (flags.help) {
+    std::cout << FlagsUsage();
+    return 0;
+  }
+  if (flags.version) {
+    std::cout << "metricsd, version " << kVersion << " (revision: " << kRevision << ")\n"
+              << "  compiler: " << kCompiler << "\n";
+    return 0;
+  }
+  SetLogLevel(flags.log_level);
+  SetLogFormat(flags.log_format);
+
+  if (flags.check_config) {
+    try {
+      auto config = LoadConfigForFlags(flags);
+      std::cout << "SUCCESS: " << config->file << " is valid metricsd config\n";
+      return 0;
+    } catch (const ConfigError& e) {
+      std::cout << "FAILED: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  App app(flags);
+  return app.Run();
+}

@@ -1,0 +1,111 @@
+#include "daemon/config/config.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace metricsd {
+namespace {
+
+template <typename F>
+std::string ErrorOf(F f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string Fixture(const std::string& name) {
+  return std::string(METRICSD_SOURCE_DIR) + "/tests/fixtures/config/" + name;
+}
+
+TEST(ConfigTest, EmbeddedDefaultIsTheShippedFileAndLoads) {
+  std::ifstream shipped(std::string(METRICSD_SOURCE_DIR) + "/config/metricsd.yaml");
+  std::string text((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(EmbeddedConfigText(), text);
+
+  Config config = LoadEmbeddedConfig();
+  EXPECT_EQ(config.file, "<embedded default>");
+  EXPECT_EQ(config.web.listen_address.ToString(), "127.0.0.1:9102");
+}
+
+TEST(ConfigTest, DefaultsApplyToAnEmptyFile) {
+  Config config = LoadConfigText("", "empty.yaml");
+  EXPECT_EQ(config.web.listen_address.ToString(), "127.0.0.1:9102");
+  EXPECT_EQ(config.web.max_connections, 64);
+  EXPECT_EQ(config.web.read_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(config.web.write_timeout, std::chrono::seconds(30));
+}
+
+TEST(ConfigTest, ReadsEveryWebKey) {
+  Config config = LoadConfigFile(Fixture("good.yaml"));
+  EXPECT_EQ(config.web.listen_address.ToString(), "[::1]:19102");
+  EXPECT_EQ(config.web.max_connections, 8);
+  EXPECT_EQ(config.web.read_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(config.web.write_timeout, std::chrono::seconds(90));
+  EXPECT_EQ(config.ToJson()["web"]["write_timeout"], "1m30s");
+}
+
+struct BadConfigCase {
+  const char* name;
+  const char* yaml;
+  const char* error;
+};
+
+class BadConfigTest : public ::testing::TestWithParam<BadConfigCase> {};
+
+TEST_P(BadConfigTest, NamesFileLineColumnAndKeyPath) {
+  EXPECT_EQ(ErrorOf([] { LoadConfigText(GetParam().yaml, "metricsd.yaml"); }), GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryErrorKind, BadConfigTest,
+    ::testing::Values(
+        BadConfigCase{"UnknownTopLevelKey", "wbe:\n  listen_address: x\n",
+                      "metricsd.yaml:1:1: wbe: unknown key (did you mean web?)"},
+        BadConfigCase{"UnknownWebKey", "web:\n  listen_address: 127.0.0.1:1\n  listen_adress: x\n",
+                      "metricsd.yaml:3:3: web.listen_adress: unknown key (did you mean "
+                      "listen_address?)"},
+        BadConfigCase{"SectionNotAMapping", "web: [1, 2]\n",
+                      "metricsd.yaml:1:6: web: expected a mapping, got a sequence"},
+        BadConfigCase{"RootNotAMapping", "- web\n",
+                      "metricsd.yaml:1:1: expected a mapping, got a sequence"},
+        BadConfigCase{"BadAddress", "web:\n  listen_address: 127.0.0.1\n",
+                      "metricsd.yaml:2:19: web.listen_address: invalid address \"127.0.0.1\" "
+                      "(expected HOST:PORT, e.g. 127.0.0.1:9102)"},
+        BadConfigCase{"AddressNotAString", "web:\n  listen_address: {host: x}\n",
+                      "metricsd.yaml:2:19: web.listen_address: expected a string, got a mapping"},
+        BadConfigCase{"BadDuration", "web:\n  read_timeout: 10 seconds\n",
+                      "metricsd.yaml:2:17: web.read_timeout: invalid duration \"10 seconds\" "
+                      "(expected e.g. 500ms, 15s, 1m30s)"},
+        BadConfigCase{"ZeroDuration", "web:\n  write_timeout: 0s\n",
+                      "metricsd.yaml:2:18: web.write_timeout: must be greater than 0"},
+        BadConfigCase{"WrongIntegerType", "web:\n  max_connections: many\n",
+                      "metricsd.yaml:2:20: web.max_connections: expected an integer, got \"many\""},
+        BadConfigCase{"IntegerOutOfRange", "web:\n  max_connections: 0\n",
+                      "metricsd.yaml:2:20: web.max_connections: must be between 1 and 100000, "
+                      "got 0"},
+        BadConfigCase{"DuplicateKey", "web:\n  max_connections: 1\n  max_connections: 2\n",
+                      "metricsd.yaml:3:3: web.max_connections: duplicate key"},
+        BadConfigCase{"YamlSyntax", "web:\n  listen_address: [a, b\n",
+                      "metricsd.yaml:3:1: invalid YAML: end of sequence flow not found"},
+        BadConfigCase{"YamlBadIndent", "web:\n  a: 1\n b: 2\n",
+                      "metricsd.yaml:3:2: invalid YAML: end of map not found"}),
+    [](const ::testing::TestParamInfo<BadConfigCase>& param_info) { return param_info.param.name; });
+
+TEST(ConfigTest, UnreadableFileIsAConfigError) {
+  EXPECT_EQ(ErrorOf([] { LoadConfigFile("/nonexistent/metricsd.yaml"); }),
+            "/nonexistent/metricsd.yaml: cannot read: No such file or directory");
+}
+
+TEST(ConfigTest, FixtureErrorsNameTheFilePath) {
+  std::string path = Fixture("bad_unknown_key.yaml");
+  EXPECT_EQ(ErrorOf([&] { LoadConfigFile(path); }),
+            path + ":4:3: web.listen_adress: unknown key (did you mean listen_address?)");
+}
+
+}  // namespace
+}  // namespace metricsd

@@ -92,6 +92,9 @@ int App::Run() {
   sources_ = BuildSources(*config);
   self_metrics_.RecordReload(true);
   InstallRoutes();
+  // Before "listening" is logged: from then on, a signal must reach the handler, not kill us.
+  signals_ = std::make_unique<net::signal_set>(*ioc_, SIGHUP, SIGTERM, SIGINT);
+  WaitForSignal();
 
   try {
     net::ip::tcp::endpoint bound = server_->Listen(config->web.listen_address);
@@ -104,10 +107,8 @@ int App::Run() {
     return 1;
   }
   server_->Start();
-  signals_ = std::make_unique<net::signal_set>(*ioc_, SIGHUP, SIGTERM, SIGINT);
-  WaitForSignal();
-  notifier_->StartWatchdog();
   notifier_->Ready();
+  notifier_->StartWatchdog();
 
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_->run(); });

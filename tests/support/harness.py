@@ -1,0 +1,168 @@
+"""Starts the built metricsd binary on an ephemeral loopback port and talks to it.
+
+Shared by the integration and e2e tests. Standard library only. Every process a test starts
+is stopped by it (context managers), and every wait is bounded.
+"""
+import gzip
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+BIN = os.environ.get("METRICSD_BIN", "")
+SOURCE_DIR = os.environ.get("METRICSD_SOURCE_DIR", "")
+
+_LISTENING = re.compile(r'listening.*?address\W+([\d.]+):(\d+)')
+
+
+def require_tool(name):
+    """Path of a tool the test needs; a missing tool fails the test, never skips it."""
+    path = shutil.which(name)
+    if path is None:
+        raise AssertionError(f"{name} is not installed: run .ci/install-deps --with-tests")
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def parse_exposition(text):
+    """{'name{labels}': value} for every sample line."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.rpartition(" ")
+        samples[key] = float(value)
+    return samples
+
+
+class Daemon:
+    """One metricsd process. Use as a context manager."""
+
+    def __init__(self, config_text=None, args=(), env=None, listen=True):
+        assert BIN, "METRICSD_BIN is not set (run through ctest)"
+        self.dir = tempfile.TemporaryDirectory(prefix="metricsd-test-")
+        self.config_path = os.path.join(self.dir.name, "metricsd.yaml")
+        if config_text is not None:
+            self.write_config(config_text)
+        command = [BIN]
+        if config_text is not None:
+            command.append(f"--config.file={self.config_path}")
+        if listen:
+            command.append("--web.listen-address=127.0.0.1:0")
+        command += list(args)
+        self.lines = []
+        self._lines_changed = threading.Condition()
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env=full_env)
+        self._reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._reader.start()
+        self.port = None
+        if listen:
+            match = self.wait_for_log(_LISTENING, what="the daemon to listen")
+            self.port = int(match.group(2))
+
+    def _read_stderr(self):
+        for line in self.proc.stderr:
+            with self._lines_changed:
+                self.lines.append(line.rstrip("\n"))
+                self._lines_changed.notify_all()
+        with self._lines_changed:
+            self._lines_changed.notify_all()
+
+    def wait_for_log(self, pattern, timeout=10.0, what=None, start=0):
+        """The first match of `pattern` in a stderr line from index `start` on."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        with self._lines_changed:
+            while True:
+                for line in self.lines[start:]:
+                    match = regex.search(line)
+                    if match:
+                        return match
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
+                    raise AssertionError(
+                        f"no log line matching {regex.pattern!r} ({what}); log:\n" +
+                        "\n".join(self.lines))
+                self._lines_changed.wait(min(left, 0.2))
+
+    def write_config(self, text):
+        # Write then rename, as config management tools do, so a reload never reads half a file.
+        tmp = self.config_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.config_path)
+
+    def request(self, method, path, body=None, headers=None, timeout=10.0):
+        """(status, headers dict with lower-case names, body bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            data = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+        finally:
+            conn.close()
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
+
+    def metrics(self):
+        status, headers, body = self.get("/metrics", {"Accept-Encoding": "gzip"})
+        assert status == 200, status
+        if headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        return body.decode()
+
+    def samples(self):
+        return parse_exposition(self.metrics())
+
+    def send_signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        """Sends `sig` and returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"metricsd did not exit within {timeout}s of signal {sig}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(timeout=5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        self.dir.cleanup()
+        return False

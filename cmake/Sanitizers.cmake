@@ -17,6 +17,11 @@ elseif(NOT METRICSD_SANITIZE STREQUAL "")
   message(FATAL_ERROR "METRICSD_SANITIZE must be empty, asan or tsan (got '${METRICSD_SANITIZE}')")
 endif()
 
-if(METRICSD_BUILD_FUZZERS AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-  message(FATAL_ERROR "METRICSD_BUILD_FUZZERS needs clang (libFuzzer): -DCMAKE_CXX_COMPILER=clang++")
+if(METRICSD_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "METRICSD_BUILD_FUZZERS needs clang (libFuzzer): -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  # Instrument all code for coverage feedback; each fuzz target links libFuzzer's main itself.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
 endif()

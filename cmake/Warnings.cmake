@@ -3,5 +3,6 @@
 # compiler itself.
 add_library(metricsd_warnings INTERFACE)
 target_compile_options(metricsd_warnings INTERFACE
-  -Wall -Wextra -Wnon-virtual-dtor -Woverloaded-virtual -Wvla -Wshadow=local
+  -Wall -Wextra -Wnon-virtual-dtor -Woverloaded-virtual -Wvla
+  $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
   $<$<BOOL:${METRICSD_WARNINGS_AS_ERRORS}>:-Werror>)

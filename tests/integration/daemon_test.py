@@ -247,6 +247,14 @@ class CommandLineTest(unittest.TestCase):
         path = os.path.join(os.environ["METRICSD_SOURCE_DIR"], "config", "metricsd.yaml")
         self.assertEqual(self.run_metricsd(f"--config.file={path}", "--check-config").returncode, 0)
 
+    def test_every_shipped_example_is_valid(self):
+        examples = os.path.join(os.environ["METRICSD_SOURCE_DIR"], "config", "examples")
+        names = sorted(os.listdir(examples))
+        self.assertTrue(names)
+        for name in names:
+            result = self.run_metricsd(f"--config.file={examples}/{name}", "--check-config")
+            self.assertEqual(result.returncode, 0, f"{name}: {result.stdout}")
+
     def test_version_help_and_bad_flags(self):
         result = self.run_metricsd("--version")
         self.assertEqual(result.returncode, 0)

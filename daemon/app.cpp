@@ -56,15 +56,19 @@ std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags) {
 App::App(Flags flags) : flags_(std::move(flags)) {}
 
 App::~App() {
-  // Pending handlers hold sessions that refer to the server: destroy them first.
-  ioc_.reset();
+  // Every I/O object (timers, signal set, acceptor) must go before the io_context; sessions
+  // still pending in it share their state with the server by shared_ptr, so order is safe.
+  drain_timer_.reset();
+  signals_.reset();
+  notifier_.reset();
   server_.reset();
+  ioc_.reset();
 }
 
 SourceSetPtr App::BuildSources(const Config& /*config*/) const {
   std::vector<std::shared_ptr<const Source>> sources;
   sources.push_back(std::make_shared<ProcessSource>());
-  self_metrics_.AppendSources(server_ ? &server_->stats() : nullptr, sources);
+  self_metrics_.AppendSources(server_ ? server_->stats() : nullptr, sources);
   return std::make_shared<const SourceSet>(std::move(sources));
 }
 

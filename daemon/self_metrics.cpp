@@ -12,7 +12,8 @@ namespace {
 // Zero-allocation Source over the server's atomics.
 class HttpServerSource final : public Source {
  public:
-  explicit HttpServerSource(const HttpServerStats* stats) : stats_(stats) {}
+  explicit HttpServerSource(std::shared_ptr<const HttpServerStats> stats)
+      : stats_(std::move(stats)) {}
   std::string_view Name() const override { return "http_server"; }
   void Visit(FamilyVisitor& visitor) const override {
     visitor.Family("metricsd_http_connections_open", "HTTP connections open now.",
@@ -29,7 +30,7 @@ class HttpServerSource final : public Source {
   }
 
  private:
-  const HttpServerStats* stats_;
+  std::shared_ptr<const HttpServerStats> stats_;
 };
 
 }  // namespace
@@ -80,10 +81,10 @@ void SelfMetrics::RecordReload(bool success) {
   }
 }
 
-void SelfMetrics::AppendSources(const HttpServerStats* server,
+void SelfMetrics::AppendSources(std::shared_ptr<const HttpServerStats> server,
                                 std::vector<std::shared_ptr<const Source>>& sources) const {
   sources.push_back(std::make_shared<CollectableSource>("self", registry_));
-  if (server != nullptr) sources.push_back(std::make_shared<HttpServerSource>(server));
+  if (server) sources.push_back(std::make_shared<HttpServerSource>(std::move(server)));
 }
 
 }  // namespace metricsd

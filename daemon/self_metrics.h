@@ -30,7 +30,7 @@ class SelfMetrics {
 
   // Appends the Sources serving all of the above; `server` (may be null) adds its connection
   // counts.
-  void AppendSources(const HttpServerStats* server,
+  void AppendSources(std::shared_ptr<const HttpServerStats> server,
                      std::vector<std::shared_ptr<const Source>>& sources) const;
 
  private:

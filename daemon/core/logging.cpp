@@ -37,33 +37,9 @@ std::string Timestamp() {
   return buf;
 }
 
-// logfmt quotes a value with spaces, quotes, '=' or control characters.
-void AppendLogfmtValue(std::string& out, std::string_view value) {
-  bool quote = value.empty();
-  for (char c : value) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
-      quote = true;
-      break;
-    }
-  }
-  if (!quote) {
-    out.append(value);
-    return;
-  }
-  out.push_back('"');
-  for (char c : value) {
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\t': out.append("\\t"); break;
-      default: out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-
-void AppendJsonString(std::string& out, std::string_view value) {
+// A double-quoted string with \", \\, \n, \t and other control characters escaped: valid
+// JSON, and what logfmt readers accept.
+void AppendQuoted(std::string& out, std::string_view value) {
   out.push_back('"');
   for (char c : value) {
     switch (c) {
@@ -83,6 +59,23 @@ void AppendJsonString(std::string& out, std::string_view value) {
   }
   out.push_back('"');
 }
+
+// logfmt quotes a value with spaces, quotes, '=' or control characters.
+void AppendLogfmtValue(std::string& out, std::string_view value) {
+  bool quote = value.empty();
+  for (char c : value) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+      quote = true;
+      break;
+    }
+  }
+  if (!quote) {
+    out.append(value);
+    return;
+  }
+  AppendQuoted(out, value);
+}
+
 
 }  // namespace
 
@@ -108,16 +101,16 @@ std::string FormatLogLine(LogFormat format, LogLevel level, std::string_view msg
   line.reserve(128);
   if (format == LogFormat::kJson) {
     line.append("{\"ts\":");
-    AppendJsonString(line, Timestamp());
+    AppendQuoted(line, Timestamp());
     line.append(",\"level\":");
-    AppendJsonString(line, LevelName(level));
+    AppendQuoted(line, LevelName(level));
     line.append(",\"msg\":");
-    AppendJsonString(line, msg);
+    AppendQuoted(line, msg);
     for (const LogField& field : fields) {
       line.push_back(',');
-      AppendJsonString(line, field.key);
+      AppendQuoted(line, field.key);
       line.push_back(':');
-      AppendJsonString(line, field.value);
+      AppendQuoted(line, field.value);
     }
     line.append("}\n");
     return line;

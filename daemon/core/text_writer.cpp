@@ -65,12 +65,7 @@ void TextWriter::Sample(Labels labels, double value) {
 void TextWriter::Histogram(Labels labels, std::span<const double> upper_bounds,
                            std::span<const std::uint64_t> cumulative_counts, double sum,
                            std::uint64_t count) {
-  WriteHead("_count", labels);
-  AppendUint(out_, count);
-  out_.push_back('\n');
-  WriteHead("_sum", labels);
-  AppendDouble(out_, sum);
-  out_.push_back('\n');
+  WriteCountAndSum(labels, sum, count);
   char buf[32];
   for (std::size_t i = 0; i < upper_bounds.size() && i < cumulative_counts.size(); ++i) {
     WriteHead("_bucket", labels, "le", FormatDouble(upper_bounds[i], buf));
@@ -84,18 +79,23 @@ void TextWriter::Histogram(Labels labels, std::span<const double> upper_bounds,
 
 void TextWriter::Summary(Labels labels, std::span<const Quantile> quantiles, double sum,
                          std::uint64_t count) {
-  WriteHead("_count", labels);
-  AppendUint(out_, count);
-  out_.push_back('\n');
-  WriteHead("_sum", labels);
-  AppendDouble(out_, sum);
-  out_.push_back('\n');
+  WriteCountAndSum(labels, sum, count);
   char buf[32];
   for (const Quantile& q : quantiles) {
     WriteHead({}, labels, "quantile", FormatDouble(q.quantile, buf));
     AppendDouble(out_, q.value);
     out_.push_back('\n');
   }
+}
+
+// Histograms and summaries both open with _count then _sum, as TextSerializer orders them.
+void TextWriter::WriteCountAndSum(Labels labels, double sum, std::uint64_t count) {
+  WriteHead("_count", labels);
+  AppendUint(out_, count);
+  out_.push_back('\n');
+  WriteHead("_sum", labels);
+  AppendDouble(out_, sum);
+  out_.push_back('\n');
 }
 
 void TextWriter::WriteHead(std::string_view suffix, Labels labels, std::string_view extra_name,

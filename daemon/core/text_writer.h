@@ -35,6 +35,7 @@ class TextWriter final : public FamilyVisitor {
   // Writes `name<suffix>{labels,extra="..."} ` up to the value.
   void WriteHead(std::string_view suffix, Labels labels, std::string_view extra_name = {},
                  std::string_view extra_value = {});
+  void WriteCountAndSum(Labels labels, double sum, std::uint64_t count);
   void WriteEscaped(std::string_view text, bool escape_quote);
 
   std::string& out_;

@@ -7,15 +7,30 @@
 
 namespace metricsd {
 
+class HttpSession;
+
+struct HttpServer::Shared {
+  Shared(const Router& r, HttpLimits l) : router(r), limits(l) {}
+
+  void ForgetClosedSessions();
+
+  const Router& router;  // outlives every request (the App owns it and stops the loop first)
+  const HttpLimits limits;
+  HttpServerStats stats;
+  std::atomic<bool> stopping{false};
+  std::mutex sessions_mutex;
+  std::vector<std::weak_ptr<HttpSession>> sessions;  // to close idle ones on Stop
+};
+
 // One connection. Lives as long as an operation holds shared_from_this().
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(net::ip::tcp::socket socket, HttpServer& server)
-      : stream_(std::move(socket)), server_(server) {}
+  HttpSession(net::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {}
 
   ~HttpSession() {
-    server_.stats_.connections_open.fetch_sub(1);
-    server_.ForgetClosedSessions();
+    server_->stats.connections_open.fetch_sub(1);
+    server_->ForgetClosedSessions();
   }
 
   void Run() {
@@ -38,9 +53,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (closing_) return DoClose();
     // A fresh parser per request: limits apply to each request, not to the connection.
     parser_.emplace();
-    parser_->header_limit(server_.limits_.header_limit);
-    parser_->body_limit(server_.limits_.body_limit);
-    stream_.expires_after(server_.limits_.read_timeout);
+    parser_->header_limit(server_->limits.header_limit);
+    parser_->body_limit(server_->limits.body_limit);
+    stream_.expires_after(server_->limits.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
   }
@@ -51,7 +66,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return DoClose();  // the client closed, or Stop() closed an idle connection
     }
     if (ec) {
-      server_.stats_.bad_requests.fetch_add(1);
+      server_->stats.bad_requests.fetch_add(1);
       if (ec == beast::error::timeout) return DoClose();
       LogDebug("bad HTTP request", {{"err", ec.message()}});
       http::status status = http::status::bad_request;
@@ -64,16 +79,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return DoWrite(std::move(response));
     }
     const HttpRequest& request = parser_->get();
-    HttpResponse response = server_.router_.Handle(request);
+    HttpResponse response = server_->router.Handle(request);
     if (request.method() == http::verb::head) response.body().clear();
-    if (closing_ || server_.stopping_) response.keep_alive(false);
+    if (closing_ || server_->stopping) response.keep_alive(false);
     DoWrite(std::move(response));
   }
 
   void DoWrite(HttpResponse response) {
     response_ = std::move(response);
     writing_ = true;
-    stream_.expires_after(server_.limits_.write_timeout);
+    stream_.expires_after(server_->limits.write_timeout);
     http::async_write(stream_, response_,
                       beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this()));
   }
@@ -93,7 +108,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   beast::tcp_stream stream_;
-  HttpServer& server_;
+  std::shared_ptr<HttpServer::Shared> server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpResponse response_;
@@ -102,7 +117,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 };
 
 HttpServer::HttpServer(net::io_context& ioc, const Router& router, HttpLimits limits)
-    : ioc_(ioc), router_(router), limits_(limits), acceptor_(net::make_strand(ioc)) {}
+    : ioc_(ioc),
+      shared_(std::make_shared<Shared>(router, limits)),
+      acceptor_(net::make_strand(ioc)) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -133,42 +150,50 @@ void HttpServer::DoAccept() {
                          beast::bind_front_handler(&HttpServer::OnAccept, this));
 }
 
+std::shared_ptr<const HttpServerStats> HttpServer::stats() const {
+  return {shared_, &shared_->stats};
+}
+
+std::int64_t HttpServer::open_connections() const {
+  return shared_->stats.connections_open.load();
+}
+
 void HttpServer::OnAccept(beast::error_code ec, net::ip::tcp::socket socket) {
-  if (stopping_) return;
+  if (shared_->stopping) return;
   if (ec) {
     if (ec != net::error::operation_aborted) LogWarn("accept failed", {{"err", ec.message()}});
-  } else if (stats_.connections_open.load() >= limits_.max_connections) {
-    stats_.connections_rejected.fetch_add(1);
+  } else if (shared_->stats.connections_open.load() >= shared_->limits.max_connections) {
+    shared_->stats.connections_rejected.fetch_add(1);
     beast::error_code ignored;
     socket.close(ignored);
   } else {
-    stats_.connections_open.fetch_add(1);
-    auto session = std::make_shared<HttpSession>(std::move(socket), *this);
+    shared_->stats.connections_open.fetch_add(1);
+    auto session = std::make_shared<HttpSession>(std::move(socket), shared_);
     {
-      std::lock_guard lock(sessions_mutex_);
-      sessions_.push_back(session);
+      std::lock_guard lock(shared_->sessions_mutex);
+      shared_->sessions.push_back(session);
     }
     session->Run();
   }
   DoAccept();
 }
 
-void HttpServer::ForgetClosedSessions() {
+void HttpServer::Shared::ForgetClosedSessions() {
   // Called from a session's destructor: its own weak_ptr has already expired.
-  std::lock_guard lock(sessions_mutex_);
-  std::erase_if(sessions_, [](const std::weak_ptr<HttpSession>& weak) { return weak.expired(); });
+  std::lock_guard lock(sessions_mutex);
+  std::erase_if(sessions, [](const std::weak_ptr<HttpSession>& weak) { return weak.expired(); });
 }
 
 void HttpServer::Stop() {
-  if (stopping_.exchange(true)) return;
+  if (shared_->stopping.exchange(true)) return;
   net::dispatch(acceptor_.get_executor(), [this] {
     beast::error_code ignored;
     acceptor_.close(ignored);
   });
   std::vector<std::shared_ptr<HttpSession>> live;
   {
-    std::lock_guard lock(sessions_mutex_);
-    for (auto& weak : sessions_) {
+    std::lock_guard lock(shared_->sessions_mutex);
+    for (auto& weak : shared_->sessions) {
       if (auto session = weak.lock()) live.push_back(std::move(session));
     }
   }

@@ -36,8 +36,6 @@ struct HttpServerStats {
   std::atomic<std::uint64_t> bad_requests{0};          // unparseable, too large, timed out
 };
 
-class HttpSession;
-
 class HttpServer {
  public:
   HttpServer(net::io_context& ioc, const Router& router, HttpLimits limits);
@@ -51,23 +49,22 @@ class HttpServer {
   // Stops accepting and closes idle connections; a request being answered is finished first.
   void Stop();
 
-  const HttpServerStats& stats() const { return stats_; }
-  std::int64_t open_connections() const { return stats_.connections_open.load(); }
+  // Shares ownership of the counters, so a holder may outlive the server.
+  std::shared_ptr<const HttpServerStats> stats() const;
+  std::int64_t open_connections() const;
+
+  // What sessions share with the server. Sessions hold it by shared_ptr: the io_context may
+  // destroy a pending session after the server is gone (the acceptor, an I/O object, must
+  // itself be destroyed before the io_context).
+  struct Shared;
 
  private:
-  friend class HttpSession;
   void DoAccept();
   void OnAccept(beast::error_code ec, net::ip::tcp::socket socket);
-  void ForgetClosedSessions();
 
   net::io_context& ioc_;
-  const Router& router_;
-  HttpLimits limits_;
+  std::shared_ptr<Shared> shared_;
   net::ip::tcp::acceptor acceptor_;
-  HttpServerStats stats_;
-  std::atomic<bool> stopping_{false};
-  std::mutex sessions_mutex_;
-  std::vector<std::weak_ptr<HttpSession>> sessions_;  // to close idle ones on Stop
 };
 
 }  // namespace metricsd

@@ -4,18 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/support/config_error_of.h"
+
 namespace metricsd {
 namespace {
-
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::string Fixture(const std::string& name) {
   return std::string(METRICSD_SOURCE_DIR) + "/tests/fixtures/config/" + name;
@@ -58,7 +50,7 @@ struct BadConfigCase {
 class BadConfigTest : public ::testing::TestWithParam<BadConfigCase> {};
 
 TEST_P(BadConfigTest, NamesFileLineColumnAndKeyPath) {
-  EXPECT_EQ(ErrorOf([] { LoadConfigText(GetParam().yaml, "metricsd.yaml"); }), GetParam().error);
+  EXPECT_EQ(ConfigErrorOf([] { LoadConfigText(GetParam().yaml, "metricsd.yaml"); }), GetParam().error);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -97,13 +89,13 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BadConfigCase>& param_info) { return param_info.param.name; });
 
 TEST(ConfigTest, UnreadableFileIsAConfigError) {
-  EXPECT_EQ(ErrorOf([] { LoadConfigFile("/nonexistent/metricsd.yaml"); }),
+  EXPECT_EQ(ConfigErrorOf([] { LoadConfigFile("/nonexistent/metricsd.yaml"); }),
             "/nonexistent/metricsd.yaml: cannot read: No such file or directory");
 }
 
 TEST(ConfigTest, FixtureErrorsNameTheFilePath) {
   std::string path = Fixture("bad_unknown_key.yaml");
-  EXPECT_EQ(ErrorOf([&] { LoadConfigFile(path); }),
+  EXPECT_EQ(ConfigErrorOf([&] { LoadConfigFile(path); }),
             path + ":4:3: web.listen_adress: unknown key (did you mean listen_address?)");
 }
 

@@ -17,6 +17,14 @@ namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
 
+HttpLimits LimitsFrom(const WebConfig& web) {
+  HttpLimits limits;
+  limits.max_connections = web.max_connections;
+  limits.read_timeout = web.read_timeout;
+  limits.write_timeout = web.write_timeout;
+  return limits;
+}
+
 bool FileExists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
@@ -86,11 +94,7 @@ int App::Run() {
   unsigned threads = std::clamp(std::thread::hardware_concurrency(), 2u, 4u);
   ioc_ = std::make_unique<net::io_context>(static_cast<int>(threads));
   notifier_ = std::make_unique<SystemdNotifier>(*ioc_);
-  HttpLimits limits;
-  limits.max_connections = config->web.max_connections;
-  limits.read_timeout = config->web.read_timeout;
-  limits.write_timeout = config->web.write_timeout;
-  server_ = std::make_unique<HttpServer>(*ioc_, router_, limits);
+  server_ = std::make_unique<HttpServer>(*ioc_, router_, LimitsFrom(config->web));
 
   config_ = config;
   sources_ = BuildSources(*config);
@@ -181,6 +185,7 @@ bool App::Reload(std::string& error) {
             {{"running", old->web.listen_address.ToString()},
              {"configured", config->web.listen_address.ToString()}});
   }
+  server_->SetLimits(LimitsFrom(config->web));
   config_ = config;
   sources_ = sources;
   self_metrics_.RecordReload(true);

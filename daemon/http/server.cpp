@@ -10,12 +10,14 @@ namespace metricsd {
 class HttpSession;
 
 struct HttpServer::Shared {
-  Shared(const Router& r, HttpLimits l) : router(r), limits(l) {}
+  Shared(const Router& r, HttpLimits l)
+      : router(r), limits(std::make_shared<const HttpLimits>(l)) {}
 
   void ForgetClosedSessions();
+  HttpLimits Limits() const { return *limits.load(); }
 
   const Router& router;  // outlives every request (the App owns it and stops the loop first)
-  const HttpLimits limits;
+  std::atomic<std::shared_ptr<const HttpLimits>> limits;  // replaced on reload
   HttpServerStats stats;
   std::atomic<bool> stopping{false};
   std::mutex sessions_mutex;
@@ -52,10 +54,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void DoRead() {
     if (closing_) return DoClose();
     // A fresh parser per request: limits apply to each request, not to the connection.
+    HttpLimits limits = server_->Limits();
     parser_.emplace();
-    parser_->header_limit(server_->limits.header_limit);
-    parser_->body_limit(server_->limits.body_limit);
-    stream_.expires_after(server_->limits.read_timeout);
+    parser_->header_limit(limits.header_limit);
+    parser_->body_limit(limits.body_limit);
+    stream_.expires_after(limits.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
   }
@@ -88,7 +91,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void DoWrite(HttpResponse response) {
     response_ = std::move(response);
     writing_ = true;
-    stream_.expires_after(server_->limits.write_timeout);
+    stream_.expires_after(server_->Limits().write_timeout);
     http::async_write(stream_, response_,
                       beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this()));
   }
@@ -162,7 +165,7 @@ void HttpServer::OnAccept(beast::error_code ec, net::ip::tcp::socket socket) {
   if (shared_->stopping) return;
   if (ec) {
     if (ec != net::error::operation_aborted) LogWarn("accept failed", {{"err", ec.message()}});
-  } else if (shared_->stats.connections_open.load() >= shared_->limits.max_connections) {
+  } else if (shared_->stats.connections_open.load() >= shared_->Limits().max_connections) {
     shared_->stats.connections_rejected.fetch_add(1);
     beast::error_code ignored;
     socket.close(ignored);
@@ -182,6 +185,10 @@ void HttpServer::Shared::ForgetClosedSessions() {
   // Called from a session's destructor: its own weak_ptr has already expired.
   std::lock_guard lock(sessions_mutex);
   std::erase_if(sessions, [](const std::weak_ptr<HttpSession>& weak) { return weak.expired(); });
+}
+
+void HttpServer::SetLimits(HttpLimits limits) {
+  shared_->limits.store(std::make_shared<const HttpLimits>(limits));
 }
 
 void HttpServer::Stop() {

@@ -49,6 +49,9 @@ class HttpServer {
   // Stops accepting and closes idle connections; a request being answered is finished first.
   void Stop();
 
+  // New limits apply to connections accepted and requests read from now on (config reload).
+  void SetLimits(HttpLimits limits);
+
   // Shares ownership of the counters, so a holder may outlive the server.
   std::shared_ptr<const HttpServerStats> stats() const;
   std::int64_t open_connections() const;

@@ -119,6 +119,17 @@ class ReloadTest(unittest.TestCase):
             running = json.loads(d.get("/api/v1/status/config")[2])
             self.assertEqual(running["data"]["config"]["web"]["max_connections"], 12)
 
+    def test_reload_applies_new_web_limits_to_the_running_server(self):
+        with Daemon(GOOD_CONFIG) as d:  # read_timeout defaults to 10s
+            d.write_config("web:\n  read_timeout: 500ms\n")
+            self.assertEqual(d.request("POST", "/-/reload")[0], 200)
+            idle = socket.create_connection(("127.0.0.1", d.port))
+            idle.settimeout(5)
+            start = time.monotonic()
+            self.assertEqual(idle.recv(100), b"")  # closed by the new read_timeout
+            self.assertLess(time.monotonic() - start, 4)
+            idle.close()
+
     def test_post_reload_reports_the_error_and_the_success(self):
         with Daemon(GOOD_CONFIG) as d:
             d.write_config("web:\n  read_timeout: soon\n")

@@ -96,8 +96,8 @@ int App::Run() {
   notifier_ = std::make_unique<SystemdNotifier>(*ioc_);
   server_ = std::make_unique<HttpServer>(*ioc_, router_, LimitsFrom(config->web));
 
-  config_ = config;
-  sources_ = BuildSources(*config);
+  config_.Store(config);
+  sources_.Store(BuildSources(*config));
   self_metrics_.RecordReload(true);
   InstallRoutes();
   // Before "listening" is logged: from then on, a signal must reach the handler, not kill us.
@@ -179,15 +179,15 @@ bool App::Reload(std::string& error) {
     notifier_->Ready();
     return false;
   }
-  std::shared_ptr<const Config> old = config_.load();
+  std::shared_ptr<const Config> old = config_.Load();
   if (config->web.listen_address.ToString() != old->web.listen_address.ToString()) {
     LogWarn("web.listen_address changed; it takes effect on restart",
             {{"running", old->web.listen_address.ToString()},
              {"configured", config->web.listen_address.ToString()}});
   }
   server_->SetLimits(LimitsFrom(config->web));
-  config_ = config;
-  sources_ = sources;
+  config_.Store(config);
+  sources_.Store(sources);
   self_metrics_.RecordReload(true);
   LogInfo("config reloaded", {{"config", config->file}});
   notifier_->Ready();
@@ -215,7 +215,7 @@ void App::InstallRoutes() {
 }
 
 HttpResponse App::ServeMetrics(const HttpRequest& request) const {
-  SourceSetPtr sources = sources_.load();
+  SourceSetPtr sources = sources_.Load();
   std::string body;
   body.reserve(64 * 1024);
   TextWriter writer(body);
@@ -237,7 +237,7 @@ HttpResponse App::ServeReload(const HttpRequest& request) {
 }
 
 HttpResponse App::ServeIndex(const HttpRequest& request) const {
-  std::shared_ptr<const Config> config = config_.load();
+  std::shared_ptr<const Config> config = config_.Load();
   std::string page =
       "<!DOCTYPE html>\n<html><head><title>metricsd</title></head><body>\n"
       "<h1>metricsd</h1>\n<p>Version " + std::string(kVersion) + " (" + kRevision +
@@ -250,7 +250,7 @@ HttpResponse App::ServeIndex(const HttpRequest& request) const {
 }
 
 HttpResponse App::ServeConfig(const HttpRequest& request) const {
-  std::shared_ptr<const Config> config = config_.load();
+  std::shared_ptr<const Config> config = config_.Load();
   nlohmann::json answer = {
       {"status", "success"},
       {"data", {{"file", config->file}, {"yaml", config->text}, {"config", config->ToJson()}}}};

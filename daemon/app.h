@@ -2,12 +2,12 @@
 // reload and shutdown. main.cpp only parses flags and calls in here.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "daemon/config/config.h"
+#include "daemon/core/snapshot.h"
 #include "daemon/core/source_set.h"
 #include "daemon/flags.h"
 #include "daemon/http/router.h"
@@ -53,8 +53,8 @@ class App {
   std::unique_ptr<SystemdNotifier> notifier_;
   std::unique_ptr<net::signal_set> signals_;
   std::unique_ptr<net::steady_timer> drain_timer_;
-  std::atomic<std::shared_ptr<const Config>> config_;
-  std::atomic<SourceSetPtr> sources_;
+  Snapshot<Config> config_;
+  Snapshot<SourceSet> sources_;
   std::mutex reload_mutex_;
 };
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "daemon/core/logging.h"
+#include "daemon/core/snapshot.h"
 
 namespace metricsd {
 
@@ -14,10 +15,10 @@ struct HttpServer::Shared {
       : router(r), limits(std::make_shared<const HttpLimits>(l)) {}
 
   void ForgetClosedSessions();
-  HttpLimits Limits() const { return *limits.load(); }
+  HttpLimits Limits() const { return *limits.Load(); }
 
   const Router& router;  // outlives every request (the App owns it and stops the loop first)
-  std::atomic<std::shared_ptr<const HttpLimits>> limits;  // replaced on reload
+  Snapshot<HttpLimits> limits;  // replaced on reload
   HttpServerStats stats;
   std::atomic<bool> stopping{false};
   std::mutex sessions_mutex;
@@ -188,7 +189,7 @@ void HttpServer::Shared::ForgetClosedSessions() {
 }
 
 void HttpServer::SetLimits(HttpLimits limits) {
-  shared_->limits.store(std::make_shared<const HttpLimits>(limits));
+  shared_->limits.Store(std::make_shared<const HttpLimits>(limits));
 }
 
 void HttpServer::Stop() {

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "collectors/host/host_poller.h"
 #include "daemon/build_info.h"
 #include "daemon/core/logging.h"
 #include "daemon/core/text_writer.h"
@@ -58,6 +59,9 @@ std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags) {
     config = LoadEmbeddedConfig();
   }
   if (flags.listen_address) config.web.listen_address = *flags.listen_address;
+  if (flags.procfs) config.host.paths.procfs = *flags.procfs;
+  if (flags.sysfs) config.host.paths.sysfs = *flags.sysfs;
+  if (flags.rootfs) config.host.paths.rootfs = *flags.rootfs;
   return std::make_shared<const Config>(std::move(config));
 }
 
@@ -73,8 +77,15 @@ App::~App() {
   ioc_.reset();
 }
 
-SourceSetPtr App::BuildSources(const Config& /*config*/) const {
+SourceSetPtr App::BuildSources(const Config& config) const {
   std::vector<std::shared_ptr<const Source>> sources;
+  if (config.host.enabled) {
+    // The first collection happens here, so the very first scrape has host data.
+    auto poller = std::make_shared<host::HostPoller>(config.host);
+    poller->CollectOnce();
+    poller->Start();
+    for (auto& source : poller->Sources()) sources.push_back(std::move(source));
+  }
   sources.push_back(std::make_shared<ProcessSource>());
   self_metrics_.AppendSources(server_ ? server_->stats() : nullptr, sources);
   return std::make_shared<const SourceSet>(std::move(sources));

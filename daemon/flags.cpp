@@ -18,6 +18,9 @@ Flags:
       --web.listen-address=HOST:PORT
                               Address to serve /metrics on; overrides
                               web.listen_address in the config file.
+      --path.procfs=PATH      procfs mountpoint; overrides host.procfs.
+      --path.sysfs=PATH       sysfs mountpoint; overrides host.sysfs.
+      --path.rootfs=PATH      rootfs mountpoint; overrides host.rootfs.
       --check-config          Load and validate the config and every file it
                               references, print the result, exit 0 (valid) or 1.
       --log.level=LEVEL       Only log messages at or above this level:
@@ -44,7 +47,8 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
       has_value = true;
     }
     bool known = name == "--config.file" || name == "--web.listen-address" ||
-                 name == "--log.level" || name == "--log.format";
+                 name == "--log.level" || name == "--log.format" || name == "--path.procfs" ||
+                 name == "--path.sysfs" || name == "--path.rootfs";
     if (!known) {
       result.error = "unknown flag " + std::string(arg) + " (see --help)";
       return result;
@@ -56,7 +60,13 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
       }
       value = args[++i];
     }
-    if (name == "--config.file") {
+    if (name.substr(0, 7) == "--path.") {
+      if (value.empty()) { result.error = std::string(name) + " must not be empty"; return result; }
+      std::optional<std::string>& target = name == "--path.procfs" ? flags.procfs
+                                           : name == "--path.sysfs" ? flags.sysfs
+                                                                    : flags.rootfs;
+      target = std::string(value);
+    } else if (name == "--config.file") {
       if (value.empty()) { result.error = "--config.file must not be empty"; return result; }
       flags.config_file = std::string(value);
     } else if (name == "--web.listen-address") {

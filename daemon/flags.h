@@ -14,6 +14,8 @@ struct Flags {
   std::string config_file;          // --config.file; empty means the default path
   std::optional<ListenAddress> listen_address;  // --web.listen-address overrides web.listen_address
   bool check_config = false;        // --check-config
+  // --path.procfs, --path.sysfs, --path.rootfs override host.procfs/sysfs/rootfs.
+  std::optional<std::string> procfs, sysfs, rootfs;
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;
   bool version = false;

@@ -12,13 +12,14 @@ extern const std::string_view kEmbeddedDefault;  // generated from config/metric
 
 Config LoadConfigText(std::string_view text, std::string file) {
   ConfigNode root = ParseYaml(text, file);
-  // Sections are added here as their owners land (host, statsd, probes, alerting); until then
-  // they are unknown keys, so a typo or a premature section is never silently ignored.
-  root.ExpectKeys({"web"});
+  // Sections are added here as their owners land (statsd, probes, alerting); until then they
+  // are unknown keys, so a typo or a premature section is never silently ignored.
+  root.ExpectKeys({"web", "host"});
   Config config;
   config.file = std::move(file);
   config.text = std::string(text);
   config.web = ParseWebConfig(root["web"]);
+  config.host = host::ParseHostConfig(root["host"]);
   return config;
 }
 
@@ -36,6 +37,8 @@ Config LoadEmbeddedConfig() {
   return LoadConfigText(EmbeddedConfigText(), std::string(kEmbeddedConfigName));
 }
 
-nlohmann::json Config::ToJson() const { return {{"web", web.ToJson()}}; }
+nlohmann::json Config::ToJson() const {
+  return {{"web", web.ToJson()}, {"host", host.ToJson()}};
+}
 
 }  // namespace metricsd

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collectors/host/host_config.h"
 #include "daemon/config/web_config.h"
 #include "daemon/core/config_node.h"
 
@@ -22,6 +23,7 @@ struct Config {
   std::string file;  // where it came from: a path, or kEmbeddedConfigName
   std::string text;  // the YAML as read
   WebConfig web;
+  host::HostConfig host;
 
   // The effective config (defaults filled in), for /api/v1/status/config.
   nlohmann::json ToJson() const;

@@ -1,0 +1,31 @@
+// Factories for every host collector, one file each, named after node_exporter's collectors.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "collectors/host/host_collector.h"
+#include "collectors/host/host_config.h"
+
+namespace metricsd::host {
+
+std::unique_ptr<HostCollector> MakeCpuCollector(const HostPaths& paths);
+std::unique_ptr<HostCollector> MakeStatCollector(const HostPaths& paths);
+std::unique_ptr<HostCollector> MakeMeminfoCollector(const HostPaths& paths);
+std::unique_ptr<HostCollector> MakeLoadavgCollector(const HostPaths& paths);
+std::unique_ptr<HostCollector> MakeDiskstatsCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeFilesystemCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeNetdevCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakePressureCollector(const HostPaths& paths);
+std::unique_ptr<HostCollector> MakeVmstatCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeFilefdCollector(const HostPaths& paths);
+std::unique_ptr<HostCollector> MakeUnameCollector(const HostPaths& paths);
+std::unique_ptr<HostCollector> MakeTimeCollector(const HostPaths& paths);
+std::unique_ptr<HostCollector> MakeSockstatCollector(const HostPaths& paths);
+std::unique_ptr<HostCollector> MakeNetstatCollector(const HostConfig& config);
+
+// Every collector `config` enables, in a stable order.
+std::vector<std::unique_ptr<HostCollector>> MakeEnabledCollectors(const HostConfig& config);
+
+}  // namespace metricsd::host

@@ -1,0 +1,36 @@
+// node_exporter's filefd collector: allocated and maximum file handles from
+// /proc/sys/fs/file-nr ("allocated  unused  maximum").
+#include "collectors/host/collectors.h"
+#include "collectors/host/proc_file.h"
+
+namespace metricsd::host {
+namespace {
+
+class FilefdCollector final : public HostCollector {
+ public:
+  explicit FilefdCollector(const HostPaths& paths) : path_(paths.Proc("sys/fs/file-nr")) {}
+
+  std::string_view Name() const override { return "filefd"; }
+
+  void Collect(FamilySet& out) override {
+    std::string text = ReadFile(path_);
+    std::vector<std::string_view> fields = SplitFields(FirstLine(text));
+    if (fields.size() != 3) throw CollectError(path_ + ": expected 3 fields");
+    out.Family("node_filefd_allocated", "File descriptor statistics: allocated.",
+               MetricType::kGauge);
+    out.Sample({}, static_cast<double>(RequireUint(fields[0], path_)));
+    out.Family("node_filefd_maximum", "File descriptor statistics: maximum.", MetricType::kGauge);
+    out.Sample({}, static_cast<double>(RequireUint(fields[2], path_)));
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<HostCollector> MakeFilefdCollector(const HostPaths& paths) {
+  return std::make_unique<FilefdCollector>(paths);
+}
+
+}  // namespace metricsd::host

@@ -1,0 +1,213 @@
+// node_exporter's filesystem collector: statvfs(2) over the mounts in /proc/1/mountinfo (or
+// /proc/self/mountinfo), with its default mount-point and fs-type exclusions.
+//
+// statvfs on a dead NFS server can block forever. Each call runs on a helper thread and the
+// poller waits at most filesystem.statfs_timeout: a mount that misses it reports
+// node_filesystem_device_error 1 and is skipped (still reported as an error) until the stuck
+// call returns, as node_exporter does with its stuckMounts.
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "collectors/host/collectors.h"
+#include "collectors/host/proc_file.h"
+#include "daemon/core/logging.h"
+
+namespace metricsd::host {
+namespace {
+
+struct Mount {
+  std::string device, mount_point, fs_type;
+  bool read_only = false;
+};
+
+// mountinfo escapes space, tab, newline and backslash as \040, \011, \012, \134.
+std::string Unescape(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '3') {
+      int value = (text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 + (text[i + 3] - '0');
+      out.push_back(static_cast<char>(value));
+      i += 3;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+// 36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw,errors=continue
+//                  ^mount point ^options  ^optional  ^ ^type ^source
+std::vector<Mount> ParseMountinfo(const std::string& text) {
+  std::vector<Mount> mounts;
+  for (std::string_view line : SplitLines(text)) {
+    std::vector<std::string_view> fields = SplitFields(line);
+    std::size_t dash = 6;
+    while (dash < fields.size() && fields[dash] != "-") ++dash;
+    if (fields.size() < 7 || dash + 2 >= fields.size()) continue;
+    Mount mount;
+    mount.mount_point = Unescape(fields[4]);
+    mount.fs_type = std::string(fields[dash + 1]);
+    mount.device = Unescape(fields[dash + 2]);
+    std::string_view options = fields[5];  // "rw,noatime": per-mount options
+    while (!options.empty()) {
+      std::string_view option = options.substr(0, options.find(','));
+      if (option == "ro") mount.read_only = true;
+      options.remove_prefix(std::min(options.size(), option.size() + 1));
+    }
+    mounts.push_back(std::move(mount));
+  }
+  return mounts;
+}
+
+// Mount points whose statvfs has not returned yet. Shared with the helper threads, which
+// may outlive the collector.
+struct StuckMounts {
+  std::mutex mutex;
+  std::set<std::string> paths;
+};
+
+struct StatfsCall {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  int error = 0;
+  struct statvfs result {};
+};
+
+class FilesystemCollector final : public HostCollector {
+ public:
+  explicit FilesystemCollector(const HostConfig& config)
+      : paths_(config.paths),
+        mount_points_exclude_(config.filesystem_mount_points_exclude),
+        fs_types_exclude_(config.filesystem_fs_types_exclude),
+        timeout_(config.filesystem_statfs_timeout),
+        stuck_(std::make_shared<StuckMounts>()) {}
+
+  std::string_view Name() const override { return "filesystem"; }
+
+  void Collect(FamilySet& out) override {
+    std::optional<std::string> text = TryReadFile(paths_.Proc("1/mountinfo"));
+    if (!text) text = ReadFile(paths_.Proc("self/mountinfo"));
+
+    struct Stat {
+      Mount mount;
+      bool error = false;
+      struct statvfs st {};
+    };
+    std::vector<Stat> stats;
+    std::set<std::tuple<std::string, std::string, std::string>> seen;
+    for (Mount& mount : ParseMountinfo(*text)) {
+      if (mount_points_exclude_.Matches(mount.mount_point)) continue;
+      if (fs_types_exclude_.Matches(mount.fs_type)) continue;
+      // Over-mounts can repeat a label set; Prometheus rejects duplicate series.
+      if (!seen.emplace(mount.device, mount.fs_type, mount.mount_point).second) continue;
+      Stat stat{std::move(mount)};
+      stat.error = !StatWithDeadline(stat.mount.mount_point, stat.st);
+      stats.push_back(std::move(stat));
+    }
+
+    auto labels = [](const Mount& m) {
+      return std::vector<std::pair<std::string, std::string>>{
+          {"device", m.device}, {"fstype", m.fs_type}, {"mountpoint", m.mount_point}};
+    };
+    out.Family("node_filesystem_device_error",
+               "Whether an error occurred while getting statistics for the given device.",
+               MetricType::kGauge);
+    for (const Stat& s : stats) out.Sample(labels(s.mount), s.error ? 1 : 0);
+    out.Family("node_filesystem_readonly", "Filesystem read-only status.", MetricType::kGauge);
+    for (const Stat& s : stats) out.Sample(labels(s.mount), s.mount.read_only ? 1 : 0);
+
+    struct Field {
+      std::string_view name, help;
+      double (*value)(const struct statvfs&);
+    };
+    static constexpr Field kFields[] = {
+        {"node_filesystem_size_bytes", "Filesystem size in bytes.",
+         [](const struct statvfs& s) { return static_cast<double>(s.f_blocks) * static_cast<double>(s.f_bsize); }},
+        {"node_filesystem_free_bytes", "Filesystem free space in bytes.",
+         [](const struct statvfs& s) { return static_cast<double>(s.f_bfree) * static_cast<double>(s.f_bsize); }},
+        {"node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.",
+         [](const struct statvfs& s) { return static_cast<double>(s.f_bavail) * static_cast<double>(s.f_bsize); }},
+        {"node_filesystem_files", "Filesystem total file nodes.",
+         [](const struct statvfs& s) { return static_cast<double>(s.f_files); }},
+        {"node_filesystem_files_free", "Filesystem total free file nodes.",
+         [](const struct statvfs& s) { return static_cast<double>(s.f_ffree); }},
+    };
+    for (const Field& field : kFields) {
+      out.Family(field.name, field.help, MetricType::kGauge);
+      for (const Stat& s : stats) {
+        if (!s.error) out.Sample(labels(s.mount), field.value(s.st));
+      }
+    }
+  }
+
+ private:
+  // statvfs(rootfs + mount_point) on a helper thread, waiting at most timeout_. False on an
+  // error, a timeout, or while an earlier call for the same mount is still stuck.
+  bool StatWithDeadline(const std::string& mount_point, struct statvfs& out) {
+    {
+      std::lock_guard lock(stuck_->mutex);
+      if (stuck_->paths.count(mount_point) > 0) return false;
+    }
+    std::string path = paths_.rootfs == "/" ? mount_point : paths_.rootfs + mount_point;
+    auto call = std::make_shared<StatfsCall>();
+    std::thread([call, path] {
+      struct statvfs result {};
+      int error = ::statvfs(path.c_str(), &result) == 0 ? 0 : errno;
+      std::lock_guard lock(call->mutex);
+      call->result = result;
+      call->error = error;
+      call->done = true;
+      call->done_cv.notify_one();
+    }).detach();
+
+    std::unique_lock lock(call->mutex);
+    if (!call->done_cv.wait_for(lock, timeout_, [&] { return call->done; })) {
+      LogWarn("statfs timed out; marking the mount stuck",
+              {{"mountpoint", mount_point}, {"timeout", FormatDuration(timeout_)}});
+      MarkStuckUntilDone(mount_point, call);
+      return false;
+    }
+    if (call->error != 0) {
+      LogDebug("statfs failed", {{"mountpoint", mount_point}, {"err", std::strerror(call->error)}});
+      return false;
+    }
+    out = call->result;
+    return true;
+  }
+
+  void MarkStuckUntilDone(const std::string& mount_point, const std::shared_ptr<StatfsCall>& call) {
+    {
+      std::lock_guard lock(stuck_->mutex);
+      stuck_->paths.insert(mount_point);
+    }
+    // A watcher clears the mark once the hung call returns (if it ever does).
+    std::thread([call, stuck = stuck_, mount_point] {
+      std::unique_lock lock(call->mutex);
+      call->done_cv.wait(lock, [&] { return call->done; });
+      std::lock_guard stuck_lock(stuck->mutex);
+      stuck->paths.erase(mount_point);
+    }).detach();
+  }
+
+  HostPaths paths_;
+  Pattern mount_points_exclude_;
+  Pattern fs_types_exclude_;
+  Duration timeout_;
+  std::shared_ptr<StuckMounts> stuck_;
+};
+
+}  // namespace
+
+std::unique_ptr<HostCollector> MakeFilesystemCollector(const HostConfig& config) {
+  return std::make_unique<FilesystemCollector>(config);
+}
+
+}  // namespace metricsd::host

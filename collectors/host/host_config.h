@@ -1,0 +1,51 @@
+// The `host` config section: polling interval, roots, enabled collectors and their filters.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <re2/re2.h>
+
+#include "collectors/host/host_collector.h"
+#include "daemon/core/config_node.h"
+#include "daemon/core/duration.h"
+
+namespace metricsd::host {
+
+// A user regex (RE2: linear time, Go's syntax), anchored like node_exporter's flags.
+struct Pattern {
+  std::string text;
+  std::shared_ptr<const RE2> regex;  // null when text is empty (matches nothing)
+
+  bool Matches(std::string_view value) const {
+    return regex != nullptr && RE2::PartialMatch(value, *regex);
+  }
+};
+
+struct HostConfig {
+  bool enabled = true;
+  Duration interval = std::chrono::seconds(5);
+  HostPaths paths;
+  std::set<std::string, std::less<>> collectors;  // enabled collector names
+
+  Pattern diskstats_device_exclude;
+  Pattern filesystem_mount_points_exclude;
+  Pattern filesystem_fs_types_exclude;
+  Duration filesystem_statfs_timeout = std::chrono::seconds(5);
+  Pattern netdev_device_exclude;
+  Pattern vmstat_fields;
+  Pattern netstat_fields;
+
+  bool Enabled(std::string_view collector) const { return collectors.count(collector) > 0; }
+  nlohmann::json ToJson() const;
+};
+
+// Every collector metricsd has, all enabled by default.
+const std::set<std::string, std::less<>>& AllCollectors();
+
+// Parses the section (unset means all defaults). Throws ConfigError.
+HostConfig ParseHostConfig(const ConfigNode& node);
+
+}  // namespace metricsd::host

@@ -1,0 +1,87 @@
+// node_exporter's netdev collector: node_network_{receive,transmit}_*_total{device} from
+// /proc/net/dev, plus receive_nohandler from sysfs (node_exporter reads it over netlink).
+#include <array>
+
+#include "collectors/host/collectors.h"
+#include "collectors/host/proc_file.h"
+
+namespace metricsd::host {
+namespace {
+
+// The 16 columns of /proc/net/dev, in order.
+constexpr std::array<std::string_view, 16> kColumns = {
+    "receive_bytes",  "receive_packets", "receive_errs", "receive_drop",
+    "receive_fifo",   "receive_frame",   "receive_compressed", "receive_multicast",
+    "transmit_bytes", "transmit_packets", "transmit_errs", "transmit_drop",
+    "transmit_fifo",  "transmit_colls",   "transmit_carrier", "transmit_compressed"};
+
+class NetdevCollector final : public HostCollector {
+ public:
+  explicit NetdevCollector(const HostConfig& config)
+      : path_(config.paths.Proc("net/dev")),
+        sysfs_(config.paths.sysfs),
+        exclude_(config.netdev_device_exclude) {}
+
+  std::string_view Name() const override { return "netdev"; }
+
+  void Collect(FamilySet& out) override {
+    std::string text = ReadFile(path_);
+    struct Device {
+      std::string name;
+      std::array<double, 17> values{};  // 16 columns + nohandler
+      bool has_nohandler = false;
+    };
+    std::vector<Device> devices;
+    for (std::string_view line : SplitLines(text)) {
+      //   eth0: 46086575    1100    0 ...
+      //   ^name ^16 counters
+      std::size_t colon = line.find(':');
+      if (colon == std::string_view::npos) continue;  // the two header lines
+      std::vector<std::string_view> name_fields = SplitFields(line.substr(0, colon));
+      std::vector<std::string_view> fields = SplitFields(line.substr(colon + 1));
+      if (name_fields.size() != 1 || fields.size() < kColumns.size()) continue;
+      Device device{std::string(name_fields[0]), {}, false};
+      if (exclude_.Matches(device.name)) continue;
+      for (std::size_t i = 0; i < kColumns.size(); ++i) {
+        device.values[i] = static_cast<double>(RequireUint(fields[i], path_));
+      }
+      auto nohandler = TryReadFile(sysfs_ + "/class/net/" + device.name + "/statistics/rx_nohandler");
+      if (nohandler) {
+        while (!nohandler->empty() && nohandler->back() == '\n') nohandler->pop_back();
+        if (auto value = ParseUint(*nohandler)) {
+          device.values[16] = static_cast<double>(*value);
+          device.has_nohandler = true;
+        }
+      }
+      devices.push_back(std::move(device));
+    }
+    if (devices.empty()) return;
+    for (std::size_t i = 0; i <= kColumns.size(); ++i) {
+      std::string_view column = i < kColumns.size() ? kColumns[i] : "receive_nohandler";
+      std::string name = "node_network_" + std::string(column) + "_total";
+      bool any = false;
+      for (const Device& device : devices) {
+        if (i == kColumns.size() && !device.has_nohandler) continue;
+        if (!any) {
+          out.Family(name, "Network device statistic " + std::string(column) + ".",
+                     MetricType::kCounter);
+          any = true;
+        }
+        out.Sample({{"device", device.name}}, device.values[i]);
+      }
+    }
+  }
+
+ private:
+  std::string path_;
+  std::string sysfs_;
+  Pattern exclude_;
+};
+
+}  // namespace
+
+std::unique_ptr<HostCollector> MakeNetdevCollector(const HostConfig& config) {
+  return std::make_unique<NetdevCollector>(config);
+}
+
+}  // namespace metricsd::host

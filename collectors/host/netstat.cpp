@@ -1,0 +1,74 @@
+// node_exporter's netstat collector: /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6
+// as node_netstat_<Proto>_<Field>, filtered by node_exporter's default field regex.
+#include <cctype>
+
+#include "collectors/host/collectors.h"
+#include "collectors/host/proc_file.h"
+
+namespace metricsd::host {
+namespace {
+
+class NetstatCollector final : public HostCollector {
+ public:
+  explicit NetstatCollector(const HostConfig& config)
+      : netstat_(config.paths.Proc("net/netstat")),
+        snmp_(config.paths.Proc("net/snmp")),
+        snmp6_(config.paths.Proc("net/snmp6")),
+        fields_(config.netstat_fields) {}
+
+  std::string_view Name() const override { return "netstat"; }
+
+  void Collect(FamilySet& out) override {
+    ParsePairs(ReadFile(netstat_), netstat_, out);
+    ParsePairs(ReadFile(snmp_), snmp_, out);
+    if (auto text = TryReadFile(snmp6_)) ParseSnmp6(*text, out);  // absent without IPv6
+  }
+
+ private:
+  // Header and value lines alternate:  "Tcp: RtoAlgorithm RtoMin ..." / "Tcp: 1 200 ...".
+  void ParsePairs(const std::string& text, const std::string& path, FamilySet& out) {
+    std::vector<std::string_view> lines = SplitLines(text);
+    for (std::size_t i = 0; i + 1 < lines.size(); i += 2) {
+      std::vector<std::string_view> names = SplitFields(lines[i]);
+      std::vector<std::string_view> values = SplitFields(lines[i + 1]);
+      if (names.empty() || names.size() != values.size() || names[0] != values[0]) {
+        throw CollectError(path + ": header and value lines do not match");
+      }
+      std::string_view proto = names[0].substr(0, names[0].size() - 1);
+      for (std::size_t j = 1; j < names.size(); ++j) Emit(out, proto, names[j], values[j]);
+    }
+  }
+
+  // "Ip6InReceives 123": the protocol runs up to and including its '6'.
+  void ParseSnmp6(const std::string& text, FamilySet& out) {
+    for (std::string_view line : SplitLines(text)) {
+      std::vector<std::string_view> fields = SplitFields(line);
+      if (fields.size() != 2) continue;
+      std::size_t six = fields[0].find('6');
+      if (six == std::string_view::npos) continue;
+      Emit(out, fields[0].substr(0, six + 1), fields[0].substr(six + 1), fields[1]);
+    }
+  }
+
+  void Emit(FamilySet& out, std::string_view proto, std::string_view field,
+            std::string_view value) {
+    std::string key = std::string(proto) + "_" + std::string(field);
+    if (!fields_.Matches(key)) return;
+    std::optional<double> number = ParseDouble(value);  // Tcp MaxConn is -1
+    if (!number) return;
+    out.Family("node_netstat_" + key, "Statistic " + std::string(proto) + std::string(field) + ".",
+               MetricType::kUntyped);
+    out.Sample({}, *number);
+  }
+
+  std::string netstat_, snmp_, snmp6_;
+  Pattern fields_;
+};
+
+}  // namespace
+
+std::unique_ptr<HostCollector> MakeNetstatCollector(const HostConfig& config) {
+  return std::make_unique<NetstatCollector>(config);
+}
+
+}  // namespace metricsd::host

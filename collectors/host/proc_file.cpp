@@ -1,0 +1,110 @@
+#include "collectors/host/proc_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "collectors/host/host_collector.h"
+
+namespace metricsd::host {
+
+std::string HostPaths::Proc(std::string_view relative) const {
+  return procfs + "/" + std::string(relative);
+}
+
+std::string HostPaths::Sys(std::string_view relative) const {
+  return sysfs + "/" + std::string(relative);
+}
+
+namespace {
+
+// procfs files report size 0, so read until EOF in chunks; one open/read/close, no iostreams.
+bool ReadAll(const std::string& path, std::string& out, int& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = errno;
+    return false;
+  }
+  out.clear();
+  char buf[16384];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = errno;
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return true;
+}
+
+}  // namespace
+
+std::string ReadFile(const std::string& path) {
+  std::string out;
+  int error = 0;
+  if (!ReadAll(path, out, error)) {
+    throw CollectError("cannot read " + path + ": " + std::strerror(error));
+  }
+  return out;
+}
+
+std::optional<std::string> TryReadFile(const std::string& path) {
+  std::string out;
+  int error = 0;
+  if (!ReadAll(path, out, error)) return std::nullopt;
+  return out;
+}
+
+std::vector<std::string_view> SplitFields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    if (i > start) fields.push_back(line.substr(start, i - start));
+  }
+  return fields;
+}
+
+std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::optional<std::uint64_t> ParseUint(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> ParseDouble(std::string_view text) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::uint64_t RequireUint(std::string_view text, std::string_view what) {
+  std::optional<std::uint64_t> value = ParseUint(text);
+  if (!value) throw CollectError(std::string(what) + ": bad number \"" + std::string(text) + "\"");
+  return *value;
+}
+
+}  // namespace metricsd::host

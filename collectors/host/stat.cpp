@@ -1,0 +1,57 @@
+// node_exporter's stat collector: boot time, context switches, forks, interrupts and
+// running/blocked processes from /proc/stat.
+#include "collectors/host/collectors.h"
+#include "collectors/host/proc_file.h"
+
+namespace metricsd::host {
+namespace {
+
+class StatCollector final : public HostCollector {
+ public:
+  explicit StatCollector(const HostPaths& paths) : path_(paths.Proc("stat")) {}
+
+  std::string_view Name() const override { return "stat"; }
+
+  void Collect(FamilySet& out) override {
+    std::string text = ReadFile(path_);
+    std::optional<double> btime, ctxt, processes, intr, running, blocked;
+    for (std::string_view line : SplitLines(text)) {
+      std::vector<std::string_view> fields = SplitFields(line);
+      if (fields.size() < 2) continue;
+      double value = static_cast<double>(RequireUint(fields[1], path_));
+      if (fields[0] == "btime") btime = value;
+      else if (fields[0] == "ctxt") ctxt = value;
+      else if (fields[0] == "processes") processes = value;
+      else if (fields[0] == "intr") intr = value;  // the first number is the total
+      else if (fields[0] == "procs_running") running = value;
+      else if (fields[0] == "procs_blocked") blocked = value;
+    }
+    if (!btime || !ctxt || !processes || !intr || !running || !blocked) {
+      throw CollectError(path_ + ": missing btime, ctxt, processes, intr or procs_* lines");
+    }
+    auto one = [&out](std::string_view name, std::string_view help, MetricType type, double v) {
+      out.Family(name, help, type);
+      out.Sample({}, v);
+    };
+    one("node_intr_total", "Total number of interrupts serviced.", MetricType::kCounter, *intr);
+    one("node_context_switches_total", "Total number of context switches.",
+        MetricType::kCounter, *ctxt);
+    one("node_forks_total", "Total number of forks.", MetricType::kCounter, *processes);
+    one("node_boot_time_seconds", "Node boot time, in unixtime.", MetricType::kGauge, *btime);
+    one("node_procs_running", "Number of processes in runnable state.", MetricType::kGauge,
+        *running);
+    one("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
+        MetricType::kGauge, *blocked);
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<HostCollector> MakeStatCollector(const HostPaths& paths) {
+  return std::make_unique<StatCollector>(paths);
+}
+
+}  // namespace metricsd::host

@@ -1,0 +1,38 @@
+// node_exporter's vmstat collector: the /proc/vmstat fields its default regex selects.
+#include "collectors/host/collectors.h"
+#include "collectors/host/proc_file.h"
+
+namespace metricsd::host {
+namespace {
+
+class VmstatCollector final : public HostCollector {
+ public:
+  explicit VmstatCollector(const HostConfig& config)
+      : path_(config.paths.Proc("vmstat")), fields_(config.vmstat_fields) {}
+
+  std::string_view Name() const override { return "vmstat"; }
+
+  void Collect(FamilySet& out) override {
+    std::string text = ReadFile(path_);
+    for (std::string_view line : SplitLines(text)) {
+      std::vector<std::string_view> fields = SplitFields(line);  // "pgfault 123"
+      if (fields.size() != 2 || !fields_.Matches(fields[0])) continue;
+      std::string key(fields[0]);
+      out.Family("node_vmstat_" + key, "/proc/vmstat information field " + key + ".",
+                 MetricType::kUntyped);
+      out.Sample({}, static_cast<double>(RequireUint(fields[1], path_)));
+    }
+  }
+
+ private:
+  std::string path_;
+  Pattern fields_;
+};
+
+}  // namespace
+
+std::unique_ptr<HostCollector> MakeVmstatCollector(const HostConfig& config) {
+  return std::make_unique<VmstatCollector>(config);
+}
+
+}  // namespace metricsd::host

@@ -1,0 +1,49 @@
+#include "daemon/core/family_set.h"
+
+#include <stdexcept>
+
+namespace metricsd {
+
+std::string_view FamilySet::Intern(std::string_view text) {
+  if (text.empty()) return {};
+  return strings_.emplace_back(text);
+}
+
+void FamilySet::Family(std::string_view name, std::string_view help, MetricType type) {
+  families_.push_back({Intern(name), Intern(help), type, samples_.size(), samples_.size()});
+}
+
+template <typename Pairs>
+void FamilySet::AddSample(const Pairs& labels, double value) {
+  if (families_.empty()) throw std::logic_error("FamilySet: sample before any family");
+  std::size_t first = labels_.size();
+  for (const auto& [name, label_value] : labels) {
+    labels_.push_back({Intern(name), Intern(label_value)});
+  }
+  samples_.push_back({first, labels_.size(), value});
+  families_.back().end_sample = samples_.size();
+}
+
+void FamilySet::Sample(std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
+                       double value) {
+  AddSample(labels, value);
+}
+
+void FamilySet::Sample(const std::vector<std::pair<std::string, std::string>>& labels,
+                       double value) {
+  AddSample(labels, value);
+}
+
+void FamilySet::Visit(FamilyVisitor& visitor) const {
+  for (const FamilyEntry& family : families_) {
+    visitor.Family(family.name, family.help, family.type);
+    for (std::size_t i = family.first_sample; i < family.end_sample; ++i) {
+      const SampleEntry& sample = samples_[i];
+      visitor.Sample(Labels(labels_.data() + sample.first_label,
+                            sample.end_label - sample.first_label),
+                     sample.value);
+    }
+  }
+}
+
+}  // namespace metricsd

@@ -1,0 +1,330 @@
+// Every host collector on the fixture tree in tests/fixtures/host, asserting the exact values
+// derived from its hand-written files (USER_HZ, sectors, kB, microseconds, pages).
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "collectors/host/collectors.h"
+#include "collectors/host/host_poller.h"
+#include "daemon/core/family_builder.h"
+#include "daemon/core/source_set.h"
+#include "daemon/core/text_writer.h"
+#include "tests/unit/support/config_error_of.h"
+
+namespace metricsd::host {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kFixtures = std::string(METRICSD_SOURCE_DIR) + "/tests/fixtures/host";
+
+HostConfig FixtureConfig(const std::string& root = kFixtures) {
+  HostConfig config = ParseHostConfig(ParseYaml("", "test.yaml"));
+  config.paths = {root + "/proc", root + "/sys", root + "/root"};
+  return config;
+}
+
+// "name{labels}" -> value, and "# TYPE" lines, from one collector's text.
+struct Exposition {
+  std::string text;
+  std::map<std::string, double> samples;
+
+  double at(const std::string& key) const {
+    auto it = samples.find(key);
+    if (it == samples.end()) {
+      ADD_FAILURE() << "no sample " << key << " in:\n" << text;
+      return -1;
+    }
+    return it->second;
+  }
+};
+
+Exposition Collect(HostCollector& collector) {
+  FamilySet set;
+  collector.Collect(set);
+  Exposition out;
+  TextWriter writer(out.text);
+  set.Visit(writer);
+  collector.VisitLive(writer);
+  std::size_t start = 0;
+  while (start < out.text.size()) {
+    std::size_t end = out.text.find('\n', start);
+    std::string line = out.text.substr(start, end - start);
+    start = end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    std::size_t space = line.rfind(' ');
+    out.samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+double Hz() { return static_cast<double>(sysconf(_SC_CLK_TCK)); }
+
+TEST(CpuCollectorTest, ScalesTicksBySecondsPerModeAndGuest) {
+  auto e = Collect(*MakeCpuCollector(FixtureConfig().paths));
+  EXPECT_DOUBLE_EQ(e.at("node_cpu_seconds_total{cpu=\"0\",mode=\"user\"}"), 1000 / Hz());
+  EXPECT_DOUBLE_EQ(e.at("node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}"), 45000 / Hz());
+  EXPECT_DOUBLE_EQ(e.at("node_cpu_seconds_total{cpu=\"1\",mode=\"iowait\"}"), 100 / Hz());
+  EXPECT_DOUBLE_EQ(e.at("node_cpu_seconds_total{cpu=\"0\",mode=\"steal\"}"), 5 / Hz());
+  EXPECT_DOUBLE_EQ(e.at("node_cpu_guest_seconds_total{cpu=\"0\",mode=\"user\"}"), 100 / Hz());
+  EXPECT_DOUBLE_EQ(e.at("node_cpu_guest_seconds_total{cpu=\"0\",mode=\"nice\"}"), 7 / Hz());
+  EXPECT_THAT(e.text, HasSubstr("# TYPE node_cpu_seconds_total counter\n"));
+  EXPECT_THAT(e.text, Not(HasSubstr("cpu=\"\"")));  // the aggregate "cpu " line is not a CPU
+  EXPECT_EQ(e.samples.size(), 2u * 8 + 2u * 2);
+}
+
+TEST(StatCollectorTest, ReadsBootTimeCountersAndProcs) {
+  auto e = Collect(*MakeStatCollector(FixtureConfig().paths));
+  EXPECT_EQ(e.at("node_boot_time_seconds"), 1700000000);
+  EXPECT_EQ(e.at("node_context_switches_total"), 809497);
+  EXPECT_EQ(e.at("node_forks_total"), 14753);
+  EXPECT_EQ(e.at("node_intr_total"), 684869);
+  EXPECT_EQ(e.at("node_procs_running"), 3);
+  EXPECT_EQ(e.at("node_procs_blocked"), 1);
+}
+
+TEST(MeminfoCollectorTest, ConvertsKilobytesAndNamesLikeNodeExporter) {
+  auto e = Collect(*MakeMeminfoCollector(FixtureConfig().paths));
+  EXPECT_EQ(e.at("node_memory_MemTotal_bytes"), 24684092.0 * 1024);
+  EXPECT_EQ(e.at("node_memory_Active_anon_bytes"), 123456.0 * 1024);
+  EXPECT_EQ(e.at("node_memory_Inactive_file_bytes"), 65536.0 * 1024);
+  EXPECT_EQ(e.at("node_memory_HugePages_Total"), 0);  // a count: no unit, no _bytes
+  EXPECT_EQ(e.at("node_memory_Hugepagesize_bytes"), 2048.0 * 1024);
+  EXPECT_THAT(e.text, HasSubstr("# HELP node_memory_MemTotal_bytes Memory information field "
+                                "MemTotal_bytes.\n# TYPE node_memory_MemTotal_bytes gauge\n"));
+}
+
+TEST(LoadavgCollectorTest, ReadsThreeAverages) {
+  auto e = Collect(*MakeLoadavgCollector(FixtureConfig().paths));
+  EXPECT_EQ(e.at("node_load1"), 1.51);
+  EXPECT_EQ(e.at("node_load5"), 0.75);
+  EXPECT_EQ(e.at("node_load15"), 0.25);
+}
+
+TEST(DiskstatsCollectorTest, ConvertsSectorsAndMillisecondsAndExcludesPartitions) {
+  auto e = Collect(*MakeDiskstatsCollector(FixtureConfig()));
+  EXPECT_EQ(e.at("node_disk_reads_completed_total{device=\"vda\"}"), 109182);
+  EXPECT_EQ(e.at("node_disk_read_bytes_total{device=\"vda\"}"), 5211330.0 * 512);
+  EXPECT_EQ(e.at("node_disk_written_bytes_total{device=\"vda\"}"), 10814672.0 * 512);
+  EXPECT_DOUBLE_EQ(e.at("node_disk_read_time_seconds_total{device=\"vda\"}"), 137.411);
+  EXPECT_DOUBLE_EQ(e.at("node_disk_io_time_weighted_seconds_total{device=\"vda\"}"), 171.768);
+  EXPECT_EQ(e.at("node_disk_io_now{device=\"vda\"}"), 0);
+  EXPECT_EQ(e.at("node_disk_discarded_sectors_total{device=\"vda\"}"), 6490576);
+  EXPECT_EQ(e.at("node_disk_flush_requests_total{device=\"vda\"}"), 1175);
+  EXPECT_DOUBLE_EQ(e.at("node_disk_flush_requests_time_seconds_total{device=\"vda\"}"), 0.081);
+  // An old-kernel line with 11 fields has no discard or flush series.
+  EXPECT_EQ(e.at("node_disk_io_now{device=\"sda\"}"), 1);
+  EXPECT_EQ(e.samples.count("node_disk_flush_requests_total{device=\"sda\"}"), 0u);
+  // node_exporter's default exclusion: loop devices and partitions such as vda1.
+  EXPECT_THAT(e.text, Not(HasSubstr("loop0")));
+  EXPECT_THAT(e.text, Not(HasSubstr("vda1")));
+  EXPECT_EQ(e.at("node_disk_info{device=\"sda\",major=\"8\",minor=\"0\",model=\"QEMU_HARDDISK\","
+                 "path=\"pci-0000:00:1f.2-ata-1\",revision=\"2.5+\",serial=\"QM00001\","
+                 "wwn=\"0x5000c500a1b2c3d4\"}"),
+            1);
+  EXPECT_EQ(e.at("node_disk_info{device=\"vda\",major=\"254\",minor=\"0\",model=\"\",path=\"\","
+                 "revision=\"\",serial=\"\",wwn=\"\"}"),
+            1);
+}
+
+TEST(NetdevCollectorTest, ReadsEveryCounterAndNohandler) {
+  auto e = Collect(*MakeNetdevCollector(FixtureConfig()));
+  EXPECT_EQ(e.at("node_network_receive_bytes_total{device=\"eth0\"}"), 46086575);
+  EXPECT_EQ(e.at("node_network_receive_errs_total{device=\"eth0\"}"), 1);
+  EXPECT_EQ(e.at("node_network_receive_multicast_total{device=\"eth0\"}"), 6);
+  EXPECT_EQ(e.at("node_network_transmit_colls_total{device=\"eth0\"}"), 10);
+  EXPECT_EQ(e.at("node_network_transmit_compressed_total{device=\"eth0\"}"), 12);
+  EXPECT_EQ(e.at("node_network_receive_nohandler_total{device=\"eth0\"}"), 42);
+  EXPECT_EQ(e.at("node_network_receive_packets_total{device=\"lo\"}"), 17298);  // none excluded
+  EXPECT_EQ(e.samples.count("node_network_receive_nohandler_total{device=\"lo\"}"), 0u);
+}
+
+TEST(NetdevCollectorTest, DeviceExcludeApplies) {
+  HostConfig config = FixtureConfig();
+  config.netdev_device_exclude =
+      ParseHostConfig(ParseYaml("netdev: {device_exclude: '^lo$'}", "t.yaml")).netdev_device_exclude;
+  auto e = Collect(*MakeNetdevCollector(config));
+  EXPECT_THAT(e.text, Not(HasSubstr("device=\"lo\"")));
+  EXPECT_THAT(e.text, HasSubstr("device=\"eth0\""));
+}
+
+TEST(PressureCollectorTest, ConvertsMicrosecondTotals) {
+  auto e = Collect(*MakePressureCollector(FixtureConfig().paths));
+  EXPECT_DOUBLE_EQ(e.at("node_pressure_cpu_waiting_seconds_total"), 301.433617);
+  EXPECT_DOUBLE_EQ(e.at("node_pressure_io_waiting_seconds_total"), 6.758199);
+  EXPECT_DOUBLE_EQ(e.at("node_pressure_io_stalled_seconds_total"), 5.171031);
+  EXPECT_DOUBLE_EQ(e.at("node_pressure_memory_waiting_seconds_total"), 1.5);
+  EXPECT_DOUBLE_EQ(e.at("node_pressure_memory_stalled_seconds_total"), 0.25);
+}
+
+TEST(VmstatCollectorTest, KeepsNodeExportersDefaultFields) {
+  auto e = Collect(*MakeVmstatCollector(FixtureConfig()));
+  EXPECT_EQ(e.at("node_vmstat_pgfault"), 55555);
+  EXPECT_EQ(e.at("node_vmstat_pgmajfault"), 66);
+  EXPECT_EQ(e.at("node_vmstat_pswpout"), 4);
+  EXPECT_EQ(e.at("node_vmstat_oom_kill"), 1);
+  EXPECT_EQ(e.samples.count("node_vmstat_nr_free_pages"), 0u);
+  EXPECT_THAT(e.text, HasSubstr("# TYPE node_vmstat_pgfault untyped\n"));
+}
+
+TEST(FilefdCollectorTest, ReadsAllocatedAndMaximum) {
+  auto e = Collect(*MakeFilefdCollector(FixtureConfig().paths));
+  EXPECT_EQ(e.at("node_filefd_allocated"), 623);
+  EXPECT_EQ(e.at("node_filefd_maximum"), 2466177);
+}
+
+TEST(SockstatCollectorTest, ReadsV4AndV6AndMemInBytes) {
+  auto e = Collect(*MakeSockstatCollector(FixtureConfig().paths));
+  EXPECT_EQ(e.at("node_sockstat_sockets_used"), 16);
+  EXPECT_EQ(e.at("node_sockstat_TCP_inuse"), 5);
+  EXPECT_EQ(e.at("node_sockstat_TCP_tw"), 2);
+  EXPECT_EQ(e.at("node_sockstat_TCP_mem"), 343);
+  EXPECT_EQ(e.at("node_sockstat_TCP_mem_bytes"), 343.0 * static_cast<double>(sysconf(_SC_PAGESIZE)));
+  EXPECT_EQ(e.at("node_sockstat_UDP_mem_bytes"), 2.0 * static_cast<double>(sysconf(_SC_PAGESIZE)));
+  EXPECT_EQ(e.at("node_sockstat_FRAG_memory"), 0);
+  EXPECT_EQ(e.at("node_sockstat_TCP6_inuse"), 4);
+  EXPECT_EQ(e.at("node_sockstat_FRAG6_memory"), 0);
+}
+
+TEST(NetstatCollectorTest, ReadsNetstatSnmpAndSnmp6WithDefaultFields) {
+  auto e = Collect(*MakeNetstatCollector(FixtureConfig()));
+  EXPECT_EQ(e.at("node_netstat_TcpExt_ListenDrops"), 4);
+  EXPECT_EQ(e.at("node_netstat_TcpExt_SyncookiesSent"), 1);
+  EXPECT_EQ(e.at("node_netstat_TcpExt_TCPTimeouts"), 5);
+  EXPECT_EQ(e.at("node_netstat_IpExt_InOctets"), 1000);
+  EXPECT_EQ(e.at("node_netstat_Ip_Forwarding"), 2);
+  EXPECT_EQ(e.at("node_netstat_Tcp_CurrEstab"), 2);
+  EXPECT_EQ(e.at("node_netstat_Tcp_InErrs"), 6);
+  EXPECT_EQ(e.at("node_netstat_Udp_SndbufErrors"), 16);
+  EXPECT_EQ(e.at("node_netstat_Ip6_InOctets"), 5000);
+  EXPECT_EQ(e.at("node_netstat_Icmp6_InMsgs"), 7);
+  EXPECT_EQ(e.at("node_netstat_UdpLite6_InErrors"), 9);
+  EXPECT_EQ(e.samples.count("node_netstat_TcpExt_DelayedACKs"), 0u);
+  EXPECT_EQ(e.samples.count("node_netstat_Tcp_MaxConn"), 0u);
+  EXPECT_THAT(e.text, HasSubstr("# HELP node_netstat_Tcp_InSegs Statistic TcpInSegs.\n"));
+}
+
+TEST(TimeCollectorTest, ClocksourcesAndLiveTime) {
+  auto e = Collect(*MakeTimeCollector(FixtureConfig().paths));
+  EXPECT_EQ(e.at("node_time_clocksource_available_info{clocksource=\"kvm-clock\",device=\"0\"}"), 1);
+  EXPECT_EQ(e.at("node_time_clocksource_available_info{clocksource=\"tsc\",device=\"0\"}"), 1);
+  EXPECT_EQ(e.at("node_time_clocksource_current_info{clocksource=\"tsc\",device=\"0\"}"), 1);
+  EXPECT_NEAR(e.at("node_time_seconds"), static_cast<double>(time(nullptr)), 5);
+  EXPECT_THAT(e.text, HasSubstr("node_time_zone_offset_seconds{time_zone="));
+}
+
+TEST(UnameCollectorTest, LabelsFromUname) {
+  auto e = Collect(*MakeUnameCollector(FixtureConfig().paths));
+  EXPECT_THAT(e.text, HasSubstr("node_uname_info{domainname=\""));
+  EXPECT_THAT(e.text, HasSubstr("sysname=\"Linux\""));
+}
+
+TEST(FilesystemCollectorTest, StatsMountsAppliesExclusionsAndMarksErrors) {
+  HostConfig config = FixtureConfig();
+  auto e = Collect(*MakeFilesystemCollector(config));
+  struct statvfs root {};
+  ASSERT_EQ(statvfs((kFixtures + "/root/").c_str(), &root), 0);
+  const std::string vda = "{device=\"/dev/vda\",fstype=\"ext4\",mountpoint=\"/\"}";
+  EXPECT_EQ(e.at("node_filesystem_size_bytes" + vda),
+            static_cast<double>(root.f_blocks) * static_cast<double>(root.f_bsize));
+  EXPECT_EQ(e.at("node_filesystem_files" + vda), static_cast<double>(root.f_files));
+  EXPECT_EQ(e.at("node_filesystem_device_error" + vda), 0);
+  EXPECT_EQ(e.at("node_filesystem_readonly" + vda), 0);
+  const std::string data = "{device=\"/dev/vdb1\",fstype=\"xfs\",mountpoint=\"/srv/data\"}";
+  EXPECT_EQ(e.at("node_filesystem_readonly" + data), 1);
+  // Escaped mount points are decoded.
+  EXPECT_EQ(e.at("node_filesystem_device_error{device=\"tmpfs\",fstype=\"tmpfs\","
+                 "mountpoint=\"/srv/with space\"}"),
+            0);
+  // statvfs fails: device_error 1 and no size series.
+  const std::string gone = "{device=\"server:/export\",fstype=\"nfs\",mountpoint=\"/srv/gone\"}";
+  EXPECT_EQ(e.at("node_filesystem_device_error" + gone), 1);
+  EXPECT_EQ(e.samples.count("node_filesystem_size_bytes" + gone), 0u);
+  // /proc and /sys are excluded by mount point and type.
+  EXPECT_THAT(e.text, Not(HasSubstr("mountpoint=\"/proc\"")));
+  EXPECT_THAT(e.text, Not(HasSubstr("mountpoint=\"/sys\"")));
+}
+
+TEST(HostConfigTest, DefaultsAndStrictErrors) {
+  HostConfig config = ParseHostConfig(ParseYaml("", "m.yaml"));
+  EXPECT_EQ(config.interval, std::chrono::seconds(5));
+  EXPECT_EQ(config.collectors, AllCollectors());
+  EXPECT_EQ(config.paths.procfs, "/proc");
+
+  HostConfig off = ParseHostConfig(
+      ParseYaml("collectors: {pressure: false, netstat: false}\ninterval: 1s\n", "m.yaml"));
+  EXPECT_FALSE(off.Enabled("pressure"));
+  EXPECT_TRUE(off.Enabled("cpu"));
+  EXPECT_EQ(off.interval, std::chrono::seconds(1));
+
+  EXPECT_EQ(ConfigErrorOf([] { ParseHostConfig(ParseYaml("collectors:\n  cpuu: false\n", "m.yaml")); }),
+            "m.yaml:2:3: collectors.cpuu: unknown key (did you mean cpu?)");
+  EXPECT_EQ(ConfigErrorOf([] {
+              ParseHostConfig(ParseYaml("filesystem:\n  fs_types_exclude: '(unclosed'\n", "m.yaml"));
+            }),
+            "m.yaml:2:21: filesystem.fs_types_exclude: invalid regular expression: missing ): "
+            "(unclosed");
+  EXPECT_EQ(ConfigErrorOf([] { ParseHostConfig(ParseYaml("interval: 10ms\n", "m.yaml")); }),
+            "m.yaml:1:11: interval: must be at least 100ms");
+}
+
+TEST(HostPollerTest, MissingFilesFailOnlyTheirCollectors) {
+  // A tree with just /proc/stat and /proc/meminfo: cpu, stat and meminfo succeed.
+  std::string root = std::string(METRICSD_SOURCE_DIR) + "/tests/fixtures/host-partial";
+  HostConfig config = FixtureConfig(root);
+  auto poller = std::make_shared<HostPoller>(config);
+  poller->CollectOnce();
+  SourceSet set(poller->Sources());
+  std::string text;
+  TextWriter writer(text);
+  set.Visit(writer);
+  for (const char* ok : {"cpu", "stat", "meminfo", "uname", "time"}) {
+    EXPECT_THAT(text, HasSubstr("metricsd_collector_success{collector=\"" + std::string(ok) + "\"} 1\n"));
+  }
+  for (const char* failed : {"diskstats", "loadavg", "netdev", "pressure", "vmstat", "filefd",
+                             "sockstat", "netstat", "filesystem"}) {
+    EXPECT_THAT(text, HasSubstr("metricsd_collector_success{collector=\"" + std::string(failed) + "\"} 0\n"));
+  }
+  EXPECT_THAT(text, HasSubstr("node_memory_MemTotal_bytes 1048576\n"));
+  EXPECT_THAT(text, Not(HasSubstr("node_load1")));
+}
+
+TEST(HostPollerTest, PollsOnItsIntervalAndStopsOnDestruction) {
+  class Counting final : public HostCollector {
+   public:
+    explicit Counting(std::atomic<int>& n) : n_(n) {}
+    std::string_view Name() const override { return "counting"; }
+    void Collect(FamilySet& out) override {
+      out.Family("counting_polls", "Polls.", MetricType::kGauge);
+      out.Sample({}, ++n_);
+    }
+   private:
+    std::atomic<int>& n_;
+  };
+  std::atomic<int> polls{0};
+  {
+    std::vector<std::unique_ptr<HostCollector>> collectors;
+    collectors.push_back(std::make_unique<Counting>(polls));
+    auto poller = std::make_shared<HostPoller>(std::move(collectors), std::chrono::milliseconds(20));
+    poller->Start();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (polls < 3 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_GE(polls, 3);
+  }
+  int after = polls;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(polls, after);  // the thread stopped with the poller
+}
+
+}  // namespace
+}  // namespace metricsd::host

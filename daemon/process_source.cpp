@@ -95,17 +95,26 @@ ProcessSource::ProcessSource(std::string procfs, std::string pid)
       ticks_per_second_(sysconf(_SC_CLK_TCK)),
       page_size_(sysconf(_SC_PAGESIZE)) {}
 
+std::optional<std::uint64_t> ProcessSource::BootTime() const {
+  // Constant while the machine runs, and /proc/stat is long (the intr line): read it once.
+  std::lock_guard lock(boot_time_mutex_);
+  if (!boot_time_) {
+    std::string text;
+    if (ReadFile(procfs_ + "/stat", text)) boot_time_ = ParseBootTime(text);
+  }
+  return boot_time_;
+}
+
 std::optional<CollectionStatus> ProcessSource::LastCollection() const {
   return CollectionStatus{last_success_.load(), last_duration_.load()};
 }
 
 void ProcessSource::Visit(FamilyVisitor& visitor) const {
   auto start = std::chrono::steady_clock::now();
-  std::string stat_text, proc_stat_text, limits_text;
+  std::string stat_text, limits_text;
   std::optional<ProcSelfStat> stat;
   if (ReadFile(pid_dir_ + "/stat", stat_text)) stat = ParseProcPidStat(stat_text);
-  std::optional<std::uint64_t> boot_time;
-  if (ReadFile(procfs_ + "/stat", proc_stat_text)) boot_time = ParseBootTime(proc_stat_text);
+  std::optional<std::uint64_t> boot_time = BootTime();
   std::optional<double> max_fds, max_vm;
   if (ReadFile(pid_dir_ + "/limits", limits_text)) {
     max_fds = ParseSoftLimit(limits_text, "Max open files");

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,12 +45,16 @@ class ProcessSource final : public Source {
   std::optional<CollectionStatus> LastCollection() const override;
 
  private:
+  std::optional<std::uint64_t> BootTime() const;
+
   std::string procfs_;
   std::string pid_dir_;
   long ticks_per_second_;
   long page_size_;
   mutable std::atomic<bool> last_success_{false};
   mutable std::atomic<double> last_duration_{0};
+  mutable std::mutex boot_time_mutex_;
+  mutable std::optional<std::uint64_t> boot_time_;
 };
 
 }  // namespace metricsd

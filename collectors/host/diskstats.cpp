@@ -115,7 +115,7 @@ class DiskstatsCollector final : public HostCollector {
  private:
   std::string path_;
   std::string rootfs_;
-  Pattern exclude_;
+  MatchCache exclude_;
 };
 
 }  // namespace

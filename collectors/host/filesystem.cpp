@@ -1,7 +1,7 @@
 // node_exporter's filesystem collector: statvfs(2) over the mounts in /proc/1/mountinfo (or
 // /proc/self/mountinfo), with its default mount-point and fs-type exclusions.
 //
-// statvfs on a dead NFS server can block forever. Each call runs on a helper thread and the
+// statvfs on a dead NFS server can block forever. Calls run on a worker thread and the
 // poller waits at most filesystem.statfs_timeout: a mount that misses it reports
 // node_filesystem_device_error 1 and is skipped (still reported as an error) until the stuck
 // call returns, as node_exporter does with its stuckMounts.
@@ -66,19 +66,98 @@ std::vector<Mount> ParseMountinfo(const std::string& text) {
   return mounts;
 }
 
-// Mount points whose statvfs has not returned yet. Shared with the helper threads, which
-// may outlive the collector.
+// Mount points whose statvfs has not returned yet. Shared with abandoned workers, which may
+// outlive the collector.
 struct StuckMounts {
   std::mutex mutex;
   std::set<std::string> paths;
 };
 
-struct StatfsCall {
-  std::mutex mutex;
-  std::condition_variable done_cv;
-  bool done = false;
-  int error = 0;
-  struct statvfs result {};
+// Runs statvfs calls one at a time on a worker thread, so the poller can stop waiting. A call
+// that misses its deadline leaves the worker stuck in the kernel: that worker is abandoned (it
+// unmarks the mount and exits when the call returns, if ever) and a fresh one serves later
+// calls. One long-lived thread in the normal case, not one per call.
+class StatfsWorker {
+ public:
+  explicit StatfsWorker(std::shared_ptr<StuckMounts> stuck) : stuck_(std::move(stuck)) {}
+  StatfsWorker(const StatfsWorker&) = delete;
+  StatfsWorker& operator=(const StatfsWorker&) = delete;
+
+  ~StatfsWorker() {
+    if (!channel_) return;
+    {
+      std::lock_guard lock(channel_->mutex);
+      channel_->stop = true;
+    }
+    channel_->cv.notify_all();
+    thread_.join();
+  }
+
+  // 0 and `out` filled, an errno value, or ETIMEDOUT when `timeout` passed first (the mount
+  // is then marked stuck).
+  int Stat(const std::string& mount_point, const std::string& path, Duration timeout,
+           struct statvfs& out) {
+    if (!channel_) Spawn();
+    std::unique_lock lock(channel_->mutex);
+    channel_->mount_point = mount_point;
+    channel_->path = path;
+    channel_->has_job = true;
+    channel_->has_result = false;
+    channel_->cv.notify_all();
+    if (!channel_->cv.wait_for(lock, timeout, [&] { return channel_->has_result; })) {
+      {
+        std::lock_guard stuck_lock(stuck_->mutex);
+        stuck_->paths.insert(mount_point);
+      }
+      channel_->abandoned = true;
+      lock.unlock();
+      thread_.detach();
+      channel_.reset();
+      return ETIMEDOUT;
+    }
+    out = channel_->result;
+    return channel_->error;
+  }
+
+ private:
+  struct Channel {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool has_job = false, has_result = false, stop = false, abandoned = false;
+    std::string mount_point, path;
+    int error = 0;
+    struct statvfs result {};
+  };
+
+  void Spawn() {
+    channel_ = std::make_shared<Channel>();
+    thread_ = std::thread([channel = channel_, stuck = stuck_] {
+      std::unique_lock lock(channel->mutex);
+      while (true) {
+        channel->cv.wait(lock, [&] { return channel->has_job || channel->stop; });
+        if (channel->stop) return;
+        std::string path = channel->path;
+        lock.unlock();
+        struct statvfs result {};
+        int error = ::statvfs(path.c_str(), &result) == 0 ? 0 : errno;
+        lock.lock();
+        channel->result = result;
+        channel->error = error;
+        channel->has_job = false;
+        channel->has_result = true;
+        channel->cv.notify_all();
+        if (channel->abandoned) {
+          std::lock_guard stuck_lock(stuck->mutex);
+          stuck->paths.erase(channel->mount_point);
+          return;
+        }
+      }
+    });
+  }
+
+  std::shared_ptr<StuckMounts> stuck_;
+  std::shared_ptr<Channel> channel_;
+  std::thread thread_;
 };
 
 class FilesystemCollector final : public HostCollector {
@@ -88,7 +167,8 @@ class FilesystemCollector final : public HostCollector {
         mount_points_exclude_(config.filesystem_mount_points_exclude),
         fs_types_exclude_(config.filesystem_fs_types_exclude),
         timeout_(config.filesystem_statfs_timeout),
-        stuck_(std::make_shared<StuckMounts>()) {}
+        stuck_(std::make_shared<StuckMounts>()),
+        worker_(stuck_) {}
 
   std::string_view Name() const override { return "filesystem"; }
 
@@ -149,52 +229,22 @@ class FilesystemCollector final : public HostCollector {
   }
 
  private:
-  // statvfs(rootfs + mount_point) on a helper thread, waiting at most timeout_. False on an
-  // error, a timeout, or while an earlier call for the same mount is still stuck.
+  // statvfs(rootfs + mount_point) with a deadline. False on an error, a timeout, or while an
+  // earlier call for the same mount is still stuck.
   bool StatWithDeadline(const std::string& mount_point, struct statvfs& out) {
     {
       std::lock_guard lock(stuck_->mutex);
       if (stuck_->paths.count(mount_point) > 0) return false;
     }
     std::string path = paths_.rootfs == "/" ? mount_point : paths_.rootfs + mount_point;
-    auto call = std::make_shared<StatfsCall>();
-    std::thread([call, path] {
-      struct statvfs result {};
-      int error = ::statvfs(path.c_str(), &result) == 0 ? 0 : errno;
-      std::lock_guard lock(call->mutex);
-      call->result = result;
-      call->error = error;
-      call->done = true;
-      call->done_cv.notify_one();
-    }).detach();
-
-    std::unique_lock lock(call->mutex);
-    if (!call->done_cv.wait_for(lock, timeout_, [&] { return call->done; })) {
+    int error = worker_.Stat(mount_point, path, timeout_, out);
+    if (error == ETIMEDOUT) {
       LogWarn("statfs timed out; marking the mount stuck",
               {{"mountpoint", mount_point}, {"timeout", FormatDuration(timeout_)}});
-      MarkStuckUntilDone(mount_point, call);
-      return false;
+    } else if (error != 0) {
+      LogDebug("statfs failed", {{"mountpoint", mount_point}, {"err", std::strerror(error)}});
     }
-    if (call->error != 0) {
-      LogDebug("statfs failed", {{"mountpoint", mount_point}, {"err", std::strerror(call->error)}});
-      return false;
-    }
-    out = call->result;
-    return true;
-  }
-
-  void MarkStuckUntilDone(const std::string& mount_point, const std::shared_ptr<StatfsCall>& call) {
-    {
-      std::lock_guard lock(stuck_->mutex);
-      stuck_->paths.insert(mount_point);
-    }
-    // A watcher clears the mark once the hung call returns (if it ever does).
-    std::thread([call, stuck = stuck_, mount_point] {
-      std::unique_lock lock(call->mutex);
-      call->done_cv.wait(lock, [&] { return call->done; });
-      std::lock_guard stuck_lock(stuck->mutex);
-      stuck->paths.erase(mount_point);
-    }).detach();
+    return error == 0;
   }
 
   HostPaths paths_;
@@ -202,6 +252,7 @@ class FilesystemCollector final : public HostCollector {
   Pattern fs_types_exclude_;
   Duration timeout_;
   std::shared_ptr<StuckMounts> stuck_;
+  StatfsWorker worker_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The `host` config section: polling interval, roots, enabled collectors and their filters.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -22,6 +23,22 @@ struct Pattern {
   bool Matches(std::string_view value) const {
     return regex != nullptr && RE2::PartialMatch(value, *regex);
   }
+};
+
+// Remembers a Pattern's verdict per key: field and device names repeat on every poll, so
+// each is matched once. Not thread-safe (one per collector).
+class MatchCache {
+ public:
+  explicit MatchCache(Pattern pattern) : pattern_(std::move(pattern)) {}
+  bool Matches(std::string_view key) {
+    auto it = verdicts_.find(key);
+    if (it == verdicts_.end()) it = verdicts_.emplace(std::string(key), pattern_.Matches(key)).first;
+    return it->second;
+  }
+
+ private:
+  Pattern pattern_;
+  std::map<std::string, bool, std::less<>> verdicts_;
 };
 
 struct HostConfig {

@@ -75,7 +75,7 @@ class NetdevCollector final : public HostCollector {
  private:
   std::string path_;
   std::string sysfs_;
-  Pattern exclude_;
+  MatchCache exclude_;
 };
 
 }  // namespace

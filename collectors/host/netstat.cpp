@@ -62,7 +62,7 @@ class NetstatCollector final : public HostCollector {
   }
 
   std::string netstat_, snmp_, snmp6_;
-  Pattern fields_;
+  MatchCache fields_;
 };
 
 }  // namespace

@@ -26,7 +26,7 @@ class VmstatCollector final : public HostCollector {
 
  private:
   std::string path_;
-  Pattern fields_;
+  MatchCache fields_;
 };
 
 }  // namespace

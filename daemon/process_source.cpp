@@ -3,44 +3,18 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <chrono>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <vector>
+
+#include "collectors/host/proc_file.h"
 
 namespace metricsd {
 namespace {
 
-bool ReadFile(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream text;
-  text << in.rdbuf();
-  out = text.str();
-  return true;
-}
-
-std::optional<std::uint64_t> ParseUint(std::string_view text) {
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// Splits on runs of spaces.
-std::vector<std::string_view> Fields(std::string_view text) {
-  std::vector<std::string_view> fields;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\n')) ++i;
-    std::size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\n') ++i;
-    if (i > start) fields.push_back(text.substr(start, i - start));
-  }
-  return fields;
-}
+using host::ParseUint;
+using host::SplitFields;
+using host::TryReadFile;
 
 std::optional<int> CountOpenFds(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
@@ -60,7 +34,7 @@ std::optional<ProcSelfStat> ParseProcPidStat(std::string_view text) {
   // counted from the last ')'. The first field after it is field 3 (state).
   std::size_t paren = text.rfind(')');
   if (paren == std::string_view::npos) return std::nullopt;
-  std::vector<std::string_view> fields = Fields(text.substr(paren + 1));
+  std::vector<std::string_view> fields = SplitFields(text.substr(paren + 1));
   auto field = [&](std::size_t number) { return ParseUint(fields[number - 3]); };
   if (fields.size() < 22) return std::nullopt;
   auto utime = field(14), stime = field(15), start = field(22), vsize = field(23),
@@ -81,7 +55,7 @@ std::optional<double> ParseSoftLimit(std::string_view limits, std::string_view r
   if (pos == std::string_view::npos) return std::nullopt;
   std::string_view line = limits.substr(pos + row.size());
   line = line.substr(0, line.find('\n'));
-  std::vector<std::string_view> fields = Fields(line);
+  std::vector<std::string_view> fields = SplitFields(line);
   if (fields.empty()) return std::nullopt;
   if (fields[0] == "unlimited") return static_cast<double>(std::numeric_limits<std::uint64_t>::max());
   auto value = ParseUint(fields[0]);
@@ -99,8 +73,7 @@ std::optional<std::uint64_t> ProcessSource::BootTime() const {
   // Constant while the machine runs, and /proc/stat is long (the intr line): read it once.
   std::lock_guard lock(boot_time_mutex_);
   if (!boot_time_) {
-    std::string text;
-    if (ReadFile(procfs_ + "/stat", text)) boot_time_ = ParseBootTime(text);
+    if (auto text = TryReadFile(procfs_ + "/stat")) boot_time_ = ParseBootTime(*text);
   }
   return boot_time_;
 }
@@ -111,14 +84,13 @@ std::optional<CollectionStatus> ProcessSource::LastCollection() const {
 
 void ProcessSource::Visit(FamilyVisitor& visitor) const {
   auto start = std::chrono::steady_clock::now();
-  std::string stat_text, limits_text;
   std::optional<ProcSelfStat> stat;
-  if (ReadFile(pid_dir_ + "/stat", stat_text)) stat = ParseProcPidStat(stat_text);
+  if (auto text = TryReadFile(pid_dir_ + "/stat")) stat = ParseProcPidStat(*text);
   std::optional<std::uint64_t> boot_time = BootTime();
   std::optional<double> max_fds, max_vm;
-  if (ReadFile(pid_dir_ + "/limits", limits_text)) {
-    max_fds = ParseSoftLimit(limits_text, "Max open files");
-    max_vm = ParseSoftLimit(limits_text, "Max address space");
+  if (auto limits = TryReadFile(pid_dir_ + "/limits")) {
+    max_fds = ParseSoftLimit(*limits, "Max open files");
+    max_vm = ParseSoftLimit(*limits, "Max address space");
   }
   std::optional<int> open_fds = CountOpenFds(pid_dir_ + "/fd");
 

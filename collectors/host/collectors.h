@@ -1,6 +1,9 @@
 // Factories for every host collector, one file each, named after node_exporter's collectors.
 #pragma once
 
+#include <sys/statvfs.h>
+
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -15,7 +18,10 @@ std::unique_ptr<HostCollector> MakeStatCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeMeminfoCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeLoadavgCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeDiskstatsCollector(const HostConfig& config);
-std::unique_ptr<HostCollector> MakeFilesystemCollector(const HostConfig& config);
+// statvfs(2) as the filesystem collector calls it: 0 or an errno value. Tests inject a slow one.
+using StatfsFunction = std::function<int(const char* path, struct statvfs* out)>;
+std::unique_ptr<HostCollector> MakeFilesystemCollector(const HostConfig& config,
+                                                       StatfsFunction statfs = nullptr);
 std::unique_ptr<HostCollector> MakeNetdevCollector(const HostConfig& config);
 std::unique_ptr<HostCollector> MakePressureCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeVmstatCollector(const HostConfig& config);

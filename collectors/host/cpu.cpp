@@ -17,12 +17,12 @@ constexpr std::array<std::string_view, 8> kModes = {"user", "nice",    "system",
 class CpuCollector final : public HostCollector {
  public:
   explicit CpuCollector(const HostPaths& paths)
-      : path_(paths.Proc("stat")), ticks_(static_cast<double>(sysconf(_SC_CLK_TCK))) {}
+      : file_(paths.Proc("stat")), ticks_(static_cast<double>(sysconf(_SC_CLK_TCK))) {}
 
   std::string_view Name() const override { return "cpu"; }
 
   void Collect(FamilySet& out) override {
-    std::string text = ReadFile(path_);
+    const std::string& text = file_.Read();
     struct Row {
       std::string_view cpu;
       std::array<double, 10> ticks{};
@@ -32,14 +32,14 @@ class CpuCollector final : public HostCollector {
       // Per-CPU lines only: "cpu0 ...", not the "cpu " total.
       if (line.size() < 4 || line.substr(0, 3) != "cpu" || line[3] == ' ') continue;
       std::vector<std::string_view> fields = SplitFields(line);
-      if (fields.size() < 9) throw CollectError(path_ + ": short cpu line");
+      if (fields.size() < 9) throw CollectError(file_.path() + ": short cpu line");
       Row row{fields[0].substr(3), {}};
       for (std::size_t i = 1; i < fields.size() && i <= 10; ++i) {
-        row.ticks[i - 1] = static_cast<double>(RequireUint(fields[i], path_)) / ticks_;
+        row.ticks[i - 1] = static_cast<double>(RequireUint(fields[i], file_.path())) / ticks_;
       }
       rows.push_back(row);
     }
-    if (rows.empty()) throw CollectError(path_ + ": no cpu lines");
+    if (rows.empty()) throw CollectError(file_.path() + ": no cpu lines");
 
     out.Family("node_cpu_seconds_total", "Seconds the CPUs spent in each mode.",
                MetricType::kCounter);
@@ -57,7 +57,7 @@ class CpuCollector final : public HostCollector {
   }
 
  private:
-  std::string path_;
+  CachedFile file_;
   double ticks_;
 };
 

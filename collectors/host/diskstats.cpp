@@ -66,14 +66,14 @@ UdevInfo ReadUdev(const std::string& rootfs, std::string_view major, std::string
 class DiskstatsCollector final : public HostCollector {
  public:
   explicit DiskstatsCollector(const HostConfig& config)
-      : path_(config.paths.Proc("diskstats")),
+      : file_(config.paths.Proc("diskstats")),
         rootfs_(config.paths.rootfs),
         exclude_(config.diskstats_device_exclude) {}
 
   std::string_view Name() const override { return "diskstats"; }
 
   void Collect(FamilySet& out) override {
-    std::string text = ReadFile(path_);
+    const std::string& text = file_.Read();
     struct Disk {
       std::string_view major, minor, name;
       std::array<double, 17> values{};
@@ -88,7 +88,7 @@ class DiskstatsCollector final : public HostCollector {
       if (exclude_.Matches(fields[2])) continue;
       Disk disk{fields[0], fields[1], fields[2], {}, std::min<std::size_t>(fields.size() - 3, 17)};
       for (std::size_t i = 0; i < disk.count; ++i) {
-        disk.values[i] = static_cast<double>(RequireUint(fields[i + 3], path_));
+        disk.values[i] = static_cast<double>(RequireUint(fields[i + 3], file_.path()));
       }
       disks.push_back(disk);
     }
@@ -113,7 +113,7 @@ class DiskstatsCollector final : public HostCollector {
   }
 
  private:
-  std::string path_;
+  CachedFile file_;
   std::string rootfs_;
   MatchCache exclude_;
 };

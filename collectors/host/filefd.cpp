@@ -8,23 +8,23 @@ namespace {
 
 class FilefdCollector final : public HostCollector {
  public:
-  explicit FilefdCollector(const HostPaths& paths) : path_(paths.Proc("sys/fs/file-nr")) {}
+  explicit FilefdCollector(const HostPaths& paths) : file_(paths.Proc("sys/fs/file-nr")) {}
 
   std::string_view Name() const override { return "filefd"; }
 
   void Collect(FamilySet& out) override {
-    std::string text = ReadFile(path_);
+    const std::string& text = file_.Read();
     std::vector<std::string_view> fields = SplitFields(FirstLine(text));
-    if (fields.size() != 3) throw CollectError(path_ + ": expected 3 fields");
+    if (fields.size() != 3) throw CollectError(file_.path() + ": expected 3 fields");
     out.Family("node_filefd_allocated", "File descriptor statistics: allocated.",
                MetricType::kGauge);
-    out.Sample({}, static_cast<double>(RequireUint(fields[0], path_)));
+    out.Sample({}, static_cast<double>(RequireUint(fields[0], file_.path())));
     out.Family("node_filefd_maximum", "File descriptor statistics: maximum.", MetricType::kGauge);
-    out.Sample({}, static_cast<double>(RequireUint(fields[2], path_)));
+    out.Sample({}, static_cast<double>(RequireUint(fields[2], file_.path())));
   }
 
  private:
-  std::string path_;
+  CachedFile file_;
 };
 
 }  // namespace

@@ -73,13 +73,22 @@ struct StuckMounts {
   std::set<std::string> paths;
 };
 
-// Runs statvfs calls one at a time on a worker thread, so the poller can stop waiting. A call
-// that misses its deadline leaves the worker stuck in the kernel: that worker is abandoned (it
-// unmarks the mount and exits when the call returns, if ever) and a fresh one serves later
-// calls. One long-lived thread in the normal case, not one per call.
+// Runs a poll's statvfs calls on a worker thread, so the poller can stop waiting. The whole
+// batch is handed over at once (two context switches per poll, not per mount); the poller
+// waits at most `timeout` for each next result. A call that misses its deadline leaves the
+// worker stuck in the kernel: that worker is abandoned (it unmarks the mount and exits when
+// the call returns, if ever), the rest of the batch reports errors, and a fresh worker serves
+// the next poll.
 class StatfsWorker {
  public:
-  explicit StatfsWorker(std::shared_ptr<StuckMounts> stuck) : stuck_(std::move(stuck)) {}
+  struct Call {
+    std::string mount_point, path;
+    int error = -1;  // -1 until done; then 0 or an errno value
+    struct statvfs result {};
+  };
+
+  StatfsWorker(std::shared_ptr<StuckMounts> stuck, StatfsFunction statfs)
+      : stuck_(std::move(stuck)), statfs_(std::move(statfs)) {}
   StatfsWorker(const StatfsWorker&) = delete;
   StatfsWorker& operator=(const StatfsWorker&) = delete;
 
@@ -93,82 +102,94 @@ class StatfsWorker {
     thread_.join();
   }
 
-  // 0 and `out` filled, an errno value, or ETIMEDOUT when `timeout` passed first (the mount
-  // is then marked stuck).
-  int Stat(const std::string& mount_point, const std::string& path, Duration timeout,
-           struct statvfs& out) {
+  // Fills each call's error and result; a call not done in time gets ETIMEDOUT and its mount
+  // is marked stuck.
+  void StatAll(std::vector<Call>& calls, Duration timeout) {
+    if (calls.empty()) return;
     if (!channel_) Spawn();
     std::unique_lock lock(channel_->mutex);
-    channel_->mount_point = mount_point;
-    channel_->path = path;
-    channel_->has_job = true;
-    channel_->has_result = false;
+    channel_->calls = std::move(calls);
+    channel_->done = 0;
+    channel_->has_batch = true;
     channel_->cv.notify_all();
-    if (!channel_->cv.wait_for(lock, timeout, [&] { return channel_->has_result; })) {
-      {
-        std::lock_guard stuck_lock(stuck_->mutex);
-        stuck_->paths.insert(mount_point);
+    std::size_t seen = 0;
+    bool stuck = false;
+    while (seen < channel_->calls.size()) {
+      if (!channel_->cv.wait_for(lock, timeout, [&] { return channel_->done > seen; })) {
+        stuck = true;
+        break;
       }
-      channel_->abandoned = true;
-      lock.unlock();
-      thread_.detach();
-      channel_.reset();
-      return ETIMEDOUT;
+      seen = channel_->done;
     }
-    out = channel_->result;
-    return channel_->error;
+    calls = channel_->calls;  // copy: an abandoned worker still owns its batch
+    if (!stuck) {
+      channel_->has_batch = false;
+      return;
+    }
+    // calls[seen] is the one that hung; those after it never ran.
+    for (std::size_t i = seen; i < calls.size(); ++i) calls[i].error = ETIMEDOUT;
+    {
+      std::lock_guard stuck_lock(stuck_->mutex);
+      stuck_->paths.insert(calls[seen].mount_point);
+    }
+    channel_->abandoned = true;
+    lock.unlock();
+    thread_.detach();
+    channel_.reset();
   }
 
  private:
   struct Channel {
     std::mutex mutex;
     std::condition_variable cv;
-    bool has_job = false, has_result = false, stop = false, abandoned = false;
-    std::string mount_point, path;
-    int error = 0;
-    struct statvfs result {};
+    bool has_batch = false, stop = false, abandoned = false;
+    std::vector<Call> calls;
+    std::size_t done = 0;
   };
 
   void Spawn() {
     channel_ = std::make_shared<Channel>();
-    thread_ = std::thread([channel = channel_, stuck = stuck_] {
+    thread_ = std::thread([channel = channel_, stuck = stuck_, statfs = statfs_] {
       std::unique_lock lock(channel->mutex);
       while (true) {
-        channel->cv.wait(lock, [&] { return channel->has_job || channel->stop; });
+        channel->cv.wait(lock, [&] { return channel->has_batch || channel->stop; });
         if (channel->stop) return;
-        std::string path = channel->path;
-        lock.unlock();
-        struct statvfs result {};
-        int error = ::statvfs(path.c_str(), &result) == 0 ? 0 : errno;
-        lock.lock();
-        channel->result = result;
-        channel->error = error;
-        channel->has_job = false;
-        channel->has_result = true;
-        channel->cv.notify_all();
-        if (channel->abandoned) {
-          std::lock_guard stuck_lock(stuck->mutex);
-          stuck->paths.erase(channel->mount_point);
-          return;
+        for (std::size_t i = 0; i < channel->calls.size() && !channel->abandoned; ++i) {
+          std::string path = channel->calls[i].path;
+          lock.unlock();
+          struct statvfs result {};
+          int error = statfs(path.c_str(), &result);
+          lock.lock();
+          channel->calls[i].result = result;
+          channel->calls[i].error = error;
+          channel->done = i + 1;
+          channel->cv.notify_all();
+          if (channel->abandoned) {
+            std::lock_guard stuck_lock(stuck->mutex);
+            stuck->paths.erase(channel->calls[i].mount_point);
+            return;
+          }
         }
+        channel->has_batch = false;
       }
     });
   }
 
   std::shared_ptr<StuckMounts> stuck_;
+  StatfsFunction statfs_;
   std::shared_ptr<Channel> channel_;
   std::thread thread_;
 };
 
 class FilesystemCollector final : public HostCollector {
  public:
-  explicit FilesystemCollector(const HostConfig& config)
+  FilesystemCollector(const HostConfig& config, StatfsFunction statfs)
       : paths_(config.paths),
         mount_points_exclude_(config.filesystem_mount_points_exclude),
         fs_types_exclude_(config.filesystem_fs_types_exclude),
         timeout_(config.filesystem_statfs_timeout),
         stuck_(std::make_shared<StuckMounts>()),
-        worker_(stuck_) {}
+        worker_(stuck_, std::move(statfs)) {}
 
   std::string_view Name() const override { return "filesystem"; }
 
@@ -188,10 +209,9 @@ class FilesystemCollector final : public HostCollector {
       if (fs_types_exclude_.Matches(mount.fs_type)) continue;
       // Over-mounts can repeat a label set; Prometheus rejects duplicate series.
       if (!seen.emplace(mount.device, mount.fs_type, mount.mount_point).second) continue;
-      Stat stat{std::move(mount)};
-      stat.error = !StatWithDeadline(stat.mount.mount_point, stat.st);
-      stats.push_back(std::move(stat));
+      stats.push_back(Stat{std::move(mount)});
     }
+    StatMounts(stats);
 
     auto labels = [](const Mount& m) {
       return std::vector<std::pair<std::string, std::string>>{
@@ -229,27 +249,43 @@ class FilesystemCollector final : public HostCollector {
   }
 
  private:
-  // statvfs(rootfs + mount_point) with a deadline. False on an error, a timeout, or while an
-  // earlier call for the same mount is still stuck.
-  bool StatWithDeadline(const std::string& mount_point, struct statvfs& out) {
+  // statvfs(rootfs + mount_point) for each, with a deadline; sets error on failures, timeouts
+  // and mounts whose earlier call is still stuck.
+  template <typename Stats>
+  void StatMounts(Stats& stats) {
+    std::vector<StatfsWorker::Call> calls;
+    std::vector<std::size_t> index;  // calls[i] belongs to stats[index[i]]
     {
       std::lock_guard lock(stuck_->mutex);
-      if (stuck_->paths.count(mount_point) > 0) return false;
+      for (std::size_t i = 0; i < stats.size(); ++i) {
+        const std::string& mount_point = stats[i].mount.mount_point;
+        if (stuck_->paths.count(mount_point) > 0) {
+          stats[i].error = true;
+          continue;
+        }
+        std::string path = paths_.rootfs == "/" ? mount_point : paths_.rootfs + mount_point;
+        calls.push_back({mount_point, std::move(path)});
+        index.push_back(i);
+      }
     }
-    std::string path = paths_.rootfs == "/" ? mount_point : paths_.rootfs + mount_point;
-    int error = worker_.Stat(mount_point, path, timeout_, out);
-    if (error == ETIMEDOUT) {
-      LogWarn("statfs timed out; marking the mount stuck",
-              {{"mountpoint", mount_point}, {"timeout", FormatDuration(timeout_)}});
-    } else if (error != 0) {
-      LogDebug("statfs failed", {{"mountpoint", mount_point}, {"err", std::strerror(error)}});
+    worker_.StatAll(calls, timeout_);
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      auto& stat = stats[index[i]];
+      stat.error = calls[i].error != 0;
+      stat.st = calls[i].result;
+      if (calls[i].error == ETIMEDOUT) {
+        LogWarn("statfs timed out; marking the mount stuck",
+                {{"mountpoint", calls[i].mount_point}, {"timeout", FormatDuration(timeout_)}});
+      } else if (calls[i].error != 0) {
+        LogDebug("statfs failed",
+                 {{"mountpoint", calls[i].mount_point}, {"err", std::strerror(calls[i].error)}});
+      }
     }
-    return error == 0;
   }
 
   HostPaths paths_;
-  Pattern mount_points_exclude_;
-  Pattern fs_types_exclude_;
+  MatchCache mount_points_exclude_;
+  MatchCache fs_types_exclude_;
   Duration timeout_;
   std::shared_ptr<StuckMounts> stuck_;
   StatfsWorker worker_;
@@ -257,8 +293,14 @@ class FilesystemCollector final : public HostCollector {
 
 }  // namespace
 
-std::unique_ptr<HostCollector> MakeFilesystemCollector(const HostConfig& config) {
-  return std::make_unique<FilesystemCollector>(config);
+std::unique_ptr<HostCollector> MakeFilesystemCollector(const HostConfig& config,
+                                                       StatfsFunction statfs) {
+  if (!statfs) {
+    statfs = [](const char* path, struct statvfs* out) {
+      return ::statvfs(path, out) == 0 ? 0 : errno;
+    };
+  }
+  return std::make_unique<FilesystemCollector>(config, std::move(statfs));
 }
 
 }  // namespace metricsd::host

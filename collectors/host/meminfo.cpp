@@ -7,12 +7,12 @@ namespace {
 
 class MeminfoCollector final : public HostCollector {
  public:
-  explicit MeminfoCollector(const HostPaths& paths) : path_(paths.Proc("meminfo")) {}
+  explicit MeminfoCollector(const HostPaths& paths) : file_(paths.Proc("meminfo")) {}
 
   std::string_view Name() const override { return "meminfo"; }
 
   void Collect(FamilySet& out) override {
-    std::string text = ReadFile(path_);
+    const std::string& text = file_.Read();
     std::size_t families = 0;
     for (std::string_view line : SplitLines(text)) {
       // "Active(anon):     123 kB"  ->  node_memory_Active_anon_bytes = 123 * 1024
@@ -24,7 +24,7 @@ class MeminfoCollector final : public HostCollector {
         if (c == '(' ) c = '_';
       }
       std::erase(key, ')');
-      double value = static_cast<double>(RequireUint(fields[1], path_));
+      double value = static_cast<double>(RequireUint(fields[1], file_.path()));
       if (fields.size() >= 3 && fields[2] == "kB") {
         value *= 1024;
         key += "_bytes";
@@ -34,11 +34,11 @@ class MeminfoCollector final : public HostCollector {
       out.Sample({}, value);
       ++families;
     }
-    if (families == 0) throw CollectError(path_ + ": no fields");
+    if (families == 0) throw CollectError(file_.path() + ": no fields");
   }
 
  private:
-  std::string path_;
+  CachedFile file_;
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // node_exporter's netdev collector: node_network_{receive,transmit}_*_total{device} from
 // /proc/net/dev, plus receive_nohandler from sysfs (node_exporter reads it over netlink).
 #include <array>
+#include <map>
+#include <memory>
 
 #include "collectors/host/collectors.h"
 #include "collectors/host/proc_file.h"
@@ -18,14 +20,14 @@ constexpr std::array<std::string_view, 16> kColumns = {
 class NetdevCollector final : public HostCollector {
  public:
   explicit NetdevCollector(const HostConfig& config)
-      : path_(config.paths.Proc("net/dev")),
+      : file_(config.paths.Proc("net/dev")),
         sysfs_(config.paths.sysfs),
         exclude_(config.netdev_device_exclude) {}
 
   std::string_view Name() const override { return "netdev"; }
 
   void Collect(FamilySet& out) override {
-    std::string text = ReadFile(path_);
+    const std::string& text = file_.Read();
     struct Device {
       std::string name;
       std::array<double, 17> values{};  // 16 columns + nohandler
@@ -43,12 +45,15 @@ class NetdevCollector final : public HostCollector {
       Device device{std::string(name_fields[0]), {}, false};
       if (exclude_.Matches(device.name)) continue;
       for (std::size_t i = 0; i < kColumns.size(); ++i) {
-        device.values[i] = static_cast<double>(RequireUint(fields[i], path_));
+        device.values[i] = static_cast<double>(RequireUint(fields[i], file_.path()));
       }
-      auto nohandler = TryReadFile(sysfs_ + "/class/net/" + device.name + "/statistics/rx_nohandler");
-      if (nohandler) {
-        while (!nohandler->empty() && nohandler->back() == '\n') nohandler->pop_back();
-        if (auto value = ParseUint(*nohandler)) {
+      auto& file = nohandler_[device.name];
+      if (!file) {
+        file = std::make_unique<CachedFile>(sysfs_ + "/class/net/" + device.name +
+                                            "/statistics/rx_nohandler");
+      }
+      if (const std::string* nohandler = file->TryRead()) {
+        if (auto value = ParseUint(FirstLine(*nohandler))) {
           device.values[16] = static_cast<double>(*value);
           device.has_nohandler = true;
         }
@@ -73,9 +78,10 @@ class NetdevCollector final : public HostCollector {
   }
 
  private:
-  std::string path_;
+  CachedFile file_;
   std::string sysfs_;
   MatchCache exclude_;
+  std::map<std::string, std::unique_ptr<CachedFile>, std::less<>> nohandler_;  // per device
 };
 
 }  // namespace

@@ -19,9 +19,9 @@ class NetstatCollector final : public HostCollector {
   std::string_view Name() const override { return "netstat"; }
 
   void Collect(FamilySet& out) override {
-    ParsePairs(ReadFile(netstat_), netstat_, out);
-    ParsePairs(ReadFile(snmp_), snmp_, out);
-    if (auto text = TryReadFile(snmp6_)) ParseSnmp6(*text, out);  // absent without IPv6
+    ParsePairs(netstat_.Read(), netstat_.path(), out);
+    ParsePairs(snmp_.Read(), snmp_.path(), out);
+    if (const std::string* snmp6 = snmp6_.TryRead()) ParseSnmp6(*snmp6, out);  // absent without IPv6
   }
 
  private:
@@ -61,7 +61,7 @@ class NetstatCollector final : public HostCollector {
     out.Sample({}, *number);
   }
 
-  std::string netstat_, snmp_, snmp6_;
+  CachedFile netstat_, snmp_, snmp6_;
   MatchCache fields_;
 };
 

@@ -21,15 +21,18 @@ std::optional<double> TotalOf(std::string_view text, std::string_view kind) {
 
 class PressureCollector final : public HostCollector {
  public:
-  explicit PressureCollector(const HostPaths& paths) : paths_(paths) {}
+  explicit PressureCollector(const HostPaths& paths)
+      : cpu_(paths.Proc("pressure/cpu")),
+        io_(paths.Proc("pressure/io")),
+        memory_(paths.Proc("pressure/memory")) {}
 
   std::string_view Name() const override { return "pressure"; }
 
   void Collect(FamilySet& out) override {
     // A kernel without PSI has no /proc/pressure: ReadFile throws and the collector fails.
-    std::string cpu = ReadFile(paths_.Proc("pressure/cpu"));
-    std::string io = ReadFile(paths_.Proc("pressure/io"));
-    std::string memory = ReadFile(paths_.Proc("pressure/memory"));
+    const std::string& cpu = cpu_.Read();
+    const std::string& io = io_.Read();
+    const std::string& memory = memory_.Read();
     auto emit = [&out](std::string_view name, std::string_view help, std::optional<double> v,
                        std::string_view file) {
       if (!v) throw CollectError("pressure/" + std::string(file) + ": no total");
@@ -54,7 +57,7 @@ class PressureCollector final : public HostCollector {
   }
 
  private:
-  HostPaths paths_;
+  CachedFile cpu_, io_, memory_;
 };
 
 }  // namespace

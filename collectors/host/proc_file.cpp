@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -61,6 +62,52 @@ std::optional<std::string> TryReadFile(const std::string& path) {
   int error = 0;
   if (!ReadAll(path, out, error)) return std::nullopt;
   return out;
+}
+
+CachedFile::~CachedFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+const std::string& CachedFile::Read() {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (fd_ < 0) {
+      fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) throw CollectError("cannot read " + path_ + ": " + std::strerror(errno));
+    }
+    buffer_.resize(std::max<std::size_t>(buffer_.capacity(), 4096));
+    std::size_t used = 0;
+    bool failed = false;
+    while (true) {
+      if (used == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+      ssize_t n = ::pread(fd_, buffer_.data() + used, buffer_.size() - used,
+                          static_cast<off_t>(used));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        failed = true;
+        break;
+      }
+      if (n == 0) break;
+      used += static_cast<std::size_t>(n);
+    }
+    if (!failed) {
+      buffer_.resize(used);
+      return buffer_;
+    }
+    // The file may have gone and come back (a network device re-created): reopen once.
+    int error = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (attempt == 1) throw CollectError("cannot read " + path_ + ": " + std::strerror(error));
+  }
+  return buffer_;
+}
+
+const std::string* CachedFile::TryRead() {
+  try {
+    return &Read();
+  } catch (const CollectError&) {
+    return nullptr;
+  }
 }
 
 std::vector<std::string_view> SplitFields(std::string_view line) {

@@ -14,6 +14,28 @@ std::string ReadFile(const std::string& path);
 // The whole file, or nullopt if it cannot be read (optional inputs such as udev data).
 std::optional<std::string> TryReadFile(const std::string& path);
 
+// A procfs/sysfs file kept open and re-read with pread(2) from offset 0 on each poll, as
+// ClickHouse's AsynchronousMetrics does: the kernel regenerates the text on every read, and
+// the open(2) path walk is skipped. Reopens after an error. Not thread-safe.
+class CachedFile {
+ public:
+  explicit CachedFile(std::string path) : path_(std::move(path)) {}
+  CachedFile(const CachedFile&) = delete;
+  CachedFile& operator=(const CachedFile&) = delete;
+  ~CachedFile();
+
+  // The whole file; throws CollectError like ReadFile.
+  const std::string& Read();
+  // The whole file, or null when it cannot be read (optional inputs such as sockstat6).
+  const std::string* TryRead();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string buffer_;  // reused across polls
+};
+
 // Fields separated by runs of spaces or tabs.
 std::vector<std::string_view> SplitFields(std::string_view line);
 // Lines without their '\n'; a final line without '\n' counts, an empty last one does not.

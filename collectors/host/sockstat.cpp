@@ -18,9 +18,9 @@ class SockstatCollector final : public HostCollector {
   std::string_view Name() const override { return "sockstat"; }
 
   void Collect(FamilySet& out) override {
-    Parse(ReadFile(v4_), v4_, out);
+    Parse(v4_.Read(), v4_.path(), out);
     // IPv6 may be disabled: sockstat6 is optional, as in node_exporter.
-    if (auto text = TryReadFile(v6_)) Parse(*text, v6_, out);
+    if (const std::string* v6 = v6_.TryRead()) Parse(*v6, v6_.path(), out);
   }
 
  private:
@@ -52,7 +52,7 @@ class SockstatCollector final : public HostCollector {
     out.Sample({}, value);
   }
 
-  std::string v4_, v6_;
+  CachedFile v4_, v6_;
   double page_size_;
 };
 

@@ -8,17 +8,17 @@ namespace {
 
 class StatCollector final : public HostCollector {
  public:
-  explicit StatCollector(const HostPaths& paths) : path_(paths.Proc("stat")) {}
+  explicit StatCollector(const HostPaths& paths) : file_(paths.Proc("stat")) {}
 
   std::string_view Name() const override { return "stat"; }
 
   void Collect(FamilySet& out) override {
-    std::string text = ReadFile(path_);
+    const std::string& text = file_.Read();
     std::optional<double> btime, ctxt, processes, intr, running, blocked;
     for (std::string_view line : SplitLines(text)) {
       std::vector<std::string_view> fields = SplitFields(line);
       if (fields.size() < 2) continue;
-      double value = static_cast<double>(RequireUint(fields[1], path_));
+      double value = static_cast<double>(RequireUint(fields[1], file_.path()));
       if (fields[0] == "btime") btime = value;
       else if (fields[0] == "ctxt") ctxt = value;
       else if (fields[0] == "processes") processes = value;
@@ -27,7 +27,7 @@ class StatCollector final : public HostCollector {
       else if (fields[0] == "procs_blocked") blocked = value;
     }
     if (!btime || !ctxt || !processes || !intr || !running || !blocked) {
-      throw CollectError(path_ + ": missing btime, ctxt, processes, intr or procs_* lines");
+      throw CollectError(file_.path() + ": missing btime, ctxt, processes, intr or procs_* lines");
     }
     auto one = [&out](std::string_view name, std::string_view help, MetricType type, double v) {
       out.Family(name, help, type);
@@ -45,7 +45,7 @@ class StatCollector final : public HostCollector {
   }
 
  private:
-  std::string path_;
+  CachedFile file_;
 };
 
 }  // namespace

@@ -8,24 +8,24 @@ namespace {
 class VmstatCollector final : public HostCollector {
  public:
   explicit VmstatCollector(const HostConfig& config)
-      : path_(config.paths.Proc("vmstat")), fields_(config.vmstat_fields) {}
+      : file_(config.paths.Proc("vmstat")), fields_(config.vmstat_fields) {}
 
   std::string_view Name() const override { return "vmstat"; }
 
   void Collect(FamilySet& out) override {
-    std::string text = ReadFile(path_);
+    const std::string& text = file_.Read();
     for (std::string_view line : SplitLines(text)) {
       std::vector<std::string_view> fields = SplitFields(line);  // "pgfault 123"
       if (fields.size() != 2 || !fields_.Matches(fields[0])) continue;
       std::string key(fields[0]);
       out.Family("node_vmstat_" + key, "/proc/vmstat information field " + key + ".",
                  MetricType::kUntyped);
-      out.Sample({}, static_cast<double>(RequireUint(fields[1], path_)));
+      out.Sample({}, static_cast<double>(RequireUint(fields[1], file_.path())));
     }
   }
 
  private:
-  std::string path_;
+  CachedFile file_;
   MatchCache fields_;
 };
 

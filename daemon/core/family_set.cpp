@@ -1,12 +1,22 @@
 #include "daemon/core/family_set.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace metricsd {
 
 std::string_view FamilySet::Intern(std::string_view text) {
   if (text.empty()) return {};
-  return strings_.emplace_back(text);
+  if (chunks_.empty() || chunk_size_ - chunk_used_ < text.size()) {
+    constexpr std::size_t kChunk = 16 * 1024;
+    chunk_size_ = std::max(kChunk, text.size());
+    chunks_.push_back(std::make_unique<char[]>(chunk_size_));
+    chunk_used_ = 0;
+  }
+  char* start = chunks_.back().get() + chunk_used_;
+  std::copy(text.begin(), text.end(), start);
+  chunk_used_ += text.size();
+  return {start, text.size()};
 }
 
 void FamilySet::Family(std::string_view name, std::string_view help, MetricType type) {

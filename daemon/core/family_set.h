@@ -5,7 +5,7 @@
 // shared_ptr<const FamilySet>; Visit() is then safe from any number of threads.
 #pragma once
 
-#include <deque>
+#include <memory>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -50,7 +50,11 @@ class FamilySet {
     std::size_t first_label, end_label;
     double value;
   };
-  std::deque<std::string> strings_;  // deque: growing never moves the strings views point into
+  // Text arena: fixed-size chunks that never move, so views into them stay valid; one
+  // allocation per 16 KiB of names and label values instead of one per string.
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::size_t chunk_used_ = 0;
+  std::size_t chunk_size_ = 0;
   std::vector<FamilyEntry> families_;
   std::vector<SampleEntry> samples_;
   std::vector<Label> labels_;

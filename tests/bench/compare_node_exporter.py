@@ -7,10 +7,10 @@ ratios, from the same run.
   python3 tests/bench/compare_node_exporter.py --metricsd build/daemon/metricsd [--seconds 30]
 """
 import argparse
+import http.client
 import os
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
@@ -31,9 +31,10 @@ def rss_bytes(pid):
     return 0
 
 
-def scrape(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
-        return r.read()
+def scrape(conn):
+    # One keep-alive connection per target, as Prometheus scrapes.
+    conn.request("GET", "/metrics")
+    return conn.getresponse().read()
 
 
 def main():
@@ -49,7 +50,8 @@ def main():
         wait_until(ne.try_scrape, timeout=30, what="node_exporter")
         time.sleep(2)  # both past start-up
         pids = {"node_exporter": ne.proc.pid, "metricsd": d.proc.pid}
-        ports = {"node_exporter": ne.port, "metricsd": d.port}
+        conns = {"node_exporter": http.client.HTTPConnection("127.0.0.1", ne.port, timeout=10),
+                 "metricsd": http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)}
         idle_rss = {k: rss_bytes(p) for k, p in pids.items()}
         start_cpu = {k: cpu_seconds(p) for k, p in pids.items()}
         series = {}
@@ -57,8 +59,8 @@ def main():
         scrapes = 0
         while time.monotonic() < deadline:
             tick = time.monotonic()
-            for name, port in ports.items():
-                body = scrape(port)
+            for name, conn in conns.items():
+                body = scrape(conn)
                 series[name] = sum(1 for line in body.splitlines() if line and not line.startswith(b"#"))
             scrapes += 1
             time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))

@@ -22,6 +22,8 @@ std::vector<std::unique_ptr<HostCollector>> MakeEnabledCollectors(const HostConf
   add("time", [&] { return MakeTimeCollector(paths); });
   add("uname", [&] { return MakeUnameCollector(paths); });
   add("vmstat", [&] { return MakeVmstatCollector(config); });
+  // Process groups have no switch of their own: configuring a group turns them on.
+  if (!config.processes.empty()) collectors.push_back(MakeProcessesCollector(config));
   return collectors;
 }
 

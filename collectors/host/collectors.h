@@ -30,6 +30,7 @@ std::unique_ptr<HostCollector> MakeUnameCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeTimeCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeSockstatCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeNetstatCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeProcessesCollector(const HostConfig& config);
 
 // Every collector `config` enables, in a stable order.
 std::vector<std::unique_ptr<HostCollector>> MakeEnabledCollectors(const HostConfig& config);

@@ -38,7 +38,42 @@ Pattern PatternKey(const ConfigNode& section, std::string_view key, std::string_
   return Compile(node.AsString(), &node);
 }
 
+ProcessGroup ParseProcessGroup(const ConfigNode& node) {
+  node.ExpectKeys({"name", "comm", "cmdline", "pidfile"});
+  ProcessGroup group;
+  ConfigNode name = node["name"];
+  if (!name.IsSet()) node.Fail("a process group needs a name");
+  group.name = name.AsString();
+  if (group.name.empty()) name.Fail("must not be empty");
+  int selectors = 0;
+  if (ConfigNode comm = node["comm"]; comm.IsSet()) {
+    ++selectors;
+    // One name or a list of names.
+    std::vector<ConfigNode> items = comm.IsSequence() ? comm.Items() : std::vector<ConfigNode>{comm};
+    for (const ConfigNode& item : items) group.comm.push_back(item.AsString());
+    if (group.comm.empty()) comm.Fail("must name at least one command");
+  }
+  if (ConfigNode cmdline = node["cmdline"]; cmdline.IsSet()) {
+    ++selectors;
+    group.cmdline = Compile(cmdline.AsString(), &cmdline);
+  }
+  if (ConfigNode pidfile = node["pidfile"]; pidfile.IsSet()) {
+    ++selectors;
+    group.pidfile = pidfile.AsString();
+  }
+  if (selectors != 1) node.Fail("a process group needs exactly one of comm, cmdline or pidfile");
+  return group;
+}
+
 }  // namespace
+
+nlohmann::json ProcessGroup::ToJson() const {
+  nlohmann::json out = {{"name", name}};
+  if (!comm.empty()) out["comm"] = comm;
+  if (!cmdline.text.empty()) out["cmdline"] = cmdline.text;
+  if (!pidfile.empty()) out["pidfile"] = pidfile;
+  return out;
+}
 
 const std::set<std::string, std::less<>>& AllCollectors() {
   static const std::set<std::string, std::less<>> kAll = {
@@ -49,7 +84,7 @@ const std::set<std::string, std::less<>>& AllCollectors() {
 
 HostConfig ParseHostConfig(const ConfigNode& node) {
   node.ExpectKeys({"enabled", "interval", "procfs", "sysfs", "rootfs", "collectors",
-                   "diskstats", "filesystem", "netdev", "vmstat", "netstat"});
+                   "diskstats", "filesystem", "netdev", "vmstat", "netstat", "processes"});
   HostConfig config;
   config.enabled = node.GetBool("enabled", true);
   config.interval = node.GetDuration("interval", config.interval);
@@ -93,6 +128,13 @@ HostConfig ParseHostConfig(const ConfigNode& node) {
   ConfigNode netstat = node["netstat"];
   netstat.ExpectKeys({"fields"});
   config.netstat_fields = PatternKey(netstat, "fields", kNetstatFields);
+
+  std::set<std::string, std::less<>> names;
+  for (const ConfigNode& item : node["processes"].Items()) {
+    ProcessGroup group = ParseProcessGroup(item);
+    if (!names.insert(group.name).second) item["name"].Fail("duplicate process group name");
+    config.processes.push_back(std::move(group));
+  }
   return config;
 }
 
@@ -110,7 +152,12 @@ nlohmann::json HostConfig::ToJson() const {
             {"statfs_timeout", FormatDuration(filesystem_statfs_timeout)}}},
           {"netdev", {{"device_exclude", netdev_device_exclude.text}}},
           {"vmstat", {{"fields", vmstat_fields.text}}},
-          {"netstat", {{"fields", netstat_fields.text}}}};
+          {"netstat", {{"fields", netstat_fields.text}}},
+          {"processes", [this] {
+             nlohmann::json groups = nlohmann::json::array();
+             for (const ProcessGroup& group : processes) groups.push_back(group.ToJson());
+             return groups;
+           }()}};
 }
 
 }  // namespace metricsd::host

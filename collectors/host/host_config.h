@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <vector>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,17 @@ class MatchCache {
   std::map<std::string, bool, std::less<>> verdicts_;
 };
 
+// One process group of host.processes: processes matched by comm, by a regex over the command
+// line, or by a pidfile, exposed as process-exporter's namedprocess_namegroup_* families.
+struct ProcessGroup {
+  std::string name;
+  std::vector<std::string> comm;  // exact comm values (as in /proc/PID/comm, 15 chars max)
+  Pattern cmdline;                // RE2 over the arguments joined by single spaces
+  std::string pidfile;            // a file holding one PID
+
+  nlohmann::json ToJson() const;
+};
+
 struct HostConfig {
   bool enabled = true;
   Duration interval = std::chrono::seconds(5);
@@ -54,6 +66,7 @@ struct HostConfig {
   Pattern netdev_device_exclude;
   Pattern vmstat_fields;
   Pattern netstat_fields;
+  std::vector<ProcessGroup> processes;
 
   bool Enabled(std::string_view collector) const { return collectors.count(collector) > 0; }
   nlohmann::json ToJson() const;

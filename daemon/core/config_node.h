@@ -35,6 +35,7 @@ class ConfigNode {
   const std::string& file() const { return *file_; }
   // False when the key was absent or its value is YAML null (`key:` with nothing after it).
   bool IsSet() const;
+  bool IsSequence() const { return node_.IsSequence(); }
 
   // Throws unless this node is a mapping (or unset) whose keys are unique and all in
   // `allowed`; an unknown key's error suggests the closest allowed one.

@@ -3,7 +3,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <condition_variable>
 #include <mutex>
 #include <map>
@@ -384,6 +387,144 @@ TEST(FilesystemCollectorTest, HangingStatfsIsBoundedMarkedStuckAndRecovers) {
     error = Collect(*collector).at("node_filesystem_device_error" + data);
   }
   EXPECT_EQ(error, 0);  // the stuck mark clears once the hung call returns
+}
+
+}  // namespace
+}  // namespace metricsd::host
+
+namespace metricsd::host {
+namespace {
+
+// A writable /proc tree for process-group tests: processes can start and exit between polls.
+class FakeProc {
+ public:
+  FakeProc() : root_(std::filesystem::temp_directory_path() /
+                     ("metricsd-proc-" + std::to_string(getpid()) + "-" + std::to_string(counter_++))) {
+    std::filesystem::create_directories(root_);
+    Write("stat", "cpu  1 1 1 1 0 0 0 0 0 0\nbtime 1700000000\n");
+  }
+  ~FakeProc() { std::filesystem::remove_all(root_); }
+
+  // utime/stime in ticks, rss in pages; io and ctxt switches as given.
+  void Process(int pid, const std::string& comm, const std::string& cmdline, int utime, int stime,
+               int minflt, int majflt, int threads, int start_ticks, int rss_pages,
+               int read_bytes, int voluntary, int fds) {
+    std::string dir = std::to_string(pid);
+    std::filesystem::create_directories(root_ / dir / "fd");
+    Write(dir + "/stat", std::to_string(pid) + " (" + comm + ") S 1 1 1 0 -1 0 " +
+                             std::to_string(minflt) + " 0 " + std::to_string(majflt) + " 0 " +
+                             std::to_string(utime) + " " + std::to_string(stime) + " 0 0 20 0 " +
+                             std::to_string(threads) + " 0 " + std::to_string(start_ticks) +
+                             " 104857600 " + std::to_string(rss_pages) + " 0 0 0\n");
+    Write(dir + "/status", "Name:\t" + comm + "\nVmSwap:\t      8 kB\nvoluntary_ctxt_switches:\t" +
+                               std::to_string(voluntary) + "\nnonvoluntary_ctxt_switches:\t3\n");
+    Write(dir + "/io", "rchar: 1\nwchar: 2\nread_bytes: " + std::to_string(read_bytes) +
+                           "\nwrite_bytes: 4096\ncancelled_write_bytes: 999\n");
+    Write(dir + "/limits", "Limit  Soft Limit  Hard Limit  Units\nMax open files            100                  4096                 files\n");
+    std::string args = cmdline;
+    std::replace(args.begin(), args.end(), ' ', '\0');
+    Write(dir + "/cmdline", args + std::string(1, '\0'));
+    std::filesystem::remove_all(root_ / dir / "fd");
+    std::filesystem::create_directories(root_ / dir / "fd");
+    for (int i = 0; i < fds; ++i) Write(dir + "/fd/" + std::to_string(i), "");
+  }
+  void Exit(int pid) { std::filesystem::remove_all(root_ / std::to_string(pid)); }
+  std::string path() const { return root_.string(); }
+  void Write(const std::string& relative, const std::string& text) {
+    std::ofstream(root_ / relative, std::ios::binary) << text;
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path root_;
+};
+
+HostConfig ProcessConfig(const std::string& procfs, const std::string& pidfile) {
+  HostConfig config = ParseHostConfig(ParseYaml(
+      "processes:\n"
+      "  - {name: cu, comm: [ao-cu]}\n"
+      "  - {name: mu, cmdline: 'node .*messenger'}\n"
+      "  - {name: db, pidfile: " + pidfile + "}\n"
+      "  - {name: absent, comm: nothing-runs-this}\n",
+      "t.yaml"));
+  config.paths.procfs = procfs;
+  return config;
+}
+
+TEST(ProcessesCollectorTest, GroupsByCommCmdlineAndPidfileWithProcessExporterNames) {
+  FakeProc proc;
+  proc.Process(100, "ao-cu", "/usr/bin/ao-cu --port 6363", 200, 100, 10, 1, 4, 1000, 256, 4096, 7, 5);
+  proc.Process(101, "ao-cu", "/usr/bin/ao-cu --worker", 100, 0, 5, 0, 2, 500, 128, 0, 1, 3);
+  proc.Process(200, "node", "node /srv/ao/messenger.js", 50, 50, 0, 0, 8, 2000, 512, 0, 2, 10);
+  proc.Process(300, "postgres", "postgres -D /var/lib/pg", 10, 10, 0, 0, 1, 3000, 64, 0, 0, 1);
+  proc.Process(400, "bash", "bash", 1, 1, 0, 0, 1, 10, 1, 0, 0, 1);  // in no group
+  proc.Write("db.pid", "300\n");
+  auto collector = MakeProcessesCollector(ProcessConfig(proc.path(), proc.path() + "/db.pid"));
+  auto e = Collect(*collector);
+
+  EXPECT_EQ(e.at("namedprocess_namegroup_num_procs{groupname=\"cu\"}"), 2);
+  EXPECT_EQ(e.at("namedprocess_namegroup_num_procs{groupname=\"mu\"}"), 1);
+  EXPECT_EQ(e.at("namedprocess_namegroup_num_procs{groupname=\"db\"}"), 1);
+  EXPECT_EQ(e.at("namedprocess_namegroup_num_procs{groupname=\"absent\"}"), 0);
+  EXPECT_DOUBLE_EQ(e.at("namedprocess_namegroup_cpu_seconds_total{groupname=\"cu\",mode=\"user\"}"), 300 / Hz());
+  EXPECT_DOUBLE_EQ(e.at("namedprocess_namegroup_cpu_seconds_total{groupname=\"cu\",mode=\"system\"}"), 100 / Hz());
+  double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  EXPECT_EQ(e.at("namedprocess_namegroup_memory_bytes{groupname=\"cu\",memtype=\"resident\"}"), 384 * page);
+  EXPECT_EQ(e.at("namedprocess_namegroup_memory_bytes{groupname=\"cu\",memtype=\"virtual\"}"), 2 * 104857600.0);
+  EXPECT_EQ(e.at("namedprocess_namegroup_memory_bytes{groupname=\"cu\",memtype=\"swapped\"}"), 2 * 8192.0);
+  EXPECT_EQ(e.at("namedprocess_namegroup_open_filedesc{groupname=\"cu\"}"), 8);
+  EXPECT_DOUBLE_EQ(e.at("namedprocess_namegroup_worst_fd_ratio{groupname=\"mu\"}"), 0.1);
+  EXPECT_EQ(e.at("namedprocess_namegroup_num_threads{groupname=\"cu\"}"), 6);
+  EXPECT_EQ(e.at("namedprocess_namegroup_read_bytes_total{groupname=\"cu\"}"), 4096);
+  EXPECT_EQ(e.at("namedprocess_namegroup_write_bytes_total{groupname=\"cu\"}"), 8192);
+  EXPECT_EQ(e.at("namedprocess_namegroup_context_switches_total{ctxswitchtype=\"voluntary\",groupname=\"cu\"}"), 8);
+  EXPECT_EQ(e.at("namedprocess_namegroup_context_switches_total{ctxswitchtype=\"nonvoluntary\",groupname=\"cu\"}"), 6);
+  EXPECT_EQ(e.at("namedprocess_namegroup_minor_page_faults_total{groupname=\"cu\"}"), 15);
+  EXPECT_EQ(e.at("namedprocess_namegroup_major_page_faults_total{groupname=\"cu\"}"), 1);
+  // The oldest member started 500 ticks after boot.
+  EXPECT_DOUBLE_EQ(e.at("namedprocess_namegroup_oldest_start_time_seconds{groupname=\"cu\"}"),
+                   1700000000 + 500 / Hz());
+  EXPECT_EQ(e.at("namedprocess_namegroup_oldest_start_time_seconds{groupname=\"absent\"}"), 0);
+}
+
+TEST(ProcessesCollectorTest, CountersNeverGoBackwardsWhenMembersComeAndGo) {
+  FakeProc proc;
+  proc.Process(100, "ao-cu", "ao-cu", 200, 100, 10, 0, 1, 1000, 1, 0, 0, 1);
+  proc.Process(101, "ao-cu", "ao-cu", 300, 0, 5, 0, 1, 1100, 1, 0, 0, 1);
+  proc.Write("db.pid", "999\n");
+  auto collector = MakeProcessesCollector(ProcessConfig(proc.path(), proc.path() + "/db.pid"));
+  const std::string user = "namedprocess_namegroup_cpu_seconds_total{groupname=\"cu\",mode=\"user\"}";
+  EXPECT_DOUBLE_EQ(Collect(*collector).at(user), 500 / Hz());
+
+  // 101 exits; 100 works on; a new 102 starts with its own history.
+  proc.Exit(101);
+  proc.Process(100, "ao-cu", "ao-cu", 250, 100, 10, 0, 1, 1000, 1, 0, 0, 1);
+  proc.Process(102, "ao-cu", "ao-cu", 20, 0, 0, 0, 1, 5000, 1, 0, 0, 1);
+  auto second = Collect(*collector);
+  EXPECT_DOUBLE_EQ(second.at(user), (500 + 50 + 20) / Hz());
+  EXPECT_EQ(second.at("namedprocess_namegroup_num_procs{groupname=\"cu\"}"), 2);
+
+  // PID 100 is reused by a new process (another start time): it counts from zero, never negative.
+  proc.Process(100, "ao-cu", "ao-cu", 5, 0, 0, 0, 1, 9000, 1, 0, 0, 1);
+  auto third = Collect(*collector);
+  EXPECT_DOUBLE_EQ(third.at(user), (570 + 5) / Hz());
+}
+
+TEST(ProcessesCollectorTest, ConfigErrors) {
+  EXPECT_EQ(ConfigErrorOf([] { ParseHostConfig(ParseYaml("processes:\n  - {comm: x}\n", "m.yaml")); }),
+            "m.yaml:2:5: processes[0]: a process group needs a name");
+  EXPECT_EQ(ConfigErrorOf([] {
+              ParseHostConfig(ParseYaml("processes:\n  - {name: a, comm: x, pidfile: /p}\n", "m.yaml"));
+            }),
+            "m.yaml:2:5: processes[0]: a process group needs exactly one of comm, cmdline or pidfile");
+  EXPECT_EQ(ConfigErrorOf([] {
+              ParseHostConfig(ParseYaml("processes:\n  - {name: a, comm: x}\n  - {name: a, comm: y}\n", "m.yaml"));
+            }),
+            "m.yaml:3:12: processes[1].name: duplicate process group name");
+  EXPECT_EQ(ConfigErrorOf([] {
+              ParseHostConfig(ParseYaml("processes:\n  - {name: a, cmdline: '[x'}\n", "m.yaml"));
+            }),
+            "m.yaml:2:24: processes[0].cmdline: invalid regular expression: missing ]: [x");
 }
 
 }  // namespace

@@ -28,10 +28,12 @@ class CpuCollector final : public HostCollector {
       std::array<double, 10> ticks{};
     };
     std::vector<Row> rows;
-    for (std::string_view line : SplitLines(text)) {
+    std::vector<std::string_view> fields;
+    std::string_view line;
+    for (LineReader lines(text); lines.Next(line);) {
       // Per-CPU lines only: "cpu0 ...", not the "cpu " total.
       if (line.size() < 4 || line.substr(0, 3) != "cpu" || line[3] == ' ') continue;
-      std::vector<std::string_view> fields = SplitFields(line);
+      SplitFields(line, fields);
       if (fields.size() < 9) throw CollectError(file_.path() + ": short cpu line");
       Row row{fields[0].substr(3), {}};
       for (std::size_t i = 1; i < fields.size() && i <= 10; ++i) {

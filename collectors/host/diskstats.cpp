@@ -49,7 +49,9 @@ UdevInfo ReadUdev(const std::string& rootfs, std::string_view major, std::string
   std::string base = rootfs == "/" ? "" : rootfs;
   auto text = TryReadFile(base + "/run/udev/data/b" + std::string(major) + ":" + std::string(minor));
   if (!text) return info;
-  for (std::string_view line : SplitLines(*text)) {
+  std::vector<std::string_view> fields;
+    std::string_view line;
+    for (LineReader lines(*text); lines.Next(line);) {
     if (line.substr(0, 2) != "E:") continue;
     std::size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;
@@ -80,10 +82,12 @@ class DiskstatsCollector final : public HostCollector {
       std::size_t count = 0;  // older kernels have 11 or 15 fields
     };
     std::vector<Disk> disks;
-    for (std::string_view line : SplitLines(text)) {
+    std::vector<std::string_view> fields;
+    std::string_view line;
+    for (LineReader lines(text); lines.Next(line);) {
       //  254       0 vda 109182 12063 5211330 ...
       //  ^major    ^minor ^name ^fields (11, 15 or 17 of them)
-      std::vector<std::string_view> fields = SplitFields(line);
+      SplitFields(line, fields);
       if (fields.size() < 14) continue;
       if (exclude_.Matches(fields[2])) continue;
       Disk disk{fields[0], fields[1], fields[2], {}, std::min<std::size_t>(fields.size() - 3, 17)};

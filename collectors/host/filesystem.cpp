@@ -213,16 +213,16 @@ class FilesystemCollector final : public HostCollector {
     }
     StatMounts(stats);
 
-    auto labels = [](const Mount& m) {
-      return std::vector<std::pair<std::string, std::string>>{
-          {"device", m.device}, {"fstype", m.fs_type}, {"mountpoint", m.mount_point}};
+    auto sample = [&out](const Mount& m, double value) {
+      out.Sample({{"device", m.device}, {"fstype", m.fs_type}, {"mountpoint", m.mount_point}},
+                 value);
     };
     out.Family("node_filesystem_device_error",
                "Whether an error occurred while getting statistics for the given device.",
                MetricType::kGauge);
-    for (const Stat& s : stats) out.Sample(labels(s.mount), s.error ? 1 : 0);
+    for (const Stat& s : stats) sample(s.mount, s.error ? 1 : 0);
     out.Family("node_filesystem_readonly", "Filesystem read-only status.", MetricType::kGauge);
-    for (const Stat& s : stats) out.Sample(labels(s.mount), s.mount.read_only ? 1 : 0);
+    for (const Stat& s : stats) sample(s.mount, s.mount.read_only ? 1 : 0);
 
     struct Field {
       std::string_view name, help;
@@ -243,7 +243,7 @@ class FilesystemCollector final : public HostCollector {
     for (const Field& field : kFields) {
       out.Family(field.name, field.help, MetricType::kGauge);
       for (const Stat& s : stats) {
-        if (!s.error) out.Sample(labels(s.mount), field.value(s.st));
+        if (!s.error) sample(s.mount, field.value(s.st));
       }
     }
   }

@@ -14,10 +14,12 @@ class MeminfoCollector final : public HostCollector {
   void Collect(FamilySet& out) override {
     const std::string& text = file_.Read();
     std::size_t families = 0;
-    for (std::string_view line : SplitLines(text)) {
+    std::vector<std::string_view> fields;
+    std::string_view line;
+    for (LineReader lines(text); lines.Next(line);) {
       // "Active(anon):     123 kB"  ->  node_memory_Active_anon_bytes = 123 * 1024
       //        ^ key        ^ value ^ unit (absent for counts such as HugePages_Total)
-      std::vector<std::string_view> fields = SplitFields(line);
+      SplitFields(line, fields);
       if (fields.size() < 2 || fields[0].back() != ':') continue;
       std::string key(fields[0].substr(0, fields[0].size() - 1));
       for (char& c : key) {

@@ -7,8 +7,10 @@ namespace {
 
 // "some avg10=0.00 avg60=0.00 avg300=0.00 total=301433617" -> total in microseconds.
 std::optional<double> TotalOf(std::string_view text, std::string_view kind) {
-  for (std::string_view line : SplitLines(text)) {
-    std::vector<std::string_view> fields = SplitFields(line);
+  std::vector<std::string_view> fields;
+    std::string_view line;
+    for (LineReader lines(text); lines.Next(line);) {
+    SplitFields(line, fields);
     if (fields.empty() || fields[0] != kind) continue;
     for (std::string_view field : fields) {
       if (field.substr(0, 6) == "total=") {

@@ -112,6 +112,12 @@ const std::string* CachedFile::TryRead() {
 
 std::vector<std::string_view> SplitFields(std::string_view line) {
   std::vector<std::string_view> fields;
+  SplitFields(line, fields);
+  return fields;
+}
+
+void SplitFields(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
   std::size_t i = 0;
   while (i < line.size()) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
@@ -119,7 +125,6 @@ std::vector<std::string_view> SplitFields(std::string_view line) {
     while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
     if (i > start) fields.push_back(line.substr(start, i - start));
   }
-  return fields;
 }
 
 std::vector<std::string_view> SplitLines(std::string_view text) {

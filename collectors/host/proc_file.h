@@ -38,6 +38,24 @@ class CachedFile {
 
 // Fields separated by runs of spaces or tabs.
 std::vector<std::string_view> SplitFields(std::string_view line);
+// The same into `out` (cleared first; its capacity is reused, so a loop allocates once).
+void SplitFields(std::string_view line, std::vector<std::string_view>& out);
+
+// Lines of a text without allocating:  LineReader lines(text); while (lines.Next(line)) ...
+class LineReader {
+ public:
+  explicit LineReader(std::string_view text) : rest_(text) {}
+  bool Next(std::string_view& line) {
+    if (rest_.empty()) return false;
+    std::size_t end = rest_.find('\n');
+    line = rest_.substr(0, end);
+    rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end + 1);
+    return true;
+  }
+
+ private:
+  std::string_view rest_;
+};
 // Lines without their '\n'; a final line without '\n' counts, an empty last one does not.
 std::vector<std::string_view> SplitLines(std::string_view text);
 

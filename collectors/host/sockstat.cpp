@@ -25,10 +25,12 @@ class SockstatCollector final : public HostCollector {
 
  private:
   void Parse(const std::string& text, const std::string& path, FamilySet& out) {
-    for (std::string_view line : SplitLines(text)) {
+    std::vector<std::string_view> fields;
+    std::string_view line;
+    for (LineReader lines(text); lines.Next(line);) {
       //  TCP: inuse 5 orphan 0 tw 0 alloc 7 mem 343
       //  ^proto ^key/value pairs
-      std::vector<std::string_view> fields = SplitFields(line);
+      SplitFields(line, fields);
       if (fields.size() < 3 || fields[0].back() != ':') continue;
       std::string proto(fields[0].substr(0, fields[0].size() - 1));
       for (std::size_t i = 1; i + 1 < fields.size(); i += 2) {

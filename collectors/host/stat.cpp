@@ -15,8 +15,10 @@ class StatCollector final : public HostCollector {
   void Collect(FamilySet& out) override {
     const std::string& text = file_.Read();
     std::optional<double> btime, ctxt, processes, intr, running, blocked;
-    for (std::string_view line : SplitLines(text)) {
-      std::vector<std::string_view> fields = SplitFields(line);
+    std::vector<std::string_view> fields;
+    std::string_view line;
+    for (LineReader lines(text); lines.Next(line);) {
+      SplitFields(line, fields);
       if (fields.size() < 2) continue;
       double value = static_cast<double>(RequireUint(fields[1], file_.path()));
       if (fields[0] == "btime") btime = value;

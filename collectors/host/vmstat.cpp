@@ -14,8 +14,10 @@ class VmstatCollector final : public HostCollector {
 
   void Collect(FamilySet& out) override {
     const std::string& text = file_.Read();
-    for (std::string_view line : SplitLines(text)) {
-      std::vector<std::string_view> fields = SplitFields(line);  // "pgfault 123"
+    std::vector<std::string_view> fields;
+    std::string_view line;
+    for (LineReader lines(text); lines.Next(line);) {
+      SplitFields(line, fields);  // "pgfault 123"
       if (fields.size() != 2 || !fields_.Matches(fields[0])) continue;
       std::string key(fields[0]);
       out.Family("node_vmstat_" + key, "/proc/vmstat information field " + key + ".",

@@ -8,9 +8,12 @@ namespace metricsd {
 std::string_view FamilySet::Intern(std::string_view text) {
   if (text.empty()) return {};
   if (chunks_.empty() || chunk_size_ - chunk_used_ < text.size()) {
-    constexpr std::size_t kChunk = 16 * 1024;
-    chunk_size_ = std::max(kChunk, text.size());
-    chunks_.push_back(std::make_unique<char[]>(chunk_size_));
+    // Chunks grow geometrically from 1 KiB: a collector with three samples should not pay for
+    // a large block, one with hundreds should not pay for many. Not zeroed: every byte handed
+    // out is written first.
+    chunk_size_ = std::max(std::min<std::size_t>(chunk_size_ * 2, 64 * 1024), std::size_t{1024});
+    chunk_size_ = std::max(chunk_size_, text.size());
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(chunk_size_));
     chunk_used_ = 0;
   }
   char* start = chunks_.back().get() + chunk_used_;

@@ -50,8 +50,8 @@ class FamilySet {
     std::size_t first_label, end_label;
     double value;
   };
-  // Text arena: fixed-size chunks that never move, so views into them stay valid; one
-  // allocation per 16 KiB of names and label values instead of one per string.
+  // Text arena: chunks that never move, so views into them stay valid; one allocation per
+  // chunk of names and label values instead of one per string.
   std::vector<std::unique_ptr<char[]>> chunks_;
   std::size_t chunk_used_ = 0;
   std::size_t chunk_size_ = 0;

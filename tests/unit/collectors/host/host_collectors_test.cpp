@@ -338,7 +338,8 @@ namespace metricsd::host {
 namespace {
 
 TEST(FilesystemCollectorTest, HangingStatfsIsBoundedMarkedStuckAndRecovers) {
-  // statvfs of /srv/data hangs until released; every other mount answers at once.
+  // statvfs of the NFS mount /srv/gone hangs until released, then answers with known numbers;
+  // every other mount answers at once.
   struct Gate {
     std::mutex mutex;
     std::condition_variable cv;
@@ -346,31 +347,35 @@ TEST(FilesystemCollectorTest, HangingStatfsIsBoundedMarkedStuckAndRecovers) {
   };
   auto gate = std::make_shared<Gate>();
   StatfsFunction statfs = [gate](const char* path, struct statvfs* out) {
-    if (std::string(path).ends_with("/srv/data")) {
+    if (std::string(path).ends_with("/srv/gone")) {
       std::unique_lock lock(gate->mutex);
       gate->cv.wait(lock, [&] { return gate->released; });
+      *out = {};
+      out->f_bsize = 4096;
+      out->f_blocks = 1000;
+      return 0;
     }
     return ::statvfs(path, out) == 0 ? 0 : errno;
   };
   HostConfig config = FixtureConfig();
   config.filesystem_statfs_timeout = std::chrono::milliseconds(100);
   auto collector = MakeFilesystemCollector(config, statfs);
-  const std::string data = "{device=\"/dev/vdb1\",fstype=\"xfs\",mountpoint=\"/srv/data\"}";
+  const std::string nfs = "{device=\"server:/export\",fstype=\"nfs\",mountpoint=\"/srv/gone\"}";
   const std::string root = "{device=\"/dev/vda\",fstype=\"ext4\",mountpoint=\"/\"}";
 
   auto start = std::chrono::steady_clock::now();
   auto first = Collect(*collector);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
-  EXPECT_EQ(first.at("node_filesystem_device_error" + data), 1);
-  EXPECT_EQ(first.samples.count("node_filesystem_size_bytes" + data), 0u);
-  EXPECT_EQ(first.at("node_filesystem_device_error" + root), 0);  // before the hang: fine
+  EXPECT_EQ(first.at("node_filesystem_device_error" + nfs), 1);
+  EXPECT_EQ(first.samples.count("node_filesystem_size_bytes" + nfs), 0u);
+  EXPECT_EQ(first.at("node_filesystem_device_error" + root), 0);
 
-  // While the call hangs, the mount is skipped (no new call piles up) and reported as an error;
-  // mounts after it in the list are stat'ed by a fresh worker.
+  // While the call hangs, the mount is skipped at once (no new call piles up on it) and
+  // reported as an error; the other mounts are unaffected.
   start = std::chrono::steady_clock::now();
   auto second = Collect(*collector);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
-  EXPECT_EQ(second.at("node_filesystem_device_error" + data), 1);
+  EXPECT_EQ(second.at("node_filesystem_device_error" + nfs), 1);
   EXPECT_EQ(second.at("node_filesystem_device_error{device=\"tmpfs\",fstype=\"tmpfs\","
                       "mountpoint=\"/srv/with space\"}"),
             0);
@@ -382,11 +387,14 @@ TEST(FilesystemCollectorTest, HangingStatfsIsBoundedMarkedStuckAndRecovers) {
   gate->cv.notify_all();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   double error = 1;
+  Exposition recovered;
   while (error != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    error = Collect(*collector).at("node_filesystem_device_error" + data);
+    recovered = Collect(*collector);
+    error = recovered.at("node_filesystem_device_error" + nfs);
   }
   EXPECT_EQ(error, 0);  // the stuck mark clears once the hung call returns
+  EXPECT_EQ(recovered.at("node_filesystem_size_bytes" + nfs), 4096.0 * 1000);
 }
 
 }  // namespace

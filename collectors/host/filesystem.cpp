@@ -185,6 +185,8 @@ class FilesystemCollector final : public HostCollector {
  public:
   FilesystemCollector(const HostConfig& config, StatfsFunction statfs)
       : paths_(config.paths),
+        init_mountinfo_(config.paths.Proc("1/mountinfo")),
+        self_mountinfo_(config.paths.Proc("self/mountinfo")),
         mount_points_exclude_(config.filesystem_mount_points_exclude),
         fs_types_exclude_(config.filesystem_fs_types_exclude),
         timeout_(config.filesystem_statfs_timeout),
@@ -194,8 +196,8 @@ class FilesystemCollector final : public HostCollector {
   std::string_view Name() const override { return "filesystem"; }
 
   void Collect(FamilySet& out) override {
-    std::optional<std::string> text = TryReadFile(paths_.Proc("1/mountinfo"));
-    if (!text) text = ReadFile(paths_.Proc("self/mountinfo"));
+    const std::string* text = init_mountinfo_.TryRead();
+    if (text == nullptr) text = &self_mountinfo_.Read();
 
     struct Stat {
       Mount mount;
@@ -284,6 +286,7 @@ class FilesystemCollector final : public HostCollector {
   }
 
   HostPaths paths_;
+  CachedFile init_mountinfo_, self_mountinfo_;  // PID 1's view first, as node_exporter
   MatchCache mount_points_exclude_;
   MatchCache fs_types_exclude_;
   Duration timeout_;

@@ -1,7 +1,8 @@
 // The `host` config section: polling interval, roots, enabled collectors and their filters.
 #pragma once
 
-#include <map>
+#include <functional>
+#include <unordered_map>
 #include <memory>
 #include <set>
 #include <vector>
@@ -38,8 +39,13 @@ class MatchCache {
   }
 
  private:
+  // Transparent hashing: look up by string_view without building a std::string.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
   Pattern pattern_;
-  std::map<std::string, bool, std::less<>> verdicts_;
+  std::unordered_map<std::string, bool, Hash, std::equal_to<>> verdicts_;
 };
 
 // One process group of host.processes: processes matched by comm, by a regex over the command

@@ -1,6 +1,6 @@
 // node_exporter's netstat collector: /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6
 // as node_netstat_<Proto>_<Field>, filtered by node_exporter's default field regex.
-#include <cctype>
+#include <map>
 
 #include "collectors/host/collectors.h"
 #include "collectors/host/proc_file.h"
@@ -26,17 +26,50 @@ class NetstatCollector final : public HostCollector {
 
  private:
   // Header and value lines alternate:  "Tcp: RtoAlgorithm RtoMin ..." / "Tcp: 1 200 ...".
+  // The header lines never change while the kernel runs, so which columns are exported (and
+  // their family names) is worked out once per distinct header line.
   void ParsePairs(const std::string& text, const std::string& path, FamilySet& out) {
-    std::vector<std::string_view> lines = SplitLines(text);
-    for (std::size_t i = 0; i + 1 < lines.size(); i += 2) {
-      std::vector<std::string_view> names = SplitFields(lines[i]);
-      std::vector<std::string_view> values = SplitFields(lines[i + 1]);
-      if (names.empty() || names.size() != values.size() || names[0] != values[0]) {
+    LineReader lines(text);
+    std::string_view header, values;
+    while (lines.Next(header) && lines.Next(values)) {
+      const Header& layout = LayoutOf(header);
+      SplitFields(values, fields_buffer_);
+      if (fields_buffer_.size() != layout.fields) {
         throw CollectError(path + ": header and value lines do not match");
       }
-      std::string_view proto = names[0].substr(0, names[0].size() - 1);
-      for (std::size_t j = 1; j < names.size(); ++j) Emit(out, proto, names[j], values[j]);
+      for (const Column& column : layout.columns) {
+        std::optional<double> number = ParseDouble(fields_buffer_[column.index]);
+        if (!number) continue;  // Tcp MaxConn is -1; other values are never negative
+        out.Family(column.name, column.help, MetricType::kUntyped);
+        out.Sample({}, *number);
+      }
     }
+  }
+
+  struct Column {
+    std::size_t index;
+    std::string name, help;
+  };
+
+  struct Header {
+    std::size_t fields;           // fields on the line, protocol included
+    std::vector<Column> columns;  // the exported ones
+  };
+
+  const Header& LayoutOf(std::string_view header) {
+    auto it = layouts_.find(header);
+    if (it != layouts_.end()) return it->second;
+    std::vector<std::string_view> names = SplitFields(header);
+    std::vector<Column> columns;
+    std::string_view proto = names.empty() ? "" : names[0].substr(0, names[0].size() - 1);
+    for (std::size_t j = 1; j < names.size(); ++j) {
+      std::string key = std::string(proto) + "_" + std::string(names[j]);
+      if (!fields_.Matches(key)) continue;
+      columns.push_back({j, "node_netstat_" + key,
+                         "Statistic " + std::string(proto) + std::string(names[j]) + "."});
+    }
+    return layouts_.emplace(std::string(header), Header{names.size(), std::move(columns)})
+        .first->second;
   }
 
   // "Ip6InReceives 123": the protocol runs up to and including its '6'.
@@ -67,6 +100,8 @@ class NetstatCollector final : public HostCollector {
   CachedFile netstat_, snmp_, snmp6_;
   MatchCache fields_;
   std::string key_;
+  std::vector<std::string_view> fields_buffer_;
+  std::map<std::string, Header, std::less<>> layouts_;  // by header line
 };
 
 }  // namespace

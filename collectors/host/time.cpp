@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include <chrono>
+#include <memory>
 
 #include "collectors/host/collectors.h"
 #include "collectors/host/proc_file.h"
@@ -12,8 +13,15 @@ namespace {
 
 class TimeCollector final : public HostCollector {
  public:
-  explicit TimeCollector(const HostPaths& paths)
-      : clocksource_dir_(paths.Sys("devices/system/clocksource")) {}
+  explicit TimeCollector(const HostPaths& paths) {
+    // Clocksource devices are fixed at boot: find them once, keep their files open.
+    std::string dir = paths.Sys("devices/system/clocksource");
+    for (int device = 0;; ++device) {
+      std::string base = dir + "/clocksource" + std::to_string(device);
+      if (!TryReadFile(base + "/available_clocksource")) break;
+      devices_.push_back(std::make_unique<Device>(std::to_string(device), base));
+    }
+  }
 
   std::string_view Name() const override { return "time"; }
 
@@ -27,17 +35,16 @@ class TimeCollector final : public HostCollector {
                static_cast<double>(local.tm_gmtoff));
 
     // clocksource0/available_clocksource: "kvm-clock tsc", current_clocksource: "tsc".
-    std::vector<std::pair<std::string, std::string>> available, current;
-    for (int device = 0;; ++device) {
-      std::string dir = clocksource_dir_ + "/clocksource" + std::to_string(device);
-      auto names = TryReadFile(dir + "/available_clocksource");
-      if (!names) break;
-      for (std::string_view name : SplitFields(FirstLine(*names))) {
-        available.emplace_back(std::to_string(device), std::string(name));
+    std::vector<std::pair<std::string_view, std::string_view>> available, current;
+    for (auto& device : devices_) {
+      if (const std::string* names = device->available.TryRead()) {
+        for (std::string_view name : SplitFields(FirstLine(*names))) {
+          available.emplace_back(device->id, name);
+        }
       }
-      if (auto name = TryReadFile(dir + "/current_clocksource")) {
+      if (const std::string* name = device->current.TryRead()) {
         std::vector<std::string_view> fields = SplitFields(FirstLine(*name));
-        if (!fields.empty()) current.emplace_back(std::to_string(device), std::string(fields[0]));
+        if (!fields.empty()) current.emplace_back(device->id, fields[0]);
       }
     }
     if (!available.empty()) {
@@ -66,7 +73,15 @@ class TimeCollector final : public HostCollector {
   }
 
  private:
-  std::string clocksource_dir_;
+  struct Device {
+    Device(std::string device_id, const std::string& base)
+        : id(std::move(device_id)),
+          available(base + "/available_clocksource"),
+          current(base + "/current_clocksource") {}
+    std::string id;
+    CachedFile available, current;
+  };
+  std::vector<std::unique_ptr<Device>> devices_;
 };
 
 }  // namespace

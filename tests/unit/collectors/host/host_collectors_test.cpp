@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <map>
+#include <set>
 #include <thread>
 #include <string>
 

@@ -77,7 +77,7 @@ App::~App() {
   ioc_.reset();
 }
 
-SourceSetPtr App::BuildSources(const Config& config) const {
+SourceSetPtr App::BuildSources(const Config& config) {
   std::vector<std::shared_ptr<const Source>> sources;
   if (config.host.enabled) {
     // The first collection happens here, so the very first scrape has host data.

@@ -34,7 +34,7 @@ class App {
   // Loads, validates and builds everything new, then swaps it in; on any error keeps the
   // running config. Thread-safe; concurrent reloads are serialised.
   bool Reload(std::string& error);
-  SourceSetPtr BuildSources(const Config& config) const;
+  SourceSetPtr BuildSources(const Config& config);
   void InstallRoutes();
   void WaitForSignal();
   void Shutdown();

@@ -1,6 +1,6 @@
 #include "daemon/process_source.h"
 
-#include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,19 +12,28 @@
 namespace metricsd {
 namespace {
 
+using host::FirstLine;
 using host::ParseUint;
 using host::SplitFields;
 using host::TryReadFile;
 
-std::optional<int> CountOpenFds(const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return std::nullopt;
-  int count = 0;
-  while (dirent* entry = readdir(d)) {
+double CountEntries(DIR* dir) {
+  rewinddir(dir);  // procfs lists the descriptors afresh from offset 0
+  double count = 0;
+  while (dirent* entry = readdir(dir)) {
     if (entry->d_name[0] != '.') ++count;
   }
-  closedir(d);
-  return count;  // includes opendir's own descriptor, as client_golang's count does
+  return count;  // includes the directory's own descriptor, as client_golang's count does
+}
+
+// RLIM_INFINITY is reported as 2^64-1, as client_golang reports an unlimited limit.
+std::optional<double> SoftLimit(int resource) {
+  struct rlimit limit {};
+  if (getrlimit(resource, &limit) != 0) return std::nullopt;
+  if (limit.rlim_cur == RLIM_INFINITY) {
+    return static_cast<double>(std::numeric_limits<std::uint64_t>::max());
+  }
+  return static_cast<double>(limit.rlim_cur);
 }
 
 }  // namespace
@@ -34,7 +43,7 @@ std::optional<ProcSelfStat> ParseProcPidStat(std::string_view text) {
   // counted from the last ')'. The first field after it is field 3 (state).
   std::size_t paren = text.rfind(')');
   if (paren == std::string_view::npos) return std::nullopt;
-  std::vector<std::string_view> fields = SplitFields(text.substr(paren + 1));
+  std::vector<std::string_view> fields = SplitFields(FirstLine(text.substr(paren + 1)));
   auto field = [&](std::size_t number) { return ParseUint(fields[number - 3]); };
   if (fields.size() < 22) return std::nullopt;
   auto utime = field(14), stime = field(15), start = field(22), vsize = field(23),
@@ -46,36 +55,35 @@ std::optional<ProcSelfStat> ParseProcPidStat(std::string_view text) {
 std::optional<std::uint64_t> ParseBootTime(std::string_view proc_stat) {
   std::size_t pos = proc_stat.find("\nbtime ");
   if (pos == std::string_view::npos) return std::nullopt;
-  std::string_view rest = proc_stat.substr(pos + 7);
-  return ParseUint(rest.substr(0, rest.find('\n')));
+  return ParseUint(FirstLine(proc_stat.substr(pos + 7)));
 }
 
-std::optional<double> ParseSoftLimit(std::string_view limits, std::string_view row) {
-  std::size_t pos = limits.find(row);
-  if (pos == std::string_view::npos) return std::nullopt;
-  std::string_view line = limits.substr(pos + row.size());
-  line = line.substr(0, line.find('\n'));
-  std::vector<std::string_view> fields = SplitFields(line);
-  if (fields.empty()) return std::nullopt;
-  if (fields[0] == "unlimited") return static_cast<double>(std::numeric_limits<std::uint64_t>::max());
-  auto value = ParseUint(fields[0]);
-  if (!value) return std::nullopt;
-  return static_cast<double>(*value);
+std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseStatm(std::string_view text) {
+  std::vector<std::string_view> fields = SplitFields(FirstLine(text));
+  if (fields.size() < 2) return std::nullopt;
+  auto size = ParseUint(fields[0]), resident = ParseUint(fields[1]);
+  if (!size || !resident) return std::nullopt;
+  return std::pair{*size, *resident};
 }
 
-ProcessSource::ProcessSource(std::string procfs, std::string pid)
+ProcessSource::ProcessSource(std::string procfs)
     : procfs_(std::move(procfs)),
-      pid_dir_(procfs_ + "/" + pid),
-      ticks_per_second_(sysconf(_SC_CLK_TCK)),
-      page_size_(sysconf(_SC_PAGESIZE)) {}
-
-std::optional<std::uint64_t> ProcessSource::BootTime() const {
-  // Constant while the machine runs, and /proc/stat is long (the intr line): read it once.
-  std::lock_guard lock(boot_time_mutex_);
-  if (!boot_time_) {
-    if (auto text = TryReadFile(procfs_ + "/stat")) boot_time_ = ParseBootTime(*text);
+      page_size_(static_cast<double>(sysconf(_SC_PAGESIZE))),
+      statm_(std::make_unique<host::CachedFile>(procfs_ + "/self/statm")),
+      fd_dir_(opendir((procfs_ + "/self/fd").c_str())) {
+  auto stat = TryReadFile(procfs_ + "/self/stat");
+  auto proc_stat = TryReadFile(procfs_ + "/stat");
+  std::optional<ProcSelfStat> self = stat ? ParseProcPidStat(*stat) : std::nullopt;
+  std::optional<std::uint64_t> boot = proc_stat ? ParseBootTime(*proc_stat) : std::nullopt;
+  if (self && boot) {
+    start_time_seconds_ = static_cast<double>(*boot) +
+                          static_cast<double>(self->start_ticks) /
+                              static_cast<double>(sysconf(_SC_CLK_TCK));
   }
-  return boot_time_;
+}
+
+ProcessSource::~ProcessSource() {
+  if (fd_dir_ != nullptr) closedir(fd_dir_);
 }
 
 std::optional<CollectionStatus> ProcessSource::LastCollection() const {
@@ -84,33 +92,38 @@ std::optional<CollectionStatus> ProcessSource::LastCollection() const {
 
 void ProcessSource::Visit(FamilyVisitor& visitor) const {
   auto start = std::chrono::steady_clock::now();
-  std::optional<ProcSelfStat> stat;
-  if (auto text = TryReadFile(pid_dir_ + "/stat")) stat = ParseProcPidStat(*text);
-  std::optional<std::uint64_t> boot_time = BootTime();
-  std::optional<double> max_fds, max_vm;
-  if (auto limits = TryReadFile(pid_dir_ + "/limits")) {
-    max_fds = ParseSoftLimit(*limits, "Max open files");
-    max_vm = ParseSoftLimit(*limits, "Max address space");
+  struct rusage usage {};
+  bool have_usage = getrusage(RUSAGE_SELF, &usage) == 0;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> memory;
+  std::optional<double> open_fds;
+  {
+    std::lock_guard lock(files_mutex_);
+    if (const std::string* statm = statm_->TryRead()) memory = ParseStatm(*statm);
+    if (fd_dir_ != nullptr) open_fds = CountEntries(fd_dir_);
   }
-  std::optional<int> open_fds = CountOpenFds(pid_dir_ + "/fd");
+  std::optional<double> max_fds = SoftLimit(RLIMIT_NOFILE);
+  std::optional<double> max_vm = SoftLimit(RLIMIT_AS);
 
   auto gauge = [&](std::string_view name, std::string_view help, MetricType type, double value) {
     visitor.Family(name, help, type);
     visitor.Sample({}, value);
   };
-  if (stat) {
-    double ticks = static_cast<double>(ticks_per_second_);
+  if (have_usage) {
+    auto seconds = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     gauge("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-          MetricType::kCounter, static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks);
+          MetricType::kCounter, seconds(usage.ru_utime) + seconds(usage.ru_stime));
+  }
+  if (memory) {
     gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::kGauge,
-          static_cast<double>(stat->vsize_bytes));
+          static_cast<double>(memory->first) * page_size_);
     gauge("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::kGauge,
-          static_cast<double>(stat->rss_pages) * static_cast<double>(page_size_));
-    if (boot_time) {
-      gauge("process_start_time_seconds",
-            "Start time of the process since unix epoch in seconds.", MetricType::kGauge,
-            static_cast<double>(*boot_time) + static_cast<double>(stat->start_ticks) / ticks);
-    }
+          static_cast<double>(memory->second) * page_size_);
+  }
+  if (start_time_seconds_) {
+    gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+          MetricType::kGauge, *start_time_seconds_);
   }
   if (open_fds) {
     gauge("process_open_fds", "Number of open file descriptors.", MetricType::kGauge, *open_fds);
@@ -125,7 +138,7 @@ void ProcessSource::Visit(FamilyVisitor& visitor) const {
   }
 
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  last_success_ = stat && boot_time && open_fds && max_fds && max_vm;
+  last_success_ = have_usage && memory && start_time_seconds_ && open_fds && max_fds && max_vm;
   last_duration_ = elapsed.count();
 }
 

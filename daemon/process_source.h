@@ -2,17 +2,23 @@
 // process_cpu_seconds_total, process_open_fds, process_max_fds, process_virtual_memory_bytes,
 // process_virtual_memory_max_bytes, process_resident_memory_bytes, process_start_time_seconds.
 //
-// Reads /proc/self on each visit (a few small files, as every client library does); a failed
-// read is reported as metricsd_collector_success{collector="process"} 0, never a throw.
+// Computed on each visit, as every client library does, but as cheaply as the kernel allows:
+// CPU from getrusage(2), limits from getrlimit(2), memory from /proc/self/statm, open fds by
+// listing /proc/self/fd; the start time is constant and read once. A failed read is reported
+// as metricsd_collector_success{collector="process"} 0, never a throw.
 #pragma once
 
+#include <dirent.h>
+
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "collectors/host/proc_file.h"
 #include "daemon/core/source.h"
 
 namespace metricsd {
@@ -29,15 +35,17 @@ struct ProcSelfStat {
 // Parsers over file contents, testable without a filesystem.
 std::optional<ProcSelfStat> ParseProcPidStat(std::string_view text);
 std::optional<std::uint64_t> ParseBootTime(std::string_view proc_stat);  // "btime" line
-// The soft limit of a /proc/<pid>/limits row ("Max open files"); unlimited is 2^64-1, as
-// client_golang reports it.
-std::optional<double> ParseSoftLimit(std::string_view limits, std::string_view row);
+// /proc/<pid>/statm: "size resident shared ..." in pages -> {size, resident}.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseStatm(std::string_view text);
 
 // Thread-safe.
 class ProcessSource final : public Source {
  public:
-  // `procfs` is the /proc root and `pid` a directory under it ("self" by default).
-  explicit ProcessSource(std::string procfs = "/proc", std::string pid = "self");
+  // `procfs` is where /proc is mounted (tests point it elsewhere to make reads fail).
+  explicit ProcessSource(std::string procfs = "/proc");
+  ~ProcessSource() override;
+  ProcessSource(const ProcessSource&) = delete;
+  ProcessSource& operator=(const ProcessSource&) = delete;
 
   // Interface
   std::string_view Name() const override { return "process"; }
@@ -45,16 +53,16 @@ class ProcessSource final : public Source {
   std::optional<CollectionStatus> LastCollection() const override;
 
  private:
-  std::optional<std::uint64_t> BootTime() const;
-
   std::string procfs_;
-  std::string pid_dir_;
-  long ticks_per_second_;
-  long page_size_;
+  double page_size_;
+  // statm and the fd directory stay open and are re-read from the start on each visit:
+  // opening them again costs more than reading them. Guarded by files_mutex_.
+  mutable std::mutex files_mutex_;
+  mutable std::unique_ptr<host::CachedFile> statm_;
+  mutable DIR* fd_dir_ = nullptr;
+  std::optional<double> start_time_seconds_;  // constant for the life of the process
   mutable std::atomic<bool> last_success_{false};
   mutable std::atomic<double> last_duration_{0};
-  mutable std::mutex boot_time_mutex_;
-  mutable std::optional<std::uint64_t> boot_time_;
 };
 
 }  // namespace metricsd

@@ -1,13 +1,16 @@
 #include "daemon/self_metrics.h"
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 
 #include "daemon/build_info.h"
-#include "daemon/core/collectable_source.h"
 
 namespace metricsd {
 namespace {
+
+const std::vector<double> kHttpBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                          0.1,    0.25,  0.5,    1,     2.5,  5};
 
 // Zero-allocation Source over the server's atomics.
 class HttpServerSource final : public Source {
@@ -35,55 +38,75 @@ class HttpServerSource final : public Source {
 
 }  // namespace
 
-SelfMetrics::SelfMetrics()
-    : registry_(std::make_shared<prometheus::Registry>()),
-      http_requests_(prometheus::BuildCounter()
-                         .Name("metricsd_http_requests_total")
-                         .Help("HTTP requests answered, by handler and status code.")
-                         .Register(*registry_)),
-      http_duration_(prometheus::BuildHistogram()
-                         .Name("metricsd_http_request_duration_seconds")
-                         .Help("Time to answer an HTTP request, by handler.")
-                         .Register(*registry_)),
-      reload_successful_(prometheus::BuildGauge()
-                             .Name("metricsd_config_last_reload_successful")
-                             .Help("Whether the last configuration reload attempt was successful.")
-                             .Register(*registry_)
-                             .Add({})),
-      reload_success_timestamp_(
-          prometheus::BuildGauge()
-              .Name("metricsd_config_last_reload_success_timestamp_seconds")
-              .Help("Timestamp of the last successful configuration reload.")
-              .Register(*registry_)
-              .Add({})) {
-  prometheus::BuildGauge()
-      .Name("metricsd_build_info")
-      .Help("A metric with a constant '1' value labeled by version, revision and compiler from "
-            "which metricsd was built.")
-      .Register(*registry_)
-      .Add({{"version", kVersion}, {"revision", kRevision}, {"compiler", kCompiler}})
-      .Set(1);
-}
+class SelfMetrics::SelfSource final : public Source {
+ public:
+  explicit SelfSource(SelfMetrics& self) : self_(self) {}
+  std::string_view Name() const override { return "self"; }
+
+  void Visit(FamilyVisitor& visitor) const override {
+    const Label build[] = {{"compiler", kCompiler}, {"revision", kRevision}, {"version", kVersion}};
+    visitor.Family("metricsd_build_info",
+                   "A metric with a constant '1' value labeled by version, revision and compiler "
+                   "from which metricsd was built.",
+                   MetricType::kGauge);
+    visitor.Sample(build, 1);
+    visitor.Family("metricsd_config_last_reload_successful",
+                   "Whether the last configuration reload attempt was successful.",
+                   MetricType::kGauge);
+    visitor.Sample({}, self_.reload_successful_ ? 1 : 0);
+    visitor.Family("metricsd_config_last_reload_success_timestamp_seconds",
+                   "Timestamp of the last successful configuration reload.", MetricType::kGauge);
+    visitor.Sample({}, self_.reload_success_timestamp_);
+
+    std::lock_guard lock(self_.http_mutex_);
+    visitor.Family("metricsd_http_requests_total",
+                   "HTTP requests answered, by handler and status code.", MetricType::kCounter);
+    char code[8];
+    for (const auto& [handler, codes] : self_.http_.requests) {
+      for (const auto& [status, count] : codes) {
+        int n = std::snprintf(code, sizeof code, "%u", status);
+        const Label labels[] = {{"code", std::string_view(code, static_cast<std::size_t>(n))},
+                                {"handler", handler}};
+        visitor.Sample(labels, count);
+      }
+    }
+    visitor.Family("metricsd_http_request_duration_seconds",
+                   "Time to answer an HTTP request, by handler.", MetricType::kHistogram);
+    for (const auto& [handler, histogram] : self_.http_.durations) {
+      const Label labels[] = {{"handler", handler}};
+      histogram.Visit(visitor, labels);
+    }
+  }
+
+ private:
+  SelfMetrics& self_;
+};
+
+SelfMetrics::SelfMetrics() = default;
 
 void SelfMetrics::ObserveHttpRequest(std::string_view handler, unsigned status, double seconds) {
-  std::string handler_label(handler);
-  http_requests_.Add({{"handler", handler_label}, {"code", std::to_string(status)}}).Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets{
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
-  http_duration_.Add({{"handler", handler_label}}, kBuckets).Observe(seconds);
+  std::lock_guard lock(http_mutex_);
+  auto codes = http_.requests.find(handler);
+  if (codes == http_.requests.end()) codes = http_.requests.emplace(handler, std::map<unsigned, double>{}).first;
+  codes->second[status] += 1;
+  auto duration = http_.durations.find(handler);
+  if (duration == http_.durations.end()) {
+    duration = http_.durations.emplace(std::string(handler), Histogram(kHttpBuckets)).first;
+  }
+  duration->second.Observe(seconds);
 }
 
 void SelfMetrics::RecordReload(bool success) {
-  reload_successful_.Set(success ? 1 : 0);
+  reload_successful_ = success;
   if (success) {
     std::chrono::duration<double> now = std::chrono::system_clock::now().time_since_epoch();
-    reload_success_timestamp_.Set(now.count());
+    reload_success_timestamp_ = now.count();
   }
 }
 
 void SelfMetrics::AppendSources(std::shared_ptr<const HttpServerStats> server,
-                                std::vector<std::shared_ptr<const Source>>& sources) const {
-  sources.push_back(std::make_shared<CollectableSource>("self", registry_));
+                                std::vector<std::shared_ptr<const Source>>& sources) {
+  sources.push_back(std::make_shared<SelfSource>(*this));
   if (server) sources.push_back(std::make_shared<HttpServerSource>(std::move(server)));
 }
 

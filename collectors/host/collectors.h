@@ -10,11 +10,15 @@
 
 #include "collectors/host/host_collector.h"
 #include "collectors/host/host_config.h"
+#include "collectors/host/proc_file.h"
 
 namespace metricsd::host {
 
-std::unique_ptr<HostCollector> MakeCpuCollector(const HostPaths& paths);
-std::unique_ptr<HostCollector> MakeStatCollector(const HostPaths& paths);
+// cpu and stat both parse /proc/stat: given the same SharedFile they read it once per poll.
+std::unique_ptr<HostCollector> MakeCpuCollector(const HostPaths& paths,
+                                                std::shared_ptr<SharedFile> proc_stat = nullptr);
+std::unique_ptr<HostCollector> MakeStatCollector(const HostPaths& paths,
+                                                 std::shared_ptr<SharedFile> proc_stat = nullptr);
 std::unique_ptr<HostCollector> MakeMeminfoCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeLoadavgCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeDiskstatsCollector(const HostConfig& config);

@@ -16,13 +16,13 @@ constexpr std::array<std::string_view, 8> kModes = {"user", "nice",    "system",
 
 class CpuCollector final : public HostCollector {
  public:
-  explicit CpuCollector(const HostPaths& paths)
-      : file_(paths.Proc("stat")), ticks_(static_cast<double>(sysconf(_SC_CLK_TCK))) {}
+  CpuCollector(const HostPaths& paths, std::shared_ptr<SharedFile> proc_stat)
+      : file_(proc_stat ? std::move(proc_stat) : std::make_shared<SharedFile>(paths.Proc("stat"))), ticks_(static_cast<double>(sysconf(_SC_CLK_TCK))) {}
 
   std::string_view Name() const override { return "cpu"; }
 
   void Collect(FamilySet& out) override {
-    const std::string& text = file_.Read();
+    const std::string& text = file_->Read();
     struct Row {
       std::string_view cpu;
       std::array<double, 10> ticks{};
@@ -34,14 +34,14 @@ class CpuCollector final : public HostCollector {
       // Per-CPU lines only: "cpu0 ...", not the "cpu " total.
       if (line.size() < 4 || line.substr(0, 3) != "cpu" || line[3] == ' ') continue;
       SplitFields(line, fields);
-      if (fields.size() < 9) throw CollectError(file_.path() + ": short cpu line");
+      if (fields.size() < 9) throw CollectError(file_->path() + ": short cpu line");
       Row row{fields[0].substr(3), {}};
       for (std::size_t i = 1; i < fields.size() && i <= 10; ++i) {
-        row.ticks[i - 1] = static_cast<double>(RequireUint(fields[i], file_.path())) / ticks_;
+        row.ticks[i - 1] = static_cast<double>(RequireUint(fields[i], file_->path())) / ticks_;
       }
       rows.push_back(row);
     }
-    if (rows.empty()) throw CollectError(file_.path() + ": no cpu lines");
+    if (rows.empty()) throw CollectError(file_->path() + ": no cpu lines");
 
     out.Family("node_cpu_seconds_total", "Seconds the CPUs spent in each mode.",
                MetricType::kCounter);
@@ -59,14 +59,15 @@ class CpuCollector final : public HostCollector {
   }
 
  private:
-  CachedFile file_;
+  std::shared_ptr<SharedFile> file_;
   double ticks_;
 };
 
 }  // namespace
 
-std::unique_ptr<HostCollector> MakeCpuCollector(const HostPaths& paths) {
-  return std::make_unique<CpuCollector>(paths);
+std::unique_ptr<HostCollector> MakeCpuCollector(const HostPaths& paths,
+                                                std::shared_ptr<SharedFile> proc_stat) {
+  return std::make_unique<CpuCollector>(paths, std::move(proc_stat));
 }
 
 }  // namespace metricsd::host

@@ -1,6 +1,8 @@
 // node_exporter's diskstats collector: every node_disk_* family from /proc/diskstats, plus
 // node_disk_info from udev's database, with node_exporter's default device exclusion.
 #include <array>
+#include <chrono>
+#include <map>
 
 #include "collectors/host/collectors.h"
 #include "collectors/host/proc_file.h"
@@ -99,7 +101,7 @@ class DiskstatsCollector final : public HostCollector {
 
     out.Family("node_disk_info", "Info of /sys/block/<block_device>.", MetricType::kGauge);
     for (const Disk& disk : disks) {
-      UdevInfo udev = ReadUdev(rootfs_, disk.major, disk.minor);
+      const UdevInfo& udev = Udev(disk.major, disk.minor);
       out.Sample({{"device", disk.name}, {"major", disk.major}, {"minor", disk.minor},
                   {"model", udev.model}, {"path", udev.path}, {"revision", udev.revision},
                   {"serial", udev.serial}, {"wwn", udev.wwn}},
@@ -117,6 +119,23 @@ class DiskstatsCollector final : public HostCollector {
   }
 
  private:
+  // udev's database changes only on device events; re-reading it for every disk on every
+  // poll (usually a failed open: most virtual disks have no entry) is wasted work.
+  const UdevInfo& Udev(std::string_view major, std::string_view minor) {
+    auto now = std::chrono::steady_clock::now();
+    std::string key = std::string(major) + ":" + std::string(minor);
+    auto it = udev_.find(key);
+    if (it == udev_.end() || now - it->second.read_at > std::chrono::minutes(5)) {
+      it = udev_.insert_or_assign(key, CachedUdev{ReadUdev(rootfs_, major, minor), now}).first;
+    }
+    return it->second.info;
+  }
+
+  struct CachedUdev {
+    UdevInfo info;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  std::map<std::string, CachedUdev, std::less<>> udev_;
   CachedFile file_;
   std::string rootfs_;
   MatchCache exclude_;

@@ -1,6 +1,7 @@
 // Small helpers every host collector uses to read and split procfs/sysfs files.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,30 @@ class CachedFile {
   std::string path_;
   int fd_ = -1;
   std::string buffer_;  // reused across polls
+};
+
+// One file read by several collectors of the same poll (cpu and stat both parse /proc/stat):
+// a read within `reuse` of the previous one returns the same text instead of asking the kernel
+// to generate it again. Polls are at least 100ms apart, so a poll never sees the previous
+// poll's text. Not thread-safe (the poller's thread only).
+class SharedFile {
+ public:
+  explicit SharedFile(std::string path) : file_(std::move(path)) {}
+  const std::string& Read() {
+    auto now = std::chrono::steady_clock::now();
+    if (!text_ || now - read_at_ > std::chrono::milliseconds(50)) {
+      text_ = nullptr;  // a failed read must not leave stale text behind
+      text_ = &file_.Read();
+      read_at_ = now;
+    }
+    return *text_;
+  }
+  const std::string& path() const { return file_.path(); }
+
+ private:
+  CachedFile file_;
+  const std::string* text_ = nullptr;
+  std::chrono::steady_clock::time_point read_at_;
 };
 
 // Fields separated by runs of spaces or tabs.

@@ -8,19 +8,19 @@ namespace {
 
 class StatCollector final : public HostCollector {
  public:
-  explicit StatCollector(const HostPaths& paths) : file_(paths.Proc("stat")) {}
+  StatCollector(const HostPaths& paths, std::shared_ptr<SharedFile> proc_stat) : file_(proc_stat ? std::move(proc_stat) : std::make_shared<SharedFile>(paths.Proc("stat"))) {}
 
   std::string_view Name() const override { return "stat"; }
 
   void Collect(FamilySet& out) override {
-    const std::string& text = file_.Read();
+    const std::string& text = file_->Read();
     std::optional<double> btime, ctxt, processes, intr, running, blocked;
     std::vector<std::string_view> fields;
     std::string_view line;
     for (LineReader lines(text); lines.Next(line);) {
       SplitFields(line, fields);
       if (fields.size() < 2) continue;
-      double value = static_cast<double>(RequireUint(fields[1], file_.path()));
+      double value = static_cast<double>(RequireUint(fields[1], file_->path()));
       if (fields[0] == "btime") btime = value;
       else if (fields[0] == "ctxt") ctxt = value;
       else if (fields[0] == "processes") processes = value;
@@ -29,7 +29,7 @@ class StatCollector final : public HostCollector {
       else if (fields[0] == "procs_blocked") blocked = value;
     }
     if (!btime || !ctxt || !processes || !intr || !running || !blocked) {
-      throw CollectError(file_.path() + ": missing btime, ctxt, processes, intr or procs_* lines");
+      throw CollectError(file_->path() + ": missing btime, ctxt, processes, intr or procs_* lines");
     }
     auto one = [&out](std::string_view name, std::string_view help, MetricType type, double v) {
       out.Family(name, help, type);
@@ -47,13 +47,14 @@ class StatCollector final : public HostCollector {
   }
 
  private:
-  CachedFile file_;
+  std::shared_ptr<SharedFile> file_;
 };
 
 }  // namespace
 
-std::unique_ptr<HostCollector> MakeStatCollector(const HostPaths& paths) {
-  return std::make_unique<StatCollector>(paths);
+std::unique_ptr<HostCollector> MakeStatCollector(const HostPaths& paths,
+                                                std::shared_ptr<SharedFile> proc_stat) {
+  return std::make_unique<StatCollector>(paths, std::move(proc_stat));
 }
 
 }  // namespace metricsd::host

@@ -538,3 +538,24 @@ TEST(ProcessesCollectorTest, ConfigErrors) {
 
 }  // namespace
 }  // namespace metricsd::host
+
+namespace metricsd::host {
+namespace {
+
+TEST(SharedFileTest, ReadsOncePerPollAndAfreshOnTheNext) {
+  std::string path = std::filesystem::temp_directory_path() /
+                     ("metricsd-shared-" + std::to_string(getpid()));
+  std::ofstream(path) << "first\n";
+  SharedFile file(path);
+  EXPECT_EQ(file.Read(), "first\n");
+  std::ofstream(path) << "second\n";
+  EXPECT_EQ(file.Read(), "first\n");  // the same poll: no second read
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  EXPECT_EQ(file.Read(), "second\n");  // the next poll (polls are >= 100ms apart)
+  std::filesystem::remove(path);
+  SharedFile missing(path);
+  EXPECT_THROW(missing.Read(), CollectError);
+}
+
+}  // namespace
+}  // namespace metricsd::host

@@ -1,8 +1,9 @@
 // node_exporter's filesystem collector: statvfs(2) over the mounts in /proc/1/mountinfo (or
 // /proc/self/mountinfo), with its default mount-point and fs-type exclusions.
 //
-// statvfs on a dead NFS server can block forever. Calls run on a worker thread and the
-// poller waits at most filesystem.statfs_timeout: a mount that misses it reports
+// statvfs on a dead NFS server can block forever. Calls that may hang (anything not backed
+// by a block device or memory) run on a worker thread and the poller waits at most
+// filesystem.statfs_timeout: a mount that misses it reports
 // node_filesystem_device_error 1 and is skipped (still reported as an error) until the stuck
 // call returns, as node_exporter does with its stuckMounts.
 #include <sys/statvfs.h>
@@ -191,6 +192,7 @@ class FilesystemCollector final : public HostCollector {
         fs_types_exclude_(config.filesystem_fs_types_exclude),
         timeout_(config.filesystem_statfs_timeout),
         stuck_(std::make_shared<StuckMounts>()),
+        statfs_(statfs),
         worker_(stuck_, std::move(statfs)) {}
 
   std::string_view Name() const override { return "filesystem"; }
@@ -251,7 +253,16 @@ class FilesystemCollector final : public HostCollector {
   }
 
  private:
-  // statvfs(rootfs + mount_point) for each, with a deadline; sets error on failures, timeouts
+  // Block-device and memory filesystems compute statfs from in-memory counters and never wait
+  // on a server; everything else (NFS, CIFS, FUSE, 9p, ceph, overlay over any of them...) may
+  // hang and goes through the deadline worker.
+  static bool MayHang(const Mount& mount) {
+    bool block_device = mount.device.rfind("/dev/", 0) == 0 && mount.fs_type.rfind("fuse", 0) != 0;
+    bool memory = mount.fs_type == "tmpfs" || mount.fs_type == "ramfs";
+    return !block_device && !memory;
+  }
+
+  // statvfs(rootfs + mount_point) for each, with a deadline where it may hang; sets error on failures, timeouts
   // and mounts whose earlier call is still stuck.
   template <typename Stats>
   void StatMounts(Stats& stats) {
@@ -266,6 +277,12 @@ class FilesystemCollector final : public HostCollector {
           continue;
         }
         std::string path = paths_.rootfs == "/" ? mount_point : paths_.rootfs + mount_point;
+        if (!MayHang(stats[i].mount)) {
+          // Answered from in-memory counters: no handoff to the worker, whose two thread
+          // wake-ups cost more than the call itself.
+          stats[i].error = statfs_(path.c_str(), &stats[i].st) != 0;
+          continue;
+        }
         calls.push_back({mount_point, std::move(path)});
         index.push_back(i);
       }
@@ -291,6 +308,7 @@ class FilesystemCollector final : public HostCollector {
   MatchCache fs_types_exclude_;
   Duration timeout_;
   std::shared_ptr<StuckMounts> stuck_;
+  StatfsFunction statfs_;  // inline calls, for filesystems that cannot hang
   StatfsWorker worker_;
 };
 

@@ -1,5 +1,6 @@
 // node_exporter's diskstats collector: every node_disk_* family from /proc/diskstats, plus
-// node_disk_info from udev's database, with node_exporter's default device exclusion.
+// node_disk_info (and filesystem, device-mapper and ATA info where udev knows them) from
+// udev's database, with node_exporter's default device exclusion.
 #include <array>
 #include <chrono>
 #include <map>
@@ -41,9 +42,14 @@ constexpr std::array<Field, 17> kFields = {{
     {16, "node_disk_flush_requests_time_seconds_total", "This is the total number of seconds spent by all flush requests.", MetricType::kCounter, kMillis},
 }};
 
-// udev's "E:KEY=value" lines for one device; empty values when udev has no entry.
+// udev's "E:KEY=value" properties for one device; empty when udev has no entry.
 struct UdevInfo {
-  std::string path, wwn, model, serial, revision;
+  std::map<std::string, std::string, std::less<>> properties;
+
+  std::string_view Get(std::string_view key) const {
+    auto it = properties.find(key);
+    return it == properties.end() ? std::string_view{} : std::string_view(it->second);
+  }
 };
 
 UdevInfo ReadUdev(const std::string& rootfs, std::string_view major, std::string_view minor) {
@@ -51,18 +57,12 @@ UdevInfo ReadUdev(const std::string& rootfs, std::string_view major, std::string
   std::string base = rootfs == "/" ? "" : rootfs;
   auto text = TryReadFile(base + "/run/udev/data/b" + std::string(major) + ":" + std::string(minor));
   if (!text) return info;
-  std::vector<std::string_view> fields;
-    std::string_view line;
-    for (LineReader lines(*text); lines.Next(line);) {
+  std::string_view line;
+  for (LineReader lines(*text); lines.Next(line);) {
     if (line.substr(0, 2) != "E:") continue;
     std::size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string_view key = line.substr(2, eq - 2), value = line.substr(eq + 1);
-    if (key == "ID_PATH") info.path = value;
-    else if (key == "ID_WWN") info.wwn = value;
-    else if (key == "ID_MODEL") info.model = value;
-    else if (key == "ID_SERIAL_SHORT") info.serial = value;
-    else if (key == "ID_REVISION") info.revision = value;
+    info.properties.emplace(line.substr(2, eq - 2), line.substr(eq + 1));
   }
   return info;
 }
@@ -99,13 +99,51 @@ class DiskstatsCollector final : public HostCollector {
       disks.push_back(disk);
     }
 
+    std::vector<const UdevInfo*> udev;
+    for (const Disk& disk : disks) udev.push_back(&Udev(disk.major, disk.minor));
     out.Family("node_disk_info", "Info of /sys/block/<block_device>.", MetricType::kGauge);
-    for (const Disk& disk : disks) {
-      const UdevInfo& udev = Udev(disk.major, disk.minor);
-      out.Sample({{"device", disk.name}, {"major", disk.major}, {"minor", disk.minor},
-                  {"model", udev.model}, {"path", udev.path}, {"revision", udev.revision},
-                  {"serial", udev.serial}, {"wwn", udev.wwn}},
+    for (std::size_t i = 0; i < disks.size(); ++i) {
+      const UdevInfo& u = *udev[i];
+      out.Sample({{"device", disks[i].name}, {"major", disks[i].major}, {"minor", disks[i].minor},
+                  {"model", u.Get("ID_MODEL")}, {"path", u.Get("ID_PATH")},
+                  {"revision", u.Get("ID_REVISION")}, {"serial", u.Get("ID_SERIAL_SHORT")},
+                  {"wwn", u.Get("ID_WWN")}},
                  1);
+    }
+    // Families node_exporter adds only for devices whose udev entry has the properties.
+    auto for_each_with = [&](std::string_view property, auto emit) {
+      bool any = false;
+      for (std::size_t i = 0; i < disks.size(); ++i) {
+        if (udev[i]->Get(property).empty()) continue;
+        emit(any, disks[i], *udev[i]);
+        any = true;
+      }
+    };
+    for_each_with("ID_FS_TYPE", [&](bool any, const Disk& d, const UdevInfo& u) {
+      if (!any) out.Family("node_disk_filesystem_info", "Info about disk filesystem.", MetricType::kGauge);
+      out.Sample({{"device", d.name}, {"type", u.Get("ID_FS_TYPE")}, {"usage", u.Get("ID_FS_USAGE")},
+                  {"uuid", u.Get("ID_FS_UUID")}, {"version", u.Get("ID_FS_VERSION")}},
+                 1);
+    });
+    for_each_with("DM_NAME", [&](bool any, const Disk& d, const UdevInfo& u) {
+      if (!any) out.Family("node_disk_device_mapper_info", "Info about disk device mapper.", MetricType::kGauge);
+      out.Sample({{"device", d.name}, {"lv_layer", u.Get("DM_LV_LAYER")}, {"lv_name", u.Get("DM_LV_NAME")},
+                  {"name", u.Get("DM_NAME")}, {"uuid", u.Get("DM_UUID")}, {"vg_name", u.Get("DM_VG_NAME")}},
+                 1);
+    });
+    struct Ata {
+      std::string_view property, name, help;
+    };
+    static constexpr Ata kAta[] = {
+        {"ID_ATA_WRITE_CACHE", "node_disk_ata_write_cache", "ATA disk has a write cache."},
+        {"ID_ATA_WRITE_CACHE_ENABLED", "node_disk_ata_write_cache_enabled", "ATA disk has its write cache enabled."},
+        {"ID_ATA_ROTATION_RATE_RPM", "node_disk_ata_rotation_rate_rpm", "ATA disk rotation rate in RPMs (0 for SSDs)."},
+    };
+    for (const Ata& ata : kAta) {
+      for_each_with(ata.property, [&](bool any, const Disk& d, const UdevInfo& u) {
+        if (!any) out.Family(ata.name, ata.help, MetricType::kGauge);
+        out.Sample({{"device", d.name}}, ParseDouble(u.Get(ata.property)).value_or(0));
+      });
     }
     for (const Field& field : kFields) {
       bool any = false;

@@ -139,6 +139,15 @@ TEST(DiskstatsCollectorTest, ConvertsSectorsAndMillisecondsAndExcludesPartitions
   EXPECT_EQ(e.at("node_disk_info{device=\"vda\",major=\"254\",minor=\"0\",model=\"\",path=\"\","
                  "revision=\"\",serial=\"\",wwn=\"\"}"),
             1);
+  // udev-only families appear for the devices udev describes.
+  EXPECT_EQ(e.at("node_disk_filesystem_info{device=\"sda\",type=\"ext4\",usage=\"filesystem\","
+                 "uuid=\"1234-abcd\",version=\"1.0\"}"),
+            1);
+  EXPECT_EQ(e.at("node_disk_ata_rotation_rate_rpm{device=\"sda\"}"), 7200);
+  EXPECT_EQ(e.samples.count("node_disk_filesystem_info{device=\"vda\",type=\"\",usage=\"\",uuid=\"\","
+                            "version=\"\"}"),
+            0u);
+  EXPECT_THAT(e.text, Not(HasSubstr("node_disk_device_mapper_info")));
 }
 
 TEST(NetdevCollectorTest, ReadsEveryCounterAndNohandler) {

@@ -13,6 +13,7 @@ namespace metricsd {
 namespace {
 
 using host::FirstLine;
+using host::ParseBootTime;
 using host::ParseUint;
 using host::SplitFields;
 using host::TryReadFile;
@@ -50,12 +51,6 @@ std::optional<ProcSelfStat> ParseProcPidStat(std::string_view text) {
        rss = field(24);
   if (!utime || !stime || !start || !vsize || !rss) return std::nullopt;
   return ProcSelfStat{*utime, *stime, *start, *vsize, *rss};
-}
-
-std::optional<std::uint64_t> ParseBootTime(std::string_view proc_stat) {
-  std::size_t pos = proc_stat.find("\nbtime ");
-  if (pos == std::string_view::npos) return std::nullopt;
-  return ParseUint(FirstLine(proc_stat.substr(pos + 7)));
 }
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseStatm(std::string_view text) {

@@ -34,7 +34,6 @@ struct ProcSelfStat {
 
 // Parsers over file contents, testable without a filesystem.
 std::optional<ProcSelfStat> ParseProcPidStat(std::string_view text);
-std::optional<std::uint64_t> ParseBootTime(std::string_view proc_stat);  // "btime" line
 // /proc/<pid>/statm: "size resident shared ..." in pages -> {size, resident}.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseStatm(std::string_view text);
 

@@ -153,6 +153,12 @@ std::optional<double> ParseDouble(std::string_view text) {
   return value;
 }
 
+std::optional<std::uint64_t> ParseBootTime(std::string_view proc_stat) {
+  std::size_t pos = proc_stat.find("\nbtime ");
+  if (pos == std::string_view::npos) return std::nullopt;
+  return ParseUint(FirstLine(proc_stat.substr(pos + 7)));
+}
+
 std::uint64_t RequireUint(std::string_view text, std::string_view what) {
   std::optional<std::uint64_t> value = ParseUint(text);
   if (!value) throw CollectError(std::string(what) + ": bad number \"" + std::string(text) + "\"");

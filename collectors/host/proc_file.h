@@ -91,6 +91,9 @@ inline std::string_view FirstLine(std::string_view text) { return text.substr(0,
 std::optional<std::uint64_t> ParseUint(std::string_view text);
 std::optional<double> ParseDouble(std::string_view text);
 
+// The "btime" line of /proc/stat: boot time in seconds since the epoch.
+std::optional<std::uint64_t> ParseBootTime(std::string_view proc_stat);
+
 // ParseUint that throws CollectError("<what>: bad number \"...\"").
 std::uint64_t RequireUint(std::string_view text, std::string_view what);
 

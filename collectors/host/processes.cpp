@@ -279,11 +279,7 @@ class ProcessesCollector final : public HostCollector {
   double BootTime() {
     if (boot_time_ == 0) {
       if (auto text = TryReadFile(paths_.Proc("stat"))) {
-        std::size_t pos = text->find("\nbtime ");
-        if (pos != std::string::npos) {
-          boot_time_ = static_cast<double>(
-              ParseUint(FirstLine(std::string_view(*text).substr(pos + 7))).value_or(0));
-        }
+        boot_time_ = static_cast<double>(ParseBootTime(*text).value_or(0));
       }
     }
     return boot_time_;

@@ -10,7 +10,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "collectors/host/proc_file.h"
 #include "daemon/core/text_writer.h"
+#include "tests/unit/support/samples.h"
 
 namespace metricsd {
 namespace {
@@ -21,16 +23,7 @@ std::map<std::string, double> Samples(const Source& source) {
   std::string out;
   TextWriter writer(out);
   source.Visit(writer);
-  std::map<std::string, double> samples;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    std::size_t end = out.find('\n', start);
-    std::string line = out.substr(start, end - start);
-    start = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    samples[line.substr(0, line.rfind(' '))] = std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return samples;
+  return ParseSamples(out);
 }
 
 TEST(ProcessSourceTest, ParsesPidStatWithSpacesAndParensInTheCommand) {
@@ -48,8 +41,8 @@ TEST(ProcessSourceTest, ParsesPidStatWithSpacesAndParensInTheCommand) {
 }
 
 TEST(ProcessSourceTest, ParsesBootTimeAndStatm) {
-  EXPECT_EQ(ParseBootTime("cpu  1 2 3\nbtime 1700000000\nprocesses 5\n"), 1700000000u);
-  EXPECT_FALSE(ParseBootTime("cpu 1\n"));
+  EXPECT_EQ(host::ParseBootTime("cpu  1 2 3\nbtime 1700000000\nprocesses 5\n"), 1700000000u);
+  EXPECT_FALSE(host::ParseBootTime("cpu 1\n"));
   auto statm = ParseStatm("21066 1366 1100 200 0 1500 0\n");
   ASSERT_TRUE(statm);
   EXPECT_EQ(statm->first, 21066u);

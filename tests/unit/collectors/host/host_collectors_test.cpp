@@ -23,6 +23,7 @@
 #include "daemon/core/source_set.h"
 #include "daemon/core/text_writer.h"
 #include "tests/unit/support/config_error_of.h"
+#include "tests/unit/support/samples.h"
 
 namespace metricsd::host {
 namespace {
@@ -60,15 +61,7 @@ Exposition Collect(HostCollector& collector) {
   TextWriter writer(out.text);
   set.Visit(writer);
   collector.VisitLive(writer);
-  std::size_t start = 0;
-  while (start < out.text.size()) {
-    std::size_t end = out.text.find('\n', start);
-    std::string line = out.text.substr(start, end - start);
-    start = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    std::size_t space = line.rfind(' ');
-    out.samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
+  out.samples = ParseSamples(out.text);
   return out;
 }
 

@@ -1,0 +1,293 @@
+#include "collectors/statsd/parser.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace metricsd::statsd {
+namespace {
+
+bool ParseFloat(std::string_view text, double& value) {
+  // Go's ParseFloat accepts a leading '+'; from_chars does not.
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+void AddTag(ParsedLine& out, std::string_view name, std::string_view value) {
+  for (Tag& tag : out.tags) {
+    if (tag.name == name) {
+      tag.value = value;  // a map in statsd_exporter: the last one wins
+      return;
+    }
+  }
+  out.tags.push_back({name, value});
+}
+
+// "k=v,k2=v2" (InfluxDB, Librato, SignalFX) or "k:v,k2:v2" (DogStatsD).
+void ParseTags(std::string_view text, char separator, ParsedLine& out) {
+  while (true) {
+    std::size_t comma = text.find(',');
+    std::string_view tag = text.substr(0, comma);
+    if (tag.empty() && comma == std::string_view::npos) return;
+    std::size_t sep = tag.find(separator);
+    if (tag.empty() || sep == std::string_view::npos || sep == 0 || sep + 1 == tag.size()) {
+      ++out.tag_errors;  // empty tag, missing separator, empty key or value
+    } else {
+      AddTag(out, tag.substr(0, sep), tag.substr(sep + 1));
+    }
+    if (comma == std::string_view::npos) return;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+// The name part before the first ':', with InfluxDB/Librato/SignalFX tags taken out.
+// Returns the bare name; for SignalFX, `name[k=v]rest` becomes `namerest` (a view cannot
+// join two pieces, so the part after ']' must be empty; anything else is a tag error).
+std::string_view ParseNameAndTags(std::string_view name, const ParseOptions& options,
+                                  ParsedLine& out) {
+  if (options.signalfx_tags) {
+    std::size_t open = name.find('['), close = name.find(']');
+    if (open != std::string_view::npos && close != std::string_view::npos && open < close) {
+      ParseTags(name.substr(open + 1, close - open - 1), '=', out);
+      if (close + 1 != name.size()) ++out.tag_errors;
+      return name.substr(0, open);
+    }
+    if (open != std::string_view::npos || close != std::string_view::npos) {
+      ++out.tag_errors;  // a lone bracket: name left as is
+      return name;
+    }
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if ((name[i] == '#' && options.librato_tags) || (name[i] == ',' && options.influxdb_tags)) {
+      ParseTags(name.substr(i + 1), '=', out);
+      return name.substr(0, i);
+    }
+  }
+  return name;
+}
+
+bool TypeOf(std::string_view text, SampleType& type) {
+  if (text == "c") type = SampleType::kCounter;
+  else if (text == "g") type = SampleType::kGauge;
+  else if (text == "ms") type = SampleType::kTimer;
+  else if (text == "h") type = SampleType::kHistogram;
+  else if (text == "d") type = SampleType::kDistribution;
+  else return false;
+  return true;
+}
+
+bool IsObserver(std::string_view type) { return type == "ms" || type == "h" || type == "d"; }
+
+// One sample: `value` and `fields`, the "type[|@rate][|#tags][|c:id][|T123]" after it. They
+// come apart so that DogStatsD's extended aggregation ("1:2:3|ms") can share one set of
+// fields among several values without copying the line.
+void ParseSample(std::string_view value_text, std::string_view fields, const ParseOptions& options,
+                 ParsedLine& out) {
+  ++out.samples_seen;
+  std::string_view components[8];
+  components[0] = value_text;
+  std::size_t count = 1;
+  std::string_view sample = fields;
+  while (true) {
+    std::size_t bar = sample.find('|');
+    if (count == 8) {
+      out.errors.push_back(SampleError::kMalformedComponent);
+      return;
+    }
+    components[count++] = sample.substr(0, bar);
+    if (bar == std::string_view::npos) break;
+    sample.remove_prefix(bar + 1);
+  }
+  if (count < 2 || fields.data() == nullptr) {
+    out.errors.push_back(SampleError::kMalformedComponent);
+    return;
+  }
+  std::string_view type_text = components[1];
+  bool relative = !value_text.empty() && (value_text[0] == '+' || value_text[0] == '-');
+  double value = 0;
+  if (!ParseFloat(value_text, value)) {
+    out.errors.push_back(SampleError::kMalformedValue);
+    return;
+  }
+  int repeat = 1;
+  for (std::size_t i = 2; i < count; ++i) {
+    if (components[i].empty()) {
+      out.errors.push_back(SampleError::kInvalidSampleFactor);
+      return;
+    }
+  }
+  for (std::size_t i = 2; i < count; ++i) {
+    std::string_view component = components[i];
+    switch (component[0]) {
+      case '@': {
+        double rate = 1;
+        if (!ParseFloat(component.substr(1), rate) || rate < 0 || rate > 1) {
+          out.errors.push_back(SampleError::kInvalidSampleFactor);
+          return;
+        }
+        if (rate == 0) rate = 1;
+        if (type_text == "c") value /= rate;
+        else if (IsObserver(type_text)) repeat = static_cast<int>(1 / rate);
+        break;  // gauges ignore the rate
+      }
+      case '#':
+        if (options.dogstatsd_tags) ParseTags(component.substr(1), ':', out);
+        break;
+      case 'c':
+        // DogStatsD container field: "c:<id>" becomes the container_id tag.
+        if (component.size() > 2 && component[1] == ':') {
+          AddTag(out, "container_id", component.substr(2));
+          break;
+        }
+        out.errors.push_back(SampleError::kInvalidSampleFactor);
+        return;
+      case 'T':
+        break;  // DogStatsD client timestamp: Prometheus stamps the scrape, so ignored
+      default:
+        out.errors.push_back(SampleError::kInvalidSampleFactor);
+        return;
+    }
+  }
+  SampleType type;
+  if (!TypeOf(type_text, type) || (type == SampleType::kCounter && value < 0) || std::isnan(value)) {
+    out.errors.push_back(SampleError::kIllegalEvent);  // sets, unknown types, negative counters
+    return;
+  }
+  if (type != SampleType::kGauge) relative = false;
+  if (type == SampleType::kTimer) value /= 1000;  // milliseconds to seconds
+  if (type == SampleType::kCounter || type == SampleType::kGauge) repeat = 1;
+  out.samples.push_back({type, value, relative, repeat});
+}
+
+// DogStatsD's "|c:<id>" container field, told apart from an Etsy multi-sample line such as
+// "1|c:2|ms", where "c" is a type and ':' starts the next sample: a container field follows
+// the type, so a '|' stands between it and the previous ':' (or the start).
+bool HasContainerField(std::string_view rest) {
+  for (std::size_t at = rest.find("|c:"); at != std::string_view::npos; at = rest.find("|c:", at + 1)) {
+    std::size_t sample_start = rest.rfind(':', at);
+    sample_start = sample_start == std::string_view::npos ? 0 : sample_start + 1;
+    if (rest.substr(sample_start, at - sample_start).find('|') != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// "value|fields" -> ParseSample(value, fields); a sample without '|' is malformed.
+void SplitSample(std::string_view sample, const ParseOptions& options, ParsedLine& out) {
+  std::size_t bar = sample.find('|');
+  if (bar == std::string_view::npos) {
+    ParseSample(sample, std::string_view{}, options, out);
+    return;
+  }
+  ParseSample(sample.substr(0, bar), sample.substr(bar + 1), options, out);
+}
+
+}  // namespace
+
+std::string_view ReasonLabel(SampleError error) {
+  switch (error) {
+    case SampleError::kMalformedLine: return "malformed_line";
+    case SampleError::kMalformedComponent: return "malformed_component";
+    case SampleError::kMalformedValue: return "malformed_value";
+    case SampleError::kInvalidSampleFactor: return "invalid_sample_factor";
+    case SampleError::kIllegalEvent: return "illegal_event";
+    case SampleError::kInvalidExtendedAggregateType: return "invalid_extended_aggregate_type";
+    case SampleError::kMixedTaggingStyles: return "mixed_tagging_styles";
+  }
+  return "unknown";
+}
+
+void ParseLine(std::string_view line, const ParseOptions& options, ParsedLine& out) {
+  out.kind = LineKind::kMetric;
+  out.name = {};
+  out.tags.clear();
+  out.samples.clear();
+  out.errors.clear();
+  out.samples_seen = 0;
+  out.tag_errors = 0;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty()) return;
+  if (line.substr(0, 3) == "_e{") {
+    out.kind = LineKind::kEvent;
+    return;
+  }
+  if (line.substr(0, 4) == "_sc|") {
+    out.kind = LineKind::kServiceCheck;
+    return;
+  }
+
+  //  game.battle.duration:120|ms|@0.5|#zone:eu
+  //  ^name                ^samples (split on ':' unless DogStatsD fields are present)
+  std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0 || !IsValidUtf8(line)) {
+    out.errors.push_back(SampleError::kMalformedLine);
+    return;
+  }
+  out.name = ParseNameAndTags(line.substr(0, colon), options, out);
+  std::string_view rest = line.substr(colon + 1);
+  bool name_tags = !out.tags.empty();
+
+  std::string_view first = rest.substr(0, rest.find('|'));
+  if (first.find(':') != std::string_view::npos) {
+    // DogStatsD extended aggregation: "1:2:3|ms|..." is three samples with the same suffix.
+    std::size_t bar = rest.find('|');
+    std::string_view suffix = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
+    std::string_view type = suffix.substr(0, suffix.find('|'));
+    if (!IsObserver(type)) {
+      out.errors.push_back(SampleError::kInvalidExtendedAggregateType);
+      return;
+    }
+    while (true) {
+      std::size_t next = first.find(':');
+      ParseSample(first.substr(0, next), suffix, options, out);
+      if (next == std::string_view::npos) break;
+      first.remove_prefix(next + 1);
+    }
+    return;
+  }
+  bool dogstatsd_fields = rest.find("|#") != std::string_view::npos || HasContainerField(rest);
+  if (dogstatsd_fields) {
+    if (name_tags && rest.find("|#") != std::string_view::npos) {
+      out.errors.push_back(SampleError::kMixedTaggingStyles);  // never mix tag styles
+      ++out.samples_seen;
+      return;
+    }
+    SplitSample(rest, options, out);  // no multi-sample lines with DogStatsD fields
+    return;
+  }
+  while (true) {
+    std::size_t next = rest.find(':');
+    SplitSample(rest.substr(0, next), options, out);
+    if (next == std::string_view::npos) break;
+    rest.remove_prefix(next + 1);
+  }
+}
+
+std::string EscapeMetricName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 1);
+  if (!name.empty() && name[0] >= '0' && name[0] <= '9') out.push_back('_');
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    out.push_back(ok ? c : '_');
+  }
+  return out;
+}
+
+}  // namespace metricsd::statsd

@@ -1,0 +1,75 @@
+// The StatsD line parser: statsd_exporter's dialect rules, as a pure function over one line.
+//
+// Accepts Etsy lines (`name:value|type[|@rate]`, several samples per line `name:1|c:2|ms`),
+// DogStatsD (`|#k:v,k2:v2` tags, `|c:<container>` as a container_id tag, `|T<ts>` ignored,
+// extended aggregation `name:1:2:3|ms`), and tags in the name in InfluxDB (`name,k=v`),
+// Librato (`name#k=v`) and SignalFX (`name[k=v]`) styles, each switchable. Types: c, g (a
+// leading +/- makes it relative), ms (converted to seconds), h and d; s (sets) is rejected,
+// as statsd_exporter rejects it. DogStatsD events (`_e{`) and service checks (`_sc|`) are
+// recognised, not errors.
+//
+// Nothing is allocated per line once the output's vectors have grown: names and tags are
+// views into the input line. A bad sample costs only itself (brubeck's and statsd_exporter's
+// rule); every dropped sample is reported with a reason, so it can be counted.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace metricsd::statsd {
+
+enum class SampleType { kCounter, kGauge, kTimer, kHistogram, kDistribution };
+
+// statsd_exporter's sample error reasons (its `reason` label values).
+enum class SampleError {
+  kMalformedLine,
+  kMalformedComponent,
+  kMalformedValue,
+  kInvalidSampleFactor,
+  kIllegalEvent,  // negative counter, set, unknown type
+  kInvalidExtendedAggregateType,
+  kMixedTaggingStyles,
+};
+std::string_view ReasonLabel(SampleError error);
+
+struct ParseOptions {
+  bool dogstatsd_tags = true;
+  bool influxdb_tags = true;
+  bool librato_tags = true;
+  bool signalfx_tags = true;
+};
+
+struct Tag {
+  std::string_view name;  // raw: escape with EscapeMetricName before use as a label name
+  std::string_view value;
+};
+
+struct Sample {
+  SampleType type;
+  double value;       // counters already divided by the sample rate; timers in seconds
+  bool relative;      // gauges only: +N / -N adjust instead of set
+  int repeat;         // observers: how many times to observe (int(1 / sample rate))
+};
+
+enum class LineKind { kMetric, kEvent, kServiceCheck };
+
+// One line's result; reuse one ParsedLine across lines to avoid allocating.
+struct ParsedLine {
+  LineKind kind = LineKind::kMetric;
+  std::string_view name;             // without name-embedded tags
+  std::vector<Tag> tags;             // later duplicates of a name override earlier ones
+  std::vector<Sample> samples;       // the good ones
+  std::vector<SampleError> errors;   // one per dropped sample, or one for a dropped line
+  int samples_seen = 0;              // good + dropped samples
+  int tag_errors = 0;                // malformed tags (dropped; the sample is kept)
+};
+
+// Parses one line (no '\n'). An empty line yields nothing.
+void ParseLine(std::string_view line, const ParseOptions& options, ParsedLine& out);
+
+// statsd_exporter's EscapeMetricName: '_' for every character outside [a-zA-Z0-9_], and a
+// leading '_' when the name starts with a digit.
+std::string EscapeMetricName(std::string_view name);
+
+}  // namespace metricsd::statsd

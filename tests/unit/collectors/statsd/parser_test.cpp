@@ -1,0 +1,128 @@
+// Table-driven tests of the StatsD line parser, in the spirit of brubeck's must_parse /
+// must_not_parse lists, with statsd_exporter's dialects and error reasons.
+#include "collectors/statsd/parser.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace metricsd::statsd {
+namespace {
+
+// "c:1.5" style compact expectations keep the table readable.
+std::string Describe(const ParsedLine& line) {
+  std::string out(line.name);
+  for (const Tag& tag : line.tags) out += "," + std::string(tag.name) + "=" + std::string(tag.value);
+  for (const Sample& s : line.samples) {
+    static const char* kTypes[] = {"c", "g", "ms", "h", "d"};
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", s.value);
+    out += std::string(" ") + kTypes[static_cast<int>(s.type)] + ":" + (s.relative ? "rel" : "") +
+           value + (s.repeat != 1 ? "x" + std::to_string(s.repeat) : "");
+  }
+  for (SampleError e : line.errors) out += " !" + std::string(ReasonLabel(e));
+  if (line.tag_errors > 0) out += " tag_errors=" + std::to_string(line.tag_errors);
+  return out;
+}
+
+struct Case {
+  const char* line;
+  const char* expected;
+};
+
+class ParserTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ParserTest, ParsesAsStatsdExporterDoes) {
+  ParsedLine out;
+  ParseLine(GetParam().line, ParseOptions{}, out);
+  EXPECT_EQ(Describe(out), GetParam().expected) << "line: " << GetParam().line;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    MustParse, ParserTest,
+    ::testing::Values(
+        Case{"hits:1|c", "hits c:1"},
+        Case{"hits:2|c|@0.5", "hits c:4"},
+        Case{"temp:-3.5|g", "temp g:rel-3.5"},
+        Case{"temp:+2|g|@0.1", "temp g:rel2"},
+        Case{"temp:42|g", "temp g:42"},
+        Case{"battle.duration:250|ms", "battle.duration ms:0.25"},
+        Case{"battle.duration:250|ms|@0.25", "battle.duration ms:0.25x4"},
+        Case{"payload:512|h", "payload h:512"},
+        Case{"payload:512|d", "payload d:512"},
+        Case{"multi:1|c:2|ms", "multi c:1 ms:0.002"},
+        Case{"db.query:12|ms|#table:users,op:select", "db.query,table=users,op=select ms:0.012"},
+        Case{"db.query:12|ms|@0.5|#table:users", "db.query,table=users ms:0.012x2"},
+        Case{"ao.handler:3|ms|#action:Eval|c:abc123", "ao.handler,action=Eval,container_id=abc123 ms:0.003"},
+        Case{"ao.handler:3|ms|T1700000000", "ao.handler ms:0.003"},
+        Case{"lat:1:2:3|ms|#zone:eu", "lat,zone=eu ms:0.001 ms:0.002 ms:0.003"},
+        Case{"req,region=eu,tier=1:1|c", "req,region=eu,tier=1 c:1"},
+        Case{"req#region=eu:1|c", "req,region=eu c:1"},
+        Case{"req[region=eu,tier=1]:1|c", "req,region=eu,tier=1 c:1"},
+        Case{"dup:1|c|#k:a,k:b", "dup,k=b c:1"},
+        Case{"weird-name/x.y:1|c", "weird-name/x.y c:1"},
+        Case{"crlf:1|c\r", "crlf c:1"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    MustNotParse, ParserTest,
+    ::testing::Values(
+        Case{"nocolon", " !malformed_line"},
+        Case{":1|c", " !malformed_line"},
+        Case{"bad\xff:1|c", " !malformed_line"},
+        Case{"x:1", "x !malformed_component"},
+        Case{"x:1|c|@0.5|#a:b|c:d|T1|x|y|z", "x !malformed_component"},
+        Case{"x:abc|c", "x !malformed_value"},
+        Case{"x:|c", "x !malformed_value"},
+        Case{"x:1|c|@abc", "x !invalid_sample_factor"},
+        Case{"x:1|c|@2", "x !invalid_sample_factor"},
+        Case{"x:1|c||", "x !invalid_sample_factor"},
+        Case{"x:1|c|z", "x !invalid_sample_factor"},
+        Case{"x:-1|c", "x !illegal_event"},
+        Case{"x:1|s", "x !illegal_event"},
+        Case{"x:1|q", "x !illegal_event"},
+        Case{"x:1:2|c", "x !invalid_extended_aggregate_type"},
+        Case{"x,a=b:1|c|#c:d", "x,a=b !mixed_tagging_styles"},
+        // A bad sample costs only itself.
+        Case{"x:1|c:oops|c:3|g", "x c:1 g:3 !malformed_value"},
+        // Bad tags are dropped and counted; the sample stays.
+        Case{"x:1|c|#novalue,:v,k:,good:1", "x,good=1 c:1 tag_errors=3"},
+        Case{"x,=v:1|c", "x c:1 tag_errors=1"},
+        Case{"x[a=b:1|c", "x[a=b c:1 tag_errors=1"}));
+
+TEST(ParserTest, RecognisesEventsAndServiceChecks) {
+  ParsedLine out;
+  ParseLine("_e{5,4}:title|text|#k:v", ParseOptions{}, out);
+  EXPECT_EQ(out.kind, LineKind::kEvent);
+  EXPECT_TRUE(out.errors.empty());
+  ParseLine("_sc|db.up|0|#env:prod", ParseOptions{}, out);
+  EXPECT_EQ(out.kind, LineKind::kServiceCheck);
+  EXPECT_TRUE(out.samples.empty());
+}
+
+TEST(ParserTest, TagStylesCanBeSwitchedOff) {
+  ParseOptions none{false, false, false, false};
+  ParsedLine out;
+  ParseLine("req,region=eu:1|c", none, out);
+  EXPECT_EQ(Describe(out), "req,region=eu c:1");  // the comma stays part of the name
+  EXPECT_TRUE(out.tags.empty());
+  ParseLine("req:1|c|#k:v", none, out);
+  EXPECT_EQ(Describe(out), "req c:1");
+}
+
+TEST(ParserTest, CountsSamplesSeen) {
+  ParsedLine out;
+  ParseLine("x:1|c:bad|c:2|c", ParseOptions{}, out);
+  EXPECT_EQ(out.samples_seen, 3);
+  EXPECT_EQ(out.samples.size(), 2u);
+  EXPECT_EQ(out.errors.size(), 1u);
+}
+
+TEST(EscapeMetricNameTest, MatchesStatsdExporter) {
+  EXPECT_EQ(EscapeMetricName("battle.phase-1/duration"), "battle_phase_1_duration");
+  EXPECT_EQ(EscapeMetricName("9lives"), "_9lives");
+  EXPECT_EQ(EscapeMetricName("ok_name"), "ok_name");
+}
+
+}  // namespace
+}  // namespace metricsd::statsd

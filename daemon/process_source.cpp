@@ -12,20 +12,12 @@
 namespace metricsd {
 namespace {
 
+using host::CountDirEntries;
 using host::FirstLine;
 using host::ParseBootTime;
 using host::ParseUint;
 using host::SplitFields;
 using host::TryReadFile;
-
-double CountEntries(DIR* dir) {
-  rewinddir(dir);  // procfs lists the descriptors afresh from offset 0
-  double count = 0;
-  while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] != '.') ++count;
-  }
-  return count;  // includes the directory's own descriptor, as client_golang's count does
-}
 
 // RLIM_INFINITY is reported as 2^64-1, as client_golang reports an unlimited limit.
 std::optional<double> SoftLimit(int resource) {
@@ -94,7 +86,7 @@ void ProcessSource::Visit(FamilyVisitor& visitor) const {
   {
     std::lock_guard lock(files_mutex_);
     if (const std::string* statm = statm_->TryRead()) memory = ParseStatm(*statm);
-    if (fd_dir_ != nullptr) open_fds = CountEntries(fd_dir_);
+    if (fd_dir_ != nullptr) open_fds = CountDirEntries(fd_dir_);  // counts the directory's own fd, as client_golang does
   }
   std::optional<double> max_fds = SoftLimit(RLIMIT_NOFILE);
   std::optional<double> max_vm = SoftLimit(RLIMIT_AS);

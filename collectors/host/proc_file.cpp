@@ -48,13 +48,21 @@ bool ReadAll(const std::string& path, std::string& out, int& error) {
 
 }  // namespace
 
-std::string ReadFile(const std::string& path) {
-  std::string out;
-  int error = 0;
-  if (!ReadAll(path, out, error)) {
-    throw CollectError("cannot read " + path + ": " + std::strerror(error));
+double CountDirEntries(DIR* dir) {
+  rewinddir(dir);
+  double count = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
   }
-  return out;
+  return count;
+}
+
+std::optional<double> CountDirEntries(const std::string& path) {
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return std::nullopt;
+  double count = CountDirEntries(dir);
+  closedir(dir);
+  return count;
 }
 
 std::optional<std::string> TryReadFile(const std::string& path) {

@@ -1,6 +1,8 @@
 // Small helpers every host collector uses to read and split procfs/sysfs files.
 #pragma once
 
+#include <dirent.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -10,8 +12,6 @@
 
 namespace metricsd::host {
 
-// The whole file; throws CollectError naming the path and errno's reason.
-std::string ReadFile(const std::string& path);
 // The whole file, or nullopt if it cannot be read (optional inputs such as udev data).
 std::optional<std::string> TryReadFile(const std::string& path);
 
@@ -25,7 +25,7 @@ class CachedFile {
   CachedFile& operator=(const CachedFile&) = delete;
   ~CachedFile();
 
-  // The whole file; throws CollectError like ReadFile.
+  // The whole file; throws CollectError naming the path and errno's reason.
   const std::string& Read();
   // The whole file, or null when it cannot be read (optional inputs such as sockstat6).
   const std::string* TryRead();
@@ -60,6 +60,12 @@ class SharedFile {
   const std::string* text_ = nullptr;
   std::chrono::steady_clock::time_point read_at_;
 };
+
+// Entries of a directory such as /proc/PID/fd, without "." and ".."; `dir` is rewound first,
+// so an open DIR can be kept and counted again (procfs lists the entries afresh).
+double CountDirEntries(DIR* dir);
+// The same for a path; nullopt when it cannot be opened (another user's process).
+std::optional<double> CountDirEntries(const std::string& path);
 
 // Fields separated by runs of spaces or tabs.
 std::vector<std::string_view> SplitFields(std::string_view line);

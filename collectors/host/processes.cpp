@@ -66,17 +66,6 @@ double StatusValue(std::string_view status, std::string_view key, double scale) 
   return static_cast<double>(ParseUint(fields[0]).value_or(0)) * scale;
 }
 
-std::optional<double> CountFds(const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return std::nullopt;  // another user's process: not ours to see
-  double count = 0;
-  while (dirent* entry = readdir(d)) {
-    if (entry->d_name[0] != '.') ++count;
-  }
-  closedir(d);
-  return count;
-}
-
 class ProcessesCollector final : public HostCollector {
  public:
   explicit ProcessesCollector(const HostConfig& config)
@@ -168,7 +157,7 @@ class ProcessesCollector final : public HostCollector {
       s.counters[kReadBytes] = StatusValue(*io, "\nread_bytes:", 1);
       s.counters[kWriteBytes] = StatusValue(*io, "\nwrite_bytes:", 1);
     }
-    s.open_fds = CountFds(dir + "/fd");
+    s.open_fds = CountDirEntries(dir + "/fd");  // unreadable for another user's process
     if (auto limits = TryReadFile(dir + "/limits")) {
       std::size_t pos = limits->find("Max open files");
       if (pos != std::string::npos) {

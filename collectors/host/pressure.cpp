@@ -31,7 +31,7 @@ class PressureCollector final : public HostCollector {
   std::string_view Name() const override { return "pressure"; }
 
   void Collect(FamilySet& out) override {
-    // A kernel without PSI has no /proc/pressure: ReadFile throws and the collector fails.
+    // A kernel without PSI has no /proc/pressure: Read() throws and the collector fails.
     const std::string& cpu = cpu_.Read();
     const std::string& io = io_.Read();
     const std::string& memory = memory_.Read();

@@ -8,6 +8,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(ZLIB REQUIRED)                   # gzip for /metrics
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)   # sd_notify
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET GLOBAL re2)       # user regexes: linear time
 
 # Debian's yaml-cpp 0.7 target has no namespace; give it one name used everywhere.
 if(NOT TARGET yaml-cpp::yaml-cpp)

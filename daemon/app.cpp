@@ -18,8 +18,11 @@ namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
 
-HttpLimits LimitsFrom(const WebConfig& web) {
+HttpLimits LimitsFrom(const Config& config) {
+  const WebConfig& web = config.web;
   HttpLimits limits;
+  // Browsers batch StatsD lines into POST /api/v1/statsd; nothing else takes a body.
+  if (config.statsd.enabled) limits.body_limit = std::max<std::uint64_t>(limits.body_limit, config.statsd.http_max_body);
   limits.max_connections = web.max_connections;
   limits.read_timeout = web.read_timeout;
   limits.write_timeout = web.write_timeout;
@@ -72,6 +75,7 @@ App::~App() {
   // still pending in it share their state with the server by shared_ptr, so order is safe.
   drain_timer_.reset();
   signals_.reset();
+  statsd_.reset();
   notifier_.reset();
   server_.reset();
   ioc_.reset();
@@ -87,6 +91,9 @@ SourceSetPtr App::BuildSources(const Config& config) {
     for (auto& source : poller->Sources()) sources.push_back(std::move(source));
   }
   sources.push_back(std::make_shared<ProcessSource>());
+  if (statsd_) {
+    for (auto& source : statsd_->Sources()) sources.push_back(std::move(source));
+  }
   self_metrics_.AppendSources(server_ ? server_->stats() : nullptr, sources);
   return std::make_shared<const SourceSet>(std::move(sources));
 }
@@ -105,8 +112,9 @@ int App::Run() {
   unsigned threads = std::clamp(std::thread::hardware_concurrency(), 2u, 4u);
   ioc_ = std::make_unique<net::io_context>(static_cast<int>(threads));
   notifier_ = std::make_unique<SystemdNotifier>(*ioc_);
-  server_ = std::make_unique<HttpServer>(*ioc_, router_, LimitsFrom(config->web));
+  server_ = std::make_unique<HttpServer>(*ioc_, router_, LimitsFrom(*config));
 
+  if (!StartStatsd(*config)) return 1;
   config_.Store(config);
   sources_.Store(BuildSources(*config));
   self_metrics_.RecordReload(true);
@@ -126,6 +134,7 @@ int App::Run() {
     return 1;
   }
   server_->Start();
+  if (statsd_) statsd_->Start();
   notifier_->Ready();
   notifier_->StartWatchdog();
 
@@ -155,6 +164,7 @@ void App::Shutdown() {
   notifier_->Stopping();
   notifier_->StopWatchdog();
   server_->Stop();
+  if (statsd_) statsd_->Stop();
   drain_timer_ = std::make_unique<net::steady_timer>(*ioc_);
   WaitForConnectionsToDrain(std::chrono::steady_clock::now() + kShutdownGrace);
 }
@@ -196,7 +206,8 @@ bool App::Reload(std::string& error) {
             {{"running", old->web.listen_address.ToString()},
              {"configured", config->web.listen_address.ToString()}});
   }
-  server_->SetLimits(LimitsFrom(config->web));
+  server_->SetLimits(LimitsFrom(*config));
+  ReconfigureStatsd(*config);
   config_.Store(config);
   sources_.Store(sources);
   self_metrics_.RecordReload(true);
@@ -221,6 +232,10 @@ void App::InstallRoutes() {
               [this](const HttpRequest& request) { return ServeReload(request); });
   router_.Add(http::verb::get, "/",
               [this](const HttpRequest& request) { return ServeIndex(request); });
+  router_.Add(http::verb::post, "/api/v1/statsd",
+              [this](const HttpRequest& request) { return ServeStatsd(request); });
+  router_.Add(http::verb::options, "/api/v1/statsd",
+              [this](const HttpRequest& request) { return ServeStatsdPreflight(request); });
   router_.Add(http::verb::get, "/api/v1/status/config",
               [this](const HttpRequest& request) { return ServeConfig(request); });
 }
@@ -255,6 +270,7 @@ HttpResponse App::ServeIndex(const HttpRequest& request) const {
       "), config <code>" + HtmlEscape(config->file) + "</code></p>\n<ul>\n"
       "<li><a href=\"/metrics\">/metrics</a>: Prometheus scrape endpoint</li>\n"
       "<li><a href=\"/api/v1/status/config\">/api/v1/status/config</a>: running config</li>\n"
+      "<li>POST /api/v1/statsd: StatsD lines over HTTP</li>\n"
       "<li><a href=\"/-/healthy\">/-/healthy</a>, <a href=\"/-/ready\">/-/ready</a></li>\n"
       "<li>POST /-/reload: reload the config file</li>\n</ul>\n</body></html>\n";
   return MakeResponse(request, http::status::ok, std::move(page), "text/html; charset=utf-8");

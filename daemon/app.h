@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "collectors/statsd/statsd_service.h"
 #include "daemon/config/config.h"
 #include "daemon/core/snapshot.h"
 #include "daemon/core/source_set.h"
@@ -44,12 +45,19 @@ class App {
   HttpResponse ServeReload(const HttpRequest& request);
   HttpResponse ServeIndex(const HttpRequest& request) const;
   HttpResponse ServeConfig(const HttpRequest& request) const;
+  HttpResponse ServeStatsd(const HttpRequest& request);
+  HttpResponse ServeStatsdPreflight(const HttpRequest& request) const;
+  // Starts StatsD ingestion if the config enables it; false (logged) if a listener fails.
+  bool StartStatsd(const Config& config);
+  // Applies a reloaded statsd section to the running service (or warns what needs a restart).
+  void ReconfigureStatsd(const Config& config);
 
   Flags flags_;
   std::unique_ptr<net::io_context> ioc_;
   SelfMetrics self_metrics_;
   Router router_;
   std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<statsd::StatsdService> statsd_;
   std::unique_ptr<SystemdNotifier> notifier_;
   std::unique_ptr<net::signal_set> signals_;
   std::unique_ptr<net::steady_timer> drain_timer_;

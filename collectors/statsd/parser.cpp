@@ -1,5 +1,6 @@
 #include "collectors/statsd/parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -142,7 +143,8 @@ void ParseSample(std::string_view value_text, std::string_view fields, const Par
         }
         if (rate == 0) rate = 1;
         if (type_text == "c") value /= rate;
-        else if (IsObserver(type_text)) repeat = static_cast<int>(1 / rate);
+        // Capped: a rate of 1e-300 must not turn into 1e300 observations (or overflow int).
+        else if (IsObserver(type_text)) repeat = static_cast<int>(std::min(1 / rate, 1e6));
         break;  // gauges ignore the rate
       }
       case '#':

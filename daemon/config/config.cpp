@@ -12,14 +12,21 @@ extern const std::string_view kEmbeddedDefault;  // generated from config/metric
 
 Config LoadConfigText(std::string_view text, std::string file) {
   ConfigNode root = ParseYaml(text, file);
-  // Sections are added here as their owners land (statsd, probes, alerting); until then they
-  // are unknown keys, so a typo or a premature section is never silently ignored.
-  root.ExpectKeys({"web", "host"});
+  // Sections are added here as their owners land (probes, alerting); until then they are
+  // unknown keys, so a typo or a premature section is never silently ignored.
+  root.ExpectKeys({"web", "host", "statsd"});
   Config config;
   config.file = std::move(file);
   config.text = std::string(text);
   config.web = ParseWebConfig(root["web"]);
   config.host = host::ParseHostConfig(root["host"]);
+  // A relative mapping_file is found next to the config file that names it.
+  std::string dir;
+  if (config.file != kEmbeddedConfigName) {
+    std::size_t slash = config.file.rfind('/');
+    dir = slash == std::string::npos ? "." : config.file.substr(0, slash);
+  }
+  config.statsd = statsd::ParseStatsdConfig(root["statsd"], dir);
   return config;
 }
 
@@ -38,7 +45,7 @@ Config LoadEmbeddedConfig() {
 }
 
 nlohmann::json Config::ToJson() const {
-  return {{"web", web.ToJson()}, {"host", host.ToJson()}};
+  return {{"web", web.ToJson()}, {"host", host.ToJson()}, {"statsd", statsd.ToJson()}};
 }
 
 }  // namespace metricsd

@@ -5,14 +5,7 @@ namespace metricsd {
 WebConfig ParseWebConfig(const ConfigNode& node) {
   node.ExpectKeys({"listen_address", "max_connections", "read_timeout", "write_timeout"});
   WebConfig web;
-  if (ConfigNode address = node["listen_address"]; address.IsSet()) {
-    std::string text = address.AsString();
-    std::optional<ListenAddress> parsed = ParseListenAddress(text);
-    if (!parsed) {
-      address.Fail("invalid address \"" + text + "\" (expected HOST:PORT, e.g. 127.0.0.1:9102)");
-    }
-    web.listen_address = *parsed;
-  }
+  if (node["listen_address"].IsSet()) web.listen_address = ListenAddressAt(node["listen_address"]);
   web.max_connections = node.GetInt("max_connections", web.max_connections, 1, 100000);
   web.read_timeout = node.GetDuration("read_timeout", web.read_timeout);
   web.write_timeout = node.GetDuration("write_timeout", web.write_timeout);

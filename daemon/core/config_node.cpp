@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <set>
 
 namespace metricsd {
@@ -108,6 +109,23 @@ std::vector<ConfigNode> ConfigNode::Items() const {
   return items;
 }
 
+std::vector<std::pair<std::string, ConfigNode>> ConfigNode::Entries() const {
+  std::vector<std::pair<std::string, ConfigNode>> entries;
+  if (!IsSet()) return entries;
+  if (!node_.IsMap()) Fail("expected a mapping, got " + std::string(KindName(node_)));
+  for (const auto& entry : node_) {
+    std::string key = entry.first.IsScalar() ? entry.first.Scalar() : std::string();
+    ConfigNode key_node(entry.first, file_, path_, entry.first.Mark());
+    if (!entry.first.IsScalar()) key_node.Fail("keys must be strings");
+    for (const auto& seen : entries) {
+      if (seen.first == key) key_node.Fail("duplicate key \"" + key + "\"");
+    }
+    YAML::Mark mark = entry.second.IsNull() ? entry.first.Mark() : entry.second.Mark();
+    entries.emplace_back(key, ConfigNode(entry.second, file_, path_ + "." + key, mark));
+  }
+  return entries;
+}
+
 std::string ConfigNode::ScalarOrFail(std::string_view expected) const {
   if (!IsSet() || !node_.IsScalar()) {
     Fail("expected " + std::string(expected) + ", got " +
@@ -135,6 +153,16 @@ std::int64_t ConfigNode::AsInt(std::int64_t min, std::int64_t max) const {
   if (value < min || value > max) {
     Fail("must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
          text);
+  }
+  return value;
+}
+
+double ConfigNode::AsDouble() const {
+  std::string text = ScalarOrFail("a number");
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+    Fail("expected a number, got \"" + text + "\"");
   }
   return value;
 }

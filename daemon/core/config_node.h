@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -46,10 +47,14 @@ class ConfigNode {
 
   // Elements of a sequence (empty if unset); throws if this is not a sequence.
   std::vector<ConfigNode> Items() const;
+  // Entries of a mapping whose keys are free-form (label maps), in file order; throws if this
+  // is not a mapping or a key repeats. Each key is paired with its value's node.
+  std::vector<std::pair<std::string, ConfigNode>> Entries() const;
 
   std::string AsString() const;
   bool AsBool() const;
   std::int64_t AsInt(std::int64_t min, std::int64_t max) const;
+  double AsDouble() const;  // finite
   Duration AsDuration() const;
 
   // Each returns `fallback` when the node is unset.

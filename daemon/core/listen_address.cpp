@@ -1,5 +1,7 @@
 #include "daemon/core/listen_address.h"
 
+#include "daemon/core/config_node.h"
+
 #include <arpa/inet.h>
 
 #include <charconv>
@@ -44,6 +46,13 @@ std::optional<ListenAddress> ParseListenAddress(std::string_view text) {
     return address;
   }
   return std::nullopt;
+}
+
+ListenAddress ListenAddressAt(const ConfigNode& node) {
+  std::string text = node.AsString();
+  std::optional<ListenAddress> parsed = ParseListenAddress(text);
+  if (!parsed) node.Fail("invalid address \"" + text + "\" (expected HOST:PORT, e.g. 127.0.0.1:9102)");
+  return *parsed;
 }
 
 }  // namespace metricsd

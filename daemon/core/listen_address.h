@@ -20,4 +20,8 @@ struct ListenAddress {
 // in 0..65535.
 std::optional<ListenAddress> ParseListenAddress(std::string_view text);
 
+class ConfigNode;
+// The address a config node holds; a ConfigError at the node otherwise.
+ListenAddress ListenAddressAt(const ConfigNode& node);
+
 }  // namespace metricsd

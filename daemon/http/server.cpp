@@ -1,5 +1,7 @@
 #include "daemon/http/server.h"
 
+#include "daemon/core/listen_endpoint.h"
+
 #include <algorithm>
 #include <optional>
 
@@ -128,19 +130,10 @@ HttpServer::HttpServer(net::io_context& ioc, const Router& router, HttpLimits li
 HttpServer::~HttpServer() = default;
 
 net::ip::tcp::endpoint HttpServer::Listen(const ListenAddress& address) {
-  net::ip::tcp::endpoint endpoint;
-  if (address.host.empty()) {
-    endpoint = {net::ip::tcp::v6(), address.port};  // dual-stack: every interface, v4 and v6
-  } else if (address.host == "localhost") {
-    endpoint = {net::ip::address_v4::loopback(), address.port};
-  } else {
-    endpoint = {net::ip::make_address(address.host), address.port};
-  }
+  net::ip::tcp::endpoint endpoint(ListenIp(address), address.port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
-  if (endpoint.protocol() == net::ip::tcp::v6() && address.host.empty()) {
-    acceptor_.set_option(net::ip::v6_only(false));
-  }
+  if (NeedsDualStack(address)) acceptor_.set_option(net::ip::v6_only(false));
   acceptor_.bind(endpoint);
   acceptor_.listen(net::socket_base::max_listen_connections);
   return acceptor_.local_endpoint();

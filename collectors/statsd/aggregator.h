@@ -1,0 +1,123 @@
+// The StatsD aggregation: a SeriesTable, one Shard per receiver, the settings every receiver
+// follows (mapper, dialects, limits), and the Ingester that turns text into shard updates.
+//
+// Data flow per line: parse -> map (cached per receiver) -> labels and series key -> the
+// receiver's own shard (a hash lookup) -> slots. The shared table is locked only for a series
+// the shard has not seen; nothing is locked per line.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectors/statsd/mapper.h"
+#include "collectors/statsd/parser.h"
+#include "collectors/statsd/series_table.h"
+#include "collectors/statsd/shard.h"
+#include "daemon/core/snapshot.h"
+
+namespace metricsd::statsd {
+
+struct IngestSettings {
+  std::shared_ptr<const Mapper> mapper;
+  ParseOptions parse;
+  std::size_t max_line_length = 4096;
+  std::size_t mapping_cache_size = 10000;
+};
+
+// Milliseconds of the steady clock: series ttl and summary windows use it.
+inline std::int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+class Aggregator {
+ public:
+  Aggregator(IngestSettings settings, std::size_t max_series);
+
+  // New settings take effect at each receiver's next batch; series already aggregated stay.
+  void Configure(IngestSettings settings, std::size_t max_series);
+  std::shared_ptr<const IngestSettings> settings() const { return settings_.Load(); }
+  std::uint64_t settings_generation() const { return generation_.load(std::memory_order_acquire); }
+
+  // A new shard for one more receiver; it lives as long as the Aggregator.
+  Shard& AddShard();
+
+  SeriesTable& table() { return table_; }
+  const SeriesTable& table() const { return table_; }
+
+  // Removes series whose ttl has passed. Takes every shard's lock; cheap when nothing expired.
+  std::size_t ExpireStale(std::int64_t now_ms);
+
+  // Merges every shard: slot sums by global offset, summary samples by series id, and the
+  // counters. Returns the table generation the merge is valid for.
+  std::uint64_t Merge(std::vector<double>& merged,
+                      std::unordered_map<std::uint32_t, std::vector<double>>& summary_samples,
+                      ShardStats& stats, std::int64_t now_ms) const;
+  ShardStats Stats() const;
+
+ private:
+  SeriesTable table_;
+  Snapshot<IngestSettings> settings_;
+  std::atomic<std::uint64_t> generation_{0};
+  mutable std::mutex shards_mutex_;  // guards the list, not the shards' contents
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// Feeds text into one shard. One per receiver thread (or one shared under the shard's lock).
+class Ingester {
+ public:
+  Ingester(Aggregator& aggregator, Shard& shard);
+
+  // Locks the shard for a batch: every Lines() call in between goes into it.
+  class Batch {
+   public:
+    explicit Batch(Ingester& ingester);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+   private:
+    Ingester& ingester_;
+    std::lock_guard<std::mutex> lock_;
+  };
+
+  // Ingests a buffer of '\n'-separated lines (a datagram, a stream chunk's complete lines, an
+  // HTTP body). Must be inside a Batch. Returns the lines accepted (at least one sample
+  // aggregated) and rejected (not one sample aggregated).
+  struct Counts {
+    std::size_t accepted = 0;
+    std::size_t rejected = 0;
+  };
+  Counts Lines(std::string_view buffer);
+  // One line, no '\n'; returns whether at least one sample was aggregated.
+  bool Line(std::string_view line);
+
+  ShardStats& stats() { return shard_.stats(); }
+  // Inside a Batch: the current statsd.max_line_length.
+  std::size_t max_line_length() const { return settings_->max_line_length; }
+
+ private:
+  void Refresh();
+  bool Aggregate(const MapResult& mapped, const Sample& sample, MetricKind kind);
+
+  Aggregator& aggregator_;
+  Shard& shard_;
+  std::uint64_t settings_generation_ = ~0ULL;
+  std::shared_ptr<const IngestSettings> settings_;
+  std::unique_ptr<MapperCache> cache_;
+  std::int64_t now_ms_ = 0;
+  ParsedLine parsed_;
+  std::vector<std::pair<std::string, std::string>> labels_;  // scratch, sorted
+  std::size_t label_count_ = 0;
+  std::string key_;                                           // scratch
+  std::string escaped_;                                       // scratch
+};
+
+}  // namespace metricsd::statsd

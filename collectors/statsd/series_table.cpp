@@ -1,0 +1,130 @@
+#include "collectors/statsd/series_table.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace metricsd::statsd {
+
+std::uint32_t SlotWidth(MetricType type, std::size_t buckets) {
+  switch (type) {
+    case MetricType::kCounter: return 1;
+    case MetricType::kHistogram: return static_cast<std::uint32_t>(buckets) + 2;
+    case MetricType::kSummary: return 2;
+    default: return 0;
+  }
+}
+
+SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
+  std::unique_lock lock(mutex_);
+  error = InternError::kNone;
+  if (auto it = series_.find(spec.key); it != series_.end()) {
+    if (it->second->family->type == spec.type) return it->second.get();
+    error = InternError::kConflict;
+    return nullptr;
+  }
+
+  auto family_it = families_.find(spec.name);
+  if (family_it != families_.end()) {
+    const FamilyMeta& family = *family_it->second;
+    bool same_labels = family.label_names.size() == spec.labels.size();
+    for (std::size_t i = 0; same_labels && i < spec.labels.size(); ++i) {
+      same_labels = family.label_names[i] == spec.labels[i].first;
+    }
+    if (family.type != spec.type || !same_labels) {
+      error = InternError::kConflict;
+      return nullptr;
+    }
+  }
+  if (series_.size() >= max_series_.load(std::memory_order_relaxed)) {
+    error = InternError::kMaxSeries;
+    return nullptr;
+  }
+
+  if (family_it == families_.end()) {
+    auto family = std::make_unique<FamilyMeta>();
+    family->name = std::string(spec.name);
+    family->help = std::string(spec.help);
+    family->type = spec.type;
+    for (const auto& label : spec.labels) family->label_names.push_back(label.first);
+    if (spec.type == MetricType::kHistogram) family->buckets = *spec.buckets;
+    if (spec.type == MetricType::kSummary) family->summary = *spec.summary;
+    family_it = families_.emplace(family->name, std::move(family)).first;
+  }
+  FamilyMeta* family = family_it->second.get();
+
+  auto series = std::make_unique<SeriesMeta>();
+  series->key = std::string(spec.key);
+  series->family = family;
+  series->labels.assign(spec.labels.begin(), spec.labels.end());
+  for (const auto& [name, value] : series->labels) series->label_views.push_back({name, value});
+  series->ttl_ms = spec.ttl_ms;
+  if (spec.ttl_ms > 0) ++with_ttl_;
+  if (free_ids_.empty()) {
+    series->id = next_id_++;
+  } else {
+    series->id = free_ids_.back();
+    free_ids_.pop_back();
+  }
+  // Every series of a family shares the family's buckets, whatever mapping created it.
+  series->width = SlotWidth(spec.type, family->buckets.size());
+  auto& free = free_slots_[series->width];
+  if (series->width == 0) {
+    series->offset = 0;
+  } else if (!free.empty()) {
+    series->offset = free.back();
+    free.pop_back();
+  } else {
+    series->offset = slot_space_.load(std::memory_order_relaxed);
+    slot_space_.store(series->offset + series->width, std::memory_order_release);
+  }
+  family->series.push_back(series.get());
+  SeriesMeta* raw = series.get();
+  series_.emplace(std::string_view(raw->key), std::move(series));
+  return raw;
+}
+
+void SeriesTable::Forget(SeriesMeta* series) {
+  FamilyMeta* family = series->family;
+  auto& list = family->series;
+  list.erase(std::find(list.begin(), list.end(), series));
+  if (series->width > 0) free_slots_[series->width].push_back(series->offset);
+  free_ids_.push_back(series->id);
+  if (series->ttl_ms > 0) --with_ttl_;
+  series_.erase(std::string_view(series->key));  // destroys `series`
+  if (list.empty()) families_.erase(families_.find(family->name));
+}
+
+bool SeriesTable::AnyExpired(std::int64_t now_ms) const {
+  std::shared_lock lock(mutex_);
+  if (with_ttl_ == 0) return false;
+  for (const auto& [key, series] : series_) {
+    if (series->ttl_ms > 0 &&
+        series->last_update_ms.load(std::memory_order_relaxed) + series->ttl_ms <= now_ms) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::size_t SeriesTable::size() const {
+  std::shared_lock lock(mutex_);
+  return series_.size();
+}
+
+void SeriesTable::CountByType(std::size_t& counters, std::size_t& gauges, std::size_t& histograms,
+                              std::size_t& summaries) const {
+  std::shared_lock lock(mutex_);
+  counters = gauges = histograms = summaries = 0;
+  for (const auto& [name, family] : families_) {
+    std::size_t n = family->series.size();
+    switch (family->type) {
+      case MetricType::kCounter: counters += n; break;
+      case MetricType::kGauge: gauges += n; break;
+      case MetricType::kHistogram: histograms += n; break;
+      case MetricType::kSummary: summaries += n; break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace metricsd::statsd

@@ -1,0 +1,135 @@
+// The StatsD series every receiver shares: which families and series exist, their types,
+// labels and where their values live. Receivers consult it only when they meet a series for
+// the first time (under its lock); per line they touch only their own shard.
+//
+// It enforces statsd_exporter's rules: one type and one label-name set per family name (a
+// conflicting sample is dropped), and statsd.max_series (a new series over the cap is
+// dropped, existing ones keep updating).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "collectors/statsd/mapping.h"
+#include "daemon/core/source.h"
+
+namespace metricsd::statsd {
+
+struct FamilyMeta;
+
+// One series. Counters, histograms and summaries keep their values in the shards (at
+// `offset`, `width` slots of a merged array); a gauge keeps its value here, because "set"
+// does not merge across shards and an atomic store is as cheap as a slot write.
+struct SeriesMeta {
+  std::string key;                  // name + labels, as the shards index it
+  FamilyMeta* family = nullptr;
+  std::vector<std::pair<std::string, std::string>> labels;  // sorted by name
+  std::vector<Label> label_views;   // views of `labels`, for visitors
+  std::uint32_t id = 0;
+  std::uint32_t offset = 0;
+  std::uint32_t width = 0;
+  std::int64_t ttl_ms = 0;          // 0: never expires
+  std::atomic<double> gauge{0};
+  std::atomic<std::int64_t> last_update_ms{0};  // steady clock, refreshed at most every 100 ms
+};
+
+struct FamilyMeta {
+  std::string name;
+  std::string help;
+  MetricType type = MetricType::kUntyped;
+  std::vector<std::string> label_names;  // sorted
+  std::vector<double> buckets;           // histograms
+  SummaryOptions summary;                // summaries
+  std::vector<SeriesMeta*> series;
+};
+
+// Everything a new series needs; the labels must be sorted by name.
+struct SeriesSpec {
+  std::string_view key;
+  std::string_view name;
+  std::string_view help;
+  MetricType type;
+  std::span<const std::pair<std::string, std::string>> labels;
+  const std::vector<double>* buckets;
+  const SummaryOptions* summary;
+  std::int64_t ttl_ms;
+};
+
+enum class InternError { kNone, kConflict, kMaxSeries };
+
+// Slots a series of `type` with `buckets` takes in a shard: a counter 1 (value); a histogram
+// one count per bucket plus +Inf, then the sum; a summary its sum and count; a gauge none.
+std::uint32_t SlotWidth(MetricType type, std::size_t buckets);
+
+class SeriesTable {
+ public:
+  explicit SeriesTable(std::size_t max_series) : max_series_(max_series) {}
+
+  void SetMaxSeries(std::size_t max_series) { max_series_.store(max_series); }
+
+  // The series for `spec`, created if new; null with the reason when it must be dropped.
+  SeriesMeta* Intern(const SeriesSpec& spec, InternError& error);
+
+  // Calls `remove(series)` for every series whose ttl has passed and then forgets them. The
+  // caller holds every shard's lock (shards point at series), so receivers cannot race it.
+  template <typename RemoveFromShards>
+  std::size_t Expire(std::int64_t now_ms, RemoveFromShards remove);
+  // Whether any series could expire at now_ms (a cheap check before taking every lock).
+  bool AnyExpired(std::int64_t now_ms) const;
+
+  // Readers (scrapes) hold this shared while they walk families().
+  std::shared_mutex& mutex() const { return mutex_; }
+  const std::map<std::string, std::unique_ptr<FamilyMeta>, std::less<>>& families() const {
+    return families_;
+  }
+  // Bumped whenever series are removed, so a reader can tell its merged slots went stale.
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  std::uint32_t slot_space() const { return slot_space_.load(std::memory_order_acquire); }
+  std::size_t size() const;
+  // Series per family type, for metricsd_statsd_metrics_total{type}.
+  void CountByType(std::size_t& counters, std::size_t& gauges, std::size_t& histograms,
+                   std::size_t& summaries) const;
+
+ private:
+  void Forget(SeriesMeta* series);
+
+  mutable std::shared_mutex mutex_;
+  std::atomic<std::size_t> max_series_;
+  std::map<std::string, std::unique_ptr<FamilyMeta>, std::less<>> families_;
+  std::unordered_map<std::string_view, std::unique_ptr<SeriesMeta>> series_;  // by key
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> free_slots_;  // by width
+  std::vector<std::uint32_t> free_ids_;
+  std::uint32_t next_id_ = 0;
+  std::atomic<std::uint32_t> slot_space_{0};
+  std::atomic<std::uint64_t> generation_{0};
+  std::size_t with_ttl_ = 0;
+};
+
+template <typename RemoveFromShards>
+std::size_t SeriesTable::Expire(std::int64_t now_ms, RemoveFromShards remove) {
+  std::unique_lock lock(mutex_);
+  std::vector<SeriesMeta*> expired;
+  for (auto& [key, series] : series_) {
+    if (series->ttl_ms > 0 &&
+        series->last_update_ms.load(std::memory_order_relaxed) + series->ttl_ms <= now_ms) {
+      expired.push_back(series.get());
+    }
+  }
+  for (SeriesMeta* series : expired) {
+    remove(*series);
+    Forget(series);
+  }
+  if (!expired.empty()) generation_.fetch_add(1, std::memory_order_acq_rel);
+  return expired.size();
+}
+
+}  // namespace metricsd::statsd

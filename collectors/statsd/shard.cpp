@@ -1,0 +1,121 @@
+#include "collectors/statsd/shard.h"
+
+#include <algorithm>
+
+namespace metricsd::statsd {
+
+std::string_view SampleErrorLabel(std::size_t index) {
+  if (index == kLineTooLong) return "line_too_long";
+  return ReasonLabel(static_cast<SampleError>(index));
+}
+
+void ShardStats::Add(const ShardStats& o) {
+  udp_packets += o.udp_packets;
+  unixgram_packets += o.unixgram_packets;
+  tcp_connections += o.tcp_connections;
+  http_requests += o.http_requests;
+  lines += o.lines;
+  samples += o.samples;
+  tags += o.tags;
+  tag_errors += o.tag_errors;
+  for (std::size_t i = 0; i < sample_errors.size(); ++i) sample_errors[i] += o.sample_errors[i];
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i] += o.events[i];
+    events_conflict[i] += o.events_conflict[i];
+  }
+  events_unmapped += o.events_unmapped;
+  events_dropped_by_mapping += o.events_dropped_by_mapping;
+  events_empty_name += o.events_empty_name;
+  series_dropped_max_series += o.series_dropped_max_series;
+  dogstatsd_events += o.dogstatsd_events;
+  dogstatsd_service_checks += o.dogstatsd_service_checks;
+}
+
+SummaryWindow::SummaryWindow(const SummaryOptions& options)
+    : span_ms_(std::max<std::int64_t>(1, options.max_age.count() / options.age_buckets)),
+      capacity_(static_cast<std::size_t>(options.buf_cap)),
+      buckets_(static_cast<std::size_t>(options.age_buckets)) {}
+
+void SummaryWindow::Observe(double value, std::int64_t now_ms) {
+  std::int64_t epoch = Epoch(now_ms);
+  Bucket& bucket = buckets_[static_cast<std::size_t>(epoch) % buckets_.size()];
+  if (bucket.epoch != epoch) {
+    bucket.epoch = epoch;
+    bucket.seen = 0;
+    bucket.samples.clear();
+  }
+  ++bucket.seen;
+  if (bucket.samples.size() < capacity_) {
+    bucket.samples.push_back(value);
+    return;
+  }
+  // Reservoir sampling (xorshift: cheap, and only uniformity matters here).
+  random_ ^= random_ << 13;
+  random_ ^= random_ >> 7;
+  random_ ^= random_ << 17;
+  std::uint64_t slot = random_ % bucket.seen;
+  if (slot < capacity_) bucket.samples[slot] = value;
+}
+
+void SummaryWindow::AppendLive(std::int64_t now_ms, std::vector<double>& out) const {
+  std::int64_t oldest = Epoch(now_ms) - static_cast<std::int64_t>(buckets_.size()) + 1;
+  for (const Bucket& bucket : buckets_) {
+    if (bucket.epoch >= oldest) out.insert(out.end(), bucket.samples.begin(), bucket.samples.end());
+  }
+}
+
+std::uint32_t Shard::Add(SeriesMeta* series) {
+  Local local;
+  local.series = series;
+  auto& free = free_slots_[series->width];
+  if (series->width == 0) {
+    local.offset = 0;
+  } else if (!free.empty()) {
+    local.offset = free.back();
+    free.pop_back();
+  } else {
+    local.offset = static_cast<std::uint32_t>(slots_.size());
+    slots_.resize(slots_.size() + series->width, 0.0);
+  }
+  if (series->family->type == MetricType::kSummary) {
+    local.window = std::make_unique<SummaryWindow>(series->family->summary);
+  }
+  std::uint32_t index;
+  if (free_locals_.empty()) {
+    index = static_cast<std::uint32_t>(locals_.size());
+    locals_.push_back(std::move(local));
+  } else {
+    index = free_locals_.back();
+    free_locals_.pop_back();
+    locals_[index] = std::move(local);
+  }
+  index_.emplace(series->key, index);
+  return index;
+}
+
+void Shard::Remove(const SeriesMeta& series) {
+  auto it = index_.find(std::string_view(series.key));
+  if (it == index_.end()) return;
+  Local& local = locals_[it->second];
+  std::fill_n(slots_.begin() + local.offset, series.width, 0.0);
+  if (series.width > 0) free_slots_[series.width].push_back(local.offset);
+  local = Local{};
+  free_locals_.push_back(it->second);
+  index_.erase(it);
+}
+
+void Shard::MergeInto(std::vector<double>& merged,
+                      std::unordered_map<std::uint32_t, std::vector<double>>& summary_samples,
+                      std::int64_t now_ms) const {
+  for (const Local& local : locals_) {
+    const SeriesMeta* series = local.series;
+    if (series == nullptr) continue;
+    if (merged.size() < series->offset + series->width) merged.resize(series->offset + series->width);
+    const double* from = slots_.data() + local.offset;
+    double* to = merged.data() + series->offset;
+    for (std::uint32_t i = 0; i < series->width; ++i) to[i] += from[i];
+    if (local.window) local.window->AppendLive(now_ms, summary_samples[series->id]);
+  }
+}
+
+}  // namespace metricsd::statsd

@@ -1,0 +1,116 @@
+// One receiver's share of the StatsD aggregation: the values of the series it has seen, and its
+// counters. Only its receiver writes it; the receiver takes the shard's lock once per batch of
+// datagrams (not per line) and a scrape takes it briefly to merge. Values are flat arrays of
+// doubles, so merging shards is a sum over slots.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "collectors/statsd/parser.h"
+#include "collectors/statsd/series_table.h"
+
+namespace metricsd::statsd {
+
+// Why a line or sample was not aggregated; each is exactly one metricsd_statsd_* counter.
+inline constexpr std::size_t kSampleErrorKinds = 8;  // the parser's 7 reasons + line_too_long
+inline constexpr std::size_t kLineTooLong = 7;
+std::string_view SampleErrorLabel(std::size_t index);
+
+struct ShardStats {
+  std::uint64_t udp_packets = 0;
+  std::uint64_t unixgram_packets = 0;
+  std::uint64_t tcp_connections = 0;
+  std::uint64_t http_requests = 0;
+  std::uint64_t lines = 0;
+  std::uint64_t samples = 0;
+  std::uint64_t tags = 0;
+  std::uint64_t tag_errors = 0;
+  std::array<std::uint64_t, kSampleErrorKinds> sample_errors{};
+  std::array<std::uint64_t, 3> events{};           // by MetricKind
+  std::array<std::uint64_t, 3> events_conflict{};  // by MetricKind
+  std::uint64_t events_unmapped = 0;
+  std::uint64_t events_dropped_by_mapping = 0;
+  std::uint64_t events_empty_name = 0;
+  std::uint64_t series_dropped_max_series = 0;
+  std::uint64_t dogstatsd_events = 0;
+  std::uint64_t dogstatsd_service_checks = 0;
+
+  void Add(const ShardStats& other);
+};
+
+// A summary's recent observations in one shard: `age_buckets` rotating buckets spanning
+// `max_age`, each a uniform reservoir of at most `buf_cap` samples, so memory is bounded
+// however fast observations arrive. Quantiles are taken over the union of live buckets of
+// every shard at scrape time.
+class SummaryWindow {
+ public:
+  explicit SummaryWindow(const SummaryOptions& options);
+  void Observe(double value, std::int64_t now_ms);
+  void AppendLive(std::int64_t now_ms, std::vector<double>& out) const;
+
+ private:
+  struct Bucket {
+    std::int64_t epoch = -1;
+    std::uint64_t seen = 0;
+    std::vector<double> samples;
+  };
+  std::int64_t Epoch(std::int64_t now_ms) const { return now_ms / span_ms_; }
+
+  std::int64_t span_ms_;
+  std::size_t capacity_;
+  std::uint64_t random_ = 0x9e3779b97f4a7c15ULL;
+  std::vector<Bucket> buckets_;
+};
+
+class Shard {
+ public:
+  struct Local {
+    SeriesMeta* series = nullptr;
+    std::uint32_t offset = 0;  // into this shard's slots
+    std::unique_ptr<SummaryWindow> window;
+  };
+
+  std::mutex& mutex() { return mutex_; }
+  ShardStats& stats() { return stats_; }
+
+  // The local entry of a series, or -1.
+  std::int64_t Find(std::string_view key) const {
+    auto it = index_.find(key);
+    return it == index_.end() ? -1 : static_cast<std::int64_t>(it->second);
+  }
+  std::uint32_t Add(SeriesMeta* series);
+  // Forgets a series (it expired); its slots are zeroed for reuse.
+  void Remove(const SeriesMeta& series);
+
+  Local& local(std::uint32_t index) { return locals_[index]; }
+  double* slots(const Local& local) { return slots_.data() + local.offset; }
+
+  // Adds this shard's slots into `merged` (indexed by the series' global offsets) and appends
+  // each live summary's samples to `summary_samples[series id]`.
+  void MergeInto(std::vector<double>& merged,
+                 std::unordered_map<std::uint32_t, std::vector<double>>& summary_samples,
+                 std::int64_t now_ms) const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+
+  std::mutex mutex_;
+  ShardStats stats_;
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
+  std::vector<Local> locals_;
+  std::vector<std::uint32_t> free_locals_;
+  std::vector<double> slots_;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> free_slots_;  // by width
+};
+
+}  // namespace metricsd::statsd

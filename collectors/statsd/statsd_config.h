@@ -1,0 +1,55 @@
+// The `statsd` config section: listeners, receivers, dialects, limits, the mapping (a
+// statsd_exporter mapping file, or inline `defaults`/`mappings`) and HTTP ingestion.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "collectors/statsd/mapper.h"
+#include "collectors/statsd/parser.h"
+#include "daemon/core/config_node.h"
+#include "daemon/core/listen_address.h"
+
+namespace metricsd::statsd {
+
+struct ListenerConfig {
+  enum class Kind { kUdp, kTcp, kUnixgram } kind;
+  ListenAddress address;  // udp, tcp
+  std::string path;       // unixgram
+  std::uint32_t mode = 0660;
+
+  std::string ToString() const;  // "udp://127.0.0.1:8125", "unixgram:///run/x.sock"
+  bool operator==(const ListenerConfig& other) const { return ToString() == other.ToString(); }
+};
+
+struct StatsdConfig {
+  bool enabled = true;
+  std::vector<ListenerConfig> listeners;
+  int receivers = 0;               // UDP receiver threads per UDP listener; 0: one per core
+  std::int64_t read_buffer = 0;    // SO_RCVBUF bytes; 0: the kernel's default
+  std::size_t max_line_length = 4096;
+  std::size_t max_series = 100000;
+  std::size_t mapping_cache_size = 10000;
+  ParseOptions parse;
+  std::string mapping_file;        // as resolved (relative to the config file)
+  std::shared_ptr<const Mapper> mapper;
+  std::vector<std::string> http_allowed_origins;  // CORS for POST /api/v1/statsd; "*" allowed
+  std::size_t http_max_body = 1 << 20;
+
+  // Receivers actually started per UDP listener.
+  int EffectiveReceivers() const;
+  nlohmann::json ToJson() const;
+};
+
+// `config_dir` resolves a relative mapping_file. Throws ConfigError (a mapping file's own
+// errors name that file's line and column).
+StatsdConfig ParseStatsdConfig(const ConfigNode& node, const std::string& config_dir);
+
+// A whole statsd_exporter mapping file; `file` is the name errors print.
+MappingConfig LoadMappingFile(const std::string& path);
+
+}  // namespace metricsd::statsd

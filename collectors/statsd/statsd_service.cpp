@@ -1,0 +1,107 @@
+#include "collectors/statsd/statsd_service.h"
+
+#include "collectors/statsd/statsd_source.h"
+
+namespace metricsd::statsd {
+namespace {
+
+IngestSettings SettingsFrom(const StatsdConfig& config) {
+  IngestSettings settings;
+  settings.mapper = config.mapper;
+  settings.parse = config.parse;
+  settings.max_line_length = config.max_line_length;
+  settings.mapping_cache_size = config.mapping_cache_size;
+  return settings;
+}
+
+// How often series are checked against their ttl.
+constexpr auto kExpiryPeriod = std::chrono::seconds(1);
+
+}  // namespace
+
+StatsdService::StatsdService(net::io_context& ioc, const StatsdConfig& config, std::string procfs)
+    : ioc_(ioc),
+      procfs_(std::move(procfs)),
+      listener_configs_(config.listeners),
+      receivers_(config.EffectiveReceivers()),
+      aggregator_(std::make_shared<Aggregator>(SettingsFrom(config), config.max_series)),
+      io_ingester_(std::make_shared<SharedIngester>(aggregator_)) {
+  for (const ListenerConfig& listener : config.listeners) {
+    switch (listener.kind) {
+      case ListenerConfig::Kind::kUdp: {
+        auto udp = std::make_unique<UdpReceivers>(*aggregator_, listener.address, receivers_,
+                                                  config.read_buffer);
+        ListenAddress bound = listener.address;
+        bound.port = udp->port();
+        bound_.push_back("udp://" + bound.ToString());
+        udp_.push_back(std::move(udp));
+        break;
+      }
+      case ListenerConfig::Kind::kTcp: {
+        auto tcp = std::make_shared<TcpListener>(ioc_, listener.address, io_ingester_);
+        ListenAddress bound = listener.address;
+        bound.port = tcp->port();
+        bound_.push_back("tcp://" + bound.ToString());
+        tcp_.push_back(std::move(tcp));
+        break;
+      }
+      case ListenerConfig::Kind::kUnixgram:
+        unixgram_.push_back(std::make_shared<UnixgramListener>(ioc_, listener, io_ingester_));
+        bound_.push_back(listener.ToString());
+        break;
+    }
+  }
+}
+
+StatsdService::~StatsdService() { Stop(); }
+
+void StatsdService::Start() {
+  for (auto& udp : udp_) udp->Start();
+  for (auto& tcp : tcp_) tcp->Start();
+  for (auto& unixgram : unixgram_) unixgram->Start();
+  expiry_timer_ = std::make_unique<net::steady_timer>(ioc_);
+  ScheduleExpiry();
+}
+
+void StatsdService::Stop() {
+  for (auto& udp : udp_) udp->Stop();
+  for (auto& tcp : tcp_) tcp->Stop();
+  for (auto& unixgram : unixgram_) unixgram->Stop();
+  if (expiry_timer_) expiry_timer_->cancel();
+}
+
+void StatsdService::ScheduleExpiry() {
+  expiry_timer_->expires_after(kExpiryPeriod);
+  expiry_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    aggregator_->ExpireStale(SteadyMillis());
+    ScheduleExpiry();
+  });
+}
+
+bool StatsdService::Configure(const StatsdConfig& config) {
+  aggregator_->Configure(SettingsFrom(config), config.max_series);
+  return config.listeners == listener_configs_ && config.EffectiveReceivers() == receivers_;
+}
+
+std::vector<std::shared_ptr<const Source>> StatsdService::Sources() const {
+  std::vector<std::uint64_t> inodes;
+  for (const auto& udp : udp_) {
+    for (std::uint64_t inode : udp->SocketInodes()) inodes.push_back(inode);
+  }
+  std::function<std::uint64_t()> kernel_drops;
+  if (!inodes.empty()) {
+    kernel_drops = [procfs = procfs_, inodes] { return UdpKernelDrops(procfs, inodes); };
+  }
+  return {std::make_shared<StatsdSource>(aggregator_),
+          std::make_shared<StatsdSelfSource>(aggregator_, std::move(kernel_drops))};
+}
+
+Ingester::Counts StatsdService::IngestHttp(std::string_view body) {
+  Ingester& ingester = io_ingester_->get();
+  Ingester::Batch batch(ingester);
+  ++ingester.stats().http_requests;
+  return ingester.Lines(body);
+}
+
+}  // namespace metricsd::statsd

@@ -1,0 +1,61 @@
+// StatsD ingestion as one unit the daemon owns across reloads: the Aggregator (so series
+// survive a reload), the listeners, the ttl expiry timer and the Sources.
+//
+// Listener addresses and receiver counts take effect on restart (like web.listen_address);
+// the mapping, dialects and limits apply live on reload.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectors/statsd/aggregator.h"
+#include "collectors/statsd/statsd_config.h"
+#include "collectors/statsd/stream_listeners.h"
+#include "collectors/statsd/udp_receiver.h"
+#include "daemon/core/asio.h"
+#include "daemon/core/source.h"
+
+namespace metricsd::statsd {
+
+class StatsdService {
+ public:
+  // Binds every listener now (throws std::system_error / boost::system::system_error), so a
+  // port in use is a start-up error. `procfs` is where /proc/net/udp is read.
+  StatsdService(net::io_context& ioc, const StatsdConfig& config, std::string procfs);
+  ~StatsdService();
+
+  void Start();
+  void Stop();
+
+  // Applies the mapping, dialects and limits. Returns false when the listeners or receivers
+  // differ from the running ones (those need a restart).
+  bool Configure(const StatsdConfig& config);
+
+  // The aggregated families and metricsd_statsd_*.
+  std::vector<std::shared_ptr<const Source>> Sources() const;
+
+  // Lines from POST /api/v1/statsd, through the same parser, mapping and limits.
+  Ingester::Counts IngestHttp(std::string_view body);
+
+  // "udp://127.0.0.1:8125" and so on, with the ports actually bound.
+  std::vector<std::string> BoundListeners() const { return bound_; }
+
+ private:
+  void ScheduleExpiry();
+
+  net::io_context& ioc_;
+  std::string procfs_;
+  std::vector<ListenerConfig> listener_configs_;
+  int receivers_;
+  std::shared_ptr<Aggregator> aggregator_;
+  std::shared_ptr<SharedIngester> io_ingester_;
+  std::vector<std::unique_ptr<UdpReceivers>> udp_;
+  std::vector<std::shared_ptr<TcpListener>> tcp_;
+  std::vector<std::shared_ptr<UnixgramListener>> unixgram_;
+  std::unique_ptr<net::steady_timer> expiry_timer_;
+  std::vector<std::string> bound_;
+};
+
+}  // namespace metricsd::statsd

@@ -1,0 +1,65 @@
+// StatsD over TCP (newline-delimited streams) and Unix datagram sockets, on the io_context.
+// Both feed one shared shard through one Ingester, taking its lock per read, not per line.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "collectors/statsd/aggregator.h"
+#include "collectors/statsd/statsd_config.h"
+#include "daemon/core/asio.h"
+
+namespace metricsd::statsd {
+
+// The Ingester that io_context handlers share; Batch serialises them on the shard's lock.
+// Held by shared_ptr by every connection, so it (and the Aggregator) outlive them.
+class SharedIngester {
+ public:
+  explicit SharedIngester(std::shared_ptr<Aggregator> aggregator)
+      : aggregator_(std::move(aggregator)), ingester_(*aggregator_, aggregator_->AddShard()) {}
+  Ingester& get() { return ingester_; }
+
+ private:
+  std::shared_ptr<Aggregator> aggregator_;
+  Ingester ingester_;
+};
+
+class TcpListener : public std::enable_shared_from_this<TcpListener> {
+ public:
+  // Binds now (throws boost::system::system_error); accepts after Start().
+  TcpListener(net::io_context& ioc, const ListenAddress& address,
+              std::shared_ptr<SharedIngester> ingester);
+  void Start();
+  void Stop();
+  std::uint16_t port() const { return port_; }
+
+ private:
+  void Accept();
+
+  net::io_context& ioc_;
+  net::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<SharedIngester> ingester_;
+  std::uint16_t port_ = 0;
+};
+
+class UnixgramListener : public std::enable_shared_from_this<UnixgramListener> {
+ public:
+  // Replaces a stale socket file at the path, binds and sets its mode (throws).
+  UnixgramListener(net::io_context& ioc, const ListenerConfig& config,
+                   std::shared_ptr<SharedIngester> ingester);
+  ~UnixgramListener();
+  void Start();
+  void Stop();
+
+ private:
+  void Receive();
+
+  net::local::datagram_protocol::socket socket_;
+  std::string path_;
+  std::shared_ptr<SharedIngester> ingester_;
+  std::unique_ptr<char[]> buffer_;
+};
+
+}  // namespace metricsd::statsd

@@ -1,0 +1,48 @@
+// The UDP hot path: one thread per receiver, each with its own SO_REUSEPORT socket on the
+// listener's address (the kernel spreads senders over them by flow hash), draining datagrams
+// with recvmmsg in batches and aggregating into a shard only that thread writes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collectors/statsd/aggregator.h"
+#include "daemon/core/listen_address.h"
+
+namespace metricsd::statsd {
+
+class UdpReceivers {
+ public:
+  // Binds `count` sockets (throws std::system_error); threads start with Start().
+  UdpReceivers(Aggregator& aggregator, const ListenAddress& address, int count,
+               std::int64_t read_buffer);
+  ~UdpReceivers();  // stops and joins
+
+  void Start();
+  void Stop();
+  std::uint16_t port() const { return port_; }
+  // The socket inodes, to find our sockets' drop counters in /proc/net/udp{,6}.
+  std::vector<std::uint64_t> SocketInodes() const;
+
+ private:
+  struct Receiver {
+    int fd = -1;
+    std::unique_ptr<Ingester> ingester;
+    std::thread thread;
+  };
+  void Run(Receiver& receiver);
+
+  std::vector<std::unique_ptr<Receiver>> receivers_;
+  std::uint16_t port_ = 0;
+  int stop_fd_ = -1;  // an eventfd that wakes every receiver's poll on Stop()
+  std::atomic<bool> stopping_{false};
+};
+
+// Sums the `drops` column of /proc/net/udp and udp6 (under `procfs`) for the given inodes.
+std::uint64_t UdpKernelDrops(const std::string& procfs, const std::vector<std::uint64_t>& inodes);
+
+}  // namespace metricsd::statsd

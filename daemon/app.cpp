@@ -48,6 +48,23 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
+// statsd_exporter's listener flags replace the config's listeners of their kind.
+void OverrideStatsdListeners(const Flags& flags, statsd::StatsdConfig& config) {
+  using Kind = statsd::ListenerConfig::Kind;
+  auto replace = [&](const std::optional<std::string>& flag, Kind kind) {
+    if (!flag) return;
+    std::erase_if(config.listeners, [&](const auto& listener) { return listener.kind == kind; });
+    if (flag->empty()) return;
+    statsd::ListenerConfig listener{kind, {}, {}, 0660};
+    if (kind == Kind::kUnixgram) listener.path = *flag;
+    else listener.address = *ParseListenAddress(*flag);  // validated by ParseFlags
+    config.listeners.push_back(std::move(listener));
+  };
+  replace(flags.statsd_udp, Kind::kUdp);
+  replace(flags.statsd_tcp, Kind::kTcp);
+  replace(flags.statsd_unixgram, Kind::kUnixgram);
+}
+
 }  // namespace
 
 std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags) {
@@ -65,6 +82,7 @@ std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags) {
   if (flags.procfs) config.host.paths.procfs = *flags.procfs;
   if (flags.sysfs) config.host.paths.sysfs = *flags.sysfs;
   if (flags.rootfs) config.host.paths.rootfs = *flags.rootfs;
+  OverrideStatsdListeners(flags, config.statsd);
   return std::make_shared<const Config>(std::move(config));
 }
 

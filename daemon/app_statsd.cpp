@@ -71,6 +71,11 @@ HttpResponse App::ServeStatsd(const HttpRequest& request) {
   if (!statsd_) {
     return MakeResponse(request, http::status::service_unavailable, "statsd is disabled\n");
   }
+  // The server reads bodies up to the largest limit of any route; this is the route's own.
+  if (request.body().size() > config->statsd.http_max_body) {
+    return MakeResponse(request, http::status::payload_too_large,
+                        "body larger than statsd.http.max_body_bytes\n");
+  }
   statsd::Ingester::Counts counts = statsd_->IngestHttp(request.body());
   nlohmann::json answer = {{"accepted", counts.accepted}, {"rejected", counts.rejected}};
   http::status status = counts.accepted == 0 && counts.rejected > 0 ? http::status::bad_request

@@ -21,6 +21,10 @@ Flags:
       --path.procfs=PATH      procfs mountpoint; overrides host.procfs.
       --path.sysfs=PATH       sysfs mountpoint; overrides host.sysfs.
       --path.rootfs=PATH      rootfs mountpoint; overrides host.rootfs.
+      --statsd.listen-udp=HOST:PORT, --statsd.listen-tcp=HOST:PORT,
+      --statsd.listen-unixgram=PATH
+                              Replace statsd.listeners of that kind (as
+                              statsd_exporter's flags do); an empty value removes them.
       --check-config          Load and validate the config and every file it
                               references, print the result, exit 0 (valid) or 1.
       --log.level=LEVEL       Only log messages at or above this level:
@@ -48,7 +52,9 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
     }
     bool known = name == "--config.file" || name == "--web.listen-address" ||
                  name == "--log.level" || name == "--log.format" || name == "--path.procfs" ||
-                 name == "--path.sysfs" || name == "--path.rootfs";
+                 name == "--path.sysfs" || name == "--path.rootfs" ||
+                 name == "--statsd.listen-udp" || name == "--statsd.listen-tcp" ||
+                 name == "--statsd.listen-unixgram";
     if (!known) {
       result.error = "unknown flag " + std::string(arg) + " (see --help)";
       return result;
@@ -65,6 +71,16 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
       std::optional<std::string>& target = name == "--path.procfs" ? flags.procfs
                                            : name == "--path.sysfs" ? flags.sysfs
                                                                     : flags.rootfs;
+      target = std::string(value);
+    } else if (name.substr(0, 16) == "--statsd.listen-") {
+      if (name != "--statsd.listen-unixgram" && !value.empty() && !ParseListenAddress(value)) {
+        result.error = std::string(name) + ": invalid address \"" + std::string(value) +
+                       "\" (expected HOST:PORT)";
+        return result;
+      }
+      std::optional<std::string>& target = name == "--statsd.listen-udp" ? flags.statsd_udp
+                                           : name == "--statsd.listen-tcp" ? flags.statsd_tcp
+                                                                           : flags.statsd_unixgram;
       target = std::string(value);
     } else if (name == "--config.file") {
       if (value.empty()) { result.error = "--config.file must not be empty"; return result; }

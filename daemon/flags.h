@@ -16,6 +16,9 @@ struct Flags {
   bool check_config = false;        // --check-config
   // --path.procfs, --path.sysfs, --path.rootfs override host.procfs/sysfs/rootfs.
   std::optional<std::string> procfs, sysfs, rootfs;
+  // --statsd.listen-udp/-tcp/-unixgram (statsd_exporter's flags): replace the config's
+  // listeners of that kind; an empty value removes them.
+  std::optional<std::string> statsd_udp, statsd_tcp, statsd_unixgram;
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;
   bool version = false;

@@ -136,6 +136,7 @@ void UnixgramListener::Start() { Receive(); }
 void UnixgramListener::Stop() {
   boost::system::error_code ignored;
   socket_.close(ignored);
+  ::unlink(path_.c_str());  // now, not when the last pending handler lets go of us
 }
 
 void UnixgramListener::Receive() {

@@ -70,6 +70,9 @@ class Daemon:
             command.append(f"--config.file={self.config_path}")
         if listen:
             command.append("--web.listen-address=127.0.0.1:0")
+            # StatsD too listens on ports the kernel picks, never the shared 8125.
+            if not any(str(a).startswith("--statsd.listen-") for a in args):
+                command += ["--statsd.listen-udp=127.0.0.1:0", "--statsd.listen-tcp=127.0.0.1:0"]
         command += list(args)
         self.lines = []
         self._lines_changed = threading.Condition()
@@ -83,6 +86,13 @@ class Daemon:
         if listen:
             match = self.wait_for_log(_LISTENING, what="the daemon to listen")
             self.port = int(match.group(2))
+            self.statsd = {}
+            for line in self.lines:
+                found = re.search(r'msg="statsd listening" listeners=(\S+)', line)
+                if found:
+                    for listener in found.group(1).split(","):
+                        kind, _, address = listener.partition("://")
+                        self.statsd[kind] = address
 
     def _read_stderr(self):
         for line in self.proc.stderr:

@@ -1,0 +1,183 @@
+// The aggregation: lines through parser, mapper and shards, merged into the exposition a
+// scrape sees; type conflicts, the series cap, ttl expiry, summaries and sharding.
+#include "collectors/statsd/aggregator.h"
+
+#include <gtest/gtest.h>
+
+#include "collectors/statsd/statsd_source.h"
+#include "daemon/core/text_writer.h"
+#include "tests/unit/support/samples.h"
+
+namespace metricsd::statsd {
+namespace {
+
+std::shared_ptr<Aggregator> MakeAggregator(const std::string& mapping_yaml, std::size_t max_series = 1000) {
+  ConfigNode root = ParseYaml(mapping_yaml, "mapping.yaml");
+  IngestSettings settings;
+  settings.mapper = std::make_shared<const Mapper>(
+      ParseMappingConfig(root["defaults"], root["mappings"], ObserverType::kSummary));
+  settings.max_line_length = 64;
+  return std::make_shared<Aggregator>(std::move(settings), max_series);
+}
+
+std::string Exposition(const Source& source) {
+  std::string text;
+  TextWriter writer(text);
+  source.Visit(writer);
+  return text;
+}
+
+struct Fixture {
+  explicit Fixture(const std::string& yaml = "{}", std::size_t max_series = 1000)
+      : aggregator(MakeAggregator(yaml, max_series)),
+        ingester(*aggregator, aggregator->AddShard()),
+        data(aggregator),
+        self(aggregator, nullptr) {}
+  Ingester::Counts Send(std::string_view lines) {
+    Ingester::Batch batch(ingester);
+    return ingester.Lines(lines);
+  }
+  std::map<std::string, double> Data() { return ParseSamples(Exposition(data)); }
+  std::map<std::string, double> Self() { return ParseSamples(Exposition(self)); }
+
+  std::shared_ptr<Aggregator> aggregator;
+  Ingester ingester;
+  StatsdSource data;
+  StatsdSelfSource self;
+};
+
+TEST(AggregatorTest, CountersGaugesAndTimers) {
+  Fixture f("defaults: {observer_type: histogram, histogram_options: {buckets: [0.1, 1]}}");
+  auto counts = f.Send("hits:1|c\nhits:2|c|@0.5\ntemp:10|g\ntemp:-3|g\ntemp:+1|g\nrt:50|ms\nrt:2000|ms|@0.5\n");
+  EXPECT_EQ(counts.accepted, 7u);
+  EXPECT_EQ(counts.rejected, 0u);
+  auto samples = f.Data();
+  EXPECT_EQ(samples["hits"], 5);
+  EXPECT_EQ(samples["temp"], 8);
+  EXPECT_EQ(samples["rt_bucket{le=\"0.1\"}"], 1);
+  EXPECT_EQ(samples["rt_bucket{le=\"1\"}"], 1);
+  EXPECT_EQ(samples["rt_bucket{le=\"+Inf\"}"], 3);
+  EXPECT_EQ(samples["rt_count"], 3);
+  EXPECT_DOUBLE_EQ(samples["rt_sum"], 0.05 + 2 * 2);
+}
+
+TEST(AggregatorTest, TagsAndMappingLabelsWithHonorLabels) {
+  Fixture f(R"(
+mappings:
+  - match: ao.*.ms
+    name: ao_handler_seconds
+    observer_type: histogram
+    labels: {action: "$1", env: mapped}
+  - match: ui.*
+    name: ui_$1
+    honor_labels: true
+    labels: {env: mapped}
+)");
+  f.Send("ao.Transfer.ms:20|ms|#env:tagged,process:abc\nui.fps:60|g|#env:tagged\n");
+  auto samples = f.Data();
+  EXPECT_EQ(samples["ao_handler_seconds_count{action=\"Transfer\",env=\"mapped\",process=\"abc\"}"], 1);
+  EXPECT_EQ(samples["ui_fps{env=\"tagged\"}"], 60);
+}
+
+TEST(AggregatorTest, ConflictingTypeOrLabelNamesIsDroppedAndCounted) {
+  Fixture f;
+  f.Send("x:1|c\nx:1|g\nx:1|c|#a:b\nx:2|c\n");
+  auto samples = f.Data();
+  EXPECT_EQ(samples["x"], 3);
+  auto self = f.Self();
+  EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"gauge\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"counter\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_events_total{type=\"counter\"}"], 2);
+}
+
+TEST(AggregatorTest, BadLinesAreCountedByReasonAndGoodOnesKept) {
+  Fixture f("mappings: [{match: drop.*, action: drop}]");
+  auto counts = f.Send("good:1|c\nnocolon\nbad:x|c\nbad:1|s\ndrop.me:1|c\n" + std::string(100, 'a') +
+                       ":1|c\n_e{1,1}:a|b\n_sc|x|0\ngood:1|c:2|c\n");
+  EXPECT_EQ(counts.accepted, 2u);
+  EXPECT_EQ(counts.rejected, 7u);
+  EXPECT_EQ(f.Data()["good"], 4);
+  auto self = f.Self();
+  EXPECT_EQ(self["metricsd_statsd_lines_total"], 9);
+  EXPECT_EQ(self["metricsd_statsd_sample_errors_total{reason=\"malformed_line\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_sample_errors_total{reason=\"malformed_value\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_sample_errors_total{reason=\"illegal_event\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_sample_errors_total{reason=\"line_too_long\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_events_error_total{reason=\"dropped_by_mapping\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_dogstatsd_events_total{kind=\"event\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_dogstatsd_events_total{kind=\"service_check\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_events_unmapped_total"], 3);
+}
+
+TEST(AggregatorTest, MaxSeriesDropsNewSeriesAndKeepsUpdatingOld) {
+  Fixture f("{}", 2);
+  f.Send("a:1|c\nb:1|c\nc:1|c\na:1|c\n");
+  auto samples = f.Data();
+  EXPECT_EQ(samples["a"], 2);
+  EXPECT_EQ(samples["b"], 1);
+  EXPECT_EQ(samples.count("c"), 0u);
+  EXPECT_EQ(f.Self()["metricsd_statsd_series_dropped_total{reason=\"max_series\"}"], 1);
+}
+
+TEST(AggregatorTest, TtlExpiresSeriesNotUpdated) {
+  Fixture f("mappings: [{match: short.*, name: short_$1, ttl: 1s}]");
+  f.Send("short.a:1|c\nforever:1|c\n");
+  std::int64_t now = SteadyMillis();
+  EXPECT_EQ(f.aggregator->ExpireStale(now), 0u);
+  EXPECT_EQ(f.aggregator->ExpireStale(now + 1500), 1u);
+  auto samples = f.Data();
+  EXPECT_EQ(samples.count("short_a"), 0u);
+  EXPECT_EQ(samples["forever"], 1);
+  // The name is free again, even for another type, and slots start from zero.
+  f.Send("short.a:5|g\n");
+  EXPECT_EQ(f.Data()["short_a"], 5);
+}
+
+TEST(AggregatorTest, ShardsMergeAtScrape) {
+  auto aggregator = MakeAggregator("defaults: {observer_type: histogram, histogram_options: {buckets: [1]}}");
+  Ingester one(*aggregator, aggregator->AddShard());
+  Ingester two(*aggregator, aggregator->AddShard());
+  {
+    Ingester::Batch batch(one);
+    one.Lines("c:1|c\nh:500|ms\ng:1|g\n");
+  }
+  {
+    Ingester::Batch batch(two);
+    two.Lines("c:2|c\nh:2000|ms\ng:7|g\nonly_two:1|c\n");
+  }
+  auto samples = ParseSamples(Exposition(StatsdSource(aggregator)));
+  EXPECT_EQ(samples["c"], 3);
+  EXPECT_EQ(samples["h_bucket{le=\"1\"}"], 1);
+  EXPECT_EQ(samples["h_count"], 2);
+  EXPECT_EQ(samples["g"], 7);  // the last set wins
+  EXPECT_EQ(samples["only_two"], 1);
+}
+
+TEST(AggregatorTest, SummaryQuantilesOverTheWindow) {
+  Fixture f;  // statsd_exporter's default observer: summary, quantiles 0.5 0.9 0.99
+  std::string lines;
+  for (int i = 1; i <= 100; ++i) lines += "lat:" + std::to_string(i) + "|h\n";
+  f.Send(lines);
+  auto samples = f.Data();
+  EXPECT_EQ(samples["lat{quantile=\"0.5\"}"], 50);
+  EXPECT_EQ(samples["lat{quantile=\"0.9\"}"], 90);
+  EXPECT_EQ(samples["lat{quantile=\"0.99\"}"], 99);
+  EXPECT_EQ(samples["lat_count"], 100);
+  EXPECT_EQ(samples["lat_sum"], 5050);
+}
+
+TEST(AggregatorTest, LiveSettingsChangeMapping) {
+  Fixture f;
+  f.Send("a.b:1|c\n");
+  IngestSettings settings;
+  ConfigNode root = ParseYaml("mappings: [{match: a.b, name: renamed}]", "m.yaml");
+  settings.mapper = std::make_shared<const Mapper>(ParseMappingConfig(root["defaults"], root["mappings"], ObserverType::kSummary));
+  f.aggregator->Configure(settings, 1000);
+  f.Send("a.b:1|c\n");
+  auto samples = f.Data();
+  EXPECT_EQ(samples["a_b"], 1);
+  EXPECT_EQ(samples["renamed"], 1);
+}
+
+}  // namespace
+}  // namespace metricsd::statsd

@@ -116,7 +116,8 @@ class IngestionTest(unittest.TestCase):
                         if f.startswith("metricsd_statsd")
                         and not f.startswith("metricsd_statsd_metrics_total non-counter")]
             self.assertEqual(findings, [])
-        self.assertFalse(os.path.exists(sock), "the socket file is removed on exit")
+            self.assertEqual(d.stop(), 0)
+        self.assertFalse(os.path.exists(sock), "a graceful stop removes the socket file")
 
     def test_bad_lines_among_good_ones_keep_the_good_and_count_the_bad(self):
         with StatsdDaemon() as d:

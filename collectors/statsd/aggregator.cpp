@@ -94,11 +94,16 @@ Ingester::Batch::~Batch() = default;
 
 void Ingester::Refresh() {
   now_ms_ = SteadyMillis();
+  // Cached resolutions go stale when the mapping changes or the shard frees local entries.
+  if (shard_.removals() != shard_removals_) {
+    shard_removals_ = shard_.removals();
+    line_cache_.clear();
+  }
   std::uint64_t generation = aggregator_.settings_generation();
   if (generation == settings_generation_) return;
   settings_generation_ = generation;
   settings_ = aggregator_.settings();
-  cache_ = std::make_unique<MapperCache>(settings_->mapper, settings_->mapping_cache_size);
+  line_cache_.clear();
 }
 
 Ingester::Counts Ingester::Lines(std::string_view buffer) {
@@ -138,25 +143,57 @@ bool Ingester::Line(std::string_view line) {
     return false;
   }
   bool aggregated = false;
-  for (const Sample& sample : parsed_.samples) {
-    MetricKind kind = KindOf(sample.type);
-    aggregated |= Aggregate(cache_->Map(parsed_.name, kind), sample, kind);
-  }
+  for (const Sample& sample : parsed_.samples) aggregated |= Aggregate(sample, KindOf(sample.type));
   return aggregated;
 }
 
-bool Ingester::Aggregate(const MapResult& mapped, const Sample& sample, MetricKind kind) {
+bool Ingester::Aggregate(const Sample& sample, MetricKind kind) {
+  // The line identity: name, type and tags exactly as sent.
+  line_key_.assign(parsed_.name);
+  line_key_ += '\0';
+  line_key_ += static_cast<char>('0' + static_cast<int>(kind));
+  for (const Tag& tag : parsed_.tags) {
+    line_key_ += '\0';
+    line_key_ += tag.name;
+    line_key_ += '=';
+    line_key_ += tag.value;
+  }
+  Resolved resolved;
+  if (auto it = line_cache_.find(std::string_view(line_key_)); it != line_cache_.end()) {
+    resolved = it->second;
+  } else {
+    if (!Resolve(kind, resolved)) return false;
+    if (line_cache_.size() >= settings_->line_cache_size) line_cache_.clear();
+    line_cache_.emplace(line_key_, resolved);
+  }
   ShardStats& stats = shard_.stats();
-  const Mapping* mapping = mapped.mapping;
-  const MappingConfig& config = settings_->mapper->config();
-  if (mapping != nullptr && mapping->drop) {
+  if (resolved.drop) {
     ++stats.events_dropped_by_mapping;
     return false;
   }
+  Apply(resolved, sample);
+  ++stats.events[static_cast<std::size_t>(kind)];
+  if (resolved.unmapped) ++stats.events_unmapped;
+  return true;
+}
+
+bool Ingester::Resolve(MetricKind kind, Resolved& out) {
+  ShardStats& stats = shard_.stats();
+  const MappingConfig& config = settings_->mapper->config();
+  MapResult& mapped = mapped_;
+  bool matched = settings_->mapper->Map(parsed_.name, kind, mapped);
+  const Mapping* mapping = mapped.mapping;
+  if (mapping != nullptr && mapping->drop) {
+    out.drop = true;
+    return true;
+  }
+  mapped.name = EscapeMetricName(matched ? std::string_view(mapped.name) : parsed_.name);
   if (mapped.name.empty()) {
     ++stats.events_empty_name;
     return false;
   }
+  out.unmapped = !matched;
+  out.scale = mapping != nullptr && mapping->scale ? *mapping->scale : 1.0;
 
   MetricType type = MetricType::kCounter;
   if (kind == MetricKind::kGauge) type = MetricType::kGauge;
@@ -210,7 +247,6 @@ bool Ingester::Aggregate(const MapResult& mapped, const Sample& sample, MetricKi
   }
 
   std::int64_t index = shard_.Find(key_);
-  SeriesMeta* series;
   if (index < 0) {
     SeriesSpec spec;
     spec.key = key_;
@@ -223,7 +259,7 @@ bool Ingester::Aggregate(const MapResult& mapped, const Sample& sample, MetricKi
     spec.summary = mapping != nullptr ? &mapping->summary : &config.summary;
     spec.ttl_ms = (mapping != nullptr ? mapping->ttl : config.ttl).count();
     InternError error;
-    series = aggregator_.table().Intern(spec, error);
+    SeriesMeta* series = aggregator_.table().Intern(spec, error);
     if (series == nullptr) {
       if (error == InternError::kConflict) ++stats.events_conflict[static_cast<std::size_t>(kind)];
       else ++stats.series_dropped_max_series;
@@ -231,19 +267,20 @@ bool Ingester::Aggregate(const MapResult& mapped, const Sample& sample, MetricKi
     }
     series->last_update_ms.store(now_ms_, std::memory_order_relaxed);
     index = shard_.Add(series);
-  } else {
-    series = shard_.local(static_cast<std::uint32_t>(index)).series;
-    if (series->family->type != type) {
-      ++stats.events_conflict[static_cast<std::size_t>(kind)];
-      return false;
-    }
+  } else if (shard_.local(static_cast<std::uint32_t>(index)).series->family->type != type) {
+    ++stats.events_conflict[static_cast<std::size_t>(kind)];
+    return false;
   }
+  out.local = static_cast<std::uint32_t>(index);
+  return true;
+}
 
-  Shard::Local& local = shard_.local(static_cast<std::uint32_t>(index));
-  double value = sample.value;
-  if (mapping != nullptr && mapping->scale) value *= *mapping->scale;
+void Ingester::Apply(const Resolved& resolved, const Sample& sample) {
+  Shard::Local& local = shard_.local(resolved.local);
+  SeriesMeta* series = local.series;
+  double value = sample.value * resolved.scale;
   double* slots = shard_.slots(local);
-  switch (type) {
+  switch (series->family->type) {
     case MetricType::kCounter:
       slots[0] += value;
       break;
@@ -272,9 +309,6 @@ bool Ingester::Aggregate(const MapResult& mapped, const Sample& sample, MetricKi
   if (now_ms_ - series->last_update_ms.load(std::memory_order_relaxed) >= kTouchEveryMs) {
     series->last_update_ms.store(now_ms_, std::memory_order_relaxed);
   }
-  ++stats.events[static_cast<std::size_t>(kind)];
-  if (mapping == nullptr) ++stats.events_unmapped;
-  return true;
 }
 
 }  // namespace metricsd::statsd

@@ -1,9 +1,10 @@
 // The StatsD aggregation: a SeriesTable, one Shard per receiver, the settings every receiver
 // follows (mapper, dialects, limits), and the Ingester that turns text into shard updates.
 //
-// Data flow per line: parse -> map (cached per receiver) -> labels and series key -> the
-// receiver's own shard (a hash lookup) -> slots. The shared table is locked only for a series
-// the shard has not seen; nothing is locked per line.
+// Data flow per sample: parse -> the receiver's line cache (name, type and tags as sent ->
+// the series in its own shard: one hash lookup) -> slots. Only a line identity the receiver
+// has not seen goes through the mapper, label building and the series key; the shared table
+// is locked only for a series the shard has not seen. Nothing is locked per line.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "collectors/statsd/mapper.h"
@@ -27,7 +29,7 @@ struct IngestSettings {
   std::shared_ptr<const Mapper> mapper;
   ParseOptions parse;
   std::size_t max_line_length = 4096;
-  std::size_t mapping_cache_size = 10000;
+  std::size_t line_cache_size = 100000;  // line identities remembered per receiver
 };
 
 // Milliseconds of the steady clock: series ttl and summary windows use it.
@@ -104,14 +106,34 @@ class Ingester {
   std::size_t max_line_length() const { return settings_->max_line_length; }
 
  private:
+  // What a line identity resolved to: its series in this shard (or a drop), and what of its
+  // mapping the hot path needs.
+  struct Resolved {
+    std::uint32_t local = 0;
+    bool drop = false;
+    bool unmapped = false;
+    double scale = 1;
+  };
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+
   void Refresh();
-  bool Aggregate(const MapResult& mapped, const Sample& sample, MetricKind kind);
+  bool Aggregate(const Sample& sample, MetricKind kind);
+  // The slow path: mapping, labels, series key, the shard's index and the table. Returns
+  // false (counted) when the sample must be dropped.
+  bool Resolve(MetricKind kind, Resolved& out);
+  void Apply(const Resolved& resolved, const Sample& sample);
 
   Aggregator& aggregator_;
   Shard& shard_;
   std::uint64_t settings_generation_ = ~0ULL;
+  std::uint64_t shard_removals_ = 0;
   std::shared_ptr<const IngestSettings> settings_;
-  std::unique_ptr<MapperCache> cache_;
+  std::unordered_map<std::string, Resolved, Hash, std::equal_to<>> line_cache_;
+  std::string line_key_;  // scratch
+  MapResult mapped_;      // scratch
   std::int64_t now_ms_ = 0;
   ParsedLine parsed_;
   std::vector<std::pair<std::string, std::string>> labels_;  // scratch, sorted

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cctype>
 
-#include "collectors/statsd/parser.h"
-
 namespace metricsd::statsd {
 namespace {
 
@@ -175,18 +173,6 @@ bool Mapper::MapRegex(std::string_view name, MetricKind kind, MapResult& out) co
     return true;
   }
   return false;
-}
-
-const MapResult& MapperCache::Map(std::string_view name, MetricKind kind) {
-  key_.assign(1, static_cast<char>('0' + static_cast<int>(kind)));
-  key_.append(name);
-  auto it = results_.find(std::string_view(key_));
-  if (it != results_.end()) return it->second;
-  if (results_.size() >= capacity_) results_.clear();
-  MapResult result;
-  // Receivers want the final name: the mapping's (or the raw one) made a valid metric name.
-  result.name = EscapeMetricName(mapper_->Map(name, kind, result) ? result.name : name);
-  return results_.emplace(key_, std::move(result)).first->second;
 }
 
 }  // namespace metricsd::statsd

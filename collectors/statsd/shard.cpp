@@ -89,7 +89,7 @@ std::uint32_t Shard::Add(SeriesMeta* series) {
     free_locals_.pop_back();
     locals_[index] = std::move(local);
   }
-  index_.emplace(series->key, index);
+  index_.emplace(std::string_view(series->key), index);
   return index;
 }
 
@@ -102,6 +102,7 @@ void Shard::Remove(const SeriesMeta& series) {
   local = Local{};
   free_locals_.push_back(it->second);
   index_.erase(it);
+  ++removals_;
 }
 
 void Shard::MergeInto(std::vector<double>& merged,

@@ -88,6 +88,9 @@ class Shard {
   std::uint32_t Add(SeriesMeta* series);
   // Forgets a series (it expired); its slots are zeroed for reuse.
   void Remove(const SeriesMeta& series);
+  // Counts Remove() calls: a receiver's line cache holds local indexes, which a removal may
+  // hand to another series, so it starts over when this changes.
+  std::uint64_t removals() const { return removals_; }
 
   Local& local(std::uint32_t index) { return locals_[index]; }
   double* slots(const Local& local) { return slots_.data() + local.offset; }
@@ -106,7 +109,9 @@ class Shard {
 
   std::mutex mutex_;
   ShardStats stats_;
-  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
+  // Keys are views of SeriesMeta::key: a series outlives its entries here (Remove comes first).
+  std::unordered_map<std::string_view, std::uint32_t, Hash, std::equal_to<>> index_;
+  std::uint64_t removals_ = 0;
   std::vector<Local> locals_;
   std::vector<std::uint32_t> free_locals_;
   std::vector<double> slots_;

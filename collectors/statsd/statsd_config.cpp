@@ -77,7 +77,7 @@ int StatsdConfig::EffectiveReceivers() const {
 
 StatsdConfig ParseStatsdConfig(const ConfigNode& node, const std::string& config_dir) {
   node.ExpectKeys({"enabled", "listeners", "receivers", "read_buffer", "max_line_length",
-                   "max_series", "mapping_cache_size", "dialects", "mapping_file", "defaults",
+                   "max_series", "line_cache_size", "dialects", "mapping_file", "defaults",
                    "mappings", "http"});
   StatsdConfig config;
   config.enabled = node.GetBool("enabled", true);
@@ -98,7 +98,7 @@ StatsdConfig ParseStatsdConfig(const ConfigNode& node, const std::string& config
   config.read_buffer = node.GetInt("read_buffer", 0, 0, std::int64_t{1} << 30);
   config.max_line_length = static_cast<std::size_t>(node.GetInt("max_line_length", 4096, 16, 1 << 20));
   config.max_series = static_cast<std::size_t>(node.GetInt("max_series", 100000, 1, 100000000));
-  config.mapping_cache_size = static_cast<std::size_t>(node.GetInt("mapping_cache_size", 10000, 1, 10000000));
+  config.line_cache_size = static_cast<std::size_t>(node.GetInt("line_cache_size", 100000, 1, 100000000));
 
   ConfigNode dialects = node["dialects"];
   dialects.ExpectKeys({"dogstatsd", "influxdb", "librato", "signalfx"});
@@ -139,7 +139,7 @@ nlohmann::json StatsdConfig::ToJson() const {
           {"read_buffer", read_buffer},
           {"max_line_length", max_line_length},
           {"max_series", max_series},
-          {"mapping_cache_size", mapping_cache_size},
+          {"line_cache_size", line_cache_size},
           {"dialects", {{"dogstatsd", parse.dogstatsd_tags}, {"influxdb", parse.influxdb_tags},
                         {"librato", parse.librato_tags}, {"signalfx", parse.signalfx_tags}}},
           {"mapping_file", mapping_file},

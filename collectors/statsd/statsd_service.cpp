@@ -10,7 +10,7 @@ IngestSettings SettingsFrom(const StatsdConfig& config) {
   settings.mapper = config.mapper;
   settings.parse = config.parse;
   settings.max_line_length = config.max_line_length;
-  settings.mapping_cache_size = config.mapping_cache_size;
+  settings.line_cache_size = config.line_cache_size;
   return settings;
 }
 

@@ -156,16 +156,6 @@ mappings:
   EXPECT_EQ(*db.scale, 0.001);
 }
 
-TEST(MapperTest, CacheEscapesNamesAndStaysBounded) {
-  auto mapper = std::make_shared<const Mapper>(MapperFrom("mappings: [{match: a.*, name: \"mapped_$1\"}]"));
-  MapperCache cache(mapper, 2);
-  EXPECT_EQ(cache.Map("a.b-c", MetricKind::kCounter).name, "mapped_b_c");
-  EXPECT_EQ(cache.Map("9lives.x", MetricKind::kCounter).name, "_9lives_x");
-  EXPECT_EQ(cache.Map("9lives.x", MetricKind::kCounter).mapping, nullptr);
-  for (int i = 0; i < 10; ++i) cache.Map("n" + std::to_string(i), MetricKind::kGauge);
-  EXPECT_EQ(cache.Map("a.z", MetricKind::kCounter).name, "mapped_z");
-}
-
 struct BadMapping {
   const char* yaml;
   const char* error;  // the whole "file:line:column: path: message"

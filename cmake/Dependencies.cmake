@@ -6,6 +6,7 @@ find_package(prometheus-cpp REQUIRED COMPONENTS core)
 find_package(yaml-cpp REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(ZLIB REQUIRED)                   # gzip for /metrics
+find_package(absl REQUIRED)                   # flat_hash_map: the StatsD hot path's index (measured)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)   # sd_notify
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET GLOBAL re2)       # user regexes: linear time

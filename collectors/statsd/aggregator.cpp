@@ -1,6 +1,7 @@
 #include "collectors/statsd/aggregator.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace metricsd::statsd {
 namespace {
@@ -97,13 +98,13 @@ void Ingester::Refresh() {
   // Cached resolutions go stale when the mapping changes or the shard frees local entries.
   if (shard_.removals() != shard_removals_) {
     shard_removals_ = shard_.removals();
-    line_cache_.clear();
+    lines_.clear();
   }
   std::uint64_t generation = aggregator_.settings_generation();
   if (generation == settings_generation_) return;
   settings_generation_ = generation;
   settings_ = aggregator_.settings();
-  line_cache_.clear();
+  lines_.clear();
 }
 
 Ingester::Counts Ingester::Lines(std::string_view buffer) {
@@ -122,6 +123,49 @@ Ingester::Counts Ingester::Lines(std::string_view buffer) {
   return counts;
 }
 
+// The identity of a line: everything but the value, i.e. the name, and the type, rate and
+// tags after the first '|'. Empty when the line has no ':' before a '|'.
+static bool SplitLine(std::string_view line, std::string_view& name, std::string_view& value,
+                      std::string_view& rest) {
+  std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return false;
+  std::size_t bar = line.find('|', colon);
+  if (bar == std::string_view::npos) return false;
+  name = line.substr(0, colon);
+  value = line.substr(colon + 1, bar - colon - 1);
+  rest = line.substr(bar);
+  return true;
+}
+
+bool Ingester::FastLine(std::string_view line, bool& aggregated) {
+  std::string_view name, value_text, rest;
+  if (!SplitLine(line, name, value_text, rest)) return false;
+  line_key_.assign(name);
+  line_key_ += '\0';
+  line_key_ += rest;
+  auto it = lines_.find(absl::string_view(line_key_.data(), line_key_.size()));
+  if (it == lines_.end()) return false;
+  const Resolved& resolved = it->second;
+  double raw;
+  // Anything the parser would reject goes the slow way, so it is counted there.
+  if (!ParseValue(value_text, raw) || std::isnan(raw)) return false;
+  if (resolved.type == SampleType::kCounter && raw < 0) return false;
+  bool relative = resolved.type == SampleType::kGauge && (value_text[0] == '+' || value_text[0] == '-');
+  ShardStats& stats = shard_.stats();
+  ++stats.samples;
+  stats.tags += resolved.tags;
+  stats.tag_errors += resolved.tag_errors;
+  if (resolved.drop) {
+    ++stats.events_dropped_by_mapping;
+    aggregated = false;
+    return true;
+  }
+  Apply(resolved, raw / resolved.divisor, relative, resolved.repeat);
+  Count(resolved);
+  aggregated = true;
+  return true;
+}
+
 bool Ingester::Line(std::string_view line) {
   ShardStats& stats = shard_.stats();
   ++stats.lines;
@@ -129,6 +173,9 @@ bool Ingester::Line(std::string_view line) {
     ++stats.sample_errors[kLineTooLong];
     return false;
   }
+  bool aggregated = false;
+  if (FastLine(line, aggregated)) return aggregated;
+
   ParseLine(line, settings_->parse, parsed_);
   stats.samples += static_cast<std::uint64_t>(parsed_.samples_seen);
   stats.tags += parsed_.tags.size();
@@ -142,43 +189,46 @@ bool Ingester::Line(std::string_view line) {
     ++stats.dogstatsd_service_checks;
     return false;
   }
-  bool aggregated = false;
-  for (const Sample& sample : parsed_.samples) aggregated |= Aggregate(sample, KindOf(sample.type));
+  // Only a clean one-sample line can be replayed from its identity next time.
+  std::string_view name, value_text, rest;
+  bool cacheable = parsed_.samples.size() == 1 && parsed_.errors.empty() &&
+                   SplitLine(line, name, value_text, rest);
+  for (const Sample& sample : parsed_.samples) {
+    Resolved resolved;
+    MetricKind kind = KindOf(sample.type);
+    if (!Resolve(sample, kind, resolved)) continue;
+    if (cacheable) {
+      resolved.tags = static_cast<std::uint32_t>(parsed_.tags.size());
+      resolved.tag_errors = static_cast<std::uint32_t>(parsed_.tag_errors);
+      if (lines_.size() >= settings_->line_cache_size) lines_.clear();
+      line_key_.assign(name);
+      line_key_ += '\0';
+      line_key_ += rest;
+      lines_.emplace(line_key_, resolved);
+    }
+    if (resolved.drop) {
+      ++stats.events_dropped_by_mapping;
+      continue;
+    }
+    Apply(resolved, sample.value, sample.relative, sample.repeat);
+    Count(resolved);
+    aggregated = true;
+  }
   return aggregated;
 }
 
-bool Ingester::Aggregate(const Sample& sample, MetricKind kind) {
-  // The line identity: name, type and tags exactly as sent.
-  line_key_.assign(parsed_.name);
-  line_key_ += '\0';
-  line_key_ += static_cast<char>('0' + static_cast<int>(kind));
-  for (const Tag& tag : parsed_.tags) {
-    line_key_ += '\0';
-    line_key_ += tag.name;
-    line_key_ += '=';
-    line_key_ += tag.value;
-  }
-  Resolved resolved;
-  if (auto it = line_cache_.find(std::string_view(line_key_)); it != line_cache_.end()) {
-    resolved = it->second;
-  } else {
-    if (!Resolve(kind, resolved)) return false;
-    if (line_cache_.size() >= settings_->line_cache_size) line_cache_.clear();
-    line_cache_.emplace(line_key_, resolved);
-  }
+void Ingester::Count(const Resolved& resolved) {
   ShardStats& stats = shard_.stats();
-  if (resolved.drop) {
-    ++stats.events_dropped_by_mapping;
-    return false;
-  }
-  Apply(resolved, sample);
-  ++stats.events[static_cast<std::size_t>(kind)];
+  ++stats.events[static_cast<std::size_t>(resolved.kind)];
   if (resolved.unmapped) ++stats.events_unmapped;
-  return true;
 }
 
-bool Ingester::Resolve(MetricKind kind, Resolved& out) {
+bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
   ShardStats& stats = shard_.stats();
+  out.kind = kind;
+  out.type = sample.type;
+  out.divisor = sample.divisor;
+  out.repeat = sample.repeat;
   const MappingConfig& config = settings_->mapper->config();
   MapResult& mapped = mapped_;
   bool matched = settings_->mapper->Map(parsed_.name, kind, mapped);
@@ -271,43 +321,49 @@ bool Ingester::Resolve(MetricKind kind, Resolved& out) {
     ++stats.events_conflict[static_cast<std::size_t>(kind)];
     return false;
   }
-  out.local = static_cast<std::uint32_t>(index);
+  Shard::Local& local = shard_.local(static_cast<std::uint32_t>(index));
+  SeriesMeta* series = local.series;
+  out.offset = local.offset;
+  out.metric_type = type;
+  out.series = series;
+  out.bounds = &series->family->buckets;
+  out.window = local.window.get();
+  out.summary_cap = series->family->summary.buf_cap;
+  out.ttl = series->ttl_ms > 0;
   return true;
 }
 
-void Ingester::Apply(const Resolved& resolved, const Sample& sample) {
-  Shard::Local& local = shard_.local(resolved.local);
-  SeriesMeta* series = local.series;
-  double value = sample.value * resolved.scale;
-  double* slots = shard_.slots(local);
-  switch (series->family->type) {
+void Ingester::Apply(const Resolved& resolved, double value, bool relative, int repeat) {
+  value *= resolved.scale;
+  double* slots = shard_.slots(resolved.offset);
+  switch (resolved.metric_type) {
     case MetricType::kCounter:
       slots[0] += value;
       break;
     case MetricType::kGauge:
-      if (sample.relative) series->gauge.fetch_add(value, std::memory_order_relaxed);
-      else series->gauge.store(value, std::memory_order_relaxed);
+      if (relative) resolved.series->gauge.fetch_add(value, std::memory_order_relaxed);
+      else resolved.series->gauge.store(value, std::memory_order_relaxed);
       break;
     case MetricType::kHistogram: {
-      const std::vector<double>& bounds = series->family->buckets;
+      const std::vector<double>& bounds = *resolved.bounds;
       auto bucket = std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin();
-      slots[bucket] += sample.repeat;
-      slots[bounds.size() + 1] += value * sample.repeat;
+      slots[bucket] += repeat;
+      slots[bounds.size() + 1] += value * repeat;
       break;
     }
     case MetricType::kSummary:
-      slots[0] += value * sample.repeat;
-      slots[1] += sample.repeat;
+      slots[0] += value * repeat;
+      slots[1] += repeat;
       // The window is a uniform sample anyway: more repeats than it holds add nothing.
-      for (int i = 0; i < std::min(sample.repeat, series->family->summary.buf_cap); ++i) {
-        local.window->Observe(value, now_ms_);
+      for (int i = 0; i < std::min(repeat, resolved.summary_cap); ++i) {
+        resolved.window->Observe(value, now_ms_);
       }
       break;
     default:
       break;
   }
-  if (now_ms_ - series->last_update_ms.load(std::memory_order_relaxed) >= kTouchEveryMs) {
-    series->last_update_ms.store(now_ms_, std::memory_order_relaxed);
+  if (resolved.ttl && now_ms_ - resolved.series->last_update_ms.load(std::memory_order_relaxed) >= kTouchEveryMs) {
+    resolved.series->last_update_ms.store(now_ms_, std::memory_order_relaxed);
   }
 }
 

@@ -5,15 +5,16 @@
 #include <cmath>
 
 namespace metricsd::statsd {
-namespace {
 
-bool ParseFloat(std::string_view text, double& value) {
+bool ParseValue(std::string_view text, double& value) {
   // Go's ParseFloat accepts a leading '+'; from_chars does not.
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   return ec == std::errc() && end == text.data() + text.size();
 }
+
+namespace {
 
 bool IsValidUtf8(std::string_view text) {
   std::size_t i = 0;
@@ -121,11 +122,12 @@ void ParseSample(std::string_view value_text, std::string_view fields, const Par
   std::string_view type_text = components[1];
   bool relative = !value_text.empty() && (value_text[0] == '+' || value_text[0] == '-');
   double value = 0;
-  if (!ParseFloat(value_text, value)) {
+  if (!ParseValue(value_text, value)) {
     out.errors.push_back(SampleError::kMalformedValue);
     return;
   }
   int repeat = 1;
+  double divisor = 1;
   for (std::size_t i = 2; i < count; ++i) {
     if (components[i].empty()) {
       out.errors.push_back(SampleError::kInvalidSampleFactor);
@@ -137,12 +139,15 @@ void ParseSample(std::string_view value_text, std::string_view fields, const Par
     switch (component[0]) {
       case '@': {
         double rate = 1;
-        if (!ParseFloat(component.substr(1), rate) || rate < 0 || rate > 1) {
+        if (!ParseValue(component.substr(1), rate) || rate < 0 || rate > 1) {
           out.errors.push_back(SampleError::kInvalidSampleFactor);
           return;
         }
         if (rate == 0) rate = 1;
-        if (type_text == "c") value /= rate;
+        if (type_text == "c") {
+          value /= rate;
+          divisor = rate;
+        }
         // Capped: a rate of 1e-300 must not turn into 1e300 observations (or overflow int).
         else if (IsObserver(type_text)) repeat = static_cast<int>(std::min(1 / rate, 1e6));
         break;  // gauges ignore the rate
@@ -171,9 +176,12 @@ void ParseSample(std::string_view value_text, std::string_view fields, const Par
     return;
   }
   if (type != SampleType::kGauge) relative = false;
-  if (type == SampleType::kTimer) value /= 1000;  // milliseconds to seconds
+  if (type == SampleType::kTimer) {
+    value /= 1000;  // milliseconds to seconds
+    divisor = 1000;
+  }
   if (type == SampleType::kCounter || type == SampleType::kGauge) repeat = 1;
-  out.samples.push_back({type, value, relative, repeat});
+  out.samples.push_back({type, value, relative, repeat, divisor});
 }
 
 // DogStatsD's "|c:<id>" container field, told apart from an Etsy multi-sample line such as

@@ -50,6 +50,7 @@ struct Sample {
   double value;       // counters already divided by the sample rate; timers in seconds
   bool relative;      // gauges only: +N / -N adjust instead of set
   int repeat;         // observers: how many times to observe (int(1 / sample rate))
+  double divisor;     // what the value as sent was divided by: the rate (counters), 1000 (ms)
 };
 
 enum class LineKind { kMetric, kEvent, kServiceCheck };
@@ -67,6 +68,9 @@ struct ParsedLine {
 
 // Parses one line (no '\n'). An empty line yields nothing.
 void ParseLine(std::string_view line, const ParseOptions& options, ParsedLine& out);
+
+// A sample's value as the parser reads it (Go's ParseFloat: a leading '+' allowed).
+bool ParseValue(std::string_view text, double& value);
 
 // statsd_exporter's EscapeMetricName: '_' for every character outside [a-zA-Z0-9_], and a
 // leading '_' when the name starts with a digit.

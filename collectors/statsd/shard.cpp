@@ -89,12 +89,12 @@ std::uint32_t Shard::Add(SeriesMeta* series) {
     free_locals_.pop_back();
     locals_[index] = std::move(local);
   }
-  index_.emplace(std::string_view(series->key), index);
+  index_.emplace(absl::string_view(series->key.data(), series->key.size()), index);
   return index;
 }
 
 void Shard::Remove(const SeriesMeta& series) {
-  auto it = index_.find(std::string_view(series.key));
+  auto it = index_.find(absl::string_view(series.key.data(), series.key.size()));
   if (it == index_.end()) return;
   Local& local = locals_[it->second];
   std::fill_n(slots_.begin() + local.offset, series.width, 0.0);

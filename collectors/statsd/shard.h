@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "collectors/statsd/parser.h"
 #include "collectors/statsd/series_table.h"
 
@@ -82,7 +84,7 @@ class Shard {
 
   // The local entry of a series, or -1.
   std::int64_t Find(std::string_view key) const {
-    auto it = index_.find(key);
+    auto it = index_.find(absl::string_view(key.data(), key.size()));
     return it == index_.end() ? -1 : static_cast<std::int64_t>(it->second);
   }
   std::uint32_t Add(SeriesMeta* series);
@@ -93,7 +95,7 @@ class Shard {
   std::uint64_t removals() const { return removals_; }
 
   Local& local(std::uint32_t index) { return locals_[index]; }
-  double* slots(const Local& local) { return slots_.data() + local.offset; }
+  double* slots(std::uint32_t offset) { return slots_.data() + offset; }
 
   // Adds this shard's slots into `merged` (indexed by the series' global offsets) and appends
   // each live summary's samples to `summary_samples[series id]`.
@@ -102,15 +104,10 @@ class Shard {
                  std::int64_t now_ms) const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-  };
-
   std::mutex mutex_;
   ShardStats stats_;
   // Keys are views of SeriesMeta::key: a series outlives its entries here (Remove comes first).
-  std::unordered_map<std::string_view, std::uint32_t, Hash, std::equal_to<>> index_;
+  absl::flat_hash_map<absl::string_view, std::uint32_t> index_;
   std::uint64_t removals_ = 0;
   std::vector<Local> locals_;
   std::vector<std::uint32_t> free_locals_;

@@ -38,7 +38,6 @@ class UdpReceivers {
 
   std::vector<std::unique_ptr<Receiver>> receivers_;
   std::uint16_t port_ = 0;
-  int stop_fd_ = -1;  // an eventfd that wakes every receiver's poll on Stop()
   std::atomic<bool> stopping_{false};
 };
 

@@ -143,7 +143,7 @@ bool Ingester::FastLine(std::string_view line, bool& aggregated) {
   line_key_.assign(name);
   line_key_ += '\0';
   line_key_ += rest;
-  auto it = lines_.find(absl::string_view(line_key_.data(), line_key_.size()));
+  auto it = lines_.find(AbslView(line_key_));
   if (it == lines_.end()) return false;
   const Resolved& resolved = it->second;
   double raw;
@@ -198,8 +198,8 @@ bool Ingester::Line(std::string_view line) {
     MetricKind kind = KindOf(sample.type);
     if (!Resolve(sample, kind, resolved)) continue;
     if (cacheable) {
-      resolved.tags = static_cast<std::uint32_t>(parsed_.tags.size());
-      resolved.tag_errors = static_cast<std::uint32_t>(parsed_.tag_errors);
+      resolved.tags = static_cast<std::uint16_t>(std::min<std::size_t>(parsed_.tags.size(), 65535));
+      resolved.tag_errors = static_cast<std::uint16_t>(std::min(parsed_.tag_errors, 65535));
       if (lines_.size() >= settings_->line_cache_size) lines_.clear();
       line_key_.assign(name);
       line_key_ += '\0';
@@ -326,9 +326,9 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
   out.offset = local.offset;
   out.metric_type = type;
   out.series = series;
-  out.bounds = &series->family->buckets;
+  out.bounds = &series->family->buckets();
   out.window = local.window.get();
-  out.summary_cap = series->family->summary.buf_cap;
+  out.summary_cap = series->family->summary().buf_cap;
   out.ttl = series->ttl_ms > 0;
   return true;
 }

@@ -33,7 +33,7 @@ struct IngestSettings {
   std::shared_ptr<const Mapper> mapper;
   ParseOptions parse;
   std::size_t max_line_length = 4096;
-  std::size_t line_cache_size = 100000;  // line identities remembered per receiver
+  std::size_t line_cache_size = 10000;  // line identities remembered per receiver
 };
 
 // Milliseconds of the steady clock: series ttl and summary windows use it.
@@ -118,22 +118,22 @@ class Ingester {
   // the caches are cold between packets, and every pointer chased is a miss. The pointers
   // stay valid until the shard removes a series, which clears the cache.
   struct Resolved {
-    std::uint32_t offset = 0;          // into the shard's slots
-    MetricType metric_type = MetricType::kCounter;
     SeriesMeta* series = nullptr;
     const std::vector<double>* bounds = nullptr;  // histograms
     SummaryWindow* window = nullptr;              // summaries
-    int summary_cap = 0;
-    bool ttl = false;                  // refresh the series' last-update stamp
-    bool drop = false;
-    bool unmapped = false;
-    MetricKind kind = MetricKind::kCounter;
-    SampleType type = SampleType::kCounter;
     double divisor = 1;   // the parser's: sample rate (counters), 1000 (timers)
     double scale = 1;     // the mapping's
-    int repeat = 1;
-    std::uint32_t tags = 0;
-    std::uint32_t tag_errors = 0;
+    std::uint32_t offset = 0;  // into the shard's slots
+    std::int32_t repeat = 1;
+    std::int32_t summary_cap = 0;
+    std::uint16_t tags = 0;
+    std::uint16_t tag_errors = 0;
+    MetricType metric_type : 8 = MetricType::kCounter;
+    MetricKind kind : 8 = MetricKind::kCounter;
+    SampleType type : 8 = SampleType::kCounter;
+    bool ttl : 1 = false;       // refresh the series' last-update stamp
+    bool drop : 1 = false;
+    bool unmapped : 1 = false;
   };
 
   void Refresh();

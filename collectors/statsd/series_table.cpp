@@ -17,18 +17,19 @@ std::uint32_t SlotWidth(MetricType type, std::size_t buckets) {
 SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   std::unique_lock lock(mutex_);
   error = InternError::kNone;
-  if (auto it = series_.find(spec.key); it != series_.end()) {
+  if (auto it = series_.find(AbslView(spec.key)); it != series_.end()) {
     if (it->second->family->type == spec.type) return it->second.get();
     error = InternError::kConflict;
     return nullptr;
   }
 
-  auto family_it = families_.find(spec.name);
+  auto family_it = families_.find(AbslView(spec.name));
   if (family_it != families_.end()) {
     const FamilyMeta& family = *family_it->second;
-    bool same_labels = family.label_names.size() == spec.labels.size();
+    const std::vector<std::string>& names = *family.label_names;
+    bool same_labels = names.size() == spec.labels.size();
     for (std::size_t i = 0; same_labels && i < spec.labels.size(); ++i) {
-      same_labels = family.label_names[i] == spec.labels[i].first;
+      same_labels = names[i] == spec.labels[i].first;
     }
     if (family.type != spec.type || !same_labels) {
       error = InternError::kConflict;
@@ -43,12 +44,10 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   if (family_it == families_.end()) {
     auto family = std::make_unique<FamilyMeta>();
     family->name = std::string(spec.name);
-    family->help = std::string(spec.help);
     family->type = spec.type;
-    for (const auto& label : spec.labels) family->label_names.push_back(label.first);
-    if (spec.type == MetricType::kHistogram) family->buckets = *spec.buckets;
-    if (spec.type == MetricType::kSummary) family->summary = *spec.summary;
-    family_it = families_.emplace(family->name, std::move(family)).first;
+    family->options = InternOptions(spec);
+    family->label_names = InternLabelNames(spec);
+    family_it = families_.emplace(AbslView(family->name), std::move(family)).first;
   }
   FamilyMeta* family = family_it->second.get();
 
@@ -56,7 +55,6 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   series->key = std::string(spec.key);
   series->family = family;
   series->labels.assign(spec.labels.begin(), spec.labels.end());
-  for (const auto& [name, value] : series->labels) series->label_views.push_back({name, value});
   series->ttl_ms = spec.ttl_ms;
   if (spec.ttl_ms > 0) ++with_ttl_;
   if (free_ids_.empty()) {
@@ -66,7 +64,7 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     free_ids_.pop_back();
   }
   // Every series of a family shares the family's buckets, whatever mapping created it.
-  series->width = SlotWidth(spec.type, family->buckets.size());
+  series->width = SlotWidth(spec.type, family->buckets().size());
   auto& free = free_slots_[series->width];
   if (series->width == 0) {
     series->offset = 0;
@@ -79,8 +77,43 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   }
   family->series.push_back(series.get());
   SeriesMeta* raw = series.get();
-  series_.emplace(std::string_view(raw->key), std::move(series));
+  series_.emplace(AbslView(raw->key), std::move(series));
   return raw;
+}
+
+const FamilyOptions* SeriesTable::InternOptions(const SeriesSpec& spec) {
+  FamilyOptions wanted;
+  wanted.help = std::string(spec.help);
+  // Only what the type uses, so counters of every mapping share one record.
+  if (spec.type == MetricType::kHistogram) wanted.buckets = *spec.buckets;
+  if (spec.type == MetricType::kSummary) wanted.summary = *spec.summary;
+  auto same = [&](const FamilyOptions& o) {
+    const auto& a = o.summary;
+    const auto& b = wanted.summary;
+    bool same_quantiles = a.quantiles.size() == b.quantiles.size();
+    for (std::size_t i = 0; same_quantiles && i < a.quantiles.size(); ++i) {
+      same_quantiles = a.quantiles[i].quantile == b.quantiles[i].quantile &&
+                       a.quantiles[i].error == b.quantiles[i].error;
+    }
+    return o.help == wanted.help && o.buckets == wanted.buckets && same_quantiles &&
+           a.max_age == b.max_age && a.age_buckets == b.age_buckets && a.buf_cap == b.buf_cap;
+  };
+  for (const auto& options : options_) {
+    if (same(*options)) return options.get();
+  }
+  options_.push_back(std::make_unique<FamilyOptions>(std::move(wanted)));
+  return options_.back().get();
+}
+
+const std::vector<std::string>* SeriesTable::InternLabelNames(const SeriesSpec& spec) {
+  std::vector<std::string> names;
+  for (const auto& label : spec.labels) names.push_back(label.first);
+  auto it = label_name_sets_.find(names);
+  if (it == label_name_sets_.end()) {
+    auto set = std::make_unique<std::vector<std::string>>(names);
+    it = label_name_sets_.emplace(std::move(names), std::move(set)).first;
+  }
+  return it->second.get();
 }
 
 void SeriesTable::Forget(SeriesMeta* series) {
@@ -90,8 +123,8 @@ void SeriesTable::Forget(SeriesMeta* series) {
   if (series->width > 0) free_slots_[series->width].push_back(series->offset);
   free_ids_.push_back(series->id);
   if (series->ttl_ms > 0) --with_ttl_;
-  series_.erase(std::string_view(series->key));  // destroys `series`
-  if (list.empty()) families_.erase(families_.find(family->name));
+  series_.erase(AbslView(series->key));  // destroys `series`
+  if (list.empty()) families_.erase(AbslView(family->name));
 }
 
 bool SeriesTable::AnyExpired(std::int64_t now_ms) const {
@@ -104,6 +137,14 @@ bool SeriesTable::AnyExpired(std::int64_t now_ms) const {
     }
   }
   return false;
+}
+
+void SeriesTable::SortedFamilies(std::vector<const FamilyMeta*>& out) const {
+  out.clear();
+  out.reserve(families_.size());
+  for (const auto& [name, family] : families_) out.push_back(family.get());
+  std::sort(out.begin(), out.end(),
+            [](const FamilyMeta* a, const FamilyMeta* b) { return a->name < b->name; });
 }
 
 std::size_t SeriesTable::size() const {

@@ -19,6 +19,9 @@
 #include <utility>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
+
 #include "collectors/statsd/mapping.h"
 #include "daemon/core/source.h"
 
@@ -26,14 +29,19 @@ namespace metricsd::statsd {
 
 struct FamilyMeta;
 
+// Debian's absl has its own string_view type; keys cross over through this.
+inline absl::string_view AbslView(std::string_view view) { return {view.data(), view.size()}; }
+
 // One series. Counters, histograms and summaries keep their values in the shards (at
 // `offset`, `width` slots of a merged array); a gauge keeps its value here, because "set"
 // does not merge across shards and an atomic store is as cheap as a slot write.
+//
+// Records are kept small (StatsD may hold 100,000 series): what families share (help, buckets,
+// quantiles, label names) is interned once in the table.
 struct SeriesMeta {
   std::string key;                  // name + labels, as the shards index it
   FamilyMeta* family = nullptr;
   std::vector<std::pair<std::string, std::string>> labels;  // sorted by name
-  std::vector<Label> label_views;   // views of `labels`, for visitors
   std::uint32_t id = 0;
   std::uint32_t offset = 0;
   std::uint32_t width = 0;
@@ -42,14 +50,23 @@ struct SeriesMeta {
   std::atomic<std::int64_t> last_update_ms{0};  // steady clock, refreshed at most every 100 ms
 };
 
+// What families of one mapping have in common, interned by the table.
+struct FamilyOptions {
+  std::string help;
+  std::vector<double> buckets;  // histograms
+  SummaryOptions summary;       // summaries
+};
+
 struct FamilyMeta {
   std::string name;
-  std::string help;
   MetricType type = MetricType::kUntyped;
-  std::vector<std::string> label_names;  // sorted
-  std::vector<double> buckets;           // histograms
-  SummaryOptions summary;                // summaries
-  std::vector<SeriesMeta*> series;
+  const FamilyOptions* options = nullptr;
+  const std::vector<std::string>* label_names = nullptr;  // sorted; interned
+  absl::InlinedVector<SeriesMeta*, 1> series;             // most StatsD families have one
+
+  std::string_view help() const { return options->help; }
+  const std::vector<double>& buckets() const { return options->buckets; }
+  const SummaryOptions& summary() const { return options->summary; }
 };
 
 // Everything a new series needs; the labels must be sorted by name.
@@ -88,9 +105,8 @@ class SeriesTable {
 
   // Readers (scrapes) hold this shared while they walk families().
   std::shared_mutex& mutex() const { return mutex_; }
-  const std::map<std::string, std::unique_ptr<FamilyMeta>, std::less<>>& families() const {
-    return families_;
-  }
+  // Every family, sorted by name (for a stable exposition, as statsd_exporter's is).
+  void SortedFamilies(std::vector<const FamilyMeta*>& out) const;
   // Bumped whenever series are removed, so a reader can tell its merged slots went stale.
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::uint32_t slot_space() const { return slot_space_.load(std::memory_order_acquire); }
@@ -104,8 +120,14 @@ class SeriesTable {
 
   mutable std::shared_mutex mutex_;
   std::atomic<std::size_t> max_series_;
-  std::map<std::string, std::unique_ptr<FamilyMeta>, std::less<>> families_;
-  std::unordered_map<std::string_view, std::unique_ptr<SeriesMeta>> series_;  // by key
+  const FamilyOptions* InternOptions(const SeriesSpec& spec);
+  const std::vector<std::string>* InternLabelNames(const SeriesSpec& spec);
+
+  // Open addressing, no node per entry: these hold one entry per series (or family).
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<FamilyMeta>> families_;  // by name
+  std::vector<std::unique_ptr<FamilyOptions>> options_;  // few: one per mapping in use
+  std::map<std::vector<std::string>, std::unique_ptr<std::vector<std::string>>> label_name_sets_;
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<SeriesMeta>> series_;  // by key
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> free_slots_;  // by width
   std::vector<std::uint32_t> free_ids_;
   std::uint32_t next_id_ = 0;

@@ -78,7 +78,7 @@ std::uint32_t Shard::Add(SeriesMeta* series) {
     slots_.resize(slots_.size() + series->width, 0.0);
   }
   if (series->family->type == MetricType::kSummary) {
-    local.window = std::make_unique<SummaryWindow>(series->family->summary);
+    local.window = std::make_unique<SummaryWindow>(series->family->summary());
   }
   std::uint32_t index;
   if (free_locals_.empty()) {
@@ -89,12 +89,12 @@ std::uint32_t Shard::Add(SeriesMeta* series) {
     free_locals_.pop_back();
     locals_[index] = std::move(local);
   }
-  index_.emplace(absl::string_view(series->key.data(), series->key.size()), index);
+  index_.emplace(AbslView(series->key), index);
   return index;
 }
 
 void Shard::Remove(const SeriesMeta& series) {
-  auto it = index_.find(absl::string_view(series.key.data(), series.key.size()));
+  auto it = index_.find(AbslView(series.key));
   if (it == index_.end()) return;
   Local& local = locals_[it->second];
   std::fill_n(slots_.begin() + local.offset, series.width, 0.0);

@@ -84,7 +84,7 @@ class Shard {
 
   // The local entry of a series, or -1.
   std::int64_t Find(std::string_view key) const {
-    auto it = index_.find(absl::string_view(key.data(), key.size()));
+    auto it = index_.find(AbslView(key));
     return it == index_.end() ? -1 : static_cast<std::int64_t>(it->second);
   }
   std::uint32_t Add(SeriesMeta* series);

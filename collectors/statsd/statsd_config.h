@@ -33,7 +33,7 @@ struct StatsdConfig {
   std::int64_t read_buffer = 0;    // SO_RCVBUF bytes; 0: the kernel's default
   std::size_t max_line_length = 4096;
   std::size_t max_series = 100000;
-  std::size_t line_cache_size = 100000;  // line identities remembered per receiver
+  std::size_t line_cache_size = 10000;  // line identities remembered per receiver
   ParseOptions parse;
   std::string mapping_file;        // as resolved (relative to the config file)
   std::shared_ptr<const Mapper> mapper;

@@ -35,6 +35,8 @@ void StatsdSource::Visit(FamilyVisitor& visitor) const {
   std::vector<std::uint64_t> cumulative;
   std::vector<Quantile> quantiles;
   std::vector<double> empty;
+  std::vector<Label> views;
+  std::vector<const FamilyMeta*> families;
   const SeriesTable& table = aggregator_->table();
   std::int64_t now_ms = SteadyMillis();
   // A ttl expiry between the merge and the walk could hand a freed slot to a new series; the
@@ -44,10 +46,13 @@ void StatsdSource::Visit(FamilyVisitor& visitor) const {
     std::shared_lock lock(table.mutex());
     if (table.generation() != generation && attempt < 3) continue;
     auto slot = [&](std::uint32_t offset) { return offset < merged.size() ? merged[offset] : 0.0; };
-    for (const auto& [name, family] : table.families()) {
-      visitor.Family(family->name, family->help, family->type);
+    table.SortedFamilies(families);
+    for (const FamilyMeta* family : families) {
+      visitor.Family(family->name, family->help(), family->type);
       for (const SeriesMeta* series : family->series) {
-        Labels labels(series->label_views);
+        views.clear();
+        for (const auto& [label, value] : series->labels) views.push_back({label, value});
+        Labels labels(views);
         switch (family->type) {
           case MetricType::kCounter:
             visitor.Sample(labels, slot(series->offset));
@@ -56,20 +61,20 @@ void StatsdSource::Visit(FamilyVisitor& visitor) const {
             visitor.Sample(labels, series->gauge.load(std::memory_order_relaxed));
             break;
           case MetricType::kHistogram: {
-            std::size_t buckets = family->buckets.size();
+            std::size_t buckets = family->buckets().size();
             cumulative.resize(buckets);
             std::uint64_t running = 0;
             for (std::size_t i = 0; i < buckets; ++i) {
               cumulative[i] = running += static_cast<std::uint64_t>(slot(series->offset + static_cast<std::uint32_t>(i)));
             }
             running += static_cast<std::uint64_t>(slot(series->offset + static_cast<std::uint32_t>(buckets)));
-            visitor.Histogram(labels, family->buckets, cumulative,
+            visitor.Histogram(labels, family->buckets(), cumulative,
                               slot(series->offset + static_cast<std::uint32_t>(buckets) + 1), running);
             break;
           }
           case MetricType::kSummary: {
             auto it = summaries.find(series->id);
-            Quantiles(it == summaries.end() ? empty : it->second, family->summary.quantiles, quantiles);
+            Quantiles(it == summaries.end() ? empty : it->second, family->summary().quantiles, quantiles);
             visitor.Summary(labels, quantiles, slot(series->offset),
                             static_cast<std::uint64_t>(slot(series->offset + 1)));
             break;

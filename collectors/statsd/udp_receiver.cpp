@@ -37,13 +37,14 @@ constexpr auto kMinCoalesce = std::chrono::microseconds(50);
   throw std::system_error(errno, std::generic_category(), what);
 }
 
-int BindSocket(const ListenAddress& address, std::uint16_t port, std::int64_t read_buffer) {
+int BindSocket(const ListenAddress& address, std::uint16_t port, std::int64_t read_buffer,
+               bool reuse_port) {
   net::ip::address ip = ListenIp(address);
   int family = ip.is_v6() ? AF_INET6 : AF_INET;
   int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) ThrowErrno("socket");
   int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (reuse_port) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (read_buffer > 0) {
     int size = static_cast<int>(read_buffer);
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -92,10 +93,15 @@ UdpReceivers::UdpReceivers(Aggregator& aggregator, const ListenAddress& address,
                            std::int64_t read_buffer) {
   try {
     port_ = address.port;
+    if (port_ != 0) {
+      // SO_REUSEPORT would let a second metricsd (same user) join our port and silently take
+      // half the traffic. A plain socket cannot bind a port in use, so try one first.
+      ::close(BindSocket(address, port_, 0, false));
+    }
     for (int i = 0; i < count; ++i) {
       auto receiver = std::make_unique<Receiver>();
       // The first socket may ask for port 0; the others join the port it got.
-      receiver->fd = BindSocket(address, port_, read_buffer);
+      receiver->fd = BindSocket(address, port_, read_buffer, true);
       if (i == 0) port_ = BoundPort(receiver->fd);
       receiver->ingester = std::make_unique<Ingester>(aggregator, aggregator.AddShard());
       receivers_.push_back(std::move(receiver));

@@ -247,5 +247,38 @@ class MappingConfigTest(unittest.TestCase):
             self.assertIn("cannot listen for StatsD", run.stderr)
 
 
+class ShippedExampleTest(unittest.TestCase):
+    def test_game_mapping_example_names_what_clients_send(self):
+        mapping = os.path.join(os.environ["METRICSD_SOURCE_DIR"], "config", "examples",
+                               "statsd-mapping", "game.yaml")
+        config = f"host: {{enabled: false}}\nstatsd:\n  mapping_file: {mapping}\n"
+        with Daemon(config) as d:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.sendto(b"battle.resolve.duration:42|ms\nbattle.result.win:1|c\n"
+                         b"db.players.select:1.5|ms\nao.handler.Q9xyz-proc_1.Transfer:120|ms\n"
+                         b"ui.ao_rtt.Eval:250|ms\nui.frame_time:16|ms\nsession.eu.players:120|g\n"
+                         b"debug.noise:1|c", address(d.statsd["udp"]))
+            wait_until(lambda: d.samples().get("metricsd_statsd_lines_total") == 8, timeout=10,
+                       what="all 8 lines")
+            s = d.samples()
+            self.assertEqual(s['game_battle_phase_duration_seconds_count{phase="resolve"}'], 1)
+            self.assertEqual(s['game_battles_total{outcome="win"}'], 1)
+            self.assertEqual(s['game_db_query_duration_seconds_bucket{op="select",table="players",le="0.0025"}'], 1)
+            self.assertEqual(s['game_ao_handler_duration_seconds_sum{action="Transfer",process="Q9xyz-proc_1"}'], 0.12)
+            self.assertEqual(s['game_ui_ao_latency_seconds_count{action="Eval"}'], 1)
+            self.assertEqual(s['game_ui_frame_seconds_bucket{le="0.0167"}'], 1)
+            self.assertEqual(s['game_players{region="eu"}'], 120)
+            self.assertEqual(s['metricsd_statsd_events_error_total{reason="dropped_by_mapping"}'], 1)
+            self.assertEqual(s["metricsd_statsd_events_unmapped_total"], 0)
+
+    def test_a_second_instance_cannot_share_the_udp_port(self):
+        with StatsdDaemon() as d:
+            run = subprocess.run([BIN, "--web.listen-address=127.0.0.1:0", "--statsd.listen-tcp=",
+                                  f"--statsd.listen-udp={d.statsd['udp']}"],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(run.returncode, 1)
+            self.assertIn("Address already in use", run.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

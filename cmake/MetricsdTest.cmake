@@ -16,6 +16,6 @@ function(metricsd_add_script_test name label script)
            COMMAND ${Python3_EXECUTABLE} ${script} ${ARGN})
   set_tests_properties(${name} PROPERTIES
     LABELS ${label}
-    ENVIRONMENT "METRICSD_BIN=$<TARGET_FILE:metricsd>;METRICSD_SOURCE_DIR=${METRICSD_ROOT};${METRICSD_SANITIZER_ENV}"
+    ENVIRONMENT "METRICSD_BIN=$<TARGET_FILE:metricsd>;METRICSD_SOURCE_DIR=${METRICSD_ROOT};FAKE_AO_SERVER=$<TARGET_FILE:fake_ao_server>;${METRICSD_SANITIZER_ENV}"
     TIMEOUT 300)
 endfunction()

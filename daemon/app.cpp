@@ -94,6 +94,7 @@ App::~App() {
   drain_timer_.reset();
   signals_.reset();
   statsd_.reset();
+  prober_.reset();
   notifier_.reset();
   server_.reset();
   ioc_.reset();
@@ -112,6 +113,7 @@ SourceSetPtr App::BuildSources(const Config& config) {
   if (statsd_) {
     for (auto& source : statsd_->Sources()) sources.push_back(std::move(source));
   }
+  if (prober_) sources.push_back(prober_->MakeSource());
   self_metrics_.AppendSources(server_ ? server_->stats() : nullptr, sources);
   return std::make_shared<const SourceSet>(std::move(sources));
 }
@@ -133,6 +135,7 @@ int App::Run() {
   server_ = std::make_unique<HttpServer>(*ioc_, router_, LimitsFrom(*config));
 
   if (!StartStatsd(*config)) return 1;
+  prober_ = std::make_shared<probes::Prober>(*ioc_);
   config_.Store(config);
   sources_.Store(BuildSources(*config));
   self_metrics_.RecordReload(true);
@@ -153,6 +156,7 @@ int App::Run() {
   }
   server_->Start();
   if (statsd_) statsd_->Start();
+  prober_->Configure(config->probes);
   notifier_->Ready();
   notifier_->StartWatchdog();
 
@@ -183,6 +187,7 @@ void App::Shutdown() {
   notifier_->StopWatchdog();
   server_->Stop();
   if (statsd_) statsd_->Stop();
+  prober_->Stop();
   drain_timer_ = std::make_unique<net::steady_timer>(*ioc_);
   WaitForConnectionsToDrain(std::chrono::steady_clock::now() + kShutdownGrace);
 }
@@ -226,6 +231,7 @@ bool App::Reload(std::string& error) {
   }
   server_->SetLimits(LimitsFrom(*config));
   ReconfigureStatsd(*config);
+  prober_->Configure(config->probes);  // targets that stay keep their histograms
   config_.Store(config);
   sources_.Store(sources);
   self_metrics_.RecordReload(true);
@@ -254,6 +260,8 @@ void App::InstallRoutes() {
               [this](const HttpRequest& request) { return ServeStatsd(request); });
   router_.Add(http::verb::options, "/api/v1/statsd",
               [this](const HttpRequest& request) { return ServeStatsdPreflight(request); });
+  router_.Add(http::verb::get, "/api/v1/targets",
+              [this](const HttpRequest& request) { return ServeTargets(request); });
   router_.Add(http::verb::get, "/api/v1/status/config",
               [this](const HttpRequest& request) { return ServeConfig(request); });
 }
@@ -289,9 +297,15 @@ HttpResponse App::ServeIndex(const HttpRequest& request) const {
       "<li><a href=\"/metrics\">/metrics</a>: Prometheus scrape endpoint</li>\n"
       "<li><a href=\"/api/v1/status/config\">/api/v1/status/config</a>: running config</li>\n"
       "<li>POST /api/v1/statsd: StatsD lines over HTTP</li>\n"
+      "<li><a href=\"/api/v1/targets\">/api/v1/targets</a>: probe targets and their last results</li>\n"
       "<li><a href=\"/-/healthy\">/-/healthy</a>, <a href=\"/-/ready\">/-/ready</a></li>\n"
       "<li>POST /-/reload: reload the config file</li>\n</ul>\n</body></html>\n";
   return MakeResponse(request, http::status::ok, std::move(page), "text/html; charset=utf-8");
+}
+
+HttpResponse App::ServeTargets(const HttpRequest& request) const {
+  return MakeResponse(request, http::status::ok, prober_->TargetsJson().dump() + "\n",
+                      "application/json");
 }
 
 HttpResponse App::ServeConfig(const HttpRequest& request) const {

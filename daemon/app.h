@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "collectors/probes/prober.h"
 #include "collectors/statsd/statsd_service.h"
 #include "daemon/config/config.h"
 #include "daemon/core/snapshot.h"
@@ -45,6 +46,7 @@ class App {
   HttpResponse ServeReload(const HttpRequest& request);
   HttpResponse ServeIndex(const HttpRequest& request) const;
   HttpResponse ServeConfig(const HttpRequest& request) const;
+  HttpResponse ServeTargets(const HttpRequest& request) const;
   HttpResponse ServeStatsd(const HttpRequest& request);
   HttpResponse ServeStatsdPreflight(const HttpRequest& request) const;
   // Starts StatsD ingestion if the config enables it; false (logged) if a listener fails.
@@ -58,6 +60,7 @@ class App {
   Router router_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<statsd::StatsdService> statsd_;
+  std::shared_ptr<probes::Prober> prober_;
   std::unique_ptr<SystemdNotifier> notifier_;
   std::unique_ptr<net::signal_set> signals_;
   std::unique_ptr<net::steady_timer> drain_timer_;

@@ -95,7 +95,7 @@ StatsdConfig ParseStatsdConfig(const ConfigNode& node, const std::string& config
     config.listeners.push_back({ListenerConfig::Kind::kTcp, {"127.0.0.1", 8125}, {}, 0660});
   }
   config.receivers = static_cast<int>(node.GetInt("receivers", 0, 0, 64));
-  config.read_buffer = node.GetInt("read_buffer", 0, 0, std::int64_t{1} << 30);
+  config.read_buffer = node.GetInt("read_buffer", config.read_buffer, 0, std::int64_t{1} << 30);
   config.max_line_length = static_cast<std::size_t>(node.GetInt("max_line_length", 4096, 16, 1 << 20));
   config.max_series = static_cast<std::size_t>(node.GetInt("max_series", 100000, 1, 100000000));
   config.line_cache_size = static_cast<std::size_t>(node.GetInt("line_cache_size", 10000, 1, 100000000));

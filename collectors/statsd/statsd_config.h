@@ -30,7 +30,7 @@ struct StatsdConfig {
   bool enabled = true;
   std::vector<ListenerConfig> listeners;
   int receivers = 0;               // UDP receiver threads per UDP listener; 0: one per core
-  std::int64_t read_buffer = 0;    // SO_RCVBUF bytes; 0: the kernel's default
+  std::int64_t read_buffer = 8 << 20;  // SO_RCVBUF bytes; 0: the kernel's default
   std::size_t max_line_length = 4096;
   std::size_t max_series = 100000;
   std::size_t line_cache_size = 10000;  // line identities remembered per receiver

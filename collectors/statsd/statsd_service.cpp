@@ -1,6 +1,7 @@
 #include "collectors/statsd/statsd_service.h"
 
 #include "collectors/statsd/statsd_source.h"
+#include "daemon/core/logging.h"
 
 namespace metricsd::statsd {
 namespace {
@@ -34,6 +35,13 @@ StatsdService::StatsdService(net::io_context& ioc, const StatsdConfig& config, s
         ListenAddress bound = listener.address;
         bound.port = udp->port();
         bound_.push_back("udp://" + bound.ToString());
+        // Linux reports twice the size set (it counts its bookkeeping): less means capped.
+        if (config.read_buffer > 0 && udp->granted_read_buffer() < 2 * config.read_buffer) {
+          LogWarn("statsd.read_buffer capped by the kernel; raise net.core.rmem_max "
+                  "(systemd/sysctl.d/50-metricsd.conf) or bursts may be dropped",
+                  {{"requested", std::to_string(config.read_buffer)},
+                   {"granted", std::to_string(udp->granted_read_buffer() / 2)}});
+        }
         udp_.push_back(std::move(udp));
         break;
       }

@@ -46,8 +46,12 @@ int BindSocket(const ListenAddress& address, std::uint16_t port, std::int64_t re
   int one = 1;
   if (reuse_port) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (read_buffer > 0) {
+    // SO_RCVBUFFORCE passes net.core.rmem_max when we may (CAP_NET_ADMIN); else the kernel
+    // caps SO_RCVBUF at rmem_max.
     int size = static_cast<int>(read_buffer);
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
   }
   sockaddr_storage storage{};
   socklen_t length;
@@ -171,6 +175,13 @@ void UdpReceivers::Run(Receiver& receiver) {
       if (wait >= kMinCoalesce) std::this_thread::sleep_for(wait);
     }
   }
+}
+
+std::int64_t UdpReceivers::granted_read_buffer() const {
+  int size = 0;
+  socklen_t length = sizeof size;
+  if (receivers_.empty() || ::getsockopt(receivers_[0]->fd, SOL_SOCKET, SO_RCVBUF, &size, &length) != 0) return 0;
+  return size;
 }
 
 std::vector<std::uint64_t> UdpReceivers::SocketInodes() const {

@@ -25,6 +25,8 @@ class UdpReceivers {
   void Start();
   void Stop();
   std::uint16_t port() const { return port_; }
+  // The receive buffer the kernel granted (what it accounts, which is twice what was set).
+  std::int64_t granted_read_buffer() const;
   // The socket inodes, to find our sockets' drop counters in /proc/net/udp{,6}.
   std::vector<std::uint64_t> SocketInodes() const;
 

@@ -12,9 +12,9 @@ extern const std::string_view kEmbeddedDefault;  // generated from config/metric
 
 Config LoadConfigText(std::string_view text, std::string file) {
   ConfigNode root = ParseYaml(text, file);
-  // Sections are added here as their owners land (probes, alerting); until then they are
+  // Sections are added here as their owners land (alerting next); until then they are
   // unknown keys, so a typo or a premature section is never silently ignored.
-  root.ExpectKeys({"web", "host", "statsd"});
+  root.ExpectKeys({"web", "host", "statsd", "probes"});
   Config config;
   config.file = std::move(file);
   config.text = std::string(text);
@@ -27,6 +27,7 @@ Config LoadConfigText(std::string_view text, std::string file) {
     dir = slash == std::string::npos ? "." : config.file.substr(0, slash);
   }
   config.statsd = statsd::ParseStatsdConfig(root["statsd"], dir);
+  config.probes = probes::ParseProbesConfig(root["probes"]);
   return config;
 }
 
@@ -45,7 +46,8 @@ Config LoadEmbeddedConfig() {
 }
 
 nlohmann::json Config::ToJson() const {
-  return {{"web", web.ToJson()}, {"host", host.ToJson()}, {"statsd", statsd.ToJson()}};
+  return {{"web", web.ToJson()}, {"host", host.ToJson()}, {"statsd", statsd.ToJson()},
+          {"probes", probes.ToJson()}};
 }
 
 }  // namespace metricsd

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collectors/host/host_config.h"
+#include "collectors/probes/probe_config.h"
 #include "collectors/statsd/statsd_config.h"
 #include "daemon/config/web_config.h"
 #include "daemon/core/config_node.h"
@@ -26,6 +27,7 @@ struct Config {
   WebConfig web;
   host::HostConfig host;
   statsd::StatsdConfig statsd;
+  probes::ProbesConfig probes;
 
   // The effective config (defaults filled in), for /api/v1/status/config.
   nlohmann::json ToJson() const;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/http/beast.h"
+#include "daemon/core/beast.h"
 
 namespace metricsd {
 

@@ -16,7 +16,7 @@
 
 #include "daemon/core/duration.h"
 #include "daemon/core/listen_address.h"
-#include "daemon/http/beast.h"
+#include "daemon/core/beast.h"
 #include "daemon/http/router.h"
 
 namespace metricsd {

@@ -1,0 +1,279 @@
+#include "collectors/probes/exchange.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <ctime>
+#include <stdexcept>
+
+#include <boost/beast/ssl.hpp>
+
+#include "daemon/core/beast.h"
+
+namespace metricsd::probes {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using tcp = net::ip::tcp;
+
+double Seconds(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+bool IsIpLiteral(const std::string& host) {
+  boost::system::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+// The earliest notAfter in the peer's chain, in unix seconds.
+std::optional<double> EarliestExpiry(SSL* ssl) {
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+  if (chain == nullptr) return std::nullopt;
+  std::optional<double> earliest;
+  for (int i = 0; i < sk_X509_num(chain); ++i) {
+    const ASN1_TIME* not_after = X509_get0_notAfter(sk_X509_value(chain, i));
+    std::tm tm{};
+    if (not_after == nullptr || ASN1_TIME_to_tm(not_after, &tm) != 1) continue;
+    double when = static_cast<double>(timegm(&tm));
+    if (!earliest || when < *earliest) earliest = when;
+  }
+  return earliest;
+}
+
+class Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(net::io_context& ioc, ExchangeRequest request, ExchangeCallback done)
+      : strand_(net::make_strand(ioc)),
+        request_(std::move(request)),
+        done_(std::move(done)),
+        resolver_(strand_),
+        deadline_(strand_) {}
+
+  void Start() {
+    start_ = Clock::now();
+    deadline_.expires_after(request_.timeout);
+    deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->OnDeadline();
+    });
+    net::dispatch(strand_, [self = shared_from_this()] { self->Resolve(); });
+  }
+
+ private:
+  beast::tcp_stream& Tcp() { return ssl_ ? ssl_->next_layer() : *tcp_; }
+
+  void Resolve() {
+    phase_ = Clock::now();
+    resolver_.async_resolve(request_.host, std::to_string(request_.port),
+                            [self = shared_from_this()](const boost::system::error_code& ec,
+                                                        tcp::resolver::results_type results) {
+                              self->OnResolve(ec, std::move(results));
+                            });
+  }
+
+  void OnResolve(const boost::system::error_code& ec, tcp::resolver::results_type results) {
+    if (Stopped(ec, Outcome::kDnsError, "resolve")) return;
+    result_.resolve += Seconds(phase_, Clock::now());
+    // Preferred family first, the other as the fallback (blackbox_exporter's ip_protocol).
+    endpoints_.clear();
+    for (const auto& entry : results) {
+      if (entry.endpoint().address().is_v6() == request_.prefer_ip6) endpoints_.push_back(entry.endpoint());
+    }
+    for (const auto& entry : results) {
+      if (entry.endpoint().address().is_v6() != request_.prefer_ip6) endpoints_.push_back(entry.endpoint());
+    }
+    if (endpoints_.empty()) return Finish(Outcome::kDnsError, "no address for " + request_.host);
+    tcp_.emplace(strand_);
+    ssl_.reset();
+    phase_ = Clock::now();
+    tcp_->async_connect(endpoints_, [self = shared_from_this()](const boost::system::error_code& error,
+                                                                 const tcp::endpoint&) {
+      self->OnConnect(error);
+    });
+  }
+
+  void OnConnect(const boost::system::error_code& ec) {
+    if (Stopped(ec, Outcome::kConnectError, "connect")) return;
+    result_.connect += Seconds(phase_, Clock::now());
+    if (!request_.use_tls || !request_.tls) return AfterHandshake();
+    ssl_.emplace(std::move(*tcp_), *request_.tls);
+    tcp_.reset();
+    SSL* ssl = ssl_->native_handle();
+    const std::string& name = request_.server_name.empty() ? request_.host : request_.server_name;
+    if (IsIpLiteral(name)) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
+    } else {
+      SSL_set_tlsext_host_name(ssl, name.c_str());
+      SSL_set1_host(ssl, name.c_str());
+    }
+    phase_ = Clock::now();
+    ssl_->async_handshake(net::ssl::stream_base::client,
+                          [self = shared_from_this()](const boost::system::error_code& error) {
+                            self->OnHandshake(error);
+                          });
+  }
+
+  void OnHandshake(const boost::system::error_code& ec) {
+    if (Stopped(ec, Outcome::kTlsError, "TLS handshake")) return;
+    result_.tls += Seconds(phase_, Clock::now());
+    result_.cert_expiry = EarliestExpiry(ssl_->native_handle());
+    AfterHandshake();
+  }
+
+  void AfterHandshake() {
+    if (!request_.http) return Finish(Outcome::kOk, "");
+    http_request_ = {};
+    http_request_.method_string(request_.method);
+    http_request_.target(request_.url.target);
+    http_request_.version(11);
+    http_request_.set(http::field::host, request_.url.HostHeader());
+    http_request_.set(http::field::user_agent, "metricsd-probe");
+    http_request_.set(http::field::connection, "close");
+    for (const auto& [name, value] : request_.headers) http_request_.set(name, value);
+    http_request_.body() = request_.body;
+    if (!request_.body.empty() || request_.method == "POST" || request_.method == "PUT") {
+      http_request_.prepare_payload();
+    }
+    parser_.emplace();
+    parser_->header_limit(64 * 1024);
+    parser_->body_limit(request_.body_limit);
+    phase_ = Clock::now();
+    auto on_write = [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+      self->OnWrite(error);
+    };
+    if (ssl_) http::async_write(*ssl_, http_request_, std::move(on_write));
+    else http::async_write(*tcp_, http_request_, std::move(on_write));
+  }
+
+  void OnWrite(const boost::system::error_code& ec) {
+    if (Stopped(ec, Outcome::kConnectError, "send request")) return;
+    auto on_header = [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+      self->OnHeader(error);
+    };
+    if (ssl_) http::async_read_header(*ssl_, buffer_, *parser_, std::move(on_header));
+    else http::async_read_header(*tcp_, buffer_, *parser_, std::move(on_header));
+  }
+
+  void OnHeader(const boost::system::error_code& ec) {
+    if (Stopped(ec, Outcome::kBadResponse, "read response header")) return;
+    auto now = Clock::now();
+    result_.processing += Seconds(phase_, now);
+    phase_ = now;
+    auto on_body = [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+      self->OnBody(error);
+    };
+    if (ssl_) http::async_read(*ssl_, buffer_, *parser_, std::move(on_body));
+    else http::async_read(*tcp_, buffer_, *parser_, std::move(on_body));
+  }
+
+  void OnBody(const boost::system::error_code& ec) {
+    if (ec == http::error::body_limit) {
+      return Finish(Outcome::kBadResponse,
+                    "body larger than the limit of " + std::to_string(request_.body_limit) + " bytes");
+    }
+    if (Stopped(ec, Outcome::kBadResponse, "read response body")) return;
+    result_.transfer += Seconds(phase_, Clock::now());
+    auto& response = parser_->get();
+    result_.status = response.result_int();
+    std::string_view location = response[http::field::location];
+    if (request_.follow_redirects && result_.status >= 300 && result_.status < 400 && !location.empty()) {
+      std::optional<Url> next = ResolveUrl(request_.url, location);
+      if (!next || ++result_.redirects > 10) return Finish(Outcome::kHttpError, "too many or bad redirects");
+      Close();
+      request_.url = *next;
+      request_.host = next->host;
+      request_.port = next->port;
+      if (next->https && !request_.tls) {
+        return Finish(Outcome::kTlsError, "redirect to https without a TLS context");
+      }
+      request_.use_tls = next->https;
+      buffer_.clear();
+      return Resolve();
+    }
+    result_.content_length = static_cast<std::int64_t>(response.body().size());
+    result_.body = std::move(response.body());
+    Finish(Outcome::kOk, "");
+  }
+
+  // True when the exchange is over: the deadline passed, or `ec` is an error (reported as
+  // `outcome`, with `what` in the message).
+  bool Stopped(const boost::system::error_code& ec, Outcome outcome, std::string_view what) {
+    if (finished_) return true;
+    if (timed_out_) {
+      Finish(Outcome::kTimeout, "timed out after " + FormatDuration(request_.timeout) + " (" + std::string(what) + ")");
+      return true;
+    }
+    if (!ec) return false;
+    if (ec.category() == net::error::get_ssl_category() || ec == net::ssl::error::stream_truncated) {
+      if (outcome == Outcome::kTlsError || outcome == Outcome::kConnectError) outcome = Outcome::kTlsError;
+    }
+    Finish(outcome, std::string(what) + ": " + ec.message());
+    return true;
+  }
+
+  void OnDeadline() {
+    if (finished_) return;
+    timed_out_ = true;
+    resolver_.cancel();
+    Close();
+  }
+
+  void Close() {
+    boost::system::error_code ignored;
+    if (ssl_) ssl_->next_layer().socket().close(ignored);
+    if (tcp_) tcp_->socket().close(ignored);
+  }
+
+  void Finish(Outcome outcome, std::string error) {
+    if (finished_) return;
+    finished_ = true;
+    deadline_.cancel();
+    Close();
+    result_.outcome = outcome;
+    result_.error = std::move(error);
+    result_.total = Seconds(start_, Clock::now());
+    done_(std::move(result_));
+  }
+
+  net::strand<net::io_context::executor_type> strand_;
+  ExchangeRequest request_;
+  ExchangeCallback done_;
+  tcp::resolver resolver_;
+  net::steady_timer deadline_;
+  std::vector<tcp::endpoint> endpoints_;
+  std::optional<beast::tcp_stream> tcp_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> ssl_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> http_request_;
+  std::optional<http::response_parser<http::string_body>> parser_;
+  ExchangeResult result_;
+  Clock::time_point start_, phase_;
+  bool timed_out_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+void RunExchange(net::io_context& ioc, ExchangeRequest request, ExchangeCallback done) {
+  std::make_shared<Exchange>(ioc, std::move(request), std::move(done))->Start();
+}
+
+std::shared_ptr<net::ssl::context> MakeTlsContext(const std::string& ca_file, bool insecure) {
+  auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+  if (insecure) {
+    context->set_verify_mode(net::ssl::verify_none);
+    return context;
+  }
+  context->set_verify_mode(net::ssl::verify_peer);
+  if (ca_file.empty()) {
+    context->set_default_verify_paths();
+  } else {
+    boost::system::error_code ec;
+    context->load_verify_file(ca_file, ec);
+    if (ec) throw std::runtime_error("cannot load CA file " + ca_file + ": " + ec.message());
+  }
+  return context;
+}
+
+}  // namespace metricsd::probes

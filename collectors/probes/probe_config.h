@@ -1,0 +1,102 @@
+// The `probes` config section: defaults, a concurrency cap, and the targets (http, tcp,
+// ao_dryrun, ao_unit), each validated in full at load (a bad URL, regex, CA file or a timeout
+// not below the interval is a ConfigError with file:line:column).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/ssl/context.hpp>
+#include <nlohmann/json.hpp>
+#include <re2/re2.h>
+
+#include "collectors/probes/url.h"
+#include "daemon/core/config_node.h"
+#include "daemon/core/duration.h"
+
+namespace metricsd::probes {
+
+enum class ProbeType { kHttp, kTcp, kAoDryrun, kAoUnit };
+std::string_view TypeName(ProbeType type);
+
+struct TlsOptions {
+  std::string ca_file;           // empty: the system CA store
+  bool insecure_skip_verify = false;
+  std::string server_name;       // SNI and the name verified; empty: the URL's host
+
+  bool operator==(const TlsOptions&) const = default;
+};
+
+struct HttpOptions {
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::vector<std::pair<unsigned, unsigned>> valid_status_codes;  // ranges; empty: 2xx
+  std::vector<std::shared_ptr<const RE2>> fail_if_body_matches;
+  std::vector<std::shared_ptr<const RE2>> fail_if_body_not_matches;
+  bool follow_redirects = true;
+  bool prefer_ip6 = false;       // ip_protocol: ip6 (ip4 by default; each falls back to the other)
+  std::size_t body_size_limit = 10 << 20;
+
+  bool ValidStatus(unsigned status) const;
+};
+
+// A check of a dry-run's answer (all configured must hold).
+struct DryrunExpect {
+  bool no_error = true;
+  int min_messages = 0;
+  std::vector<std::pair<std::string, nlohmann::json>> pointers;  // JSON pointer -> value
+  std::optional<std::pair<std::string, std::string>> first_message_tag;  // name -> value
+};
+
+struct DryrunOptions {
+  std::string process_id;
+  std::string action;
+  std::vector<std::pair<std::string, std::string>> tags;  // besides Action
+  std::string data;
+  std::string owner;
+  bool cache_bust = true;
+  DryrunExpect expect;
+};
+
+enum class AoUnit { kCu, kMu, kSu };
+std::string_view UnitName(AoUnit unit);
+
+struct TargetConfig {
+  std::string name;              // the `target` label: `name`, or the url / address
+  ProbeType type = ProbeType::kHttp;
+  Duration interval{0};
+  Duration timeout{0};
+  std::optional<Url> url;        // http, ao_dryrun, ao_unit
+  std::string address;           // tcp: HOST:PORT
+  std::string tcp_host;
+  std::uint16_t tcp_port = 0;
+  bool tcp_tls = false;
+  TlsOptions tls;
+  // Built at load, so a CA file that does not parse is a config error; null for plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
+  HttpOptions http;
+  DryrunOptions dryrun;
+  AoUnit unit = AoUnit::kCu;
+  std::vector<double> buckets;
+
+  nlohmann::json ToJson() const;
+};
+
+struct ProbesConfig {
+  Duration interval = std::chrono::seconds(15);
+  Duration timeout = std::chrono::seconds(5);
+  std::vector<double> buckets;
+  int max_concurrency = 64;
+  std::vector<TargetConfig> targets;
+
+  nlohmann::json ToJson() const;
+};
+
+ProbesConfig ParseProbesConfig(const ConfigNode& node);
+
+}  // namespace metricsd::probes

@@ -1,0 +1,67 @@
+// Runs every configured probe on its own schedule on the io_context and keeps what the probes
+// found: the last result (blackbox_exporter's probe_* gauges), latency distributions and
+// counts per outcome (metricsd_probe_*, ao_dryrun_*), and AO unit facts (ao_unit_*).
+//
+// Each target runs every `interval` on absolute deadlines, starting at an offset spread over
+// the interval; it never overlaps itself (a tick that finds it running is skipped and
+// counted), and at most probes.max_concurrency probes are in flight (the rest wait their
+// turn). A reload keeps the state of targets whose name and type stay, so their histograms
+// and counters continue.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "collectors/probes/exchange.h"
+#include "collectors/probes/probe_config.h"
+#include "daemon/core/asio.h"
+#include "daemon/core/source.h"
+
+namespace metricsd::probes {
+
+class Prober : public std::enable_shared_from_this<Prober> {
+ public:
+  explicit Prober(net::io_context& ioc) : ioc_(ioc) {}
+
+  // Applies a (validated) config: new targets start, removed ones stop, kept ones keep their
+  // state. Never throws.
+  void Configure(const ProbesConfig& config);
+  // Cancels every schedule; probes in flight end at their deadline.
+  void Stop();
+
+  // probe_*, metricsd_probe_*, ao_dryrun_*, ao_unit_* (keeps the Prober alive).
+  std::shared_ptr<const Source> MakeSource();
+  // GET /api/v1/targets: every target with its last outcome, error, duration and next run.
+  nlohmann::json TargetsJson() const;
+
+  struct Target;
+
+ private:
+  class ProbeSource;
+
+  void Schedule(const std::shared_ptr<Target>& target);
+  void Tick(const std::shared_ptr<Target>& target);
+  void Launch(const std::shared_ptr<Target>& target);
+  void Complete(const std::shared_ptr<Target>& target, Outcome outcome, std::string error,
+                const ExchangeResult& exchange);
+  void RunHttp(const std::shared_ptr<Target>& target, std::shared_ptr<const TargetConfig> config);
+  void RunTcp(const std::shared_ptr<Target>& target, std::shared_ptr<const TargetConfig> config);
+  void RunDryrun(const std::shared_ptr<Target>& target, std::shared_ptr<const TargetConfig> config);
+  void RunUnit(const std::shared_ptr<Target>& target, std::shared_ptr<const TargetConfig> config);
+  ExchangeRequest RequestFor(const TargetConfig& config, const Url& url) const;
+
+  net::io_context& ioc_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Target>> targets_;  // by name
+  std::deque<std::shared_ptr<Target>> waiting_;             // over max_concurrency
+  int max_concurrency_ = 64;
+  int in_flight_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace metricsd::probes

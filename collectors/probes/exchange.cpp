@@ -5,6 +5,8 @@
 #include <openssl/x509v3.h>
 
 #include <ctime>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 #include <boost/beast/ssl.hpp>
@@ -255,11 +257,26 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
 }  // namespace
 
+std::shared_ptr<net::ssl::context> NewTlsContext(const std::string& ca_file, bool insecure);
+
 void RunExchange(net::io_context& ioc, ExchangeRequest request, ExchangeCallback done) {
   std::make_shared<Exchange>(ioc, std::move(request), std::move(done))->Start();
 }
 
 std::shared_ptr<net::ssl::context> MakeTlsContext(const std::string& ca_file, bool insecure) {
+  // Loading a CA store takes tens of milliseconds; targets with the same settings share one
+  // context (OpenSSL contexts are safe to share between connections).
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, bool>, std::weak_ptr<net::ssl::context>> shared;
+  std::lock_guard lock(mutex);
+  auto& slot = shared[{ca_file, insecure}];
+  if (auto existing = slot.lock()) return existing;
+  auto context = NewTlsContext(ca_file, insecure);
+  slot = context;
+  return context;
+}
+
+std::shared_ptr<net::ssl::context> NewTlsContext(const std::string& ca_file, bool insecure) {
   auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
   if (insecure) {
     context->set_verify_mode(net::ssl::verify_none);

@@ -83,13 +83,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
 TcpListener::TcpListener(net::io_context& ioc, const ListenAddress& address,
                          std::shared_ptr<SharedIngester> ingester)
     : ioc_(ioc), acceptor_(ioc), ingester_(std::move(ingester)) {
-  net::ip::tcp::endpoint endpoint(ListenIp(address), address.port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
-  if (NeedsDualStack(address)) acceptor_.set_option(net::ip::v6_only(false));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(net::socket_base::max_listen_connections);
-  port_ = acceptor_.local_endpoint().port();
+  port_ = OpenAcceptor(acceptor_, address).port();
 }
 
 void TcpListener::Start() { Accept(); }

@@ -1,10 +1,9 @@
 #include "daemon/http/server.h"
 
-#include "daemon/core/listen_endpoint.h"
-
 #include <algorithm>
 #include <optional>
 
+#include "daemon/core/listen_endpoint.h"
 #include "daemon/core/logging.h"
 #include "daemon/core/snapshot.h"
 
@@ -130,13 +129,7 @@ HttpServer::HttpServer(net::io_context& ioc, const Router& router, HttpLimits li
 HttpServer::~HttpServer() = default;
 
 net::ip::tcp::endpoint HttpServer::Listen(const ListenAddress& address) {
-  net::ip::tcp::endpoint endpoint(ListenIp(address), address.port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
-  if (NeedsDualStack(address)) acceptor_.set_option(net::ip::v6_only(false));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(net::socket_base::max_listen_connections);
-  return acceptor_.local_endpoint();
+  return OpenAcceptor(acceptor_, address);
 }
 
 void HttpServer::Start() { DoAccept(); }

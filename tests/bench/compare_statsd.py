@@ -171,6 +171,16 @@ def cpu_per_million(server, load_bin, port, seconds, shape):
     return max(used, 0) / (sent["lines_sent"] / 1e6)
 
 
+def cpu_on_fresh(server_class, binary, args, shape):
+    """cpu_per_million on a new server process, stopped afterwards."""
+    port = free_udp_port()
+    server = server_class(binary, port)
+    try:
+        return cpu_per_million(server, args.load, port, args.seconds, shape)
+    finally:
+        server.stop()
+
+
 def scenario(args, per_packet, kind, tags):
     shape = ["--per-packet", per_packet, "--type", kind] + (["--tags"] if tags else [])
     result = {"per_packet": per_packet, "type": kind, "tags": tags}
@@ -194,19 +204,9 @@ def scenario(args, per_packet, kind, tags):
     finally:
         m.stop()
 
-    port = free_udp_port()
-    m = Metricsd(args.metricsd, port)
-    try:
-        result["metricsd_cpu_s_per_M"] = cpu_per_million(m, args.load, port, args.seconds, shape)
-    finally:
-        m.stop()
+    result["metricsd_cpu_s_per_M"] = cpu_on_fresh(Metricsd, args.metricsd, args, shape)
     if args.netdata:
-        port = free_udp_port()
-        n = Netdata(args.netdata, port)
-        try:
-            result["netdata_cpu_s_per_M"] = cpu_per_million(n, args.load, port, args.seconds, shape)
-        finally:
-            n.stop()
+        result["netdata_cpu_s_per_M"] = cpu_on_fresh(Netdata, args.netdata, args, shape)
         result["cpu_ratio"] = result["metricsd_cpu_s_per_M"] / max(result["netdata_cpu_s_per_M"], 1e-9)
     return result
 

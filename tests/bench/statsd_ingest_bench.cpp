@@ -32,9 +32,10 @@ mappings:
     labels: {table: "$1", op: "$2"}
 )";
 
-std::shared_ptr<Aggregator> MakeAggregator() {
+std::shared_ptr<Aggregator> MakeAggregator(std::size_t line_cache_size = IngestSettings{}.line_cache_size) {
   ConfigNode root = ParseYaml(kMapping, "bench.yaml");
   IngestSettings settings;
+  settings.line_cache_size = line_cache_size;
   settings.mapper = std::make_shared<const Mapper>(
       ParseMappingConfig(root["defaults"], root["mappings"], ObserverType::kSummary));
   return std::make_shared<Aggregator>(std::move(settings), 1000000);
@@ -63,8 +64,9 @@ std::vector<std::string> MakePackets(int names, bool tags) {
   return packets;
 }
 
+// Args: distinct names, tags (0/1), line cache size (0: the default, 10000).
 void BM_Ingest(benchmark::State& state) {
-  auto aggregator = MakeAggregator();
+  auto aggregator = state.range(2) > 0 ? MakeAggregator(static_cast<std::size_t>(state.range(2))) : MakeAggregator();
   Ingester ingester(*aggregator, aggregator->AddShard());
   auto packets = MakePackets(static_cast<int>(state.range(0)), state.range(1) != 0);
   {
@@ -84,8 +86,8 @@ void BM_Ingest(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(lines));
   state.counters["series"] = static_cast<double>(aggregator->table().size());
 }
-BENCHMARK(BM_Ingest)->ArgNames({"names", "tags"})->Args({100, 0})->Args({100, 1})
-    ->Args({100000, 0})->Args({100000, 1});
+BENCHMARK(BM_Ingest)->ArgNames({"names", "tags", "cache"})->Args({100, 0, 0})->Args({100, 1, 0})
+    ->Args({100000, 0, 0})->Args({100000, 1, 0})->Args({100000, 0, 400000})->Args({100000, 1, 400000});
 
 void BM_Scrape(benchmark::State& state) {
   auto aggregator = MakeAggregator();

@@ -1,4 +1,6 @@
 // metricsd's entry point: flags only. Everything else lives in App, which tests link.
+#include <malloc.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -25,6 +27,9 @@ int main(int argc, char** argv) {
   }
   SetLogLevel(flags.log_level);
   SetLogFormat(flags.log_format);
+  // A fixed threshold turns off glibc's adaptive one, which after the first multi-megabyte
+  // scrape buffer keeps every later one on the heap, resident after it is freed.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
   if (flags.check_config) {
     try {

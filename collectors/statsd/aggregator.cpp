@@ -288,6 +288,13 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
   std::sort(labels_.begin(), labels_.begin() + static_cast<std::ptrdiff_t>(label_count_),
             [](const auto& a, const auto& b) { return a.first < b.first; });
 
+  // The key's separators never occur in a line (valid UTF-8); a mapping file could still
+  // hold them, so they are replaced there.
+  for (std::size_t i = 0; i < label_count_; ++i) {
+    for (char& c : labels_[i].second) {
+      if (c == '\xff' || c == '\xfe') c = '?';
+    }
+  }
   key_.assign(mapped.name);
   for (std::size_t i = 0; i < label_count_; ++i) {
     key_ += '\xff';
@@ -296,8 +303,9 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
     key_ += labels_[i].second;
   }
 
-  std::int64_t index = shard_.Find(key_);
-  if (index < 0) {
+  SeriesTable& table = aggregator_.table();
+  SeriesMeta* series = table.Find(key_);
+  if (series == nullptr) {
     SeriesSpec spec;
     spec.key = key_;
     spec.name = mapped.name;
@@ -309,20 +317,20 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
     spec.summary = mapping != nullptr ? &mapping->summary : &config.summary;
     spec.ttl_ms = (mapping != nullptr ? mapping->ttl : config.ttl).count();
     InternError error;
-    SeriesMeta* series = aggregator_.table().Intern(spec, error);
+    series = table.Intern(spec, error);
     if (series == nullptr) {
       if (error == InternError::kConflict) ++stats.events_conflict[static_cast<std::size_t>(kind)];
       else ++stats.series_dropped_max_series;
       return false;
     }
     series->last_update_ms.store(now_ms_, std::memory_order_relaxed);
-    index = shard_.Add(series);
-  } else if (shard_.local(static_cast<std::uint32_t>(index)).series->family->type != type) {
+  } else if (series->family->type != type) {
     ++stats.events_conflict[static_cast<std::size_t>(kind)];
     return false;
   }
+  std::int64_t index = shard_.Find(*series);
+  if (index < 0) index = shard_.Add(series);
   Shard::Local& local = shard_.local(static_cast<std::uint32_t>(index));
-  SeriesMeta* series = local.series;
   out.offset = local.offset;
   out.metric_type = type;
   out.series = series;

@@ -14,6 +14,24 @@ std::uint32_t SlotWidth(MetricType type, std::size_t buckets) {
   }
 }
 
+void LabelsOf(const SeriesMeta& series, std::vector<Label>& out) {
+  out.clear();
+  std::string_view rest = std::string_view(series.key).substr(series.family->name.size());
+  while (!rest.empty() && rest[0] == '\xff') {
+    std::size_t value_at = rest.find('\xfe');
+    std::size_t next = rest.find('\xff', 1);
+    out.push_back({rest.substr(1, value_at - 1), rest.substr(value_at + 1, next == std::string_view::npos ? next : next - value_at - 1)});
+    if (next == std::string_view::npos) break;
+    rest.remove_prefix(next);
+  }
+}
+
+SeriesMeta* SeriesTable::Find(std::string_view key) const {
+  std::shared_lock lock(mutex_);
+  auto it = series_.find(AbslView(key));
+  return it == series_.end() ? nullptr : it->second.get();
+}
+
 SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   std::unique_lock lock(mutex_);
   error = InternError::kNone;
@@ -54,7 +72,6 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   auto series = std::make_unique<SeriesMeta>();
   series->key = std::string(spec.key);
   series->family = family;
-  series->labels.assign(spec.labels.begin(), spec.labels.end());
   series->ttl_ms = spec.ttl_ms;
   if (spec.ttl_ms > 0) ++with_ttl_;
   if (free_ids_.empty()) {

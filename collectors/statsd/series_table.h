@@ -28,6 +28,10 @@
 namespace metricsd::statsd {
 
 struct FamilyMeta;
+struct SeriesMeta;
+
+// The label pairs of a series, as views into its key.
+void LabelsOf(const SeriesMeta& series, std::vector<Label>& out);
 
 // Debian's absl has its own string_view type; keys cross over through this.
 inline absl::string_view AbslView(std::string_view view) { return {view.data(), view.size()}; }
@@ -39,9 +43,10 @@ inline absl::string_view AbslView(std::string_view view) { return {view.data(), 
 // Records are kept small (StatsD may hold 100,000 series): what families share (help, buckets,
 // quantiles, label names) is interned once in the table.
 struct SeriesMeta {
-  std::string key;                  // name + labels, as the shards index it
+  // The family name, then each label as '\xff' name '\xfe' value, sorted by name. Lines are
+  // valid UTF-8, where those two bytes never occur, so the labels are parsed back from it.
+  std::string key;
   FamilyMeta* family = nullptr;
-  std::vector<std::pair<std::string, std::string>> labels;  // sorted by name
   std::uint32_t id = 0;
   std::uint32_t offset = 0;
   std::uint32_t width = 0;
@@ -93,6 +98,8 @@ class SeriesTable {
 
   void SetMaxSeries(std::size_t max_series) { max_series_.store(max_series); }
 
+  // The series with this key, or null (under the shared lock: receivers look up in parallel).
+  SeriesMeta* Find(std::string_view key) const;
   // The series for `spec`, created if new; null with the reason when it must be dropped.
   SeriesMeta* Intern(const SeriesSpec& spec, InternError& error);
 

@@ -89,19 +89,21 @@ std::uint32_t Shard::Add(SeriesMeta* series) {
     free_locals_.pop_back();
     locals_[index] = std::move(local);
   }
-  index_.emplace(AbslView(series->key), index);
+  if (series->id >= local_of_id_.size()) local_of_id_.resize(series->id + 1, kNone);
+  local_of_id_[series->id] = index;
   return index;
 }
 
 void Shard::Remove(const SeriesMeta& series) {
-  auto it = index_.find(AbslView(series.key));
-  if (it == index_.end()) return;
-  Local& local = locals_[it->second];
+  std::int64_t found = Find(series);
+  if (found < 0) return;
+  auto index = static_cast<std::uint32_t>(found);
+  Local& local = locals_[index];
   std::fill_n(slots_.begin() + local.offset, series.width, 0.0);
   if (series.width > 0) free_slots_[series.width].push_back(local.offset);
   local = Local{};
-  free_locals_.push_back(it->second);
-  index_.erase(it);
+  free_locals_.push_back(index);
+  local_of_id_[series.id] = kNone;
   ++removals_;
 }
 

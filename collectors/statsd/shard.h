@@ -83,9 +83,9 @@ class Shard {
   ShardStats& stats() { return stats_; }
 
   // The local entry of a series, or -1.
-  std::int64_t Find(std::string_view key) const {
-    auto it = index_.find(AbslView(key));
-    return it == index_.end() ? -1 : static_cast<std::int64_t>(it->second);
+  std::int64_t Find(const SeriesMeta& series) const {
+    if (series.id >= local_of_id_.size() || local_of_id_[series.id] == kNone) return -1;
+    return local_of_id_[series.id];
   }
   std::uint32_t Add(SeriesMeta* series);
   // Forgets a series (it expired); its slots are zeroed for reuse.
@@ -106,8 +106,9 @@ class Shard {
  private:
   std::mutex mutex_;
   ShardStats stats_;
-  // Keys are views of SeriesMeta::key: a series outlives its entries here (Remove comes first).
-  absl::flat_hash_map<absl::string_view, std::uint32_t> index_;
+  // Local entry by series id (ids are dense and reused): 4 bytes a series, no hash map.
+  static constexpr std::uint32_t kNone = ~0u;
+  std::vector<std::uint32_t> local_of_id_;
   std::uint64_t removals_ = 0;
   std::vector<Local> locals_;
   std::vector<std::uint32_t> free_locals_;

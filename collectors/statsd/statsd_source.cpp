@@ -50,8 +50,7 @@ void StatsdSource::Visit(FamilyVisitor& visitor) const {
     for (const FamilyMeta* family : families) {
       visitor.Family(family->name, family->help(), family->type);
       for (const SeriesMeta* series : family->series) {
-        views.clear();
-        for (const auto& [label, value] : series->labels) views.push_back({label, value});
+        LabelsOf(*series, views);
         Labels labels(views);
         switch (family->type) {
           case MetricType::kCounter:

@@ -16,15 +16,6 @@ const std::vector<double>& DefaultBuckets() {
   return buckets;
 }
 
-std::vector<double> ParseBuckets(const ConfigNode& node) {
-  std::vector<double> buckets;
-  for (const ConfigNode& item : node.Items()) buckets.push_back(item.AsDouble());
-  if (buckets.empty() || !std::is_sorted(buckets.begin(), buckets.end()) ||
-      std::adjacent_find(buckets.begin(), buckets.end()) != buckets.end()) {
-    node.Fail("buckets must be a non-empty, strictly increasing list");
-  }
-  return buckets;
-}
 
 Url UrlAt(const ConfigNode& node) {
   std::string text = node.AsString();
@@ -203,7 +194,7 @@ TargetConfig ParseTarget(const ConfigNode& node, const ProbesConfig& defaults) {
         "timeout (" + FormatDuration(target.timeout) + ") must be less than interval (" +
         FormatDuration(target.interval) + ")");
   }
-  target.buckets = node["buckets"].IsSet() ? ParseBuckets(node["buckets"]) : defaults.buckets;
+  target.buckets = node["buckets"].IsSet() ? node["buckets"].AsBuckets() : defaults.buckets;
   return target;
 }
 
@@ -243,7 +234,7 @@ ProbesConfig ParseProbesConfig(const ConfigNode& node) {
   defaults.ExpectKeys({"interval", "timeout", "buckets"});
   config.interval = defaults.GetDuration("interval", config.interval);
   config.timeout = defaults.GetDuration("timeout", config.timeout);
-  config.buckets = defaults["buckets"].IsSet() ? ParseBuckets(defaults["buckets"]) : DefaultBuckets();
+  config.buckets = defaults["buckets"].IsSet() ? defaults["buckets"].AsBuckets() : DefaultBuckets();
   config.max_concurrency = static_cast<int>(node.GetInt("max_concurrency", config.max_concurrency, 1, 100000));
   for (const ConfigNode& item : node["targets"].Items()) {
     TargetConfig target = ParseTarget(item, config);

@@ -21,15 +21,6 @@ const RE2& GlobMatch() {
   return re;
 }
 
-std::vector<double> ParseBuckets(const ConfigNode& node) {
-  std::vector<double> buckets;
-  for (const ConfigNode& item : node.Items()) buckets.push_back(item.AsDouble());
-  if (!std::is_sorted(buckets.begin(), buckets.end()) ||
-      std::adjacent_find(buckets.begin(), buckets.end()) != buckets.end()) {
-    node.Fail("buckets must increase strictly");
-  }
-  return buckets;
-}
 
 std::vector<Objective> ParseQuantiles(const ConfigNode& node) {
   std::vector<Objective> quantiles;
@@ -68,7 +59,7 @@ void ParseSummaryOptions(const ConfigNode& node, SummaryOptions& options) {
 void ParseHistogramOptions(const ConfigNode& node, std::vector<double>& buckets) {
   node.ExpectKeys({"buckets", "native_histogram_bucket_factor", "native_histogram_max_buckets"});
   if (node["buckets"].IsSet() && !node["buckets"].Items().empty()) {
-    buckets = ParseBuckets(node["buckets"]);
+    buckets = node["buckets"].AsBuckets();
   }
 }
 
@@ -170,7 +161,7 @@ Mapping ParseMapping(const ConfigNode& node, const Defaults& defaults) {
   }
   mapping.buckets = defaults.buckets;
   if (node["buckets"].IsSet() && !node["buckets"].Items().empty()) {
-    mapping.buckets = ParseBuckets(node["buckets"]);
+    mapping.buckets = node["buckets"].AsBuckets();
   }
   ParseHistogramOptions(node["histogram_options"], mapping.buckets);
   mapping.summary = defaults.summary;
@@ -223,7 +214,7 @@ MappingConfig ParseMappingConfig(const ConfigNode& defaults_node, const ConfigNo
   defaults.ttl = defaults_node.GetDuration("ttl", Duration{0});
   defaults.buckets = DefaultBuckets();
   if (defaults_node["buckets"].IsSet() && !defaults_node["buckets"].Items().empty()) {
-    defaults.buckets = ParseBuckets(defaults_node["buckets"]);
+    defaults.buckets = defaults_node["buckets"].AsBuckets();
   }
   ParseHistogramOptions(defaults_node["histogram_options"], defaults.buckets);
   defaults.summary.quantiles = {{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}};

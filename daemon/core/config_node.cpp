@@ -167,6 +167,16 @@ double ConfigNode::AsDouble() const {
   return value;
 }
 
+std::vector<double> ConfigNode::AsBuckets() const {
+  std::vector<double> buckets;
+  for (const ConfigNode& item : Items()) buckets.push_back(item.AsDouble());
+  if (buckets.empty() || !std::is_sorted(buckets.begin(), buckets.end()) ||
+      std::adjacent_find(buckets.begin(), buckets.end()) != buckets.end()) {
+    Fail("buckets must be a non-empty, strictly increasing list");
+  }
+  return buckets;
+}
+
 Duration ConfigNode::AsDuration() const {
   std::string text = ScalarOrFail("a duration");
   std::optional<Duration> value = ParseDuration(text);

@@ -55,6 +55,8 @@ class ConfigNode {
   bool AsBool() const;
   std::int64_t AsInt(std::int64_t min, std::int64_t max) const;
   double AsDouble() const;  // finite
+  // A non-empty, strictly increasing list of numbers (histogram bucket bounds).
+  std::vector<double> AsBuckets() const;
   Duration AsDuration() const;
 
   // Each returns `fallback` when the node is unset.

@@ -178,7 +178,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadMapping{"mappings:\n  - match: a.b\n    name: x\n    action: keep\n", "mapping.yaml:4:13: mappings[0].action: must be map or drop, got \"keep\""},
         BadMapping{"mappings:\n  - match: a.b\n    name: x\n    match_metric_type: set\n", "mapping.yaml:4:24: mappings[0].match_metric_type: must be counter, gauge or observer, got \"set\""},
         BadMapping{"mappings:\n  - match: a.b\n    name: x\n    observer_type: histogram\n    summary_options: {max_age: 1m}\n", "mapping.yaml:5:22: mappings[0].summary_options: cannot use histogram observer and summary options at the same time"},
-        BadMapping{"mappings:\n  - match: a.b\n    name: x\n    observer_type: histogram\n    histogram_options: {buckets: [1, 0.5]}\n", "mapping.yaml:5:34: mappings[0].histogram_options.buckets: buckets must increase strictly"},
+        BadMapping{"mappings:\n  - match: a.b\n    name: x\n    observer_type: histogram\n    histogram_options: {buckets: [1, 0.5]}\n", "mapping.yaml:5:34: mappings[0].histogram_options.buckets: buckets must be a non-empty, strictly increasing list"},
         BadMapping{"mappings:\n  - match: a.b\n    name: x\n    quantiles: [{quantile: 1.5}]\n", "mapping.yaml:4:28: mappings[0].quantiles[0].quantile: must be between 0 and 1 (exclusive)"},
         BadMapping{"defaults:\n  observer_typ: histogram\n", "mapping.yaml:2:3: defaults.observer_typ: unknown key (did you mean observer_type?)"},
         BadMapping{"mappings:\n  - match: a.b\n    name: x\n    ttl: soon\n", "mapping.yaml:4:10: mappings[0].ttl: invalid duration \"soon\" (expected e.g. 500ms, 15s, 1m30s)"}));

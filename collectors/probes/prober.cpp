@@ -103,8 +103,9 @@ void Prober::Configure(const ProbesConfig& config) {
     }
     next[target_config.name] = target;
   }
-  for (auto& [name, target] : targets_) {
-    if (next.count(name) && next[name] == target) continue;
+  for (auto& entry : targets_) {
+    std::shared_ptr<Target> target = entry.second;  // a named copy: lambdas cannot capture bindings
+    if (next.count(entry.first) && next[entry.first] == target) continue;
     target->removed = true;
     net::post(target->timer->get_executor(), [target] { target->timer->cancel(); });
   }
@@ -124,7 +125,8 @@ void Prober::Stop() {
   std::lock_guard lock(mutex_);
   stopped_ = true;
   waiting_.clear();
-  for (auto& [name, target] : targets_) {
+  for (auto& entry : targets_) {
+    std::shared_ptr<Target> target = entry.second;
     net::post(target->timer->get_executor(), [target] { target->timer->cancel(); });
   }
 }

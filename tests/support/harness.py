@@ -70,9 +70,9 @@ class Daemon:
             command.append(f"--config.file={self.config_path}")
         if listen:
             command.append("--web.listen-address=127.0.0.1:0")
-            # StatsD too listens on ports the kernel picks, never the shared 8125.
-            if not any(str(a).startswith("--statsd.listen-") for a in args):
-                command += ["--statsd.listen-udp=127.0.0.1:0", "--statsd.listen-tcp=127.0.0.1:0"]
+        # StatsD too listens on ports the kernel picks, never the shared 8125.
+        if not any(str(a).startswith("--statsd.listen-") for a in args):
+            command += ["--statsd.listen-udp=127.0.0.1:0", "--statsd.listen-tcp=127.0.0.1:0"]
         command += list(args)
         self.lines = []
         self._lines_changed = threading.Condition()

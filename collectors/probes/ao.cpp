@@ -1,6 +1,5 @@
 #include "collectors/probes/ao.h"
 
-#include <chrono>
 #include <random>
 
 #include <nlohmann/json.hpp>

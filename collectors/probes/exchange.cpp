@@ -63,8 +63,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
  private:
-  beast::tcp_stream& Tcp() { return ssl_ ? ssl_->next_layer() : *tcp_; }
-
   void Resolve() {
     phase_ = Clock::now();
     resolver_.async_resolve(request_.host, std::to_string(request_.port),

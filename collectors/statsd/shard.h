@@ -13,8 +13,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "collectors/statsd/parser.h"
 #include "collectors/statsd/series_table.h"
 

@@ -75,8 +75,6 @@ void ParseHttp(const ConfigNode& node, TargetConfig& target) {
   std::string protocol = node.GetString("ip_protocol", "ip4");
   if (protocol != "ip4" && protocol != "ip6") node["ip_protocol"].Fail("must be ip4 or ip6");
   target.http.prefer_ip6 = protocol == "ip6";
-  target.http.body_size_limit = static_cast<std::size_t>(
-      node.GetInt("body_size_limit", static_cast<std::int64_t>(target.http.body_size_limit), 1, std::int64_t{1} << 30));
 }
 
 void ParseDryrun(const ConfigNode& node, TargetConfig& target) {

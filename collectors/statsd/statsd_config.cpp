@@ -1,10 +1,6 @@
 #include "collectors/statsd/statsd_config.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace metricsd::statsd {
@@ -54,18 +50,10 @@ ListenerConfig ParseListener(const ConfigNode& node) {
   return listener;
 }
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path, -1, -1, "", std::string("cannot read: ") + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 MappingConfig LoadMappingFile(const std::string& path) {
-  ConfigNode root = ParseYaml(ReadText(path), path);
+  ConfigNode root = ParseYaml(ReadConfigFile(path), path);
   root.ExpectKeys({"defaults", "mappings"});
   return ParseMappingConfig(root["defaults"], root["mappings"], ObserverType::kSummary);
 }

@@ -1,10 +1,5 @@
 #include "daemon/config/config.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 namespace metricsd {
 namespace config {
 extern const std::string_view kEmbeddedDefault;  // generated from config/metricsd.yaml
@@ -32,11 +27,7 @@ Config LoadConfigText(std::string_view text, std::string file) {
 }
 
 Config LoadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path, -1, -1, "", std::string("cannot read: ") + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return LoadConfigText(text.str(), path);
+  return LoadConfigText(ReadConfigFile(path), path);
 }
 
 std::string_view EmbeddedConfigText() { return config::kEmbeddedDefault; }

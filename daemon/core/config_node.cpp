@@ -1,9 +1,13 @@
 #include "daemon/core/config_node.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace metricsd {
 namespace {
@@ -217,6 +221,14 @@ std::string_view SuggestKey(std::string_view word,
     }
   }
   return best;
+}
+
+std::string ReadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path, -1, -1, "", std::string("cannot read: ") + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 ConfigNode ParseYaml(std::string_view text, std::string file) {

@@ -84,6 +84,10 @@ class ConfigNode {
 std::string_view SuggestKey(std::string_view word,
                             std::initializer_list<std::string_view> candidates);
 
+// The whole text of a config file (or a file it points to); an unreadable file is a
+// ConfigError naming it.
+std::string ReadConfigFile(const std::string& path);
+
 // Parses YAML text into a root ConfigNode; a syntax error becomes a ConfigError with yaml-cpp's
 // position.
 ConfigNode ParseYaml(std::string_view text, std::string file);

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "collectors/probes/outcome.h"
+#include "daemon/client/outcome.h"
 #include "collectors/probes/probe_config.h"
 
 namespace metricsd::probes {

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <fstream>
 
-#include "collectors/probes/exchange.h"
+#include "daemon/client/exchange.h"
 #include "daemon/core/listen_address.h"
 
 namespace metricsd::probes {

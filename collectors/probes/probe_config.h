@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
 
-#include "collectors/probes/url.h"
+#include "daemon/client/url.h"
 #include "daemon/core/config_node.h"
 #include "daemon/core/duration.h"
 

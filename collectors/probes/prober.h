@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "collectors/probes/exchange.h"
+#include "daemon/client/exchange.h"
 #include "collectors/probes/probe_config.h"
 #include "daemon/core/asio.h"
 #include "daemon/core/source.h"

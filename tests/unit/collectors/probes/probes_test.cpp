@@ -5,7 +5,7 @@
 
 #include "collectors/probes/ao.h"
 #include "collectors/probes/probe_config.h"
-#include "collectors/probes/url.h"
+#include "daemon/client/url.h"
 #include "tests/unit/support/config_error_of.h"
 
 namespace metricsd::probes {

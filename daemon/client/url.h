@@ -1,4 +1,4 @@
-// http:// and https:// URLs as probes use them: scheme, host, port, and the request target.
+// http:// and https:// URLs as probes and notifiers use them: scheme, host, port, and the request target.
 #pragma once
 
 #include <cstdint>
@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace metricsd::probes {
+namespace metricsd {
 
 struct Url {
   bool https = false;
@@ -24,4 +24,4 @@ std::optional<Url> ParseUrl(std::string_view text);
 // `location` (a redirect's Location) resolved against `base`.
 std::optional<Url> ResolveUrl(const Url& base, std::string_view location);
 
-}  // namespace metricsd::probes
+}  // namespace metricsd

@@ -1,9 +1,10 @@
-// How a probe ended: one of these, the `outcome` label of metricsd_probes_total and friends.
+// How an exchange (and a probe) ended: one of these, the `outcome` label of
+// metricsd_probes_total and friends.
 #pragma once
 
 #include <string_view>
 
-namespace metricsd::probes {
+namespace metricsd {
 
 enum class Outcome {
   kOk,
@@ -39,4 +40,4 @@ inline std::string_view OutcomeName(Outcome outcome) {
   return "error";
 }
 
-}  // namespace metricsd::probes
+}  // namespace metricsd

@@ -1,8 +1,8 @@
-#include "collectors/probes/url.h"
+#include "daemon/client/url.h"
 
 #include <charconv>
 
-namespace metricsd::probes {
+namespace metricsd {
 
 std::optional<Url> ParseUrl(std::string_view text) {
   Url url;
@@ -74,4 +74,4 @@ std::string Url::ToString() const {
   return (https ? "https://" : "http://") + HostHeader() + target;
 }
 
-}  // namespace metricsd::probes
+}  // namespace metricsd

@@ -17,12 +17,12 @@
 
 #include <boost/asio/ssl.hpp>
 
-#include "collectors/probes/outcome.h"
-#include "collectors/probes/url.h"
+#include "daemon/client/outcome.h"
+#include "daemon/client/url.h"
 #include "daemon/core/asio.h"
 #include "daemon/core/duration.h"
 
-namespace metricsd::probes {
+namespace metricsd {
 
 struct ExchangeRequest {
   std::string host;              // to resolve and connect to
@@ -63,4 +63,4 @@ void RunExchange(net::io_context& ioc, ExchangeRequest request, ExchangeCallback
 // Throws std::runtime_error for an unreadable CA file.
 std::shared_ptr<net::ssl::context> MakeTlsContext(const std::string& ca_file, bool insecure);
 
-}  // namespace metricsd::probes
+}  // namespace metricsd

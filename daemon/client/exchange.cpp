@@ -1,4 +1,4 @@
-#include "collectors/probes/exchange.h"
+#include "daemon/client/exchange.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -13,7 +13,7 @@
 
 #include "daemon/core/beast.h"
 
-namespace metricsd::probes {
+namespace metricsd {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -291,4 +291,4 @@ std::shared_ptr<net::ssl::context> NewTlsContext(const std::string& ca_file, boo
   return context;
 }
 
-}  // namespace metricsd::probes
+}  // namespace metricsd

@@ -1,0 +1,57 @@
+// The `alerting` section: when rules are evaluated, which rule files, and where alerts go.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ssl.hpp>
+#include <nlohmann/json.hpp>
+
+#include "daemon/alerting/rule.h"
+#include "daemon/client/url.h"
+#include "daemon/core/asio.h"
+#include "daemon/core/config_node.h"
+
+namespace metricsd::alerting {
+
+// An Alertmanager or a webhook receiver.
+struct DestinationConfig {
+  enum class Kind { kAlertmanager, kWebhook } kind = Kind::kAlertmanager;
+  std::string url;  // as written, the `alertmanager` label of the notification metrics
+  Url parsed;
+  std::string username, password;  // basic auth, when username is set
+  std::string bearer_token;
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+  std::string server_name;
+  std::shared_ptr<net::ssl::context> tls;  // built at load for https
+  Duration timeout = std::chrono::seconds(10);
+
+  std::string AuthorizationHeader() const;  // empty without credentials
+};
+
+struct AlertingConfig {
+  Duration evaluation_interval = std::chrono::seconds(15);
+  std::vector<std::string> rule_files;  // the patterns, as written
+  std::vector<RuleGroup> groups;        // from every file the patterns matched
+  LabelMap external_labels;
+  std::string external_url;             // generatorURL base; empty: http://HOSTNAME:PORT
+  Duration resend_delay = std::chrono::minutes(1);
+  std::size_t queue_capacity = 10000;
+  std::vector<DestinationConfig> destinations;
+
+  nlohmann::json ToJson() const;
+};
+
+// `config_dir` resolves relative rule file patterns. Reads and validates every rule file;
+// throws ConfigError naming the rule file's own line and column.
+AlertingConfig ParseAlertingConfig(const ConfigNode& node, const std::string& config_dir);
+
+// One rule file's groups (exposed for tests and the fuzz target). `default_interval` fills
+// groups without their own.
+std::vector<RuleGroup> ParseRuleFile(std::string_view text, const std::string& file,
+                                     Duration default_interval);
+
+}  // namespace metricsd::alerting

@@ -1,0 +1,367 @@
+#include "daemon/alerting/rule_manager.h"
+
+#include <functional>
+#include <charconv>
+#include <cmath>
+#include <set>
+
+#include "daemon/core/logging.h"
+
+namespace metricsd::alerting {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+double WallSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Prometheus writes a never-evaluated time as Go's zero time.
+std::string TimestampOrZero(double unix_seconds) {
+  return unix_seconds == 0 ? "0001-01-01T00:00:00Z" : FormatTimestamp(unix_seconds);
+}
+
+// Prometheus's API value format: strconv.FormatFloat(v, 'e', -1, 64).
+std::string ApiValue(double value) {
+  if (!std::isfinite(value)) return FormatGoFloat(value);
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  return std::string(buffer, end);
+}
+
+nlohmann::json AlertJson(const Alert& alert) {
+  nlohmann::json annotations = nlohmann::json::object();
+  for (const auto& [name, value] : alert.annotations) annotations[name] = value;
+  nlohmann::json out = {{"labels", alert.labels},
+                        {"annotations", annotations},
+                        {"state", AlertStateName(alert.state)},
+                        {"activeAt", FormatTimestamp(alert.active_at)},
+                        {"value", ApiValue(alert.value)}};
+  if (alert.keep_firing_since != 0) out["keepFiringSince"] = FormatTimestamp(alert.keep_firing_since);
+  return out;
+}
+
+bool IsActive(const Alert& alert) { return alert.state != AlertState::kInactive; }
+
+}  // namespace
+
+struct RuleManager::Group {
+  explicit Group(net::io_context& ioc) : strand(net::make_strand(ioc)), timer(strand) {}
+
+  // Set once by Configure, read-only after.
+  RuleGroup config;
+  std::set<std::string, std::less<>> families;
+  LabelMap external_labels;
+  std::string generator_url;
+  double resend_delay = 60;
+
+  net::strand<net::io_context::executor_type> strand;
+  net::steady_timer timer;  // used on the strand only
+  SteadyClock::time_point next;
+
+  mutable std::mutex mutex;  // guards everything below
+  std::vector<RuleState> states;  // one per rule
+  bool stopped = false;
+  double last_evaluation = 0, last_duration = 0;
+  std::uint64_t evaluations = 0, failures = 0, missed = 0;
+};
+
+namespace {
+
+class AlertingSource final : public Source {
+ public:
+  explicit AlertingSource(std::shared_ptr<const RuleManager> manager, std::function<void(FamilyVisitor&)> visit)
+      : manager_(std::move(manager)), visit_(std::move(visit)) {}
+  std::string_view Name() const override { return "alerting"; }
+  void Visit(FamilyVisitor& visitor) const override { visit_(visitor); }
+
+ private:
+  std::shared_ptr<const RuleManager> manager_;  // keeps the state visit_ reads alive
+  std::function<void(FamilyVisitor&)> visit_;
+};
+
+}  // namespace
+
+RuleManager::RuleManager(net::io_context& ioc, SourcesFn sources)
+    : ioc_(ioc), sources_(std::move(sources)), notifier_(std::make_shared<Notifier>(ioc)) {}
+
+RuleManager::~RuleManager() { Stop(); }
+
+std::vector<std::shared_ptr<RuleManager::Group>> RuleManager::Groups() const {
+  std::lock_guard lock(mutex_);
+  return groups_;
+}
+
+void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
+                            std::string default_external_url) {
+  std::lock_guard lock(mutex_);
+  external_url_ = config->external_url.empty() ? std::move(default_external_url) : config->external_url;
+  while (external_url_.ends_with('/')) external_url_.pop_back();
+  notifier_->Configure(*config, external_url_);
+
+  std::vector<std::shared_ptr<Group>> next;
+  for (const RuleGroup& wanted : config->groups) {
+    auto group = std::make_shared<Group>(ioc_);
+    group->config = wanted;
+    for (const Rule& rule : wanted.rules) {
+      group->families.insert(rule.metric);
+      if (!rule.divide_by.empty()) group->families.insert(rule.divide_by);
+    }
+    group->external_labels = config->external_labels;
+    group->generator_url = external_url_ + "/api/v1/alerts";
+    group->resend_delay = Seconds(config->resend_delay);
+    group->states.resize(wanted.rules.size());
+    for (const auto& old : groups_) {
+      if (old->config.Key() != wanted.Key()) continue;
+      std::lock_guard old_lock(old->mutex);
+      group->evaluations = old->evaluations;
+      group->failures = old->failures;
+      group->missed = old->missed;
+      for (std::size_t i = 0; i < wanted.rules.size(); ++i) {
+        for (std::size_t j = 0; j < old->config.rules.size(); ++j) {
+          const Rule &rule = wanted.rules[i], &old_rule = old->config.rules[j];
+          if (rule.alert == old_rule.alert && rule.SelectionKey() == old_rule.SelectionKey()) {
+            group->states[i] = std::move(old->states[j]);
+          }
+        }
+      }
+    }
+    next.push_back(std::move(group));
+  }
+  for (const auto& old : groups_) {
+    std::lock_guard old_lock(old->mutex);
+    old->stopped = true;
+    net::post(old->strand, [old] { old->timer.cancel(); });
+  }
+  groups_ = std::move(next);
+  config_ = std::move(config);
+  if (stopped_) return;
+  auto now = SteadyClock::now();
+  for (const auto& group : groups_) {
+    // Groups start at a phase of their own within the interval, as Prometheus spreads them,
+    // so many groups do not all read the Sources in the same instant.
+    auto interval = std::chrono::duration_cast<SteadyClock::duration>(group->config.interval);
+    auto offset = SteadyClock::duration(std::hash<std::string>{}(group->config.Key()) %
+                                        static_cast<std::size_t>(std::max<SteadyClock::rep>(interval.count(), 1)));
+    group->next = now + offset;
+    net::post(group->strand, [self = shared_from_this(), group] { self->Schedule(group); });
+  }
+}
+
+void RuleManager::Stop() {
+  std::lock_guard lock(mutex_);
+  stopped_ = true;
+  for (const auto& group : groups_) {
+    std::lock_guard group_lock(group->mutex);
+    group->stopped = true;
+    net::post(group->strand, [group] { group->timer.cancel(); });
+  }
+  notifier_->Stop();
+}
+
+// On the group's strand.
+void RuleManager::Schedule(const std::shared_ptr<Group>& group) {
+  {
+    std::lock_guard lock(group->mutex);
+    if (group->stopped) return;
+  }
+  group->timer.expires_at(group->next);
+  group->timer.async_wait([weak = weak_from_this(), group](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    self->Evaluate(group);
+    // Absolute deadlines: a slow evaluation does not shift the next one; missed ones are
+    // skipped and counted, as Prometheus's rule_group_iterations_missed_total.
+    auto interval = std::chrono::duration_cast<SteadyClock::duration>(group->config.interval);
+    group->next += interval;
+    auto now = SteadyClock::now();
+    std::uint64_t missed = 0;
+    while (group->next <= now) {
+      group->next += interval;
+      ++missed;
+    }
+    if (missed > 0) {
+      std::lock_guard lock(group->mutex);
+      group->missed += missed;
+    }
+    self->Schedule(group);
+  });
+}
+
+void RuleManager::Evaluate(const std::shared_ptr<Group>& group) {
+  auto started = SteadyClock::now();
+  // Read the Sources without holding the group's lock: this manager is one of them.
+  FamilySelector selector(group->families);
+  if (SourceSetPtr sources = sources_()) sources->Visit(selector);
+  Selection selection = selector.Take();
+  double now = WallSeconds();
+  double interval = Seconds(group->config.interval);
+
+  std::vector<Notification> to_send;
+  {
+    std::lock_guard lock(group->mutex);
+    if (group->stopped) return;
+    for (std::size_t i = 0; i < group->config.rules.size(); ++i) {
+      const Rule& rule = group->config.rules[i];
+      RuleState& state = group->states[i];
+      auto rule_started = SteadyClock::now();
+      std::string previous_error = state.last_error;
+      ++group->evaluations;
+      if (!EvaluateRule(rule, selection, now, group->external_labels, state)) {
+        ++group->failures;
+        if (state.last_error != previous_error) {
+          LogWarn("rule evaluation failed", {{"group", group->config.name}, {"alert", rule.alert},
+                                             {"err", state.last_error}});
+        }
+      }
+      state.last_duration = std::chrono::duration<double>(SteadyClock::now() - rule_started).count();
+      for (Alert& alert : TakeAlertsToSend(state, now, group->resend_delay, interval)) {
+        Notification notification;
+        notification.labels = std::move(alert.labels);
+        // External labels never override an alert's own, as in Prometheus.
+        for (const auto& [name, value] : group->external_labels) notification.labels.emplace(name, value);
+        notification.annotations = std::move(alert.annotations);
+        notification.starts_at = alert.fired_at;
+        notification.ends_at = alert.resolved_at != 0 ? alert.resolved_at : alert.valid_until;
+        notification.generator_url = group->generator_url;
+        to_send.push_back(std::move(notification));
+      }
+    }
+    group->last_evaluation = now;
+    group->last_duration = std::chrono::duration<double>(SteadyClock::now() - started).count();
+  }
+  notifier_->Send(to_send);
+}
+
+std::shared_ptr<const Source> RuleManager::MakeSource() const {
+  std::weak_ptr<const RuleManager> weak = weak_from_this();
+  return std::make_shared<AlertingSource>(shared_from_this(), [weak](FamilyVisitor& visitor) {
+    auto self = weak.lock();
+    if (!self) return;
+    auto groups = self->Groups();
+    std::vector<Label> labels;
+    auto alert_labels = [&](const Alert& alert, bool with_state) {
+      labels.clear();
+      for (const auto& [name, value] : alert.labels) {
+        if (with_state && name > "alertstate" && (labels.empty() || labels.back().name < "alertstate"))
+          labels.push_back({"alertstate", AlertStateName(alert.state)});
+        labels.push_back({name, value});
+      }
+      if (with_state && (labels.empty() || labels.back().name < "alertstate"))
+        labels.push_back({"alertstate", AlertStateName(alert.state)});
+    };
+    for (bool for_state : {false, true}) {
+      if (for_state) {
+        visitor.Family("ALERTS_FOR_STATE", "When each pending or firing alert became active, in unix seconds.",
+                       MetricType::kGauge);
+      } else {
+        visitor.Family("ALERTS", "Pending and firing alerts: 1 for each, with alertstate.", MetricType::kGauge);
+      }
+      for (const auto& group : groups) {
+        std::lock_guard lock(group->mutex);
+        for (const RuleState& state : group->states) {
+          for (const auto& [key, alert] : state.alerts) {
+            if (!IsActive(alert)) continue;
+            alert_labels(alert, !for_state);
+            visitor.Sample(labels, for_state ? std::floor(alert.active_at) : 1.0);
+          }
+        }
+      }
+    }
+    struct GroupRow {
+      std::string key;
+      double evaluations, failures, missed, last_duration, last_evaluation, interval, rules;
+    };
+    std::vector<GroupRow> rows;
+    for (const auto& group : groups) {
+      std::lock_guard lock(group->mutex);
+      rows.push_back({group->config.Key(), static_cast<double>(group->evaluations),
+                      static_cast<double>(group->failures), static_cast<double>(group->missed),
+                      group->last_duration, group->last_evaluation, Seconds(group->config.interval),
+                      static_cast<double>(group->config.rules.size())});
+    }
+    auto family = [&](std::string_view name, std::string_view help, MetricType type, double GroupRow::*field) {
+      visitor.Family(name, help, type);
+      for (const GroupRow& row : rows) {
+        Label label{"rule_group", row.key};
+        visitor.Sample(Labels(&label, 1), row.*field);
+      }
+    };
+    family("metricsd_rule_evaluations_total", "Rule evaluations, per rule group (one per rule per run).",
+           MetricType::kCounter, &GroupRow::evaluations);
+    family("metricsd_rule_evaluation_failures_total", "Rule evaluations that failed, per rule group.",
+           MetricType::kCounter, &GroupRow::failures);
+    family("metricsd_rule_group_iterations_missed_total",
+           "Group runs skipped because the previous one overran its interval.", MetricType::kCounter,
+           &GroupRow::missed);
+    family("metricsd_rule_group_last_duration_seconds", "How long the group's last run took.",
+           MetricType::kGauge, &GroupRow::last_duration);
+    family("metricsd_rule_group_last_evaluation_timestamp_seconds",
+           "When the group last ran, in unix seconds.", MetricType::kGauge, &GroupRow::last_evaluation);
+    family("metricsd_rule_group_interval_seconds", "The group's evaluation interval.", MetricType::kGauge,
+           &GroupRow::interval);
+    family("metricsd_rule_group_rules", "Rules in the group.", MetricType::kGauge, &GroupRow::rules);
+    self->notifier_->Visit(visitor);
+  });
+}
+
+nlohmann::json RuleManager::AlertsJson() const {
+  nlohmann::json alerts = nlohmann::json::array();
+  for (const auto& group : Groups()) {
+    std::lock_guard lock(group->mutex);
+    for (const RuleState& state : group->states) {
+      for (const auto& [key, alert] : state.alerts) {
+        if (IsActive(alert)) alerts.push_back(AlertJson(alert));
+      }
+    }
+  }
+  return {{"status", "success"}, {"data", {{"alerts", alerts}}}};
+}
+
+nlohmann::json RuleManager::RulesJson() const {
+  nlohmann::json groups_json = nlohmann::json::array();
+  for (const auto& group : Groups()) {
+    std::lock_guard lock(group->mutex);
+    nlohmann::json rules = nlohmann::json::array();
+    for (std::size_t i = 0; i < group->config.rules.size(); ++i) {
+      const Rule& rule = group->config.rules[i];
+      const RuleState& state = group->states[i];
+      AlertState rule_state = AlertState::kInactive;
+      nlohmann::json alerts = nlohmann::json::array();
+      for (const auto& [key, alert] : state.alerts) {
+        if (!IsActive(alert)) continue;
+        if (alert.state == AlertState::kFiring || rule_state == AlertState::kInactive) rule_state = alert.state;
+        alerts.push_back(AlertJson(alert));
+      }
+      nlohmann::json annotations = nlohmann::json::object();
+      for (const auto& [name, annotation] : rule.annotations) annotations[name] = annotation.text();
+      nlohmann::json entry = {
+          {"state", AlertStateName(rule_state)},
+          {"name", rule.alert},
+          {"query", rule.Expression()},
+          {"duration", Seconds(rule.hold)},
+          {"keepFiringFor", Seconds(rule.keep_firing_for)},
+          {"labels", rule.labels},
+          {"annotations", annotations},
+          {"alerts", alerts},
+          {"health", state.evaluations == 0 ? "unknown" : state.last_error.empty() ? "ok" : "err"},
+          {"evaluationTime", state.last_duration},
+          {"lastEvaluation", TimestampOrZero(state.last_evaluation)},
+          {"type", "alerting"}};
+      if (!state.last_error.empty()) entry["lastError"] = state.last_error;
+      rules.push_back(std::move(entry));
+    }
+    groups_json.push_back({{"name", group->config.name},
+                           {"file", group->config.file},
+                           {"rules", rules},
+                           {"interval", Seconds(group->config.interval)},
+                           {"limit", 0},
+                           {"evaluationTime", group->last_duration},
+                           {"lastEvaluation", TimestampOrZero(group->last_evaluation)}});
+  }
+  return {{"status", "success"}, {"data", {{"groups", groups_json}}}};
+}
+
+}  // namespace metricsd::alerting

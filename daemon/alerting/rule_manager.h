@@ -1,0 +1,59 @@
+// Runs the rule groups: each on its own timer on the io_context, on absolute deadlines
+// (interval after interval, phase spread by the group's name), over the same Source stream
+// /metrics serves. Keeps alert state across reloads, exposes ALERTS, ALERTS_FOR_STATE and the
+// rule and notification metrics as a Source, and answers /api/v1/alerts and /api/v1/rules.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/alerting/alerting_config.h"
+#include "daemon/alerting/notifier.h"
+#include "daemon/alerting/rule_evaluator.h"
+#include "daemon/core/asio.h"
+#include "daemon/core/source_set.h"
+
+namespace metricsd::alerting {
+
+class RuleManager : public std::enable_shared_from_this<RuleManager> {
+ public:
+  using SourcesFn = std::function<SourceSetPtr()>;
+
+  RuleManager(net::io_context& ioc, SourcesFn sources);
+  ~RuleManager();
+
+  // Starts (or restarts) evaluation with `config`. A rule of the same group and alert name
+  // that selects and computes the same thing keeps its alerts and history; its timing,
+  // threshold, labels and annotations may change. `default_external_url` is used when the
+  // config has none (http://HOSTNAME:PORT).
+  void Configure(std::shared_ptr<const AlertingConfig> config, std::string default_external_url);
+  void Stop();
+
+  std::shared_ptr<const Source> MakeSource() const;
+  // Prometheus's /api/v1/alerts and /api/v1/rules answers.
+  nlohmann::json AlertsJson() const;
+  nlohmann::json RulesJson() const;
+
+  struct Group;
+
+ private:
+  void Schedule(const std::shared_ptr<Group>& group);
+  void Evaluate(const std::shared_ptr<Group>& group);
+  std::vector<std::shared_ptr<Group>> Groups() const;
+
+  net::io_context& ioc_;
+  SourcesFn sources_;
+  std::shared_ptr<Notifier> notifier_;
+  mutable std::mutex mutex_;
+  std::vector<std::shared_ptr<Group>> groups_;
+  std::shared_ptr<const AlertingConfig> config_;
+  std::string external_url_;
+  bool stopped_ = false;
+};
+
+}  // namespace metricsd::alerting

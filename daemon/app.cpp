@@ -1,6 +1,7 @@
 #include "daemon/app.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <thread>
@@ -95,6 +96,7 @@ App::~App() {
   signals_.reset();
   statsd_.reset();
   prober_.reset();
+  alerting_.reset();
   notifier_.reset();
   server_.reset();
   ioc_.reset();
@@ -114,6 +116,7 @@ SourceSetPtr App::BuildSources(const Config& config) {
     for (auto& source : statsd_->Sources()) sources.push_back(std::move(source));
   }
   if (prober_) sources.push_back(prober_->MakeSource());
+  if (alerting_) sources.push_back(alerting_->MakeSource());
   self_metrics_.AppendSources(server_ ? server_->stats() : nullptr, sources);
   return std::make_shared<const SourceSet>(std::move(sources));
 }
@@ -136,6 +139,8 @@ int App::Run() {
 
   if (!StartStatsd(*config)) return 1;
   prober_ = std::make_shared<probes::Prober>(*ioc_);
+  // Rules read the Sources through the same published set /metrics serves.
+  alerting_ = std::make_shared<alerting::RuleManager>(*ioc_, [this] { return sources_.Load(); });
   config_.Store(config);
   sources_.Store(BuildSources(*config));
   self_metrics_.RecordReload(true);
@@ -149,6 +154,9 @@ int App::Run() {
     std::string shown = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                                 : bound.address().to_string();
     LogInfo("listening", {{"address", shown + ":" + std::to_string(bound.port())}});
+    char hostname[256] = "localhost";
+    ::gethostname(hostname, sizeof hostname - 1);
+    external_url_ = "http://" + std::string(hostname) + ":" + std::to_string(bound.port());
   } catch (const boost::system::system_error& e) {
     LogError("cannot listen", {{"address", config->web.listen_address.ToString()},
                                {"err", e.code().message()}});
@@ -157,6 +165,7 @@ int App::Run() {
   server_->Start();
   if (statsd_) statsd_->Start();
   prober_->Configure(config->probes);
+  ConfigureAlerting(config);
   notifier_->Ready();
   notifier_->StartWatchdog();
 
@@ -188,6 +197,7 @@ void App::Shutdown() {
   server_->Stop();
   if (statsd_) statsd_->Stop();
   prober_->Stop();
+  alerting_->Stop();
   drain_timer_ = std::make_unique<net::steady_timer>(*ioc_);
   WaitForConnectionsToDrain(std::chrono::steady_clock::now() + kShutdownGrace);
 }
@@ -206,6 +216,12 @@ void App::WaitForConnectionsToDrain(std::chrono::steady_clock::time_point deadli
   drain_timer_->async_wait([this, deadline](const boost::system::error_code&) {
     WaitForConnectionsToDrain(deadline);
   });
+}
+
+void App::ConfigureAlerting(const std::shared_ptr<const Config>& config) {
+  // Shares ownership of the whole config: the section lives as long as the manager uses it.
+  alerting_->Configure(std::shared_ptr<const alerting::AlertingConfig>(config, &config->alerting),
+                       external_url_);
 }
 
 bool App::Reload(std::string& error) {
@@ -232,6 +248,7 @@ bool App::Reload(std::string& error) {
   server_->SetLimits(LimitsFrom(*config));
   ReconfigureStatsd(*config);
   prober_->Configure(config->probes);  // targets that stay keep their histograms
+  ConfigureAlerting(config);           // rules that stay keep their alerts
   config_.Store(config);
   sources_.Store(sources);
   self_metrics_.RecordReload(true);
@@ -262,6 +279,12 @@ void App::InstallRoutes() {
               [this](const HttpRequest& request) { return ServeStatsdPreflight(request); });
   router_.Add(http::verb::get, "/api/v1/targets",
               [this](const HttpRequest& request) { return ServeTargets(request); });
+  router_.Add(http::verb::get, "/api/v1/alerts", [this](const HttpRequest& request) {
+    return ServeJson(request, alerting_->AlertsJson());
+  });
+  router_.Add(http::verb::get, "/api/v1/rules", [this](const HttpRequest& request) {
+    return ServeJson(request, alerting_->RulesJson());
+  });
   router_.Add(http::verb::get, "/api/v1/status/config",
               [this](const HttpRequest& request) { return ServeConfig(request); });
 }
@@ -298,14 +321,19 @@ HttpResponse App::ServeIndex(const HttpRequest& request) const {
       "<li><a href=\"/api/v1/status/config\">/api/v1/status/config</a>: running config</li>\n"
       "<li>POST /api/v1/statsd: StatsD lines over HTTP</li>\n"
       "<li><a href=\"/api/v1/targets\">/api/v1/targets</a>: probe targets and their last results</li>\n"
+      "<li><a href=\"/api/v1/alerts\">/api/v1/alerts</a>, <a href=\"/api/v1/rules\">/api/v1/rules</a>: "
+      "alerts and alerting rules</li>\n"
       "<li><a href=\"/-/healthy\">/-/healthy</a>, <a href=\"/-/ready\">/-/ready</a></li>\n"
       "<li>POST /-/reload: reload the config file</li>\n</ul>\n</body></html>\n";
   return MakeResponse(request, http::status::ok, std::move(page), "text/html; charset=utf-8");
 }
 
 HttpResponse App::ServeTargets(const HttpRequest& request) const {
-  return MakeResponse(request, http::status::ok, prober_->TargetsJson().dump() + "\n",
-                      "application/json");
+  return ServeJson(request, prober_->TargetsJson());
+}
+
+HttpResponse App::ServeJson(const HttpRequest& request, const nlohmann::json& answer) const {
+  return MakeResponse(request, http::status::ok, answer.dump() + "\n", "application/json");
 }
 
 HttpResponse App::ServeConfig(const HttpRequest& request) const {
@@ -313,7 +341,7 @@ HttpResponse App::ServeConfig(const HttpRequest& request) const {
   nlohmann::json answer = {
       {"status", "success"},
       {"data", {{"file", config->file}, {"yaml", config->text}, {"config", config->ToJson()}}}};
-  return MakeResponse(request, http::status::ok, answer.dump() + "\n", "application/json");
+  return ServeJson(request, answer);
 }
 
 }  // namespace metricsd

@@ -8,6 +8,7 @@
 
 #include "collectors/probes/prober.h"
 #include "collectors/statsd/statsd_service.h"
+#include "daemon/alerting/rule_manager.h"
 #include "daemon/config/config.h"
 #include "daemon/core/snapshot.h"
 #include "daemon/core/source_set.h"
@@ -47,12 +48,15 @@ class App {
   HttpResponse ServeIndex(const HttpRequest& request) const;
   HttpResponse ServeConfig(const HttpRequest& request) const;
   HttpResponse ServeTargets(const HttpRequest& request) const;
+  HttpResponse ServeJson(const HttpRequest& request, const nlohmann::json& answer) const;
   HttpResponse ServeStatsd(const HttpRequest& request);
   HttpResponse ServeStatsdPreflight(const HttpRequest& request) const;
   // Starts StatsD ingestion if the config enables it; false (logged) if a listener fails.
   bool StartStatsd(const Config& config);
   // Applies a reloaded statsd section to the running service (or warns what needs a restart).
   void ReconfigureStatsd(const Config& config);
+  // Starts or reconfigures rule evaluation and alert delivery.
+  void ConfigureAlerting(const std::shared_ptr<const Config>& config);
 
   Flags flags_;
   std::unique_ptr<net::io_context> ioc_;
@@ -61,6 +65,8 @@ class App {
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<statsd::StatsdService> statsd_;
   std::shared_ptr<probes::Prober> prober_;
+  std::shared_ptr<alerting::RuleManager> alerting_;
+  std::string external_url_;  // http://HOSTNAME:PORT, once listening
   std::unique_ptr<SystemdNotifier> notifier_;
   std::unique_ptr<net::signal_set> signals_;
   std::unique_ptr<net::steady_timer> drain_timer_;

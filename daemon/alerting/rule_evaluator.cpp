@@ -372,7 +372,7 @@ bool EvaluateRule(const Rule& rule, const Selection& selection, double now,
         keep_firing = now - alert.keep_firing_since < keep_firing_for;
       }
       if (alert.state == AlertState::kPending ||
-          (alert.resolved_at != 0 && now - alert.resolved_at > kResolvedRetention)) {
+          (alert.state == AlertState::kInactive && now - alert.resolved_at > kResolvedRetention)) {
         it = alerts.erase(it);
         continue;
       }
@@ -399,8 +399,9 @@ std::vector<Alert> TakeAlertsToSend(RuleState& state, double now, double resend_
   std::vector<Alert> due;
   for (auto& [key, alert] : state.alerts) {
     if (alert.state == AlertState::kPending) continue;
-    bool resolved_since_sent = alert.resolved_at > alert.last_sent_at;
-    if (!resolved_since_sent && alert.last_sent_at + resend_delay > now) continue;
+    bool resolved_since_sent = alert.state == AlertState::kInactive && alert.resolved_at > alert.last_sent_at;
+    if (alert.sent && !resolved_since_sent && alert.last_sent_at + resend_delay > now) continue;
+    alert.sent = true;
     alert.last_sent_at = now;
     alert.valid_until = now + 4 * std::max(interval, resend_delay);
     due.push_back(alert);

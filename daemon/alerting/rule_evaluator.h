@@ -34,6 +34,7 @@ struct Alert {
   double resolved_at = 0;
   double keep_firing_since = 0;
   double last_sent_at = 0;
+  bool sent = false;
   double valid_until = 0;
 };
 

@@ -60,6 +60,7 @@ struct RuleManager::Group {
   net::strand<net::io_context::executor_type> strand;
   net::steady_timer timer;  // used on the strand only
   SteadyClock::time_point next;
+  double phase = 0;  // seconds into each interval
 
   mutable std::mutex mutex;  // guards everything below
   std::vector<RuleState> states;  // one per rule
@@ -72,13 +73,11 @@ namespace {
 
 class AlertingSource final : public Source {
  public:
-  explicit AlertingSource(std::shared_ptr<const RuleManager> manager, std::function<void(FamilyVisitor&)> visit)
-      : manager_(std::move(manager)), visit_(std::move(visit)) {}
+  explicit AlertingSource(std::function<void(FamilyVisitor&)> visit) : visit_(std::move(visit)) {}
   std::string_view Name() const override { return "alerting"; }
   void Visit(FamilyVisitor& visitor) const override { visit_(visitor); }
 
  private:
-  std::shared_ptr<const RuleManager> manager_;  // keeps the state visit_ reads alive
   std::function<void(FamilyVisitor&)> visit_;
 };
 
@@ -138,14 +137,17 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
   groups_ = std::move(next);
   config_ = std::move(config);
   if (stopped_) return;
-  auto now = SteadyClock::now();
+  auto steady_now = SteadyClock::now();
+  double wall_now = WallSeconds();
   for (const auto& group : groups_) {
-    // Groups start at a phase of their own within the interval, as Prometheus spreads them,
-    // so many groups do not all read the Sources in the same instant.
-    auto interval = std::chrono::duration_cast<SteadyClock::duration>(group->config.interval);
-    auto offset = SteadyClock::duration(std::hash<std::string>{}(group->config.Key()) %
-                                        static_cast<std::size_t>(std::max<SteadyClock::rep>(interval.count(), 1)));
-    group->next = now + offset;
+    // Groups run at a phase of their own within the interval, as Prometheus spreads them, so
+    // many groups do not all read the Sources in the same instant. Evaluation times are the
+    // slots phase + k x interval of the wall clock (see Evaluate).
+    double interval = Seconds(group->config.interval);
+    group->phase = static_cast<double>(std::hash<std::string>{}(group->config.Key()) % 1000000) / 1e6 * interval;
+    double first_slot = std::ceil((wall_now - group->phase) / interval) * interval + group->phase;
+    group->next = steady_now + std::chrono::duration_cast<SteadyClock::duration>(
+                                   std::chrono::duration<double>(first_slot - wall_now));
     net::post(group->strand, [self = shared_from_this(), group] { self->Schedule(group); });
   }
 }
@@ -196,8 +198,10 @@ void RuleManager::Evaluate(const std::shared_ptr<Group>& group) {
   FamilySelector selector(group->families);
   if (SourceSetPtr sources = sources_()) sources->Visit(selector);
   Selection selection = selector.Take();
-  double now = WallSeconds();
   double interval = Seconds(group->config.interval);
+  // The slot this run stands for, not the instant the timer fired: `for: 2s` over 1 s runs
+  // then holds exactly after two runs, whatever the timer's jitter.
+  double now = std::round((WallSeconds() - group->phase) / interval) * interval + group->phase;
 
   std::vector<Notification> to_send;
   {
@@ -224,7 +228,7 @@ void RuleManager::Evaluate(const std::shared_ptr<Group>& group) {
         for (const auto& [name, value] : group->external_labels) notification.labels.emplace(name, value);
         notification.annotations = std::move(alert.annotations);
         notification.starts_at = alert.fired_at;
-        notification.ends_at = alert.resolved_at != 0 ? alert.resolved_at : alert.valid_until;
+        notification.ends_at = alert.state == AlertState::kInactive ? alert.resolved_at : alert.valid_until;
         notification.generator_url = group->generator_url;
         to_send.push_back(std::move(notification));
       }
@@ -237,7 +241,9 @@ void RuleManager::Evaluate(const std::shared_ptr<Group>& group) {
 
 std::shared_ptr<const Source> RuleManager::MakeSource() const {
   std::weak_ptr<const RuleManager> weak = weak_from_this();
-  return std::make_shared<AlertingSource>(shared_from_this(), [weak](FamilyVisitor& visitor) {
+  // A weak reference: a SourceSet outliving the daemon's shutdown must not keep the manager
+  // (and its timers) alive past the io_context.
+  return std::make_shared<AlertingSource>([weak](FamilyVisitor& visitor) {
     auto self = weak.lock();
     if (!self) return;
     auto groups = self->Groups();

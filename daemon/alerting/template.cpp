@@ -143,6 +143,8 @@ class Parser {
       command.args.push_back(Operand());
     }
     std::size_t arity = command.args.size() + (piped ? 1 : 0);
+    std::size_t end = pos_;
+    pos_ = word_start;  // errors below are about the whole command
     if (command.function.empty()) {
       if (piped) Fail("a piped value needs a function after |");
       if (arity != 1) Fail(arity == 0 ? "empty action" : "several values without a function");
@@ -152,6 +154,7 @@ class Parser {
     } else if (arity != 1) {
       Fail(command.function + " takes one value");
     }
+    pos_ = end;
     return command;
   }
 
@@ -159,6 +162,7 @@ class Parser {
     using Kind = AlertTemplate::Operand::Kind;
     char c = text_[pos_];
     if (c == '"') {
+      std::size_t start = pos_;
       std::string literal;
       for (++pos_; pos_ < text_.size() && text_[pos_] != '"'; ++pos_) {
         if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) {
@@ -168,7 +172,10 @@ class Parser {
           literal += text_[pos_];
         }
       }
-      if (!Consume('"')) Fail("unterminated string");
+      if (!Consume('"')) {
+        pos_ = start;
+        Fail("unterminated string");
+      }
       return {Kind::kString, literal, 0};
     }
     if (c == '$') {

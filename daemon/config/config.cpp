@@ -7,15 +7,13 @@ extern const std::string_view kEmbeddedDefault;  // generated from config/metric
 
 Config LoadConfigText(std::string_view text, std::string file) {
   ConfigNode root = ParseYaml(text, file);
-  // Sections are added here as their owners land (alerting next); until then they are
-  // unknown keys, so a typo or a premature section is never silently ignored.
-  root.ExpectKeys({"web", "host", "statsd", "probes"});
+  root.ExpectKeys({"web", "host", "statsd", "probes", "alerting"});
   Config config;
   config.file = std::move(file);
   config.text = std::string(text);
   config.web = ParseWebConfig(root["web"]);
   config.host = host::ParseHostConfig(root["host"]);
-  // A relative mapping_file is found next to the config file that names it.
+  // A relative mapping_file or rule file is found next to the config file that names it.
   std::string dir;
   if (config.file != kEmbeddedConfigName) {
     std::size_t slash = config.file.rfind('/');
@@ -23,6 +21,7 @@ Config LoadConfigText(std::string_view text, std::string file) {
   }
   config.statsd = statsd::ParseStatsdConfig(root["statsd"], dir);
   config.probes = probes::ParseProbesConfig(root["probes"]);
+  config.alerting = alerting::ParseAlertingConfig(root["alerting"], dir);
   return config;
 }
 
@@ -38,7 +37,7 @@ Config LoadEmbeddedConfig() {
 
 nlohmann::json Config::ToJson() const {
   return {{"web", web.ToJson()}, {"host", host.ToJson()}, {"statsd", statsd.ToJson()},
-          {"probes", probes.ToJson()}};
+          {"probes", probes.ToJson()}, {"alerting", alerting.ToJson()}};
 }
 
 }  // namespace metricsd

@@ -12,6 +12,7 @@
 #include "collectors/host/host_config.h"
 #include "collectors/probes/probe_config.h"
 #include "collectors/statsd/statsd_config.h"
+#include "daemon/alerting/alerting_config.h"
 #include "daemon/config/web_config.h"
 #include "daemon/core/config_node.h"
 
@@ -28,6 +29,7 @@ struct Config {
   host::HostConfig host;
   statsd::StatsdConfig statsd;
   probes::ProbesConfig probes;
+  alerting::AlertingConfig alerting;
 
   // The effective config (defaults filled in), for /api/v1/status/config.
   nlohmann::json ToJson() const;

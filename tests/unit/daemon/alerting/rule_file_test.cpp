@@ -1,0 +1,176 @@
+// Rule files: the issue's example parses into what it says, the PromQL each rule means is
+// shown, and every mistake is a ConfigError at the rule file's own line and column.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "daemon/alerting/alerting_config.h"
+#include "tests/unit/support/config_error_of.h"
+
+namespace metricsd::alerting {
+namespace {
+
+std::vector<RuleGroup> Parse(const std::string& yaml) {
+  return ParseRuleFile(yaml, "rules.yaml", std::chrono::seconds(15));
+}
+
+std::string ErrorOf(const std::string& yaml) {
+  return ConfigErrorOf([&] { Parse(yaml); });
+}
+
+// A one-rule file with `fields` as the rule's keys, each line indented for the rule.
+std::string OneRule(const std::string& fields) {
+  return "groups:\n  - name: game\n    rules:\n      - alert: A\n" + fields;
+}
+
+TEST(RuleFileTest, TheIssueExample) {
+  auto groups = Parse(R"(
+groups:
+  - name: game
+    interval: 15s
+    rules:
+      - alert: SlowTransferHandler
+        metric: ao_dryrun_duration_seconds
+        match: {action: Transfer}
+        match_re: {process: "abc.*"}
+        value: quantile
+        quantile: 0.95
+        window: 5m
+        op: ">"
+        threshold: 0.5
+        for: 1m
+        keep_firing_for: 2m
+        labels: {severity: page}
+        annotations:
+          summary: "{{ $labels.process }} {{ $labels.action }} p95 is {{ $value | humanizeDuration }}"
+  - name: host
+    rules:
+      - alert: CpuSaturated
+        metric: node_cpu_seconds_total
+        match: {mode: idle}
+        value: rate
+        window: 1m
+        aggregate: {op: avg, by: []}
+        op: "<"
+        threshold: 0.1
+      - alert: DiskFull
+        metric: node_filesystem_avail_bytes
+        divide_by: node_filesystem_size_bytes
+        op: "<"
+        threshold: 0.1
+      - alert: NoPlayers
+        metric: players
+        match: {zone: north}
+        absent: true
+)");
+  ASSERT_EQ(groups.size(), 2u);
+  const Rule& slow = groups[0].rules[0];
+  EXPECT_EQ(groups[0].interval, std::chrono::seconds(15));
+  EXPECT_EQ(groups[1].interval, std::chrono::seconds(15));  // the default
+  EXPECT_EQ(groups[0].Key(), "rules.yaml;game");
+  EXPECT_EQ(slow.hold, std::chrono::minutes(1));
+  EXPECT_EQ(slow.keep_firing_for, std::chrono::minutes(2));
+  EXPECT_TRUE(slow.matchers[1].Matches("abcdef"));
+  EXPECT_FALSE(slow.matchers[1].Matches("xabc"));  // anchored
+  EXPECT_EQ(slow.Expression(),
+            "histogram_quantile(0.95, rate(ao_dryrun_duration_seconds_bucket{action=\"Transfer\","
+            "process=~\"abc.*\"}[5m])) > 0.5");
+  EXPECT_EQ(groups[1].rules[0].Expression(),
+            "avg by () (rate(node_cpu_seconds_total{mode=\"idle\"}[1m])) < 0.1");
+  EXPECT_EQ(groups[1].rules[1].Expression(),
+            "node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.1");
+  EXPECT_EQ(groups[1].rules[2].Expression(), "absent(players{zone=\"north\"})");
+}
+
+TEST(RuleFileTest, MistakesNameFileLineAndColumn) {
+  struct Case {
+    std::string fields;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"        metric: m\n        op: '>'\n        threshold: 1\n        treshold: 2\n",
+       "rules.yaml:8:9: groups[0].rules[0].treshold: unknown key (did you mean threshold?)"},
+      {"        metric: m\n        op: '=>'\n        threshold: 1\n",
+       "rules.yaml:6:13: groups[0].rules[0].op: unknown \"=>\" (one of >, >=, <, <=, ==, !=)"},
+      {"        metric: m\n        value: p95\n        op: '>'\n        threshold: 1\n",
+       "rules.yaml:6:16: groups[0].rules[0].value: unknown \"p95\" (one of last, rate, increase, avg, min, "
+       "max, quantile)"},
+      {"        metric: m\n        value: rate\n        op: '>'\n        threshold: 1\n",
+       "rules.yaml:4:9: groups[0].rules[0]: value: rate needs a window"},
+      {"        metric: m\n        match_re: {process: 'abc('}\n        op: '>'\n        threshold: 1\n",
+       "rules.yaml:6:29: groups[0].rules[0].match_re.process: invalid regex: missing ): abc("},
+      {"        metric: m\n        op: '>'\n        threshold: 1\n        annotations: {summary: '{{ $value | humanise }}'}\n",
+       "rules.yaml:8:32: groups[0].rules[0].annotations.summary: bad template: at offset 12: unknown "
+       "function \"humanise\" (known: humanize, humanizeDuration, humanizePercentage, printf)"},
+      {"        metric: m\n        op: '>'\n        threshold: 1\n      - alert: A\n        metric: n\n"
+       "        op: '<'\n        threshold: 1\n",
+       "rules.yaml:8:16: groups[0].rules[1].alert: duplicate alert \"A\" in group \"game\""},
+      {"        metric: m\n        op: '>'\n",
+       "rules.yaml:4:9: groups[0].rules[0]: a rule needs a threshold"},
+      {"        metric: 'bad-name'\n        op: '>'\n        threshold: 1\n",
+       "rules.yaml:5:17: groups[0].rules[0].metric: invalid metric name \"bad-name\""},
+      {"        metric: m\n        value: quantile\n        op: '>'\n        threshold: 1\n",
+       "rules.yaml:4:9: groups[0].rules[0]: value: quantile needs a quantile"},
+      {"        metric: m\n        value: quantile\n        quantile: 1.5\n        op: '>'\n        threshold: 1\n",
+       "rules.yaml:7:19: groups[0].rules[0].quantile: must be between 0 and 1"},
+      {"        metric: m\n        absent: true\n        threshold: 1\n",
+       "rules.yaml:7:20: groups[0].rules[0].threshold: absent rules fire when nothing matches; they take no "
+       "threshold"},
+      {"        metric: m\n        op: '>'\n        threshold: 1\n        aggregate: {op: median}\n",
+       "rules.yaml:8:25: groups[0].rules[0].aggregate.op: unknown \"median\" (one of sum, avg, min, max, count)"},
+      {"        metric: m\n        op: '>'\n        threshold: 1\n        for: 5minutes\n",
+       "rules.yaml:8:14: groups[0].rules[0].for: invalid duration \"5minutes\" (expected e.g. 500ms, 15s, 1m30s)"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ErrorOf(OneRule(c.fields)), c.error) << c.fields;
+  }
+  EXPECT_EQ(ErrorOf("groups:\n  - name: a\n  - name: a\n"),
+            "rules.yaml:3:11: groups[1].name: duplicate group name \"a\"");
+  EXPECT_EQ(ErrorOf("groups:\n  - name: a\n    interval: 0s\n"),
+            "rules.yaml:3:15: groups[0].interval: must be more than 0");
+  EXPECT_EQ(ErrorOf("groups: [\n"), "rules.yaml:2:1: invalid YAML: end of sequence flow not found");
+}
+
+TEST(AlertingConfigTest, RuleFilesByGlobRelativeToTheConfig) {
+  std::string dir = ::testing::TempDir() + "alerting_config_test";
+  std::filesystem::create_directories(dir + "/rules.d");
+  std::ofstream(dir + "/rules.d/a.yaml") << "groups:\n  - name: a\n    rules: []\n";
+  std::ofstream(dir + "/rules.d/b.yaml") << "groups:\n  - name: b\n    interval: 1s\n    rules: []\n";
+  std::ofstream(dir + "/rules.d/broken.yml") << "groups:\n  - name: c\n    rulez: []\n";
+  ConfigNode root = ParseYaml(R"(
+alerting:
+  evaluation_interval: 30s
+  rule_files: ["rules.d/*.yaml"]
+  external_labels: {site: eu1}
+  alertmanagers:
+    - url: http://127.0.0.1:9093
+      basic_auth: {username: ops, password: s3cret}
+  webhooks:
+    - url: https://127.0.0.1:8443/hook
+      bearer_token: t0ken
+      tls: {insecure_skip_verify: true}
+      timeout: 2s
+)", "metricsd.yaml");
+  AlertingConfig config = ParseAlertingConfig(root["alerting"], dir);
+  ASSERT_EQ(config.groups.size(), 2u);
+  EXPECT_EQ(config.groups[0].file, dir + "/rules.d/a.yaml");
+  EXPECT_EQ(config.groups[0].interval, std::chrono::seconds(30));
+  EXPECT_EQ(config.groups[1].interval, std::chrono::seconds(1));
+  ASSERT_EQ(config.destinations.size(), 2u);
+  EXPECT_EQ(config.destinations[0].AuthorizationHeader(), "Basic b3BzOnMzY3JldA==");
+  EXPECT_EQ(config.destinations[1].AuthorizationHeader(), "Bearer t0ken");
+  EXPECT_NE(config.destinations[1].tls, nullptr);
+  EXPECT_EQ(config.ToJson()["destinations"][0]["basic_auth"]["password"], "<secret>");
+
+  // A broken file that a pattern matches is reported at its own position.
+  ConfigNode broken = ParseYaml("alerting:\n  rule_files: ['rules.d/*.yml']\n", "metricsd.yaml");
+  EXPECT_EQ(ConfigErrorOf([&] { ParseAlertingConfig(broken["alerting"], dir); }),
+            dir + "/rules.d/broken.yml:3:5: groups[0].rulez: unknown key (did you mean rules?)");
+  // A plain path must exist; a pattern may match nothing.
+  ConfigNode missing = ParseYaml("alerting:\n  rule_files: [nope.yaml, 'none/*.yaml']\n", "metricsd.yaml");
+  EXPECT_NE(ConfigErrorOf([&] { ParseAlertingConfig(missing["alerting"], dir); }).find("nope.yaml"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace metricsd::alerting

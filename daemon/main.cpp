@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "daemon/app.h"
 #include "daemon/build_info.h"
@@ -35,6 +36,16 @@ int main(int argc, char** argv) {
     try {
       auto config = LoadConfigForFlags(flags);
       std::cout << "SUCCESS: " << config->file << " is valid metricsd config\n";
+      // As promtool check rules does: what each rule file contributed.
+      std::map<std::string, std::pair<std::size_t, std::size_t>> per_file;  // groups, rules
+      for (const auto& group : config->alerting.groups) {
+        ++per_file[group.file].first;
+        per_file[group.file].second += group.rules.size();
+      }
+      for (const auto& [file, counts] : per_file) {
+        std::cout << "SUCCESS: " << file << ": " << counts.first << " groups, " << counts.second
+                  << " rules\n";
+      }
       return 0;
     } catch (const ConfigError& e) {
       std::cout << "FAILED: " << e.what() << "\n";

@@ -136,21 +136,21 @@ Rule ParseRule(const ConfigNode& node) {
   return rule;
 }
 
-// Credentials are read once, at load: a rotated secret takes a reload, as in Prometheus.
-std::string SecretOf(const ConfigNode& node, std::string_view key, const std::string& config_dir) {
+// An inline secret or the path of a file holding it (relative to the config); never both.
+void SecretOf(const ConfigNode& node, std::string_view key, const std::string& config_dir,
+              std::string& secret, std::string& file) {
   std::string inline_key(key), file_key = std::string(key) + "_file";
   if (node[inline_key].IsSet() && node[file_key].IsSet())
     node[file_key].Fail("set " + inline_key + " or " + file_key + ", not both");
-  if (node[inline_key].IsSet()) return node[inline_key].AsString();
-  if (!node[file_key].IsSet()) return "";
-  std::string path = node[file_key].AsString();
-  if (!path.starts_with('/') && !config_dir.empty()) path = config_dir + "/" + path;
-  std::string secret;
-  try {
-    secret = ReadConfigFile(path);
-  } catch (const ConfigError& e) {
-    node[file_key].Fail(e.what());
+  if (node[inline_key].IsSet()) secret = node[inline_key].AsString();
+  if (node[file_key].IsSet()) {
+    file = node[file_key].AsString();
+    if (!file.starts_with('/') && !config_dir.empty()) file = config_dir + "/" + file;
   }
+}
+
+std::string ReadSecret(const std::string& path) {
+  std::string secret = ReadConfigFile(path);
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   return secret;
 }
@@ -169,10 +169,11 @@ DestinationConfig ParseDestination(const ConfigNode& node, DestinationConfig::Ki
     auth.ExpectKeys({"username", "password", "password_file"});
     if (!auth["username"].IsSet()) auth.Fail("needs a username");
     destination.username = auth["username"].AsString();
-    destination.password = SecretOf(auth, "password", config_dir);
+    SecretOf(auth, "password", config_dir, destination.password, destination.password_file);
   }
-  destination.bearer_token = SecretOf(node, "bearer_token", config_dir);
-  if (!destination.username.empty() && !destination.bearer_token.empty())
+  SecretOf(node, "bearer_token", config_dir, destination.bearer_token, destination.bearer_token_file);
+  if (!destination.username.empty() &&
+      (!destination.bearer_token.empty() || !destination.bearer_token_file.empty()))
     node.Fail("basic_auth and bearer_token are exclusive");
   ConfigNode tls = node["tls"];
   tls.ExpectKeys({"ca_file", "insecure_skip_verify", "server_name"});
@@ -207,8 +208,10 @@ std::vector<std::string> ExpandPattern(const ConfigNode& node, const std::string
 }  // namespace
 
 std::string DestinationConfig::AuthorizationHeader() const {
+  if (!bearer_token_file.empty()) return "Bearer " + ReadSecret(bearer_token_file);
   if (!bearer_token.empty()) return "Bearer " + bearer_token;
   if (username.empty()) return "";
+  std::string password = password_file.empty() ? this->password : ReadSecret(password_file);
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string plain = username + ":" + password, encoded;
@@ -305,6 +308,8 @@ nlohmann::json AlertingConfig::ToJson() const {
     // Secrets are never shown, as Prometheus shows <secret>.
     if (!d.username.empty()) entry["basic_auth"] = {{"username", d.username}, {"password", "<secret>"}};
     if (!d.bearer_token.empty()) entry["bearer_token"] = "<secret>";
+    if (!d.password_file.empty()) entry["basic_auth"]["password_file"] = d.password_file;
+    if (!d.bearer_token_file.empty()) entry["bearer_token_file"] = d.bearer_token_file;
     destinations_json.push_back(std::move(entry));
   }
   nlohmann::json groups_json = nlohmann::json::array();

@@ -22,14 +22,18 @@ struct DestinationConfig {
   std::string url;  // as written, the `alertmanager` label of the notification metrics
   Url parsed;
   std::string username, password;  // basic auth, when username is set
+  std::string password_file;       // read at each request, so a rotated secret just works
   std::string bearer_token;
+  std::string bearer_token_file;   // likewise
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::string server_name;
   std::shared_ptr<net::ssl::context> tls;  // built at load for https
   Duration timeout = std::chrono::seconds(10);
 
-  std::string AuthorizationHeader() const;  // empty without credentials
+  // The Authorization header's value (empty without credentials). Reads the secret files;
+  // throws std::runtime_error if one cannot be read.
+  std::string AuthorizationHeader() const;
 };
 
 struct AlertingConfig {

@@ -183,7 +183,15 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
     }
     request.method = "POST";
     request.headers = {{"Content-Type", "application/json"}, {"User-Agent", "metricsd"}};
-    std::string authorization = target.AuthorizationHeader();
+    std::string authorization;
+    try {
+      authorization = target.AuthorizationHeader();
+    } catch (const std::exception& e) {
+      ExchangeResult failed;
+      failed.outcome = Outcome::kError;
+      failed.error = e.what();
+      return Done(batch, attempt, failed);
+    }
     if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
     double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     request.body = alertmanager ? AlertmanagerPayload(*batch) : WebhookPayload(*batch, now, base_url);

@@ -3,6 +3,7 @@ import gzip
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -277,12 +278,22 @@ class CommandLineTest(unittest.TestCase):
 
     def test_every_shipped_example_is_valid(self):
         examples = os.path.join(os.environ["METRICSD_SOURCE_DIR"], "config", "examples")
-        # Subdirectories hold files the examples point to (statsd mapping files).
+        # Subdirectories hold files the examples point to (statsd mapping files); rule files
+        # (a top-level `groups:`) sit next to the configs and must be loaded by one of them.
         names = sorted(n for n in os.listdir(examples) if n.endswith(".yaml"))
-        self.assertTrue(names)
+        rule_files = {n for n in names
+                      if re.search(r"^groups:", open(os.path.join(examples, n)).read(), re.M)}
+        self.assertIn("alerts.yaml", rule_files)
+        loaded = set()
         for name in names:
+            if name in rule_files:
+                continue
             result = self.run_metricsd(f"--config.file={examples}/{name}", "--check-config")
             self.assertEqual(result.returncode, 0, f"{name}: {result.stdout}")
+            for found in re.finditer(r"SUCCESS: (\S+): (\d+) groups, (\d+) rules", result.stdout):
+                self.assertGreater(int(found.group(3)), 0, found.group(0))
+                loaded.add(os.path.basename(found.group(1)))
+        self.assertEqual(loaded, rule_files)
 
     def test_version_help_and_bad_flags(self):
         result = self.run_metricsd("--version")

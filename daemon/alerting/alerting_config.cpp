@@ -195,7 +195,8 @@ DestinationConfig ParseDestination(const ConfigNode& node, DestinationConfig::Ki
 std::vector<std::string> ExpandPattern(const ConfigNode& node, const std::string& pattern) {
   if (pattern.find_first_of("*?[") == std::string::npos) return {pattern};
   glob_t matches{};
-  int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &matches);
+  // A directory that does not exist (yet) matches nothing, as in Prometheus.
+  int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
   std::vector<std::string> paths;
   if (rc == 0) {
     for (std::size_t i = 0; i < matches.gl_pathc; ++i) paths.emplace_back(matches.gl_pathv[i]);

@@ -46,16 +46,38 @@ bool MatchesAll(const Rule& rule, const LabelMap& labels) {
   return true;
 }
 
-// The increase of a cumulative quantity between the first and last point; a drop is a reset
-// (the counter restarted from zero), as PromQL's rate() and increase() treat it.
-template <typename Get>
-double IncreaseOf(const std::deque<HistoryPoint>& points, Get get) {
-  double increase = 0;
-  for (std::size_t i = 1; i < points.size(); ++i) {
-    double previous = get(points[i - 1]), current = get(points[i]);
-    increase += current >= previous ? current - previous : current;
+// How much a cumulative quantity grew from `previous` to `current`; a drop is a reset (the
+// counter restarted from zero), as PromQL's rate() and increase() treat it.
+double Delta(double previous, double current) { return current >= previous ? current - previous : current; }
+
+// Appends the series' point at `now` to its history and drops points older than the window.
+void Record(SeriesHistory& history, const SelectedSeries& series, bool observations, bool buckets,
+            double now, double window) {
+  double counter = observations ? series.count : series.value;
+  HistoryPoint point{now, series.value, counter, series.sum, {}};
+  // Buckets reconfigured: the old points cannot be compared with the new ones.
+  if (buckets && !history.points.empty() && history.raw_buckets.size() != series.buckets.size()) {
+    history.points.clear();
   }
-  return increase;
+  if (!history.points.empty()) {
+    const HistoryPoint& last = history.points.back();
+    bool reset = counter < history.raw_counter;
+    point.increase = last.increase + Delta(history.raw_counter, counter);
+    point.sum = last.sum + (reset ? series.sum : series.sum - history.raw_sum);
+    if (buckets) {
+      point.buckets.resize(series.buckets.size());
+      for (std::size_t i = 0; i < series.buckets.size(); ++i) {
+        point.buckets[i] = last.buckets[i] + Delta(history.raw_buckets[i], series.buckets[i]);
+      }
+    }
+  } else if (buckets) {
+    point.buckets = series.buckets;
+  }
+  history.raw_counter = counter;
+  history.raw_sum = series.sum;
+  if (buckets) history.raw_buckets = series.buckets;
+  history.points.push_back(std::move(point));
+  while (history.points.front().t < now - window) history.points.pop_front();
 }
 
 void CheckKind(const Rule& rule, const std::string& family, MetricType type) {
@@ -98,22 +120,15 @@ std::vector<SeriesValue> ValuesOf(const Rule& rule, const std::string& family,
 
   for (const SelectedSeries& series : selected.series) {
     if (!MatchesAll(rule, series.labels)) continue;
-    SeriesValue result{series.labels};
+    SeriesValue result;
+    result.labels = series.labels;
     const std::deque<HistoryPoint>* points = nullptr;
     if (window > 0) {
       SeriesHistory& history = state.history[family + '\xff' + LabelsKey(series.labels)];
       history.seen = state.evaluations;
-      // Buckets reconfigured: the old points cannot be compared with the new ones.
-      if (rule.value == ValueKind::kQuantile && !history.points.empty() &&
-          history.points.back().buckets.size() != series.buckets.size())
-        history.points.clear();
-      history.points.push_back({now, series.value, series.sum, series.count,
-                                rule.value == ValueKind::kQuantile ? series.buckets : std::vector<double>()});
-      while (history.points.front().t < now - window) history.points.pop_front();
+      Record(history, series, observations, histogram && rule.value == ValueKind::kQuantile, now, window);
       points = &history.points;
     }
-    auto count_of = [](const HistoryPoint& p) { return p.count; };
-    auto value_of = [](const HistoryPoint& p) { return p.value; };
     switch (rule.value) {
       case ValueKind::kLast:
         result.value = series.value;
@@ -121,7 +136,7 @@ std::vector<SeriesValue> ValuesOf(const Rule& rule, const std::string& family,
       case ValueKind::kRate:
       case ValueKind::kIncrease: {
         if (points->size() < 2) continue;  // no value until the window holds two points
-        double increase = observations ? IncreaseOf(*points, count_of) : IncreaseOf(*points, value_of);
+        double increase = points->back().increase - points->front().increase;
         result.value = rule.value == ValueKind::kIncrease
                            ? increase
                            : increase / (points->back().t - points->front().t);
@@ -136,11 +151,8 @@ std::vector<SeriesValue> ValuesOf(const Rule& rule, const std::string& family,
         }
         // The mean observation over the window: increase of the sum over increase of the count.
         if (points->size() < 2) continue;
-        const HistoryPoint &first = points->front(), &last = points->back();
-        bool reset = last.count < first.count;
-        double sum = reset ? last.sum : last.sum - first.sum;
-        double count = reset ? last.count : last.count - first.count;
-        result.value = count > 0 ? sum / count : kNaN;
+        double count = points->back().increase - points->front().increase;
+        result.value = count > 0 ? (points->back().sum - points->front().sum) / count : kNaN;
         break;
       }
       case ValueKind::kMin:
@@ -166,7 +178,7 @@ std::vector<SeriesValue> ValuesOf(const Rule& rule, const std::string& family,
         if (points->size() < 2) continue;
         result.buckets.resize(series.buckets.size());
         for (std::size_t i = 0; i < result.buckets.size(); ++i) {
-          result.buckets[i] = IncreaseOf(*points, [i](const HistoryPoint& p) { return p.buckets[i]; });
+          result.buckets[i] = points->back().buckets[i] - points->front().buckets[i];
         }
         break;
       }
@@ -202,7 +214,8 @@ std::vector<SeriesValue> Aggregate(const Rule& rule, std::vector<SeriesValue> va
   }
   std::vector<SeriesValue> out;
   for (auto& [key, members] : groups) {
-    SeriesValue result{group_labels[key]};
+    SeriesValue result;
+    result.labels = group_labels[key];
     if (aggregation.op == AggregateOp::kSum && members.front()->has_buckets) {
       // histogram_quantile(q, sum by (le, ...)(...)): add the buckets, then take the quantile.
       result.has_buckets = true;

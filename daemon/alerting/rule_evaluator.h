@@ -38,16 +38,22 @@ struct Alert {
   double valid_until = 0;
 };
 
-// A point of a series' history, kept only as long as the rule's window needs it.
+// A point of a series' history, kept only as long as the rule's window needs it. Cumulative
+// quantities are stored reset-adjusted (a drop counts as a restart from zero, as PromQL's
+// rate() sees it), so any window's increase is last minus first: O(1), O(buckets).
 struct HistoryPoint {
   double t = 0;
-  double value = 0;             // counter, gauge, untyped
-  double sum = 0, count = 0;    // histogram, summary
-  std::vector<double> buckets;  // histogram
+  double value = 0;             // raw: gauges' avg, min, max
+  double increase = 0;          // adjusted: the counter, or the observation count
+  double sum = 0;               // adjusted: the observations' sum
+  std::vector<double> buckets;  // adjusted: histogram buckets (quantile rules only)
 };
 
 struct SeriesHistory {
   std::deque<HistoryPoint> points;
+  // The last raw cumulative values, to adjust the next point against.
+  double raw_counter = 0, raw_sum = 0;
+  std::vector<double> raw_buckets;
   std::uint64_t seen = 0;  // the evaluation that last saw the series; older histories are dropped
 };
 

@@ -83,8 +83,10 @@ std::string Printf(const std::string& format, const std::vector<Value>& args) {
       case 'd': {
         double number = AsNumber(arg);
         char buffer[64];
+        // Out of range of an integer (or NaN): 0, rather than undefined behaviour.
+        bool fits = std::fabs(number) < 9.2e18;
         std::snprintf(buffer, sizeof buffer, (spec + "lld").c_str(),
-                      static_cast<long long>(std::isfinite(number) ? number : 0));
+                      fits ? static_cast<long long>(number) : 0LL);
         out += buffer;
         break;
       }
@@ -331,6 +333,7 @@ std::string HumanizeDuration(double seconds) {
     sign = "-";
     seconds = -seconds;
   }
+  if (seconds >= 9.2e18) return sign + G4(seconds) + "s";  // beyond days that fit an integer
   if (seconds >= 1) {
     auto whole = static_cast<long long>(seconds);
     long long days = whole / 86400, hours = whole / 3600 % 24, minutes = whole / 60 % 60;

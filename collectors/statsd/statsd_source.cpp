@@ -101,7 +101,8 @@ void StatsdSelfSource::Visit(FamilyVisitor& visitor) const {
   const char* kinds[] = {"counter", "gauge", "observer"};
 
   counter("metricsd_statsd_udp_packets_total", "The total number of StatsD packets received over UDP.", d(s.udp_packets));
-  if (kernel_drops_) {
+  // Reads /proc/net/udp{,6}: only for a visitor that keeps it.
+  if (kernel_drops_ && visitor.Wants("metricsd_statsd_udp_kernel_drops_total")) {
     counter("metricsd_statsd_udp_kernel_drops_total",
             "Datagrams the kernel dropped on metricsd's StatsD UDP sockets (from /proc/net/udp and udp6).",
             d(kernel_drops_()));

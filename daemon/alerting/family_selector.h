@@ -40,6 +40,7 @@ class FamilySelector final : public FamilyVisitor {
                  std::uint64_t count) override;
   void Summary(Labels labels, std::span<const Quantile> quantiles, double sum,
                std::uint64_t count) override;
+  bool Wants(std::string_view family) const override { return names_.contains(family); }
 
   Selection Take() { return std::move(selection_); }
 

@@ -49,6 +49,11 @@ class FamilyVisitor {
 
   virtual void Summary(Labels labels, std::span<const Quantile> quantiles, double sum,
                        std::uint64_t count) = 0;
+
+  // Whether this visitor keeps `family` at all. The alert evaluator's selector keeps only the
+  // families its rules name; a Source whose family costs work at Visit time (a /proc read)
+  // may ask and skip that work. Announcing a family the visitor does not want is harmless.
+  virtual bool Wants(std::string_view /*family*/) const { return true; }
 };
 
 // How the last collection of a Source went, exposed as metricsd_collector_success and

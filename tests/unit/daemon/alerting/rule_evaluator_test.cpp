@@ -281,3 +281,28 @@ TEST(RuleEvaluatorTest, ExternalLabelsInAnnotations) {
 
 }  // namespace
 }  // namespace metricsd::alerting
+
+namespace metricsd::alerting {
+namespace {
+
+TEST(FamilySelectorTest, KeepsOnlyTheNamedFamiliesAndSaysWhichItWants) {
+  FamilySelector selector({"wanted"});
+  EXPECT_TRUE(selector.Wants("wanted"));
+  EXPECT_FALSE(selector.Wants("metricsd_statsd_udp_kernel_drops_total"));  // Sources skip its /proc read
+  Label zone{"zone", "north"};
+  selector.Family("other", "", MetricType::kGauge);
+  selector.Sample(Labels(&zone, 1), 1);
+  selector.Family("wanted", "", MetricType::kHistogram);
+  const double bounds[] = {1, 2};
+  const std::uint64_t counts[] = {3, 5};
+  selector.Histogram(Labels(&zone, 1), bounds, counts, 7.5, 6);
+  Selection selection = selector.Take();
+  ASSERT_EQ(selection.size(), 1u);
+  const SelectedSeries& series = selection.at("wanted").series.at(0);
+  EXPECT_EQ(series.labels, (LabelMap{{"zone", "north"}}));
+  EXPECT_EQ(series.buckets, (std::vector<double>{3, 5, 6}));  // +Inf = the count
+  EXPECT_EQ(series.sum, 7.5);
+}
+
+}  // namespace
+}  // namespace metricsd::alerting

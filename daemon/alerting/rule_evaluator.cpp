@@ -26,17 +26,6 @@ struct SeriesValue {
   std::vector<double> bounds, buckets;
 };
 
-std::string_view TypeName(MetricType type) {
-  switch (type) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
-    case MetricType::kSummary: return "summary";
-    case MetricType::kUntyped: return "untyped";
-  }
-  return "untyped";
-}
-
 bool MatchesAll(const Rule& rule, const LabelMap& labels) {
   for (const LabelMatcher& matcher : rule.matchers) {
     auto it = labels.find(matcher.name);
@@ -92,7 +81,7 @@ void CheckKind(const Rule& rule, const std::string& family, MetricType type) {
   }
   if (!ok) {
     throw EvalError("value: " + std::string(ValueKindName(rule.value)) + " does not apply to " +
-                    family + ", a " + std::string(TypeName(type)) +
+                    family + ", a " + std::string(MetricTypeName(type)) +
                     (observations ? " (use quantile, avg, rate or increase)" : " (quantile needs a histogram or summary)"));
   }
 }

@@ -18,6 +18,18 @@ namespace metricsd {
 
 enum class MetricType { kCounter, kGauge, kHistogram, kSummary, kUntyped };
 
+// The text format's name of a type ("counter", ...).
+inline std::string_view MetricTypeName(MetricType type) {
+  switch (type) {
+    case MetricType::kCounter: return "counter";
+    case MetricType::kGauge: return "gauge";
+    case MetricType::kHistogram: return "histogram";
+    case MetricType::kSummary: return "summary";
+    case MetricType::kUntyped: return "untyped";
+  }
+  return "untyped";
+}
+
 struct Label {
   std::string_view name;
   std::string_view value;

@@ -6,17 +6,6 @@
 namespace metricsd {
 namespace {
 
-std::string_view TypeName(MetricType type) {
-  switch (type) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
-    case MetricType::kSummary: return "summary";
-    case MetricType::kUntyped: return "untyped";
-  }
-  return "untyped";
-}
-
 void AppendUint(std::string& out, std::uint64_t value) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
@@ -53,7 +42,7 @@ void TextWriter::Family(std::string_view name, std::string_view help, MetricType
     out_.push_back('\n');
   }
   out_.append("# TYPE ").append(name).push_back(' ');
-  out_.append(TypeName(type)).push_back('\n');
+  out_.append(MetricTypeName(type)).push_back('\n');
 }
 
 void TextWriter::Sample(Labels labels, double value) {

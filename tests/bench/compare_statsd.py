@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from procstat import rss_bytes, sched_seconds  # noqa: E402
+from harness import stop_process  # noqa: E402
 
 NETDATA_CONF = """[global]
     run as user = {user}
@@ -139,12 +140,7 @@ class Netdata:
         raise RuntimeError("netdata did not bind its StatsD port")
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, timeout=15)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -17,7 +17,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, free_port, parse_exposition, require_tool, wait_until  # noqa: E402
+from harness import Daemon, free_port, parse_exposition, require_tool, stop_process, wait_until  # noqa: E402
 
 ALERTMANAGER_CONFIG = """\
 route:
@@ -65,13 +65,7 @@ class Alertmanager:
                    what="Alertmanager to be ready")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def _get(self, path):
         try:

@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, free_port, require_tool, wait_until  # noqa: E402
+from harness import Daemon, free_port, require_tool, stop_process, wait_until  # noqa: E402
 
 
 class Prometheus:
@@ -45,12 +45,7 @@ class Prometheus:
         return self
 
     def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
         self.log.seek(0)
         sys.stderr.write(self.log.read()[-4000:])
         self.log.close()

@@ -18,6 +18,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from harness import Daemon, free_port, parse_exposition, require_tool, stop_process, wait_until  # noqa: E402
+from webhook_receiver import Receiver  # noqa: E402
 
 ALERTMANAGER_CONFIG = """\
 route:
@@ -102,7 +103,7 @@ def send_gauge(d, value):
 
 class AlertmanagerDeliveryTest(unittest.TestCase):
     def test_fire_resolve_and_survive_an_alertmanager_outage(self):
-        with Alertmanager() as am:
+        with Alertmanager() as am, Receiver() as webhook:
             url = f"http://127.0.0.1:{am.port}"
             rules = tempfile.TemporaryDirectory(prefix="metricsd-e2e-rules-")
             self.addCleanup(rules.cleanup)
@@ -110,7 +111,8 @@ class AlertmanagerDeliveryTest(unittest.TestCase):
                 f.write(RULES)
             config = ("alerting:\n  evaluation_interval: 1s\n  resend_delay: 1s\n"
                       f"  rule_files: [{rules.name}/rules.yaml]\n  external_labels: {{site: e2e}}\n"
-                      f"  alertmanagers:\n    - url: {url}\n      timeout: 2s\n")
+                      f"  alertmanagers:\n    - url: {url}\n      timeout: 2s\n"
+                      f"  webhooks:\n    - url: {webhook.url}\n")
             with Daemon(config) as d:
                 send_gauge(d, 20)
                 alerts = wait_until(lambda: am.alerts("TooManyPlayers"), timeout=30, interval=0.2,
@@ -121,6 +123,11 @@ class AlertmanagerDeliveryTest(unittest.TestCase):
                 self.assertEqual(alert["annotations"]["summary"], "north has 20 players on e2e")
                 self.assertEqual(alert["status"]["state"], "active")
                 self.assertTrue(alert["generatorURL"].startswith("http://"))
+                # The webhook's fingerprint is the one Alertmanager computes for the same labels.
+                hooked = wait_until(lambda: [a for b in webhook.bodies for a in b["alerts"]], timeout=10,
+                                    what="the webhook")[0]
+                self.assertEqual(hooked["labels"], alert["labels"])
+                self.assertEqual(hooked["fingerprint"], alert["fingerprint"])
 
                 # Back under the threshold: resolved in Alertmanager (no longer listed as active).
                 send_gauge(d, 5)

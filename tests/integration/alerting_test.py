@@ -3,19 +3,18 @@
 receivers that hang or refuse, queue overflow, rule failures, and reloads that keep alert
 state or, when broken, keep the running rules.
 """
-import http.server
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from harness import Daemon, parse_exposition, require_tool, wait_until  # noqa: E402
+from webhook_receiver import Receiver  # noqa: E402
 
 RULES = """\
 groups:
@@ -40,43 +39,6 @@ groups:
         op: ">"
         threshold: 0
 """
-
-
-class Receiver:
-    """A webhook receiver on 127.0.0.1: records each POST, or hangs without answering."""
-
-    def __init__(self, hang=False):
-        self.bodies = []
-        self.headers = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if hang:
-                    time.sleep(5)
-                    return
-                outer.bodies.append(json.loads(body))
-                outer.headers.append(dict(self.headers))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        return False
 
 
 class AlertingDaemon(Daemon):

@@ -86,7 +86,9 @@ class AlertingSource final : public Source {
 RuleManager::RuleManager(net::io_context& ioc, SourcesFn sources)
     : ioc_(ioc), sources_(std::move(sources)), notifier_(std::make_shared<Notifier>(ioc)) {}
 
-RuleManager::~RuleManager() { Stop(); }
+// No Stop() here: the last reference may go while the io_context is being destroyed, when
+// nothing may be posted to it. Timer handlers hold only a weak reference and end by themselves.
+RuleManager::~RuleManager() = default;
 
 std::vector<std::shared_ptr<RuleManager::Group>> RuleManager::Groups() const {
   std::lock_guard lock(mutex_);
@@ -148,7 +150,9 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
     double first_slot = std::ceil((wall_now - group->phase) / interval) * interval + group->phase;
     group->next = steady_now + std::chrono::duration_cast<SteadyClock::duration>(
                                    std::chrono::duration<double>(first_slot - wall_now));
-    net::post(group->strand, [self = shared_from_this(), group] { self->Schedule(group); });
+    net::post(group->strand, [weak = weak_from_this(), group] {
+      if (auto self = weak.lock()) self->Schedule(group);
+    });
   }
 }
 

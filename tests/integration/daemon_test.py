@@ -281,8 +281,10 @@ class CommandLineTest(unittest.TestCase):
         # Subdirectories hold files the examples point to (statsd mapping files); rule files
         # (a top-level `groups:`) sit next to the configs and must be loaded by one of them.
         names = sorted(n for n in os.listdir(examples) if n.endswith(".yaml"))
-        rule_files = {n for n in names
-                      if re.search(r"^groups:", open(os.path.join(examples, n)).read(), re.M)}
+        def is_rule_file(name):
+            with open(os.path.join(examples, name)) as f:
+                return re.search(r"^groups:", f.read(), re.M) is not None
+        rule_files = {n for n in names if is_rule_file(n)}
         self.assertIn("alerts.yaml", rule_files)
         loaded = set()
         for name in names:

@@ -126,6 +126,14 @@ Rule ParseRule(const ConfigNode& node) {
   rule.hold = node.GetDuration("for", Duration(0));
   rule.keep_firing_for = node.GetDuration("keep_firing_for", Duration(0));
   rule.labels = LabelsOf(node["labels"]);
+  for (auto& [name, value] : node["labels"].Entries()) {
+    if (value.AsString().find("{{") == std::string::npos) continue;
+    try {
+      rule.label_templates.emplace(name, AlertTemplate::Parse(value.AsString()));
+    } catch (const TemplateError& e) {
+      value.Fail(std::string("bad template: ") + e.what());
+    }
+  }
   for (auto& [name, value] : node["annotations"].Entries()) {
     try {
       rule.annotations.emplace_back(name, AlertTemplate::Parse(value.AsString()));

@@ -2,6 +2,7 @@
 // compared how, held for how long, and what the alert says. Built once at load, immutable.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,7 +47,9 @@ struct Rule {
   double threshold = 0;
   Duration hold{0};             // `for`
   Duration keep_firing_for{0};
-  LabelMap labels;
+  LabelMap labels;  // as written
+  // Label values that are templates (Prometheus renders rule labels too), by label name.
+  std::map<std::string, AlertTemplate, std::less<>> label_templates;
   std::vector<std::pair<std::string, AlertTemplate>> annotations;
 
   bool Compare(double value) const;

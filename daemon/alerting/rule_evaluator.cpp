@@ -339,11 +339,14 @@ bool EvaluateRule(const Rule& rule, const Selection& selection, double now,
   std::set<std::string> in_results;
   for (const SeriesValue& result : results) {
     LabelMap labels = result.labels;
-    for (const auto& [name, value] : rule.labels) labels[name] = value;
+    TemplateData data{result.value, &result.labels, &external_labels};
+    for (const auto& [name, value] : rule.labels) {
+      auto templated = rule.label_templates.find(name);
+      labels[name] = templated == rule.label_templates.end() ? value : templated->second.Render(data);
+    }
     labels["alertname"] = rule.alert;
     std::string key = LabelsKey(labels);
     in_results.insert(key);
-    TemplateData data{result.value, &result.labels, &external_labels};
     std::vector<std::pair<std::string, std::string>> annotations;
     for (const auto& [name, annotation] : rule.annotations) annotations.emplace_back(name, annotation.Render(data));
 

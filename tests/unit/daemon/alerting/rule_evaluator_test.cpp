@@ -270,6 +270,15 @@ TEST(RuleEvaluatorTest, AWrongTypeIsAFailureThatKeepsTheAlerts) {
   EXPECT_DOUBLE_EQ(Only(state)->value, 2);
 }
 
+TEST(RuleEvaluatorTest, RuleLabelsMayBeTemplates) {
+  Rule rule = RuleFrom("        metric: g\n        op: '>'\n        threshold: 0\n"
+                       "        labels: {severity: page, where: '{{ $labels.zone }}-{{ $externalLabels.site }}'}\n");
+  RuleState state;
+  EvaluateRule(rule, Gauge(1), 0, LabelMap{{"site", "eu1"}}, state);
+  EXPECT_EQ(Only(state)->labels,
+            (LabelMap{{"alertname", "A"}, {"severity", "page"}, {"where", "north-eu1"}, {"zone", "north"}}));
+}
+
 TEST(RuleEvaluatorTest, ExternalLabelsInAnnotations) {
   Rule rule = RuleFrom("        metric: g\n        op: '>'\n        threshold: 0\n"
                        "        annotations: {where: '{{ $externalLabels.site }}/{{ $labels.zone }}: {{ $value | humanizePercentage }}'}\n");

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -136,6 +137,39 @@ class AlertingTest(unittest.TestCase):
                                                and a["status"] == "resolved"],
                                       timeout=15, what="the resolution")[0]
                 self.assertLess(resolved["endsAt"], time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 1)))
+
+    def test_https_receiver_with_basic_auth_from_a_rotated_password_file(self):
+        openssl = require_tool("openssl")
+        with tempfile.TemporaryDirectory() as tmp:
+            cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+            subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                            "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True, timeout=60)
+            password = os.path.join(tmp, "password")
+            with open(password, "w") as f:
+                f.write("first\n")
+            with Receiver(tls=(cert, key)) as trusted, Receiver(tls=(cert, key)) as untrusted:
+                receivers = (f"  webhooks:\n    - url: {trusted.url}\n"
+                             f"      basic_auth: {{username: ops, password_file: {password}}}\n"
+                             f"      tls: {{ca_file: {cert}}}\n"
+                             f"    - url: {untrusted.url}\n      timeout: 1s\n")
+                with AlertingDaemon(receivers) as d:
+                    d.gauge(25)
+                    wait_until(lambda: trusted.bodies, timeout=15, what="delivery over HTTPS")
+                    self.assertEqual(trusted.headers[0]["Authorization"], "Basic b3BzOmZpcnN0")  # ops:first
+                    with open(password, "w") as f:
+                        f.write("second\n")
+                    # The file is read at each request: the next resend carries the new secret.
+                    wait_until(lambda: trusted.headers[-1]["Authorization"] == "Basic b3BzOnNlY29uZA==",
+                               timeout=15, what="the rotated password")
+                    # Without the CA the certificate is refused: errors counted, nothing received.
+                    key_errors = f'metricsd_notifications_errors_total{{alertmanager="{untrusted.url}"}}'
+                    wait_until(lambda: parse_exposition(d.metrics()).get(key_errors, 0) >= 1, timeout=15,
+                               what="TLS errors counted")
+                    self.assertEqual(untrusted.bodies, [])
+                    self.assertTrue(any("sending alerts failed" in line and "tls_error" in line
+                                        for line in d.lines), "\n".join(d.lines[-5:]))
 
     def test_hanging_receiver_never_delays_evaluation_and_overflow_is_counted(self):
         with Receiver(hang=True) as receiver:

@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, parse_exposition, require_tool, wait_until  # noqa: E402
+from harness import Daemon, parse_exposition, require_tool, self_signed_cert, wait_until  # noqa: E402
 from webhook_receiver import Receiver  # noqa: E402
 
 RULES = """\
@@ -139,13 +139,8 @@ class AlertingTest(unittest.TestCase):
                 self.assertLess(resolved["endsAt"], time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 1)))
 
     def test_https_receiver_with_basic_auth_from_a_rotated_password_file(self):
-        openssl = require_tool("openssl")
         with tempfile.TemporaryDirectory() as tmp:
-            cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-            subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                            "-out", cert, "-days", "2", "-subj", "/CN=localhost",
-                            "-addext", "subjectAltName=IP:127.0.0.1"],
-                           check=True, capture_output=True, timeout=60)
+            cert, key = self_signed_cert(tmp)
             password = os.path.join(tmp, "password")
             with open(password, "w") as f:
                 f.write("first\n")

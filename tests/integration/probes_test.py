@@ -13,7 +13,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, require_tool, wait_until  # noqa: E402
+from harness import Daemon, require_tool, self_signed_cert, wait_until  # noqa: E402
 
 FAKE = os.environ.get("FAKE_AO_SERVER", "")
 PID = "Q9x-process_IDxxxxxxxxxxxxxxxxxxxxxxxxxxxx0"
@@ -211,11 +211,7 @@ class TlsTest(unittest.TestCase):
     def test_https_verification_and_certificate_expiry(self):
         openssl = require_tool("openssl")
         with tempfile.TemporaryDirectory() as tmp:
-            cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-            subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                            "-out", cert, "-days", "30", "-subj", "/CN=localhost",
-                            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                           check=True, capture_output=True, timeout=60)
+            cert, key = self_signed_cert(tmp)
             end = subprocess.run([openssl, "x509", "-enddate", "-noout", "-in", cert],
                                  check=True, capture_output=True, text=True).stdout.strip().split("=", 1)[1]
             not_after = datetime.datetime.strptime(end, "%b %d %H:%M:%S %Y %Z").replace(

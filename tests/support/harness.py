@@ -45,6 +45,16 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def self_signed_cert(directory, days=30):
+    """(certificate, key) files for 127.0.0.1 and localhost, made by the openssl tool."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run([require_tool("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", str(days), "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
 def stop_process(proc, timeout=20.0):
     """SIGTERM, then SIGKILL if `proc` is still running after `timeout` seconds."""
     if proc is None or proc.poll() is not None:

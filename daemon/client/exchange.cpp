@@ -3,7 +3,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -284,9 +287,13 @@ std::shared_ptr<net::ssl::context> NewTlsContext(const std::string& ca_file, boo
   if (ca_file.empty()) {
     context->set_default_verify_paths();
   } else {
+    // OpenSSL's own message for a missing file is only "asio.ssl error": say why first.
+    if (::access(ca_file.c_str(), R_OK) != 0) {
+      throw std::runtime_error("cannot read CA file " + ca_file + ": " + std::strerror(errno));
+    }
     boost::system::error_code ec;
     context->load_verify_file(ca_file, ec);
-    if (ec) throw std::runtime_error("cannot load CA file " + ca_file + ": " + ec.message());
+    if (ec) throw std::runtime_error("cannot load CA file " + ca_file + " (not PEM certificates?)");
   }
   return context;
 }

@@ -131,6 +131,40 @@ TEST(RuleFileTest, MistakesNameFileLineAndColumn) {
   EXPECT_EQ(ErrorOf("groups: [\n"), "rules.yaml:2:1: invalid YAML: end of sequence flow not found");
 }
 
+TEST(AlertingConfigTest, SectionMistakesNameLineAndColumn) {
+  auto error = [](const std::string& body) {
+    ConfigNode root = ParseYaml("alerting:\n" + body, "metricsd.yaml");
+    return ConfigErrorOf([&] { ParseAlertingConfig(root["alerting"], "/nonexistent"); });
+  };
+  EXPECT_EQ(error("  evaluation_intervall: 1s\n"),
+            "metricsd.yaml:2:3: alerting.evaluation_intervall: unknown key (did you mean evaluation_interval?)");
+  EXPECT_EQ(error("  evaluation_interval: 0s\n"),
+            "metricsd.yaml:2:24: alerting.evaluation_interval: must be more than 0");
+  EXPECT_EQ(error("  queue_capacity: 0\n"),
+            "metricsd.yaml:2:19: alerting.queue_capacity: must be between 1 and 16777216, got 0");
+  EXPECT_EQ(error("  external_url: localhost:9102\n"),
+            "metricsd.yaml:2:17: alerting.external_url: must be an absolute http:// or https:// URL");
+  EXPECT_EQ(error("  external_labels: {0site: x}\n"),
+            "metricsd.yaml:2:28: alerting.external_labels.0site: invalid label name \"0site\"");
+  EXPECT_EQ(error("  alertmanagers:\n    - url: 127.0.0.1:9093\n"),
+            "metricsd.yaml:3:12: alerting.alertmanagers[0].url: must be an absolute http:// or https:// URL");
+  EXPECT_EQ(error("  alertmanagers:\n    - timeout: 1s\n"),
+            "metricsd.yaml:3:7: alerting.alertmanagers[0]: needs a url");
+  EXPECT_EQ(error("  webhooks:\n    - {url: 'http://h/', basic_auth: {password: x}}\n"),
+            "metricsd.yaml:3:38: alerting.webhooks[0].basic_auth: needs a username");
+  EXPECT_EQ(error("  webhooks:\n    - {url: 'http://h/', basic_auth: {username: u, password: x, password_file: f}}\n"),
+            "metricsd.yaml:3:80: alerting.webhooks[0].basic_auth.password_file: set password or password_file, not both");
+  EXPECT_EQ(error("  webhooks:\n    - {url: 'http://h/', basic_auth: {username: u}, bearer_token: t}\n"),
+            "metricsd.yaml:3:7: alerting.webhooks[0]: basic_auth and bearer_token are exclusive");
+  EXPECT_EQ(error("  webhooks:\n    - {url: 'http://h/', timeout: 0s}\n"),
+            "metricsd.yaml:3:35: alerting.webhooks[0].timeout: must be more than 0");
+  EXPECT_EQ(error("  webhooks:\n    - {url: 'https://h/', tls: {ca_file: /nonexistent/ca.pem}}\n"),
+            "metricsd.yaml:3:32: alerting.webhooks[0].tls: cannot read CA file /nonexistent/ca.pem: No such file or directory");
+  EXPECT_EQ(error("  rule_files: [missing.yaml]\n"),
+            "metricsd.yaml:2:16: alerting.rule_files[0]: /nonexistent/missing.yaml: cannot read: No such file or "
+            "directory");
+}
+
 TEST(AlertingConfigTest, RuleFilesByGlobRelativeToTheConfig) {
   std::string dir = ::testing::TempDir() + "alerting_config_test";
   std::filesystem::create_directories(dir + "/rules.d");

@@ -6,8 +6,11 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+
+#include "daemon/core/yaml_quotes.h"
 
 namespace metricsd {
 namespace {
@@ -16,7 +19,12 @@ std::string FormatError(std::string_view file, int line, int column, std::string
                         std::string_view message) {
   std::string out(file);
   // yaml-cpp marks are 0-based; editors and compilers count from 1. A mark of -1 means unknown.
-  if (line >= 0) out += ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1);
+  // Appended piece by piece: `":" + std::to_string(...)` trips GCC 12's -Wrestrict false
+  // positive at -O2/-O3 (GCC bug 105329), which fails a packager's Release build.
+  if (line >= 0) {
+    out.append(":").append(std::to_string(line + 1));
+    out.append(":").append(std::to_string(column + 1));
+  }
   out += ": ";
   if (!path.empty()) out.append(path).append(": ");
   out.append(message);
@@ -232,6 +240,10 @@ std::string ReadConfigFile(const std::string& path) {
 }
 
 ConfigNode ParseYaml(std::string_view text, std::string file) {
+  // Before yaml-cpp: it accepts an unclosed quote and silently drops everything after it.
+  if (std::optional<YamlQuoteProblem> problem = FindUnclosedQuote(text)) {
+    throw ConfigError(file, problem->line, problem->column, "", "invalid YAML: " + problem->message);
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

@@ -1,8 +1,8 @@
 // How config views show secrets: as Prometheus does, the literal `<secret>`.
 //
-// Every place that renders config (/api/v1/status/config, /api/v1/targets) or echoes a value
-// from it (config errors) goes through these, so a password never has a second spelling to
-// forget. Pure functions; safe from any thread.
+// Every place that renders config (/api/v1/status/config, /api/v1/targets) goes through
+// these, so a password never has a second spelling to forget. (URLs echoed in errors and logs
+// go through RedactUrl in daemon/client/url.h.) Pure functions; safe from any thread.
 #pragma once
 
 #include <string>
@@ -16,9 +16,5 @@ inline constexpr std::string_view kSecret = "<secret>";
 // kSecret for a set secret, "" for an unset one: whether a secret is configured is useful to
 // see; its value never is.
 std::string Secret(std::string_view value);
-
-// `url` with the password of any userinfo (`scheme://user:password@host`) replaced by kSecret,
-// for echoing a URL from the config in an error or a log line.
-std::string RedactUrl(std::string_view url);
 
 }  // namespace metricsd

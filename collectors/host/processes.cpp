@@ -5,11 +5,20 @@
 // fd and limits. Group counters are accumulated from per-process deltas: a process that exits
 // keeps its contribution, so a group's counters never go backwards; a process seen for the
 // first time contributes its whole history, as process-exporter counts it.
+//
+// /proc/PID/fd and /proc/PID/io need ptrace read access: without CAP_SYS_PTRACE another user's
+// process refuses them (EACCES). Such a read is never counted as 0: the process adds nothing to
+// the group's fd and I/O families (a group none of whose members is readable has no sample
+// there, since any value would be a lie), and metricsd_process_group_read_errors_total counts
+// each refused read by group, file and reason, as process-exporter's
+// namedprocess_scrape_partial_errors counts partial reads.
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <limits>
 #include <map>
 
@@ -33,13 +42,59 @@ enum Counter {
 };
 using Counters = std::array<double, kCounterCount>;
 
+// The per-process files that may be refused, and how a read ended: the values before
+// kFailureCount are the counted reasons (the `reason` label).
+enum ProcFile { kFdDir, kIoFile, kProcFileCount };
+constexpr std::array<std::string_view, kProcFileCount> kProcFileNames = {"fd", "io"};
+enum ReadFailure { kPermission, kOtherFailure, kFailureCount, kReadable, kGone };
+constexpr std::array<std::string_view, kFailureCount> kFailureNames = {"permission", "other"};
+using ReadErrors = std::array<std::array<double, kFailureCount>, kProcFileCount>;
+
+ReadFailure FailureOf(int error) {
+  if (error == EACCES || error == EPERM) return kPermission;
+  // The process exited between its stat and this read: not an error, it is simply not there.
+  if (error == ENOENT || error == ESRCH) return kGone;
+  return kOtherFailure;
+}
+
+// The whole file, or why not (TryReadFile drops errno, and errno is the point here).
+ReadFailure ReadProcFile(const std::string& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FailureOf(errno);
+  out.clear();
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      ::close(fd);
+      return FailureOf(error);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return kReadable;
+}
+
+ReadFailure CountFds(const std::string& path, double& count) {
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return FailureOf(errno);
+  count = CountDirEntries(dir);
+  closedir(dir);
+  return kReadable;
+}
+
 struct ProcessSample {
   int pid = 0;
   std::uint64_t start_ticks = 0;  // identifies the process across polls with its pid
   Counters counters{};
+  bool io_readable = false;  // kReadBytes and kWriteBytes hold values only when true
   double threads = 0, resident = 0, virtual_bytes = 0, swapped = 0;
   std::optional<double> open_fds, max_fds;
   double start_time_seconds = 0;
+  std::array<ReadFailure, kProcFileCount> failures{kReadable, kReadable};
 };
 
 struct GroupTotals {
@@ -47,6 +102,9 @@ struct GroupTotals {
   double procs = 0, threads = 0, resident = 0, virtual_bytes = 0, swapped = 0, open_fds = 0;
   double worst_fd_ratio = 0;
   double oldest_start = 0;  // 0 while the group has no member
+  // Members whose fd directory / io file was read in this poll.
+  double fd_readable = 0, io_readable = 0;
+  ReadErrors read_errors{};  // cumulative
 };
 
 // "4242 (name) S 1 ..." -> fields after the command, numbered from 3.
@@ -153,11 +211,17 @@ class ProcessesCollector final : public HostCollector {
       s.counters[kVoluntarySwitches] = StatusValue(*status, "\nvoluntary_ctxt_switches:", 1);
       s.counters[kNonvoluntarySwitches] = StatusValue(*status, "nonvoluntary_ctxt_switches:", 1);
     }
-    if (auto io = TryReadFile(dir + "/io")) {  // readable only for our own user's processes
-      s.counters[kReadBytes] = StatusValue(*io, "\nread_bytes:", 1);
-      s.counters[kWriteBytes] = StatusValue(*io, "\nwrite_bytes:", 1);
+    // io and fd need ptrace read access (our own user's processes, or CAP_SYS_PTRACE).
+    std::string io;
+    s.failures[kIoFile] = ReadProcFile(dir + "/io", io);
+    if (s.failures[kIoFile] == kReadable) {
+      s.io_readable = true;
+      s.counters[kReadBytes] = StatusValue(io, "\nread_bytes:", 1);
+      s.counters[kWriteBytes] = StatusValue(io, "\nwrite_bytes:", 1);
     }
-    s.open_fds = CountDirEntries(dir + "/fd");  // unreadable for another user's process
+    double fds = 0;
+    s.failures[kFdDir] = CountFds(dir + "/fd", fds);
+    if (s.failures[kFdDir] == kReadable) s.open_fds = fds;
     if (auto limits = TryReadFile(dir + "/limits")) {
       std::size_t pos = limits->find("Max open files");
       if (pos != std::string::npos) {
@@ -177,17 +241,38 @@ class ProcessesCollector final : public HostCollector {
       GroupTotals& totals = totals_[g];
       totals.procs = totals.threads = totals.resident = totals.virtual_bytes = 0;
       totals.swapped = totals.open_fds = totals.worst_fd_ratio = totals.oldest_start = 0;
+      totals.fd_readable = totals.io_readable = 0;
       for (const ProcessSample& p : members[g]) {
         auto previous = known_.find(p.pid);
         bool same = previous != known_.end() && previous->second.start_ticks == p.start_ticks &&
                     previous->second.group == g;
+        Known now{p.start_ticks, g, p.counters, p.io_readable};
         for (int c = 0; c < kCounterCount; ++c) {
+          bool io = c == kReadBytes || c == kWriteBytes;
+          if (io && !p.io_readable) {
+            // Unknown now: add nothing, and keep what was last read so a later readable poll
+            // adds only the growth since then.
+            if (same) {
+              now.counters[c] = previous->second.counters[c];
+              now.io_known = previous->second.io_known;
+            }
+            continue;
+          }
           // A counter of a live process only grows; max() guards against a re-read glitch.
-          double delta = same ? std::max(0.0, p.counters[c] - previous->second.counters[c])
-                              : p.counters[c];
+          // I/O first read now (it was refused before) contributes its whole history, as a
+          // newly seen process does.
+          bool counted_before = same && (!io || previous->second.io_known);
+          double delta = counted_before
+                             ? std::max(0.0, p.counters[c] - previous->second.counters[c])
+                             : p.counters[c];
           totals.counters[c] += delta;
         }
-        seen[p.pid] = Known{p.start_ticks, g, p.counters};
+        seen[p.pid] = now;
+        for (int f = 0; f < kProcFileCount; ++f) {
+          if (p.failures[f] < kFailureCount) totals.read_errors[f][p.failures[f]] += 1;
+        }
+        if (p.io_readable) totals.io_readable += 1;
+        if (p.open_fds) totals.fd_readable += 1;
         totals.procs += 1;
         totals.threads += p.threads;
         totals.resident += p.resident;
@@ -234,10 +319,22 @@ class ProcessesCollector final : public HostCollector {
          MetricType::kGauge, [](T t) { return t.procs; });
     pair("namedprocess_namegroup_cpu_seconds_total", "Cpu user usage in seconds", "mode", "user",
          kUserSeconds, "system", kSystemSeconds);
-    each("namedprocess_namegroup_read_bytes_total", "number of bytes read by this group",
-         MetricType::kCounter, [](T t) { return t.counters[kReadBytes]; });
-    each("namedprocess_namegroup_write_bytes_total", "number of bytes written by this group",
-         MetricType::kCounter, [](T t) { return t.counters[kWriteBytes]; });
+    // A group with members none of which could be read has no sample: unknown, not 0.
+    auto known = [&](std::string_view name, std::string_view help, MetricType type,
+                     double GroupTotals::*readable, auto value) {
+      out.Family(name, help, type);
+      for (std::size_t g = 0; g < groups_.size(); ++g) {
+        const GroupTotals& t = totals_[g];
+        if (t.procs > 0 && t.*readable == 0) continue;
+        out.Sample({{"groupname", groups_[g].name}}, value(t));
+      }
+    };
+    known("namedprocess_namegroup_read_bytes_total", "number of bytes read by this group",
+          MetricType::kCounter, &GroupTotals::io_readable,
+          [](T t) { return t.counters[kReadBytes]; });
+    known("namedprocess_namegroup_write_bytes_total", "number of bytes written by this group",
+          MetricType::kCounter, &GroupTotals::io_readable,
+          [](T t) { return t.counters[kWriteBytes]; });
     each("namedprocess_namegroup_major_page_faults_total", "Major page faults",
          MetricType::kCounter, [](T t) { return t.counters[kMajorFaults]; });
     each("namedprocess_namegroup_minor_page_faults_total", "Minor page faults",
@@ -252,17 +349,37 @@ class ProcessesCollector final : public HostCollector {
       out.Sample({{"groupname", groups_[g].name}, {"memtype", "swapped"}}, t.swapped);
       out.Sample({{"groupname", groups_[g].name}, {"memtype", "virtual"}}, t.virtual_bytes);
     }
-    each("namedprocess_namegroup_open_filedesc", "number of open file descriptors for this group",
-         MetricType::kGauge, [](T t) { return t.open_fds; });
-    each("namedprocess_namegroup_worst_fd_ratio",
-         "the worst (closest to 1) ratio between open fds and max fds among all procs in this "
-         "group",
-         MetricType::kGauge, [](T t) { return t.worst_fd_ratio; });
+    known("namedprocess_namegroup_open_filedesc",
+          "number of open file descriptors for this group", MetricType::kGauge,
+          &GroupTotals::fd_readable, [](T t) { return t.open_fds; });
+    known("namedprocess_namegroup_worst_fd_ratio",
+          "the worst (closest to 1) ratio between open fds and max fds among all procs in this "
+          "group",
+          MetricType::kGauge, &GroupTotals::fd_readable, [](T t) { return t.worst_fd_ratio; });
     each("namedprocess_namegroup_num_threads", "Number of threads", MetricType::kGauge,
          [](T t) { return t.threads; });
     each("namedprocess_namegroup_oldest_start_time_seconds",
          "start time in seconds since 1970/01/01 of oldest process in group", MetricType::kGauge,
          [](T t) { return t.oldest_start; });
+    // Label names in sorted order, as above. "permission" is always there (0 until a refusal)
+    // so an alert on it has a series from the start; "other" appears once it happens.
+    out.Family("metricsd_process_group_read_errors_total",
+               "Reads of a member's /proc/PID/fd or /proc/PID/io that failed, so the member is "
+               "missing from that group's fd or I/O families, by reason (permission: no ptrace "
+               "read access, see the unit's CAP_SYS_PTRACE).",
+               MetricType::kCounter);
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      for (int f = 0; f < kProcFileCount; ++f) {
+        for (int r = 0; r < kFailureCount; ++r) {
+          double count = totals_[g].read_errors[f][r];
+          if (r != kPermission && count == 0) continue;
+          out.Sample({{"file", kProcFileNames[f]},
+                      {"groupname", groups_[g].name},
+                      {"reason", kFailureNames[r]}},
+                     count);
+        }
+      }
+    }
   }
 
   double BootTime() {
@@ -278,6 +395,7 @@ class ProcessesCollector final : public HostCollector {
     std::uint64_t start_ticks;
     std::size_t group;
     Counters counters;
+    bool io_known;  // counters[kReadBytes], [kWriteBytes] were read at least once
   };
 
   HostPaths paths_;

@@ -1,7 +1,12 @@
 // Every host collector on the fixture tree in tests/fixtures/host, asserting the exact values
 // derived from its hand-written files (USER_HZ, sectors, kB, microseconds, pages).
+#include <fcntl.h>
+#include <sys/fsuid.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <atomic>
@@ -557,6 +562,127 @@ TEST(SharedFileTest, ReadsOncePerPollAndAfreshOnTheNext) {
   std::filesystem::remove(path);
   SharedFile missing(path);
   EXPECT_THROW(missing.Read(), CollectError);
+}
+
+// Runs the calling thread's file accesses as `nobody` while alive. Root passes any file mode
+// check, and the kernel refuses /proc/PID/fd and /proc/PID/io only to a caller without ptrace
+// read access; changing the filesystem uid from 0 drops CAP_DAC_OVERRIDE and
+// CAP_DAC_READ_SEARCH from the thread's effective set (capabilities(7)), so the collector below
+// meets real EACCES from the kernel, as it does under the unit's user. Thread-local; restored.
+class AsNobody {
+ public:
+  AsNobody() : previous_(geteuid() == 0 ? setfsuid(65534) : -1) {}
+  ~AsNobody() {
+    if (previous_ >= 0) setfsuid(static_cast<uid_t>(previous_));
+  }
+
+ private:
+  int previous_;
+};
+
+bool CanOpen(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) ::close(fd);
+  return fd >= 0;
+}
+
+const std::string kReadErrors = "metricsd_process_group_read_errors_total";
+
+TEST(ProcessesCollectorTest, RefusedFdAndIoAreMissingAndCountedNotZero) {
+  FakeProc proc;
+  proc.Process(100, "ao-cu", "ao-cu", 1, 1, 0, 0, 1, 1000, 1, 4096, 0, 5);
+  proc.Process(101, "ao-cu", "ao-cu", 1, 1, 0, 0, 1, 1100, 1, 1000, 0, 3);
+  proc.Process(200, "node", "node /srv/ao/messenger.js", 1, 1, 0, 0, 1, 2000, 1, 700, 0, 10);
+  proc.Write("db.pid", "999\n");
+  // 101 (in cu) and 200 (all of mu) belong to another user: their fd and io are refused.
+  for (const char* refused : {"101/fd", "101/io", "200/fd", "200/io"}) {
+    std::filesystem::permissions(proc.path() + "/" + refused, std::filesystem::perms::none);
+  }
+  auto collector = MakeProcessesCollector(ProcessConfig(proc.path(), proc.path() + "/db.pid"));
+  Exposition e;
+  {
+    AsNobody nobody;
+    ASSERT_FALSE(CanOpen(proc.path() + "/101/io")) << "the refusal is not simulated";
+    ASSERT_TRUE(CanOpen(proc.path() + "/100/io"));
+    e = Collect(*collector);
+  }
+  // cu: what its readable member has, never a 0 for the other.
+  EXPECT_EQ(e.at("namedprocess_namegroup_num_procs{groupname=\"cu\"}"), 2);
+  EXPECT_EQ(e.at("namedprocess_namegroup_open_filedesc{groupname=\"cu\"}"), 5);
+  EXPECT_EQ(e.at("namedprocess_namegroup_read_bytes_total{groupname=\"cu\"}"), 4096);
+  EXPECT_EQ(e.at("namedprocess_namegroup_write_bytes_total{groupname=\"cu\"}"), 4096);
+  EXPECT_EQ(e.at(kReadErrors + "{file=\"fd\",groupname=\"cu\",reason=\"permission\"}"), 1);
+  EXPECT_EQ(e.at(kReadErrors + "{file=\"io\",groupname=\"cu\",reason=\"permission\"}"), 1);
+  // mu: nothing readable, so no fd or I/O sample at all (unknown is not 0); the rest is there.
+  EXPECT_EQ(e.at("namedprocess_namegroup_num_procs{groupname=\"mu\"}"), 1);
+  EXPECT_EQ(e.samples.count("namedprocess_namegroup_open_filedesc{groupname=\"mu\"}"), 0u) << e.text;
+  EXPECT_EQ(e.samples.count("namedprocess_namegroup_worst_fd_ratio{groupname=\"mu\"}"), 0u);
+  EXPECT_EQ(e.samples.count("namedprocess_namegroup_read_bytes_total{groupname=\"mu\"}"), 0u);
+  EXPECT_EQ(e.samples.count("namedprocess_namegroup_write_bytes_total{groupname=\"mu\"}"), 0u);
+  EXPECT_EQ(e.at(kReadErrors + "{file=\"fd\",groupname=\"mu\",reason=\"permission\"}"), 1);
+  // A group without members says 0 (nothing refused), and the counter starts at 0.
+  EXPECT_EQ(e.at("namedprocess_namegroup_open_filedesc{groupname=\"absent\"}"), 0);
+  EXPECT_EQ(e.at(kReadErrors + "{file=\"io\",groupname=\"absent\",reason=\"permission\"}"), 0);
+  EXPECT_EQ(e.samples.count(kReadErrors + "{file=\"io\",groupname=\"cu\",reason=\"other\"}"), 0u);
+
+  // 101 becomes readable (say CAP_SYS_PTRACE was granted): its I/O counts from then on, whole,
+  // as a newly seen process's does; 100's does not count twice. 200's io is now an error of
+  // another kind (a directory: EISDIR), counted as "other".
+  using std::filesystem::perms;
+  std::filesystem::permissions(proc.path() + "/101/io",
+                               perms::owner_read | perms::group_read | perms::others_read);
+  std::filesystem::permissions(proc.path() + "/101/fd", perms::owner_all | perms::group_read |
+                                                            perms::group_exec | perms::others_read |
+                                                            perms::others_exec);
+  std::filesystem::remove(proc.path() + "/200/io");
+  std::filesystem::create_directory(proc.path() + "/200/io");
+  Exposition second;
+  {
+    AsNobody nobody;
+    second = Collect(*collector);
+  }
+  EXPECT_EQ(second.at("namedprocess_namegroup_read_bytes_total{groupname=\"cu\"}"), 4096 + 1000);
+  EXPECT_EQ(second.at("namedprocess_namegroup_open_filedesc{groupname=\"cu\"}"), 8);
+  EXPECT_EQ(second.at(kReadErrors + "{file=\"io\",groupname=\"cu\",reason=\"permission\"}"), 1);
+  EXPECT_EQ(second.at(kReadErrors + "{file=\"io\",groupname=\"mu\",reason=\"other\"}"), 1);
+  EXPECT_EQ(second.at(kReadErrors + "{file=\"fd\",groupname=\"mu\",reason=\"permission\"}"), 2);
+  EXPECT_EQ(second.samples.count("namedprocess_namegroup_open_filedesc{groupname=\"mu\"}"), 0u);
+}
+
+TEST(ProcessesCollectorTest, AnotherUsersRealProcessIsCountedAsRefused) {
+  // A real process the kernel refuses to show us: a child of ours read as nobody, or, when the
+  // test does not run as root, init (another user's process already).
+  pid_t child = -1;
+  pid_t target = 1;
+  if (geteuid() == 0) {
+    child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      pause();
+      _exit(0);
+    }
+    target = child;
+  }
+  FakeProc dir;  // only for the pidfile
+  dir.Write("target.pid", std::to_string(target) + "\n");
+  HostConfig config = ParseHostConfig(ParseYaml(
+      "processes:\n  - {name: other, pidfile: " + dir.path() + "/target.pid}\n", "t.yaml"));
+  auto collector = MakeProcessesCollector(config);
+  Exposition e;
+  {
+    AsNobody nobody;
+    e = Collect(*collector);
+  }
+  if (child > 0) {
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+  }
+  EXPECT_EQ(e.at("namedprocess_namegroup_num_procs{groupname=\"other\"}"), 1);
+  EXPECT_EQ(e.samples.count("namedprocess_namegroup_open_filedesc{groupname=\"other\"}"), 0u)
+      << e.text;
+  EXPECT_EQ(e.samples.count("namedprocess_namegroup_read_bytes_total{groupname=\"other\"}"), 0u);
+  EXPECT_EQ(e.at(kReadErrors + "{file=\"fd\",groupname=\"other\",reason=\"permission\"}"), 1);
+  EXPECT_EQ(e.at(kReadErrors + "{file=\"io\",groupname=\"other\",reason=\"permission\"}"), 1);
 }
 
 }  // namespace

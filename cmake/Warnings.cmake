@@ -6,3 +6,7 @@ target_compile_options(metricsd_warnings INTERFACE
   -Wall -Wextra -Wnon-virtual-dtor -Woverloaded-virtual -Wvla
   $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
   $<$<BOOL:${METRICSD_WARNINGS_AS_ERRORS}>:-Werror>)
+
+# Full RELRO (-z relro -z now, as Debian's dpkg-buildflags hardening gives packages): the GOT
+# is read-only after start. Link-time only.
+target_link_options(metricsd_warnings INTERFACE LINKER:-z,relro LINKER:-z,now)

@@ -18,6 +18,8 @@ Flags:
       --web.listen-address=HOST:PORT
                               Address to serve /metrics on; overrides
                               web.listen_address in the config file.
+      --web.config.file=PATH  exporter-toolkit web-config file (TLS, mTLS, basic
+                              auth, headers); overrides web.config_file.
       --path.procfs=PATH      procfs mountpoint; overrides host.procfs.
       --path.sysfs=PATH       sysfs mountpoint; overrides host.sysfs.
       --path.rootfs=PATH      rootfs mountpoint; overrides host.rootfs.
@@ -51,6 +53,7 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
       has_value = true;
     }
     bool known = name == "--config.file" || name == "--web.listen-address" ||
+                 name == "--web.config.file" ||
                  name == "--log.level" || name == "--log.format" || name == "--path.procfs" ||
                  name == "--path.sysfs" || name == "--path.rootfs" ||
                  name == "--statsd.listen-udp" || name == "--statsd.listen-tcp" ||
@@ -85,6 +88,8 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
     } else if (name == "--config.file") {
       if (value.empty()) { result.error = "--config.file must not be empty"; return result; }
       flags.config_file = std::string(value);
+    } else if (name == "--web.config.file") {
+      flags.web_config_file = std::string(value);
     } else if (name == "--web.listen-address") {
       flags.listen_address = ParseListenAddress(value);
       if (!flags.listen_address) {

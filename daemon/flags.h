@@ -23,6 +23,9 @@ struct Flags {
   LogFormat log_format = LogFormat::kLogfmt;
   bool version = false;
   bool help = false;
+  // --web.config.file: an exporter-toolkit web-config file (TLS, basic auth, headers); when
+  // given (even empty, meaning none) it overrides web.config_file.
+  std::optional<std::string> web_config_file;
 };
 
 struct FlagsResult {

@@ -19,6 +19,9 @@ struct WebConfig {
   Duration read_timeout = std::chrono::seconds(10);
   // Time allowed to send one response.
   Duration write_timeout = std::chrono::seconds(30);
+  // An exporter-toolkit web-config file (TLS, basic auth, headers), relative to this config
+  // file; re-read on reload. Empty: plain HTTP, no auth. --web.config.file overrides it.
+  std::string config_file;
 
   nlohmann::json ToJson() const;
 };

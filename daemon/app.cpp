@@ -12,6 +12,7 @@
 #include "daemon/core/logging.h"
 #include "daemon/core/text_writer.h"
 #include "daemon/http/gzip.h"
+#include "daemon/http/web_config_file.h"
 #include "daemon/process_source.h"
 
 namespace metricsd {
@@ -85,6 +86,19 @@ std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags) {
   if (flags.rootfs) config.host.paths.rootfs = *flags.rootfs;
   OverrideStatsdListeners(flags, config.statsd);
   return std::make_shared<const Config>(std::move(config));
+}
+
+WebSecurityPtr LoadWebSecurityForFlags(const Flags& flags, const Config& config) {
+  std::string path;
+  if (flags.web_config_file) {
+    path = *flags.web_config_file;
+  } else if (!config.web.config_file.empty()) {
+    // Found next to the config file that names it, like mapping and rule files.
+    std::string dir = config.file == kEmbeddedConfigName ? "." : DirectoryOf(config.file);
+    path = JoinDir(dir, config.web.config_file);
+  }
+  if (path.empty()) return std::make_shared<const WebSecurity>();
+  return LoadWebSecurity(path);
 }
 
 App::App(Flags flags) : flags_(std::move(flags)) {}

@@ -15,6 +15,7 @@
 #include "daemon/flags.h"
 #include "daemon/http/router.h"
 #include "daemon/http/server.h"
+#include "daemon/http/web_security.h"
 #include "daemon/self_metrics.h"
 #include "daemon/systemd_notifier.h"
 
@@ -23,6 +24,10 @@ namespace metricsd {
 // Loads the config the flags name: --config.file if given; else the default path if it exists;
 // else the embedded default. Applies --web.listen-address. Throws ConfigError.
 std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags);
+
+// Loads the web-config file --web.config.file names, else web.config_file (relative to the
+// config file); the default (plain HTTP, no auth) when neither does. Throws ConfigError.
+WebSecurityPtr LoadWebSecurityForFlags(const Flags& flags, const Config& config);
 
 class App {
  public:

@@ -35,7 +35,11 @@ int main(int argc, char** argv) {
   if (flags.check_config) {
     try {
       auto config = LoadConfigForFlags(flags);
+      WebSecurityPtr security = LoadWebSecurityForFlags(flags, *config);
       std::cout << "SUCCESS: " << config->file << " is valid metricsd config\n";
+      if (!security->file().empty()) {
+        std::cout << "SUCCESS: " << security->file() << " is valid web config\n";
+      }
       // As promtool check rules does: what each rule file contributed.
       std::map<std::string, std::pair<std::size_t, std::size_t>> per_file;  // groups, rules
       for (const auto& group : config->alerting.groups) {

@@ -31,12 +31,16 @@ void EscapeInto(std::string& out, std::string_view name) {
 
 }  // namespace
 
-Aggregator::Aggregator(IngestSettings settings, std::size_t max_series) : table_(max_series) {
+Aggregator::Aggregator(IngestSettings settings, std::size_t max_series,
+                       std::size_t max_series_bytes)
+    : table_(max_series, max_series_bytes) {
   settings_.Store(std::make_shared<const IngestSettings>(std::move(settings)));
 }
 
-void Aggregator::Configure(IngestSettings settings, std::size_t max_series) {
+void Aggregator::Configure(IngestSettings settings, std::size_t max_series,
+                           std::size_t max_series_bytes) {
   table_.SetMaxSeries(max_series);
+  table_.SetMaxBytes(max_series_bytes);
   settings_.Store(std::make_shared<const IngestSettings>(std::move(settings)));
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
@@ -288,12 +292,12 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
   std::sort(labels_.begin(), labels_.begin() + static_cast<std::ptrdiff_t>(label_count_),
             [](const auto& a, const auto& b) { return a.first < b.first; });
 
-  // The key's separators never occur in a line (valid UTF-8); a mapping file could still
-  // hold them, so they are replaced there.
-  for (std::size_t i = 0; i < label_count_; ++i) {
-    for (char& c : labels_[i].second) {
-      if (c == '\xff' || c == '\xfe') c = '?';
-    }
+  // Nothing that would fail a scrape in Prometheus gets into the table. This also keeps the
+  // key's separators out of label values: '\xff' and '\xfe' never occur in valid UTF-8.
+  LabelError label_error = CheckSeries(mapped.name, type, labels_.data(), label_count_, settings_->limits);
+  if (label_error != LabelError::kNone) {
+    ++stats.events_label_errors[static_cast<std::size_t>(label_error)];
+    return false;
   }
   key_.assign(mapped.name);
   for (std::size_t i = 0; i < label_count_; ++i) {
@@ -320,6 +324,7 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
     series = table.Intern(spec, error);
     if (series == nullptr) {
       if (error == InternError::kConflict) ++stats.events_conflict[static_cast<std::size_t>(kind)];
+      else if (error == InternError::kMaxBytes) ++stats.series_dropped_max_bytes;
       else ++stats.series_dropped_max_series;
       return false;
     }

@@ -21,6 +21,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "collectors/statsd/label_rules.h"
 #include "collectors/statsd/mapper.h"
 #include "collectors/statsd/parser.h"
 #include "collectors/statsd/series_table.h"
@@ -34,6 +35,7 @@ struct IngestSettings {
   ParseOptions parse;
   std::size_t max_line_length = 4096;
   std::size_t line_cache_size = 10000;  // line identities remembered per receiver
+  LabelLimits limits;                   // statsd.max_name_length, max_label_value_length
 };
 
 // Milliseconds of the steady clock: series ttl and summary windows use it.
@@ -45,10 +47,13 @@ inline std::int64_t SteadyMillis() {
 
 class Aggregator {
  public:
-  Aggregator(IngestSettings settings, std::size_t max_series);
+  // `max_series_bytes` bounds what the series table holds (see SeriesTable).
+  Aggregator(IngestSettings settings, std::size_t max_series,
+             std::size_t max_series_bytes = kDefaultMaxSeriesBytes);
 
   // New settings take effect at each receiver's next batch; series already aggregated stay.
-  void Configure(IngestSettings settings, std::size_t max_series);
+  void Configure(IngestSettings settings, std::size_t max_series,
+                 std::size_t max_series_bytes = kDefaultMaxSeriesBytes);
   std::shared_ptr<const IngestSettings> settings() const { return settings_.Load(); }
   std::uint64_t settings_generation() const { return generation_.load(std::memory_order_acquire); }
 

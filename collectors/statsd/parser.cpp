@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "collectors/statsd/label_rules.h"
+
 namespace metricsd::statsd {
 
 bool ParseValue(std::string_view text, double& value) {
@@ -15,20 +17,6 @@ bool ParseValue(std::string_view text, double& value) {
 }
 
 namespace {
-
-bool IsValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
-    }
-    i += length;
-  }
-  return true;
-}
 
 void AddTag(ParsedLine& out, std::string_view name, std::string_view value) {
   for (Tag& tag : out.tags) {

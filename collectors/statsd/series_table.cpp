@@ -14,6 +14,15 @@ std::uint32_t SlotWidth(MetricType type, std::size_t buckets) {
   }
 }
 
+std::size_t SeriesCost(std::size_t key_size, MetricType type, std::size_t buckets,
+                       std::size_t quantiles) {
+  std::size_t lines = 1;
+  if (type == MetricType::kHistogram) lines = buckets + 3;  // buckets, +Inf, _sum, _count
+  if (type == MetricType::kSummary) lines = quantiles + 2;
+  // ~32 bytes of a line are not the key: the value, suffixes, quotes, '=' and ','.
+  return sizeof(SeriesMeta) + 8 * SlotWidth(type, buckets) + lines * (key_size + 32);
+}
+
 void LabelsOf(const SeriesMeta& series, std::vector<Label>& out) {
   out.clear();
   std::string_view rest = std::string_view(series.key).substr(series.family->name.size());
@@ -53,9 +62,22 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
       error = InternError::kConflict;
       return nullptr;
     }
+  } else if (SuffixCollision(spec.name, spec.type)) {
+    error = InternError::kConflict;
+    return nullptr;
   }
   if (series_.size() >= max_series_.load(std::memory_order_relaxed)) {
     error = InternError::kMaxSeries;
+    return nullptr;
+  }
+  // Charged by the family's buckets and quantiles, which its every series renders.
+  std::size_t buckets = family_it != families_.end() ? family_it->second->buckets().size()
+                                                     : spec.buckets->size();
+  std::size_t quantiles = family_it != families_.end() ? family_it->second->summary().quantiles.size()
+                                                       : spec.summary->quantiles.size();
+  std::size_t cost = SeriesCost(spec.key.size(), spec.type, buckets, quantiles);
+  if (bytes_.load(std::memory_order_relaxed) + cost > max_bytes_.load(std::memory_order_relaxed)) {
+    error = InternError::kMaxBytes;
     return nullptr;
   }
 
@@ -73,6 +95,8 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   series->key = std::string(spec.key);
   series->family = family;
   series->ttl_ms = spec.ttl_ms;
+  series->cost = cost;
+  bytes_.fetch_add(cost, std::memory_order_relaxed);
   if (spec.ttl_ms > 0) ++with_ttl_;
   if (free_ids_.empty()) {
     series->id = next_id_++;
@@ -96,6 +120,29 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   SeriesMeta* raw = series.get();
   series_.emplace(AbslView(raw->key), std::move(series));
   return raw;
+}
+
+bool SeriesTable::SuffixCollision(std::string_view name, MetricType type) const {
+  // client_golang's checkSuffixCollisions, both ways round.
+  auto family = [&](std::string_view wanted) -> const FamilyMeta* {
+    auto it = families_.find(AbslView(wanted));
+    return it == families_.end() ? nullptr : it->second.get();
+  };
+  for (std::string_view suffix : {"_count", "_sum", "_bucket"}) {
+    if (name.size() > suffix.size() && name.ends_with(suffix)) {
+      const FamilyMeta* base = family(name.substr(0, name.size() - suffix.size()));
+      if (base != nullptr && (base->type == MetricType::kHistogram ||
+                              (base->type == MetricType::kSummary && suffix != "_bucket"))) {
+        return true;
+      }
+    }
+    if (type == MetricType::kHistogram || (type == MetricType::kSummary && suffix != "_bucket")) {
+      std::string derived(name);
+      derived += suffix;
+      if (family(derived) != nullptr) return true;
+    }
+  }
+  return false;
 }
 
 const FamilyOptions* SeriesTable::InternOptions(const SeriesSpec& spec) {
@@ -140,6 +187,7 @@ void SeriesTable::Forget(SeriesMeta* series) {
   if (series->width > 0) free_slots_[series->width].push_back(series->offset);
   free_ids_.push_back(series->id);
   if (series->ttl_ms > 0) --with_ttl_;
+  bytes_.fetch_sub(series->cost, std::memory_order_relaxed);
   series_.erase(AbslView(series->key));  // destroys `series`
   if (list.empty()) families_.erase(AbslView(family->name));
 }

@@ -3,8 +3,10 @@
 // the first time (under its lock); per line they touch only their own shard.
 //
 // It enforces statsd_exporter's rules: one type and one label-name set per family name (a
-// conflicting sample is dropped), and statsd.max_series (a new series over the cap is
-// dropped, existing ones keep updating).
+// conflicting sample is dropped), client_golang's suffix rule (no family `x_count`, `x_sum`
+// or `x_bucket` next to a summary or histogram `x`: Prometheus would read their lines as one
+// family and fail the scrape), statsd.max_series and statsd.max_series_bytes (a new series
+// over either cap is dropped, existing ones keep updating).
 #pragma once
 
 #include <atomic>
@@ -51,6 +53,7 @@ struct SeriesMeta {
   std::uint32_t offset = 0;
   std::uint32_t width = 0;
   std::int64_t ttl_ms = 0;          // 0: never expires
+  std::size_t cost = 0;             // its SeriesCost
   std::atomic<double> gauge{0};
   std::atomic<std::int64_t> last_update_ms{0};  // steady clock, refreshed at most every 100 ms
 };
@@ -86,7 +89,18 @@ struct SeriesSpec {
   std::int64_t ttl_ms;
 };
 
-enum class InternError { kNone, kConflict, kMaxSeries };
+enum class InternError { kNone, kConflict, kMaxSeries, kMaxBytes };
+
+// statsd.max_series_bytes's default: 64 MiB holds the default 100,000 series with ~500 bytes
+// of names and labels each, and keeps a scrape's exposition to a size Prometheus reads
+// within its default 10 s timeout.
+inline constexpr std::size_t kDefaultMaxSeriesBytes = std::size_t{64} << 20;
+
+// What a series is charged against statsd.max_series_bytes: its record and slots, plus its key
+// once per exposition line it renders (a histogram repeats its labels on every bucket), so
+// the budget bounds both the table's memory and a scrape's size.
+std::size_t SeriesCost(std::size_t key_size, MetricType type, std::size_t buckets,
+                       std::size_t quantiles);
 
 // Slots a series of `type` with `buckets` takes in a shard: a counter 1 (value); a histogram
 // one count per bucket plus +Inf, then the sum; a summary its sum and count; a gauge none.
@@ -94,9 +108,13 @@ std::uint32_t SlotWidth(MetricType type, std::size_t buckets);
 
 class SeriesTable {
  public:
-  explicit SeriesTable(std::size_t max_series) : max_series_(max_series) {}
+  explicit SeriesTable(std::size_t max_series, std::size_t max_bytes = kDefaultMaxSeriesBytes)
+      : max_series_(max_series), max_bytes_(max_bytes) {}
 
   void SetMaxSeries(std::size_t max_series) { max_series_.store(max_series); }
+  void SetMaxBytes(std::size_t max_bytes) { max_bytes_.store(max_bytes); }
+  // The SeriesCost of every series held.
+  std::size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
 
   // The series with this key, or null (under the shared lock: receivers look up in parallel).
   SeriesMeta* Find(std::string_view key) const;
@@ -127,6 +145,9 @@ class SeriesTable {
 
   mutable std::shared_mutex mutex_;
   std::atomic<std::size_t> max_series_;
+  std::atomic<std::size_t> max_bytes_;
+  std::atomic<std::size_t> bytes_{0};
+  bool SuffixCollision(std::string_view name, MetricType type) const;
   const FamilyOptions* InternOptions(const SeriesSpec& spec);
   const std::vector<std::string>* InternLabelNames(const SeriesSpec& spec);
 

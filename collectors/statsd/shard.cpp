@@ -27,6 +27,10 @@ void ShardStats::Add(const ShardStats& o) {
   events_dropped_by_mapping += o.events_dropped_by_mapping;
   events_empty_name += o.events_empty_name;
   series_dropped_max_series += o.series_dropped_max_series;
+  series_dropped_max_bytes += o.series_dropped_max_bytes;
+  for (std::size_t i = 0; i < events_label_errors.size(); ++i) events_label_errors[i] += o.events_label_errors[i];
+  tcp_connections_rejected += o.tcp_connections_rejected;
+  tcp_connections_idle_closed += o.tcp_connections_idle_closed;
   dogstatsd_events += o.dogstatsd_events;
   dogstatsd_service_checks += o.dogstatsd_service_checks;
 }

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "collectors/statsd/label_rules.h"
 #include "collectors/statsd/parser.h"
 #include "collectors/statsd/series_table.h"
 
@@ -39,6 +40,10 @@ struct ShardStats {
   std::uint64_t events_dropped_by_mapping = 0;
   std::uint64_t events_empty_name = 0;
   std::uint64_t series_dropped_max_series = 0;
+  std::uint64_t series_dropped_max_bytes = 0;
+  std::array<std::uint64_t, kLabelErrorKinds> events_label_errors{};  // by LabelError
+  std::uint64_t tcp_connections_rejected = 0;  // over statsd.tcp.max_connections
+  std::uint64_t tcp_connections_idle_closed = 0;  // statsd.tcp.idle_timeout
   std::uint64_t dogstatsd_events = 0;
   std::uint64_t dogstatsd_service_checks = 0;
 

@@ -65,7 +65,8 @@ int StatsdConfig::EffectiveReceivers() const {
 
 StatsdConfig ParseStatsdConfig(const ConfigNode& node, const std::string& config_dir) {
   node.ExpectKeys({"enabled", "listeners", "receivers", "read_buffer", "max_line_length",
-                   "max_series", "line_cache_size", "dialects", "mapping_file", "defaults",
+                   "max_series", "max_series_bytes", "max_name_length",
+                   "max_label_value_length", "tcp", "line_cache_size", "dialects", "mapping_file", "defaults",
                    "mappings", "http"});
   StatsdConfig config;
   config.enabled = node.GetBool("enabled", true);
@@ -87,6 +88,16 @@ StatsdConfig ParseStatsdConfig(const ConfigNode& node, const std::string& config
   config.max_line_length = static_cast<std::size_t>(node.GetInt("max_line_length", 4096, 16, 1 << 20));
   config.max_series = static_cast<std::size_t>(node.GetInt("max_series", 100000, 1, 100000000));
   config.line_cache_size = static_cast<std::size_t>(node.GetInt("line_cache_size", 10000, 1, 100000000));
+  config.max_series_bytes = static_cast<std::size_t>(
+      node.GetInt("max_series_bytes", static_cast<std::int64_t>(kDefaultMaxSeriesBytes), 1 << 16,
+                  std::int64_t{1} << 40));
+  config.limits.max_name_length = static_cast<std::size_t>(node.GetInt("max_name_length", 256, 1, 1 << 20));
+  config.limits.max_label_value_length =
+      static_cast<std::size_t>(node.GetInt("max_label_value_length", 1024, 1, 1 << 20));
+  ConfigNode tcp = node["tcp"];
+  tcp.ExpectKeys({"max_connections", "idle_timeout"});
+  config.tcp_max_connections = static_cast<std::size_t>(tcp.GetInt("max_connections", 1024, 1, 1 << 20));
+  config.tcp_idle_timeout = tcp.GetDuration("idle_timeout", std::chrono::minutes(5));
 
   ConfigNode dialects = node["dialects"];
   dialects.ExpectKeys({"dogstatsd", "influxdb", "librato", "signalfx"});
@@ -127,6 +138,11 @@ nlohmann::json StatsdConfig::ToJson() const {
           {"read_buffer", read_buffer},
           {"max_line_length", max_line_length},
           {"max_series", max_series},
+          {"max_series_bytes", max_series_bytes},
+          {"max_name_length", limits.max_name_length},
+          {"max_label_value_length", limits.max_label_value_length},
+          {"tcp", {{"max_connections", tcp_max_connections},
+                   {"idle_timeout", FormatDuration(tcp_idle_timeout)}}},
           {"line_cache_size", line_cache_size},
           {"dialects", {{"dogstatsd", parse.dogstatsd_tags}, {"influxdb", parse.influxdb_tags},
                         {"librato", parse.librato_tags}, {"signalfx", parse.signalfx_tags}}},

@@ -9,9 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collectors/statsd/label_rules.h"
 #include "collectors/statsd/mapper.h"
 #include "collectors/statsd/parser.h"
+#include "collectors/statsd/series_table.h"
 #include "daemon/core/config_node.h"
+#include "daemon/core/duration.h"
 #include "daemon/core/listen_address.h"
 
 namespace metricsd::statsd {
@@ -33,6 +36,12 @@ struct StatsdConfig {
   std::int64_t read_buffer = 8 << 20;  // SO_RCVBUF bytes; 0: the kernel's default
   std::size_t max_line_length = 4096;
   std::size_t max_series = 100000;
+  std::size_t max_series_bytes = kDefaultMaxSeriesBytes;
+  LabelLimits limits;  // max_name_length, max_label_value_length
+  // TCP listeners: connections beyond the cap are closed at once; an idle one is closed after
+  // the timeout (0: never). Both counted in metricsd_statsd_tcp_connections_closed_total.
+  std::size_t tcp_max_connections = 1024;
+  Duration tcp_idle_timeout = std::chrono::minutes(5);
   std::size_t line_cache_size = 10000;  // line identities remembered per receiver
   ParseOptions parse;
   std::string mapping_file;        // as resolved (relative to the config file)

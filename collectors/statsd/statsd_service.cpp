@@ -12,7 +12,15 @@ IngestSettings SettingsFrom(const StatsdConfig& config) {
   settings.parse = config.parse;
   settings.max_line_length = config.max_line_length;
   settings.line_cache_size = config.line_cache_size;
+  settings.limits = config.limits;
   return settings;
+}
+
+void SetTcpLimits(const StatsdConfig& config, TcpLimits& limits) {
+  limits.max_connections.store(config.tcp_max_connections, std::memory_order_relaxed);
+  limits.idle_timeout_ms.store(
+      std::chrono::duration_cast<std::chrono::milliseconds>(config.tcp_idle_timeout).count(),
+      std::memory_order_relaxed);
 }
 
 // How often series are checked against their ttl.
@@ -25,8 +33,10 @@ StatsdService::StatsdService(net::io_context& ioc, const StatsdConfig& config, s
       procfs_(std::move(procfs)),
       listener_configs_(config.listeners),
       receivers_(config.EffectiveReceivers()),
-      aggregator_(std::make_shared<Aggregator>(SettingsFrom(config), config.max_series)),
+      aggregator_(std::make_shared<Aggregator>(SettingsFrom(config), config.max_series,
+                                               config.max_series_bytes)),
       io_ingester_(std::make_shared<SharedIngester>(aggregator_)) {
+  SetTcpLimits(config, *tcp_limits_);
   for (const ListenerConfig& listener : config.listeners) {
     switch (listener.kind) {
       case ListenerConfig::Kind::kUdp: {
@@ -46,7 +56,7 @@ StatsdService::StatsdService(net::io_context& ioc, const StatsdConfig& config, s
         break;
       }
       case ListenerConfig::Kind::kTcp: {
-        auto tcp = std::make_shared<TcpListener>(ioc_, listener.address, io_ingester_);
+        auto tcp = std::make_shared<TcpListener>(ioc_, listener.address, io_ingester_, tcp_limits_);
         ListenAddress bound = listener.address;
         bound.port = tcp->port();
         bound_.push_back("tcp://" + bound.ToString());
@@ -88,7 +98,8 @@ void StatsdService::ScheduleExpiry() {
 }
 
 bool StatsdService::Configure(const StatsdConfig& config) {
-  aggregator_->Configure(SettingsFrom(config), config.max_series);
+  aggregator_->Configure(SettingsFrom(config), config.max_series, config.max_series_bytes);
+  SetTcpLimits(config, *tcp_limits_);
   return config.listeners == listener_configs_ && config.EffectiveReceivers() == receivers_;
 }
 

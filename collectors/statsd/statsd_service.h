@@ -51,6 +51,7 @@ class StatsdService {
   int receivers_;
   std::shared_ptr<Aggregator> aggregator_;
   std::shared_ptr<SharedIngester> io_ingester_;
+  std::shared_ptr<TcpLimits> tcp_limits_ = std::make_shared<TcpLimits>();
   std::vector<std::unique_ptr<UdpReceivers>> udp_;
   std::vector<std::shared_ptr<TcpListener>> tcp_;
   std::vector<std::shared_ptr<UnixgramListener>> unixgram_;

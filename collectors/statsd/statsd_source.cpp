@@ -124,8 +124,18 @@ void StatsdSelfSource::Visit(FamilyVisitor& visitor) const {
   visitor.Family("metricsd_statsd_events_error_total", "Samples dropped after parsing, by reason.", MetricType::kCounter);
   by_label("reason", "dropped_by_mapping", d(s.events_dropped_by_mapping));
   by_label("reason", "empty_metric_name", d(s.events_empty_name));
-  visitor.Family("metricsd_statsd_series_dropped_total", "New series dropped, by reason (statsd.max_series).", MetricType::kCounter);
+  // Names or labels Prometheus would refuse (the whole scrape would fail), or over the limits.
+  for (std::size_t i = 1; i < kLabelErrorKinds; ++i) {
+    by_label("reason", LabelErrorReason(static_cast<LabelError>(i)), d(s.events_label_errors[i]));
+  }
+  visitor.Family("metricsd_statsd_series_dropped_total", "New series dropped, by reason (statsd.max_series, statsd.max_series_bytes).", MetricType::kCounter);
   by_label("reason", "max_series", d(s.series_dropped_max_series));
+  by_label("reason", "max_series_bytes", d(s.series_dropped_max_bytes));
+  visitor.Family("metricsd_statsd_series_bytes", "What the StatsD series are charged against statsd.max_series_bytes.", MetricType::kGauge);
+  visitor.Sample({}, d(aggregator_->table().bytes()));
+  visitor.Family("metricsd_statsd_tcp_connections_closed_total", "StatsD TCP connections closed by metricsd, by reason (statsd.tcp.max_connections, statsd.tcp.idle_timeout).", MetricType::kCounter);
+  by_label("reason", "max_connections", d(s.tcp_connections_rejected));
+  by_label("reason", "idle_timeout", d(s.tcp_connections_idle_closed));
   visitor.Family("metricsd_statsd_dogstatsd_events_total", "DogStatsD events and service checks received (recognised, not aggregated).", MetricType::kCounter);
   by_label("kind", "event", d(s.dogstatsd_events));
   by_label("kind", "service_check", d(s.dogstatsd_service_checks));

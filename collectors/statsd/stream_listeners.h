@@ -1,7 +1,13 @@
 // StatsD over TCP (newline-delimited streams) and Unix datagram sockets, on the io_context.
 // Both feed one shared shard through one Ingester, taking its lock per read, not per line.
+//
+// A TCP connection costs little while idle: it waits for readability without a buffer and
+// reads into one buffer per io thread, so only a partial line is kept per connection.
+// statsd.tcp.max_connections caps them (one over is closed at once) and
+// statsd.tcp.idle_timeout closes the silent ones; statsd_exporter has neither.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -26,11 +32,20 @@ class SharedIngester {
   Ingester ingester_;
 };
 
+// statsd.tcp's limits, shared by every TCP listener and connection and changed live on
+// reload; `open` counts the connections of all listeners. Thread-safe (atomics).
+struct TcpLimits {
+  std::atomic<std::size_t> max_connections{1024};
+  std::atomic<std::int64_t> idle_timeout_ms{5 * 60 * 1000};  // 0: never
+  std::atomic<std::size_t> open{0};
+};
+
+// Accepts StatsD TCP connections. Start/Stop on any thread; its handlers run on the io_context.
 class TcpListener : public std::enable_shared_from_this<TcpListener> {
  public:
   // Binds now (throws boost::system::system_error); accepts after Start().
   TcpListener(net::io_context& ioc, const ListenAddress& address,
-              std::shared_ptr<SharedIngester> ingester);
+              std::shared_ptr<SharedIngester> ingester, std::shared_ptr<TcpLimits> limits);
   void Start();
   void Stop();
   std::uint16_t port() const { return port_; }
@@ -41,6 +56,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   net::io_context& ioc_;
   net::ip::tcp::acceptor acceptor_;
   std::shared_ptr<SharedIngester> ingester_;
+  std::shared_ptr<TcpLimits> limits_;
   std::uint16_t port_ = 0;
 };
 

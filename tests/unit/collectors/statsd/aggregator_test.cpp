@@ -11,13 +11,15 @@
 namespace metricsd::statsd {
 namespace {
 
-std::shared_ptr<Aggregator> MakeAggregator(const std::string& mapping_yaml, std::size_t max_series = 1000) {
+std::shared_ptr<Aggregator> MakeAggregator(const std::string& mapping_yaml, std::size_t max_series = 1000,
+                                           std::size_t max_line_length = 64,
+                                           std::size_t max_series_bytes = kDefaultMaxSeriesBytes) {
   ConfigNode root = ParseYaml(mapping_yaml, "mapping.yaml");
   IngestSettings settings;
   settings.mapper = std::make_shared<const Mapper>(
       ParseMappingConfig(root["defaults"], root["mappings"], ObserverType::kSummary));
-  settings.max_line_length = 64;
-  return std::make_shared<Aggregator>(std::move(settings), max_series);
+  settings.max_line_length = max_line_length;
+  return std::make_shared<Aggregator>(std::move(settings), max_series, max_series_bytes);
 }
 
 std::string Exposition(const Source& source) {
@@ -28,8 +30,9 @@ std::string Exposition(const Source& source) {
 }
 
 struct Fixture {
-  explicit Fixture(const std::string& yaml = "{}", std::size_t max_series = 1000)
-      : aggregator(MakeAggregator(yaml, max_series)),
+  explicit Fixture(const std::string& yaml = "{}", std::size_t max_series = 1000,
+                   std::size_t max_line_length = 64, std::size_t max_series_bytes = kDefaultMaxSeriesBytes)
+      : aggregator(MakeAggregator(yaml, max_series, max_line_length, max_series_bytes)),
         ingester(*aggregator, aggregator->AddShard()),
         data(aggregator),
         self(aggregator, nullptr) {}
@@ -177,6 +180,110 @@ TEST(AggregatorTest, LiveSettingsChangeMapping) {
   auto samples = f.Data();
   EXPECT_EQ(samples["a_b"], 1);
   EXPECT_EQ(samples["renamed"], 1);
+}
+
+// Each of these took a real Prometheus 2.42 target down ("label name not unique", "invalid
+// UTF-8 label value"): now each is dropped and counted, and the good line beside it stays.
+TEST(AggregatorTest, LabelsPrometheusWouldRefuseAreDroppedByReason) {
+  Fixture f(R"(
+defaults: {observer_type: histogram}
+mappings:
+  - match: sum.*
+    name: sum_$1
+    observer_type: summary
+  - match: mapped.*
+    name: mapped
+    labels: {__bad: "$1"}
+  - match: le.*
+    name: le_h
+    observer_type: histogram
+    labels: {le: "$1"}
+)");
+  auto counts = f.Send(
+      "good:1|c|#zone:eu\n"
+      "a:1|c|#__name__:other\n"          // would be a second __name__
+      "b:1|c|#__meta:x\n"
+      "c,__name__=x:1|c\n"               // InfluxDB
+      "d#__x=y:1|c\n"                    // Librato
+      "e[__x=y]:1|c\n"                   // SignalFX
+      "h:5|ms|#le:0.5\n"                 // histogram with an `le` tag
+      "sum.q:5|ms|#quantile:0.5\n"       // summary with a `quantile` tag
+      "mapped.x:1|c\n"                   // a mapping's own label name
+      "le.0_5:1|ms\n");                  // a mapping's `le` on a histogram
+  EXPECT_EQ(counts.accepted, 1u);
+  EXPECT_EQ(counts.rejected, 9u);
+  auto data = f.Data();
+  EXPECT_EQ(data.size(), 1u);
+  EXPECT_EQ(data["good{zone=\"eu\"}"], 1);
+  auto self = f.Self();
+  EXPECT_EQ(self["metricsd_statsd_events_error_total{reason=\"reserved_label_name\"}"], 9);
+  // The line cache must not replay a refused line as accepted.
+  EXPECT_EQ(f.Send("a:1|c|#__name__:other\n").accepted, 0u);
+  EXPECT_EQ(f.Self()["metricsd_statsd_events_error_total{reason=\"reserved_label_name\"}"], 10);
+}
+
+TEST(AggregatorTest, MalformedUtf8LinesAreDropped) {
+  Fixture f;
+  auto counts = f.Send("ok:1|c|#k:caf\xc3\xa9\nx:1|c|#k:\xc0\xaf\ny:1|c|#k:\xed\xa0\x80\nz:1|c|#k:\xf4\x90\x80\x80\n");
+  EXPECT_EQ(counts.accepted, 1u);
+  EXPECT_EQ(f.Data()["ok{k=\"caf\xc3\xa9\"}"], 1);
+  EXPECT_EQ(f.Self()["metricsd_statsd_sample_errors_total{reason=\"malformed_line\"}"], 3);
+}
+
+TEST(AggregatorTest, SuffixCollisionsWithHistogramsAndSummariesAreConflicts) {
+  Fixture f("defaults: {observer_type: histogram}");
+  f.Send("rt:1|ms\nrt_count:1|c\nrt_bucket:1|g\nrt_sum:1|c\nother_count:1|c\nother:1|ms\n");
+  auto data = f.Data();
+  EXPECT_EQ(data["rt_count"], 1);  // the histogram's own
+  EXPECT_EQ(data["other_count"], 1);
+  EXPECT_EQ(data.count("other_bucket{le=\"+Inf\"}"), 0u);
+  auto self = f.Self();
+  EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"counter\"}"], 2);
+  EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"gauge\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"observer\"}"], 1);
+}
+
+TEST(AggregatorTest, NameAndLabelValueLengthsAreCapped) {
+  auto aggregator = MakeAggregator("{}", 1000, 4096);
+  IngestSettings settings = *aggregator->settings();
+  settings.limits = {16, 8};
+  aggregator->Configure(settings, 1000);
+  Ingester ingester(*aggregator, aggregator->AddShard());
+  {
+    Ingester::Batch batch(ingester);
+    ingester.Lines("short:1|c|#k:12345678\n" + std::string(17, 'n') + ":1|c\nshort:1|c|#k:123456789\n");
+  }
+  StatsdSelfSource self(aggregator, nullptr);
+  std::string text;
+  {
+    TextWriter writer(text);
+    self.Visit(writer);
+  }
+  auto samples = ParseSamples(text);
+  EXPECT_EQ(samples["metricsd_statsd_events_error_total{reason=\"metric_name_too_long\"}"], 1);
+  EXPECT_EQ(samples["metricsd_statsd_events_error_total{reason=\"label_value_too_long\"}"], 1);
+  EXPECT_EQ(aggregator->table().size(), 1u);
+}
+
+// 400 POSTs of long names once took RSS to 845 MiB: the byte budget stops new series and
+// counts them, and the exposition stays within a small multiple of the budget.
+TEST(AggregatorTest, SeriesByteBudgetBoundsTheExposition) {
+  constexpr std::size_t kBudget = 1 << 20;
+  Fixture f("defaults: {observer_type: histogram}", 1000000, 4096, kBudget);
+  std::string lines;
+  for (int i = 0; i < 20000; ++i) {
+    lines += std::string(200, 'n') + std::to_string(i) + ":1|ms|#k:" + std::string(900, 'v') + "\n";
+  }
+  f.Send(lines);
+  std::string text = Exposition(f.data);
+  EXPECT_LE(f.aggregator->table().bytes(), kBudget);
+  EXPECT_GT(f.aggregator->table().bytes(), kBudget / 2);
+  EXPECT_LE(text.size(), 2 * kBudget);
+  auto self = f.Self();
+  EXPECT_GT(self["metricsd_statsd_series_dropped_total{reason=\"max_series_bytes\"}"], 19000);
+  EXPECT_EQ(self["metricsd_statsd_series_bytes"], static_cast<double>(f.aggregator->table().bytes()));
+  // Every line is either a series or a counted drop.
+  EXPECT_EQ(f.aggregator->table().size() + self["metricsd_statsd_series_dropped_total{reason=\"max_series_bytes\"}"], 20000);
 }
 
 }  // namespace

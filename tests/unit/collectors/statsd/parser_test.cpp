@@ -70,6 +70,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"nocolon", " !malformed_line"},
         Case{":1|c", " !malformed_line"},
         Case{"bad\xff:1|c", " !malformed_line"},
+        // What the old validator let through: an overlong '/', a surrogate, U+110000.
+        Case{"x:1|c|#k:\xc0\xaf", " !malformed_line"},
+        Case{"x:1|c|#k:\xed\xa0\x80", " !malformed_line"},
+        Case{"x,k=\xf4\x90\x80\x80:1|c", " !malformed_line"},
         Case{"x:1", "x !malformed_component"},
         Case{"x:1|c|@0.5|#a:b|c:d|T1|x|y|z", "x !malformed_component"},
         Case{"x:abc|c", "x !malformed_value"},

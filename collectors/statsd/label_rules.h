@@ -1,0 +1,54 @@
+// What a sample must satisfy before it becomes a series, so that no StatsD input can produce
+// an exposition Prometheus refuses. One bad series fails the whole scrape there ("label name
+// not unique", "invalid UTF-8 label value"), so these are client_golang's checks, applied
+// once per new line identity (the slow path), never per line.
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/source.h"
+
+namespace metricsd::statsd {
+
+// Well-formed UTF-8 (Unicode 15, table 3-7): no overlong forms, no surrogates (U+D800 to
+// U+DFFF), nothing above U+10FFFF, no truncated sequence. Go's utf8.ValidString, which
+// Prometheus applies to every label value.
+bool IsValidUtf8(std::string_view text);
+
+// Prometheus's label name charset, [a-zA-Z_][a-zA-Z0-9_]*.
+bool IsValidLabelName(std::string_view name);
+// Prometheus's metric name charset, [a-zA-Z_:][a-zA-Z0-9_:]*.
+bool IsValidMetricName(std::string_view name);
+
+// Why a sample's labels were refused; each is one `reason` of
+// metricsd_statsd_events_error_total.
+enum class LabelError {
+  kNone,
+  kInvalidMetricName,   // not Prometheus's charset, or longer than statsd.max_name_length
+  kInvalidLabelName,    // not the charset
+  kReservedLabelName,   // "__" prefix (Prometheus's own), `le` on a histogram, `quantile` on a summary
+  kInvalidLabelValue,   // not valid UTF-8
+  kLabelValueTooLong,   // longer than statsd.max_label_value_length
+  kNameTooLong,         // the metric name longer than statsd.max_name_length
+};
+inline constexpr std::size_t kLabelErrorKinds = 7;
+std::string_view LabelErrorReason(LabelError error);
+
+struct LabelLimits {
+  std::size_t max_name_length = 256;
+  std::size_t max_label_value_length = 1024;
+};
+
+// Checks a would-be series: its (escaped) metric name, its type and its labels (unique names,
+// as the aggregator builds them). The first problem found, or kNone.
+LabelError CheckSeries(std::string_view name, MetricType type,
+                       const std::pair<std::string, std::string>* labels, std::size_t count,
+                       const LabelLimits& limits);
+
+}  // namespace metricsd::statsd

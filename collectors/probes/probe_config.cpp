@@ -20,7 +20,8 @@ const std::vector<double>& DefaultBuckets() {
 Url UrlAt(const ConfigNode& node) {
   std::string text = node.AsString();
   std::optional<Url> url = ParseUrl(text);
-  if (!url) node.Fail("invalid URL \"" + text + "\" (expected http://HOST[:PORT]/... or https://...)");
+  // Redacted: a password in the userinfo must not reach --check-config's output or the log.
+  if (!url) node.Fail("invalid URL \"" + RedactUrl(text) + "\" (expected http://HOST[:PORT]/... or https://...)");
   return *url;
 }
 
@@ -111,7 +112,7 @@ TargetConfig ParseTarget(const ConfigNode& node, const ProbesConfig& defaults) {
                    "method", "headers", "body", "valid_status_codes",
                    "fail_if_body_matches_regexp", "fail_if_body_not_matches_regexp",
                    "follow_redirects", "ip_protocol", "body_size_limit", "process_id", "action",
-                   "tags", "data", "owner", "cache_bust", "expect", "unit"});
+                   "tags", "data", "owner", "cache_bust", "expect", "unit", "allow_insecure_redirect"});
   TargetConfig target;
   std::string type = node["type"].AsString();
   if (type == "http") target.type = ProbeType::kHttp;
@@ -133,7 +134,7 @@ TargetConfig ParseTarget(const ConfigNode& node, const ProbesConfig& defaults) {
            target.type == ProbeType::kAoDryrun, "ao_dryrun");
   only_for({"unit"}, target.type == ProbeType::kAoUnit, "ao_unit");
   only_for({"address"}, target.type == ProbeType::kTcp, "tcp");
-  only_for({"url"}, target.type != ProbeType::kTcp, "http, ao_dryrun, ao_unit");
+  only_for({"url", "allow_insecure_redirect"}, target.type != ProbeType::kTcp, "http, ao_dryrun, ao_unit");
 
   if (target.type == ProbeType::kTcp) {
     target.address = node["address"].AsString();
@@ -171,6 +172,7 @@ TargetConfig ParseTarget(const ConfigNode& node, const ProbesConfig& defaults) {
   if (http || target.type == ProbeType::kAoDryrun || target.type == ProbeType::kAoUnit) {
     target.http.body_size_limit = static_cast<std::size_t>(
         node.GetInt("body_size_limit", static_cast<std::int64_t>(target.http.body_size_limit), 1, std::int64_t{1} << 30));
+    target.http.allow_insecure_redirect = node.GetBool("allow_insecure_redirect", defaults.allow_insecure_redirect);
   }
   if (http) ParseHttp(node, target);
   if (target.type == ProbeType::kAoDryrun) ParseDryrun(node, target);
@@ -229,9 +231,10 @@ ProbesConfig ParseProbesConfig(const ConfigNode& node) {
   node.ExpectKeys({"defaults", "max_concurrency", "targets"});
   ProbesConfig config;
   ConfigNode defaults = node["defaults"];
-  defaults.ExpectKeys({"interval", "timeout", "buckets"});
+  defaults.ExpectKeys({"interval", "timeout", "buckets", "allow_insecure_redirect"});
   config.interval = defaults.GetDuration("interval", config.interval);
   config.timeout = defaults.GetDuration("timeout", config.timeout);
+  config.allow_insecure_redirect = defaults.GetBool("allow_insecure_redirect", false);
   config.buckets = defaults["buckets"].IsSet() ? defaults["buckets"].AsBuckets() : DefaultBuckets();
   config.max_concurrency = static_cast<int>(node.GetInt("max_concurrency", config.max_concurrency, 1, 100000));
   for (const ConfigNode& item : node["targets"].Items()) {

@@ -39,6 +39,9 @@ struct HttpOptions {
   std::vector<std::shared_ptr<const RE2>> fail_if_body_matches;
   std::vector<std::shared_ptr<const RE2>> fail_if_body_not_matches;
   bool follow_redirects = true;
+  // Follow a redirect from https to http (blackbox_exporter's Go client does silently); off, the
+  // probe fails with the reason. Any probe type with a URL.
+  bool allow_insecure_redirect = false;
   bool prefer_ip6 = false;       // ip_protocol: ip6 (ip4 by default; each falls back to the other)
   std::size_t body_size_limit = 10 << 20;
 
@@ -92,6 +95,7 @@ struct ProbesConfig {
   Duration timeout = std::chrono::seconds(5);
   std::vector<double> buckets;
   int max_concurrency = 64;
+  bool allow_insecure_redirect = false;  // the targets' default
   std::vector<TargetConfig> targets;
 
   nlohmann::json ToJson() const;

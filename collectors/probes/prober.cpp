@@ -107,7 +107,7 @@ void Prober::Configure(const ProbesConfig& config) {
     std::shared_ptr<Target> target = entry.second;  // a named copy: lambdas cannot capture bindings
     if (next.count(entry.first) && next[entry.first] == target) continue;
     target->removed = true;
-    net::post(target->timer->get_executor(), [target] { target->timer->cancel(); });
+    CancelTimer(target);
   }
   std::erase_if(waiting_, [](const auto& target) { return target->removed; });
   targets_ = std::move(next);
@@ -125,20 +125,31 @@ void Prober::Stop() {
   std::lock_guard lock(mutex_);
   stopped_ = true;
   waiting_.clear();
-  for (auto& entry : targets_) {
-    std::shared_ptr<Target> target = entry.second;
-    net::post(target->timer->get_executor(), [target] { target->timer->cancel(); });
-  }
+  for (auto& entry : targets_) CancelTimer(entry.second);
+}
+
+void Prober::CancelTimer(const std::shared_ptr<Target>& target) {
+  // On the timer's strand; a weak reference, so a handler left in a stopped io_context keeps
+  // nothing alive (a removed target goes with its last probe, see running_).
+  net::post(target->timer->get_executor(), [weak = std::weak_ptr<Target>(target)] {
+    if (auto live = weak.lock()) live->timer->cancel();
+  });
 }
 
 void Prober::Schedule(const std::shared_ptr<Target>& target) {
-  // Called with mutex_ held; the timer is touched only on its strand.
-  auto self = shared_from_this();
+  // Called with mutex_ held; the timer is touched only on its strand. Handlers hold weak
+  // references only: the Prober owns its targets and their timers, so they all go when it
+  // does, before the io_context (a handler owning the timer it waits on would keep it alive
+  // until the io_context's destructor).
   auto deadline = target->next_deadline;
-  net::post(target->timer->get_executor(), [self, target, deadline] {
-    target->timer->expires_at(deadline);
-    target->timer->async_wait([self, target](const boost::system::error_code& ec) {
-      if (!ec) self->Tick(target);
+  net::post(target->timer->get_executor(), [weak = weak_from_this(), weak_target = std::weak_ptr<Target>(target), deadline] {
+    auto live = weak_target.lock();
+    if (!live || weak.expired()) return;
+    live->timer->expires_at(deadline);
+    live->timer->async_wait([weak, weak_target](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      auto ticked = weak_target.lock();
+      if (!ec && self && ticked) self->Tick(ticked);
     });
   });
 }
@@ -168,16 +179,19 @@ void Prober::Tick(const std::shared_ptr<Target>& target) {
 void Prober::Launch(const std::shared_ptr<Target>& target) {
   // mutex_ held. The probe itself starts outside the lock, on the io_context.
   target->running = true;
+  running_.insert(target);  // a target removed by a reload still completes its last probe
   ++in_flight_;
   ++target->sequence;
-  auto self = shared_from_this();
   std::shared_ptr<const TargetConfig> config = target->config;
-  net::post(ioc_, [self, target, config] {
+  net::post(ioc_, [weak = weak_from_this(), weak_target = std::weak_ptr<Target>(target), config] {
+    auto self = weak.lock();
+    auto live = weak_target.lock();
+    if (!self || !live) return;
     switch (config->type) {
-      case ProbeType::kHttp: self->RunHttp(target, config); break;
-      case ProbeType::kTcp: self->RunTcp(target, config); break;
-      case ProbeType::kAoDryrun: self->RunDryrun(target, config); break;
-      case ProbeType::kAoUnit: self->RunUnit(target, config); break;
+      case ProbeType::kHttp: self->RunHttp(live, config); break;
+      case ProbeType::kTcp: self->RunTcp(live, config); break;
+      case ProbeType::kAoDryrun: self->RunDryrun(live, config); break;
+      case ProbeType::kAoUnit: self->RunUnit(live, config); break;
     }
   });
 }
@@ -192,19 +206,42 @@ ExchangeRequest Prober::RequestFor(const TargetConfig& config, const Url& url) c
   request.server_name = config.tls.server_name;
   request.prefer_ip6 = config.http.prefer_ip6;
   request.body_limit = config.http.body_size_limit;
+  request.allow_insecure_redirect = config.http.allow_insecure_redirect;
   request.timeout = config.timeout;
   return request;
 }
 
-void Prober::RunHttp(const std::shared_ptr<Target>& target,
+template <typename Handler>
+ExchangeCallback Prober::Bind(const std::shared_ptr<Target>& target, Handler handler) {
+  // Weak references: an exchange still pending when the io_context stops must not keep the
+  // Prober or the target (and its timer) alive past it. While the Prober lives, running_
+  // keeps the target.
+  return [weak = weak_from_this(), weak_target = std::weak_ptr<Target>(target),
+          handler = std::move(handler)](ExchangeResult result) mutable {
+    auto self = weak.lock();
+    auto live = weak_target.lock();
+    if (self && live) handler(self, live, std::move(result));
+  };
+}
+
+void Prober::RecordUnit(Target& target, const UnitVerdict& verdict, std::optional<double> block_height) {
+  std::lock_guard lock(mutex_);
+  target.unit_address = verdict.address;
+  target.clock_skew.reset();
+  if (verdict.timestamp_ms) target.clock_skew = *verdict.timestamp_ms / 1000 - UnixSeconds(SystemClock::now());
+  target.block_height = block_height;
+}
+
+void Prober::RunHttp(const std::shared_ptr<Target>& launched,
                     std::shared_ptr<const TargetConfig> config) {
   ExchangeRequest request = RequestFor(*config, *config->url);
   request.method = config->http.method;
   request.headers = config->http.headers;
   request.body = config->http.body;
   request.follow_redirects = config->http.follow_redirects;
-  auto self = shared_from_this();
-  RunExchange(ioc_, std::move(request), [self, target](ExchangeResult result) {
+  RunExchange(ioc_, std::move(request), Bind(launched, [](const std::shared_ptr<Prober>& self,
+                                                        const std::shared_ptr<Target>& target,
+                                                        ExchangeResult result) {
     const HttpOptions& http = target->config->http;
     Outcome outcome = result.outcome;
     std::string error = result.error;
@@ -233,10 +270,10 @@ void Prober::RunHttp(const std::shared_ptr<Target>& target,
       target->failed_due_to_regex = regex_failed;
     }
     self->Complete(target, outcome, std::move(error), result);
-  });
+  }));
 }
 
-void Prober::RunTcp(const std::shared_ptr<Target>& target,
+void Prober::RunTcp(const std::shared_ptr<Target>& launched,
                     std::shared_ptr<const TargetConfig> config) {
   ExchangeRequest request;
   request.host = config->tcp_host;
@@ -246,15 +283,14 @@ void Prober::RunTcp(const std::shared_ptr<Target>& target,
   request.tls = config->tls_context;
   request.server_name = config->tls.server_name;
   request.timeout = config->timeout;
-  auto self = shared_from_this();
-  RunExchange(ioc_, std::move(request), [self, target](ExchangeResult result) {
-    Outcome outcome = result.outcome;
-    std::string error = result.error;
-    self->Complete(target, outcome, std::move(error), result);
-  });
+  RunExchange(ioc_, std::move(request), Bind(launched, [](const std::shared_ptr<Prober>& self,
+                                                        const std::shared_ptr<Target>& target,
+                                                        ExchangeResult result) {
+    self->Complete(target, result.outcome, result.error, result);
+  }));
 }
 
-void Prober::RunDryrun(const std::shared_ptr<Target>& target,
+void Prober::RunDryrun(const std::shared_ptr<Target>& launched,
                     std::shared_ptr<const TargetConfig> config) {
   Url url = *config->url;
   url.target = DryrunTarget(url, config->dryrun.process_id);
@@ -264,11 +300,12 @@ void Prober::RunDryrun(const std::shared_ptr<Target>& target,
   std::uint64_t sequence;
   {
     std::lock_guard lock(mutex_);
-    sequence = target->sequence;
+    sequence = launched->sequence;
   }
   request.body = DryrunBody(config->dryrun, sequence);
-  auto self = shared_from_this();
-  RunExchange(ioc_, std::move(request), [self, target, config](ExchangeResult result) {
+  RunExchange(ioc_, std::move(request), Bind(launched, [](const std::shared_ptr<Prober>& self,
+                                                        const std::shared_ptr<Target>& target,
+                                                        ExchangeResult result) {
     Outcome outcome = result.outcome;
     std::string error = result.error;
     if (outcome == Outcome::kOk) {
@@ -281,29 +318,23 @@ void Prober::RunDryrun(const std::shared_ptr<Target>& target,
       target->messages = verdict.messages;
     }
     self->Complete(target, outcome, std::move(error), result);
-  });
+  }));
 }
 
-void Prober::RunUnit(const std::shared_ptr<Target>& target,
+void Prober::RunUnit(const std::shared_ptr<Target>& launched,
                     std::shared_ptr<const TargetConfig> config) {
   Url url = *config->url;
   ExchangeRequest request = RequestFor(*config, url);
-  auto self = shared_from_this();
-  RunExchange(ioc_, request, [self, target, request](ExchangeResult result) mutable {
+  RunExchange(ioc_, request, Bind(launched, [request](const std::shared_ptr<Prober>& self,
+                                                    const std::shared_ptr<Target>& target,
+                                                    ExchangeResult result) mutable {
     AoUnit unit = target->config->unit;
     if (result.outcome != Outcome::kOk) {
       return self->Complete(target, result.outcome, result.error, result);
     }
     UnitVerdict verdict = JudgeUnitHealth(unit, result.status, result.body);
-    auto record = [self, target](const UnitVerdict& v, std::optional<double> block_height) {
-      std::lock_guard lock(self->mutex_);
-      target->unit_address = v.address;
-      target->clock_skew.reset();
-      if (v.timestamp_ms) target->clock_skew = *v.timestamp_ms / 1000 - UnixSeconds(SystemClock::now());
-      target->block_height = block_height;
-    };
     if (verdict.outcome != Outcome::kOk || unit != AoUnit::kSu) {
-      record(verdict, std::nullopt);
+      self->RecordUnit(*target, verdict, std::nullopt);
       return self->Complete(target, verdict.outcome, verdict.error, result);
     }
     // The SU also tells its block height at /timestamp.
@@ -311,7 +342,9 @@ void Prober::RunUnit(const std::shared_ptr<Target>& target,
     if (path.empty() || path.back() != '/') path += '/';
     request.url.target = path + "timestamp";
     ExchangeResult first = result;
-    RunExchange(self->ioc_, request, [self, target, verdict, first, record](ExchangeResult second) mutable {
+    RunExchange(self->ioc_, request, self->Bind(target, [verdict, first](const std::shared_ptr<Prober>& prober,
+                                                                         const std::shared_ptr<Target>& su,
+                                                                         ExchangeResult second) mutable {
       std::optional<double> height;
       Outcome outcome = second.outcome;
       std::string error = second.error;
@@ -327,17 +360,18 @@ void Prober::RunUnit(const std::shared_ptr<Target>& target,
         }
         verdict.timestamp_ms = timestamp;
       }
-      record(verdict, height);
+      prober->RecordUnit(*su, verdict, height);
       second.total += first.total;
-      self->Complete(target, outcome, std::move(error), second);
-    });
-  });
+      prober->Complete(su, outcome, std::move(error), second);
+    }));
+  }));
 }
 
 void Prober::Complete(const std::shared_ptr<Target>& target, Outcome outcome, std::string error,
                       const ExchangeResult& exchange) {
   std::lock_guard lock(mutex_);
   target->running = false;
+  running_.erase(target);
   --in_flight_;
   target->has_result = true;
   target->outcome = outcome;
@@ -385,12 +419,14 @@ nlohmann::json Prober::TargetsJson() const {
 // Streams every family, each across all targets (families must be contiguous).
 class Prober::ProbeSource : public Source {
  public:
-  explicit ProbeSource(std::shared_ptr<const Prober> prober) : prober_(std::move(prober)) {}
+  explicit ProbeSource(std::weak_ptr<const Prober> prober) : weak_(std::move(prober)) {}
   std::string_view Name() const override { return "probes"; }
 
   void Visit(FamilyVisitor& v) const override {
-    std::lock_guard lock(prober_->mutex_);
-    const auto& targets = prober_->targets_;
+    std::shared_ptr<const Prober> prober = weak_.lock();
+    if (!prober) return;
+    std::lock_guard lock(prober->mutex_);
+    const auto& targets = prober->targets_;
     auto each = [&](auto&& emit) {
       for (const auto& [name, target] : targets) emit(*target);
     };
@@ -525,11 +561,13 @@ class Prober::ProbeSource : public Source {
   }
 
  private:
-  std::shared_ptr<const Prober> prober_;
+  // Weak: a SourceSet outliving the daemon's shutdown must not keep the Prober (and its
+  // timers) alive past the io_context.
+  std::weak_ptr<const Prober> weak_;
 };
 
 std::shared_ptr<const Source> Prober::MakeSource() {
-  return std::make_shared<ProbeSource>(shared_from_this());
+  return std::make_shared<ProbeSource>(weak_from_this());
 }
 
 }  // namespace metricsd::probes

@@ -7,18 +7,26 @@
 // counted), and at most probes.max_concurrency probes are in flight (the rest wait their
 // turn). A reload keeps the state of targets whose name and type stay, so their histograms
 // and counters continue.
+//
+// Thread-safe: every method may be called from any thread. Lifetime: the Prober owns its
+// targets, their timers and the targets of probes in flight; handlers left in the io_context
+// and the Source hold weak references, so destroying the (last) Prober before the io_context
+// destroys every I/O object it made in time.
 #pragma once
 
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/client/exchange.h"
+#include "collectors/probes/ao.h"
 #include "collectors/probes/probe_config.h"
+#include "daemon/client/exchange.h"
 #include "daemon/core/asio.h"
 #include "daemon/core/source.h"
 
@@ -34,7 +42,7 @@ class Prober : public std::enable_shared_from_this<Prober> {
   // Cancels every schedule; probes in flight end at their deadline.
   void Stop();
 
-  // probe_*, metricsd_probe_*, ao_dryrun_*, ao_unit_* (keeps the Prober alive).
+  // probe_*, metricsd_probe_*, ao_dryrun_*, ao_unit_* (reads nothing once the Prober is gone).
   std::shared_ptr<const Source> MakeSource();
   // GET /api/v1/targets: every target with its last outcome, error, duration and next run.
   nlohmann::json TargetsJson() const;
@@ -54,11 +62,17 @@ class Prober : public std::enable_shared_from_this<Prober> {
   void RunDryrun(const std::shared_ptr<Target>& target, std::shared_ptr<const TargetConfig> config);
   void RunUnit(const std::shared_ptr<Target>& target, std::shared_ptr<const TargetConfig> config);
   ExchangeRequest RequestFor(const TargetConfig& config, const Url& url) const;
+  // An exchange's callback that runs `handler(self, target, result)` if both still exist.
+  template <typename Handler>
+  ExchangeCallback Bind(const std::shared_ptr<Target>& target, Handler handler);
+  void RecordUnit(Target& target, const UnitVerdict& verdict, std::optional<double> block_height);
+  void CancelTimer(const std::shared_ptr<Target>& target);
 
   net::io_context& ioc_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Target>> targets_;  // by name
   std::deque<std::shared_ptr<Target>> waiting_;             // over max_concurrency
+  std::set<std::shared_ptr<Target>> running_;               // probes in flight (owned here only)
   int max_concurrency_ = 64;
   int in_flight_ = 0;
   bool stopped_ = false;

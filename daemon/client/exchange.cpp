@@ -47,6 +47,30 @@ std::optional<double> EarliestExpiry(SSL* ssl) {
   return earliest;
 }
 
+// The statuses Go's client follows (300, 304, 305 and 306 are answers, not redirects).
+bool IsFollowedRedirect(unsigned status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// Headers Go drops on a redirect to another host (with Proxy-Authorization and
+// Proxy-Authenticate, which Go drops since 1.24).
+bool IsCredentialHeader(std::string_view name) {
+  for (std::string_view sensitive : {"Authorization", "Www-Authenticate", "Cookie", "Cookie2",
+                                     "Proxy-Authorization", "Proxy-Authenticate"}) {
+    if (beast::iequals(name, sensitive)) return true;
+  }
+  return false;
+}
+
+// Headers that describe a body, dropped with it (Go 1.23+).
+bool IsBodyHeader(std::string_view name) {
+  for (std::string_view body : {"Content-Encoding", "Content-Language", "Content-Location", "Content-Type",
+                                "Content-Length", "Transfer-Encoding"}) {
+    if (beast::iequals(name, body)) return true;
+  }
+  return false;
+}
+
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(net::io_context& ioc, ExchangeRequest request, ExchangeCallback done)
@@ -58,6 +82,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void Start() {
     start_ = Clock::now();
+    initial_url_ = request_.url;
     deadline_.expires_after(request_.timeout);
     deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) self->OnDeadline();
@@ -180,23 +205,61 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     auto& response = parser_->get();
     result_.status = response.result_int();
     std::string_view location = response[http::field::location];
-    if (request_.follow_redirects && result_.status >= 300 && result_.status < 400 && !location.empty()) {
-      std::optional<Url> next = ResolveUrl(request_.url, location);
-      if (!next || ++result_.redirects > 10) return Finish(Outcome::kHttpError, "too many or bad redirects");
-      Close();
-      request_.url = *next;
-      request_.host = next->host;
-      request_.port = next->port;
-      if (next->https && !request_.tls) {
-        return Finish(Outcome::kTlsError, "redirect to https without a TLS context");
-      }
-      request_.use_tls = next->https;
-      buffer_.clear();
-      return Resolve();
+    if (request_.follow_redirects && IsFollowedRedirect(result_.status) && !location.empty()) {
+      return FollowRedirect(location);
     }
     result_.content_length = static_cast<std::int64_t>(response.body().size());
     result_.body = std::move(response.body());
     Finish(Outcome::kOk, "");
+  }
+
+  // The next hop of a redirect, with Go's net/http rules (client.go: redirectBehavior,
+  // makeHeadersCopier, defaultCheckRedirect), which blackbox_exporter inherits:
+  // - at most max_redirects hops;
+  // - 301, 302 and 303 turn any method but GET and HEAD into GET and drop the body and the
+  //   headers that describe it; 307 and 308 keep both;
+  // - once a hop leaves the first URL's host (another host that is not a subdomain of it, or
+  //   another port), Authorization, Cookie and the other credential headers are never sent
+  //   again, not even back on the first host;
+  // - https -> http is refused unless allowed, and when allowed it drops credentials too (they
+  //   would cross the network in clear text).
+  void FollowRedirect(std::string_view location) {
+    std::optional<Url> next = ResolveUrl(request_.url, location);
+    if (!next) {
+      return Finish(Outcome::kHttpError, "redirect to an invalid Location \"" + RedactUrl(location) + "\"");
+    }
+    if (++result_.redirects > request_.max_redirects) {
+      return Finish(Outcome::kHttpError, "stopped after " + std::to_string(request_.max_redirects) + " redirects");
+    }
+    bool downgrade = request_.url.https && !next->https;
+    if (downgrade && !request_.allow_insecure_redirect) {
+      return Finish(Outcome::kHttpError,
+                    "refused redirect from https to " + RedactUrl(next->ToString()) +
+                        " (set allow_insecure_redirect: true to follow it)");
+    }
+    if (next->https && !request_.tls) {
+      return Finish(Outcome::kTlsError, "redirect to https without a TLS context");
+    }
+    if (!result_.credentials_dropped && (downgrade || !CredentialsMayFollow(initial_url_, *next))) {
+      result_.credentials_dropped = true;
+      std::erase_if(request_.headers, [](const auto& header) { return IsCredentialHeader(header.first); });
+    }
+    if (result_.status == 301 || result_.status == 302 || result_.status == 303) {
+      if (request_.method != "GET" && request_.method != "HEAD") request_.method = "GET";
+      request_.body.clear();
+      std::erase_if(request_.headers, [](const auto& header) { return IsBodyHeader(header.first); });
+    }
+    // A configured Host names the first server; it must not follow the request elsewhere.
+    if (next->host != request_.url.host || next->port != request_.url.port) {
+      std::erase_if(request_.headers, [](const auto& header) { return beast::iequals(header.first, "Host"); });
+    }
+    Close();
+    request_.url = *next;
+    request_.host = next->host;
+    request_.port = next->port;
+    request_.use_tls = next->https;
+    buffer_.clear();
+    Resolve();
   }
 
   // True when the exchange is over: the deadline passed, or `ec` is an error (reported as
@@ -241,6 +304,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   net::strand<net::io_context::executor_type> strand_;
   ExchangeRequest request_;
+  Url initial_url_;  // credentials belong to its host
   ExchangeCallback done_;
   tcp::resolver resolver_;
   net::steady_timer deadline_;

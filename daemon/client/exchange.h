@@ -1,5 +1,6 @@
 // One asynchronous probe conversation on the io_context: resolve, connect, optionally a TLS
-// handshake, and (for HTTP) one request and its response, following redirects, all under one
+// handshake, and (for HTTP) one request and its response, following redirects as Go's net/http
+// client does for blackbox_exporter (see FollowRedirect in exchange.cpp), all under one
 // deadline. It records blackbox_exporter's phases (resolve, connect, tls, processing,
 // transfer) and the earliest certificate expiry. Every failure is an Outcome with a message;
 // nothing a server does (hang, reset, garbage, a 1 GB body) gets past the deadline or the body
@@ -37,6 +38,8 @@ struct ExchangeRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool follow_redirects = true;
+  int max_redirects = 10;                  // Go's default; the 11th is an error
+  bool allow_insecure_redirect = false;    // follow https -> http (else the exchange fails)
   std::size_t body_limit = 10 << 20;
   Duration timeout = std::chrono::seconds(5);
 };
@@ -48,6 +51,7 @@ struct ExchangeResult {
   std::string body;
   std::int64_t content_length = -1;
   int redirects = 0;
+  bool credentials_dropped = false;  // a redirect left the first host: credentials not re-sent
   // Phases in seconds, as blackbox_exporter splits them (summed over redirects).
   double resolve = 0, connect = 0, tls = 0, processing = 0, transfer = 0;
   double total = 0;

@@ -1,5 +1,7 @@
 #include "daemon/client/url.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace metricsd {
@@ -62,6 +64,42 @@ std::optional<Url> ResolveUrl(const Url& base, std::string_view location) {
     url.target = path.substr(0, path.rfind('/') + 1) + std::string(location);
   }
   return url;
+}
+
+namespace {
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  while (!out.empty() && out.back() == '.') out.pop_back();  // "host." is "host"
+  return out;
+}
+
+}  // namespace
+
+bool CredentialsMayFollow(const Url& initial, const Url& dest) {
+  if (initial.port != dest.port) return false;
+  std::string parent = Lower(initial.host), sub = Lower(dest.host);
+  if (sub == parent) return true;
+  // No subdomains of IP literals (Go: "sub" containing ':' or '%' is never a subdomain).
+  if (sub.find_first_of(":%") != std::string::npos) return false;
+  return sub.size() > parent.size() && sub.ends_with(parent) && sub[sub.size() - parent.size() - 1] == '.';
+}
+
+std::string RedactUrl(std::string_view text) {
+  std::string out(text);
+  std::size_t scheme = out.find("://");
+  std::size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
+  std::size_t end = out.find_first_of("/?#", authority);
+  std::size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
+  if (at != std::string::npos && at >= authority) {
+    std::size_t colon = out.find(':', authority);
+    if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "<secret>");
+  }
+  std::size_t query = out.find('?', authority);
+  if (query != std::string::npos) out.replace(query + 1, std::string::npos, "<secret>");
+  return out;
 }
 
 std::string Url::HostHeader() const {

@@ -24,4 +24,15 @@ std::optional<Url> ParseUrl(std::string_view text);
 // `location` (a redirect's Location) resolved against `base`.
 std::optional<Url> ResolveUrl(const Url& base, std::string_view location);
 
+// Whether credentials sent to `initial` may follow a redirect to `dest`: the same port and the
+// same host or a subdomain of it (foo.com -> sub.foo.com), never another IP literal. Go's
+// net/http (shouldCopyHeaderOnRedirect) compares host names only; a different port is another
+// server here too, as in Go before 1.22 and in browsers' origins.
+bool CredentialsMayFollow(const Url& initial, const Url& dest);
+
+// `text` (a URL, parsed or not) fit for a log line or an error: a password in its userinfo
+// becomes <secret> ("https://user:<secret>@host/"), and the query string, which often carries
+// tokens, is cut ("/path?<secret>").
+std::string RedactUrl(std::string_view text);
+
 }  // namespace metricsd

@@ -3,15 +3,19 @@
 //
 //   fake_ao_server [--tls CERT KEY]
 //
-// It records every request (GET /__requests returns them as JSON: method, target, body) and
+// It records every request (GET /__requests returns them as JSON: method, target, body,
+// content_type, and headers with lower-case names) and
 // is told how to answer with POST /__mode?mode=M[&ms=N][&bytes=N]:
 //   ok (default), slow (wait ms, then ok), hang (never answer), error (the process reports
 //   Error), busy (202), rate_limited (429), denied (403), server_error (500 {"error": ...}),
 //   invalid_json, huge (a body of `bytes`), close (close without answering).
 // Routes: POST /dry-run?process-id=... (the CU's dry-run), GET / (health, as the unit given by
 // POST /__unit?unit=cu|mu|su), GET /timestamp (SU), GET /ok, GET /status/CODE,
-// GET /redirect (302 to /ok). One thread per connection: it is a test fixture.
+// GET /redirect (302 to /ok), ANY /redirect-to?url=URL&code=N (N, default 302, with Location:
+// URL, percent-decoded: another server, another scheme, a relative path). One thread per
+// connection: it is a test fixture.
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -56,6 +60,19 @@ std::string Query(std::string_view target, std::string_view key) {
   return "";
 }
 
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 long Now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch()).count();
@@ -94,10 +111,17 @@ std::optional<HttpResponse> Answer(const HttpRequest& request) {
   long ms, bytes;
   {
     std::lock_guard lock(state.mutex);
+    nlohmann::json headers = nlohmann::json::object();
+    for (const auto& field : request) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      headers[name] = std::string(field.value());
+    }
     state.requests.push_back({{"method", std::string(request.method_string())},
                               {"target", target},
                               {"body", request.body()},
-                              {"content_type", std::string(request[http::field::content_type])}});
+                              {"content_type", std::string(request[http::field::content_type])},
+                              {"headers", headers}});
     mode = state.mode;
     unit = state.unit;
     ms = state.ms;
@@ -152,6 +176,13 @@ std::optional<HttpResponse> Answer(const HttpRequest& request) {
   if (path.rfind("/status/", 0) == 0) {
     response.result(static_cast<http::status>(std::stoi(path.substr(8))));
     response.body() = "status";
+    return response;
+  }
+  if (path == "/redirect-to") {
+    std::string code = Query(target, "code");
+    response.result(static_cast<http::status>(code.empty() ? 302 : std::stoi(code)));
+    response.set(http::field::location, PercentDecode(Query(target, "url")));
+    response.body() = "moved";
     return response;
   }
   if (path == "/redirect") {

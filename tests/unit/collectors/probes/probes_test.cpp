@@ -34,6 +34,35 @@ TEST(UrlTest, ParsesWhatProbesUse) {
   EXPECT_EQ(ResolveUrl(base, "https://b/")->ToString(), "https://b/");
 }
 
+// Go's shouldCopyHeaderOnRedirect, with the port compared too.
+TEST(UrlTest, CredentialsFollowOnlyToTheSameHostOrASubdomain) {
+  auto follows = [](const char* from, const char* to) {
+    return CredentialsMayFollow(*ParseUrl(from), *ParseUrl(to));
+  };
+  EXPECT_TRUE(follows("http://foo.com/a", "http://foo.com/b"));
+  EXPECT_TRUE(follows("http://foo.com/", "http://sub.foo.com/"));
+  EXPECT_TRUE(follows("http://Foo.COM/", "http://a.b.foo.com./"));
+  EXPECT_TRUE(follows("http://foo.com/", "https://foo.com:80/"));  // the scheme is the caller's check
+  EXPECT_FALSE(follows("http://foo.com/", "http://bar.com/"));
+  EXPECT_FALSE(follows("http://foo.com/", "http://evilfoo.com/"));
+  EXPECT_FALSE(follows("http://sub.foo.com/", "http://foo.com/"));
+  EXPECT_FALSE(follows("http://foo.com/", "http://foo.com:8080/"));
+  EXPECT_FALSE(follows("http://foo.com/", "https://foo.com/"));  // 80 and 443
+  EXPECT_FALSE(follows("http://localhost:9/", "http://127.0.0.1:9/"));
+  EXPECT_FALSE(follows("http://1/", "http://[::1]/"));
+  EXPECT_TRUE(follows("http://[::1]:9/", "http://[::1]:9/x"));
+}
+
+TEST(UrlTest, RedactedForLogsAndErrors) {
+  EXPECT_EQ(RedactUrl("https://user:pass@host/"), "https://user:<secret>@host/");
+  EXPECT_EQ(RedactUrl("https://user@host/"), "https://user@host/");
+  EXPECT_EQ(RedactUrl("http://u:p:q@h:81"), "http://u:<secret>@h:81");
+  EXPECT_EQ(RedactUrl("http://h/p?token=abc&x=1"), "http://h/p?<secret>");
+  EXPECT_EQ(RedactUrl("http://h/p/a@b:c"), "http://h/p/a@b:c");  // '@' in the path is no userinfo
+  EXPECT_EQ(RedactUrl("/relative?k=v"), "/relative?<secret>");
+  EXPECT_EQ(RedactUrl("http://[::1]:80/"), "http://[::1]:80/");
+}
+
 TEST(DryrunTest, BodyCarriesTargetActionAndFreshIds) {
   DryrunOptions options;
   options.process_id = "PID";
@@ -122,6 +151,19 @@ TEST(ProbesConfigTest, DefaultsAndNames) {
   EXPECT_EQ(config.targets[1].tcp_port, 5432);
   EXPECT_TRUE(config.targets[0].http.ValidStatus(204));
   EXPECT_FALSE(config.targets[0].http.ValidStatus(301));
+  EXPECT_FALSE(config.targets[0].http.allow_insecure_redirect);
+}
+
+TEST(ProbesConfigTest, AllowInsecureRedirectPerTargetOrByDefault) {
+  auto config = Parse("targets:\n  - {type: http, url: 'https://a', allow_insecure_redirect: true}\n"
+                      "  - {type: ao_unit, url: 'https://b', unit: cu}\n");
+  EXPECT_TRUE(config.targets[0].http.allow_insecure_redirect);
+  EXPECT_FALSE(config.targets[1].http.allow_insecure_redirect);
+  config = Parse("defaults: {allow_insecure_redirect: true}\n"
+                 "targets:\n  - {type: http, url: 'https://a'}\n"
+                 "  - {type: ao_dryrun, url: 'https://b', process_id: P, action: A, allow_insecure_redirect: false}\n");
+  EXPECT_TRUE(config.targets[0].http.allow_insecure_redirect);
+  EXPECT_FALSE(config.targets[1].http.allow_insecure_redirect);
 }
 
 struct BadProbes {
@@ -155,7 +197,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadProbes{"targets:\n  - {type: tcp, address: 'nohost'}\n",
                   "p.yaml:2:26: targets[0].address: invalid address \"nohost\" (expected HOST:PORT)"},
         BadProbes{"targets:\n  - {type: http, url: 'https://a', tls: {ca_file: /nonexistent.pem}}\n",
-                  "p.yaml:2:51: targets[0].tls.ca_file: cannot read /nonexistent.pem"}));
+                  "p.yaml:2:51: targets[0].tls.ca_file: cannot read /nonexistent.pem"},
+        BadProbes{"targets:\n  - {type: tcp, address: 'a:1', allow_insecure_redirect: true}\n",
+                  "p.yaml:2:58: targets[0].allow_insecure_redirect: only for type http, ao_dryrun, ao_unit"},
+        // A password in the URL never reaches the error (nor --check-config's output).
+        BadProbes{"targets:\n  - {type: http, url: 'http://u:hunter2@a/?t=x'}\n",
+                  "p.yaml:2:23: targets[0].url: invalid URL \"http://u:<secret>@a/?<secret>\" "
+                  "(expected http://HOST[:PORT]/... or https://...)"}));
 
 }  // namespace
 }  // namespace metricsd::probes

@@ -6,12 +6,13 @@
 // keeps its contribution, so a group's counters never go backwards; a process seen for the
 // first time contributes its whole history, as process-exporter counts it.
 //
-// /proc/PID/fd and /proc/PID/io need ptrace read access: without CAP_SYS_PTRACE another user's
-// process refuses them (EACCES). Such a read is never counted as 0: the process adds nothing to
-// the group's fd and I/O families (a group none of whose members is readable has no sample
-// there, since any value would be a lie), and metricsd_process_group_read_errors_total counts
-// each refused read by group, file and reason, as process-exporter's
-// namedprocess_scrape_partial_errors counts partial reads.
+// /proc/PID/fd (a 0500 directory) and /proc/PID/io (a 0400 file, also behind a ptrace read
+// check) of another user's process are refused (EACCES) without CAP_DAC_READ_SEARCH and
+// CAP_SYS_PTRACE, which the packaged unit grants. Such a read is never counted as 0: the
+// process adds nothing to the group's fd and I/O families (a group none of whose members is
+// readable has no sample there, since any value would be a lie), and
+// metricsd_process_group_read_errors_total counts each refused read by group, file and reason,
+// as process-exporter's namedprocess_scrape_partial_errors counts partial reads.
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -211,7 +212,7 @@ class ProcessesCollector final : public HostCollector {
       s.counters[kVoluntarySwitches] = StatusValue(*status, "\nvoluntary_ctxt_switches:", 1);
       s.counters[kNonvoluntarySwitches] = StatusValue(*status, "nonvoluntary_ctxt_switches:", 1);
     }
-    // io and fd need ptrace read access (our own user's processes, or CAP_SYS_PTRACE).
+    // Readable for our own user's processes, or with the capabilities named at the top.
     std::string io;
     s.failures[kIoFile] = ReadProcFile(dir + "/io", io);
     if (s.failures[kIoFile] == kReadable) {

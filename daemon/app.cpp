@@ -354,7 +354,8 @@ HttpResponse App::ServeConfig(const HttpRequest& request) const {
   std::shared_ptr<const Config> config = config_.Load();
   nlohmann::json answer = {
       {"status", "success"},
-      {"data", {{"file", config->file}, {"yaml", config->text}, {"config", config->ToJson()}}}};
+      // The effective config, secrets masked, as Prometheus serves it: never the file's text.
+      {"data", {{"file", config->file}, {"yaml", config->ToYaml()}, {"config", config->ToJson()}}}};
   return ServeJson(request, answer);
 }
 

@@ -6,6 +6,7 @@
 
 #include "daemon/client/exchange.h"
 #include "daemon/core/listen_address.h"
+#include "daemon/core/secret.h"
 
 namespace metricsd::probes {
 namespace {
@@ -252,12 +253,43 @@ nlohmann::json TargetConfig::ToJson() const {
                         {"interval", FormatDuration(interval)}, {"timeout", FormatDuration(timeout)}};
   if (url) out["url"] = url->ToString();
   if (type == ProbeType::kTcp) out["address"] = address;
+  if (type != ProbeType::kTcp || tcp_tls) {
+    out["tls"] = {{"ca_file", tls.ca_file}, {"insecure_skip_verify", tls.insecure_skip_verify},
+                  {"server_name", tls.server_name}};
+  }
+  if (type != ProbeType::kTcp) out["body_size_limit"] = http.body_size_limit;
+  if (type == ProbeType::kHttp) {
+    out["method"] = http.method;
+    // Every header value is a secret (Authorization, X-Api-Key, cookies...), as is the body:
+    // Prometheus shows <secret>; the names tell what is configured.
+    nlohmann::json headers = nlohmann::json::object();
+    for (const auto& [name, value] : http.headers) headers[name] = kSecret;
+    out["headers"] = std::move(headers);
+    out["body"] = Secret(http.body);
+    nlohmann::json codes = nlohmann::json::array();
+    for (auto [low, high] : http.valid_status_codes) {
+      codes.push_back(low == high ? std::to_string(low) : std::to_string(low / 100) + "xx");
+    }
+    out["valid_status_codes"] = std::move(codes);
+    nlohmann::json matches = nlohmann::json::array(), not_matches = nlohmann::json::array();
+    for (const auto& regex : http.fail_if_body_matches) matches.push_back(regex->pattern());
+    for (const auto& regex : http.fail_if_body_not_matches) not_matches.push_back(regex->pattern());
+    out["fail_if_body_matches_regexp"] = std::move(matches);
+    out["fail_if_body_not_matches_regexp"] = std::move(not_matches);
+    out["follow_redirects"] = http.follow_redirects;
+    out["ip_protocol"] = http.prefer_ip6 ? "ip6" : "ip4";
+  }
   if (type == ProbeType::kAoDryrun) {
     out["process_id"] = dryrun.process_id;
     out["action"] = dryrun.action;
+    out["tags"] = nlohmann::json::object();
+    for (const auto& [name, value] : dryrun.tags) out["tags"][name] = value;
+    out["data"] = Secret(dryrun.data);  // the dry-run message's body
+    out["owner"] = dryrun.owner;
     out["cache_bust"] = dryrun.cache_bust;
   }
   if (type == ProbeType::kAoUnit) out["unit"] = UnitName(unit);
+  out["buckets"] = buckets;
   return out;
 }
 

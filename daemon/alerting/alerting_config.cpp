@@ -7,6 +7,7 @@
 #include <set>
 
 #include "daemon/client/exchange.h"
+#include "daemon/core/secret.h"
 
 namespace metricsd::alerting {
 namespace {
@@ -314,11 +315,16 @@ nlohmann::json AlertingConfig::ToJson() const {
   for (const DestinationConfig& d : destinations) {
     nlohmann::json entry = {{"kind", d.kind == DestinationConfig::Kind::kWebhook ? "webhook" : "alertmanager"},
                             {"url", d.url}, {"timeout", FormatDuration(d.timeout)}};
-    // Secrets are never shown, as Prometheus shows <secret>.
-    if (!d.username.empty()) entry["basic_auth"] = {{"username", d.username}, {"password", "<secret>"}};
-    if (!d.bearer_token.empty()) entry["bearer_token"] = "<secret>";
-    if (!d.password_file.empty()) entry["basic_auth"]["password_file"] = d.password_file;
+    // Secrets are never shown, as Prometheus shows <secret>; a secret file's path may be
+    // (its contents are read per request and never kept here).
+    if (!d.username.empty()) {
+      entry["basic_auth"] = {{"username", d.username}, {"password", Secret(d.password)},
+                             {"password_file", d.password_file}};
+    }
+    if (!d.bearer_token.empty()) entry["bearer_token"] = Secret(d.bearer_token);
     if (!d.bearer_token_file.empty()) entry["bearer_token_file"] = d.bearer_token_file;
+    entry["tls"] = {{"ca_file", d.ca_file}, {"insecure_skip_verify", d.insecure_skip_verify},
+                    {"server_name", d.server_name}};
     destinations_json.push_back(std::move(entry));
   }
   nlohmann::json groups_json = nlohmann::json::array();

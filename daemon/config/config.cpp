@@ -1,5 +1,7 @@
 #include "daemon/config/config.h"
 
+#include "daemon/config/yaml_render.h"
+
 namespace metricsd {
 namespace config {
 extern const std::string_view kEmbeddedDefault;  // generated from config/metricsd.yaml
@@ -10,7 +12,6 @@ Config LoadConfigText(std::string_view text, std::string file) {
   root.ExpectKeys({"web", "host", "statsd", "probes", "alerting"});
   Config config;
   config.file = std::move(file);
-  config.text = std::string(text);
   config.web = ParseWebConfig(root["web"]);
   config.host = host::ParseHostConfig(root["host"]);
   // A relative mapping_file or rule file is found next to the config file that names it.
@@ -39,5 +40,7 @@ nlohmann::json Config::ToJson() const {
   return {{"web", web.ToJson()}, {"host", host.ToJson()}, {"statsd", statsd.ToJson()},
           {"probes", probes.ToJson()}, {"alerting", alerting.ToJson()}};
 }
+
+std::string Config::ToYaml() const { return RenderYaml(ToJson()); }
 
 }  // namespace metricsd

@@ -23,16 +23,19 @@ inline constexpr std::string_view kEmbeddedConfigName = "<embedded default>";
 inline constexpr std::string_view kDefaultConfigPath = "/etc/metricsd/metricsd.yaml";
 
 struct Config {
-  std::string file;  // where it came from: a path, or kEmbeddedConfigName
-  std::string text;  // the YAML as read
+  // Where it came from: a path, or kEmbeddedConfigName. The text as read is deliberately not
+  // kept: it holds secrets, and only the masked effective config may be shown.
+  std::string file;
   WebConfig web;
   host::HostConfig host;
   statsd::StatsdConfig statsd;
   probes::ProbesConfig probes;
   alerting::AlertingConfig alerting;
 
-  // The effective config (defaults filled in), for /api/v1/status/config.
+  // The effective config (defaults filled in) with every secret shown as kSecret
+  // (daemon/core/secret.h), for /api/v1/status/config: as JSON, and rendered as YAML.
   nlohmann::json ToJson() const;
+  std::string ToYaml() const;
 };
 
 // Parses `text`; `file` is the name errors print.

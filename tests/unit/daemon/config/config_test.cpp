@@ -101,3 +101,85 @@ TEST(ConfigTest, FixtureErrorsNameTheFilePath) {
 
 }  // namespace
 }  // namespace metricsd
+
+namespace metricsd {
+namespace {
+
+// Every kind of secret the config holds, each value a distinct marker.
+constexpr const char* kSecretsConfig = R"(probes:
+  targets:
+    - name: api
+      type: http
+      url: http://127.0.0.1:9/health
+      method: POST
+      headers:
+        Authorization: Bearer MARK-AUTH
+        X-Api-Key: MARK-APIKEY
+        Cookie: session=MARK-COOKIE
+      body: '{"token":"MARK-BODY"}'
+    - name: dry
+      type: ao_dryrun
+      url: http://127.0.0.1:9/
+      process_id: pid
+      action: Info
+      data: MARK-DATA
+alerting:
+  alertmanagers:
+    - url: http://127.0.0.1:9/
+      basic_auth: {username: ops, password: MARK-AMPASS}
+    - url: http://127.0.0.1:9/
+      bearer_token: MARK-AMTOKEN
+  webhooks:
+    - url: http://127.0.0.1:9/hook
+      basic_auth: {username: hook, password_file: /run/secrets/hook_password}
+)";
+
+TEST(EffectiveConfigTest, EverySecretIsMaskedInJsonAndYaml) {
+  Config config = LoadConfigText(kSecretsConfig, "metricsd.yaml");
+  std::string json = config.ToJson().dump();
+  std::string yaml = config.ToYaml();
+  for (const std::string& shown : {json, yaml}) {
+    EXPECT_EQ(shown.find("MARK-"), std::string::npos) << shown;
+  }
+  nlohmann::json probe = config.ToJson()["probes"]["targets"][0];
+  EXPECT_EQ(probe["headers"]["Authorization"], "<secret>");
+  EXPECT_EQ(probe["headers"]["X-Api-Key"], "<secret>");
+  EXPECT_EQ(probe["headers"]["Cookie"], "<secret>");
+  EXPECT_EQ(probe["body"], "<secret>");
+  EXPECT_EQ(probe["method"], "POST");
+  EXPECT_EQ(config.ToJson()["probes"]["targets"][1]["data"], "<secret>");
+  nlohmann::json destinations = config.ToJson()["alerting"]["destinations"];
+  EXPECT_EQ(destinations[0]["basic_auth"]["password"], "<secret>");
+  EXPECT_EQ(destinations[1]["bearer_token"], "<secret>");
+  // A secret file's path is fine to show; there is no inline password to mask.
+  EXPECT_EQ(destinations[2]["basic_auth"]["password_file"], "/run/secrets/hook_password");
+  EXPECT_EQ(destinations[2]["basic_auth"]["password"], "");
+  EXPECT_NE(yaml.find("Authorization: <secret>\n"), std::string::npos) << yaml;
+}
+
+TEST(EffectiveConfigTest, YamlIsTheEffectiveConfigWithDefaultsAndReadsBack) {
+  Config config = LoadConfigText("web:\n  max_connections: 16\n", "metricsd.yaml");
+  std::string yaml = config.ToYaml();
+  EXPECT_NE(yaml.find("max_connections: 16\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("read_timeout: 10s\n"), std::string::npos) << yaml;  // a default
+  // Strings that look like other types stay strings; it is valid YAML meaning the JSON.
+  YAML::Node back = YAML::Load(yaml);
+  EXPECT_EQ(back["web"]["max_connections"].as<int>(), 16);
+  EXPECT_EQ(back["web"]["listen_address"].as<std::string>(), "127.0.0.1:9102");
+  EXPECT_EQ(back["alerting"]["external_url"].as<std::string>(), "");
+  EXPECT_TRUE(back["alerting"]["external_url"].IsScalar());
+}
+
+TEST(EffectiveConfigTest, UnclosedQuoteRefusesTheFileInsteadOfDroppingTheRest) {
+  // yaml-cpp alone loads this with the alerting section swallowed into the string.
+  EXPECT_EQ(ConfigErrorOf([] {
+              LoadConfigText("web:\n  listen_address: \"127.0.0.1:9102\nalerting:\n  webhooks:\n"
+                             "    - url: http://127.0.0.1:9/\n",
+                             "metricsd.yaml");
+            }),
+            "metricsd.yaml:2:19: invalid YAML: quoted string is not closed before line 3, which "
+            "starts a new entry but would be read as part of the string; add the closing \"");
+}
+
+}  // namespace
+}  // namespace metricsd

@@ -26,6 +26,7 @@ HttpLimits LimitsFrom(const Config& config) {
   // Browsers batch StatsD lines into POST /api/v1/statsd; nothing else takes a body.
   if (config.statsd.enabled) limits.body_limit = std::max<std::uint64_t>(limits.body_limit, config.statsd.http_max_body);
   limits.max_connections = web.max_connections;
+  limits.max_requests = web.max_requests;
   limits.read_timeout = web.read_timeout;
   limits.write_timeout = web.write_timeout;
   return limits;
@@ -104,6 +105,8 @@ WebSecurityPtr LoadWebSecurityForFlags(const Flags& flags, const Config& config)
 App::App(Flags flags) : flags_(std::move(flags)) {}
 
 App::~App() {
+  // Handlers still running on the server's workers use everything below.
+  if (server_) server_->JoinWorkers();
   // Every I/O object (timers, signal set, acceptor) must go before the io_context; sessions
   // still pending in it share their state with the server by shared_ptr, so order is safe.
   drain_timer_.reset();
@@ -275,8 +278,11 @@ void App::InstallRoutes() {
   router_.SetObserver([this](std::string_view handler, unsigned status, double seconds) {
     self_metrics_.ObserveHttpRequest(handler, status, seconds);
   });
+  // Heavy routes render, compress, reload or ingest: they run on the server's workers, at
+  // most web.max_requests at once, never on the io threads that answer /-/healthy.
+  constexpr Router::Options kHeavy{.heavy = true};
   router_.Add(http::verb::get, "/metrics",
-              [this](const HttpRequest& request) { return ServeMetrics(request); });
+              [this](const HttpRequest& request) { return ServeMetrics(request); }, kHeavy);
   router_.Add(http::verb::get, "/-/healthy", [](const HttpRequest& request) {
     return MakeResponse(request, http::status::ok, "metricsd is Healthy.\n");
   });
@@ -284,11 +290,11 @@ void App::InstallRoutes() {
     return MakeResponse(request, http::status::ok, "metricsd is Ready.\n");
   });
   router_.Add(http::verb::post, "/-/reload",
-              [this](const HttpRequest& request) { return ServeReload(request); });
+              [this](const HttpRequest& request) { return ServeReload(request); }, kHeavy);
   router_.Add(http::verb::get, "/",
               [this](const HttpRequest& request) { return ServeIndex(request); });
   router_.Add(http::verb::post, "/api/v1/statsd",
-              [this](const HttpRequest& request) { return ServeStatsd(request); });
+              [this](const HttpRequest& request) { return ServeStatsd(request); }, kHeavy);
   router_.Add(http::verb::options, "/api/v1/statsd",
               [this](const HttpRequest& request) { return ServeStatsdPreflight(request); });
   router_.Add(http::verb::get, "/api/v1/targets",
@@ -300,7 +306,7 @@ void App::InstallRoutes() {
     return ServeJson(request, alerting_->RulesJson());
   });
   router_.Add(http::verb::get, "/api/v1/status/config",
-              [this](const HttpRequest& request) { return ServeConfig(request); });
+              [this](const HttpRequest& request) { return ServeConfig(request); }, kHeavy);
 }
 
 HttpResponse App::ServeMetrics(const HttpRequest& request) const {

@@ -1,9 +1,11 @@
 // metricsd's entry point: flags only. Everything else lives in App, which tests link.
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <string>
 
 #include "daemon/app.h"
 #include "daemon/build_info.h"
@@ -31,6 +33,17 @@ int main(int argc, char** argv) {
   // A fixed threshold turns off glibc's adaptive one, which after the first multi-megabyte
   // scrape buffer keeps every later one on the heap, resident after it is freed.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // Every connection is a file descriptor: use what the unit's LimitNOFILE grants (the soft
+  // limit is often 1024 while the hard one is far higher), as Go's runtime does.
+  if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    if (limit.rlim_cur < limit.rlim_max) {
+      limit.rlim_cur = limit.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+      ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    LogDebug("open file limit", {{"soft", std::to_string(limit.rlim_cur)},
+                                 {"hard", std::to_string(limit.rlim_max)}});
+  }
 
   if (flags.check_config) {
     try {

@@ -23,9 +23,23 @@ class HttpServerSource final : public Source {
                    MetricType::kGauge);
     visitor.Sample({}, static_cast<double>(stats_->connections_open.load()));
     visitor.Family("metricsd_http_connections_rejected_total",
-                   "HTTP connections closed at once because web.max_connections were open.",
+                   "HTTP connections closed at once: web.max_connections were open, all "
+                   "being answered.",
                    MetricType::kCounter);
     visitor.Sample({}, static_cast<double>(stats_->connections_rejected.load()));
+    visitor.Family("metricsd_http_connections_evicted_total",
+                   "HTTP connections waiting for a request, closed to admit a new one at "
+                   "web.max_connections.",
+                   MetricType::kCounter);
+    visitor.Sample({}, static_cast<double>(stats_->connections_evicted.load()));
+    visitor.Family("metricsd_http_requests_throttled_total",
+                   "HTTP requests answered 503 because web.max_requests were in flight.",
+                   MetricType::kCounter);
+    visitor.Sample({}, static_cast<double>(stats_->requests_throttled.load()));
+    visitor.Family("metricsd_http_accept_errors_total",
+                   "Failed accept() calls (e.g. out of file descriptors); retried with back-off.",
+                   MetricType::kCounter);
+    visitor.Sample({}, static_cast<double>(stats_->accept_errors.load()));
     visitor.Family("metricsd_http_bad_requests_total",
                    "HTTP requests that could not be parsed, were too large or timed out.",
                    MetricType::kCounter);

@@ -15,6 +15,9 @@ struct WebConfig {
   ListenAddress listen_address{"127.0.0.1", 9102};
   // Connections beyond this are closed at once, so a flood cannot starve Prometheus.
   std::int64_t max_connections = 64;
+  // Heavy requests (scrapes, reloads, StatsD POSTs) handled at once; beyond, 503 (as
+  // node_exporter's --web.max-requests). 0: no limit.
+  std::int64_t max_requests = 40;
   // Time allowed to receive one whole request, idle keep-alive time included.
   Duration read_timeout = std::chrono::seconds(10);
   // Time allowed to send one response.

@@ -7,8 +7,37 @@
 
 namespace metricsd {
 
-void Router::Add(http::verb method, std::string path, Handler handler) {
-  routes_.push_back({method, std::move(path), std::move(handler)});
+void Router::Add(http::verb method, std::string path, Handler handler, Options options) {
+  routes_.push_back({method, std::move(path), std::move(handler), options});
+}
+
+const Router::Route* Router::FindRoute(http::verb method, std::string_view path,
+                                       std::string_view* handler, std::string* allow) const {
+  for (const Route& route : routes_) {
+    if (route.path != path) continue;
+    *handler = route.path;
+    if (route.method == method || (route.method == http::verb::get && method == http::verb::head)) {
+      return &route;
+    }
+    if (!allow->empty()) *allow += ", ";
+    *allow += std::string(http::to_string(route.method));
+  }
+  return nullptr;
+}
+
+Router::Match Router::Find(http::verb method, std::string_view target) const {
+  Match match;
+  std::string allow;
+  const Route* route = FindRoute(method, TargetPath(target), &match.handler, &allow);
+  if (route != nullptr) {
+    match.found = true;
+    match.heavy = route->options.heavy;
+  }
+  return match;
+}
+
+void Router::Observe(std::string_view handler, unsigned status, double seconds) const {
+  if (observer_) observer_(handler, status, seconds);
 }
 
 std::string_view TargetPath(std::string_view target) {
@@ -31,18 +60,7 @@ HttpResponse Router::Handle(const HttpRequest& request) const {
   std::string_view path = TargetPath(request.target());
   std::string_view handler_name = "other";
   std::string allow;
-  const Route* match = nullptr;
-  for (const Route& route : routes_) {
-    if (route.path != path) continue;
-    handler_name = route.path;
-    if (route.method == request.method() ||
-        (route.method == http::verb::get && request.method() == http::verb::head)) {
-      match = &route;
-      break;
-    }
-    if (!allow.empty()) allow += ", ";
-    allow += std::string(http::to_string(route.method));
-  }
+  const Route* match = FindRoute(request.method(), path, &handler_name, &allow);
 
   HttpResponse response;
   if (match != nullptr) {

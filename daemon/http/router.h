@@ -13,14 +13,37 @@
 
 namespace metricsd {
 
+// How the server runs a route's handler.
+struct RouteOptions {
+  // Heavy routes (rendering, compression, reloads, ingestion) run on the server's worker
+  // pool, not on the io threads, and count against web.max_requests.
+  bool heavy = false;
+};
+
 class Router {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
   // handler is the route's path ("/metrics"), or "other" for 404s; duration in seconds.
   using Observer = std::function<void(std::string_view handler, unsigned status, double seconds)>;
 
-  void Add(http::verb method, std::string path, Handler handler);
+  using Options = RouteOptions;
+
+  // What Handle() would do with a request, known from its method and target alone.
+  struct Match {
+    std::string_view handler = "other";  // as reported to the observer
+    bool found = false;                  // false: Handle() answers 404 or 405
+    bool heavy = false;
+  };
+
+  void Add(http::verb method, std::string path, Handler handler, Options options = {});
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
+  // Lets the server decide, from the header alone, whether to read a body and where to run
+  // the handler.
+  Match Find(http::verb method, std::string_view target) const;
+
+  // Reports a response the server made for a route without running it (503 over the cap).
+  void Observe(std::string_view handler, unsigned status, double seconds) const;
 
   // Never throws: a handler that throws becomes a 500.
   HttpResponse Handle(const HttpRequest& request) const;
@@ -30,7 +53,11 @@ class Router {
     http::verb method;
     std::string path;
     Handler handler;
+    Options options;
   };
+  const Route* FindRoute(http::verb method, std::string_view path, std::string_view* handler,
+                         std::string* allow) const;
+
   std::vector<Route> routes_;
   Observer observer_;
 };

@@ -233,22 +233,25 @@ class LimitsTest(unittest.TestCase):
                 self.assertEqual(s.recv(100), b"")
                 s.close()
 
-    def test_connections_over_the_cap_are_closed_at_once(self):
+    def test_over_the_cap_the_longest_waiting_connection_makes_room(self):
         with Daemon("web:\n  max_connections: 4\n") as d:
             # One keep-alive connection counts the others, so no short-lived scrape
             # connection lingers in the count.
-            counter = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
             held = [socket.create_connection(("127.0.0.1", d.port)) for _ in range(3)]
+            counter = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
 
             wait_until(lambda: parse_exposition(_scrape(counter))[
                 "metricsd_http_connections_open"] == 4, what="4 open connections")
             extra = socket.create_connection(("127.0.0.1", d.port))
             extra.settimeout(5)
-            self.assertEqual(extra.recv(100), b"")  # closed without an answer
+            extra.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            self.assertTrue(extra.recv(100).startswith(b"HTTP/1.1 200"))
             extra.close()
-            self.assertGreaterEqual(
-                parse_exposition(_scrape(counter))[
-                    "metricsd_http_connections_rejected_total"], 1)
+            held[0].settimeout(5)
+            self.assertEqual(held[0].recv(100), b"")  # the oldest idle one, closed unanswered
+            samples = parse_exposition(_scrape(counter))
+            self.assertGreaterEqual(samples["metricsd_http_connections_evicted_total"], 1)
+            self.assertEqual(samples["metricsd_http_connections_rejected_total"], 0)
             for s in held:
                 s.close()
             counter.close()

@@ -325,6 +325,10 @@ HttpResponse App::ServeMetrics(const HttpRequest& request) const {
 }
 
 HttpResponse App::ServeReload(const HttpRequest& request) {
+  // Prometheus's rule and words: any web page could otherwise reload us cross-origin.
+  if (!flags_.enable_lifecycle) {
+    return MakeResponse(request, http::status::forbidden, "Lifecycle API is not enabled.\n");
+  }
   std::string error;
   if (Reload(error)) return MakeResponse(request, http::status::ok, "config reloaded\n");
   return MakeResponse(request, http::status::internal_server_error,

@@ -20,6 +20,8 @@ Flags:
                               web.listen_address in the config file.
       --web.config.file=PATH  exporter-toolkit web-config file (TLS, mTLS, basic
                               auth, headers); overrides web.config_file.
+      --web.enable-lifecycle  Enable POST /-/reload (otherwise it answers 403).
+                              SIGHUP reloads either way.
       --path.procfs=PATH      procfs mountpoint; overrides host.procfs.
       --path.sysfs=PATH       sysfs mountpoint; overrides host.sysfs.
       --path.rootfs=PATH      rootfs mountpoint; overrides host.rootfs.
@@ -44,6 +46,7 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
     if (arg == "-h" || arg == "--help") { flags.help = true; continue; }
     if (arg == "--version") { flags.version = true; continue; }
     if (arg == "--check-config") { flags.check_config = true; continue; }
+    if (arg == "--web.enable-lifecycle") { flags.enable_lifecycle = true; continue; }
 
     std::string_view name = arg, value;
     bool has_value = false;

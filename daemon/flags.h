@@ -14,6 +14,9 @@ struct Flags {
   std::string config_file;          // --config.file; empty means the default path
   std::optional<ListenAddress> listen_address;  // --web.listen-address overrides web.listen_address
   bool check_config = false;        // --check-config
+  // --web.enable-lifecycle: POST /-/reload works (403 otherwise, as Prometheus). Off by
+  // default so that no web page can reload the daemon cross-origin; SIGHUP always works.
+  bool enable_lifecycle = false;
   // --path.procfs, --path.sysfs, --path.rootfs override host.procfs/sysfs/rootfs.
   std::optional<std::string> procfs, sysfs, rootfs;
   // --statsd.listen-udp/-tcp/-unixgram (statsd_exporter's flags): replace the config's

@@ -44,7 +44,7 @@ groups:
 
 class AlertingDaemon(Daemon):
     def __init__(self, receivers="", threshold=10, extra=""):
-        super().__init__(self.config(receivers, extra))
+        super().__init__(self.config(receivers, extra), args=["--web.enable-lifecycle"])
         # The pattern matched nothing at start (a missing directory is no error); now it does.
         self.write_rules(threshold)
         self.send_signal(signal.SIGHUP)

@@ -130,7 +130,8 @@ class ReloadTest(unittest.TestCase):
             self.assertEqual(running["data"]["config"]["web"]["max_connections"], 12)
 
     def test_reload_applies_new_web_limits_to_the_running_server(self):
-        with Daemon(GOOD_CONFIG) as d:  # read_timeout defaults to 10s
+        # read_timeout defaults to 10s
+        with Daemon(GOOD_CONFIG, args=["--web.enable-lifecycle"]) as d:
             d.write_config("web:\n  read_timeout: 500ms\n")
             self.assertEqual(d.request("POST", "/-/reload")[0], 200)
             idle = socket.create_connection(("127.0.0.1", d.port))
@@ -141,7 +142,7 @@ class ReloadTest(unittest.TestCase):
             idle.close()
 
     def test_post_reload_reports_the_error_and_the_success(self):
-        with Daemon(GOOD_CONFIG) as d:
+        with Daemon(GOOD_CONFIG, args=["--web.enable-lifecycle"]) as d:
             d.write_config("web:\n  read_timeout: soon\n")
             status, _, body = d.request("POST", "/-/reload")
             self.assertEqual(status, 500)

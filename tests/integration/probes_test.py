@@ -238,7 +238,7 @@ class ReloadTest(unittest.TestCase):
         with FakeAo() as web:
             keep = f"    - {{type: http, name: keep, url: '{web.url}/ok'}}\n"
             drop = f"    - {{type: http, name: drop, url: '{web.url}/ok'}}\n"
-            with Daemon(config(keep + drop)) as d:
+            with Daemon(config(keep + drop), args=["--web.enable-lifecycle"]) as d:
                 s = wait_for(d, "metricsd_probe_duration_seconds_count", 2, target="keep")
                 before = count(s, "metricsd_probe_duration_seconds_count", target="keep")
                 d.write_config(config(keep))
@@ -294,7 +294,7 @@ class ShutdownTest(unittest.TestCase):
             hanging.mode("hang")
             keep = f"    - {{type: http, name: keep, url: '{web.url}/ok'}}\n"
             drop = f"    - {{type: http, name: drop, url: '{hanging.url}/ok', interval: 5s, timeout: 4s}}\n"
-            with Daemon(config(keep + drop)) as d:
+            with Daemon(config(keep + drop), args=["--web.enable-lifecycle"]) as d:
                 wait_until(lambda: [t for t in json.loads(d.get("/api/v1/targets")[2])["data"]
                                     if t["name"] == "drop" and t["running"]],
                            timeout=15, what="the hanging probe in flight")

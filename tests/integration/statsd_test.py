@@ -203,7 +203,7 @@ class HttpIngestionTest(unittest.TestCase):
 
 class MappingConfigTest(unittest.TestCase):
     def test_reload_applies_a_new_mapping_and_a_broken_one_keeps_the_old(self):
-        with StatsdDaemon() as d:
+        with StatsdDaemon(args=["--web.enable-lifecycle"]) as d:
             d.udp("game.level:1|c")
             d.wait_for("game_level", 1.0)
             d._mapping = MAPPING + "  - match: game.*\n    name: renamed_$1\n"

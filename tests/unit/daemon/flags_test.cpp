@@ -42,6 +42,12 @@ TEST(FlagsTest, RejectsWhatItDoesNotKnow) {
   EXPECT_EQ(Parse({"--log.format=xml"}).error, "--log.format must be logfmt or json, got \"xml\"");
 }
 
+TEST(FlagsTest, LifecycleIsOffUnlessAsked) {
+  EXPECT_FALSE(Parse({}).flags.enable_lifecycle);
+  EXPECT_TRUE(Parse({"--web.enable-lifecycle"}).flags.enable_lifecycle);
+  EXPECT_NE(FlagsUsage().find("--web.enable-lifecycle"), std::string_view::npos);
+}
+
 TEST(FlagsTest, HelpAndVersion) {
   EXPECT_TRUE(Parse({"-h"}).flags.help);
   EXPECT_TRUE(Parse({"--version"}).flags.version);

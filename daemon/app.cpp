@@ -140,8 +140,10 @@ SourceSetPtr App::BuildSources(const Config& config) {
 
 int App::Run() {
   std::shared_ptr<const Config> config;
+  WebSecurityPtr security;
   try {
     config = LoadConfigForFlags(flags_);
+    security = LoadWebSecurityForFlags(flags_, *config);
   } catch (const ConfigError& e) {
     LogError("cannot load config", {{"err", e.what()}});
     return 1;
@@ -153,6 +155,7 @@ int App::Run() {
   ioc_ = std::make_unique<net::io_context>(static_cast<int>(threads));
   notifier_ = std::make_unique<SystemdNotifier>(*ioc_);
   server_ = std::make_unique<HttpServer>(*ioc_, router_, LimitsFrom(*config));
+  server_->SetSecurity(security);
 
   if (!StartStatsd(*config)) return 1;
   prober_ = std::make_shared<probes::Prober>(*ioc_);
@@ -173,7 +176,8 @@ int App::Run() {
     LogInfo("listening", {{"address", shown + ":" + std::to_string(bound.port())}});
     char hostname[256] = "localhost";
     ::gethostname(hostname, sizeof hostname - 1);
-    external_url_ = "http://" + std::string(hostname) + ":" + std::to_string(bound.port());
+    external_url_ = std::string(security->tls_context() ? "https://" : "http://") + hostname +
+                    ":" + std::to_string(bound.port());
   } catch (const boost::system::system_error& e) {
     LogError("cannot listen", {{"address", config->web.listen_address.ToString()},
                                {"err", e.code().message()}});
@@ -246,8 +250,11 @@ bool App::Reload(std::string& error) {
   notifier_->Reloading();
   std::shared_ptr<const Config> config;
   SourceSetPtr sources;
+  WebSecurityPtr security;
   try {
     config = LoadConfigForFlags(flags_);
+    // A bad web-config fails the whole reload: the running TLS and users stay.
+    security = LoadWebSecurityForFlags(flags_, *config);
     sources = BuildSources(*config);
   } catch (const std::exception& e) {
     error = e.what();
@@ -263,6 +270,7 @@ bool App::Reload(std::string& error) {
              {"configured", config->web.listen_address.ToString()}});
   }
   server_->SetLimits(LimitsFrom(*config));
+  server_->SetSecurity(security);  // new connections use it; open ones keep theirs
   ReconfigureStatsd(*config);
   prober_->Configure(config->probes);  // targets that stay keep their histograms
   ConfigureAlerting(config);           // rules that stay keep their alerts

@@ -61,6 +61,11 @@ bool IsValidMetricName(std::string_view name) {
   return true;
 }
 
+bool IsReservedMetricName(std::string_view name) {
+  return name.starts_with("metricsd_") || name.starts_with("process_") || name == "ALERTS" ||
+         name == "ALERTS_FOR_STATE";
+}
+
 std::string_view LabelErrorReason(LabelError error) {
   switch (error) {
     case LabelError::kNone: return "none";
@@ -70,6 +75,7 @@ std::string_view LabelErrorReason(LabelError error) {
     case LabelError::kInvalidLabelValue: return "invalid_utf8_label_value";
     case LabelError::kLabelValueTooLong: return "label_value_too_long";
     case LabelError::kNameTooLong: return "metric_name_too_long";
+    case LabelError::kReservedMetricName: return "reserved_metric_name";
   }
   return "unknown";
 }
@@ -79,6 +85,7 @@ LabelError CheckSeries(std::string_view name, MetricType type,
                        const LabelLimits& limits) {
   if (!IsValidMetricName(name)) return LabelError::kInvalidMetricName;
   if (name.size() > limits.max_name_length) return LabelError::kNameTooLong;
+  if (IsReservedMetricName(name)) return LabelError::kReservedMetricName;
   for (std::size_t i = 0; i < count; ++i) {
     const auto& [label, value] = labels[i];
     if (!IsValidLabelName(label)) return LabelError::kInvalidLabelName;

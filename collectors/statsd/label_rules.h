@@ -26,6 +26,11 @@ bool IsValidLabelName(std::string_view name);
 // Prometheus's metric name charset, [a-zA-Z_:][a-zA-Z0-9_:]*.
 bool IsValidMetricName(std::string_view name);
 
+// Names of families the daemon itself writes into the same /metrics (metricsd_*, process_*,
+// ALERTS, ALERTS_FOR_STATE): a StatsD family of the same name would be a second HELP/TYPE
+// for it and duplicate series, which promtool and Prometheus's parsers refuse.
+bool IsReservedMetricName(std::string_view name);
+
 // Why a sample's labels were refused; each is one `reason` of
 // metricsd_statsd_events_error_total.
 enum class LabelError {
@@ -36,8 +41,9 @@ enum class LabelError {
   kInvalidLabelValue,   // not valid UTF-8
   kLabelValueTooLong,   // longer than statsd.max_label_value_length
   kNameTooLong,         // the metric name longer than statsd.max_name_length
+  kReservedMetricName,  // a name the daemon's own families use (see IsReservedMetricName)
 };
-inline constexpr std::size_t kLabelErrorKinds = 7;
+inline constexpr std::size_t kLabelErrorKinds = 8;
 std::string_view LabelErrorReason(LabelError error);
 
 struct LabelLimits {

@@ -87,6 +87,9 @@ std::optional<YamlQuoteProblem> FindUnclosedQuote(std::string_view text) {
     }
     if (token_start && (c == '"' || c == '\'')) {
       int open_line = line, open_column = column, open_indent = line_indent;
+      // A string that starts its line may continue at that same indentation (it is the value
+      // of the key above); one after `key:` or `- ` must continue further right.
+      int limit = column == line_indent ? open_indent - 1 : open_indent;
       ++i;
       bool closed = false;
       while (i < text.size()) {
@@ -94,7 +97,7 @@ std::optional<YamlQuoteProblem> FindUnclosedQuote(std::string_view text) {
         if (q == '\n') {
           new_line(++i);
           std::string_view next = LineAt(text, i).substr(static_cast<std::size_t>(line_indent));
-          if (line_indent <= open_indent && StartsNewEntry(next)) {
+          if (line_indent <= limit && StartsNewEntry(next)) {
             return YamlQuoteProblem{
                 open_line, open_column,
                 // The swallowed line is not echoed: it may hold a secret.

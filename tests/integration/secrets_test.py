@@ -173,6 +173,11 @@ class SecretsNeverServedTest(unittest.TestCase):
                 status, headers, body = d.get(path, {"Accept-Encoding": "identity"})
                 self.assertNoLeak(body, path)
                 self.assertNoLeak(json.dumps(headers), f"{path} headers")
+            for method, path, body in (("POST", "/api/v1/statsd", b"secrets_test:1|c\n"),
+                                       ("OPTIONS", "/api/v1/statsd", None),
+                                       ("POST", "/metrics", None)):  # a 405
+                status, headers, answer = d.request(method, path, body=body)
+                self.assertNoLeak(answer + json.dumps(headers).encode(), f"{method} {path}")
             self.assertEqual(d.stop(), 0)
         log = "\n".join(d.lines)
         self.assertIn("sending alerts failed", log)

@@ -45,6 +45,9 @@ TEST(YamlQuotesTest, ValidMultiLineQuotedScalarsPass) {
   EXPECT_EQ(Where("a: \"first\n  second\"\nb: 'one\n\n  two'\n"), "none");
   EXPECT_EQ(Where("web:\n  a: \"first\n    b: looks like a key, but is indented inside\"\n"), "none");
   EXPECT_EQ(Where("a: \"x \\\" y\"\nb: 'it''s'\nc: \"\"\nd: ''\n"), "none");
+  // A string alone on its line (the value of the key above) may continue at its own indent.
+  EXPECT_EQ(Where("key:\n  \"first line\n  second: part\"\nnext: 1\n"), "none");
+  EXPECT_EQ(Where("key:\n  \"first line\nnext: 1\n"), "2:3");
   // And yaml-cpp reads them as one value each.
   ConfigNode root = ParseYaml("a: \"first\n  second\"\nb: 2\n", "m.yaml");
   EXPECT_EQ(root["a"].AsString(), "first second");

@@ -8,13 +8,14 @@ import os
 import resource
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, parse_exposition, wait_until  # noqa: E402
+from harness import Daemon, parse_exposition, self_signed_cert, wait_until  # noqa: E402
 
 QUIET = "host: {enabled: false}\n"
 LIFECYCLE = ["--web.enable-lifecycle"]
@@ -183,6 +184,51 @@ class ConnectionsTest(unittest.TestCase):
             # Once the connections close, it serves again.
             wait_until(lambda: _scrape_ok(d.port), timeout=15, what="scrapes to work again")
             self.assertGreater(d.samples()["metricsd_http_accept_errors_total"], 0)
+
+
+class TlsTest(unittest.TestCase):
+    def test_bad_handshakes_are_counted_quietly_and_never_hold_a_slot(self):
+        with Daemon("host: {enabled: false}\nweb:\n  max_connections: 4\n",
+                    args=["--log.level=debug"]) as d:
+            cert, key = self_signed_cert(d.dir.name)
+            with open(os.path.join(d.dir.name, "web.yml"), "w") as f:
+                f.write(f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n")
+            d.write_config("host: {enabled: false}\nweb:\n  max_connections: 4\n"
+                           "  config_file: web.yml\n")
+            mark = len(d.lines)
+            d.send_signal(signal.SIGHUP)
+            d.wait_for_log("config reloaded", start=mark, what="TLS to be configured")
+            context = ssl.create_default_context(cafile=cert)
+
+            def https_get(path):
+                conn = http.client.HTTPSConnection("127.0.0.1", d.port, timeout=10,
+                                                   context=context)
+                try:
+                    conn.request("GET", path)
+                    response = conn.getresponse()
+                    return response.status, response.read()
+                finally:
+                    conn.close()
+
+            # Plain HTTP to the TLS port: the handshake fails, the connection closes.
+            answer = exchange(d.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertFalse(answer.startswith(b"HTTP/1.1 200"), answer)
+            # Ten sockets that never start a handshake do not lock HTTPS scrapes out.
+            silent = [socket.create_connection(("127.0.0.1", d.port)) for _ in range(10)]
+            try:
+                for _ in range(5):
+                    status, body = https_get("/metrics")
+                    self.assertEqual(status, 200)
+            finally:
+                for s in silent:
+                    s.close()
+            samples = parse_exposition(body.decode())
+            self.assertGreaterEqual(samples["metricsd_http_bad_requests_total"], 1)
+            self.assertGreaterEqual(samples["metricsd_http_connections_evicted_total"], 6)
+            handshake_lines = [line for line in d.lines if "TLS handshake failed" in line]
+            self.assertTrue(handshake_lines)
+            self.assertTrue(all("level=debug" in line for line in handshake_lines),
+                            handshake_lines)
 
 
 def _scrape_ok(port):

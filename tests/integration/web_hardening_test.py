@@ -18,11 +18,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from harness import Daemon, parse_exposition, self_signed_cert, wait_until  # noqa: E402
 
 QUIET = "host: {enabled: false}\n"
+# Time and memory bars are for release builds: under ASan/TSan (ctest --preset asan/tsan) the
+# daemon is several times slower and its allocator keeps freed memory in quarantine, so those
+# bars are relaxed (time) or only reported (memory), and the FIGURE lines say so.
+SANITIZED = any(name in os.environ for name in ("ASAN_OPTIONS", "TSAN_OPTIONS"))
+SLOWDOWN = 10 if SANITIZED else 1
 LIFECYCLE = ["--web.enable-lifecycle"]
 
 
 def figure(name, value):
-    print(f"FIGURE {name} {value}", file=sys.stderr, flush=True)
+    note = " (sanitizer build)" if SANITIZED else ""
+    print(f"FIGURE {name} {value}{note}", file=sys.stderr, flush=True)
 
 
 def exchange(port, data, timeout=10.0):
@@ -140,7 +146,7 @@ class ConnectionsTest(unittest.TestCase):
                 p99 = percentile(durations, 0.99)
                 figure("scrape_p99_seconds_with_500_idle_or_slowloris", f"{p99:.4f}")
                 figure("scrape_max_seconds_with_500_idle_or_slowloris", f"{max(durations):.4f}")
-                self.assertLess(p99, 1.0)
+                self.assertLess(p99, 1.0 * SLOWDOWN)
                 samples = d.samples()
                 self.assertGreaterEqual(samples["metricsd_http_connections_evicted_total"], 400)
                 self.assertLessEqual(samples["metricsd_http_connections_open"], 66)
@@ -173,7 +179,7 @@ class ConnectionsTest(unittest.TestCase):
                 logged = sum("accept failed" in line for line in d.lines[lines_before:])
                 figure("cpu_seconds_in_4s_out_of_fds", f"{cpu:.2f}")
                 figure("accept_log_lines_in_4s_out_of_fds", logged)
-                self.assertLess(cpu, 0.4)
+                self.assertLess(cpu, 0.4 * SLOWDOWN)
                 self.assertLessEqual(logged, 6)
                 self.assertGreaterEqual(logged, 2)  # still said, once a second, with a count
                 last = [line for line in d.lines if "accept failed" in line][-1]
@@ -317,7 +323,7 @@ class HeavyScrapeTest(unittest.TestCase):
         figure("healthy_seconds_during_2_gzip_scrapes_p50", f"{percentile(healthy, 0.5):.4f}")
         figure("healthy_seconds_during_2_gzip_scrapes_p99", f"{percentile(healthy, 0.99):.4f}")
         figure("healthy_seconds_during_2_gzip_scrapes_max", f"{max(healthy):.4f}")
-        self.assertLess(percentile(healthy, 0.99), 0.1)
+        self.assertLess(percentile(healthy, 0.99), 0.1 * SLOWDOWN)
 
     def test_non_reading_scrapers_are_capped_and_closed_and_memory_returns(self):
         d = self.daemon
@@ -350,7 +356,8 @@ class HeavyScrapeTest(unittest.TestCase):
             figure("rss_growth_mib_6_non_reading_scrapers", f"{growth_mib:.1f}")
             figure("exposition_mib", f"{self.plain_size / 2**20:.1f}")
             # At most the 4 admitted bodies, and some slack for the allocator.
-            self.assertLess(growth_mib, 4 * self.plain_size / 2**20 + 64)
+            if not SANITIZED:
+                self.assertLess(growth_mib, 4 * self.plain_size / 2**20 + 64)
             # Meanwhile scrapes are refused, not queued behind the non-readers ...
             self.assertEqual(timed_get(d.port, "/metrics")[0], 503)
             self.assertEqual(timed_get(d.port, "/-/healthy")[0], 200)
@@ -360,8 +367,9 @@ class HeavyScrapeTest(unittest.TestCase):
             samples = parse_exposition(timed_get(d.port, "/metrics", timeout=60)[2].decode())
             self.assertLessEqual(samples["metricsd_http_connections_open"], 3)  # the 503s idle
             self.assertGreaterEqual(samples["metricsd_http_requests_throttled_total"], 3)
-            wait_until(lambda: rss_kib(d.proc.pid) < baseline + 32 * 1024, timeout=10,
-                       what="RSS to return near its baseline")
+            if not SANITIZED:
+                wait_until(lambda: rss_kib(d.proc.pid) < baseline + 32 * 1024, timeout=10,
+                           what="RSS to return near its baseline")
             figure("rss_mib_after_non_readers_closed",
                    f"{rss_kib(d.proc.pid) / 1024:.1f} (baseline {baseline / 1024:.1f})")
         finally:

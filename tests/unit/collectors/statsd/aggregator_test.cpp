@@ -6,6 +6,7 @@
 
 #include "collectors/statsd/statsd_source.h"
 #include "daemon/core/text_writer.h"
+#include "tests/fuzz/statsd_exposition_check.h"
 #include "tests/unit/support/samples.h"
 
 namespace metricsd::statsd {
@@ -220,6 +221,28 @@ mappings:
   // The line cache must not replay a refused line as accepted.
   EXPECT_EQ(f.Send("a:1|c|#__name__:other\n").accepted, 0u);
   EXPECT_EQ(f.Self()["metricsd_statsd_events_error_total{reason=\"reserved_label_name\"}"], 10);
+}
+
+// The fuzz target's checker, on what it must refuse, and on the exposition after every
+// hostile line above: the daemon's own families included, as /metrics has them.
+TEST(AggregatorTest, ExpositionAfterHostileInputPassesTheStrictCheck) {
+  using metricsd::testing::CheckExposition;
+  EXPECT_EQ(CheckExposition("# HELP x h\n# TYPE x counter\nx 1\n"), "");
+  EXPECT_NE(CheckExposition("# TYPE x counter\nx{a=\"1\",a=\"2\"} 1\n"), "");
+  EXPECT_NE(CheckExposition("# TYPE x counter\nx{__name__=\"y\"} 1\n"), "");
+  EXPECT_NE(CheckExposition("# TYPE x counter\nx{a=\"\xed\xa0\x80\"} 1\n"), "");
+  EXPECT_NE(CheckExposition("# TYPE x histogram\nx_bucket{le=\"1\",le=\"2\"} 1\n"), "");
+  EXPECT_NE(CheckExposition("# TYPE x histogram\nx_bucket{le=\"1\"} 1\nx_count 1\nx_sum 1\n"), "");
+  EXPECT_NE(CheckExposition("# TYPE x counter\nx 1\n# TYPE x counter\nx 1\n"), "");
+  EXPECT_NE(CheckExposition("# TYPE x summary\nx_count 1\n# TYPE x_count counter\nx_count 2\n"), "");
+
+  Fixture f("defaults: {observer_type: histogram}");
+  f.Send("h:1|ms|#le:2\nh:1|ms|#__name__:x\nmetricsd_statsd_lines_total:1|c\nprocess_open_fds:1|g\n"
+         "x:1|c|#k:\xed\xa0\x80\nrt:1|ms\nrt_count:1|c\nrt_bucket:1|c\nok:1|c|#a.b:1,a_b:2\n");
+  std::string text = Exposition(f.data) + Exposition(f.self);
+  EXPECT_EQ(CheckExposition(text), "") << text;
+  EXPECT_EQ(f.Self()["metricsd_statsd_events_error_total{reason=\"reserved_metric_name\"}"], 2);
+  EXPECT_EQ(f.Data()["ok{a_b=\"2\"}"], 1);
 }
 
 TEST(AggregatorTest, MalformedUtf8LinesAreDropped) {

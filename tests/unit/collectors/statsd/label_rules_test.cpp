@@ -90,6 +90,10 @@ TEST(CheckSeriesTest, NamesValuesAndLimits) {
   EXPECT_EQ(Check("x", MetricType::kCounter, {{"a-b", "1"}}), LabelError::kInvalidLabelName);
   EXPECT_EQ(Check("x.y", MetricType::kCounter, {}), LabelError::kInvalidMetricName);
   EXPECT_EQ(Check("x", MetricType::kCounter, {{"a", "\xed\xa0\x80"}}), LabelError::kInvalidLabelValue);
+  EXPECT_EQ(Check("metricsd_statsd_lines_total", MetricType::kCounter, {}), LabelError::kReservedMetricName);
+  EXPECT_EQ(Check("process_cpu_seconds_total", MetricType::kCounter, {}), LabelError::kReservedMetricName);
+  EXPECT_EQ(Check("ALERTS", MetricType::kGauge, {}), LabelError::kReservedMetricName);
+  EXPECT_EQ(Check("game_metricsd_x", MetricType::kCounter, {}), LabelError::kNone);
   LabelLimits limits{8, 4};
   EXPECT_EQ(Check("abcdefgh", MetricType::kCounter, {{"a", "1234"}}, limits), LabelError::kNone);
   EXPECT_EQ(Check("abcdefghi", MetricType::kCounter, {}, limits), LabelError::kNameTooLong);

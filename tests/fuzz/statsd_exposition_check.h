@@ -138,7 +138,7 @@ inline std::string CheckExposition(std::string_view text) {
     }
     if (histogram && (suffix == "_bucket") != has_le) return fail("le on the wrong line");
     if (summary && has_quantile != suffix.empty()) return fail("quantile on the wrong line");
-    if (has_le && !ParseExpositionValue(le)) return fail("bad le");
+    if (histogram && has_le && !ParseExpositionValue(le)) return fail("bad le");  // elsewhere just a label
     auto sorted = labels;
     std::sort(sorted.begin(), sorted.end());
     std::string key = name;

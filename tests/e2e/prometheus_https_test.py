@@ -2,18 +2,15 @@
 down game server is scraped (exporter-toolkit web-config on our side, `scheme: https`,
 `tls_config.ca_file` and `basic_auth` on Prometheus's side). The target must be "up"; with a
 wrong password it must be down with a 401."""
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
-import urllib.parse
-import urllib.request
 import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, free_port, require_tool, self_signed_cert, stop_process, wait_until  # noqa: E402,E501
+from harness import Daemon, self_signed_cert, wait_until  # noqa: E402
+from prometheus_server import Prometheus  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -22,61 +19,11 @@ with warnings.catch_warnings():
 PASSWORD = "scrape-me"
 
 
-class Prometheus:
-    """A Prometheus server on 127.0.0.1 scraping `target` over HTTPS every second."""
-
-    def __init__(self, target, ca_file, password):
-        binary = require_tool("prometheus")
-        self.dir = tempfile.TemporaryDirectory(prefix="metricsd-e2e-prom-https-")
-        config = os.path.join(self.dir.name, "prometheus.yml")
-        with open(config, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                    "scrape_configs:\n  - job_name: metricsd\n    scheme: https\n"
-                    f"    tls_config:\n      ca_file: {ca_file}\n"
-                    f"    basic_auth:\n      username: prometheus\n      password: '{password}'\n"
-                    f"    static_configs:\n      - targets: ['{target}']\n")
-        self.port = free_port()
-        self.log = open(os.path.join(self.dir.name, "prometheus.log"), "w+")
-        self.proc = subprocess.Popen(
-            [binary, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{self.port}",
-             f"--storage.tsdb.path={self.dir.name}/data", "--log.level=warn"],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def get(self, path, **params):
-        url = f"http://127.0.0.1:{self.port}{path}?" + urllib.parse.urlencode(params)
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                answer = json.load(response)
-        except OSError:
-            return None  # not up yet
-        assert answer["status"] == "success", answer
-        return answer["data"]
-
-    def query(self, expr):
-        data = self.get("/api/v1/query", query=expr)
-        return data["result"] if data else []
-
-    def target(self):
-        """The metricsd target once it has been scraped at least once."""
-        data = self.get("/api/v1/targets", state="active")
-        if not data:
-            return None
-        for target in data["activeTargets"]:
-            if target["labels"].get("job") == "metricsd" and target["lastScrape"] != \
-                    "0001-01-01T00:00:00Z":
-                return target
-        return None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        stop_process(self.proc)
-        self.log.seek(0)
-        sys.stderr.write(self.log.read()[-4000:])
-        self.log.close()
-        self.dir.cleanup()
-        return False
+def prometheus_over_https(target, ca_file, password):
+    """A real Prometheus scraping `target` with `scheme: https`, the CA and basic auth."""
+    return Prometheus(target, "    scheme: https\n"
+                      f"    tls_config:\n      ca_file: {ca_file}\n"
+                      f"    basic_auth:\n      username: prometheus\n      password: '{password}'\n")
 
 
 class PrometheusHttpsTest(unittest.TestCase):
@@ -97,7 +44,7 @@ class PrometheusHttpsTest(unittest.TestCase):
     def test_prometheus_scrapes_over_https_with_basic_auth(self):
         with Daemon("host: {enabled: false}\n",
                     args=[f"--web.config.file={self.web_config}"]) as d, \
-                Prometheus(f"127.0.0.1:{d.port}", self.cert, PASSWORD) as prom:
+                prometheus_over_https(f"127.0.0.1:{d.port}", self.cert, PASSWORD) as prom:
             target = wait_until(prom.target, timeout=60, interval=0.5,
                                 what="Prometheus to scrape metricsd")
             self.assertEqual(target["health"], "up", target)
@@ -120,7 +67,7 @@ class PrometheusHttpsTest(unittest.TestCase):
     def test_a_wrong_password_is_a_down_target_with_401(self):
         with Daemon("host: {enabled: false}\n",
                     args=[f"--web.config.file={self.web_config}"]) as d, \
-                Prometheus(f"127.0.0.1:{d.port}", self.cert, "wrong") as prom:
+                prometheus_over_https(f"127.0.0.1:{d.port}", self.cert, "wrong") as prom:
             target = wait_until(prom.target, timeout=60, interval=0.5,
                                 what="Prometheus to try metricsd")
             self.assertEqual(target["health"], "down", target)

@@ -4,7 +4,6 @@ memory: every hostile line of issue 11 sent over UDP, TCP and HTTP next to good 
 the good samples there); long-name floods stay within statsd.max_series_bytes; StatsD TCP
 connections are capped, idle ones closed, and RSS returns near its baseline after 5000 of
 them are closed."""
-import json
 import os
 import resource
 import socket
@@ -12,13 +11,10 @@ import subprocess
 import sys
 import time
 import unittest
-import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 from harness import Daemon, require_tool, wait_until  # noqa: E402
-import prometheus_test  # noqa: E402  (its Prometheus; a module import keeps its tests out of ours)
+from prometheus_server import Prometheus  # noqa: E402
 
 MAPPING = """
 host: {enabled: false}
@@ -108,22 +104,20 @@ class StatsdHostileTest(unittest.TestCase):
             # 0: clean, 3: lint advice only; 1 is a parse error.
             self.assertIn(check.returncode, (0, 3), (check.stdout + check.stderr).decode())
 
-            with prometheus_test.Prometheus(f"127.0.0.1:{d.port}") as prom:
+            with Prometheus(f"127.0.0.1:{d.port}") as prom:
                 up = wait_until(lambda: prom.query('up{job="metricsd"}'), timeout=60, interval=0.5,
                                 what="Prometheus to scrape metricsd")
                 self.assertEqual(up[0]["value"][1], "1", up)
                 good = wait_until(lambda: prom.query('good_total{zone="eu"}'), timeout=30,
                                   interval=0.5, what="the good sample in Prometheus")
                 self.assertEqual(good[0]["value"][1], "3")
-                with urllib.request.urlopen(f"http://127.0.0.1:{prom.port}/api/v1/targets", timeout=5) as r:
-                    targets = json.load(r)["data"]["activeTargets"]
+                targets = prom.targets()
                 self.assertEqual([t["health"] for t in targets], ["up"], targets)
                 self.assertEqual(targets[0]["lastError"], "")
                 # A new hostile burst while Prometheus scrapes: still up, still no error.
                 self.send_everywhere(d, HOSTILE)
                 time.sleep(2.5)
-                with urllib.request.urlopen(f"http://127.0.0.1:{prom.port}/api/v1/targets", timeout=5) as r:
-                    targets = json.load(r)["data"]["activeTargets"]
+                targets = prom.targets()
                 self.assertEqual((targets[0]["health"], targets[0]["lastError"]), ("up", ""), targets)
                 self.assertEqual(prom.query('up{job="metricsd"}')[0]["value"][1], "1")
 

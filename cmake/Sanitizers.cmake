@@ -4,8 +4,12 @@
 # Flags go on every target (compile and link), so the daemon binary the integration tests
 # spawn is instrumented too.
 if(METRICSD_SANITIZE STREQUAL "asan")
-  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=address,undefined)
+  # No vptr check: to validate a vptr UBSan opens a pipe (IsAccessibleMemoryRange), so in a
+  # process out of file descriptors, which the accept() back-off test makes on purpose, it
+  # reports every cache miss as "invalid vptr" and halts. Every other UBSan check stays.
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined -fno-sanitize=vptr)
   set(METRICSD_SANITIZER_ENV
     "ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_string_checks=1"
     "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")

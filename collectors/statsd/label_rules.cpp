@@ -62,8 +62,14 @@ bool IsValidMetricName(std::string_view name) {
 }
 
 bool IsReservedMetricName(std::string_view name) {
-  return name.starts_with("metricsd_") || name.starts_with("process_") || name == "ALERTS" ||
-         name == "ALERTS_FOR_STATE";
+  // The prefixes of every other Source's families (the daemon, host collectors, process
+  // groups, probes); a prefix, not a list of names, so a family added later is covered too.
+  static constexpr std::string_view kPrefixes[] = {
+      "metricsd_", "process_", "node_", "namedprocess_", "probe_", "ao_dryrun_", "ao_unit_"};
+  for (std::string_view prefix : kPrefixes) {
+    if (name.starts_with(prefix)) return true;
+  }
+  return name == "ALERTS" || name == "ALERTS_FOR_STATE";
 }
 
 std::string_view LabelErrorReason(LabelError error) {

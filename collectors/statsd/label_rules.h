@@ -26,9 +26,10 @@ bool IsValidLabelName(std::string_view name);
 // Prometheus's metric name charset, [a-zA-Z_:][a-zA-Z0-9_:]*.
 bool IsValidMetricName(std::string_view name);
 
-// Names of families the daemon itself writes into the same /metrics (metricsd_*, process_*,
-// ALERTS, ALERTS_FOR_STATE): a StatsD family of the same name would be a second HELP/TYPE
-// for it and duplicate series, which promtool and Prometheus's parsers refuse.
+// Names of families the daemon's other Sources write into the same /metrics (metricsd_*,
+// process_*, node_*, namedprocess_*, probe_*, ao_dryrun_*, ao_unit_*, ALERTS,
+// ALERTS_FOR_STATE): a StatsD family of the same name would be a second HELP/TYPE for it and
+// duplicate series, which promtool and Prometheus's parsers refuse.
 bool IsReservedMetricName(std::string_view name);
 
 // Why a sample's labels were refused; each is one `reason` of

@@ -93,6 +93,11 @@ TEST(CheckSeriesTest, NamesValuesAndLimits) {
   EXPECT_EQ(Check("metricsd_statsd_lines_total", MetricType::kCounter, {}), LabelError::kReservedMetricName);
   EXPECT_EQ(Check("process_cpu_seconds_total", MetricType::kCounter, {}), LabelError::kReservedMetricName);
   EXPECT_EQ(Check("ALERTS", MetricType::kGauge, {}), LabelError::kReservedMetricName);
+  for (const char* other : {"node_load1", "namedprocess_namegroup_num_procs", "probe_success",
+                            "ao_dryrun_duration_seconds", "ao_unit_info"}) {
+    EXPECT_EQ(Check(other, MetricType::kGauge, {}), LabelError::kReservedMetricName) << other;
+  }
+  EXPECT_EQ(Check("ao_handler_seconds", MetricType::kHistogram, {}), LabelError::kNone);
   EXPECT_EQ(Check("game_metricsd_x", MetricType::kCounter, {}), LabelError::kNone);
   LabelLimits limits{8, 4};
   EXPECT_EQ(Check("abcdefgh", MetricType::kCounter, {{"a", "1234"}}, limits), LabelError::kNone);

@@ -16,6 +16,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from harness import Daemon, require_tool, wait_until  # noqa: E402
 from prometheus_server import Prometheus  # noqa: E402
 
+# Memory bars are for release builds: under ASan/TSan (ctest --preset asan/tsan) shadow memory
+# and the allocator's quarantine decide RSS, so there the figures are only reported.
+SANITIZED = any(name in os.environ for name in ("ASAN_OPTIONS", "TSAN_OPTIONS"))
+
 MAPPING = """
 host: {enabled: false}
 statsd:
@@ -204,6 +208,8 @@ class StatsdHostileTest(unittest.TestCase):
             sys.stderr.write(f"StatsD TCP RSS: baseline {baseline} KiB, with 5000 connections {held} KiB "
                              f"(+{(held - baseline) / 1024:.1f} MiB), after closing {after} KiB "
                              f"(+{(after - baseline) / 1024:.1f} MiB)\n")
+            if SANITIZED:
+                return  # shadow memory and quarantine: the figures above are only reported
             self.assertLess(held - baseline, 64 * 1024, "5000 idle connections must not cost 64 MiB")
             self.assertLess(after - baseline, 32 * 1024, "RSS must return near its baseline")
 

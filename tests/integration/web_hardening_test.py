@@ -245,11 +245,14 @@ def _scrape_ok(port):
 
 
 SERIES = 100_000
-LOAD_CONFIG = """
-host: {enabled: false}
+# Long enough for the test to see the non-readers still holding their slots (a sanitizer
+# build renders and sends several times slower), short enough to see them closed.
+WRITE_TIMEOUT = 10 if SANITIZED else 3
+LOAD_CONFIG = f"""
+host: {{enabled: false}}
 web:
   max_requests: 4
-  write_timeout: 3s
+  write_timeout: {WRITE_TIMEOUT}s
 statsd:
   max_series: 200000
   http:
@@ -361,9 +364,9 @@ class HeavyScrapeTest(unittest.TestCase):
             # Meanwhile scrapes are refused, not queued behind the non-readers ...
             self.assertEqual(timed_get(d.port, "/metrics")[0], 503)
             self.assertEqual(timed_get(d.port, "/-/healthy")[0], 200)
-            # ... until write_timeout (3s) closes the four that never read.
+            # ... until write_timeout closes the four that never read.
             wait_until(lambda: timed_get(d.port, "/metrics", timeout=60)[0] == 200,
-                       timeout=15, interval=0.5, what="write_timeout to close the non-readers")
+                       timeout=12 + WRITE_TIMEOUT, interval=0.5, what="write_timeout to close the non-readers")
             samples = parse_exposition(timed_get(d.port, "/metrics", timeout=60)[2].decode())
             self.assertLessEqual(samples["metricsd_http_connections_open"], 3)  # the 503s idle
             self.assertGreaterEqual(samples["metricsd_http_requests_throttled_total"], 3)

@@ -14,6 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from harness import Daemon, require_tool, wait_until  # noqa: E402
+from procstat import rss_kib  # noqa: E402
 from prometheus_server import Prometheus  # noqa: E402
 
 # Memory bars are for release builds: under ASan/TSan (ctest --preset asan/tsan) shadow memory
@@ -179,15 +180,12 @@ class StatsdHostileTest(unittest.TestCase):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the daemon inherits it
         config = "host: {enabled: false}\nstatsd:\n  tcp: {max_connections: 6000, idle_timeout: 0s}\n"
         with Daemon(config) as d:
-            def rss_kib():
-                with open(f"/proc/{d.proc.pid}/status") as f:
-                    return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
             host, _, port = d.statsd["tcp"].rpartition(":")
             # Warm up: a first scrape and one connection allocate what every later one reuses.
             with socket.create_connection((host, int(port)), timeout=5) as s:
                 s.sendall(b"warm:1|c\n")
             wait_until(lambda: d.samples().get("warm") == 1, timeout=5, what="warm-up line")
-            baseline = rss_kib()
+            baseline = rss_kib(d.proc.pid)
             conns = []
             try:
                 for i in range(5000):
@@ -196,7 +194,7 @@ class StatsdHostileTest(unittest.TestCase):
                     conns.append(c)
                 wait_until(lambda: d.samples().get("storm") == 5000, timeout=60, interval=0.5,
                            what="a line from each of 5000 connections")
-                held = rss_kib()
+                held = rss_kib(d.proc.pid)
             finally:
                 for c in conns:
                     c.close()
@@ -204,7 +202,7 @@ class StatsdHostileTest(unittest.TestCase):
             wait_until(lambda: d.samples().get('metricsd_statsd_sample_errors_total{reason="malformed_line"}') == 5000,
                        timeout=30, interval=0.5, what="5000 connections closed")
             time.sleep(1)
-            after = rss_kib()
+            after = rss_kib(d.proc.pid)
             sys.stderr.write(f"StatsD TCP RSS: baseline {baseline} KiB, with 5000 connections {held} KiB "
                              f"(+{(held - baseline) / 1024:.1f} MiB), after closing {after} KiB "
                              f"(+{(after - baseline) / 1024:.1f} MiB)\n")

@@ -16,6 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from harness import Daemon, parse_exposition, self_signed_cert, wait_until  # noqa: E402
+from procstat import cpu_seconds, rss_kib  # noqa: E402
 
 QUIET = "host: {enabled: false}\n"
 # Time and memory bars are for release builds: under ASan/TSan (ctest --preset asan/tsan) the
@@ -41,21 +42,6 @@ def exchange(port, data, timeout=10.0):
             if not chunk:
                 return received
             received += chunk
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rpartition(")")[2].split()
-    # utime and stime are fields 14 and 15 of the whole line, 12 and 13 after "(comm) state".
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed_get(port, path, headers=None, timeout=10.0):

@@ -28,3 +28,7 @@ def rss_bytes(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def rss_kib(pid):
+    return rss_bytes(pid) // 1024

@@ -85,7 +85,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfigCase{"YamlSyntax", "web:\n  listen_address: [a, b\n",
                       "metricsd.yaml:3:1: invalid YAML: end of sequence flow not found"},
         BadConfigCase{"YamlBadIndent", "web:\n  a: 1\n b: 2\n",
-                      "metricsd.yaml:3:2: invalid YAML: end of map not found"}),
+                      "metricsd.yaml:3:2: invalid YAML: end of map not found"},
+        // Keys added for issue 11: each of its mistakes names its position too.
+        BadConfigCase{"MaxRequestsOutOfRange", "web:\n  max_requests: -1\n",
+                      "metricsd.yaml:2:17: web.max_requests: must be between 0 and 100000, got -1"},
+        BadConfigCase{"WebConfigFileNotAString", "web:\n  config_file: [a]\n",
+                      "metricsd.yaml:2:16: web.config_file: expected a string, got a sequence"},
+        BadConfigCase{"MaxNameLengthOutOfRange", "statsd:\n  max_name_length: 0\n",
+                      "metricsd.yaml:2:20: statsd.max_name_length: must be between 1 and 1048576, "
+                      "got 0"},
+        BadConfigCase{"MaxSeriesBytesTooSmall", "statsd:\n  max_series_bytes: 10\n",
+                      "metricsd.yaml:2:21: statsd.max_series_bytes: must be between 65536 and "
+                      "1099511627776, got 10"},
+        BadConfigCase{"UnknownStatsdTcpKey", "statsd:\n  tcp: {max_conections: 5}\n",
+                      "metricsd.yaml:2:9: statsd.tcp.max_conections: unknown key (did you mean "
+                      "max_connections?)"},
+        BadConfigCase{"BadStatsdTcpIdleTimeout", "statsd:\n  tcp:\n    idle_timeout: soon\n",
+                      "metricsd.yaml:3:19: statsd.tcp.idle_timeout: invalid duration \"soon\" "
+                      "(expected e.g. 500ms, 15s, 1m30s)"},
+        BadConfigCase{"AllowInsecureRedirectNotABool",
+                      "probes:\n  targets:\n    - {type: http, url: \"https://a\", "
+                      "allow_insecure_redirect: maybe}\n",
+                      "metricsd.yaml:3:63: probes.targets[0].allow_insecure_redirect: expected "
+                      "true or false, got \"maybe\""}),
     [](const ::testing::TestParamInfo<BadConfigCase>& param_info) { return param_info.param.name; });
 
 TEST(ConfigTest, UnreadableFileIsAConfigError) {

@@ -29,6 +29,9 @@ Flags:
       --statsd.listen-unixgram=PATH
                               Replace statsd.listeners of that kind (as
                               statsd_exporter's flags do); an empty value removes them.
+      --print-config-schema   Print the JSON Schema of the config file and exit.
+      --print-default-config  Print the default config, each key with its doc, and
+                              exit.
       --check-config          Load and validate the config and every file it
                               references, print the result, exit 0 (valid) or 1.
       --log.level=LEVEL       Only log messages at or above this level:
@@ -47,6 +50,8 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
     if (arg == "--version") { flags.version = true; continue; }
     if (arg == "--check-config") { flags.check_config = true; continue; }
     if (arg == "--web.enable-lifecycle") { flags.enable_lifecycle = true; continue; }
+    if (arg == "--print-config-schema") { flags.print_config_schema = true; continue; }
+    if (arg == "--print-default-config") { flags.print_default_config = true; continue; }
 
     std::string_view name = arg, value;
     bool has_value = false;
@@ -60,7 +65,7 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
                  name == "--log.level" || name == "--log.format" || name == "--path.procfs" ||
                  name == "--path.sysfs" || name == "--path.rootfs" ||
                  name == "--statsd.listen-udp" || name == "--statsd.listen-tcp" ||
-                 name == "--statsd.listen-unixgram";
+                 name == "--statsd.listen-unixgram" || name == "--print-docs";
     if (!known) {
       result.error = "unknown flag " + std::string(arg) + " (see --help)";
       return result;
@@ -91,6 +96,8 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
     } else if (name == "--config.file") {
       if (value.empty()) { result.error = "--config.file must not be empty"; return result; }
       flags.config_file = std::string(value);
+    } else if (name == "--print-docs") {
+      flags.print_docs = std::string(value);
     } else if (name == "--web.config.file") {
       flags.web_config_file = std::string(value);
     } else if (name == "--web.listen-address") {

@@ -26,6 +26,12 @@ struct Flags {
   LogFormat log_format = LogFormat::kLogfmt;
   bool version = false;
   bool help = false;
+  // --print-config-schema, --print-default-config: print and exit (for editors and packagers).
+  bool print_config_schema = false;
+  bool print_default_config = false;
+  // --print-docs=NAME: print one generated README block (developers; see
+  // tests/support/generated_docs.py) and exit.
+  std::string print_docs;
   // --web.config.file: an exporter-toolkit web-config file (TLS, basic auth, headers); when
   // given (even empty, meaning none) it overrides web.config_file.
   std::optional<std::string> web_config_file;

@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "daemon/app.h"
 #include "daemon/build_info.h"
 #include "daemon/core/logging.h"
+#include "daemon/print_docs.h"
 
 int main(int argc, char** argv) {
   using namespace metricsd;
@@ -26,6 +28,17 @@ int main(int argc, char** argv) {
   if (flags.version) {
     std::cout << "metricsd, version " << kVersion << " (revision: " << kRevision << ")\n"
               << "  compiler: " << kCompiler << "\n";
+    return 0;
+  }
+  if (!flags.print_docs.empty()) {
+    std::optional<std::string> doc = GeneratedDoc(flags.print_docs);
+    if (!doc) {
+      std::cerr << "metricsd: --print-docs: unknown block \"" << flags.print_docs << "\"; one of:";
+      for (const std::string& name : GeneratedDocNames()) std::cerr << " " << name;
+      std::cerr << "\n";
+      return 2;
+    }
+    std::cout << *doc;
     return 0;
   }
   SetLogLevel(flags.log_level);

@@ -1,0 +1,32 @@
+#include "daemon/print_docs.h"
+
+#include <functional>
+#include <utility>
+
+namespace metricsd {
+namespace {
+
+using Producer = std::function<std::string()>;
+
+// One row per README block. Each producer reads a declaration (config sections, routes).
+const std::vector<std::pair<std::string, Producer>>& Producers() {
+  static const std::vector<std::pair<std::string, Producer>> producers = {};
+  return producers;
+}
+
+}  // namespace
+
+std::optional<std::string> GeneratedDoc(std::string_view name) {
+  for (const auto& [key, produce] : Producers()) {
+    if (key == name) return produce();
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> GeneratedDocNames() {
+  std::vector<std::string> names;
+  for (const auto& entry : Producers()) names.push_back(entry.first);
+  return names;
+}
+
+}  // namespace metricsd

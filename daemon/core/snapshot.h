@@ -8,12 +8,13 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <utility>
+
+#include "daemon/core/mutex.h"
 
 namespace metricsd {
 
-// Thread-safe.
+// Thread-safety: thread-safe; any thread may Load() and Store().
 template <typename T>
 class Snapshot {
  public:
@@ -21,19 +22,19 @@ class Snapshot {
   explicit Snapshot(std::shared_ptr<const T> value) : value_(std::move(value)) {}
 
   std::shared_ptr<const T> Load() const {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return value_;
   }
 
   void Store(std::shared_ptr<const T> value) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     value_.swap(value);
     // The old value (now in `value`) is released after the lock, outside the critical section.
   }
 
  private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const T> value_;
+  mutable Mutex mutex_;
+  std::shared_ptr<const T> value_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace metricsd

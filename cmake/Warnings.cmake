@@ -10,3 +10,21 @@ target_compile_options(metricsd_warnings INTERFACE
 # Full RELRO (-z relro -z now, as Debian's dpkg-buildflags hardening gives packages): the GOT
 # is read-only after start. Link-time only.
 target_link_options(metricsd_warnings INTERFACE LINKER:-z,relro LINKER:-z,now)
+
+# Clang's thread-safety analysis: proves that members marked ABSL_GUARDED_BY(mutex_) are touched
+# only with that mutex held (daemon/core/mutex.h). Clang only (GCC ignores the attributes); on by
+# default there, and always an error, since a warning nobody reads checks nothing. CI's clang
+# build (the fuzz preset in .ci/run) compiles every library with it.
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  set(_metricsd_thread_safety_default ON)
+else()
+  set(_metricsd_thread_safety_default OFF)
+endif()
+option(METRICSD_THREAD_SAFETY_ANALYSIS "clang -Wthread-safety as an error"
+       ${_metricsd_thread_safety_default})
+if(METRICSD_THREAD_SAFETY_ANALYSIS)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "METRICSD_THREAD_SAFETY_ANALYSIS needs clang")
+  endif()
+  target_compile_options(metricsd_warnings INTERFACE -Wthread-safety -Werror=thread-safety)
+endif()

@@ -95,7 +95,7 @@ void ProcessSource::Visit(FamilyVisitor& visitor) const {
   std::optional<std::pair<std::uint64_t, std::uint64_t>> memory;
   std::optional<double> open_fds;
   {
-    std::lock_guard lock(files_mutex_);
+    MutexLock lock(files_mutex_);
     if (const std::string* statm = statm_->TryRead()) memory = ParseStatm(*statm);
     if (fd_dir_ != nullptr) open_fds = CountDirEntries(fd_dir_);  // counts the directory's own fd, as client_golang does
   }

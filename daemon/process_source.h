@@ -12,13 +12,13 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "collectors/host/proc_file.h"
+#include "daemon/core/mutex.h"
 #include "daemon/core/source.h"
 
 namespace metricsd {
@@ -37,7 +37,7 @@ std::optional<ProcSelfStat> ParseProcPidStat(std::string_view text);
 // /proc/<pid>/statm: "size resident shared ..." in pages -> {size, resident}.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseStatm(std::string_view text);
 
-// Thread-safe.
+// Thread-safety: thread-safe; Visit() may run on several scrape threads at once.
 class ProcessSource final : public Source {
  public:
   // `procfs` is where /proc is mounted (tests point it elsewhere to make reads fail).
@@ -55,10 +55,10 @@ class ProcessSource final : public Source {
   std::string procfs_;
   double page_size_;
   // statm and the fd directory stay open and are re-read from the start on each visit:
-  // opening them again costs more than reading them. Guarded by files_mutex_.
-  mutable std::mutex files_mutex_;
-  mutable std::unique_ptr<host::CachedFile> statm_;
-  mutable DIR* fd_dir_ = nullptr;
+  // opening them again costs more than reading them.
+  mutable Mutex files_mutex_;
+  mutable std::unique_ptr<host::CachedFile> statm_ ABSL_GUARDED_BY(files_mutex_);
+  mutable DIR* fd_dir_ ABSL_GUARDED_BY(files_mutex_) = nullptr;
   std::optional<double> start_time_seconds_;  // constant for the life of the process
   mutable std::atomic<bool> last_success_{false};
   mutable std::atomic<double> last_duration_{0};

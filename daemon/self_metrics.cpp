@@ -72,7 +72,7 @@ class SelfMetrics::SelfSource final : public Source {
                    "Timestamp of the last successful configuration reload.", MetricType::kGauge);
     visitor.Sample({}, self_.reload_success_timestamp_);
 
-    std::lock_guard lock(self_.http_mutex_);
+    MutexLock lock(self_.http_mutex_);
     visitor.Family("metricsd_http_requests_total",
                    "HTTP requests answered, by handler and status code.", MetricType::kCounter);
     char code[8];
@@ -99,7 +99,7 @@ class SelfMetrics::SelfSource final : public Source {
 SelfMetrics::SelfMetrics() = default;
 
 void SelfMetrics::ObserveHttpRequest(std::string_view handler, unsigned status, double seconds) {
-  std::lock_guard lock(http_mutex_);
+  MutexLock lock(http_mutex_);
   auto codes = http_.requests.find(handler);
   if (codes == http_.requests.end()) codes = http_.requests.emplace(handler, std::map<unsigned, double>{}).first;
   codes->second[status] += 1;

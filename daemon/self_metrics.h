@@ -9,18 +9,18 @@
 #include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "daemon/core/histogram.h"
+#include "daemon/core/mutex.h"
 #include "daemon/core/source.h"
 #include "daemon/http/server.h"
 
 namespace metricsd {
 
-// Thread-safe.
+// Thread-safety: thread-safe; requests are observed from every HTTP thread.
 class SelfMetrics {
  public:
   SelfMetrics();
@@ -43,8 +43,8 @@ class SelfMetrics {
     std::map<std::string, Histogram, std::less<>> durations;                   // by handler
   };
 
-  std::mutex http_mutex_;
-  Http http_;
+  Mutex http_mutex_;
+  Http http_ ABSL_GUARDED_BY(http_mutex_);
   std::atomic<bool> reload_successful_{false};
   std::atomic<double> reload_success_timestamp_{0};
 };

@@ -19,6 +19,7 @@
 #include "collectors/host/collectors.h"
 #include "collectors/host/proc_file.h"
 #include "daemon/core/logging.h"
+#include "daemon/core/mutex.h"
 
 namespace metricsd::host {
 namespace {
@@ -70,8 +71,8 @@ std::vector<Mount> ParseMountinfo(const std::string& text) {
 // Mount points whose statvfs has not returned yet. Shared with abandoned workers, which may
 // outlive the collector.
 struct StuckMounts {
-  std::mutex mutex;
-  std::set<std::string> paths;
+  Mutex mutex;
+  std::set<std::string> paths ABSL_GUARDED_BY(mutex);
 };
 
 // Runs a poll's statvfs calls on a worker thread, so the poller can stop waiting. The whole
@@ -130,7 +131,7 @@ class StatfsWorker {
     // calls[seen] is the one that hung; those after it never ran.
     for (std::size_t i = seen; i < calls.size(); ++i) calls[i].error = ETIMEDOUT;
     {
-      std::lock_guard stuck_lock(stuck_->mutex);
+      MutexLock stuck_lock(stuck_->mutex);
       stuck_->paths.insert(calls[seen].mount_point);
     }
     channel_->abandoned = true;
@@ -140,6 +141,9 @@ class StatfsWorker {
   }
 
  private:
+  // A plain std::mutex, not an annotated Mutex: the poller and the worker wait on the condition
+  // variable through a std::unique_lock they unlock and relock mid-scope, which the
+  // thread-safety analysis cannot follow.
   struct Channel {
     std::mutex mutex;
     std::condition_variable cv;
@@ -166,7 +170,7 @@ class StatfsWorker {
           channel->done = i + 1;
           channel->cv.notify_all();
           if (channel->abandoned) {
-            std::lock_guard stuck_lock(stuck->mutex);
+            MutexLock stuck_lock(stuck->mutex);
             stuck->paths.erase(channel->calls[i].mount_point);
             return;
           }
@@ -269,7 +273,7 @@ class FilesystemCollector final : public HostCollector {
     std::vector<StatfsWorker::Call> calls;
     std::vector<std::size_t> index;  // calls[i] belongs to stats[index[i]]
     {
-      std::lock_guard lock(stuck_->mutex);
+      MutexLock lock(stuck_->mutex);
       for (std::size_t i = 0; i < stats.size(); ++i) {
         const std::string& mount_point = stats[i].mount.mount_point;
         if (stuck_->paths.count(mount_point) > 0) {

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,6 +44,7 @@ inline std::int64_t SteadyMillis() {
       .count();
 }
 
+// Thread-safety: thread-safe; receivers ingest through their own Ingester while scrapes Merge().
 class Aggregator {
  public:
   // `max_series_bytes` bounds what the series table holds (see SeriesTable).
@@ -77,26 +77,27 @@ class Aggregator {
   SeriesTable table_;
   Snapshot<IngestSettings> settings_;
   std::atomic<std::uint64_t> generation_{0};
-  mutable std::mutex shards_mutex_;  // guards the list, not the shards' contents
-  std::vector<std::unique_ptr<Shard>> shards_;
+  mutable Mutex shards_mutex_;  // guards the list; each shard's contents have their own lock
+  std::vector<std::unique_ptr<Shard>> shards_ ABSL_GUARDED_BY(shards_mutex_);
 };
 
 // Feeds text into one shard. One per receiver thread (or one shared under the shard's lock).
+// Thread-safety: every call but Batch's constructor requires the shard's lock, which a Batch
+// holds (checked by the compiler); Ingesters of different shards run in parallel.
 class Ingester {
  public:
   Ingester(Aggregator& aggregator, Shard& shard);
 
   // Locks the shard for a batch: every Lines() call in between goes into it.
-  class Batch {
+  class ABSL_SCOPED_LOCKABLE Batch {
    public:
-    explicit Batch(Ingester& ingester);
-    ~Batch();
+    explicit Batch(Ingester& ingester) ABSL_EXCLUSIVE_LOCK_FUNCTION(ingester.shard_.mutex());
+    ~Batch() ABSL_UNLOCK_FUNCTION();
     Batch(const Batch&) = delete;
     Batch& operator=(const Batch&) = delete;
 
    private:
     Ingester& ingester_;
-    std::lock_guard<std::mutex> lock_;
   };
 
   // Ingests a buffer of '\n'-separated lines (a datagram, a stream chunk's complete lines, an
@@ -106,11 +107,11 @@ class Ingester {
     std::size_t accepted = 0;
     std::size_t rejected = 0;
   };
-  Counts Lines(std::string_view buffer);
+  Counts Lines(std::string_view buffer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
   // One line, no '\n'; returns whether at least one sample was aggregated.
-  bool Line(std::string_view line);
+  bool Line(std::string_view line) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
 
-  ShardStats& stats() { return shard_.stats(); }
+  ShardStats& stats() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex()) { return shard_.stats(); }
   // Inside a Batch: the current statsd.max_line_length.
   std::size_t max_line_length() const { return settings_->max_line_length; }
 
@@ -141,14 +142,14 @@ class Ingester {
     bool unmapped : 1 = false;
   };
 
-  void Refresh();
+  void Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
   // A line seen before: true when it was aggregated (or dropped by mapping) from the cache.
-  bool FastLine(std::string_view line, bool& aggregated);
+  bool FastLine(std::string_view line, bool& aggregated) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
   // The slow path: mapping, labels, series key, the shard's index and the table. Returns
   // false (counted) when the sample must be dropped.
-  bool Resolve(const Sample& sample, MetricKind kind, Resolved& out);
-  void Apply(const Resolved& resolved, double value, bool relative, int repeat);
-  void Count(const Resolved& resolved);
+  bool Resolve(const Sample& sample, MetricKind kind, Resolved& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
+  void Apply(const Resolved& resolved, double value, bool relative, int repeat) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
+  void Count(const Resolved& resolved) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
 
   Aggregator& aggregator_;
   Shard& shard_;

@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +24,7 @@
 #include <absl/container/inlined_vector.h>
 
 #include "collectors/statsd/mapping.h"
+#include "daemon/core/mutex.h"
 #include "daemon/core/source.h"
 
 namespace metricsd::statsd {
@@ -106,6 +106,8 @@ std::size_t SeriesCost(std::size_t key_size, MetricType type, std::size_t bucket
 // one count per bucket plus +Inf, then the sum; a summary its sum and count; a gauge none.
 std::uint32_t SlotWidth(MetricType type, std::size_t buckets);
 
+// Thread-safety: thread-safe; receivers look up and intern in parallel, scrapes walk the
+// families under mutex() held shared.
 class SeriesTable {
  public:
   explicit SeriesTable(std::size_t max_series, std::size_t max_bytes = kDefaultMaxSeriesBytes)
@@ -129,9 +131,9 @@ class SeriesTable {
   bool AnyExpired(std::int64_t now_ms) const;
 
   // Readers (scrapes) hold this shared while they walk families().
-  std::shared_mutex& mutex() const { return mutex_; }
+  SharedMutex& mutex() const ABSL_LOCK_RETURNED(mutex_) { return mutex_; }
   // Every family, sorted by name (for a stable exposition, as statsd_exporter's is).
-  void SortedFamilies(std::vector<const FamilyMeta*>& out) const;
+  void SortedFamilies(std::vector<const FamilyMeta*>& out) const ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   // Bumped whenever series are removed, so a reader can tell its merged slots went stale.
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::uint32_t slot_space() const { return slot_space_.load(std::memory_order_acquire); }
@@ -141,32 +143,35 @@ class SeriesTable {
                    std::size_t& summaries) const;
 
  private:
-  void Forget(SeriesMeta* series);
+  void Forget(SeriesMeta* series) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  mutable std::shared_mutex mutex_;
+  mutable SharedMutex mutex_;
   std::atomic<std::size_t> max_series_;
   std::atomic<std::size_t> max_bytes_;
   std::atomic<std::size_t> bytes_{0};
-  bool SuffixCollision(std::string_view name, MetricType type) const;
-  const FamilyOptions* InternOptions(const SeriesSpec& spec);
-  const std::vector<std::string>* InternLabelNames(const SeriesSpec& spec);
+  bool SuffixCollision(std::string_view name, MetricType type) const
+      ABSL_SHARED_LOCKS_REQUIRED(mutex_);
+  const FamilyOptions* InternOptions(const SeriesSpec& spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  const std::vector<std::string>* InternLabelNames(const SeriesSpec& spec)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   // Open addressing, no node per entry: these hold one entry per series (or family).
-  absl::flat_hash_map<absl::string_view, std::unique_ptr<FamilyMeta>> families_;  // by name
-  std::vector<std::unique_ptr<FamilyOptions>> options_;  // few: one per mapping in use
-  std::map<std::vector<std::string>, std::unique_ptr<std::vector<std::string>>> label_name_sets_;
-  absl::flat_hash_map<absl::string_view, std::unique_ptr<SeriesMeta>> series_;  // by key
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> free_slots_;  // by width
-  std::vector<std::uint32_t> free_ids_;
-  std::uint32_t next_id_ = 0;
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<FamilyMeta>> families_ ABSL_GUARDED_BY(mutex_);  // by name
+  std::vector<std::unique_ptr<FamilyOptions>> options_ ABSL_GUARDED_BY(mutex_);  // one per mapping in use
+  std::map<std::vector<std::string>, std::unique_ptr<std::vector<std::string>>> label_name_sets_
+      ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<SeriesMeta>> series_ ABSL_GUARDED_BY(mutex_);  // by key
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> free_slots_ ABSL_GUARDED_BY(mutex_);  // by width
+  std::vector<std::uint32_t> free_ids_ ABSL_GUARDED_BY(mutex_);
+  std::uint32_t next_id_ ABSL_GUARDED_BY(mutex_) = 0;
   std::atomic<std::uint32_t> slot_space_{0};
   std::atomic<std::uint64_t> generation_{0};
-  std::size_t with_ttl_ = 0;
+  std::size_t with_ttl_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 template <typename RemoveFromShards>
 std::size_t SeriesTable::Expire(std::int64_t now_ms, RemoveFromShards remove) {
-  std::unique_lock lock(mutex_);
+  WriterMutexLock lock(mutex_);
   std::vector<SeriesMeta*> expired;
   for (auto& [key, series] : series_) {
     if (series->ttl_ms > 0 &&

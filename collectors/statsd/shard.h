@@ -7,7 +7,6 @@
 #include <array>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,6 +15,7 @@
 #include "collectors/statsd/label_rules.h"
 #include "collectors/statsd/parser.h"
 #include "collectors/statsd/series_table.h"
+#include "daemon/core/mutex.h"
 
 namespace metricsd::statsd {
 
@@ -54,6 +54,7 @@ struct ShardStats {
 // `max_age`, each a uniform reservoir of at most `buf_cap` samples, so memory is bounded
 // however fast observations arrive. Quantiles are taken over the union of live buckets of
 // every shard at scrape time.
+// Thread-safety: not thread-safe; it lives in a Shard and is used under that shard's lock.
 class SummaryWindow {
  public:
   explicit SummaryWindow(const SummaryOptions& options);
@@ -74,6 +75,7 @@ class SummaryWindow {
   std::vector<Bucket> buckets_;
 };
 
+// Thread-safety: every member but mutex() requires the shard's lock (checked by the compiler).
 class Shard {
  public:
   struct Local {
@@ -82,41 +84,44 @@ class Shard {
     std::unique_ptr<SummaryWindow> window;
   };
 
-  std::mutex& mutex() { return mutex_; }
-  ShardStats& stats() { return stats_; }
+  Mutex& mutex() ABSL_LOCK_RETURNED(mutex_) { return mutex_; }
+  ShardStats& stats() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return stats_; }
 
   // The local entry of a series, or -1.
-  std::int64_t Find(const SeriesMeta& series) const {
+  std::int64_t Find(const SeriesMeta& series) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (series.id >= local_of_id_.size() || local_of_id_[series.id] == kNone) return -1;
     return local_of_id_[series.id];
   }
-  std::uint32_t Add(SeriesMeta* series);
+  std::uint32_t Add(SeriesMeta* series) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Forgets a series (it expired); its slots are zeroed for reuse.
-  void Remove(const SeriesMeta& series);
+  void Remove(const SeriesMeta& series) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Counts Remove() calls: a receiver's line cache holds local indexes, which a removal may
   // hand to another series, so it starts over when this changes.
-  std::uint64_t removals() const { return removals_; }
+  std::uint64_t removals() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return removals_; }
 
-  Local& local(std::uint32_t index) { return locals_[index]; }
-  double* slots(std::uint32_t offset) { return slots_.data() + offset; }
+  Local& local(std::uint32_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return locals_[index]; }
+  double* slots(std::uint32_t offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return slots_.data() + offset;
+  }
 
   // Adds this shard's slots into `merged` (indexed by the series' global offsets) and appends
   // each live summary's samples to `summary_samples[series id]`.
   void MergeInto(std::vector<double>& merged,
                  std::unordered_map<std::uint32_t, std::vector<double>>& summary_samples,
-                 std::int64_t now_ms) const;
+                 std::int64_t now_ms) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
  private:
-  std::mutex mutex_;
-  ShardStats stats_;
+  Mutex mutex_;
+  ShardStats stats_ ABSL_GUARDED_BY(mutex_);
   // Local entry by series id (ids are dense and reused): 4 bytes a series, no hash map.
   static constexpr std::uint32_t kNone = ~0u;
-  std::vector<std::uint32_t> local_of_id_;
-  std::uint64_t removals_ = 0;
-  std::vector<Local> locals_;
-  std::vector<std::uint32_t> free_locals_;
-  std::vector<double> slots_;
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> free_slots_;  // by width
+  std::vector<std::uint32_t> local_of_id_ ABSL_GUARDED_BY(mutex_);
+  std::uint64_t removals_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::vector<Local> locals_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::uint32_t> free_locals_ ABSL_GUARDED_BY(mutex_);
+  std::vector<double> slots_ ABSL_GUARDED_BY(mutex_);
+  // by width
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> free_slots_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace metricsd::statsd

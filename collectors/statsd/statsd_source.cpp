@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <mutex>
-#include <shared_mutex>
 #include <vector>
 
 namespace metricsd::statsd {
@@ -43,7 +41,7 @@ void StatsdSource::Visit(FamilyVisitor& visitor) const {
   // generation tells, and the merge is redone (expiries are rare, so this loop ends at once).
   for (int attempt = 0;; ++attempt) {
     std::uint64_t generation = aggregator_->Merge(merged, summaries, stats, now_ms);
-    std::shared_lock lock(table.mutex());
+    ReaderMutexLock lock(table.mutex());
     if (table.generation() != generation && attempt < 3) continue;
     auto slot = [&](std::uint32_t offset) { return offset < merged.size() ? merged[offset] : 0.0; };
     table.SortedFamilies(families);

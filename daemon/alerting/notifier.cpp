@@ -115,25 +115,32 @@ std::string WebhookPayload(const std::vector<Notification>& alerts, double now,
 struct Notifier::Destination : std::enable_shared_from_this<Destination> {
   Destination(net::io_context& context, DestinationConfig destination,
               std::shared_ptr<std::atomic<std::uint64_t>> dropped_total)
-      : ioc(context), config(std::move(destination)), dropped(std::move(dropped_total)),
+      : ioc(context), dropped(std::move(dropped_total)), config(std::move(destination)),
         retry(context) {}
 
   net::io_context& ioc;
-  DestinationConfig config;
   std::shared_ptr<std::atomic<std::uint64_t>> dropped;
-  net::steady_timer retry;
 
-  std::mutex mutex;  // guards everything below
-  std::string external_url;
-  std::size_t capacity = 10000;
-  std::deque<Notification> queue;
-  bool busy = false;  // a batch is being sent (or waits for its retry)
-  bool stopped = false;
-  std::uint64_t sent = 0, errors = 0;
+  Mutex mutex;
+  DestinationConfig config ABSL_GUARDED_BY(mutex);  // a reload may replace it
+  net::steady_timer retry ABSL_GUARDED_BY(mutex);
+  std::string external_url ABSL_GUARDED_BY(mutex);
+  std::size_t capacity ABSL_GUARDED_BY(mutex) = 10000;
+  std::deque<Notification> queue ABSL_GUARDED_BY(mutex);
+  bool busy ABSL_GUARDED_BY(mutex) = false;  // a batch is being sent (or waits for its retry)
+  bool stopped ABSL_GUARDED_BY(mutex) = false;
+  std::uint64_t sent ABSL_GUARDED_BY(mutex) = 0;
+  std::uint64_t errors ABSL_GUARDED_BY(mutex) = 0;
+
+  // Whether a reload's `wanted` is this destination (same kind and URL): it keeps its queue.
+  bool Is(const DestinationConfig& wanted) {
+    MutexLock lock(mutex);
+    return config.kind == wanted.kind && config.url == wanted.url;
+  }
 
   void Enqueue(const std::vector<Notification>& alerts) {
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       if (stopped) return;
       for (const Notification& alert : alerts) {
         if (queue.size() >= capacity) {
@@ -149,7 +156,7 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
   void Pump() {
     auto batch = std::make_shared<std::vector<Notification>>();
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       if (busy || stopped || queue.empty()) return;
       busy = true;
       while (!queue.empty() && batch->size() < kMaxBatch) {
@@ -164,7 +171,7 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
     DestinationConfig target;
     std::string base_url;
     {
-      std::lock_guard lock(mutex);  // a reload may be replacing the config
+      MutexLock lock(mutex);  // a reload may be replacing the config
       target = config;
       base_url = external_url;
     }
@@ -173,7 +180,7 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
     request.port = target.parsed.port;
     request.use_tls = target.parsed.https;
     request.tls = target.tls;
-    request.server_name = target.server_name;
+    request.server_name = target.tls_options.server_name;
     request.url = target.parsed;
     bool alertmanager = target.kind == DestinationConfig::Kind::kAlertmanager;
     if (alertmanager) {
@@ -208,7 +215,7 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
             const ExchangeResult& result) {
     bool ok = result.outcome == Outcome::kOk && result.status >= 200 && result.status < 300;
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       if (ok) {
         sent += batch->size();
       } else {
@@ -235,7 +242,7 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
   }
 
   void Abandon(const std::vector<Notification>& batch) {
-    std::lock_guard lock(mutex);
+    MutexLock lock(mutex);
     dropped->fetch_add(batch.size(), std::memory_order_relaxed);
     busy = false;
   }
@@ -247,18 +254,18 @@ Notifier::Notifier(net::io_context& ioc)
 Notifier::~Notifier() { Stop(); }
 
 void Notifier::Configure(const AlertingConfig& config, std::string external_url) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<std::shared_ptr<Destination>> next;
   for (const DestinationConfig& wanted : config.destinations) {
     std::shared_ptr<Destination> destination;
     for (auto& existing : destinations_) {
-      if (existing && existing->config.kind == wanted.kind && existing->config.url == wanted.url) {
+      if (existing && existing->Is(wanted)) {
         destination = std::move(existing);
         break;
       }
     }
     if (!destination) destination = std::make_shared<Destination>(ioc_, wanted, dropped_total_);
-    std::lock_guard destination_lock(destination->mutex);
+    MutexLock destination_lock(destination->mutex);
     destination->config = wanted;  // credentials, TLS and timeout may have changed
     destination->external_url = external_url;
     destination->capacity = config.queue_capacity;
@@ -266,7 +273,7 @@ void Notifier::Configure(const AlertingConfig& config, std::string external_url)
   }
   for (auto& removed : destinations_) {
     if (!removed) continue;
-    std::lock_guard destination_lock(removed->mutex);
+    MutexLock destination_lock(removed->mutex);
     removed->stopped = true;
     removed->queue.clear();
     removed->retry.cancel();
@@ -279,16 +286,16 @@ void Notifier::Send(const std::vector<Notification>& alerts) {
   if (alerts.empty()) return;
   std::vector<std::shared_ptr<Destination>> destinations;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     destinations = destinations_;
   }
   for (auto& destination : destinations) destination->Enqueue(alerts);
 }
 
 void Notifier::Stop() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto& destination : destinations_) {
-    std::lock_guard destination_lock(destination->mutex);
+    MutexLock destination_lock(destination->mutex);
     destination->stopped = true;
     destination->retry.cancel();
   }
@@ -298,7 +305,7 @@ void Notifier::Visit(FamilyVisitor& visitor) const {
   std::vector<std::shared_ptr<Destination>> destinations;
   std::size_t capacity = 0;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     destinations = destinations_;
     capacity = capacity_;
   }
@@ -310,7 +317,7 @@ void Notifier::Visit(FamilyVisitor& visitor) const {
   std::vector<Row> rows;
   std::size_t queued = 0;
   for (const auto& destination : destinations) {
-    std::lock_guard lock(destination->mutex);
+    MutexLock lock(destination->mutex);
     rows.push_back({destination->config.url, destination->sent, destination->errors, destination->queue.size()});
     queued += destination->queue.size();
   }

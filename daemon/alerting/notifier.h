@@ -11,13 +11,13 @@
 #include <atomic>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "daemon/alerting/alerting_config.h"
 #include "daemon/core/asio.h"
+#include "daemon/core/mutex.h"
 #include "daemon/core/source.h"
 
 namespace metricsd::alerting {
@@ -40,6 +40,8 @@ std::string FormatTimestamp(double unix_seconds);
 // Alertmanager's fingerprint: FNV-1a 64 over the sorted labels, 16 hex digits.
 std::string Fingerprint(const LabelMap& labels);
 
+// Thread-safety: thread-safe; Send() and Visit() may be called from any thread, Configure() and
+// Stop() too (a reload and shutdown run on other threads than evaluation).
 class Notifier {
  public:
   explicit Notifier(net::io_context& ioc);
@@ -59,9 +61,9 @@ class Notifier {
 
  private:
   net::io_context& ioc_;
-  mutable std::mutex mutex_;
-  std::vector<std::shared_ptr<Destination>> destinations_;
-  std::size_t capacity_ = 10000;
+  mutable Mutex mutex_;
+  std::vector<std::shared_ptr<Destination>> destinations_ ABSL_GUARDED_BY(mutex_);
+  std::size_t capacity_ ABSL_GUARDED_BY(mutex_) = 10000;
   // Shared with the destinations, so drops of one removed by a reload still count.
   std::shared_ptr<std::atomic<std::uint64_t>> dropped_total_;
 };

@@ -9,12 +9,12 @@
 #include <cstring>
 #include <ctime>
 #include <map>
-#include <mutex>
 #include <stdexcept>
 
 #include <boost/beast/ssl.hpp>
 
 #include "daemon/core/beast.h"
+#include "daemon/core/mutex.h"
 
 namespace metricsd {
 namespace {
@@ -331,9 +331,10 @@ void RunExchange(net::io_context& ioc, ExchangeRequest request, ExchangeCallback
 std::shared_ptr<net::ssl::context> MakeTlsContext(const std::string& ca_file, bool insecure) {
   // Loading a CA store takes tens of milliseconds; targets with the same settings share one
   // context (OpenSSL contexts are safe to share between connections).
-  static std::mutex mutex;
-  static std::map<std::pair<std::string, bool>, std::weak_ptr<net::ssl::context>> shared;
-  std::lock_guard lock(mutex);
+  static Mutex mutex;
+  static std::map<std::pair<std::string, bool>, std::weak_ptr<net::ssl::context>> shared
+      ABSL_GUARDED_BY(mutex);
+  MutexLock lock(mutex);
   auto& slot = shared[{ca_file, insecure}];
   if (auto existing = slot.lock()) return existing;
   auto context = NewTlsContext(ca_file, insecure);

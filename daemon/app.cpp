@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "collectors/host/host_poller.h"
+#include "collectors/statsd/statsd_routes.h"
 #include "daemon/build_info.h"
 #include "daemon/core/logging.h"
 #include "daemon/core/text_writer.h"
@@ -48,6 +49,28 @@ std::string HtmlEscape(std::string_view text) {
       default: out += c;
     }
   }
+  return out;
+}
+
+// The `code` spans of a route's one-line doc as <code> (the rest stays escaped text).
+std::string MarkdownCodeToHtml(std::string_view text) {
+  std::string out;
+  bool open = false;
+  for (char c : text) {
+    if (c == '`') {
+      out += open ? "</code>" : "<code>";
+      open = !open;
+    } else {
+      out += c;
+    }
+  }
+  if (open) out += "</code>";
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
   return out;
 }
 
@@ -239,6 +262,34 @@ void App::WaitForConnectionsToDrain(std::chrono::steady_clock::time_point deadli
   });
 }
 
+bool App::StartStatsd(const Config& config) {
+  if (!config.statsd.enabled) return true;
+  try {
+    statsd_ = std::make_unique<statsd::StatsdService>(*ioc_, config.statsd, config.host.paths.procfs);
+  } catch (const std::exception& e) {
+    LogError("cannot listen for StatsD", {{"err", e.what()}});
+    return false;
+  }
+  LogInfo("statsd listening", {{"listeners", Join(statsd_->BoundListeners())},
+                               {"receivers", std::to_string(config.statsd.EffectiveReceivers())}});
+  return true;
+}
+
+void App::ReconfigureStatsd(const Config& config) {
+  if (!statsd_) {
+    if (config.statsd.enabled) LogWarn("statsd was enabled; it takes effect on restart");
+    return;
+  }
+  if (!config.statsd.enabled) {
+    LogWarn("statsd was disabled; it keeps running until restart");
+    return;
+  }
+  if (!statsd_->Configure(config.statsd)) {
+    LogWarn("statsd listeners or receivers changed; they take effect on restart",
+            {{"running", Join(statsd_->BoundListeners())}});
+  }
+}
+
 void App::ConfigureAlerting(const std::shared_ptr<const Config>& config) {
   // Shares ownership of the whole config: the section lives as long as the manager uses it.
   alerting_->Configure(std::shared_ptr<const alerting::AlertingConfig>(config, &config->alerting),
@@ -286,35 +337,80 @@ void App::InstallRoutes() {
   router_.SetObserver([this](std::string_view handler, unsigned status, double seconds) {
     self_metrics_.ObserveHttpRequest(handler, status, seconds);
   });
-  // Heavy routes render, compress, reload or ingest: they run on the server's workers, at
-  // most web.max_requests at once, never on the io threads that answer /-/healthy.
-  constexpr Router::Options kHeavy{.heavy = true};
-  router_.Add(http::verb::get, "/metrics",
-              [this](const HttpRequest& request) { return ServeMetrics(request); }, kHeavy);
-  router_.Add(http::verb::get, "/-/healthy", [](const HttpRequest& request) {
-    return MakeResponse(request, http::status::ok, "metricsd is Healthy.\n");
+  Routes routes = AllRoutes();
+  for (const Route& route : routes) {
+    index_.push_back(Route{.path = route.path, .methods = route.methods, .doc = route.doc});
+  }
+  router_.Add(std::move(routes));
+}
+
+Routes App::AllRoutes() {
+  Routes routes = OwnRoutes();
+  auto statsd_config = [this] {
+    std::shared_ptr<const Config> config = config_.Load();
+    return std::shared_ptr<const statsd::StatsdConfig>(config, &config->statsd);
+  };
+  Routes components = statsd::StatsdRoutes(statsd_config, statsd_.get());
+  AppendRoutes(components, probes::ProberRoutes(prober_.get()));
+  AppendRoutes(components, alerting::RuleManagerRoutes(alerting_.get()));
+  // Listed between the daemon's lifecycle routes and its status ones.
+  auto status = std::find_if(routes.begin(), routes.end(), [](const Route& route) {
+    return route.path == "/api/v1/status/config";
   });
-  router_.Add(http::verb::get, "/-/ready", [](const HttpRequest& request) {
-    return MakeResponse(request, http::status::ok, "metricsd is Ready.\n");
-  });
-  router_.Add(http::verb::post, "/-/reload",
-              [this](const HttpRequest& request) { return ServeReload(request); }, kHeavy);
-  router_.Add(http::verb::get, "/",
-              [this](const HttpRequest& request) { return ServeIndex(request); });
-  router_.Add(http::verb::post, "/api/v1/statsd",
-              [this](const HttpRequest& request) { return ServeStatsd(request); }, kHeavy);
-  router_.Add(http::verb::options, "/api/v1/statsd",
-              [this](const HttpRequest& request) { return ServeStatsdPreflight(request); });
-  router_.Add(http::verb::get, "/api/v1/targets",
-              [this](const HttpRequest& request) { return ServeTargets(request); });
-  router_.Add(http::verb::get, "/api/v1/alerts", [this](const HttpRequest& request) {
-    return ServeJson(request, alerting_->AlertsJson());
-  });
-  router_.Add(http::verb::get, "/api/v1/rules", [this](const HttpRequest& request) {
-    return ServeJson(request, alerting_->RulesJson());
-  });
-  router_.Add(http::verb::get, "/api/v1/status/config",
-              [this](const HttpRequest& request) { return ServeConfig(request); }, kHeavy);
+  routes.insert(status, std::make_move_iterator(components.begin()),
+                std::make_move_iterator(components.end()));
+  return routes;
+}
+
+Routes App::OwnRoutes() {
+  // Heavy routes render, compress or reload: they run on the server's workers, at most
+  // web.max_requests at once, never on the io threads that answer /-/healthy.
+  Routes routes;
+  routes.push_back(Route{
+      .path = "/metrics",
+      .methods = {http::verb::get},
+      .handler = [this](const HttpRequest& request) { return ServeMetrics(request); },
+      .heavy = true,
+      .doc = "Prometheus text format 0.0.4; gzip when the request sends "
+             "`Accept-Encoding: gzip`"});
+  routes.push_back(Route{
+      .path = "/-/healthy",
+      .methods = {http::verb::get},
+      .handler = [](const HttpRequest& request) {
+        return MakeResponse(request, http::status::ok, "metricsd is Healthy.\n");
+      },
+      .doc = "200 while the process runs"});
+  routes.push_back(Route{
+      .path = "/-/ready",
+      .methods = {http::verb::get},
+      .handler = [](const HttpRequest& request) {
+        return MakeResponse(request, http::status::ok, "metricsd is Ready.\n");
+      },
+      .doc = "200 once serving"});
+  routes.push_back(Route{
+      .path = "/-/reload",
+      .methods = {http::verb::post},
+      .handler = [this](const HttpRequest& request) { return ServeReload(request); },
+      .heavy = true,
+      .doc = "with `--web.enable-lifecycle` only (403 `Lifecycle API is not enabled.` otherwise, "
+             "as Prometheus): reload the config file; 200, or 500 with the error (the old config "
+             "keeps running)"});
+  routes.push_back(Route{
+      .path = "/api/v1/status/config",
+      .methods = {http::verb::get},
+      .handler = [this](const HttpRequest& request) { return ServeConfig(request); },
+      .heavy = true,
+      .doc = "the running config as Prometheus serves it: "
+             "`{\"status\":\"success\",\"data\":{\"file\",\"yaml\",\"config\"}}`, `config` the "
+             "effective values with defaults filled in and `yaml` the same rendered as YAML (never "
+             "the file's text); every secret (passwords, bearer tokens, every probe header value, "
+             "probe bodies and dry-run `data`) shows as `<secret>`, a `*_file` path as itself"});
+  routes.push_back(Route{
+      .path = "/",
+      .methods = {http::verb::get},
+      .handler = [this](const HttpRequest& request) { return ServeIndex(request); },
+      .doc = "a small page with version, config path and this list, linked"});
+  return routes;
 }
 
 HttpResponse App::ServeMetrics(const HttpRequest& request) const {
@@ -348,24 +444,18 @@ HttpResponse App::ServeIndex(const HttpRequest& request) const {
   std::string page =
       "<!DOCTYPE html>\n<html><head><title>metricsd</title></head><body>\n"
       "<h1>metricsd</h1>\n<p>Version " + std::string(kVersion) + " (" + kRevision +
-      "), config <code>" + HtmlEscape(config->file) + "</code></p>\n<ul>\n"
-      "<li><a href=\"/metrics\">/metrics</a>: Prometheus scrape endpoint</li>\n"
-      "<li><a href=\"/api/v1/status/config\">/api/v1/status/config</a>: running config</li>\n"
-      "<li>POST /api/v1/statsd: StatsD lines over HTTP</li>\n"
-      "<li><a href=\"/api/v1/targets\">/api/v1/targets</a>: probe targets and their last results</li>\n"
-      "<li><a href=\"/api/v1/alerts\">/api/v1/alerts</a>, <a href=\"/api/v1/rules\">/api/v1/rules</a>: "
-      "alerts and alerting rules</li>\n"
-      "<li><a href=\"/-/healthy\">/-/healthy</a>, <a href=\"/-/ready\">/-/ready</a></li>\n"
-      "<li>POST /-/reload: reload the config file</li>\n</ul>\n</body></html>\n";
+      "), config <code>" + HtmlEscape(config->file) + "</code></p>\n<ul>\n";
+  for (const Route& route : index_) {
+    bool linkable = std::find(route.methods.begin(), route.methods.end(), http::verb::get) !=
+                    route.methods.end();
+    std::string path = HtmlEscape(route.path);
+    page += "<li>" +
+            (linkable ? "<a href=\"" + path + "\">" + path + "</a>"
+                      : MethodsText(route) + " " + path) +
+            ": " + MarkdownCodeToHtml(HtmlEscape(route.doc)) + "</li>\n";
+  }
+  page += "</ul>\n</body></html>\n";
   return MakeResponse(request, http::status::ok, std::move(page), "text/html; charset=utf-8");
-}
-
-HttpResponse App::ServeTargets(const HttpRequest& request) const {
-  return ServeJson(request, prober_->TargetsJson());
-}
-
-HttpResponse App::ServeJson(const HttpRequest& request, const nlohmann::json& answer) const {
-  return MakeResponse(request, http::status::ok, answer.dump() + "\n", "application/json");
 }
 
 HttpResponse App::ServeConfig(const HttpRequest& request) const {
@@ -374,7 +464,7 @@ HttpResponse App::ServeConfig(const HttpRequest& request) const {
       {"status", "success"},
       // The effective config, secrets masked, as Prometheus serves it: never the file's text.
       {"data", {{"file", config->file}, {"yaml", config->ToYaml()}, {"config", config->ToJson()}}}};
-  return ServeJson(request, answer);
+  return MakeResponse(request, http::status::ok, answer.dump() + "\n", "application/json");
 }
 
 }  // namespace metricsd

@@ -10,6 +10,7 @@
 #include "collectors/statsd/statsd_service.h"
 #include "daemon/alerting/rule_manager.h"
 #include "daemon/config/config.h"
+#include "daemon/core/route.h"
 #include "daemon/core/snapshot.h"
 #include "daemon/core/source_set.h"
 #include "daemon/flags.h"
@@ -29,6 +30,8 @@ std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags);
 // config file); the default (plain HTTP, no auth) when neither does. Throws ConfigError.
 WebSecurityPtr LoadWebSecurityForFlags(const Flags& flags, const Config& config);
 
+// Thread-safety: Run() is called once, from main's thread; everything else runs on the
+// io_context (signals, routes) and is thread-safe as the routes require.
 class App {
  public:
   explicit App(Flags flags);
@@ -38,12 +41,18 @@ class App {
   // is fatal (exit 1), as is an address that cannot be bound.
   int Run();
 
+  // Every route the daemon serves: its own and each component's, in the order the index page
+  // and the README list them. Before Run() the components do not exist yet: the list then only
+  // describes the routes (print_docs), its handlers must not be called.
+  Routes AllRoutes();
+
  private:
   // Loads, validates and builds everything new, then swaps it in; on any error keeps the
   // running config. Thread-safe; concurrent reloads are serialised.
   bool Reload(std::string& error);
   SourceSetPtr BuildSources(const Config& config);
   void InstallRoutes();
+  Routes OwnRoutes();
   void WaitForSignal();
   void Shutdown();
   void WaitForConnectionsToDrain(std::chrono::steady_clock::time_point deadline);
@@ -52,10 +61,6 @@ class App {
   HttpResponse ServeReload(const HttpRequest& request);
   HttpResponse ServeIndex(const HttpRequest& request) const;
   HttpResponse ServeConfig(const HttpRequest& request) const;
-  HttpResponse ServeTargets(const HttpRequest& request) const;
-  HttpResponse ServeJson(const HttpRequest& request, const nlohmann::json& answer) const;
-  HttpResponse ServeStatsd(const HttpRequest& request);
-  HttpResponse ServeStatsdPreflight(const HttpRequest& request) const;
   // Starts StatsD ingestion if the config enables it; false (logged) if a listener fails.
   bool StartStatsd(const Config& config);
   // Applies a reloaded statsd section to the running service (or warns what needs a restart).
@@ -67,6 +72,7 @@ class App {
   std::unique_ptr<net::io_context> ioc_;
   SelfMetrics self_metrics_;
   Router router_;
+  Routes index_;  // what the index page lists (handlers dropped); set before serving
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<statsd::StatsdService> statsd_;
   std::shared_ptr<probes::Prober> prober_;

@@ -28,6 +28,7 @@
 #include "collectors/probes/probe_config.h"
 #include "daemon/client/exchange.h"
 #include "daemon/core/asio.h"
+#include "daemon/core/route.h"
 #include "daemon/core/source.h"
 
 namespace metricsd::probes {
@@ -77,5 +78,9 @@ class Prober : public std::enable_shared_from_this<Prober> {
   int in_flight_ = 0;
   bool stopped_ = false;
 };
+
+// GET /api/v1/targets. `prober` must outlive every request the routes serve; null only where
+// the routes are listed, never served (the README table).
+Routes ProberRoutes(const Prober* prober);
 
 }  // namespace metricsd::probes

@@ -1,21 +1,16 @@
-// The daemon's side of StatsD: starting the service, applying reloads, and HTTP ingestion for
-// browsers (POST /api/v1/statsd with CORS).
-#include <algorithm>
+// HTTP ingestion for browsers: POST /api/v1/statsd with CORS, and its preflight.
+#include "collectors/statsd/statsd_routes.h"
 
-#include "daemon/app.h"
-#include "daemon/core/logging.h"
+#include <string>
+#include <string_view>
 
-namespace metricsd {
+#include <nlohmann/json.hpp>
+
+namespace metricsd::statsd {
 namespace {
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
-
 // The Access-Control-Allow-Origin value for `origin`, or empty when it is not allowed.
-std::string AllowedOrigin(const statsd::StatsdConfig& config, std::string_view origin) {
+std::string AllowedOrigin(const StatsdConfig& config, std::string_view origin) {
   for (const std::string& allowed : config.http_allowed_origins) {
     if (allowed == "*") return "*";
     if (allowed == origin) return std::string(origin);
@@ -28,55 +23,25 @@ void SetCors(HttpResponse& response, const std::string& allowed) {
   if (allowed != "*") response.set(http::field::vary, "Origin");
 }
 
-}  // namespace
-
-bool App::StartStatsd(const Config& config) {
-  if (!config.statsd.enabled) return true;
-  try {
-    statsd_ = std::make_unique<statsd::StatsdService>(*ioc_, config.statsd, config.host.paths.procfs);
-  } catch (const std::exception& e) {
-    LogError("cannot listen for StatsD", {{"err", e.what()}});
-    return false;
-  }
-  LogInfo("statsd listening", {{"listeners", Join(statsd_->BoundListeners())},
-                               {"receivers", std::to_string(config.statsd.EffectiveReceivers())}});
-  return true;
-}
-
-void App::ReconfigureStatsd(const Config& config) {
-  if (!statsd_) {
-    if (config.statsd.enabled) LogWarn("statsd was enabled; it takes effect on restart");
-    return;
-  }
-  if (!config.statsd.enabled) {
-    LogWarn("statsd was disabled; it keeps running until restart");
-    return;
-  }
-  if (!statsd_->Configure(config.statsd)) {
-    LogWarn("statsd listeners or receivers changed; they take effect on restart",
-            {{"running", Join(statsd_->BoundListeners())}});
-  }
-}
-
-HttpResponse App::ServeStatsd(const HttpRequest& request) {
-  std::shared_ptr<const Config> config = config_.Load();
+HttpResponse ServeStatsd(const StatsdConfig& config, StatsdService* service,
+                         const HttpRequest& request) {
   std::string_view origin = request[http::field::origin];
-  std::string allowed = origin.empty() ? std::string() : AllowedOrigin(config->statsd, origin);
+  std::string allowed = origin.empty() ? std::string() : AllowedOrigin(config, origin);
   // A browser's simple POST arrives without a preflight: refuse origins not allowed, or any
   // page on the web could write into our metrics.
   if (!origin.empty() && allowed.empty()) {
     return MakeResponse(request, http::status::forbidden,
                         "origin not allowed (statsd.http.allowed_origins)\n");
   }
-  if (!statsd_) {
+  if (service == nullptr) {
     return MakeResponse(request, http::status::service_unavailable, "statsd is disabled\n");
   }
   // The server reads bodies up to the largest limit of any route; this is the route's own.
-  if (request.body().size() > config->statsd.http_max_body) {
+  if (request.body().size() > config.http_max_body) {
     return MakeResponse(request, http::status::payload_too_large,
                         "body larger than statsd.http.max_body_bytes\n");
   }
-  statsd::Ingester::Counts counts = statsd_->IngestHttp(request.body());
+  Ingester::Counts counts = service->IngestHttp(request.body());
   nlohmann::json answer = {{"accepted", counts.accepted}, {"rejected", counts.rejected}};
   http::status status = counts.accepted == 0 && counts.rejected > 0 ? http::status::bad_request
                                                                      : http::status::ok;
@@ -85,9 +50,8 @@ HttpResponse App::ServeStatsd(const HttpRequest& request) {
   return response;
 }
 
-HttpResponse App::ServeStatsdPreflight(const HttpRequest& request) const {
-  std::shared_ptr<const Config> config = config_.Load();
-  std::string allowed = AllowedOrigin(config->statsd, request[http::field::origin]);
+HttpResponse ServePreflight(const StatsdConfig& config, const HttpRequest& request) {
+  std::string allowed = AllowedOrigin(config, request[http::field::origin]);
   if (allowed.empty()) {
     return MakeResponse(request, http::status::forbidden,
                         "origin not allowed (statsd.http.allowed_origins)\n");
@@ -100,4 +64,32 @@ HttpResponse App::ServeStatsdPreflight(const HttpRequest& request) const {
   return response;
 }
 
-}  // namespace metricsd
+}  // namespace
+
+Routes StatsdRoutes(StatsdConfigFn config, StatsdService* service) {
+  Routes routes;
+  routes.push_back(Route{
+      .path = "/api/v1/statsd",
+      .methods = {http::verb::post},
+      .handler = [config, service](const HttpRequest& request) {
+        return ServeStatsd(*config(), service, request);
+      },
+      // Ingestion parses and maps every line: the worker pool's job.
+      .heavy = true,
+      .doc = "StatsD lines in the body (for browsers); answers `{\"accepted\":N,\"rejected\":M}` "
+             "(400 when nothing was accepted), 413 beyond `statsd.http.max_body_bytes`, 403 for "
+             "an `Origin` not in `statsd.http.allowed_origins`",
+  });
+  routes.push_back(Route{
+      .path = "/api/v1/statsd",
+      .methods = {http::verb::options},
+      .handler = [config](const HttpRequest& request) {
+        return ServePreflight(*config(), request);
+      },
+      .doc = "the CORS preflight of the POST: 204 with `Access-Control-Allow-*` for an allowed "
+             "`Origin`, 403 otherwise",
+  });
+  return routes;
+}
+
+}  // namespace metricsd::statsd

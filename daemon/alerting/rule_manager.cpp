@@ -374,4 +374,29 @@ nlohmann::json RuleManager::RulesJson() const {
   return {{"status", "success"}, {"data", {{"groups", groups_json}}}};
 }
 
+Routes RuleManagerRoutes(const RuleManager* manager) {
+  auto json = [](const HttpRequest& request, const nlohmann::json& answer) {
+    return MakeResponse(request, http::status::ok, answer.dump() + "\n", "application/json");
+  };
+  return {
+      Route{.path = "/api/v1/alerts",
+            .methods = {http::verb::get},
+            .handler = [manager, json](const HttpRequest& request) {
+              return json(request, manager->AlertsJson());
+            },
+            .doc = "pending and firing alerts in Prometheus's shape: "
+                   "`{\"status\":\"success\",\"data\":{\"alerts\":[{labels, annotations, state, "
+                   "activeAt, value}]}}`"},
+      Route{.path = "/api/v1/rules",
+            .methods = {http::verb::get},
+            .handler = [manager, json](const HttpRequest& request) {
+              return json(request, manager->RulesJson());
+            },
+            .doc = "rule groups in Prometheus's shape: per group `name`, `file`, `interval`, "
+                   "`lastEvaluation`, `evaluationTime`, and per rule `name`, `query` (the PromQL it "
+                   "means), `duration`, `keepFiringFor`, `labels`, `annotations`, `alerts`, "
+                   "`health` (`ok`, `err`, `unknown`), `lastError`, `state`, `type: alerting`"},
+  };
+}
+
 }  // namespace metricsd::alerting

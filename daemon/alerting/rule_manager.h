@@ -16,6 +16,7 @@
 #include "daemon/alerting/notifier.h"
 #include "daemon/alerting/rule_evaluator.h"
 #include "daemon/core/asio.h"
+#include "daemon/core/route.h"
 #include "daemon/core/source_set.h"
 
 namespace metricsd::alerting {
@@ -55,5 +56,9 @@ class RuleManager : public std::enable_shared_from_this<RuleManager> {
   std::string external_url_;
   bool stopped_ = false;
 };
+
+// GET /api/v1/alerts and /api/v1/rules. `manager` must outlive every request the routes serve;
+// null only where the routes are listed, never served (the README table).
+Routes RuleManagerRoutes(const RuleManager* manager);
 
 }  // namespace metricsd::alerting

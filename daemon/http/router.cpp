@@ -7,20 +7,33 @@
 
 namespace metricsd {
 
-void Router::Add(http::verb method, std::string path, Handler handler, Options options) {
-  routes_.push_back({method, std::move(path), std::move(handler), options});
+void Router::Add(Routes routes) {
+  for (Route& route : routes) Add(std::move(route));
 }
 
-const Router::Route* Router::FindRoute(http::verb method, std::string_view path,
+void Router::Add(Route route) { routes_.push_back(std::move(route)); }
+
+void Router::Add(http::verb method, std::string path, Handler handler, Options options) {
+  Add(Route{.path = std::move(path),
+            .methods = {method},
+            .handler = std::move(handler),
+            .heavy = options.heavy});
+}
+
+const Route* Router::FindRoute(http::verb method, std::string_view path,
                                        std::string_view* handler, std::string* allow) const {
   for (const Route& route : routes_) {
     if (route.path != path) continue;
     *handler = route.path;
-    if (route.method == method || (route.method == http::verb::get && method == http::verb::head)) {
-      return &route;
+    for (http::verb allowed : route.methods) {
+      if (allowed == method || (allowed == http::verb::get && method == http::verb::head)) {
+        return &route;
+      }
     }
-    if (!allow->empty()) *allow += ", ";
-    *allow += std::string(http::to_string(route.method));
+    for (http::verb allowed : route.methods) {
+      if (!allow->empty()) *allow += ", ";
+      *allow += std::string(http::to_string(allowed));
+    }
   }
   return nullptr;
 }
@@ -31,7 +44,8 @@ Router::Match Router::Find(http::verb method, std::string_view target) const {
   const Route* route = FindRoute(method, TargetPath(target), &match.handler, &allow);
   if (route != nullptr) {
     match.found = true;
-    match.heavy = route->options.heavy;
+    match.heavy = route->heavy;
+    match.auth = route->auth;
   }
   return match;
 }
@@ -42,17 +56,6 @@ void Router::Observe(std::string_view handler, unsigned status, double seconds) 
 
 std::string_view TargetPath(std::string_view target) {
   return target.substr(0, target.find('?'));
-}
-
-HttpResponse MakeResponse(const HttpRequest& request, http::status status, std::string body,
-                          std::string_view content_type) {
-  HttpResponse response{status, request.version()};
-  response.set(http::field::server, "metricsd");
-  response.set(http::field::content_type, content_type);
-  response.keep_alive(request.keep_alive());
-  response.body() = std::move(body);
-  response.prepare_payload();
-  return response;
 }
 
 HttpResponse Router::Handle(const HttpRequest& request) const {

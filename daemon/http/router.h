@@ -1,7 +1,8 @@
 // Maps (method, path) to handlers, answers 404 and 405 (with Allow) itself, and reports every
 // request to an observer so the daemon can count it per handler and status code.
 //
-// Routes are added before the server starts; Handle() is then thread-safe (handlers must be).
+// Thread-safety: routes are added before the server starts; from then on Find(), Observe() and
+// Handle() may be called from any thread (handlers must be thread-safe).
 #pragma once
 
 #include <functional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "daemon/core/beast.h"
+#include "daemon/core/route.h"
 
 namespace metricsd {
 
@@ -22,7 +24,7 @@ struct RouteOptions {
 
 class Router {
  public:
-  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  using Handler = Route::Handler;
   // handler is the route's path ("/metrics"), or "other" for 404s; duration in seconds.
   using Observer = std::function<void(std::string_view handler, unsigned status, double seconds)>;
 
@@ -33,8 +35,13 @@ class Router {
     std::string_view handler = "other";  // as reported to the observer
     bool found = false;                  // false: Handle() answers 404 or 405
     bool heavy = false;
+    bool auth = true;  // unknown paths need auth too: a 404 tells nothing to a stranger
   };
 
+  // Serves `routes` (components' lists, wired by the daemon), in order.
+  void Add(Routes routes);
+  void Add(Route route);
+  // One method of a route, as tests write it.
   void Add(http::verb method, std::string path, Handler handler, Options options = {});
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
 
@@ -49,22 +56,12 @@ class Router {
   HttpResponse Handle(const HttpRequest& request) const;
 
  private:
-  struct Route {
-    http::verb method;
-    std::string path;
-    Handler handler;
-    Options options;
-  };
   const Route* FindRoute(http::verb method, std::string_view path, std::string_view* handler,
                          std::string* allow) const;
 
   std::vector<Route> routes_;
   Observer observer_;
 };
-
-// A response with the request's version and keep-alive, `status`, a body and its type.
-HttpResponse MakeResponse(const HttpRequest& request, http::status status, std::string body,
-                          std::string_view content_type = "text/plain; charset=utf-8");
 
 // The path part of a request target ("/metrics?x=1" -> "/metrics").
 std::string_view TargetPath(std::string_view target);

@@ -218,7 +218,7 @@ class HttpSession : public SessionBase,
       return DoWrite(ErrorResponse(http::status::bad_request, error));
     }
     match_ = server_->router.Find(request.method(), request.target());
-    if (security_->requires_auth() && !security_->AuthorizedFromCache(request)) {
+    if (match_.auth && security_->requires_auth() && !security_->AuthorizedFromCache(request)) {
       return DoAuthorize();
     }
     OnAuthorized(true);

@@ -3,6 +3,9 @@
 #include <functional>
 #include <utility>
 
+#include "daemon/app.h"
+#include "daemon/core/route.h"
+
 namespace metricsd {
 namespace {
 
@@ -10,7 +13,10 @@ using Producer = std::function<std::string()>;
 
 // One row per README block. Each producer reads a declaration (config sections, routes).
 const std::vector<std::pair<std::string, Producer>>& Producers() {
-  static const std::vector<std::pair<std::string, Producer>> producers = {};
+  static const std::vector<std::pair<std::string, Producer>> producers = {
+      // The routes App serves, listed (never served) by an App that does not run.
+      {"endpoints", [] { return RoutesMarkdownTable(App(Flags{}).AllRoutes()); }},
+  };
   return producers;
 }
 

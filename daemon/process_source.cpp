@@ -8,17 +8,11 @@
 #include <limits>
 #include <vector>
 
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 
 namespace metricsd {
 namespace {
 
-using host::CountDirEntries;
-using host::FirstLine;
-using host::ParseBootTime;
-using host::ParseUint;
-using host::SplitFields;
-using host::TryReadFile;
 
 // RLIM_INFINITY is reported as 2^64-1, as client_golang reports an unlimited limit.
 std::optional<double> SoftLimit(int resource) {
@@ -57,7 +51,7 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseStatm(std::string_vi
 ProcessSource::ProcessSource(std::string procfs)
     : procfs_(std::move(procfs)),
       page_size_(static_cast<double>(sysconf(_SC_PAGESIZE))),
-      statm_(std::make_unique<host::CachedFile>(procfs_ + "/self/statm")),
+      statm_(std::make_unique<CachedFile>(procfs_ + "/self/statm")),
       fd_dir_(opendir((procfs_ + "/self/fd").c_str())) {
   auto stat = TryReadFile(procfs_ + "/self/stat");
   auto proc_stat = TryReadFile(procfs_ + "/stat");

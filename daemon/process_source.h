@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 #include "daemon/core/mutex.h"
 #include "daemon/core/source.h"
 
@@ -57,7 +57,7 @@ class ProcessSource final : public Source {
   // statm and the fd directory stay open and are re-read from the start on each visit:
   // opening them again costs more than reading them.
   mutable Mutex files_mutex_;
-  mutable std::unique_ptr<host::CachedFile> statm_ ABSL_GUARDED_BY(files_mutex_);
+  mutable std::unique_ptr<CachedFile> statm_ ABSL_GUARDED_BY(files_mutex_);
   mutable DIR* fd_dir_ ABSL_GUARDED_BY(files_mutex_) = nullptr;
   std::optional<double> start_time_seconds_;  // constant for the life of the process
   mutable std::atomic<bool> last_success_{false};

@@ -10,7 +10,7 @@
 
 #include "collectors/host/host_collector.h"
 #include "collectors/host/host_config.h"
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 

@@ -1,7 +1,7 @@
 // node_exporter's filefd collector: allocated and maximum file handles from
 // /proc/sys/fs/file-nr ("allocated  unused  maximum").
 #include "collectors/host/collectors.h"
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 namespace {

@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 #include "daemon/core/logging.h"
 #include "daemon/core/mutex.h"
 

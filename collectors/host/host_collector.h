@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "daemon/core/family_set.h"
+#include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 
@@ -22,11 +23,8 @@ struct HostPaths {
 };
 
 // A collection that cannot complete: the collector reports success 0 with this reason.
-// Thrown only by collectors and file helpers, caught by the poller.
-class CollectError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// Thrown by collectors and the file readers (daemon/core/proc_file.h), caught by the poller.
+using ::metricsd::CollectError;
 
 // Not thread-safe: the poller calls Collect from one thread at a time.
 class HostCollector {

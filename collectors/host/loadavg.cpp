@@ -1,6 +1,6 @@
 // node_exporter's loadavg collector: node_load1, node_load5, node_load15 from /proc/loadavg.
 #include "collectors/host/collectors.h"
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 namespace {

@@ -1,6 +1,6 @@
 // node_exporter's meminfo collector: every /proc/meminfo line as node_memory_<Key>[_bytes].
 #include "collectors/host/collectors.h"
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 namespace {

@@ -1,6 +1,6 @@
 // node_exporter's pressure collector: PSI totals from /proc/pressure/{cpu,io,memory}.
 #include "collectors/host/collectors.h"
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 namespace {

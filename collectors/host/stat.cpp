@@ -1,7 +1,7 @@
 // node_exporter's stat collector: boot time, context switches, forks, interrupts and
 // running/blocked processes from /proc/stat.
 #include "collectors/host/collectors.h"
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 namespace {

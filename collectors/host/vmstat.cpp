@@ -1,6 +1,6 @@
 // node_exporter's vmstat collector: the /proc/vmstat fields its default regex selects.
 #include "collectors/host/collectors.h"
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 namespace {

@@ -14,7 +14,7 @@
 
 namespace metricsd {
 
-// Thread-safe as the wrapped Collectable is (Registry is).
+// Thread-safety: as thread-safe as the wrapped Collectable (a Registry is).
 class CollectableSource final : public Source {
  public:
   CollectableSource(std::string name, std::shared_ptr<const prometheus::Collectable> collectable);

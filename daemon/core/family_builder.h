@@ -12,7 +12,7 @@
 
 namespace metricsd {
 
-// Not thread-safe; one builder per collection.
+// Thread-safety: not thread-safe; one builder per collection.
 class FamilyBuilder final : public FamilyVisitor {
  public:
   // Interface

@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FamilySet out;
     try {
       collector->Collect(out);
-    } catch (const host::CollectError&) {
+    } catch (const CollectError&) {
     }
   }
   return 0;

@@ -10,7 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 #include "daemon/core/text_writer.h"
 #include "tests/unit/support/samples.h"
 
@@ -41,8 +41,8 @@ TEST(ProcessSourceTest, ParsesPidStatWithSpacesAndParensInTheCommand) {
 }
 
 TEST(ProcessSourceTest, ParsesBootTimeAndStatm) {
-  EXPECT_EQ(host::ParseBootTime("cpu  1 2 3\nbtime 1700000000\nprocesses 5\n"), 1700000000u);
-  EXPECT_FALSE(host::ParseBootTime("cpu 1\n"));
+  EXPECT_EQ(ParseBootTime("cpu  1 2 3\nbtime 1700000000\nprocesses 5\n"), 1700000000u);
+  EXPECT_FALSE(ParseBootTime("cpu 1\n"));
   auto statm = ParseStatm("21066 1366 1100 200 0 1500 0\n");
   ASSERT_TRUE(statm);
   EXPECT_EQ(statm->first, 21066u);

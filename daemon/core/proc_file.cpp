@@ -1,4 +1,4 @@
-#include "collectors/host/proc_file.h"
+#include "daemon/core/proc_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,17 +8,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "collectors/host/host_collector.h"
-
-namespace metricsd::host {
-
-std::string HostPaths::Proc(std::string_view relative) const {
-  return procfs + "/" + std::string(relative);
-}
-
-std::string HostPaths::Sys(std::string_view relative) const {
-  return sysfs + "/" + std::string(relative);
-}
+namespace metricsd {
 
 namespace {
 
@@ -173,4 +163,4 @@ std::uint64_t RequireUint(std::string_view text, std::string_view what) {
   return *value;
 }
 
-}  // namespace metricsd::host
+}  // namespace metricsd

@@ -1,4 +1,8 @@
-// Small helpers every host collector uses to read and split procfs/sysfs files.
+// Reading and splitting procfs/sysfs files: what the host collectors and the daemon's own
+// process_* metrics (daemon/process_source) share, so neither reaches into the other.
+//
+// Thread-safety: the free functions are pure and safe from any thread; CachedFile and
+// SharedFile are not thread-safe (each belongs to one poller or is used under a lock).
 #pragma once
 
 #include <dirent.h>
@@ -6,11 +10,20 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace metricsd::host {
+namespace metricsd {
+
+// A file that cannot be read or a value that cannot be parsed: the collection that needed it
+// reports success 0 with this reason. Thrown by the readers below and by collectors, caught
+// by whoever schedules the collection.
+class CollectError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // The whole file, or nullopt if it cannot be read (optional inputs such as udev data).
 std::optional<std::string> TryReadFile(const std::string& path);
@@ -103,4 +116,4 @@ std::optional<std::uint64_t> ParseBootTime(std::string_view proc_stat);
 // ParseUint that throws CollectError("<what>: bad number \"...\"").
 std::uint64_t RequireUint(std::string_view text, std::string_view what);
 
-}  // namespace metricsd::host
+}  // namespace metricsd

@@ -19,16 +19,6 @@ MetricKind KindOf(SampleType type) {
   }
 }
 
-// EscapeMetricName into a reused string (label names from tags), without allocating.
-void EscapeInto(std::string& out, std::string_view name) {
-  out.clear();
-  if (!name.empty() && name[0] >= '0' && name[0] <= '9') out += '_';
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    out += ok ? c : '_';
-  }
-}
-
 }  // namespace
 
 Aggregator::Aggregator(IngestSettings settings, std::size_t max_series,
@@ -271,7 +261,7 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
     return it == end ? nullptr : &*it;
   };
   for (const Tag& tag : parsed_.tags) {
-    EscapeInto(escaped_, tag.name);
+    EscapeMetricNameInto(escaped_, tag.name);
     // Two tags escaping to one name ("a.b", "a_b"): the later one wins, as a map would have it.
     auto* label = find(escaped_);
     if (label == nullptr) {

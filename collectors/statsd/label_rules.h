@@ -12,19 +12,14 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/core/enum_table.h"
+#include "daemon/core/metric_names.h"
 #include "daemon/core/source.h"
 
 namespace metricsd::statsd {
 
-// Well-formed UTF-8 (Unicode 15, table 3-7): no overlong forms, no surrogates (U+D800 to
-// U+DFFF), nothing above U+10FFFF, no truncated sequence. Go's utf8.ValidString, which
-// Prometheus applies to every label value.
-bool IsValidUtf8(std::string_view text);
-
-// Prometheus's label name charset, [a-zA-Z_][a-zA-Z0-9_]*.
-bool IsValidLabelName(std::string_view name);
-// Prometheus's metric name charset, [a-zA-Z_:][a-zA-Z0-9_:]*.
-bool IsValidMetricName(std::string_view name);
+// The name and UTF-8 checks are core's (daemon/core/metric_names.h), shared with the writer
+// and the alert rules.
 
 // Names of families the daemon's other Sources write into the same /metrics (metricsd_*,
 // process_*, node_*, namedprocess_*, probe_*, ao_dryrun_*, ao_unit_*, ALERTS,
@@ -45,7 +40,17 @@ enum class LabelError {
   kReservedMetricName,  // a name the daemon's own families use (see IsReservedMetricName)
 };
 inline constexpr std::size_t kLabelErrorKinds = 8;
-std::string_view LabelErrorReason(LabelError error);
+inline constexpr EnumTable<LabelError, kLabelErrorKinds> kLabelErrorReasons{{{
+    {LabelError::kNone, "none"},
+    {LabelError::kInvalidMetricName, "invalid_metric_name"},
+    {LabelError::kInvalidLabelName, "invalid_label_name"},
+    {LabelError::kReservedLabelName, "reserved_label_name"},
+    {LabelError::kInvalidLabelValue, "invalid_utf8_label_value"},
+    {LabelError::kLabelValueTooLong, "label_value_too_long"},
+    {LabelError::kNameTooLong, "metric_name_too_long"},
+    {LabelError::kReservedMetricName, "reserved_metric_name"},
+}}};
+inline std::string_view LabelErrorReason(LabelError error) { return kLabelErrorReasons.Name(error); }
 
 struct LabelLimits {
   std::size_t max_name_length = 256;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "daemon/core/metric_names.h"
+
 namespace metricsd::statsd {
 namespace {
 
@@ -10,10 +12,9 @@ const RE2& MetricNameTemplate() {
   static const RE2 re(R"(^([a-zA-Z_]|\$\{?\w+\}?)([a-zA-Z0-9_]|\$\{?\w+\}?)*$)");
   return re;
 }
-const RE2& LabelName() {
-  static const RE2 re("^[a-zA-Z_][a-zA-Z0-9_]+$");
-  return re;
-}
+// Its label name expression is ^[a-zA-Z_][a-zA-Z0-9_]+$: Prometheus's charset, but two
+// characters at least.
+bool IsMappingLabelName(std::string_view name) { return name.size() >= 2 && IsValidLabelName(name); }
 // A glob: dot-separated components of name characters, '-' and '*' (a '*' matches any run of
 // characters other than '.').
 const RE2& GlobMatch() {
@@ -39,8 +40,7 @@ std::vector<Objective> ParseQuantiles(const ConfigNode& node) {
 ObserverType ParseObserverType(const ConfigNode& node, ObserverType fallback) {
   if (!node.IsSet()) return fallback;
   std::string text = node.AsString();
-  if (text == "histogram") return ObserverType::kHistogram;
-  if (text == "summary") return ObserverType::kSummary;
+  if (auto type = kObserverTypeNames.Parse(text)) return *type;
   if (text.empty() || text == "default") return fallback;
   node.Fail("must be histogram or summary, got \"" + text + "\"");
 }
@@ -124,7 +124,7 @@ Mapping ParseMapping(const ConfigNode& node, const Defaults& defaults) {
     node["name"].Fail("invalid metric name \"" + mapping.name + "\"");
   }
   for (auto& [label, value] : node["labels"].Entries()) {
-    if (!RE2::FullMatch(label, LabelName())) value.Fail("invalid label name \"" + label + "\"");
+    if (!IsMappingLabelName(label)) value.Fail("invalid label name \"" + label + "\"");
     mapping.labels.emplace_back(label, value.AsString());
   }
   std::sort(mapping.labels.begin(), mapping.labels.end());
@@ -133,9 +133,8 @@ Mapping ParseMapping(const ConfigNode& node, const Defaults& defaults) {
 
   if (node["match_metric_type"].IsSet()) {
     std::string type = node["match_metric_type"].AsString();
-    if (type == "counter") mapping.match_metric_type = MetricKind::kCounter;
-    else if (type == "gauge") mapping.match_metric_type = MetricKind::kGauge;
-    else if (type == "observer" || type == "timer") mapping.match_metric_type = MetricKind::kObserver;
+    if (auto kind = kMetricKindNames.Parse(type)) mapping.match_metric_type = *kind;
+    else if (type == "timer") mapping.match_metric_type = MetricKind::kObserver;  // statsd_exporter's alias
     else if (!type.empty()) {
       node["match_metric_type"].Fail("must be counter, gauge or observer, got \"" + type + "\"");
     }
@@ -187,15 +186,6 @@ nlohmann::json SummaryJson(const SummaryOptions& summary) {
 
 }  // namespace
 
-std::string_view KindName(MetricKind kind) {
-  switch (kind) {
-    case MetricKind::kCounter: return "counter";
-    case MetricKind::kGauge: return "gauge";
-    case MetricKind::kObserver: return "observer";
-  }
-  return "observer";
-}
-
 const std::vector<double>& DefaultBuckets() {
   static const std::vector<double> buckets{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10};
   return buckets;
@@ -245,8 +235,7 @@ nlohmann::json MappingConfig::ToJson() const {
                             {"name", m.name},
                             {"labels", labels},
                             {"action", m.drop ? "drop" : "map"},
-                            {"observer_type", m.observer_type == ObserverType::kHistogram
-                                                  ? "histogram" : "summary"},
+                            {"observer_type", kObserverTypeNames.Name(m.observer_type)},
                             {"ttl", FormatDuration(m.ttl)},
                             {"honor_labels", m.honor_labels}};
     if (m.match_metric_type) entry["match_metric_type"] = KindName(*m.match_metric_type);
@@ -257,7 +246,7 @@ nlohmann::json MappingConfig::ToJson() const {
     list.push_back(std::move(entry));
   }
   return {{"defaults",
-           {{"observer_type", observer_type == ObserverType::kHistogram ? "histogram" : "summary"},
+           {{"observer_type", kObserverTypeNames.Name(observer_type)},
             {"glob_disable_ordering", glob_disable_ordering},
             {"ttl", FormatDuration(ttl)},
             {"buckets", buckets},

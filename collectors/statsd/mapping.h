@@ -14,15 +14,25 @@
 
 #include "daemon/core/config_node.h"
 #include "daemon/core/duration.h"
+#include "daemon/core/enum_table.h"
 
 namespace metricsd::statsd {
 
 // What a mapping may restrict itself to (`match_metric_type`); timers, histograms and
 // distributions are all "observer".
 enum class MetricKind { kCounter, kGauge, kObserver };
-std::string_view KindName(MetricKind kind);
+inline constexpr EnumTable<MetricKind, 3> kMetricKindNames{{{
+    {MetricKind::kCounter, "counter"},
+    {MetricKind::kGauge, "gauge"},
+    {MetricKind::kObserver, "observer"},
+}}};
+inline std::string_view KindName(MetricKind kind) { return kMetricKindNames.Name(kind); }
 
 enum class ObserverType { kHistogram, kSummary };
+inline constexpr EnumTable<ObserverType, 2> kObserverTypeNames{{{
+    {ObserverType::kHistogram, "histogram"},
+    {ObserverType::kSummary, "summary"},
+}}};
 
 struct Objective {
   double quantile;

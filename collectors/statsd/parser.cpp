@@ -198,19 +198,6 @@ void SplitSample(std::string_view sample, const ParseOptions& options, ParsedLin
 
 }  // namespace
 
-std::string_view ReasonLabel(SampleError error) {
-  switch (error) {
-    case SampleError::kMalformedLine: return "malformed_line";
-    case SampleError::kMalformedComponent: return "malformed_component";
-    case SampleError::kMalformedValue: return "malformed_value";
-    case SampleError::kInvalidSampleFactor: return "invalid_sample_factor";
-    case SampleError::kIllegalEvent: return "illegal_event";
-    case SampleError::kInvalidExtendedAggregateType: return "invalid_extended_aggregate_type";
-    case SampleError::kMixedTaggingStyles: return "mixed_tagging_styles";
-  }
-  return "unknown";
-}
-
 void ParseLine(std::string_view line, const ParseOptions& options, ParsedLine& out) {
   out.kind = LineKind::kMetric;
   out.name = {};
@@ -275,17 +262,6 @@ void ParseLine(std::string_view line, const ParseOptions& options, ParsedLine& o
     if (next == std::string_view::npos) break;
     rest.remove_prefix(next + 1);
   }
-}
-
-std::string EscapeMetricName(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 1);
-  if (!name.empty() && name[0] >= '0' && name[0] <= '9') out.push_back('_');
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    out.push_back(ok ? c : '_');
-  }
-  return out;
 }
 
 }  // namespace metricsd::statsd

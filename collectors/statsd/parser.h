@@ -17,6 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/enum_table.h"
+#include "daemon/core/metric_names.h"  // EscapeMetricName: tags and names become Prometheus names
+
 namespace metricsd::statsd {
 
 enum class SampleType { kCounter, kGauge, kTimer, kHistogram, kDistribution };
@@ -31,7 +34,16 @@ enum class SampleError {
   kInvalidExtendedAggregateType,
   kMixedTaggingStyles,
 };
-std::string_view ReasonLabel(SampleError error);
+inline constexpr EnumTable<SampleError, 7> kSampleErrorReasons{{{
+    {SampleError::kMalformedLine, "malformed_line"},
+    {SampleError::kMalformedComponent, "malformed_component"},
+    {SampleError::kMalformedValue, "malformed_value"},
+    {SampleError::kInvalidSampleFactor, "invalid_sample_factor"},
+    {SampleError::kIllegalEvent, "illegal_event"},
+    {SampleError::kInvalidExtendedAggregateType, "invalid_extended_aggregate_type"},
+    {SampleError::kMixedTaggingStyles, "mixed_tagging_styles"},
+}}};
+inline std::string_view ReasonLabel(SampleError error) { return kSampleErrorReasons.Name(error); }
 
 struct ParseOptions {
   bool dogstatsd_tags = true;
@@ -71,9 +83,5 @@ void ParseLine(std::string_view line, const ParseOptions& options, ParsedLine& o
 
 // A sample's value as the parser reads it (Go's ParseFloat: a leading '+' allowed).
 bool ParseValue(std::string_view text, double& value);
-
-// statsd_exporter's EscapeMetricName: '_' for every character outside [a-zA-Z0-9_], and a
-// leading '_' when the name starts with a digit.
-std::string EscapeMetricName(std::string_view name);
 
 }  // namespace metricsd::statsd

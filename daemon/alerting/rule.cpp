@@ -32,42 +32,6 @@ bool Rule::Compare(double v) const {
   return false;
 }
 
-std::string_view ValueKindName(ValueKind kind) {
-  switch (kind) {
-    case ValueKind::kLast: return "last";
-    case ValueKind::kRate: return "rate";
-    case ValueKind::kIncrease: return "increase";
-    case ValueKind::kAvg: return "avg";
-    case ValueKind::kMin: return "min";
-    case ValueKind::kMax: return "max";
-    case ValueKind::kQuantile: return "quantile";
-  }
-  return "last";
-}
-
-std::string_view CompareOpName(CompareOp op) {
-  switch (op) {
-    case CompareOp::kGt: return ">";
-    case CompareOp::kGe: return ">=";
-    case CompareOp::kLt: return "<";
-    case CompareOp::kLe: return "<=";
-    case CompareOp::kEq: return "==";
-    case CompareOp::kNe: return "!=";
-  }
-  return ">";
-}
-
-std::string_view AggregateOpName(AggregateOp op) {
-  switch (op) {
-    case AggregateOp::kSum: return "sum";
-    case AggregateOp::kAvg: return "avg";
-    case AggregateOp::kMin: return "min";
-    case AggregateOp::kMax: return "max";
-    case AggregateOp::kCount: return "count";
-  }
-  return "sum";
-}
-
 std::string Rule::Expression() const {
   auto selector = [&](const std::string& family, std::string_view suffix) {
     std::string out = family + std::string(suffix);

@@ -13,6 +13,7 @@
 
 #include "daemon/alerting/template.h"
 #include "daemon/core/duration.h"
+#include "daemon/core/enum_table.h"
 
 namespace metricsd::alerting {
 
@@ -71,8 +72,33 @@ struct RuleGroup {
   std::string Key() const { return file + ";" + name; }
 };
 
-std::string_view ValueKindName(ValueKind kind);
-std::string_view CompareOpName(CompareOp op);
-std::string_view AggregateOpName(AggregateOp op);
+// The rule files' spellings (and the PromQL a rule compiles to names them back).
+inline constexpr EnumTable<ValueKind, 7> kValueKindNames{{{
+    {ValueKind::kLast, "last"},
+    {ValueKind::kRate, "rate"},
+    {ValueKind::kIncrease, "increase"},
+    {ValueKind::kAvg, "avg"},
+    {ValueKind::kMin, "min"},
+    {ValueKind::kMax, "max"},
+    {ValueKind::kQuantile, "quantile"},
+}}};
+inline constexpr EnumTable<CompareOp, 6> kCompareOpNames{{{
+    {CompareOp::kGt, ">"},
+    {CompareOp::kGe, ">="},
+    {CompareOp::kLt, "<"},
+    {CompareOp::kLe, "<="},
+    {CompareOp::kEq, "=="},
+    {CompareOp::kNe, "!="},
+}}};
+inline constexpr EnumTable<AggregateOp, 5> kAggregateOpNames{{{
+    {AggregateOp::kSum, "sum"},
+    {AggregateOp::kAvg, "avg"},
+    {AggregateOp::kMin, "min"},
+    {AggregateOp::kMax, "max"},
+    {AggregateOp::kCount, "count"},
+}}};
+inline std::string_view ValueKindName(ValueKind kind) { return kValueKindNames.Name(kind); }
+inline std::string_view CompareOpName(CompareOp op) { return kCompareOpNames.Name(op); }
+inline std::string_view AggregateOpName(AggregateOp op) { return kAggregateOpNames.Name(op); }
 
 }  // namespace metricsd::alerting

@@ -279,15 +279,6 @@ std::vector<SeriesValue> Results(const Rule& rule, const Selection& selection, d
 
 }  // namespace
 
-std::string_view AlertStateName(AlertState state) {
-  switch (state) {
-    case AlertState::kInactive: return "inactive";
-    case AlertState::kPending: return "pending";
-    case AlertState::kFiring: return "firing";
-  }
-  return "inactive";
-}
-
 std::string LabelsKey(const LabelMap& labels) {
   std::string key;
   for (const auto& [name, value] : labels) {

@@ -21,7 +21,13 @@
 namespace metricsd::alerting {
 
 enum class AlertState { kInactive, kPending, kFiring };
-std::string_view AlertStateName(AlertState state);
+// Prometheus's spelling (the ALERTS series' alertstate label, /api/v1/alerts' state).
+inline constexpr EnumTable<AlertState, 3> kAlertStateNames{{{
+    {AlertState::kInactive, "inactive"},
+    {AlertState::kPending, "pending"},
+    {AlertState::kFiring, "firing"},
+}}};
+inline std::string_view AlertStateName(AlertState state) { return kAlertStateNames.Name(state); }
 
 struct Alert {
   LabelMap labels;  // the series' labels, then the rule's labels, then alertname

@@ -4,6 +4,8 @@
 
 #include <string_view>
 
+#include "daemon/core/enum_table.h"
+
 namespace metricsd {
 
 enum class Outcome {
@@ -22,22 +24,21 @@ enum class Outcome {
 };
 inline constexpr int kOutcomes = 12;
 
-inline std::string_view OutcomeName(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kOk: return "ok";
-    case Outcome::kError: return "error";
-    case Outcome::kExpectationFailed: return "expectation_failed";
-    case Outcome::kBusy: return "busy";
-    case Outcome::kRateLimited: return "rate_limited";
-    case Outcome::kDenied: return "denied";
-    case Outcome::kHttpError: return "http_error";
-    case Outcome::kBadResponse: return "bad_response";
-    case Outcome::kTimeout: return "timeout";
-    case Outcome::kConnectError: return "connect_error";
-    case Outcome::kDnsError: return "dns_error";
-    case Outcome::kTlsError: return "tls_error";
-  }
-  return "error";
-}
+// The `outcome` label's values.
+inline constexpr EnumTable<Outcome, kOutcomes> kOutcomeNames{{{
+    {Outcome::kOk, "ok"},
+    {Outcome::kError, "error"},
+    {Outcome::kExpectationFailed, "expectation_failed"},
+    {Outcome::kBusy, "busy"},
+    {Outcome::kRateLimited, "rate_limited"},
+    {Outcome::kDenied, "denied"},
+    {Outcome::kHttpError, "http_error"},
+    {Outcome::kBadResponse, "bad_response"},
+    {Outcome::kTimeout, "timeout"},
+    {Outcome::kConnectError, "connect_error"},
+    {Outcome::kDnsError, "dns_error"},
+    {Outcome::kTlsError, "tls_error"},
+}}};
+inline std::string_view OutcomeName(Outcome outcome) { return kOutcomeNames.Name(outcome); }
 
 }  // namespace metricsd

@@ -13,15 +13,7 @@ namespace {
 std::atomic<LogLevel> g_level{LogLevel::kInfo};
 std::atomic<LogFormat> g_format{LogFormat::kLogfmt};
 
-std::string_view LevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-  }
-  return "info";
-}
+std::string_view LevelName(LogLevel level) { return kLogLevelNames.Name(level); }
 
 // RFC 3339 UTC with milliseconds, as Prometheus's own logs write it.
 std::string Timestamp() {
@@ -79,17 +71,10 @@ void AppendLogfmtValue(std::string& out, std::string_view value) {
 
 }  // namespace
 
-std::optional<LogLevel> ParseLogLevel(std::string_view text) {
-  for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
-    if (text == LevelName(level)) return level;
-  }
-  return std::nullopt;
-}
+std::optional<LogLevel> ParseLogLevel(std::string_view text) { return kLogLevelNames.Parse(text); }
 
 std::optional<LogFormat> ParseLogFormat(std::string_view text) {
-  if (text == "logfmt") return LogFormat::kLogfmt;
-  if (text == "json") return LogFormat::kJson;
-  return std::nullopt;
+  return kLogFormatNames.Parse(text);
 }
 
 void SetLogLevel(LogLevel level) { g_level = level; }

@@ -2,7 +2,8 @@
 // fields, written with a single write(2) so lines from several threads never interleave.
 // journald keeps stderr when run under systemd.
 //
-// Thread-safe. Configure once at start-up with SetLogLevel/SetLogFormat (also safe later).
+// Thread-safety: thread-safe; configure once at start-up with SetLogLevel/SetLogFormat (also
+// safe later).
 #pragma once
 
 #include <initializer_list>
@@ -10,10 +11,23 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/core/enum_table.h"
+
 namespace metricsd {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 enum class LogFormat { kLogfmt, kJson };
+// --log.level and --log.format spellings (also the `level=` a log line carries).
+inline constexpr EnumTable<LogLevel, 4> kLogLevelNames{{{
+    {LogLevel::kDebug, "debug"},
+    {LogLevel::kInfo, "info"},
+    {LogLevel::kWarn, "warn"},
+    {LogLevel::kError, "error"},
+}}};
+inline constexpr EnumTable<LogFormat, 2> kLogFormatNames{{{
+    {LogFormat::kLogfmt, "logfmt"},
+    {LogFormat::kJson, "json"},
+}}};
 
 std::optional<LogLevel> ParseLogLevel(std::string_view text);
 std::optional<LogFormat> ParseLogFormat(std::string_view text);

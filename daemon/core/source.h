@@ -14,21 +14,21 @@
 #include <span>
 #include <string_view>
 
+#include "daemon/core/enum_table.h"
+
 namespace metricsd {
 
 enum class MetricType { kCounter, kGauge, kHistogram, kSummary, kUntyped };
 
-// The text format's name of a type ("counter", ...).
-inline std::string_view MetricTypeName(MetricType type) {
-  switch (type) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
-    case MetricType::kSummary: return "summary";
-    case MetricType::kUntyped: return "untyped";
-  }
-  return "untyped";
-}
+// The text format's name of each type ("counter", ...).
+inline constexpr EnumTable<MetricType, 5> kMetricTypeNames{{{
+    {MetricType::kCounter, "counter"},
+    {MetricType::kGauge, "gauge"},
+    {MetricType::kHistogram, "histogram"},
+    {MetricType::kSummary, "summary"},
+    {MetricType::kUntyped, "untyped"},
+}}};
+inline std::string_view MetricTypeName(MetricType type) { return kMetricTypeNames.Name(type); }
 
 struct Label {
   std::string_view name;

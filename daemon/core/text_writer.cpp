@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "daemon/core/metric_names.h"
+
 namespace metricsd {
 namespace {
 
@@ -38,7 +40,7 @@ void TextWriter::Family(std::string_view name, std::string_view help, MetricType
   name_ = name;
   if (!help.empty()) {
     out_.append("# HELP ").append(name).push_back(' ');
-    WriteEscaped(help, /*escape_quote=*/false);
+    AppendEscapedHelp(out_, help);
     out_.push_back('\n');
   }
   out_.append("# TYPE ").append(name).push_back(' ');
@@ -95,7 +97,7 @@ void TextWriter::WriteHead(std::string_view suffix, Labels labels, std::string_v
     for (const Label& label : labels) {
       out_.push_back(separator);
       out_.append(label.name).append("=\"");
-      WriteEscaped(label.value, /*escape_quote=*/true);
+      AppendEscapedLabelValue(out_, label.value);
       out_.push_back('"');
       separator = ',';
     }
@@ -106,20 +108,6 @@ void TextWriter::WriteHead(std::string_view suffix, Labels labels, std::string_v
     out_.push_back('}');
   }
   out_.push_back(' ');
-}
-
-void TextWriter::WriteEscaped(std::string_view text, bool escape_quote) {
-  // Fast path: most label values need no escaping at all.
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c != '\\' && c != '\n' && !(escape_quote && c == '"')) continue;
-    out_.append(text.substr(start, i - start));
-    out_.push_back('\\');
-    out_.push_back(c == '\n' ? 'n' : c);
-    start = i + 1;
-  }
-  out_.append(text.substr(start));
 }
 
 }  // namespace metricsd

@@ -17,7 +17,8 @@ namespace metricsd {
 inline constexpr std::string_view kTextFormatContentType =
     "text/plain; version=0.0.4; charset=utf-8";
 
-// Appends to `out`. Not thread-safe; use one writer per scrape.
+// Appends to `out`.
+// Thread-safety: not thread-safe; use one writer per scrape.
 class TextWriter final : public FamilyVisitor {
  public:
   explicit TextWriter(std::string& out) : out_(out) {}
@@ -36,7 +37,6 @@ class TextWriter final : public FamilyVisitor {
   void WriteHead(std::string_view suffix, Labels labels, std::string_view extra_name = {},
                  std::string_view extra_value = {});
   void WriteCountAndSum(Labels labels, double sum, std::uint64_t count);
-  void WriteEscaped(std::string_view text, bool escape_quote);
 
   std::string& out_;
   std::string_view name_;  // current family; valid until the Source's Visit() returns

@@ -61,13 +61,13 @@ inline std::string CheckExposition(std::string_view text) {
       if (!help && !type) continue;
       std::string_view rest = line.substr(7);
       std::string name(rest.substr(0, rest.find(' ')));
-      if (!statsd::IsValidMetricName(name)) return fail("bad family name " + name);
+      if (!IsValidMetricName(name)) return fail("bad family name " + name);
       if (std::string error = open_family(name); !error.empty()) return fail(error);
       Family& family = families[name];
       if (help) {
         if (family.help) return fail("second HELP for " + name);
         family.help = true;
-        if (!statsd::IsValidUtf8(rest)) return fail("HELP not UTF-8");
+        if (!IsValidUtf8(rest)) return fail("HELP not UTF-8");
       } else {
         if (!family.type.empty()) return fail("second TYPE for " + name);
         family.type = std::string(rest.substr(std::min(rest.size(), name.size() + 1)));
@@ -80,7 +80,7 @@ inline std::string CheckExposition(std::string_view text) {
     std::size_t name_end = 0;
     while (name_end < line.size() && line[name_end] != '{' && line[name_end] != ' ') ++name_end;
     std::string name(line.substr(0, name_end));
-    if (!statsd::IsValidMetricName(name)) return fail("bad metric name \"" + name + "\"");
+    if (!IsValidMetricName(name)) return fail("bad metric name \"" + name + "\"");
     std::vector<std::pair<std::string, std::string>> labels;
     std::size_t i = name_end;
     if (i < line.size() && line[i] == '{') {
@@ -89,7 +89,7 @@ inline std::string CheckExposition(std::string_view text) {
         std::size_t eq = line.find('=', i);
         if (eq == std::string_view::npos || eq + 1 >= line.size() || line[eq + 1] != '"') return fail("bad label");
         std::string label(line.substr(i, eq - i));
-        if (!statsd::IsValidLabelName(label) || label.starts_with("__")) return fail("bad label name " + label);
+        if (!IsValidLabelName(label) || label.starts_with("__")) return fail("bad label name " + label);
         std::string value;
         std::size_t k = eq + 2;
         for (; k < line.size() && line[k] != '"'; ++k) {
@@ -103,7 +103,7 @@ inline std::string CheckExposition(std::string_view text) {
           }
         }
         if (k >= line.size()) return fail("unterminated label value");
-        if (!statsd::IsValidUtf8(value)) return fail("label value not UTF-8");
+        if (!IsValidUtf8(value)) return fail("label value not UTF-8");
         for (const auto& seen : labels) {
           if (seen.first == label) return fail("label name not unique: " + label);
         }

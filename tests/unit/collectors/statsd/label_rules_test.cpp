@@ -1,6 +1,6 @@
 // Everything a StatsD sample could carry that would make Prometheus fail the whole scrape:
-// malformed UTF-8 (each class Go's utf8.ValidString rejects), reserved and invalid label names,
-// and the limits on names and label values.
+// malformed UTF-8, reserved and invalid label names, and the limits on names and label values.
+// (The UTF-8 and charset checks themselves are tested in tests/unit/daemon/core/metric_names_test.)
 #include "collectors/statsd/label_rules.h"
 
 #include <string>
@@ -11,61 +11,6 @@
 
 namespace metricsd::statsd {
 namespace {
-
-TEST(IsValidUtf8Test, AcceptsWellFormed) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("plain ascii"));
-  EXPECT_TRUE(IsValidUtf8("\xc2\x80"));                  // U+0080, the first 2-byte form
-  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9"));               // é
-  EXPECT_TRUE(IsValidUtf8("\xe0\xa0\x80"));              // U+0800, the first 3-byte form
-  EXPECT_TRUE(IsValidUtf8("\xed\x9f\xbf"));              // U+D7FF, just below the surrogates
-  EXPECT_TRUE(IsValidUtf8("\xee\x80\x80"));              // U+E000, just above them
-  EXPECT_TRUE(IsValidUtf8("\xef\xbf\xbf"));              // U+FFFF
-  EXPECT_TRUE(IsValidUtf8("\xf0\x90\x80\x80"));          // U+10000, the first 4-byte form
-  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x8e\xae"));          // 🎮
-  EXPECT_TRUE(IsValidUtf8("\xf4\x8f\xbf\xbf"));          // U+10FFFF, the last code point
-}
-
-TEST(IsValidUtf8Test, RejectsWhatGoRejects) {
-  // Overlong forms: '/' as 2, 3 and 4 bytes, and NUL as 2 bytes (C0/C1 never start one).
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));
-  EXPECT_FALSE(IsValidUtf8("\xc1\xbf"));
-  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));
-  EXPECT_FALSE(IsValidUtf8("\xe0\x9f\xbf"));
-  EXPECT_FALSE(IsValidUtf8("\xf0\x80\x80\xaf"));
-  EXPECT_FALSE(IsValidUtf8("\xf0\x8f\xbf\xbf"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\x80"));
-  // Surrogates U+D800 and U+DFFF.
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xed\xbf\xbf"));
-  // Above U+10FFFF: U+110000, and the lead bytes F5..FF.
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xf5\x80\x80\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xf8\x88\x80\x80\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xff"));
-  // Truncated sequences, lone continuation bytes, a continuation replaced by ASCII.
-  EXPECT_FALSE(IsValidUtf8("\xc3"));
-  EXPECT_FALSE(IsValidUtf8("ok\xe2\x82"));
-  EXPECT_FALSE(IsValidUtf8("\xf0\x9f\x8e"));
-  EXPECT_FALSE(IsValidUtf8("\x80"));
-  EXPECT_FALSE(IsValidUtf8("a\xbf" "b"));
-  EXPECT_FALSE(IsValidUtf8("\xe2\x28\xa1"));
-  EXPECT_FALSE(IsValidUtf8("\xf0\x9f\x8e\x41"));
-}
-
-TEST(LabelNameTest, PrometheusCharset) {
-  EXPECT_TRUE(IsValidLabelName("zone"));
-  EXPECT_TRUE(IsValidLabelName("_x9"));
-  EXPECT_FALSE(IsValidLabelName(""));
-  EXPECT_FALSE(IsValidLabelName("9x"));
-  EXPECT_FALSE(IsValidLabelName("a-b"));
-  EXPECT_FALSE(IsValidLabelName("a:b"));
-  EXPECT_TRUE(IsValidMetricName("a:b"));
-  EXPECT_TRUE(IsValidMetricName(":a"));
-  EXPECT_FALSE(IsValidMetricName("1a"));
-  EXPECT_FALSE(IsValidMetricName("a.b"));
-  EXPECT_FALSE(IsValidMetricName(""));
-}
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 

@@ -122,11 +122,5 @@ TEST(ParserTest, CountsSamplesSeen) {
   EXPECT_EQ(out.errors.size(), 1u);
 }
 
-TEST(EscapeMetricNameTest, MatchesStatsdExporter) {
-  EXPECT_EQ(EscapeMetricName("battle.phase-1/duration"), "battle_phase_1_duration");
-  EXPECT_EQ(EscapeMetricName("9lives"), "_9lives");
-  EXPECT_EQ(EscapeMetricName("ok_name"), "ok_name");
-}
-
 }  // namespace
 }  // namespace metricsd::statsd

@@ -45,11 +45,8 @@ HostPoller::HostPoller(std::vector<std::unique_ptr<HostCollector>> collectors, D
 }
 
 HostPoller::~HostPoller() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  if (job_) job_->Stop();
+  ioc_.stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -74,21 +71,14 @@ void HostPoller::CollectOnce() {
   }
 }
 
-void HostPoller::Start() { thread_ = std::thread([this] { Run(); }); }
-
-void HostPoller::Run() {
-  auto next = std::chrono::steady_clock::now() + interval_;
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_until(lock, next, [this] { return stopping_; })) {
-    lock.unlock();
-    CollectOnce();
-    lock.lock();
-    next += interval_;
-    // After a long stall (suspend, a very slow poll), skip the missed ticks instead of
-    // collecting back to back.
-    auto now = std::chrono::steady_clock::now();
-    if (next < now) next = now + interval_;
-  }
+void HostPoller::Start() {
+  job_ = PeriodicJob::Create(ioc_.get_executor(), interval_, [this] { CollectOnce(); });
+  job_->Start(PeriodicJob::Clock::now() + interval_);
+  // The job's timer is the loop's work; Stop() in the destructor ends run().
+  thread_ = std::thread([this] {
+    auto work = net::make_work_guard(ioc_);
+    ioc_.run();
+  });
 }
 
 std::vector<std::shared_ptr<const Source>> HostPoller::Sources() {

@@ -2,25 +2,26 @@
 // collector's result as an immutable snapshot; a scrape only streams the latest snapshots and
 // never reads /proc itself.
 //
-// Why a thread rather than a timer on the io_context: a collection may wait (statvfs with a
-// deadline), and the io_context's threads serve scrapes; blocking one of them would let a
-// stale NFS mount slow /metrics down.
+// Why a thread of its own (an io_context of its own, served by one thread) rather than the
+// daemon's io_context: a collection may wait (statvfs with a deadline), and the io_context's
+// threads serve scrapes; blocking one of them would let a stale NFS mount slow /metrics down.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "collectors/host/host_collector.h"
 #include "collectors/host/host_config.h"
+#include "daemon/core/asio.h"
+#include "daemon/core/periodic_job.h"
 #include "daemon/core/snapshot.h"
 #include "daemon/core/source.h"
 
 namespace metricsd::host {
 
-// Thread-safe. Destroying it stops and joins its thread (at most one collection's wait).
+// Thread-safety: every method may be called from any thread (Start() once). Destroying it
+// stops and joins its thread (at most one collection's wait).
 class HostPoller : public std::enable_shared_from_this<HostPoller> {
  public:
   explicit HostPoller(const HostConfig& config);
@@ -29,7 +30,8 @@ class HostPoller : public std::enable_shared_from_this<HostPoller> {
 
   // Runs every collector once, now, on the calling thread.
   void CollectOnce();
-  // Starts polling every interval (absolute deadlines, so polls do not drift).
+  // Starts polling every interval (absolute deadlines, so polls do not drift; a poll that
+  // overruns skips the slots it missed).
   void Start();
 
   // One Source per collector (its name is the `collector` label); each keeps the poller alive.
@@ -46,13 +48,10 @@ class HostPoller : public std::enable_shared_from_this<HostPoller> {
     Snapshot<Result> latest;
   };
 
-  void Run();
-
   std::vector<std::unique_ptr<Slot>> slots_;
   Duration interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  net::io_context ioc_{1};
+  std::shared_ptr<PeriodicJob> job_;  // destroyed before ioc_
   std::thread thread_;
 };
 

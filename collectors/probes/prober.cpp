@@ -14,14 +14,12 @@ namespace metricsd::probes {
 
 using SystemClock = std::chrono::system_clock;
 
-// One target's config, schedule and what its probes found. Guarded by the Prober's mutex,
-// except `timer`, which only its strand touches.
+// One target's config, schedule and what its probes found. Guarded by the Prober's mutex.
 struct Prober::Target {
   // Swapped whole on reload; a probe in flight keeps the one it started with.
   std::shared_ptr<const TargetConfig> config;
-  std::unique_ptr<net::steady_timer> timer;
-  std::chrono::steady_clock::time_point next_deadline;
-  SystemClock::time_point next_run;
+  // Ticks every config->interval; owned here only (its runs hold weak references).
+  std::shared_ptr<PeriodicJob> job;
   bool running = false;
   bool queued = false;
   bool removed = false;
@@ -67,6 +65,13 @@ std::string Rfc3339(SystemClock::time_point t) {
   return text;
 }
 
+// When the target's job runs next, on the wall clock.
+SystemClock::time_point NextRun(const PeriodicJob* job) {
+  if (job == nullptr) return SystemClock::now();
+  auto until = job->next_run() - PeriodicJob::Clock::now();
+  return SystemClock::now() + std::chrono::duration_cast<SystemClock::duration>(until);
+}
+
 bool Same(const TargetConfig& a, const TargetConfig& b) {
   return a.name == b.name && a.type == b.type;
 }
@@ -92,13 +97,6 @@ void Prober::Configure(const ProbesConfig& config) {
     } else {
       target = std::make_shared<Target>();
       target->config = std::make_shared<const TargetConfig>(target_config);
-      target->timer = std::make_unique<net::steady_timer>(net::make_strand(ioc_));
-      // Spread first runs over the interval, the same offset for the same name every time.
-      auto interval = target_config.interval;
-      auto offset = std::chrono::milliseconds(std::hash<std::string>{}(target_config.name) %
-                                              static_cast<std::size_t>(std::max<std::int64_t>(1, interval.count())));
-      target->next_deadline = std::chrono::steady_clock::now() + offset;
-      target->next_run = SystemClock::now() + offset;
       to_schedule.push_back(target);
     }
     next[target_config.name] = target;
@@ -107,17 +105,20 @@ void Prober::Configure(const ProbesConfig& config) {
     std::shared_ptr<Target> target = entry.second;  // a named copy: lambdas cannot capture bindings
     if (next.count(entry.first) && next[entry.first] == target) continue;
     target->removed = true;
-    CancelTimer(target);
+    if (target->job) target->job->Stop();
   }
   std::erase_if(waiting_, [](const auto& target) { return target->removed; });
   targets_ = std::move(next);
   if (stopped_) return;
   for (auto& target : to_schedule) {
-    if (target->has_result || target->running) {
-      target->next_deadline = std::chrono::steady_clock::now() + target->config->interval;
-      target->next_run = SystemClock::now() + target->config->interval;
-    }
-    Schedule(target);
+    auto now = PeriodicJob::Clock::now();
+    // A target that has run waits a whole (new) interval; a new one starts at an offset spread
+    // over the interval, the same offset for the same name every time.
+    PeriodicJob::Clock::time_point first =
+        target->has_result || target->running ? now + target->config->interval
+        : target->job                         ? target->job->next_run()
+                                              : now + PhaseFor(target->config->name, target->config->interval);
+    Schedule(target, first);
   }
 }
 
@@ -125,45 +126,30 @@ void Prober::Stop() {
   std::lock_guard lock(mutex_);
   stopped_ = true;
   waiting_.clear();
-  for (auto& entry : targets_) CancelTimer(entry.second);
+  for (auto& entry : targets_) {
+    if (entry.second->job) entry.second->job->Stop();
+  }
 }
 
-void Prober::CancelTimer(const std::shared_ptr<Target>& target) {
-  // On the timer's strand; a weak reference, so a handler left in a stopped io_context keeps
-  // nothing alive (a removed target goes with its last probe, see running_).
-  net::post(target->timer->get_executor(), [weak = std::weak_ptr<Target>(target)] {
-    if (auto live = weak.lock()) live->timer->cancel();
-  });
-}
-
-void Prober::Schedule(const std::shared_ptr<Target>& target) {
-  // Called with mutex_ held; the timer is touched only on its strand. Handlers hold weak
-  // references only: the Prober owns its targets and their timers, so they all go when it
-  // does, before the io_context (a handler owning the timer it waits on would keep it alive
-  // until the io_context's destructor).
-  auto deadline = target->next_deadline;
-  net::post(target->timer->get_executor(), [weak = weak_from_this(), weak_target = std::weak_ptr<Target>(target), deadline] {
-    auto live = weak_target.lock();
-    if (!live || weak.expired()) return;
-    live->timer->expires_at(deadline);
-    live->timer->async_wait([weak, weak_target](const boost::system::error_code& ec) {
-      auto self = weak.lock();
-      auto ticked = weak_target.lock();
-      if (!ec && self && ticked) self->Tick(ticked);
-    });
-  });
+void Prober::Schedule(const std::shared_ptr<Target>& target, PeriodicJob::Clock::time_point first) {
+  // Called with mutex_ held. The job's runs hold weak references only: the Prober owns its
+  // targets and their jobs, so they all go when it does, before the io_context.
+  if (target->job) target->job->Stop();
+  target->job = PeriodicJob::Create(
+      ioc_.get_executor(), target->config->interval,
+      [weak = weak_from_this(), weak_target = std::weak_ptr<Target>(target)] {
+        auto self = weak.lock();
+        auto ticked = weak_target.lock();
+        if (self && ticked) self->Tick(ticked);
+      });
+  target->job->Start(first);
 }
 
 void Prober::Tick(const std::shared_ptr<Target>& target) {
   std::lock_guard lock(mutex_);
   if (target->removed || stopped_) return;
-  // Absolute deadlines: the schedule does not drift by the time probes take.
-  auto interval = target->config->interval;
-  target->next_deadline += interval;
-  auto now = std::chrono::steady_clock::now();
-  if (target->next_deadline < now) target->next_deadline = now + interval;  // after a stall
-  target->next_run = SystemClock::now() + (target->next_deadline - now);
-  Schedule(target);
+  // The job keeps absolute deadlines: the schedule does not drift by the time probes take
+  // (a probe runs asynchronously; the tick itself is short).
   if (target->running || target->queued) {
     ++target->skipped;
     return;
@@ -401,7 +387,7 @@ nlohmann::json Prober::TargetsJson() const {
     nlohmann::json entry = target->config->ToJson();
     entry["running"] = target->running;
     entry["skipped"] = target->skipped;
-    entry["next_run"] = Rfc3339(target->next_run);
+    entry["next_run"] = Rfc3339(NextRun(target->job.get()));
     if (target->has_result) {
       entry["last_outcome"] = OutcomeName(target->outcome);
       entry["last_error"] = target->error;

@@ -28,6 +28,7 @@
 #include "collectors/probes/probe_config.h"
 #include "daemon/client/exchange.h"
 #include "daemon/core/asio.h"
+#include "daemon/core/periodic_job.h"
 #include "daemon/core/route.h"
 #include "daemon/core/source.h"
 
@@ -53,7 +54,7 @@ class Prober : public std::enable_shared_from_this<Prober> {
  private:
   class ProbeSource;
 
-  void Schedule(const std::shared_ptr<Target>& target);
+  void Schedule(const std::shared_ptr<Target>& target, PeriodicJob::Clock::time_point first);
   void Tick(const std::shared_ptr<Target>& target);
   void Launch(const std::shared_ptr<Target>& target);
   void Complete(const std::shared_ptr<Target>& target, Outcome outcome, std::string error,
@@ -67,7 +68,6 @@ class Prober : public std::enable_shared_from_this<Prober> {
   template <typename Handler>
   ExchangeCallback Bind(const std::shared_ptr<Target>& target, Handler handler);
   void RecordUnit(Target& target, const UnitVerdict& verdict, std::optional<double> block_height);
-  void CancelTimer(const std::shared_ptr<Target>& target);
 
   net::io_context& ioc_;
   mutable std::mutex mutex_;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "daemon/core/logging.h"
+#include "daemon/core/periodic_job.h"
 
 namespace metricsd::alerting {
 namespace {
@@ -48,8 +49,6 @@ bool IsActive(const Alert& alert) { return alert.state != AlertState::kInactive;
 }  // namespace
 
 struct RuleManager::Group {
-  explicit Group(net::io_context& ioc) : strand(net::make_strand(ioc)), timer(strand) {}
-
   // Set once by Configure, read-only after.
   RuleGroup config;
   std::set<std::string, std::less<>> families;
@@ -57,16 +56,19 @@ struct RuleManager::Group {
   std::string generator_url;
   double resend_delay = 60;
 
-  net::strand<net::io_context::executor_type> strand;
-  net::steady_timer timer;  // used on the strand only
-  SteadyClock::time_point next;
+  // Runs Evaluate on the wall-clock slots phase + k x interval; set once by Configure.
+  std::shared_ptr<PeriodicJob> job;
   double phase = 0;  // seconds into each interval
 
   mutable std::mutex mutex;  // guards everything below
   std::vector<RuleState> states;  // one per rule
   bool stopped = false;
   double last_evaluation = 0, last_duration = 0;
-  std::uint64_t evaluations = 0, failures = 0, missed = 0;
+  std::uint64_t evaluations = 0, failures = 0;
+  std::uint64_t missed_before = 0;  // runs the groups this one replaced on reload missed
+
+  // Runs skipped because the previous one overran, across reloads.
+  std::uint64_t Missed() const { return missed_before + (job ? job->missed() : 0); }
 };
 
 namespace {
@@ -104,7 +106,7 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
 
   std::vector<std::shared_ptr<Group>> next;
   for (const RuleGroup& wanted : config->groups) {
-    auto group = std::make_shared<Group>(ioc_);
+    auto group = std::make_shared<Group>();
     group->config = wanted;
     for (const Rule& rule : wanted.rules) {
       group->families.insert(rule.metric);
@@ -119,7 +121,7 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
       std::lock_guard old_lock(old->mutex);
       group->evaluations = old->evaluations;
       group->failures = old->failures;
-      group->missed = old->missed;
+      group->missed_before = old->Missed();
       for (std::size_t i = 0; i < wanted.rules.size(); ++i) {
         for (std::size_t j = 0; j < old->config.rules.size(); ++j) {
           const Rule &rule = wanted.rules[i], &old_rule = old->config.rules[j];
@@ -134,25 +136,26 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
   for (const auto& old : groups_) {
     std::lock_guard old_lock(old->mutex);
     old->stopped = true;
-    net::post(old->strand, [old] { old->timer.cancel(); });
+    if (old->job) old->job->Stop();
   }
   groups_ = std::move(next);
   config_ = std::move(config);
   if (stopped_) return;
-  auto steady_now = SteadyClock::now();
-  double wall_now = WallSeconds();
   for (const auto& group : groups_) {
     // Groups run at a phase of their own within the interval, as Prometheus spreads them, so
     // many groups do not all read the Sources in the same instant. Evaluation times are the
-    // slots phase + k x interval of the wall clock (see Evaluate).
-    double interval = Seconds(group->config.interval);
-    group->phase = static_cast<double>(std::hash<std::string>{}(group->config.Key()) % 1000000) / 1e6 * interval;
-    double first_slot = std::ceil((wall_now - group->phase) / interval) * interval + group->phase;
-    group->next = steady_now + std::chrono::duration_cast<SteadyClock::duration>(
-                                   std::chrono::duration<double>(first_slot - wall_now));
-    net::post(group->strand, [weak = weak_from_this(), group] {
-      if (auto self = weak.lock()) self->Schedule(group);
-    });
+    // slots phase + k x interval of the wall clock (see Evaluate); a run that overruns skips
+    // the slots it missed (metricsd_rule_group_iterations_missed_total).
+    Duration phase = PhaseFor(group->config.Key(), group->config.interval);
+    group->phase = Seconds(phase);
+    group->job = PeriodicJob::Create(
+        ioc_.get_executor(), group->config.interval,
+        [weak = weak_from_this(), weak_group = std::weak_ptr<Group>(group)] {
+          auto self = weak.lock();
+          auto live = weak_group.lock();
+          if (self && live) self->Evaluate(live);
+        });
+    group->job->Start(NextWallSlot(phase, group->config.interval));
   }
 }
 
@@ -162,40 +165,12 @@ void RuleManager::Stop() {
   for (const auto& group : groups_) {
     std::lock_guard group_lock(group->mutex);
     group->stopped = true;
-    net::post(group->strand, [group] { group->timer.cancel(); });
+    if (group->job) group->job->Stop();
   }
   notifier_->Stop();
 }
 
-// On the group's strand.
-void RuleManager::Schedule(const std::shared_ptr<Group>& group) {
-  {
-    std::lock_guard lock(group->mutex);
-    if (group->stopped) return;
-  }
-  group->timer.expires_at(group->next);
-  group->timer.async_wait([weak = weak_from_this(), group](const boost::system::error_code& ec) {
-    auto self = weak.lock();
-    if (ec || !self) return;
-    self->Evaluate(group);
-    // Absolute deadlines: a slow evaluation does not shift the next one; missed ones are
-    // skipped and counted, as Prometheus's rule_group_iterations_missed_total.
-    auto interval = std::chrono::duration_cast<SteadyClock::duration>(group->config.interval);
-    group->next += interval;
-    auto now = SteadyClock::now();
-    std::uint64_t missed = 0;
-    while (group->next <= now) {
-      group->next += interval;
-      ++missed;
-    }
-    if (missed > 0) {
-      std::lock_guard lock(group->mutex);
-      group->missed += missed;
-    }
-    self->Schedule(group);
-  });
-}
-
+// On the group's job.
 void RuleManager::Evaluate(const std::shared_ptr<Group>& group) {
   auto started = SteadyClock::now();
   // Read the Sources without holding the group's lock: this manager is one of them.
@@ -288,7 +263,7 @@ std::shared_ptr<const Source> RuleManager::MakeSource() const {
     for (const auto& group : groups) {
       std::lock_guard lock(group->mutex);
       rows.push_back({group->config.Key(), static_cast<double>(group->evaluations),
-                      static_cast<double>(group->failures), static_cast<double>(group->missed),
+                      static_cast<double>(group->failures), static_cast<double>(group->Missed()),
                       group->last_duration, group->last_evaluation, Seconds(group->config.interval),
                       static_cast<double>(group->config.rules.size())});
     }

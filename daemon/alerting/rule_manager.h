@@ -1,4 +1,4 @@
-// Runs the rule groups: each on its own timer on the io_context, on absolute deadlines
+// Runs the rule groups: each on its own PeriodicJob on the io_context, on absolute deadlines
 // (interval after interval, phase spread by the group's name), over the same Source stream
 // /metrics serves. Keeps alert state across reloads, exposes ALERTS, ALERTS_FOR_STATE and the
 // rule and notification metrics as a Source, and answers /api/v1/alerts and /api/v1/rules.
@@ -43,7 +43,6 @@ class RuleManager : public std::enable_shared_from_this<RuleManager> {
   struct Group;
 
  private:
-  void Schedule(const std::shared_ptr<Group>& group);
   void Evaluate(const std::shared_ptr<Group>& group);
   std::vector<std::shared_ptr<Group>> Groups() const;
 

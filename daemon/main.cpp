@@ -11,6 +11,7 @@
 #include "daemon/app.h"
 #include "daemon/build_info.h"
 #include "daemon/core/logging.h"
+#include "daemon/config/config_docs.h"
 #include "daemon/print_docs.h"
 
 int main(int argc, char** argv) {
@@ -28,6 +29,14 @@ int main(int argc, char** argv) {
   if (flags.version) {
     std::cout << "metricsd, version " << kVersion << " (revision: " << kRevision << ")\n"
               << "  compiler: " << kCompiler << "\n";
+    return 0;
+  }
+  if (flags.print_config_schema) {
+    std::cout << ConfigJsonSchema().dump(2) << "\n";
+    return 0;
+  }
+  if (flags.print_default_config) {
+    std::cout << DefaultConfigYaml();
     return 0;
   }
   if (!flags.print_docs.empty()) {

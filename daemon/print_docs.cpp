@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "daemon/app.h"
+#include "daemon/config/config.h"
+#include "daemon/config/config_docs.h"
 #include "daemon/core/route.h"
 
 namespace metricsd {
@@ -17,7 +19,16 @@ const std::vector<std::pair<std::string, Producer>>& Producers() {
       // The routes App serves, listed (never served) by an App that does not run.
       {"endpoints", [] { return RoutesMarkdownTable(App(Flags{}).AllRoutes()); }},
   };
-  return producers;
+  static const std::vector<std::pair<std::string, Producer>> all = [] {
+    std::vector<std::pair<std::string, Producer>> list = producers;
+    // One key table per config section: config-web, config-host, ...
+    for (const config::KeyInfo& section : ConfigSection().Keys()) {
+      const config::SectionInfo* block = section.block;
+      list.emplace_back("config-" + section.name, [block] { return KeyTableMarkdown(*block); });
+    }
+    return list;
+  }();
+  return all;
 }
 
 }  // namespace

@@ -3,77 +3,80 @@
 namespace metricsd::host {
 namespace {
 
-// The defaults of node_exporter 1.5 as Debian 12 ships it (prometheus-node-exporter), so the
-// same series appear. Unlike it, netdev excludes no device (Debian's build drops ^lo$).
-constexpr std::string_view kDiskstatsDeviceExclude =
-    "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
-constexpr std::string_view kMountPointsExclude =
-    "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
-constexpr std::string_view kFsTypesExclude =
-    "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
-    "iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|"
-    "sysfs|tracefs)$";
-constexpr std::string_view kVmstatFields = "^(oom_kill|pgpg|pswp|pg.*fault).*";
-constexpr std::string_view kNetstatFields =
-    "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
-    "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|"
-    "OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|"
-    "RcvbufErrors|SndbufErrors))$";
+using config::Section;
 
-Pattern Compile(std::string_view text, const ConfigNode* at) {
-  Pattern pattern{std::string(text), nullptr};
-  if (text.empty()) return pattern;
-  auto regex = std::make_shared<const RE2>(pattern.text, RE2::Quiet);
-  if (!regex->ok()) {
-    if (at != nullptr) at->Fail("invalid regular expression: " + regex->error());
-    throw std::invalid_argument("built-in regex: " + regex->error());
-  }
-  pattern.regex = std::move(regex);
-  return pattern;
+const Section<ProcessGroup>& ProcessGroupSection() {
+  static const auto* section = &(*new Section<ProcessGroup>(
+      "A process group: processes matched by exactly one of comm, cmdline or pidfile."))
+      .String("name", &ProcessGroup::name, "the groupname label")
+      .Required("a process group needs a name")
+      .Add([] {
+             config::KeyInfo info;
+             info.name = "comm";
+             info.type = "string or list of strings";
+             info.doc = "exact command names, as in /proc/PID/comm (15 characters at most)";
+             info.schema = {{"anyOf", {config::StringSchema(),
+                                       {{"type", "array"}, {"items", config::StringSchema()},
+                                        {"minItems", 1}}}},
+                            {"description", info.doc}};
+             return info;
+           }(),
+           [](const ConfigNode& node, ProcessGroup& out) {
+             // One name or a list of names.
+             std::vector<ConfigNode> items =
+                 node.IsSequence() ? node.Items() : std::vector<ConfigNode>{node};
+             for (const ConfigNode& item : items) out.comm.push_back(item.AsString());
+             if (out.comm.empty()) node.Fail("must name at least one command");
+           },
+           [](const ProcessGroup& in) { return nlohmann::json(in.comm); })
+      .OmitWhen([](const ProcessGroup& group) { return group.comm.empty(); })
+      .Regex("cmdline", &ProcessGroup::cmdline, "RE2 regex over the arguments joined by spaces")
+      .OmitWhen([](const ProcessGroup& group) { return group.cmdline.text.empty(); })
+      .Path("pidfile", &ProcessGroup::pidfile, "a file holding the PID of the group's process")
+      .OmitWhen([](const ProcessGroup& group) { return group.pidfile.empty(); })
+      .Check("name: must not be empty; exactly one of comm, cmdline, pidfile",
+             [](const ConfigNode& node, ProcessGroup& group) {
+               if (group.name.empty()) node["name"].Fail("must not be empty");
+               int selectors = node["comm"].IsSet() + node["cmdline"].IsSet() +
+                               node["pidfile"].IsSet();
+               if (selectors != 1) {
+                 node.Fail("a process group needs exactly one of comm, cmdline or pidfile");
+               }
+             });
+  return *section;
 }
 
-Pattern PatternKey(const ConfigNode& section, std::string_view key, std::string_view fallback) {
-  ConfigNode node = section[key];
-  if (!node.IsSet()) return Compile(fallback, nullptr);
-  return Compile(node.AsString(), &node);
+const Section<HostConfig>& CollectorsSection() {
+  static const auto* section = [] {
+    auto* collectors = new Section<HostConfig>("Host collectors switched on or off.");
+    for (const std::string& name : AllCollectors()) {
+      config::KeyInfo info;
+      info.name = name;
+      info.type = "bool";
+      info.doc = "the " + name + " collector";
+      info.schema = {{"type", {"boolean", "null"}}, {"description", info.doc}};
+      collectors->Add(
+          std::move(info),
+          [name](const ConfigNode& node, HostConfig& out) {
+            if (node.AsBool()) out.collectors.insert(name);
+            else out.collectors.erase(name);
+          },
+          [name](const HostConfig& in) { return nlohmann::json(in.Enabled(name)); });
+    }
+    return collectors;
+  }();
+  return *section;
 }
 
-ProcessGroup ParseProcessGroup(const ConfigNode& node) {
-  node.ExpectKeys({"name", "comm", "cmdline", "pidfile"});
-  ProcessGroup group;
-  ConfigNode name = node["name"];
-  if (!name.IsSet()) node.Fail("a process group needs a name");
-  group.name = name.AsString();
-  if (group.name.empty()) name.Fail("must not be empty");
-  int selectors = 0;
-  if (ConfigNode comm = node["comm"]; comm.IsSet()) {
-    ++selectors;
-    // One name or a list of names.
-    std::vector<ConfigNode> items = comm.IsSequence() ? comm.Items() : std::vector<ConfigNode>{comm};
-    for (const ConfigNode& item : items) group.comm.push_back(item.AsString());
-    if (group.comm.empty()) comm.Fail("must name at least one command");
-  }
-  if (ConfigNode cmdline = node["cmdline"]; cmdline.IsSet()) {
-    ++selectors;
-    group.cmdline = Compile(cmdline.AsString(), &cmdline);
-  }
-  if (ConfigNode pidfile = node["pidfile"]; pidfile.IsSet()) {
-    ++selectors;
-    group.pidfile = pidfile.AsString();
-  }
-  if (selectors != 1) node.Fail("a process group needs exactly one of comm, cmdline or pidfile");
-  return group;
+template <class Get>
+const Section<HostConfig>& PatternBlock(std::string_view key, Get get, std::string doc) {
+  // One small block per collector with one regex (diskstats.device_exclude, ...).
+  auto* section = new Section<HostConfig>("");
+  section->Regex(std::string(key), get, std::move(doc));
+  return *section;
 }
 
 }  // namespace
-
-nlohmann::json ProcessGroup::ToJson() const {
-  nlohmann::json out = {{"name", name}};
-  if (!comm.empty()) out["comm"] = comm;
-  if (!cmdline.text.empty()) out["cmdline"] = cmdline.text;
-  if (!pidfile.empty()) out["pidfile"] = pidfile;
-  return out;
-}
 
 const std::set<std::string, std::less<>>& AllCollectors() {
   static const std::set<std::string, std::less<>> kAll = {
@@ -82,82 +85,66 @@ const std::set<std::string, std::less<>>& AllCollectors() {
   return kAll;
 }
 
-HostConfig ParseHostConfig(const ConfigNode& node) {
-  node.ExpectKeys({"enabled", "interval", "procfs", "sysfs", "rootfs", "collectors",
-                   "diskstats", "filesystem", "netdev", "vmstat", "netstat", "processes"});
-  HostConfig config;
-  config.enabled = node.GetBool("enabled", true);
-  config.interval = node.GetDuration("interval", config.interval);
-  if (config.interval < std::chrono::milliseconds(100)) {
-    node["interval"].Fail("must be at least 100ms");
-  }
-  config.paths.procfs = node.GetString("procfs", config.paths.procfs);
-  config.paths.sysfs = node.GetString("sysfs", config.paths.sysfs);
-  config.paths.rootfs = node.GetString("rootfs", config.paths.rootfs);
-
-  // collectors: {cpu: false, ...} switches individual collectors; all are on by default.
-  config.collectors = AllCollectors();
-  ConfigNode switches = node["collectors"];
-  switches.ExpectKeys({"cpu", "diskstats", "filefd", "filesystem", "loadavg", "meminfo",
-                       "netdev", "netstat", "pressure", "sockstat", "stat", "time", "uname",
-                       "vmstat"});
-  for (const std::string& name : AllCollectors()) {
-    if (!switches.GetBool(name, true)) config.collectors.erase(name);
-  }
-
-  ConfigNode diskstats = node["diskstats"];
-  diskstats.ExpectKeys({"device_exclude"});
-  config.diskstats_device_exclude = PatternKey(diskstats, "device_exclude", kDiskstatsDeviceExclude);
-
-  ConfigNode filesystem = node["filesystem"];
-  filesystem.ExpectKeys({"mount_points_exclude", "fs_types_exclude", "statfs_timeout"});
-  config.filesystem_mount_points_exclude =
-      PatternKey(filesystem, "mount_points_exclude", kMountPointsExclude);
-  config.filesystem_fs_types_exclude = PatternKey(filesystem, "fs_types_exclude", kFsTypesExclude);
-  config.filesystem_statfs_timeout =
-      filesystem.GetDuration("statfs_timeout", config.filesystem_statfs_timeout);
-
-  ConfigNode netdev = node["netdev"];
-  netdev.ExpectKeys({"device_exclude"});
-  config.netdev_device_exclude = PatternKey(netdev, "device_exclude", "");
-
-  ConfigNode vmstat = node["vmstat"];
-  vmstat.ExpectKeys({"fields"});
-  config.vmstat_fields = PatternKey(vmstat, "fields", kVmstatFields);
-
-  ConfigNode netstat = node["netstat"];
-  netstat.ExpectKeys({"fields"});
-  config.netstat_fields = PatternKey(netstat, "fields", kNetstatFields);
-
-  std::set<std::string, std::less<>> names;
-  for (const ConfigNode& item : node["processes"].Items()) {
-    ProcessGroup group = ParseProcessGroup(item);
-    if (!names.insert(group.name).second) item["name"].Fail("duplicate process group name");
-    config.processes.push_back(std::move(group));
-  }
-  return config;
+const Section<HostConfig>& HostSection() {
+  static const auto* section = [] {
+    auto* filesystem = new Section<HostConfig>("");
+    filesystem->Regex("mount_points_exclude", &HostConfig::filesystem_mount_points_exclude,
+                      "RE2 regex of mount points to leave out (Debian node_exporter's default)")
+        .Regex("fs_types_exclude", &HostConfig::filesystem_fs_types_exclude,
+               "RE2 regex of filesystem types to leave out (node_exporter's list)")
+        .Dur("statfs_timeout", &HostConfig::filesystem_statfs_timeout,
+             "statfs of a filesystem that may hang (NFS, CIFS, FUSE, ...) runs on a worker "
+             "thread; slower than this marks the mount node_filesystem_device_error 1 and it is "
+             "skipped until the hung call returns", config::kPositive);
+    auto* host = new Section<HostConfig>(
+        "Host collectors with node_exporter's families, read every interval on a thread of "
+        "their own.");
+    host->Bool("enabled", &HostConfig::enabled, "false turns every host collector off")
+        .Dur("interval", &HostConfig::interval, "time between collections",
+             {std::chrono::milliseconds(100)})
+        .String("procfs", [](auto& c) -> auto& { return c.paths.procfs; },
+                "procfs root; --path.procfs overrides it")
+        .String("sysfs", [](auto& c) -> auto& { return c.paths.sysfs; },
+                "sysfs root; --path.sysfs overrides it")
+        .String("rootfs", [](auto& c) -> auto& { return c.paths.rootfs; },
+                "root filesystem; --path.rootfs overrides it")
+        .Block("collectors", [](auto& c) -> auto& { return c; }, CollectorsSection(),
+               "each collector on (true, the default) or off")
+        .Block("diskstats", [](auto& c) -> auto& { return c; },
+               PatternBlock("device_exclude", &HostConfig::diskstats_device_exclude,
+                            "RE2 regex of devices to leave out (node_exporter's default)"),
+               "the diskstats collector")
+        .Block("filesystem", [](auto& c) -> auto& { return c; }, *filesystem,
+               "the filesystem collector")
+        .Block("netdev", [](auto& c) -> auto& { return c; },
+               PatternBlock("device_exclude", &HostConfig::netdev_device_exclude,
+                            "RE2 regex of network devices to leave out (none: lo is kept)"),
+               "the netdev collector")
+        .Block("vmstat", [](auto& c) -> auto& { return c; },
+               PatternBlock("fields", &HostConfig::vmstat_fields, "/proc/vmstat fields to export"),
+               "the vmstat collector")
+        .Block("netstat", [](auto& c) -> auto& { return c; },
+               PatternBlock("fields", &HostConfig::netstat_fields,
+                            "Proto_Field names from /proc/net/netstat, snmp, snmp6 to export"),
+               "the netstat collector")
+        .List("processes", &HostConfig::processes, ProcessGroupSection(),
+              "process groups exposed as process-exporter's namedprocess_namegroup_* families")
+        .Check("processes: group names are unique", [](const ConfigNode& node, HostConfig& c) {
+          std::set<std::string, std::less<>> names;
+          std::vector<ConfigNode> items = node["processes"].Items();
+          for (std::size_t i = 0; i < c.processes.size(); ++i) {
+            if (!names.insert(c.processes[i].name).second) {
+              items[i]["name"].Fail("duplicate process group name");
+            }
+          }
+        });
+    return host;
+  }();
+  return *section;
 }
 
-nlohmann::json HostConfig::ToJson() const {
-  return {{"enabled", enabled},
-          {"interval", FormatDuration(interval)},
-          {"procfs", paths.procfs},
-          {"sysfs", paths.sysfs},
-          {"rootfs", paths.rootfs},
-          {"collectors", collectors},
-          {"diskstats", {{"device_exclude", diskstats_device_exclude.text}}},
-          {"filesystem",
-           {{"mount_points_exclude", filesystem_mount_points_exclude.text},
-            {"fs_types_exclude", filesystem_fs_types_exclude.text},
-            {"statfs_timeout", FormatDuration(filesystem_statfs_timeout)}}},
-          {"netdev", {{"device_exclude", netdev_device_exclude.text}}},
-          {"vmstat", {{"fields", vmstat_fields.text}}},
-          {"netstat", {{"fields", netstat_fields.text}}},
-          {"processes", [this] {
-             nlohmann::json groups = nlohmann::json::array();
-             for (const ProcessGroup& group : processes) groups.push_back(group.ToJson());
-             return groups;
-           }()}};
-}
+HostConfig ParseHostConfig(const ConfigNode& node) { return HostSection().Parse(node); }
+
+nlohmann::json HostConfig::ToJson() const { return HostSection().Render(*this); }
 
 }  // namespace metricsd::host

@@ -13,19 +13,30 @@
 
 #include "collectors/host/host_collector.h"
 #include "daemon/core/config_node.h"
+#include "daemon/core/config_schema.h"
+#include "daemon/core/regex_value.h"
 #include "daemon/core/duration.h"
 
 namespace metricsd::host {
 
-// A user regex (RE2: linear time, Go's syntax), anchored like node_exporter's flags.
-struct Pattern {
-  std::string text;
-  std::shared_ptr<const RE2> regex;  // null when text is empty (matches nothing)
+using metricsd::Pattern;  // a user regex, anchored like node_exporter's flags
 
-  bool Matches(std::string_view value) const {
-    return regex != nullptr && RE2::PartialMatch(value, *regex);
-  }
-};
+// The defaults of node_exporter 1.5 as Debian 12 ships it (prometheus-node-exporter), so the
+// same series appear. Unlike it, netdev excludes no device (Debian's build drops ^lo$).
+inline constexpr std::string_view kDiskstatsDeviceExclude =
+    "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
+inline constexpr std::string_view kMountPointsExclude =
+    "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
+inline constexpr std::string_view kFsTypesExclude =
+    "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
+    "iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|"
+    "sysfs|tracefs)$";
+inline constexpr std::string_view kVmstatFields = "^(oom_kill|pgpg|pswp|pg.*fault).*";
+inline constexpr std::string_view kNetstatFields =
+    "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
+    "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|"
+    "OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|"
+    "RcvbufErrors|SndbufErrors))$";
 
 // Remembers a Pattern's verdict per key: field and device names repeat on every poll, so
 // each is matched once. Not thread-safe (one per collector).
@@ -55,32 +66,33 @@ struct ProcessGroup {
   std::vector<std::string> comm;  // exact comm values (as in /proc/PID/comm, 15 chars max)
   Pattern cmdline;                // RE2 over the arguments joined by single spaces
   std::string pidfile;            // a file holding one PID
-
-  nlohmann::json ToJson() const;
 };
 
+// Every collector metricsd has, all enabled by default.
+const std::set<std::string, std::less<>>& AllCollectors();
+
+// Thread-safety: a plain value, immutable once loaded.
 struct HostConfig {
   bool enabled = true;
   Duration interval = std::chrono::seconds(5);
   HostPaths paths;
-  std::set<std::string, std::less<>> collectors;  // enabled collector names
+  std::set<std::string, std::less<>> collectors = AllCollectors();  // enabled collector names
 
-  Pattern diskstats_device_exclude;
-  Pattern filesystem_mount_points_exclude;
-  Pattern filesystem_fs_types_exclude;
+  Pattern diskstats_device_exclude = CompilePattern(kDiskstatsDeviceExclude);
+  Pattern filesystem_mount_points_exclude = CompilePattern(kMountPointsExclude);
+  Pattern filesystem_fs_types_exclude = CompilePattern(kFsTypesExclude);
   Duration filesystem_statfs_timeout = std::chrono::seconds(5);
   Pattern netdev_device_exclude;
-  Pattern vmstat_fields;
-  Pattern netstat_fields;
+  Pattern vmstat_fields = CompilePattern(kVmstatFields);
+  Pattern netstat_fields = CompilePattern(kNetstatFields);
   std::vector<ProcessGroup> processes;
 
   bool Enabled(std::string_view collector) const { return collectors.count(collector) > 0; }
   nlohmann::json ToJson() const;
 };
 
-// Every collector metricsd has, all enabled by default.
-const std::set<std::string, std::less<>>& AllCollectors();
-
+// The declaration of every key of the section (daemon/core/config_schema.h).
+const config::Section<HostConfig>& HostSection();
 // Parses the section (unset means all defaults). Throws ConfigError.
 HostConfig ParseHostConfig(const ConfigNode& node);
 

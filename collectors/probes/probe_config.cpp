@@ -2,143 +2,235 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 
 #include "daemon/client/exchange.h"
+#include "daemon/client/url_key.h"
 #include "daemon/core/listen_address.h"
 #include "daemon/core/secret.h"
 
 namespace metricsd::probes {
 namespace {
 
-// Latency buckets from 5 ms to 10 s: AO dry-runs take tens of ms to seconds.
-const std::vector<double>& DefaultBuckets() {
-  static const std::vector<double> buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  return buckets;
+using config::Section;
+
+inline constexpr EnumTable<ProbeType, 4> kProbeTypes{{{{ProbeType::kHttp, "http"},
+                                                       {ProbeType::kTcp, "tcp"},
+                                                       {ProbeType::kAoDryrun, "ao_dryrun"},
+                                                       {ProbeType::kAoUnit, "ao_unit"}}}};
+inline constexpr EnumTable<AoUnit, 3> kAoUnits{
+    {{{AoUnit::kCu, "cu"}, {AoUnit::kMu, "mu"}, {AoUnit::kSu, "su"}}}};
+inline constexpr EnumTable<bool, 2> kIpProtocols{{{{false, "ip4"}, {true, "ip6"}}}};
+
+config::KeyInfo Key(std::string name, std::string type, std::string doc, nlohmann::json schema) {
+  config::KeyInfo info;
+  info.name = std::move(name);
+  info.type = std::move(type);
+  info.doc = std::move(doc);
+  info.schema = std::move(schema);
+  info.schema["description"] = info.doc;
+  return info;
 }
 
-
-Url UrlAt(const ConfigNode& node) {
-  std::string text = node.AsString();
-  std::optional<Url> url = ParseUrl(text);
-  // Redacted: a password in the userinfo must not reach --check-config's output or the log.
-  if (!url) node.Fail("invalid URL \"" + RedactUrl(text) + "\" (expected http://HOST[:PORT]/... or https://...)");
-  return *url;
+// fail_if_body_(not_)matches_regexp: a list of RE2 patterns.
+template <class Get>
+Section<TargetConfig>& RegexList(Section<TargetConfig>& section, std::string name, Get get,
+                                 std::string doc) {
+  return section.Add(
+      Key(std::move(name), "list of regexes", std::move(doc),
+          {{"type", {"array", "null"}}, {"items", config::StringSchema()}}),
+      [get](const ConfigNode& node, TargetConfig& out) {
+        for (const ConfigNode& item : node.Items()) {
+          std::invoke(get, out).push_back(RegexAt(item).regex);
+        }
+      },
+      [get](const TargetConfig& in) {
+        nlohmann::json patterns = nlohmann::json::array();
+        for (const auto& regex : std::invoke(get, in)) patterns.push_back(regex ? regex->pattern() : "");
+        return patterns;
+      });
 }
 
-std::shared_ptr<const RE2> RegexAt(const ConfigNode& node) {
-  auto regex = std::make_shared<const RE2>(node.AsString(), RE2::Quiet);
-  if (!regex->ok()) node.Fail("invalid regular expression: " + regex->error());
-  return regex;
+bool IsHttp(const TargetConfig& t) { return t.type == ProbeType::kHttp; }
+bool IsTcp(const TargetConfig& t) { return t.type == ProbeType::kTcp; }
+bool IsDryrun(const TargetConfig& t) { return t.type == ProbeType::kAoDryrun; }
+
+const Section<FirstMessageTag>& FirstMessageTagSection() {
+  static const auto* section = &(*new Section<FirstMessageTag>(
+      "A tag the first message of the answer must carry."))
+      .String("name", &FirstMessageTag::name, "tag name").Required()
+      .String("value", &FirstMessageTag::value, "tag value").Required();
+  return *section;
 }
 
-std::vector<std::pair<std::string, std::string>> StringMap(const ConfigNode& node) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto& [key, value] : node.Entries()) out.emplace_back(key, value.AsString());
-  return out;
+const Section<DryrunExpect>& ExpectSection() {
+  static const auto* section = &(*new Section<DryrunExpect>(
+      "Checks of the dry-run's answer; all configured must hold."))
+      .Bool("no_error", &DryrunExpect::no_error, "the answer has no Error")
+      .Int("min_messages", &DryrunExpect::min_messages, 0, 100000,
+           "at least this many Messages")
+      .Add(Key("json", "map of JSON pointer to string", "each JSON pointer holds that value",
+               {{"type", {"object", "null"}}, {"additionalProperties", config::StringSchema()}}),
+           [](const ConfigNode& node, DryrunExpect& out) {
+             for (auto& [pointer, value] : node.Entries()) {
+               try {
+                 nlohmann::json::json_pointer check(pointer);
+               } catch (const nlohmann::json::exception&) {
+                 value.Fail("invalid JSON pointer \"" + pointer + "\"");
+               }
+               out.pointers.emplace_back(pointer, nlohmann::json(value.AsString()));
+             }
+           },
+           [](const DryrunExpect& in) {
+             nlohmann::json out = nlohmann::json::object();
+             for (const auto& [pointer, value] : in.pointers) out[pointer] = value;
+             return out;
+           })
+      .Block("first_message_tag", [](auto& e) -> auto& { return e.first_message_tag; },
+             FirstMessageTagSection(), "a tag of the first message")
+      .OmitWhen([](const DryrunExpect& e) { return !e.first_message_tag; });
+  return *section;
 }
 
-TlsOptions ParseTls(const ConfigNode& node) {
-  node.ExpectKeys({"ca_file", "insecure_skip_verify", "server_name"});
-  TlsOptions tls;
-  tls.ca_file = node.GetString("ca_file", "");
-  if (!tls.ca_file.empty() && !std::ifstream(tls.ca_file)) node["ca_file"].Fail("cannot read " + tls.ca_file);
-  tls.insecure_skip_verify = node.GetBool("insecure_skip_verify", false);
-  tls.server_name = node.GetString("server_name", "");
-  return tls;
+void FinishTarget(const ConfigNode& node, TargetConfig& target);
+
+const Section<TargetConfig>& TargetSection() {
+  static const auto* section = [] {
+    auto* target = new Section<TargetConfig>(
+        "A probe target: http, tcp, ao_dryrun (an AO dry-run through a CU) or ao_unit.");
+    target->String("name", &TargetConfig::name, "the target label; default: the url or address")
+        .DefaultNote("the url or address")
+        .Enum("type", &TargetConfig::type, kProbeTypes, "what the probe does")
+        .Required("needs a type (http, tcp, ao_dryrun or ao_unit)");
+    AddUrlKey(*target, "url", &TargetConfig::url, "the URL probed (http, ao_dryrun, ao_unit)")
+        .OmitWhen(IsTcp);
+    target
+        ->String("address", &TargetConfig::address, "tcp: HOST:PORT")
+        .OmitWhen([](const TargetConfig& t) { return !IsTcp(t); })
+        .Dur("interval", &TargetConfig::interval, "time between probes (at least 100ms)")
+        .DefaultNote("probes.defaults.interval")
+        .Dur("timeout", &TargetConfig::timeout, "time a probe may take, less than the interval")
+        .DefaultNote("probes.defaults.timeout")
+        .Buckets("buckets", &TargetConfig::buckets, "latency histogram buckets, seconds")
+        .DefaultNote("probes.defaults.buckets")
+        .Block("tls", &TargetConfig::tls, TlsSection(),
+               "TLS (for tcp: set to connect with TLS)")
+        .OmitWhen([](const TargetConfig& t) { return IsTcp(t) && !t.tcp_tls; })
+        .String("method", [](auto& t) -> auto& { return t.http.method; }, "http: the method")
+        .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
+        .StringMap("headers", [](auto& t) -> auto& { return t.http.headers; },
+                   "http: request headers", /*secret=*/true)
+        .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
+        .String("body", [](auto& t) -> auto& { return t.http.body; }, "http: request body",
+                /*secret=*/true)
+        .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
+        .Add(Key("valid_status_codes", "list of codes or Nxx",
+                 "http: statuses that succeed (200, \"2xx\"); empty: 2xx",
+                 {{"type", {"array", "null"}},
+                  {"items", {{"anyOf", {{{"type", "integer"}, {"minimum", 100}, {"maximum", 599}},
+                                        {{"type", "string"}, {"pattern", "^([1-5]xx|[1-5][0-9][0-9])$"}}}}}}}),
+             [](const ConfigNode& node, TargetConfig& out) {
+               for (const ConfigNode& item : node.Items()) {
+                 std::string text = item.AsString();  // 200, or "2xx"
+                 if (text.size() == 3 && text.substr(1) == "xx" && text[0] >= '1' && text[0] <= '5') {
+                   unsigned base = static_cast<unsigned>(text[0] - '0') * 100;
+                   out.http.valid_status_codes.emplace_back(base, base + 99);
+                   continue;
+                 }
+                 unsigned code = static_cast<unsigned>(item.AsInt(100, 599));
+                 out.http.valid_status_codes.emplace_back(code, code);
+               }
+             },
+             [](const TargetConfig& in) {
+               nlohmann::json codes = nlohmann::json::array();
+               for (auto [low, high] : in.http.valid_status_codes) {
+                 codes.push_back(low == high ? std::to_string(low) : std::to_string(low / 100) + "xx");
+               }
+               return codes;
+             })
+        .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); });
+    RegexList(*target, "fail_if_body_matches_regexp",
+              [](auto& t) -> auto& { return t.http.fail_if_body_matches; },
+              "http: fail when the body matches any")
+        .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); });
+    RegexList(*target, "fail_if_body_not_matches_regexp",
+              [](auto& t) -> auto& { return t.http.fail_if_body_not_matches; },
+              "http: fail unless the body matches each")
+        .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); });
+    target
+        ->Bool("follow_redirects", [](auto& t) -> auto& { return t.http.follow_redirects; },
+               "http: follow redirects")
+        .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
+        .Enum("ip_protocol", [](auto& t) -> auto& { return t.http.prefer_ip6; }, kIpProtocols,
+              "http: the address family tried first (the other is the fallback)")
+        .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
+        .Size("body_size_limit", [](auto& t) -> auto& { return t.http.body_size_limit; }, 1,
+              std::int64_t{1} << 30, "largest answer body read")
+        .OmitWhen(IsTcp)
+        .Bool("allow_insecure_redirect",
+              [](auto& t) -> auto& { return t.http.allow_insecure_redirect; },
+              "follow a redirect from https to http")
+        .DefaultNote("probes.defaults.allow_insecure_redirect")
+        .OmitWhen(IsTcp)
+        .String("process_id", [](auto& t) -> auto& { return t.dryrun.process_id; },
+                "ao_dryrun: the AO process")
+        .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
+        .String("action", [](auto& t) -> auto& { return t.dryrun.action; },
+                "ao_dryrun: the Action tag")
+        .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
+        .StringMap("tags", [](auto& t) -> auto& { return t.dryrun.tags; },
+                   "ao_dryrun: tags besides Action")
+        .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
+        .String("data", [](auto& t) -> auto& { return t.dryrun.data; },
+                "ao_dryrun: the message's Data", /*secret=*/true)
+        .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
+        .String("owner", [](auto& t) -> auto& { return t.dryrun.owner; },
+                "ao_dryrun: the Owner (From) of the message")
+        .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
+        .Bool("cache_bust", [](auto& t) -> auto& { return t.dryrun.cache_bust; },
+              "ao_dryrun: a unique tag per probe, so no cache answers")
+        .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
+        .Block("expect", [](auto& t) -> auto& { return t.dryrun.expect; }, ExpectSection(),
+               "ao_dryrun: checks of the answer")
+        .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
+        .Enum("unit", &TargetConfig::unit, kAoUnits, "ao_unit: which AO unit")
+        .OmitWhen([](const TargetConfig& t) { return t.type != ProbeType::kAoUnit; })
+        .Check("keys of another type are refused; tcp address is HOST:PORT; ao_dryrun needs "
+               "process_id and action",
+               [](const ConfigNode& node, TargetConfig& t) { FinishTarget(node, t); });
+    return target;
+  }();
+  return *section;
 }
 
-void ParseStatusCodes(const ConfigNode& node, HttpOptions& http) {
-  for (const ConfigNode& item : node.Items()) {
-    std::string text = item.AsString();  // 200, or "2xx"
-    if (text.size() == 3 && text.substr(1) == "xx" && text[0] >= '1' && text[0] <= '5') {
-      unsigned base = static_cast<unsigned>(text[0] - '0') * 100;
-      http.valid_status_codes.emplace_back(base, base + 99);
-      continue;
-    }
-    unsigned code = static_cast<unsigned>(item.AsInt(100, 599));
-    http.valid_status_codes.emplace_back(code, code);
-  }
-}
-
-void ParseHttp(const ConfigNode& node, TargetConfig& target) {
-  target.http.method = node.GetString("method", "GET");
-  if (target.http.method.empty()) node["method"].Fail("must not be empty");
-  target.http.headers = StringMap(node["headers"]);
-  target.http.body = node.GetString("body", "");
-  ParseStatusCodes(node["valid_status_codes"], target.http);
-  for (const ConfigNode& item : node["fail_if_body_matches_regexp"].Items()) {
-    target.http.fail_if_body_matches.push_back(RegexAt(item));
-  }
-  for (const ConfigNode& item : node["fail_if_body_not_matches_regexp"].Items()) {
-    target.http.fail_if_body_not_matches.push_back(RegexAt(item));
-  }
-  target.http.follow_redirects = node.GetBool("follow_redirects", true);
-  std::string protocol = node.GetString("ip_protocol", "ip4");
-  if (protocol != "ip4" && protocol != "ip6") node["ip_protocol"].Fail("must be ip4 or ip6");
-  target.http.prefer_ip6 = protocol == "ip6";
-}
-
-void ParseDryrun(const ConfigNode& node, TargetConfig& target) {
-  DryrunOptions& d = target.dryrun;
-  d.process_id = node["process_id"].AsString();
-  if (d.process_id.empty()) node["process_id"].Fail("must not be empty");
-  d.action = node["action"].AsString();
-  if (d.action.empty()) node["action"].Fail("must not be empty");
-  d.tags = StringMap(node["tags"]);
-  d.data = node.GetString("data", "");
-  d.owner = node.GetString("owner", "");
-  d.cache_bust = node.GetBool("cache_bust", true);
-  ConfigNode expect = node["expect"];
-  expect.ExpectKeys({"no_error", "min_messages", "json", "first_message_tag"});
-  d.expect.no_error = expect.GetBool("no_error", true);
-  d.expect.min_messages = static_cast<int>(expect.GetInt("min_messages", 0, 0, 100000));
-  for (auto& [pointer, value] : expect["json"].Entries()) {
-    try {
-      nlohmann::json::json_pointer check(pointer);
-    } catch (const nlohmann::json::exception& e) {
-      value.Fail("invalid JSON pointer \"" + pointer + "\"");
-    }
-    d.expect.pointers.emplace_back(pointer, nlohmann::json(value.AsString()));
-  }
-  ConfigNode tag = expect["first_message_tag"];
-  if (tag.IsSet()) {
-    tag.ExpectKeys({"name", "value"});
-    d.expect.first_message_tag.emplace(tag["name"].AsString(), tag["value"].AsString());
-  }
-}
-
-TargetConfig ParseTarget(const ConfigNode& node, const ProbesConfig& defaults) {
-  node.ExpectKeys({"name", "type", "url", "address", "interval", "timeout", "buckets", "tls",
-                   "method", "headers", "body", "valid_status_codes",
-                   "fail_if_body_matches_regexp", "fail_if_body_not_matches_regexp",
-                   "follow_redirects", "ip_protocol", "body_size_limit", "process_id", "action",
-                   "tags", "data", "owner", "cache_bust", "expect", "unit", "allow_insecure_redirect"});
-  TargetConfig target;
-  std::string type = node["type"].AsString();
-  if (type == "http") target.type = ProbeType::kHttp;
-  else if (type == "tcp") target.type = ProbeType::kTcp;
-  else if (type == "ao_dryrun") target.type = ProbeType::kAoDryrun;
-  else if (type == "ao_unit") target.type = ProbeType::kAoUnit;
-  else node["type"].Fail("must be http, tcp, ao_dryrun or ao_unit, got \"" + type + "\"");
-
-  // Keys that belong to other types are mistakes worth reporting.
+// What keys cannot say alone: keys of another type, the tcp address, the TLS context, the
+// name. Interval, timeout and buckets inherit probes.defaults in the section's check.
+void FinishTarget(const ConfigNode& node, TargetConfig& target) {
   auto only_for = [&](std::initializer_list<std::string_view> keys, bool allowed, std::string_view types) {
     for (std::string_view key : keys) {
       if (!allowed && node[key].IsSet()) node[key].Fail("only for type " + std::string(types));
     }
   };
-  bool http = target.type == ProbeType::kHttp;
+  bool http = IsHttp(target);
   only_for({"method", "headers", "body", "valid_status_codes", "fail_if_body_matches_regexp",
             "fail_if_body_not_matches_regexp", "follow_redirects", "ip_protocol"}, http, "http");
   only_for({"process_id", "action", "tags", "data", "owner", "cache_bust", "expect"},
-           target.type == ProbeType::kAoDryrun, "ao_dryrun");
+           IsDryrun(target), "ao_dryrun");
   only_for({"unit"}, target.type == ProbeType::kAoUnit, "ao_unit");
-  only_for({"address"}, target.type == ProbeType::kTcp, "tcp");
-  only_for({"url", "allow_insecure_redirect"}, target.type != ProbeType::kTcp, "http, ao_dryrun, ao_unit");
+  only_for({"address"}, IsTcp(target), "tcp");
+  only_for({"url", "allow_insecure_redirect", "body_size_limit"}, !IsTcp(target),
+           "http, ao_dryrun, ao_unit");
+  if (http && target.http.method.empty()) node["method"].Fail("must not be empty");
+  if (IsDryrun(target)) {
+    for (std::string_view key : {"process_id", "action"}) {
+      if (!node[key].IsSet()) node[key].Fail("expected a string, got nothing");
+    }
+    if (target.dryrun.process_id.empty()) node["process_id"].Fail("must not be empty");
+    if (target.dryrun.action.empty()) node["action"].Fail("must not be empty");
+  }
+  if (target.type == ProbeType::kAoUnit && !node["unit"].IsSet()) node.Fail("needs a unit (cu, mu or su)");
 
-  if (target.type == ProbeType::kTcp) {
-    target.address = node["address"].AsString();
+  if (IsTcp(target)) {
+    if (!node["address"].IsSet()) node.Fail("needs an address (HOST:PORT)");
     std::optional<ListenAddress> parsed = ParseListenAddress(target.address);
     if (!parsed || parsed->host.empty() || parsed->port == 0) {
       // Host names are allowed here (ParseListenAddress takes IP literals and localhost).
@@ -151,18 +243,19 @@ TargetConfig ParseTarget(const ConfigNode& node, const ProbesConfig& defaults) {
         node["address"].Fail("invalid address \"" + target.address + "\" (expected HOST:PORT)");
       }
       target.tcp_host = target.address.substr(0, colon);
-      if (target.tcp_host.size() > 2 && target.tcp_host.front() == '[') target.tcp_host = target.tcp_host.substr(1, target.tcp_host.size() - 2);
+      if (target.tcp_host.size() > 2 && target.tcp_host.front() == '[') {
+        target.tcp_host = target.tcp_host.substr(1, target.tcp_host.size() - 2);
+      }
       target.tcp_port = static_cast<std::uint16_t>(port);
     } else {
       target.tcp_host = parsed->host;
       target.tcp_port = parsed->port;
     }
     target.tcp_tls = node["tls"].IsSet();
-  } else {
-    target.url = UrlAt(node["url"]);
+  } else if (!target.url) {
+    node.Fail("needs a url");
   }
-  target.tls = ParseTls(node["tls"]);
-  if (target.type != ProbeType::kTcp || target.tcp_tls) {
+  if (!IsTcp(target) || target.tcp_tls) {
     // Even for an http:// URL: a redirect may lead to https.
     try {
       target.tls_context = MakeTlsContext(target.tls.ca_file, target.tls.insecure_skip_verify);
@@ -170,55 +263,62 @@ TargetConfig ParseTarget(const ConfigNode& node, const ProbesConfig& defaults) {
       (node["tls"].IsSet() ? node["tls"] : node).Fail(e.what());
     }
   }
-  if (http || target.type == ProbeType::kAoDryrun || target.type == ProbeType::kAoUnit) {
-    target.http.body_size_limit = static_cast<std::size_t>(
-        node.GetInt("body_size_limit", static_cast<std::int64_t>(target.http.body_size_limit), 1, std::int64_t{1} << 30));
-    target.http.allow_insecure_redirect = node.GetBool("allow_insecure_redirect", defaults.allow_insecure_redirect);
-  }
-  if (http) ParseHttp(node, target);
-  if (target.type == ProbeType::kAoDryrun) ParseDryrun(node, target);
-  if (target.type == ProbeType::kAoUnit) {
-    std::string unit = node["unit"].AsString();
-    if (unit == "cu") target.unit = AoUnit::kCu;
-    else if (unit == "mu") target.unit = AoUnit::kMu;
-    else if (unit == "su") target.unit = AoUnit::kSu;
-    else node["unit"].Fail("must be cu, mu or su, got \"" + unit + "\"");
-  }
+  if (target.name.empty()) target.name = IsTcp(target) ? target.address : target.url->ToString();
+}
 
-  target.name = node.GetString("name", target.type == ProbeType::kTcp ? target.address : target.url->ToString());
-  target.interval = node.GetDuration("interval", defaults.interval);
-  target.timeout = node.GetDuration("timeout", defaults.timeout);
-  if (target.interval.count() < 100) node["interval"].Fail("must be at least 100ms");
-  if (target.timeout.count() <= 0) node["timeout"].Fail("must be greater than 0");
-  if (target.timeout >= target.interval) {
-    (node["timeout"].IsSet() ? node["timeout"] : node).Fail(
-        "timeout (" + FormatDuration(target.timeout) + ") must be less than interval (" +
-        FormatDuration(target.interval) + ")");
-  }
-  target.buckets = node["buckets"].IsSet() ? node["buckets"].AsBuckets() : defaults.buckets;
-  return target;
+const Section<ProbesConfig>& DefaultsSection() {
+  static const auto* section = &(*new Section<ProbesConfig>("What targets inherit."))
+      .Dur("interval", &ProbesConfig::interval,
+           "per target; start times are spread over it (at least 100ms)")
+      .Dur("timeout", &ProbesConfig::timeout, "must be less than the interval")
+      .Buckets("buckets", &ProbesConfig::buckets, "latency histogram buckets, seconds")
+      .Bool("allow_insecure_redirect", &ProbesConfig::allow_insecure_redirect,
+            "follow redirects from https to http (blackbox_exporter's client does silently)");
+  return *section;
 }
 
 }  // namespace
 
-std::string_view UnitName(AoUnit unit) {
-  switch (unit) {
-    case AoUnit::kCu: return "cu";
-    case AoUnit::kMu: return "mu";
-    case AoUnit::kSu: return "su";
-  }
-  return "cu";
+const Section<ProbesConfig>& ProbesSection() {
+  static const auto* section = &(*new Section<ProbesConfig>(
+      "Probes with blackbox_exporter's probe_* families: HTTP, TCP and AO units."))
+      .Block("defaults", [](auto& c) -> auto& { return c; }, DefaultsSection(),
+             "what every target inherits")
+      .Int("max_concurrency", &ProbesConfig::max_concurrency, 1, 100000,
+           "probes in flight at once")
+      .List("targets", &ProbesConfig::targets, TargetSection(), "the targets probed")
+      .Check("interval ≥ 100ms and timeout < interval per target; target names are unique",
+             [](const ConfigNode& node, ProbesConfig& config) {
+               std::vector<ConfigNode> items = node["targets"].Items();
+               for (std::size_t i = 0; i < config.targets.size(); ++i) {
+                 TargetConfig& target = config.targets[i];
+                 const ConfigNode& item = items[i];
+                 if (!item["interval"].IsSet()) target.interval = config.interval;
+                 if (!item["timeout"].IsSet()) target.timeout = config.timeout;
+                 if (!item["buckets"].IsSet()) target.buckets = config.buckets;
+                 if (!item["allow_insecure_redirect"].IsSet()) {
+                   target.http.allow_insecure_redirect = config.allow_insecure_redirect;
+                 }
+                 if (target.interval.count() < 100) item["interval"].Fail("must be at least 100ms");
+                 if (target.timeout.count() <= 0) item["timeout"].Fail("must be greater than 0");
+                 if (target.timeout >= target.interval) {
+                   (item["timeout"].IsSet() ? item["timeout"] : item).Fail(
+                       "timeout (" + FormatDuration(target.timeout) + ") must be less than interval (" +
+                       FormatDuration(target.interval) + ")");
+                 }
+                 for (std::size_t j = 0; j < i; ++j) {
+                   if (config.targets[j].name == target.name) {
+                     item.Fail("duplicate target name \"" + target.name + "\" (set `name`)");
+                   }
+                 }
+               }
+             });
+  return *section;
 }
 
-std::string_view TypeName(ProbeType type) {
-  switch (type) {
-    case ProbeType::kHttp: return "http";
-    case ProbeType::kTcp: return "tcp";
-    case ProbeType::kAoDryrun: return "ao_dryrun";
-    case ProbeType::kAoUnit: return "ao_unit";
-  }
-  return "http";
-}
+std::string_view UnitName(AoUnit unit) { return kAoUnits.Name(unit); }
+
+std::string_view TypeName(ProbeType type) { return kProbeTypes.Name(type); }
 
 bool HttpOptions::ValidStatus(unsigned status) const {
   if (valid_status_codes.empty()) return status >= 200 && status <= 299;
@@ -228,78 +328,10 @@ bool HttpOptions::ValidStatus(unsigned status) const {
   return false;
 }
 
-ProbesConfig ParseProbesConfig(const ConfigNode& node) {
-  node.ExpectKeys({"defaults", "max_concurrency", "targets"});
-  ProbesConfig config;
-  ConfigNode defaults = node["defaults"];
-  defaults.ExpectKeys({"interval", "timeout", "buckets", "allow_insecure_redirect"});
-  config.interval = defaults.GetDuration("interval", config.interval);
-  config.timeout = defaults.GetDuration("timeout", config.timeout);
-  config.allow_insecure_redirect = defaults.GetBool("allow_insecure_redirect", false);
-  config.buckets = defaults["buckets"].IsSet() ? defaults["buckets"].AsBuckets() : DefaultBuckets();
-  config.max_concurrency = static_cast<int>(node.GetInt("max_concurrency", config.max_concurrency, 1, 100000));
-  for (const ConfigNode& item : node["targets"].Items()) {
-    TargetConfig target = ParseTarget(item, config);
-    for (const TargetConfig& seen : config.targets) {
-      if (seen.name == target.name) item.Fail("duplicate target name \"" + target.name + "\" (set `name`)");
-    }
-    config.targets.push_back(std::move(target));
-  }
-  return config;
-}
+ProbesConfig ParseProbesConfig(const ConfigNode& node) { return ProbesSection().Parse(node); }
 
-nlohmann::json TargetConfig::ToJson() const {
-  nlohmann::json out = {{"name", name}, {"type", TypeName(type)},
-                        {"interval", FormatDuration(interval)}, {"timeout", FormatDuration(timeout)}};
-  if (url) out["url"] = url->ToString();
-  if (type == ProbeType::kTcp) out["address"] = address;
-  if (type != ProbeType::kTcp || tcp_tls) {
-    out["tls"] = {{"ca_file", tls.ca_file}, {"insecure_skip_verify", tls.insecure_skip_verify},
-                  {"server_name", tls.server_name}};
-  }
-  if (type != ProbeType::kTcp) out["body_size_limit"] = http.body_size_limit;
-  if (type == ProbeType::kHttp) {
-    out["method"] = http.method;
-    // Every header value is a secret (Authorization, X-Api-Key, cookies...), as is the body:
-    // Prometheus shows <secret>; the names tell what is configured.
-    nlohmann::json headers = nlohmann::json::object();
-    for (const auto& [name, value] : http.headers) headers[name] = kSecret;
-    out["headers"] = std::move(headers);
-    out["body"] = Secret(http.body);
-    nlohmann::json codes = nlohmann::json::array();
-    for (auto [low, high] : http.valid_status_codes) {
-      codes.push_back(low == high ? std::to_string(low) : std::to_string(low / 100) + "xx");
-    }
-    out["valid_status_codes"] = std::move(codes);
-    nlohmann::json matches = nlohmann::json::array(), not_matches = nlohmann::json::array();
-    for (const auto& regex : http.fail_if_body_matches) matches.push_back(regex->pattern());
-    for (const auto& regex : http.fail_if_body_not_matches) not_matches.push_back(regex->pattern());
-    out["fail_if_body_matches_regexp"] = std::move(matches);
-    out["fail_if_body_not_matches_regexp"] = std::move(not_matches);
-    out["follow_redirects"] = http.follow_redirects;
-    out["ip_protocol"] = http.prefer_ip6 ? "ip6" : "ip4";
-  }
-  if (type == ProbeType::kAoDryrun) {
-    out["process_id"] = dryrun.process_id;
-    out["action"] = dryrun.action;
-    out["tags"] = nlohmann::json::object();
-    for (const auto& [name, value] : dryrun.tags) out["tags"][name] = value;
-    out["data"] = Secret(dryrun.data);  // the dry-run message's body
-    out["owner"] = dryrun.owner;
-    out["cache_bust"] = dryrun.cache_bust;
-  }
-  if (type == ProbeType::kAoUnit) out["unit"] = UnitName(unit);
-  out["buckets"] = buckets;
-  return out;
-}
+nlohmann::json TargetConfig::ToJson() const { return TargetSection().Render(*this); }
 
-nlohmann::json ProbesConfig::ToJson() const {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& target : targets) list.push_back(target.ToJson());
-  return {{"defaults", {{"interval", FormatDuration(interval)}, {"timeout", FormatDuration(timeout)},
-                        {"buckets", buckets}}},
-          {"max_concurrency", max_concurrency},
-          {"targets", list}};
-}
+nlohmann::json ProbesConfig::ToJson() const { return ProbesSection().Render(*this); }
 
 }  // namespace metricsd::probes

@@ -16,6 +16,8 @@
 
 #include "daemon/client/url.h"
 #include "daemon/core/config_node.h"
+#include "daemon/core/config_schema.h"
+#include "daemon/core/http_client_config.h"
 #include "daemon/core/duration.h"
 
 namespace metricsd::probes {
@@ -23,13 +25,7 @@ namespace metricsd::probes {
 enum class ProbeType { kHttp, kTcp, kAoDryrun, kAoUnit };
 std::string_view TypeName(ProbeType type);
 
-struct TlsOptions {
-  std::string ca_file;           // empty: the system CA store
-  bool insecure_skip_verify = false;
-  std::string server_name;       // SNI and the name verified; empty: the URL's host
-
-  bool operator==(const TlsOptions&) const = default;
-};
+using metricsd::TlsOptions;
 
 struct HttpOptions {
   std::string method = "GET";
@@ -48,12 +44,24 @@ struct HttpOptions {
   bool ValidStatus(unsigned status) const;
 };
 
+// A tag the first message must carry; reads like the optional it is (unset: empty name).
+struct FirstMessageTag {
+  std::string name, value;
+
+  explicit operator bool() const { return !name.empty(); }
+  const FirstMessageTag& operator*() const { return *this; }
+  void emplace(std::string tag, std::string wanted) {
+    name = std::move(tag);
+    value = std::move(wanted);
+  }
+};
+
 // A check of a dry-run's answer (all configured must hold).
 struct DryrunExpect {
   bool no_error = true;
   int min_messages = 0;
   std::vector<std::pair<std::string, nlohmann::json>> pointers;  // JSON pointer -> value
-  std::optional<std::pair<std::string, std::string>> first_message_tag;  // name -> value
+  FirstMessageTag first_message_tag;
 };
 
 struct DryrunOptions {
@@ -69,6 +77,7 @@ struct DryrunOptions {
 enum class AoUnit { kCu, kMu, kSu };
 std::string_view UnitName(AoUnit unit);
 
+// Thread-safety: TargetConfig and ProbesConfig are plain values, immutable once loaded.
 struct TargetConfig {
   std::string name;              // the `target` label: `name`, or the url / address
   ProbeType type = ProbeType::kHttp;
@@ -93,7 +102,8 @@ struct TargetConfig {
 struct ProbesConfig {
   Duration interval = std::chrono::seconds(15);
   Duration timeout = std::chrono::seconds(5);
-  std::vector<double> buckets;
+  // Latency buckets from 5 ms to 10 s: AO dry-runs take tens of ms to seconds.
+  std::vector<double> buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   int max_concurrency = 64;
   bool allow_insecure_redirect = false;  // the targets' default
   std::vector<TargetConfig> targets;
@@ -101,6 +111,8 @@ struct ProbesConfig {
   nlohmann::json ToJson() const;
 };
 
+// The declaration of every key of the section (daemon/core/config_schema.h).
+const config::Section<ProbesConfig>& ProbesSection();
 ProbesConfig ParseProbesConfig(const ConfigNode& node);
 
 }  // namespace metricsd::probes

@@ -14,13 +14,15 @@
 #include "collectors/statsd/parser.h"
 #include "collectors/statsd/series_table.h"
 #include "daemon/core/config_node.h"
+#include "daemon/core/config_schema.h"
 #include "daemon/core/duration.h"
 #include "daemon/core/listen_address.h"
 
 namespace metricsd::statsd {
 
+// Thread-safety: ListenerConfig and StatsdConfig are plain values, immutable once loaded.
 struct ListenerConfig {
-  enum class Kind { kUdp, kTcp, kUnixgram } kind;
+  enum class Kind { kUdp, kTcp, kUnixgram } kind = Kind::kUdp;
   ListenAddress address;  // udp, tcp
   std::string path;       // unixgram
   std::uint32_t mode = 0660;
@@ -31,7 +33,10 @@ struct ListenerConfig {
 
 struct StatsdConfig {
   bool enabled = true;
-  std::vector<ListenerConfig> listeners;
+  // The default: UDP and TCP on the loopback port StatsD clients use.
+  std::vector<ListenerConfig> listeners = {
+      {ListenerConfig::Kind::kUdp, {"127.0.0.1", 8125}, {}, 0660},
+      {ListenerConfig::Kind::kTcp, {"127.0.0.1", 8125}, {}, 0660}};
   int receivers = 0;               // UDP receiver threads per UDP listener; 0: one per core
   std::int64_t read_buffer = 8 << 20;  // SO_RCVBUF bytes; 0: the kernel's default
   std::size_t max_line_length = 4096;
@@ -54,9 +59,12 @@ struct StatsdConfig {
   nlohmann::json ToJson() const;
 };
 
-// `config_dir` resolves a relative mapping_file. Throws ConfigError (a mapping file's own
-// errors name that file's line and column).
-StatsdConfig ParseStatsdConfig(const ConfigNode& node, const std::string& config_dir);
+// The declaration of every key of the section (daemon/core/config_schema.h).
+const config::Section<StatsdConfig>& StatsdSection();
+
+// A relative mapping_file is found next to the config file. Throws ConfigError (a mapping
+// file's own errors name that file's line and column).
+StatsdConfig ParseStatsdConfig(const ConfigNode& node);
 
 // A whole statsd_exporter mapping file; `file` is the name errors print.
 MappingConfig LoadMappingFile(const std::string& path);

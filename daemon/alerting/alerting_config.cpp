@@ -145,62 +145,6 @@ Rule ParseRule(const ConfigNode& node) {
   return rule;
 }
 
-// An inline secret or the path of a file holding it (relative to the config); never both.
-void SecretOf(const ConfigNode& node, std::string_view key, const std::string& config_dir,
-              std::string& secret, std::string& file) {
-  std::string inline_key(key), file_key = std::string(key) + "_file";
-  if (node[inline_key].IsSet() && node[file_key].IsSet())
-    node[file_key].Fail("set " + inline_key + " or " + file_key + ", not both");
-  if (node[inline_key].IsSet()) secret = node[inline_key].AsString();
-  if (node[file_key].IsSet()) {
-    file = node[file_key].AsString();
-    if (!file.starts_with('/') && !config_dir.empty()) file = config_dir + "/" + file;
-  }
-}
-
-std::string ReadSecret(const std::string& path) {
-  std::string secret = ReadConfigFile(path);
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  return secret;
-}
-
-DestinationConfig ParseDestination(const ConfigNode& node, DestinationConfig::Kind kind,
-                                   const std::string& config_dir) {
-  node.ExpectKeys({"url", "basic_auth", "bearer_token", "bearer_token_file", "tls", "timeout"});
-  DestinationConfig destination;
-  destination.kind = kind;
-  if (!node["url"].IsSet()) node.Fail("needs a url");
-  destination.url = node["url"].AsString();
-  std::optional<Url> url = ParseUrl(destination.url);
-  if (!url) node["url"].Fail("must be an absolute http:// or https:// URL");
-  destination.parsed = *url;
-  if (ConfigNode auth = node["basic_auth"]; auth.IsSet()) {
-    auth.ExpectKeys({"username", "password", "password_file"});
-    if (!auth["username"].IsSet()) auth.Fail("needs a username");
-    destination.username = auth["username"].AsString();
-    SecretOf(auth, "password", config_dir, destination.password, destination.password_file);
-  }
-  SecretOf(node, "bearer_token", config_dir, destination.bearer_token, destination.bearer_token_file);
-  if (!destination.username.empty() &&
-      (!destination.bearer_token.empty() || !destination.bearer_token_file.empty()))
-    node.Fail("basic_auth and bearer_token are exclusive");
-  ConfigNode tls = node["tls"];
-  tls.ExpectKeys({"ca_file", "insecure_skip_verify", "server_name"});
-  destination.ca_file = tls.GetString("ca_file", "");
-  destination.insecure_skip_verify = tls.GetBool("insecure_skip_verify", false);
-  destination.server_name = tls.GetString("server_name", "");
-  if (destination.parsed.https) {
-    try {
-      destination.tls = MakeTlsContext(destination.ca_file, destination.insecure_skip_verify);
-    } catch (const std::exception& e) {
-      (tls.IsSet() ? tls : node).Fail(e.what());
-    }
-  }
-  destination.timeout = node.GetDuration("timeout", destination.timeout);
-  if (destination.timeout.count() <= 0) node["timeout"].Fail("must be more than 0");
-  return destination;
-}
-
 std::vector<std::string> ExpandPattern(const ConfigNode& node, const std::string& pattern) {
   if (pattern.find_first_of("*?[") == std::string::npos) return {pattern};
   glob_t matches{};
@@ -216,26 +160,6 @@ std::vector<std::string> ExpandPattern(const ConfigNode& node, const std::string
 }
 
 }  // namespace
-
-std::string DestinationConfig::AuthorizationHeader() const {
-  if (!bearer_token_file.empty()) return "Bearer " + ReadSecret(bearer_token_file);
-  if (!bearer_token.empty()) return "Bearer " + bearer_token;
-  if (username.empty()) return "";
-  std::string password = password_file.empty() ? this->password : ReadSecret(password_file);
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string plain = username + ":" + password, encoded;
-  for (std::size_t i = 0; i < plain.size(); i += 3) {
-    std::uint32_t chunk = static_cast<unsigned char>(plain[i]) << 16;
-    if (i + 1 < plain.size()) chunk |= static_cast<unsigned char>(plain[i + 1]) << 8;
-    if (i + 2 < plain.size()) chunk |= static_cast<unsigned char>(plain[i + 2]);
-    encoded += kAlphabet[(chunk >> 18) & 63];
-    encoded += kAlphabet[(chunk >> 12) & 63];
-    encoded += i + 1 < plain.size() ? kAlphabet[(chunk >> 6) & 63] : '=';
-    encoded += i + 2 < plain.size() ? kAlphabet[chunk & 63] : '=';
-  }
-  return "Basic " + encoded;
-}
 
 std::vector<RuleGroup> ParseRuleFile(std::string_view text, const std::string& file,
                                      Duration default_interval) {
@@ -266,23 +190,88 @@ std::vector<RuleGroup> ParseRuleFile(std::string_view text, const std::string& f
   return groups;
 }
 
-AlertingConfig ParseAlertingConfig(const ConfigNode& node, const std::string& config_dir) {
-  node.ExpectKeys({"evaluation_interval", "rule_files", "external_labels", "external_url",
-                   "resend_delay", "queue_capacity", "alertmanagers", "webhooks"});
-  AlertingConfig config;
-  config.evaluation_interval = node.GetDuration("evaluation_interval", config.evaluation_interval);
-  if (config.evaluation_interval.count() <= 0) node["evaluation_interval"].Fail("must be more than 0");
-  config.resend_delay = node.GetDuration("resend_delay", config.resend_delay);
-  config.queue_capacity = static_cast<std::size_t>(node.GetInt("queue_capacity", 10000, 1, 1 << 24));
-  config.external_labels = LabelsOf(node["external_labels"]);
-  config.external_url = node.GetString("external_url", "");
-  if (!config.external_url.empty() && !ParseUrl(config.external_url))
-    node["external_url"].Fail("must be an absolute http:// or https:// URL");
+namespace {
+
+using config::Section;
+
+const Section<DestinationConfig>& DestinationSection() {
+  static const auto* section = [] {
+    auto* destination = new Section<DestinationConfig>(
+        "A receiver: Alertmanager's API v2, or a webhook receiving Alertmanager's webhook JSON.");
+    destination
+        ->Add([] {
+                config::KeyInfo info;
+                info.name = "url";
+                info.type = "URL";
+                info.doc = "absolute http:// or https:// URL (an Alertmanager: its base URL)";
+                info.schema = {{"type", "string"}, {"pattern", "^[hH][tT][tT][pP][sS]?://"},
+                               {"description", info.doc}};
+                return info;
+              }(),
+              [](const ConfigNode& node, DestinationConfig& out) {
+                out.url = node.AsString();
+                std::optional<Url> url = ParseUrl(out.url);
+                if (!url) node.Fail("must be an absolute http:// or https:// URL");
+                out.parsed = *url;
+              },
+              [](const DestinationConfig& in) { return nlohmann::json(in.url); })
+        .Required("needs a url")
+        .Include(&DestinationConfig::auth, HttpAuthSection())
+        .Block("tls", &DestinationConfig::tls_options, TlsSection(), "TLS of https URLs")
+        .Dur("timeout", &DestinationConfig::timeout, "time allowed for one request",
+             config::kPositive)
+        .Check("", [](const ConfigNode& node, DestinationConfig& out) {
+          if (!out.parsed.https) return;
+          try {
+            out.tls = MakeTlsContext(out.tls_options.ca_file, out.tls_options.insecure_skip_verify);
+          } catch (const std::exception& e) {
+            (node["tls"].IsSet() ? node["tls"] : node).Fail(e.what());
+          }
+        });
+    return destination;
+  }();
+  return *section;
+}
+
+// alertmanagers and webhooks: one list of destinations, each knowing its kind.
+config::KeyInfo DestinationsKey(std::string name, std::string doc) {
+  config::KeyInfo info;
+  info.name = std::move(name);
+  info.type = "list";
+  info.doc = std::move(doc);
+  info.schema = {{"type", {"array", "null"}}, {"items", DestinationSection().Schema()},
+                 {"description", info.doc}};
+  info.block = &DestinationSection();
+  info.list = true;
+  return info;
+}
+
+void AddDestinations(Section<AlertingConfig>& section, std::string name,
+                     DestinationConfig::Kind kind, std::string doc) {
+  section.Add(DestinationsKey(std::move(name), std::move(doc)),
+              [kind](const ConfigNode& node, AlertingConfig& out) {
+                for (const ConfigNode& item : node.Items()) {
+                  if (!item.IsSet()) item.Fail("expected a mapping, got nothing");
+                  DestinationConfig destination = DestinationSection().Parse(item);
+                  destination.kind = kind;
+                  out.destinations.push_back(std::move(destination));
+                }
+              },
+              [kind](const AlertingConfig& in) {
+                nlohmann::json list = nlohmann::json::array();
+                for (const DestinationConfig& d : in.destinations) {
+                  if (d.kind == kind) list.push_back(DestinationSection().Render(d));
+                }
+                return list;
+              });
+}
+
+void LoadRuleFiles(const ConfigNode& node, AlertingConfig& config) {
   std::set<std::string> seen_files;
-  for (const ConfigNode& item : node["rule_files"].Items()) {
-    std::string pattern = item.AsString();
-    config.rule_files.push_back(pattern);
-    if (!pattern.starts_with('/') && !config_dir.empty()) pattern = config_dir + "/" + pattern;
+  std::vector<ConfigNode> items = node["rule_files"].Items();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const ConfigNode& item = items[i];
+    std::string pattern = item.AsPath();
     for (const std::string& path : ExpandPattern(item, pattern)) {
       if (!seen_files.insert(path).second) continue;
       std::string text;
@@ -301,45 +290,50 @@ AlertingConfig ParseAlertingConfig(const ConfigNode& node, const std::string& co
       }
     }
   }
-  for (const ConfigNode& item : node["alertmanagers"].Items()) {
-    config.destinations.push_back(ParseDestination(item, DestinationConfig::Kind::kAlertmanager, config_dir));
-  }
-  for (const ConfigNode& item : node["webhooks"].Items()) {
-    config.destinations.push_back(ParseDestination(item, DestinationConfig::Kind::kWebhook, config_dir));
-  }
-  return config;
 }
 
-nlohmann::json AlertingConfig::ToJson() const {
-  nlohmann::json destinations_json = nlohmann::json::array();
-  for (const DestinationConfig& d : destinations) {
-    nlohmann::json entry = {{"kind", d.kind == DestinationConfig::Kind::kWebhook ? "webhook" : "alertmanager"},
-                            {"url", d.url}, {"timeout", FormatDuration(d.timeout)}};
-    // Secrets are never shown, as Prometheus shows <secret>; a secret file's path may be
-    // (its contents are read per request and never kept here).
-    if (!d.username.empty()) {
-      entry["basic_auth"] = {{"username", d.username}, {"password", Secret(d.password)},
-                             {"password_file", d.password_file}};
-    }
-    if (!d.bearer_token.empty()) entry["bearer_token"] = Secret(d.bearer_token);
-    if (!d.bearer_token_file.empty()) entry["bearer_token_file"] = d.bearer_token_file;
-    entry["tls"] = {{"ca_file", d.ca_file}, {"insecure_skip_verify", d.insecure_skip_verify},
-                    {"server_name", d.server_name}};
-    destinations_json.push_back(std::move(entry));
-  }
-  nlohmann::json groups_json = nlohmann::json::array();
-  for (const RuleGroup& group : groups) {
-    groups_json.push_back({{"file", group.file}, {"name", group.name},
-                           {"interval", FormatDuration(group.interval)}, {"rules", group.rules.size()}});
-  }
-  return {{"evaluation_interval", FormatDuration(evaluation_interval)},
-          {"rule_files", rule_files},
-          {"groups", groups_json},
-          {"external_labels", external_labels},
-          {"external_url", external_url},
-          {"resend_delay", FormatDuration(resend_delay)},
-          {"queue_capacity", queue_capacity},
-          {"destinations", destinations_json}};
+}  // namespace
+
+const Section<AlertingConfig>& AlertingSection() {
+  static const auto* section = [] {
+    auto* alerting = new Section<AlertingConfig>(
+        "Alert rules evaluated over the daemon's own families; alerts go to Alertmanagers and "
+        "webhooks.");
+    alerting
+        ->Dur("evaluation_interval", &AlertingConfig::evaluation_interval,
+              "for groups without their own interval", config::kPositive)
+        .Strings("rule_files", &AlertingConfig::rule_files,
+                 "rule files or globs, relative to this file; reloaded with it")
+        .StringMap("external_labels", &AlertingConfig::external_labels,
+                   "labels added to every alert sent", /*secret=*/false,
+                   [](const ConfigNode& at, const std::string& name) {
+                     if (!RE2::FullMatch(name, LabelName())) at.Fail("invalid label name \"" + name + "\"");
+                   })
+        .String("external_url", &AlertingConfig::external_url,
+                "base of each alert's generatorURL; empty: http://HOSTNAME:PORT")
+        .Dur("resend_delay", &AlertingConfig::resend_delay,
+             "a firing alert is sent again this often")
+        .Int("queue_capacity", &AlertingConfig::queue_capacity, 1, 1 << 24,
+             "alerts queued per receiver; the oldest are dropped beyond (counted)");
+    AddDestinations(*alerting, "alertmanagers", DestinationConfig::Kind::kAlertmanager,
+                    "Alertmanagers (POST URL/api/v2/alerts)");
+    AddDestinations(*alerting, "webhooks", DestinationConfig::Kind::kWebhook,
+                    "webhooks (Alertmanager's webhook JSON, version 4)");
+    alerting->Check("external_url is an absolute URL; rule files exist and are valid; group "
+                    "names unique across files",
+                    [](const ConfigNode& node, AlertingConfig& config) {
+                      if (!config.external_url.empty() && !ParseUrl(config.external_url)) {
+                        node["external_url"].Fail("must be an absolute http:// or https:// URL");
+                      }
+                      LoadRuleFiles(node, config);
+                    });
+    return alerting;
+  }();
+  return *section;
 }
+
+AlertingConfig ParseAlertingConfig(const ConfigNode& node) { return AlertingSection().Parse(node); }
+
+nlohmann::json AlertingConfig::ToJson() const { return AlertingSection().Render(*this); }
 
 }  // namespace metricsd::alerting

@@ -13,27 +13,25 @@
 #include "daemon/client/url.h"
 #include "daemon/core/asio.h"
 #include "daemon/core/config_node.h"
+#include "daemon/core/config_schema.h"
+#include "daemon/core/http_client_config.h"
 
 namespace metricsd::alerting {
 
 // An Alertmanager or a webhook receiver.
+// Thread-safety: DestinationConfig and AlertingConfig are plain values, immutable once loaded.
 struct DestinationConfig {
   enum class Kind { kAlertmanager, kWebhook } kind = Kind::kAlertmanager;
   std::string url;  // as written, the `alertmanager` label of the notification metrics
   Url parsed;
-  std::string username, password;  // basic auth, when username is set
-  std::string password_file;       // read at each request, so a rotated secret just works
-  std::string bearer_token;
-  std::string bearer_token_file;   // likewise
-  std::string ca_file;
-  bool insecure_skip_verify = false;
-  std::string server_name;
+  HttpAuth auth;
+  TlsOptions tls_options;
   std::shared_ptr<net::ssl::context> tls;  // built at load for https
   Duration timeout = std::chrono::seconds(10);
 
   // The Authorization header's value (empty without credentials). Reads the secret files;
   // throws std::runtime_error if one cannot be read.
-  std::string AuthorizationHeader() const;
+  std::string AuthorizationHeader() const { return auth.AuthorizationHeader(); }
 };
 
 struct AlertingConfig {
@@ -49,9 +47,12 @@ struct AlertingConfig {
   nlohmann::json ToJson() const;
 };
 
-// `config_dir` resolves relative rule file patterns. Reads and validates every rule file;
-// throws ConfigError naming the rule file's own line and column.
-AlertingConfig ParseAlertingConfig(const ConfigNode& node, const std::string& config_dir);
+// The declaration of every key of the section (daemon/core/config_schema.h).
+const config::Section<AlertingConfig>& AlertingSection();
+
+// Relative rule file patterns are found next to the config file. Reads and validates every
+// rule file; throws ConfigError naming the rule file's own line and column.
+AlertingConfig ParseAlertingConfig(const ConfigNode& node);
 
 // One rule file's groups (exposed for tests and the fuzz target). `default_interval` fills
 // groups without their own.

@@ -1,28 +1,27 @@
 #include "daemon/config/config.h"
 
-#include "daemon/config/yaml_render.h"
+#include "daemon/config/config_docs.h"
 
 namespace metricsd {
 namespace config {
 extern const std::string_view kEmbeddedDefault;  // generated from config/metricsd.yaml
 }  // namespace config
 
+const config::Section<Config>& ConfigSection() {
+  static const auto* section = &(*new config::Section<Config>("metricsd configuration file"))
+      .Block("web", &Config::web, WebSection(), WebSection().doc())
+      .Block("host", &Config::host, host::HostSection(), host::HostSection().doc())
+      .Block("statsd", &Config::statsd, statsd::StatsdSection(), statsd::StatsdSection().doc())
+      .Block("probes", &Config::probes, probes::ProbesSection(), probes::ProbesSection().doc())
+      .Block("alerting", &Config::alerting, alerting::AlertingSection(),
+             alerting::AlertingSection().doc());
+  return *section;
+}
+
 Config LoadConfigText(std::string_view text, std::string file) {
   ConfigNode root = ParseYaml(text, file);
-  root.ExpectKeys({"web", "host", "statsd", "probes", "alerting"});
-  Config config;
+  Config config = ConfigSection().Parse(root);
   config.file = std::move(file);
-  config.web = ParseWebConfig(root["web"]);
-  config.host = host::ParseHostConfig(root["host"]);
-  // A relative mapping_file or rule file is found next to the config file that names it.
-  std::string dir;
-  if (config.file != kEmbeddedConfigName) {
-    std::size_t slash = config.file.rfind('/');
-    dir = slash == std::string::npos ? "." : config.file.substr(0, slash);
-  }
-  config.statsd = statsd::ParseStatsdConfig(root["statsd"], dir);
-  config.probes = probes::ParseProbesConfig(root["probes"]);
-  config.alerting = alerting::ParseAlertingConfig(root["alerting"], dir);
   return config;
 }
 
@@ -36,11 +35,8 @@ Config LoadEmbeddedConfig() {
   return LoadConfigText(EmbeddedConfigText(), std::string(kEmbeddedConfigName));
 }
 
-nlohmann::json Config::ToJson() const {
-  return {{"web", web.ToJson()}, {"host", host.ToJson()}, {"statsd", statsd.ToJson()},
-          {"probes", probes.ToJson()}, {"alerting", alerting.ToJson()}};
-}
+nlohmann::json Config::ToJson() const { return ConfigSection().Render(*this); }
 
-std::string Config::ToYaml() const { return RenderYaml(ToJson()); }
+std::string Config::ToYaml() const { return EffectiveConfigYaml(*this); }
 
 }  // namespace metricsd

@@ -15,6 +15,7 @@
 #include "daemon/alerting/alerting_config.h"
 #include "daemon/config/web_config.h"
 #include "daemon/core/config_node.h"
+#include "daemon/core/config_schema.h"
 
 namespace metricsd {
 
@@ -22,6 +23,7 @@ namespace metricsd {
 inline constexpr std::string_view kEmbeddedConfigName = "<embedded default>";
 inline constexpr std::string_view kDefaultConfigPath = "/etc/metricsd/metricsd.yaml";
 
+// Thread-safety: immutable once loaded; shared between threads as shared_ptr<const Config>.
 struct Config {
   // Where it came from: a path, or kEmbeddedConfigName. The text as read is deliberately not
   // kept: it holds secrets, and only the masked effective config may be shown.
@@ -37,6 +39,9 @@ struct Config {
   nlohmann::json ToJson() const;
   std::string ToYaml() const;
 };
+
+// The declaration of the whole file: one block per section, each declared next to its code.
+const config::Section<Config>& ConfigSection();
 
 // Parses `text`; `file` is the name errors print.
 Config LoadConfigText(std::string_view text, std::string file);

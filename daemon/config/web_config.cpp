@@ -2,28 +2,41 @@
 
 namespace metricsd {
 
-WebConfig ParseWebConfig(const ConfigNode& node) {
-  node.ExpectKeys({"config_file", "listen_address", "max_connections", "max_requests",
-                   "read_timeout", "write_timeout"});
-  WebConfig web;
-  if (node["listen_address"].IsSet()) web.listen_address = ListenAddressAt(node["listen_address"]);
-  web.max_connections = node.GetInt("max_connections", web.max_connections, 1, 100000);
-  web.max_requests = node.GetInt("max_requests", web.max_requests, 0, 100000);
-  web.read_timeout = node.GetDuration("read_timeout", web.read_timeout);
-  web.write_timeout = node.GetDuration("write_timeout", web.write_timeout);
-  web.config_file = node.GetString("config_file", "");
-  if (web.read_timeout.count() == 0) node["read_timeout"].Fail("must be greater than 0");
-  if (web.write_timeout.count() == 0) node["write_timeout"].Fail("must be greater than 0");
-  return web;
+const config::Section<WebConfig>& WebSection() {
+  static const auto* section = &(*new config::Section<WebConfig>(
+      "Where and how the HTTP endpoints (/metrics, the API) are served."))
+      .Add([] {
+             config::KeyInfo info;
+             info.name = "listen_address";
+             info.type = "address";
+             info.doc = "HOST:PORT to serve on: an IPv4 literal, [IPv6], localhost, or an empty "
+                        "host (:9102) for every interface; --web.listen-address overrides it";
+             info.schema = config::StringSchema();
+             info.schema["description"] = info.doc;
+             return info;
+           }(),
+           [](const ConfigNode& node, WebConfig& out) { out.listen_address = ListenAddressAt(node); },
+           [](const WebConfig& in) { return nlohmann::json(in.listen_address.ToString()); })
+      .Int("max_connections", &WebConfig::max_connections, 1, 100000,
+           "open connections allowed; a new one beyond closes the one waiting longest for a "
+           "request, or is closed at once if all are being answered")
+      .Int("max_requests", &WebConfig::max_requests, 0, 100000,
+           "heavy requests (/metrics, /api/v1/status/config, /-/reload, POST /api/v1/statsd) "
+           "handled or being written at once, 0 = no limit; more are answered 503 at once "
+           "(node_exporter's --web.max-requests)")
+      .Dur("read_timeout", &WebConfig::read_timeout,
+           "time to receive one whole request, idle keep-alive included", config::kPositive)
+      .Dur("write_timeout", &WebConfig::write_timeout, "time to send one response",
+           config::kPositive)
+      .Path("config_file", &WebConfig::config_file,
+            "an exporter-toolkit web-config file (TLS, mTLS, basic auth, headers; see Security), "
+            "relative to this file; re-read on reload; --web.config.file overrides it",
+            /*resolve=*/false);  // the app resolves it, as it does --web.config.file
+  return *section;
 }
 
-nlohmann::json WebConfig::ToJson() const {
-  return {{"listen_address", listen_address.ToString()},
-          {"max_connections", max_connections},
-          {"max_requests", max_requests},
-          {"read_timeout", FormatDuration(read_timeout)},
-          {"write_timeout", FormatDuration(write_timeout)},
-          {"config_file", config_file}};
-}
+WebConfig ParseWebConfig(const ConfigNode& node) { return WebSection().Parse(node); }
+
+nlohmann::json WebConfig::ToJson() const { return WebSection().Render(*this); }
 
 }  // namespace metricsd

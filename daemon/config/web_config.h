@@ -1,4 +1,6 @@
 // The `web` section: where and how the scrape endpoint listens.
+//
+// Thread-safety: a plain value; WebSection() is immutable and safe from any thread.
 #pragma once
 
 #include <cstdint>
@@ -6,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/config_node.h"
+#include "daemon/core/config_schema.h"
 #include "daemon/core/duration.h"
 #include "daemon/core/listen_address.h"
 
@@ -29,6 +32,8 @@ struct WebConfig {
   nlohmann::json ToJson() const;
 };
 
+// The declaration of every key of the section (daemon/core/config_schema.h).
+const config::Section<WebConfig>& WebSection();
 WebConfig ParseWebConfig(const ConfigNode& node);
 
 }  // namespace metricsd

@@ -75,6 +75,10 @@ void ConfigNode::Fail(std::string_view message) const {
 }
 
 void ConfigNode::ExpectKeys(std::initializer_list<std::string_view> allowed) const {
+  ExpectKeys(std::vector<std::string_view>(allowed));
+}
+
+void ConfigNode::ExpectKeys(const std::vector<std::string_view>& allowed) const {
   if (!IsSet()) return;
   if (!node_.IsMap()) Fail("expected a mapping, got " + std::string(KindName(node_)));
   std::set<std::string, std::less<>> seen;
@@ -196,6 +200,14 @@ Duration ConfigNode::AsDuration() const {
   return *value;
 }
 
+std::string ConfigNode::AsPath() const {
+  std::string path = ScalarOrFail("a path");
+  if (path.empty() || path.front() == '/' || file_->empty() || file_->front() == '<') return path;
+  std::size_t slash = file_->rfind('/');
+  if (slash == std::string::npos) return path;  // the config file is in the working directory
+  return file_->substr(0, slash + 1) + path;
+}
+
 std::string ConfigNode::GetString(std::string_view key, std::string_view fallback) const {
   ConfigNode child = (*this)[key];
   return child.IsSet() ? child.AsString() : std::string(fallback);
@@ -219,6 +231,10 @@ Duration ConfigNode::GetDuration(std::string_view key, Duration fallback) const 
 
 std::string_view SuggestKey(std::string_view word,
                             std::initializer_list<std::string_view> candidates) {
+  return SuggestKey(word, std::vector<std::string_view>(candidates));
+}
+
+std::string_view SuggestKey(std::string_view word, const std::vector<std::string_view>& candidates) {
   std::string_view best;
   std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
   for (std::string_view candidate : candidates) {

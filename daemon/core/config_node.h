@@ -41,6 +41,7 @@ class ConfigNode {
   // Throws unless this node is a mapping (or unset) whose keys are unique and all in
   // `allowed`; an unknown key's error suggests the closest allowed one.
   void ExpectKeys(std::initializer_list<std::string_view> allowed) const;
+  void ExpectKeys(const std::vector<std::string_view>& allowed) const;
 
   // The child at `key`; unset if absent. Errors about an absent child point at this node.
   ConfigNode operator[](std::string_view key) const;
@@ -58,6 +59,10 @@ class ConfigNode {
   // A non-empty, strictly increasing list of numbers (histogram bucket bounds).
   std::vector<double> AsBuckets() const;
   Duration AsDuration() const;
+  // A path as written, resolved against the directory of the file this node comes from (as
+  // Prometheus resolves file paths in its config); absolute paths and paths read from an
+  // embedded document (a name in <angle brackets>) are returned as written.
+  std::string AsPath() const;
 
   // Each returns `fallback` when the node is unset.
   std::string GetString(std::string_view key, std::string_view fallback) const;
@@ -83,6 +88,7 @@ class ConfigNode {
 // The closest of `candidates` to `word` by edit distance, if close enough to be a likely typo.
 std::string_view SuggestKey(std::string_view word,
                             std::initializer_list<std::string_view> candidates);
+std::string_view SuggestKey(std::string_view word, const std::vector<std::string_view>& candidates);
 
 // The whole text of a config file (or a file it points to); an unreadable file is a
 // ConfigError naming it.

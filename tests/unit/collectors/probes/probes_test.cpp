@@ -197,7 +197,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadProbes{"targets:\n  - {type: tcp, address: 'nohost'}\n",
                   "p.yaml:2:26: targets[0].address: invalid address \"nohost\" (expected HOST:PORT)"},
         BadProbes{"targets:\n  - {type: http, url: 'https://a', tls: {ca_file: /nonexistent.pem}}\n",
-                  "p.yaml:2:51: targets[0].tls.ca_file: cannot read /nonexistent.pem"},
+                  "p.yaml:2:51: targets[0].tls.ca_file: cannot read /nonexistent.pem: No such file or directory"},
         BadProbes{"targets:\n  - {type: tcp, address: 'a:1', allow_insecure_redirect: true}\n",
                   "p.yaml:2:58: targets[0].allow_insecure_redirect: only for type http, ao_dryrun, ao_unit"},
         // A password in the URL never reaches the error (nor --check-config's output).

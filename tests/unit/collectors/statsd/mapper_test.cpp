@@ -184,7 +184,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadMapping{"mappings:\n  - match: a.b\n    name: x\n    ttl: soon\n", "mapping.yaml:4:10: mappings[0].ttl: invalid duration \"soon\" (expected e.g. 500ms, 15s, 1m30s)"}));
 
 TEST(StatsdConfigTest, DefaultsListenOnLoopback8125) {
-  StatsdConfig config = ParseStatsdConfig(ParseYaml("{}", "m.yaml"), "");
+  StatsdConfig config = ParseStatsdConfig(ParseYaml("{}", "m.yaml"));
   ASSERT_EQ(config.listeners.size(), 2u);
   EXPECT_EQ(config.listeners[0].ToString(), "udp://127.0.0.1:8125");
   EXPECT_EQ(config.listeners[1].ToString(), "tcp://127.0.0.1:8125");
@@ -193,11 +193,11 @@ TEST(StatsdConfigTest, DefaultsListenOnLoopback8125) {
 }
 
 TEST(StatsdConfigTest, ListenerErrorsNameTheKey) {
-  EXPECT_EQ(ConfigErrorOf([] { ParseStatsdConfig(ParseYaml("listeners: [{udp: 'x:y'}]", "m.yaml"), ""); }),
+  EXPECT_EQ(ConfigErrorOf([] { ParseStatsdConfig(ParseYaml("listeners: [{udp: 'x:y'}]", "m.yaml")); }),
             "m.yaml:1:19: listeners[0].udp: invalid address \"x:y\" (expected HOST:PORT, e.g. 127.0.0.1:9102)");
-  EXPECT_EQ(ConfigErrorOf([] { ParseStatsdConfig(ParseYaml("listeners: [{udp: ':1', tcp: ':1'}]", "m.yaml"), ""); }),
+  EXPECT_EQ(ConfigErrorOf([] { ParseStatsdConfig(ParseYaml("listeners: [{udp: ':1', tcp: ':1'}]", "m.yaml")); }),
             "m.yaml:1:13: listeners[0]: a listener is exactly one of udp: HOST:PORT, tcp: HOST:PORT, unixgram: PATH");
-  EXPECT_EQ(ConfigErrorOf([] { ParseStatsdConfig(ParseYaml("mapping_file: /nonexistent/m.yaml", "m.yaml"), ""); }),
+  EXPECT_EQ(ConfigErrorOf([] { ParseStatsdConfig(ParseYaml("mapping_file: /nonexistent/m.yaml", "m.yaml")); }),
             "/nonexistent/m.yaml: cannot read: No such file or directory");
 }
 

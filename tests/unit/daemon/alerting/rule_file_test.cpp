@@ -134,12 +134,12 @@ TEST(RuleFileTest, MistakesNameFileLineAndColumn) {
 TEST(AlertingConfigTest, SectionMistakesNameLineAndColumn) {
   auto error = [](const std::string& body) {
     ConfigNode root = ParseYaml("alerting:\n" + body, "metricsd.yaml");
-    return ConfigErrorOf([&] { ParseAlertingConfig(root["alerting"], "/nonexistent"); });
+    return ConfigErrorOf([&] { ParseAlertingConfig(root["alerting"]); });
   };
   EXPECT_EQ(error("  evaluation_intervall: 1s\n"),
             "metricsd.yaml:2:3: alerting.evaluation_intervall: unknown key (did you mean evaluation_interval?)");
   EXPECT_EQ(error("  evaluation_interval: 0s\n"),
-            "metricsd.yaml:2:24: alerting.evaluation_interval: must be more than 0");
+            "metricsd.yaml:2:24: alerting.evaluation_interval: must be greater than 0");
   EXPECT_EQ(error("  queue_capacity: 0\n"),
             "metricsd.yaml:2:19: alerting.queue_capacity: must be between 1 and 16777216, got 0");
   EXPECT_EQ(error("  external_url: localhost:9102\n"),
@@ -157,11 +157,11 @@ TEST(AlertingConfigTest, SectionMistakesNameLineAndColumn) {
   EXPECT_EQ(error("  webhooks:\n    - {url: 'http://h/', basic_auth: {username: u}, bearer_token: t}\n"),
             "metricsd.yaml:3:7: alerting.webhooks[0]: basic_auth and bearer_token are exclusive");
   EXPECT_EQ(error("  webhooks:\n    - {url: 'http://h/', timeout: 0s}\n"),
-            "metricsd.yaml:3:35: alerting.webhooks[0].timeout: must be more than 0");
+            "metricsd.yaml:3:35: alerting.webhooks[0].timeout: must be greater than 0");
   EXPECT_EQ(error("  webhooks:\n    - {url: 'https://h/', tls: {ca_file: /nonexistent/ca.pem}}\n"),
-            "metricsd.yaml:3:32: alerting.webhooks[0].tls: cannot read CA file /nonexistent/ca.pem: No such file or directory");
+            "metricsd.yaml:3:42: alerting.webhooks[0].tls.ca_file: cannot read /nonexistent/ca.pem: No such file or directory");
   EXPECT_EQ(error("  rule_files: [missing.yaml]\n"),
-            "metricsd.yaml:2:16: alerting.rule_files[0]: /nonexistent/missing.yaml: cannot read: No such file or "
+            "metricsd.yaml:2:16: alerting.rule_files[0]: missing.yaml: cannot read: No such file or "
             "directory");
 }
 
@@ -184,8 +184,8 @@ alerting:
       bearer_token: t0ken
       tls: {insecure_skip_verify: true}
       timeout: 2s
-)", "metricsd.yaml");
-  AlertingConfig config = ParseAlertingConfig(root["alerting"], dir);
+)", dir + "/metricsd.yaml");
+  AlertingConfig config = ParseAlertingConfig(root["alerting"]);
   ASSERT_EQ(config.groups.size(), 2u);
   EXPECT_EQ(config.groups[0].file, dir + "/rules.d/a.yaml");
   EXPECT_EQ(config.groups[0].interval, std::chrono::seconds(30));
@@ -194,15 +194,15 @@ alerting:
   EXPECT_EQ(config.destinations[0].AuthorizationHeader(), "Basic b3BzOnMzY3JldA==");
   EXPECT_EQ(config.destinations[1].AuthorizationHeader(), "Bearer t0ken");
   EXPECT_NE(config.destinations[1].tls, nullptr);
-  EXPECT_EQ(config.ToJson()["destinations"][0]["basic_auth"]["password"], "<secret>");
+  EXPECT_EQ(config.ToJson()["alertmanagers"][0]["basic_auth"]["password"], "<secret>");
 
   // A broken file that a pattern matches is reported at its own position.
-  ConfigNode broken = ParseYaml("alerting:\n  rule_files: ['rules.d/*.yml']\n", "metricsd.yaml");
-  EXPECT_EQ(ConfigErrorOf([&] { ParseAlertingConfig(broken["alerting"], dir); }),
+  ConfigNode broken = ParseYaml("alerting:\n  rule_files: ['rules.d/*.yml']\n", dir + "/metricsd.yaml");
+  EXPECT_EQ(ConfigErrorOf([&] { ParseAlertingConfig(broken["alerting"]); }),
             dir + "/rules.d/broken.yml:3:5: groups[0].rulez: unknown key (did you mean rules?)");
   // A plain path must exist; a pattern may match nothing.
-  ConfigNode missing = ParseYaml("alerting:\n  rule_files: [nope.yaml, 'none/*.yaml']\n", "metricsd.yaml");
-  EXPECT_NE(ConfigErrorOf([&] { ParseAlertingConfig(missing["alerting"], dir); }).find("nope.yaml"),
+  ConfigNode missing = ParseYaml("alerting:\n  rule_files: [nope.yaml, 'none/*.yaml']\n", dir + "/metricsd.yaml");
+  EXPECT_NE(ConfigErrorOf([&] { ParseAlertingConfig(missing["alerting"]); }).find("nope.yaml"),
             std::string::npos);
 }
 

@@ -170,12 +170,13 @@ TEST(EffectiveConfigTest, EverySecretIsMaskedInJsonAndYaml) {
   EXPECT_EQ(probe["body"], "<secret>");
   EXPECT_EQ(probe["method"], "POST");
   EXPECT_EQ(config.ToJson()["probes"]["targets"][1]["data"], "<secret>");
-  nlohmann::json destinations = config.ToJson()["alerting"]["destinations"];
-  EXPECT_EQ(destinations[0]["basic_auth"]["password"], "<secret>");
-  EXPECT_EQ(destinations[1]["bearer_token"], "<secret>");
+  nlohmann::json alertmanagers = config.ToJson()["alerting"]["alertmanagers"];
+  EXPECT_EQ(alertmanagers[0]["basic_auth"]["password"], "<secret>");
+  EXPECT_EQ(alertmanagers[1]["bearer_token"], "<secret>");
   // A secret file's path is fine to show; there is no inline password to mask.
-  EXPECT_EQ(destinations[2]["basic_auth"]["password_file"], "/run/secrets/hook_password");
-  EXPECT_EQ(destinations[2]["basic_auth"]["password"], "");
+  nlohmann::json webhooks = config.ToJson()["alerting"]["webhooks"];
+  EXPECT_EQ(webhooks[0]["basic_auth"]["password_file"], "/run/secrets/hook_password");
+  EXPECT_EQ(webhooks[0]["basic_auth"]["password"], "");
   EXPECT_NE(yaml.find("Authorization: <secret>\n"), std::string::npos) << yaml;
 }
 

@@ -26,7 +26,7 @@ struct HostPaths {
 // Thrown by collectors and the file readers (daemon/core/proc_file.h), caught by the poller.
 using ::metricsd::CollectError;
 
-// Not thread-safe: the poller calls Collect from one thread at a time.
+// Thread-safety: not thread-safe; the poller calls Collect from one thread at a time.
 class HostCollector {
  public:
   virtual ~HostCollector() = default;

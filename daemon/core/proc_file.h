@@ -30,7 +30,8 @@ std::optional<std::string> TryReadFile(const std::string& path);
 
 // A procfs/sysfs file kept open and re-read with pread(2) from offset 0 on each poll, as
 // ClickHouse's AsynchronousMetrics does: the kernel regenerates the text on every read, and
-// the open(2) path walk is skipped. Reopens after an error. Not thread-safe.
+// the open(2) path walk is skipped. Reopens after an error.
+// Thread-safety: not thread-safe; one owner (a poller, or a Source under its lock).
 class CachedFile {
  public:
   explicit CachedFile(std::string path) : path_(std::move(path)) {}
@@ -53,7 +54,8 @@ class CachedFile {
 // One file read by several collectors of the same poll (cpu and stat both parse /proc/stat):
 // a read within `reuse` of the previous one returns the same text instead of asking the kernel
 // to generate it again. Polls are at least 100ms apart, so a poll never sees the previous
-// poll's text. Not thread-safe (the poller's thread only).
+// poll's text.
+// Thread-safety: not thread-safe; the poller's thread only.
 class SharedFile {
  public:
   explicit SharedFile(std::string path) : file_(std::move(path)) {}
@@ -86,6 +88,7 @@ std::vector<std::string_view> SplitFields(std::string_view line);
 void SplitFields(std::string_view line, std::vector<std::string_view>& out);
 
 // Lines of a text without allocating:  LineReader lines(text); while (lines.Next(line)) ...
+// Thread-safety: not thread-safe; a local cursor.
 class LineReader {
  public:
   explicit LineReader(std::string_view text) : rest_(text) {}

@@ -46,6 +46,24 @@ const Section<ProcessGroup>& ProcessGroupSection() {
   return *section;
 }
 
+// What each collector serves, for its switch's doc.
+constexpr std::pair<std::string_view, std::string_view> kCollectorFamilies[] = {
+    {"cpu", "node_cpu_*"},
+    {"diskstats", "node_disk_*"},
+    {"filefd", "node_filefd_*"},
+    {"filesystem", "node_filesystem_*"},
+    {"loadavg", "node_load1, node_load5, node_load15"},
+    {"meminfo", "node_memory_*"},
+    {"netdev", "node_network_*"},
+    {"netstat", "node_netstat_*"},
+    {"pressure", "node_pressure_*"},
+    {"sockstat", "node_sockstat_*"},
+    {"stat", "node_boot_time_seconds, node_context_switches_total, node_forks_total, node_intr_total, node_procs_*"},
+    {"time", "node_time_seconds"},
+    {"uname", "node_uname_info"},
+    {"vmstat", "node_vmstat_*"},
+};
+
 const Section<HostConfig>& CollectorsSection() {
   static const auto* section = [] {
     auto* collectors = new Section<HostConfig>("Host collectors switched on or off.");
@@ -53,7 +71,9 @@ const Section<HostConfig>& CollectorsSection() {
       config::KeyInfo info;
       info.name = name;
       info.type = "bool";
-      info.doc = "the " + name + " collector";
+      for (const auto& [collector, families] : kCollectorFamilies) {
+        if (collector == name) info.doc = std::string(families);
+      }
       info.schema = {{"type", {"boolean", "null"}}, {"description", info.doc}};
       collectors->Add(
           std::move(info),
@@ -100,14 +120,16 @@ const Section<HostConfig>& HostSection() {
         "Host collectors with node_exporter's families, read every interval on a thread of "
         "their own.");
     host->Bool("enabled", &HostConfig::enabled, "false turns every host collector off")
-        .Dur("interval", &HostConfig::interval, "time between collections",
+        .Dur("interval", &HostConfig::interval,
+             "time between collections; a scrape serves the latest one, never reading /proc itself",
              {std::chrono::milliseconds(100)})
         .String("procfs", [](auto& c) -> auto& { return c.paths.procfs; },
-                "procfs root; --path.procfs overrides it")
+                "procfs mount point; --path.procfs overrides it")
         .String("sysfs", [](auto& c) -> auto& { return c.paths.sysfs; },
-                "sysfs root; --path.sysfs overrides it")
+                "sysfs mount point; --path.sysfs overrides it")
         .String("rootfs", [](auto& c) -> auto& { return c.paths.rootfs; },
-                "root filesystem; --path.rootfs overrides it")
+                "root filesystem (a container with the host's mounted elsewhere); --path.rootfs "
+                "overrides it")
         .Block("collectors", [](auto& c) -> auto& { return c; }, CollectorsSection(),
                "each collector on (true, the default) or off")
         .Block("diskstats", [](auto& c) -> auto& { return c; },
@@ -118,7 +140,8 @@ const Section<HostConfig>& HostSection() {
                "the filesystem collector")
         .Block("netdev", [](auto& c) -> auto& { return c; },
                PatternBlock("device_exclude", &HostConfig::netdev_device_exclude,
-                            "RE2 regex of network devices to leave out (none: lo is kept)"),
+                            "RE2 regex of network devices to leave out; Debian's node_exporter excludes ^lo$, "
+                            "metricsd keeps lo"),
                "the netdev collector")
         .Block("vmstat", [](auto& c) -> auto& { return c; },
                PatternBlock("fields", &HostConfig::vmstat_fields, "/proc/vmstat fields to export"),
@@ -128,7 +151,8 @@ const Section<HostConfig>& HostSection() {
                             "Proto_Field names from /proc/net/netstat, snmp, snmp6 to export"),
                "the netstat collector")
         .List("processes", &HostConfig::processes, ProcessGroupSection(),
-              "process groups exposed as process-exporter's namedprocess_namegroup_* families")
+              "process groups, each {name, comm | cmdline | pidfile}, exposed as process-exporter's "
+              "namedprocess_namegroup_* families (see below)")
         .Check("processes: group names are unique", [](const ConfigNode& node, HostConfig& c) {
           std::set<std::string, std::less<>> names;
           std::vector<ConfigNode> items = node["processes"].Items();

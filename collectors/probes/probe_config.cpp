@@ -97,14 +97,14 @@ const Section<TargetConfig>& TargetSection() {
   static const auto* section = [] {
     auto* target = new Section<TargetConfig>(
         "A probe target: http, tcp, ao_dryrun (an AO dry-run through a CU) or ao_unit.");
-    target->String("name", &TargetConfig::name, "the target label; default: the url or address")
+    target->String("name", &TargetConfig::name, "the target label; unique")
         .DefaultNote("the url or address")
         .Enum("type", &TargetConfig::type, kProbeTypes, "what the probe does")
         .Required("needs a type (http, tcp, ao_dryrun or ao_unit)");
-    AddUrlKey(*target, "url", &TargetConfig::url, "the URL probed (http, ao_dryrun, ao_unit)")
+    AddUrlKey(*target, "url", &TargetConfig::url, "the CU (ao_dryrun), the unit (ao_unit), the page (http)")
         .OmitWhen(IsTcp);
     target
-        ->String("address", &TargetConfig::address, "tcp: HOST:PORT")
+        ->String("address", &TargetConfig::address, "tcp: HOST:PORT (host names allowed)")
         .OmitWhen([](const TargetConfig& t) { return !IsTcp(t); })
         .Dur("interval", &TargetConfig::interval, "time between probes (at least 100ms)")
         .DefaultNote("probes.defaults.interval")
@@ -113,12 +113,12 @@ const Section<TargetConfig>& TargetSection() {
         .Buckets("buckets", &TargetConfig::buckets, "latency histogram buckets, seconds")
         .DefaultNote("probes.defaults.buckets")
         .Block("tls", &TargetConfig::tls, TlsSection(),
-               "TLS (for tcp: set to connect with TLS)")
+               "TLS of https URLs; for tcp, its presence asks for a TLS handshake")
         .OmitWhen([](const TargetConfig& t) { return IsTcp(t) && !t.tcp_tls; })
         .String("method", [](auto& t) -> auto& { return t.http.method; }, "http: the method")
         .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
         .StringMap("headers", [](auto& t) -> auto& { return t.http.headers; },
-                   "http: request headers", /*secret=*/true)
+                   "http: request headers (every value is a secret)", /*secret=*/true)
         .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
         .String("body", [](auto& t) -> auto& { return t.http.body; }, "http: request body",
                 /*secret=*/true)
@@ -158,24 +158,28 @@ const Section<TargetConfig>& TargetSection() {
         .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); });
     target
         ->Bool("follow_redirects", [](auto& t) -> auto& { return t.http.follow_redirects; },
-               "http: follow redirects")
+               "http: follow up to 10 redirects as Go's client (blackbox_exporter) does: 301/302/303 "
+               "turn any method but GET/HEAD into GET without the body, 307/308 keep both; once a hop "
+               "leaves the first URL's host and port, Authorization, Cookie and the like are not sent "
+               "again")
         .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
         .Enum("ip_protocol", [](auto& t) -> auto& { return t.http.prefer_ip6; }, kIpProtocols,
               "http: the address family tried first (the other is the fallback)")
         .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
         .Size("body_size_limit", [](auto& t) -> auto& { return t.http.body_size_limit; }, 1,
-              std::int64_t{1} << 30, "largest answer body read")
+              std::int64_t{1} << 30, "larger answers are bad_response")
         .OmitWhen(IsTcp)
         .Bool("allow_insecure_redirect",
               [](auto& t) -> auto& { return t.http.allow_insecure_redirect; },
-              "follow a redirect from https to http")
+              "follow a redirect from https to http (credential headers are dropped on it); off, "
+              "such a probe fails as http_error with the reason in last_error")
         .DefaultNote("probes.defaults.allow_insecure_redirect")
         .OmitWhen(IsTcp)
         .String("process_id", [](auto& t) -> auto& { return t.dryrun.process_id; },
-                "ao_dryrun: the AO process")
+                "ao_dryrun: POST URL/dry-run?process-id=PID")
         .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
         .String("action", [](auto& t) -> auto& { return t.dryrun.action; },
-                "ao_dryrun: the Action tag")
+                "ao_dryrun: the Action tag (first of the message's Tags)")
         .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
         .StringMap("tags", [](auto& t) -> auto& { return t.dryrun.tags; },
                    "ao_dryrun: tags besides Action")
@@ -187,12 +191,14 @@ const Section<TargetConfig>& TargetSection() {
                 "ao_dryrun: the Owner (From) of the message")
         .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
         .Bool("cache_bust", [](auto& t) -> auto& { return t.dryrun.cache_bust; },
-              "ao_dryrun: a unique tag per probe, so no cache answers")
+              "ao_dryrun: a fresh 43-character Id and a new Anchor per call (the CU caches a dry-run "
+              "by its body for 60 s); false measures the cached path")
         .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
         .Block("expect", [](auto& t) -> auto& { return t.dryrun.expect; }, ExpectSection(),
                "ao_dryrun: checks of the answer")
         .OmitWhen([](const TargetConfig& t) { return !IsDryrun(t); })
-        .Enum("unit", &TargetConfig::unit, kAoUnits, "ao_unit: which AO unit")
+        .Enum("unit", &TargetConfig::unit, kAoUnits, "ao_unit: cu (GET / -> {address, timestamp}), mu (ao messenger unit), su (GET / and "
+              "GET /timestamp -> block_height)")
         .OmitWhen([](const TargetConfig& t) { return t.type != ProbeType::kAoUnit; })
         .Check("keys of another type are refused; tcp address is HOST:PORT; ao_dryrun needs "
                "process_id and action",
@@ -271,7 +277,7 @@ const Section<ProbesConfig>& DefaultsSection() {
       .Dur("interval", &ProbesConfig::interval,
            "per target; start times are spread over it (at least 100ms)")
       .Dur("timeout", &ProbesConfig::timeout, "must be less than the interval")
-      .Buckets("buckets", &ProbesConfig::buckets, "latency histogram buckets, seconds")
+      .Buckets("buckets", &ProbesConfig::buckets, "of metricsd_probe_duration_seconds and ao_dryrun_duration_seconds")
       .Bool("allow_insecure_redirect", &ProbesConfig::allow_insecure_redirect,
             "follow redirects from https to http (blackbox_exporter's client does silently)");
   return *section;

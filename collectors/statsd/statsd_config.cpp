@@ -33,7 +33,8 @@ Section<ListenerConfig>& AddAddressKey(Section<ListenerConfig>& section, Kind ki
              out.address = ListenAddressAt(node);
            },
            [](const ListenerConfig& in) { return nlohmann::json(in.address.ToString()); })
-      .OmitWhen([kind](const ListenerConfig& in) { return in.kind != kind; });
+      .OmitWhen([kind](const ListenerConfig& in) { return in.kind != kind; })
+      .NoDefault();
 }
 
 const Section<ListenerConfig>& ListenerSection() {
@@ -53,6 +54,7 @@ const Section<ListenerConfig>& ListenerSection() {
               },
               [](const ListenerConfig& in) { return nlohmann::json(in.path); })
         .OmitWhen([](const ListenerConfig& in) { return in.kind != Kind::kUnixgram; })
+        .NoDefault()
         .Add(TextKey("mode", "octal string", "unixgram socket file mode, such as \"0660\""),
              [](const ConfigNode& node, ListenerConfig& out) {
                std::string text = node.AsString();
@@ -95,10 +97,13 @@ config::KeyInfo MappingKey(std::string name, std::string doc, std::string defini
 const Section<StatsdConfig>& TcpSection() {
   static const auto* section = &(*new Section<StatsdConfig>("TCP listeners."))
       .Int("max_connections", &StatsdConfig::tcp_max_connections, 1, 1 << 20,
-           "connections beyond this are closed at once (counted in "
-           "metricsd_statsd_tcp_connections_closed_total)")
+           "StatsD TCP connections over all TCP listeners; one beyond is closed at once and "
+           "counted (metricsd_statsd_tcp_connections_closed_total{reason=\"max_connections\"}); "
+           "an idle connection costs well under 1 KiB")
       .Dur("idle_timeout", &StatsdConfig::tcp_idle_timeout,
-           "an idle connection is closed after this; 0s: never");
+           "a connection that sends nothing this long is closed and counted "
+           "(reason=\"idle_timeout\"; 0s: never); statsd_exporter has none, 5m outlasts any "
+           "client's flush interval");
   return *section;
 }
 
@@ -118,9 +123,10 @@ const Section<StatsdConfig>& DialectsSection() {
 const Section<StatsdConfig>& HttpSection() {
   static const auto* section = &(*new Section<StatsdConfig>("POST /api/v1/statsd."))
       .Strings("allowed_origins", &StatsdConfig::http_allowed_origins,
-               "origins allowed by CORS (browsers posting StatsD lines); \"*\" allows any")
+               "CORS origins allowed to POST StatsD lines (\"*\": any); empty refuses every browser "
+               "origin")
       .Size("max_body_bytes", &StatsdConfig::http_max_body, 1024, 64 << 20,
-            "largest request body accepted; larger ones are answered 413");
+            "larger bodies are answered 413");
   return *section;
 }
 
@@ -148,41 +154,60 @@ const Section<StatsdConfig>& StatsdSection() {
       "names."))
       .Bool("enabled", &StatsdConfig::enabled, "false: no listener, no StatsD families")
       .List("listeners", &StatsdConfig::listeners, ListenerSection(),
-            "where StatsD lines arrive; --statsd.listen-udp/-tcp/-unixgram replace those of "
-            "their kind")
+            "each exactly one of udp: HOST:PORT, tcp: HOST:PORT (newline-delimited stream) or "
+            "unixgram: PATH (+ mode; a stale socket file is replaced, the file is removed on exit); "
+            "IPv6 as [::1]:8125, every interface as :8125; changes take effect on restart; "
+            "--statsd.listen-udp/-tcp/-unixgram replace those of their kind")
       .Int("receivers", &StatsdConfig::receivers, 0, 64,
-           "UDP receiver threads per UDP listener (SO_REUSEPORT); 0: one per core")
+           "UDP receiver threads per UDP listener, each with its own SO_REUSEPORT socket and "
+           "shard (the kernel spreads senders over them by flow); 0: one per core")
       .Size("read_buffer", &StatsdConfig::read_buffer, 0, std::int64_t{1} << 30,
-            "SO_RCVBUF of UDP sockets; 0: the kernel's default")
+            "SO_RCVBUF of UDP sockets (0: the kernel's default): it absorbs bursts and the moments a "
+            "receiver is not scheduled; the kernel caps it at net.core.rmem_max unless metricsd has "
+            "CAP_NET_ADMIN (systemd/sysctl.d/50-metricsd.conf raises that to 8 MiB; a capped "
+            "buffer is logged at start)")
       .Int("max_line_length", &StatsdConfig::max_line_length, 16, 1 << 20,
-           "longer lines are dropped (counted, reason line_too_long)")
+           "longer lines are dropped and counted (reason=\"line_too_long\"); a TCP connection stays "
+           "open")
       .Int("max_series", &StatsdConfig::max_series, 1, 100000000,
-           "series kept at most; new ones beyond are dropped and counted")
+           "a new series beyond this is dropped and counted; existing ones keep updating")
       .Size("max_series_bytes", &StatsdConfig::max_series_bytes, 1 << 16, std::int64_t{1} << 40,
-            "memory the series and their exposition may take; new series beyond are dropped "
-            "and counted")
+            "a byte budget for the series table: each series is charged its record and slots plus "
+            "its key once per exposition line it renders, so it bounds both memory and the size of "
+            "a scrape (metricsd_statsd_series_bytes); a new series beyond is dropped and counted "
+            "(reason=\"max_series_bytes\"); 64 MiB holds 100,000 series of ~500 bytes of labels")
       .Int("max_name_length", [](auto& c) -> auto& { return c.limits.max_name_length; }, 1,
-           1 << 20, "longest metric or label name accepted")
+           1 << 20, "longer metric names (after mapping) are dropped and counted "
+           "(metricsd_statsd_events_error_total{reason=\"metric_name_too_long\"})")
       .Int("max_label_value_length",
            [](auto& c) -> auto& { return c.limits.max_label_value_length; }, 1, 1 << 20,
-           "longest label value accepted")
+           "longer label values are dropped and counted (reason=\"label_value_too_long\"): room for "
+           "a path or a URL, not for a payload")
       .Block("tcp", [](auto& c) -> auto& { return c; }, TcpSection(), "TCP listeners")
       .Int("line_cache_size", &StatsdConfig::line_cache_size, 1, 100000000,
-           "line identities remembered per receiver (skips parsing and mapping of repeats)")
+           "distinct lines (name, type, rate, tags as sent) each receiver remembers, so a repeated "
+           "line costs a hash lookup and a number parse; when full it starts over; ~150 bytes each")
       .Block("dialects", [](auto& c) -> auto& { return c; }, DialectsSection(),
              "tag formats understood besides plain StatsD")
       .Path("mapping_file", &StatsdConfig::mapping_file,
-            "a statsd_exporter mapping file, relative to this file; exclusive with inline "
-            "defaults/mappings")
+            "a statsd_exporter mapping file, relative to this file (schema: "
+            "config/schema/statsd-mapping.schema.json); its errors name its own file:line:column; "
+            "exclusive with inline defaults/mappings")
       .OmitWhen([](const StatsdConfig& c) { return c.mapping_file.empty(); })
-      .Add(MappingKey("defaults", "inline statsd_exporter mapping defaults", "mapping_defaults"),
+      .Add(MappingKey("defaults", "the mapping file's defaults, inline (statsd_exporter's: timers as summaries)", "mapping_defaults"),
            [](const ConfigNode&, StatsdConfig&) {},
-           [](const StatsdConfig& c) { return c.mapper->config().ToJson()["defaults"]; })
+           [](const StatsdConfig& c) {
+             return c.mapper ? c.mapper->config().ToJson()["defaults"] : nlohmann::json();
+           })
+      .DefaultNote("statsd_exporter's: observer_type summary (quantiles 0.5, 0.9, 0.99), "
+                   "histogram buckets 5 ms .. 10 s, no ttl")
       .OmitWhen([](const StatsdConfig& c) { return !c.mapping_file.empty() || !c.mapper; })
       .Add(MappingKey("mappings", "inline statsd_exporter mappings, first match wins",
                       "mappings"),
            [](const ConfigNode&, StatsdConfig&) {},
-           [](const StatsdConfig& c) { return c.mapper->config().ToJson()["mappings"]; })
+           [](const StatsdConfig& c) {
+             return c.mapper ? c.mapper->config().ToJson()["mappings"] : nlohmann::json::array();
+           })
       .OmitWhen([](const StatsdConfig& c) { return !c.mapping_file.empty() || !c.mapper; })
       .Block("http", [](auto& c) -> auto& { return c; }, HttpSection(),
              "StatsD lines over HTTP (POST /api/v1/statsd)")

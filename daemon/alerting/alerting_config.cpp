@@ -303,22 +303,26 @@ const Section<AlertingConfig>& AlertingSection() {
         ->Dur("evaluation_interval", &AlertingConfig::evaluation_interval,
               "for groups without their own interval", config::kPositive)
         .Strings("rule_files", &AlertingConfig::rule_files,
-                 "rule files or globs, relative to this file; reloaded with it")
+                 "paths or globs, relative to this file (schema: config/schema/rules.schema.json); a "
+                 "glob may match nothing, a plain path must exist; reloaded with the config")
         .StringMap("external_labels", &AlertingConfig::external_labels,
-                   "labels added to every alert sent", /*secret=*/false,
+                   "added to every alert sent (an alert's own label wins); {{ $externalLabels.NAME }} in "
+                   "templates", /*secret=*/false,
                    [](const ConfigNode& at, const std::string& name) {
                      if (!RE2::FullMatch(name, LabelName())) at.Fail("invalid label name \"" + name + "\"");
                    })
         .String("external_url", &AlertingConfig::external_url,
-                "base of each alert's generatorURL; empty: http://HOSTNAME:PORT")
+                "base of each alert's generatorURL (.../api/v1/alerts) and of the webhook's "
+                "externalURL; empty: http://HOSTNAME:PORT")
         .Dur("resend_delay", &AlertingConfig::resend_delay,
-             "a firing alert is sent again this often")
+             "firing alerts are re-sent this often, resolved ones too for 15 minutes")
         .Int("queue_capacity", &AlertingConfig::queue_capacity, 1, 1 << 24,
-             "alerts queued per receiver; the oldest are dropped beyond (counted)");
+             "alerts waiting per receiver; when full the oldest go (counted)");
     AddDestinations(*alerting, "alertmanagers", DestinationConfig::Kind::kAlertmanager,
-                    "Alertmanagers (POST URL/api/v2/alerts)");
+                    "Alertmanagers: alerts go to URL/api/v2/alerts; secret files are read at each "
+                    "request, so rotation needs no reload");
     AddDestinations(*alerting, "webhooks", DestinationConfig::Kind::kWebhook,
-                    "webhooks (Alertmanager's webhook JSON, version 4)");
+                    "the same keys; url receives Alertmanager's webhook JSON (version 4)");
     alerting->Check("external_url is an absolute URL; rule files exist and are valid; group "
                     "names unique across files",
                     [](const ConfigNode& node, AlertingConfig& config) {

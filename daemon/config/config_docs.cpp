@@ -45,7 +45,8 @@ void Rows(const config::SectionInfo& section, const std::string& prefix, std::os
         << Cell(key.doc) << (key.secret ? " (secret: shown as `<secret>`)" : "") << " |\n";
     if (key.block != nullptr) Rows(*key.block, name + "[].", out, notes);
   }
-  for (const std::string& note : section.notes()) notes.push_back(prefix + ": " + note);
+  std::string where = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1) + ": ";
+  for (const std::string& note : section.notes()) notes.push_back(where + note);
 }
 
 // Comment lines of at most ~100 columns.

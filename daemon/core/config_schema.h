@@ -207,7 +207,7 @@ class Section final : public SectionInfo {
   Section& Enum(std::string name, Get get, const EnumTable<E, N>& table, std::string doc) {
     std::vector<std::string> names = table.Names();
     std::string type = "enum";
-    for (std::size_t i = 0; i < names.size(); ++i) type += (i ? " \\| " : ": ") + names[i];
+    for (std::size_t i = 0; i < names.size(); ++i) type += (i ? " | " : ": ") + names[i];
     nlohmann::json values = names;
     values.push_back(nullptr);
     return Add(Info(std::move(name), type, std::move(doc), {{"enum", values}}),
@@ -314,7 +314,7 @@ class Section final : public SectionInfo {
       KeyDecl copy{key.info,
                    [get, parse = key.parse](const ConfigNode& node, T& out) { parse(node, Ref(get, out)); },
                    [get, render = key.render](const T& in) { return render(Ref(get, in)); },
-                   key.always, key.required_message, {}};
+                   key.always, key.required_message, {}, key.no_default};
       if (key.omit) copy.omit = [get, omit = key.omit](const T& in) { return omit(Ref(get, in)); };
       keys_.push_back(std::move(copy));
     }
@@ -333,6 +333,11 @@ class Section final : public SectionInfo {
   }
   Section& DefaultNote(std::string note) {
     keys_.back().info.default_note = std::move(note);
+    return *this;
+  }
+  // No default to show (one of several alternatives, such as a listener's udp or tcp).
+  Section& NoDefault() {
+    keys_.back().no_default = true;
     return *this;
   }
   // Leaves the key out of the effective config when `omit` says so (alternatives such as a
@@ -386,7 +391,8 @@ class Section final : public SectionInfo {
     T defaults = Defaults();
     for (const KeyDecl& key : keys_) {
       KeyInfo info = key.info;
-      if (!info.required && info.default_note.empty() && !(key.omit && key.omit(defaults))) {
+      // Omitted keys still show their default: a type-specific key's default holds for its type.
+      if (!info.required && info.default_note.empty() && !key.no_default) {
         info.default_value = key.render(defaults);
       }
       keys.push_back(std::move(info));
@@ -402,6 +408,7 @@ class Section final : public SectionInfo {
     bool always = false;
     std::string required_message;
     std::function<bool(const T&)> omit;
+    bool no_default = false;
   };
 
   template <class Get, class Obj>

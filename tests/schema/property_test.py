@@ -272,12 +272,9 @@ class SameVerdict(unittest.TestCase):
         rng = random.Random(SEED + 1)
         failures, kinds = [], {}
         for i in range(MUTATED_CASES):
-            kind, path = mutate(rng, random_valid(rng))
-            kinds[kind] = kinds.get(kind, 0) + 1
-        rng = random.Random(SEED + 1)
-        for i in range(MUTATED_CASES):
             config = random_valid(rng)
             kind, path = mutate(rng, config)
+            kinds[kind] = kinds.get(kind, 0) + 1
             what = f"mutated #{i} ({kind} at {'.'.join(map(str, path))})"
             failure = self.check(config, what)
             if failure:

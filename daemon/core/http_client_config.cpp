@@ -45,8 +45,10 @@ const Section<HttpAuth>& BasicAuthSection() {
       .String("username", &HttpAuth::username, "the user name")
       .Required("needs a username")
       .String("password", &HttpAuth::password, "the password", /*secret=*/true)
+      .OmitWhen([](const HttpAuth& a) { return a.password.empty(); })
       .Path("password_file", &HttpAuth::password_file,
             "a file holding the password, read at each request")
+      .OmitWhen([](const HttpAuth& a) { return a.password_file.empty(); })
       .Check("password or password_file, not both",
              [](const ConfigNode& node, HttpAuth&) { OneOf(node, "password"); });
   return *section;

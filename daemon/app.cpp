@@ -297,7 +297,7 @@ void App::ConfigureAlerting(const std::shared_ptr<const Config>& config) {
 }
 
 bool App::Reload(std::string& error) {
-  std::lock_guard lock(reload_mutex_);
+  MutexLock lock(reload_mutex_);
   notifier_->Reloading();
   std::shared_ptr<const Config> config;
   SourceSetPtr sources;

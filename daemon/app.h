@@ -10,6 +10,7 @@
 #include "collectors/statsd/statsd_service.h"
 #include "daemon/alerting/rule_manager.h"
 #include "daemon/config/config.h"
+#include "daemon/core/mutex.h"
 #include "daemon/core/route.h"
 #include "daemon/core/snapshot.h"
 #include "daemon/core/source_set.h"
@@ -83,7 +84,7 @@ class App {
   std::unique_ptr<net::steady_timer> drain_timer_;
   Snapshot<Config> config_;
   Snapshot<SourceSet> sources_;
-  std::mutex reload_mutex_;
+  Mutex reload_mutex_;  // serialises reloads (SIGHUP, POST /-/reload)
 };
 
 }  // namespace metricsd

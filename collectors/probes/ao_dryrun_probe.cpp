@@ -14,7 +14,7 @@ void Prober::RunDryrun(const std::shared_ptr<Target>& launched,
   request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   std::uint64_t sequence;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     sequence = launched->sequence;
   }
   request.body = DryrunBody(config->dryrun, sequence);
@@ -27,7 +27,7 @@ void Prober::RunDryrun(const std::shared_ptr<Target>& launched,
       DryrunVerdict verdict = JudgeDryrun(result.status, result.body, target->config->dryrun.expect);
       outcome = verdict.outcome;
       error = verdict.error;
-      std::lock_guard lock(self->mutex_);
+      MutexLock lock(self->mutex_);
       target->gas_used = verdict.gas_used;
       if (verdict.gas_used && *verdict.gas_used > 0) target->gas_used_total += *verdict.gas_used;
       target->messages = verdict.messages;

@@ -6,7 +6,7 @@
 namespace metricsd::probes {
 
 void Prober::RecordUnit(Target& target, const UnitVerdict& verdict, std::optional<double> block_height) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   target.unit_address = verdict.address;
   target.clock_skew.reset();
   if (verdict.timestamp_ms) target.clock_skew = *verdict.timestamp_ms / 1000 - UnixSeconds(SystemClock::now());

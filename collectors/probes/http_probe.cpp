@@ -41,7 +41,7 @@ void Prober::RunHttp(const std::shared_ptr<Target>& launched,
       if (regex_failed) outcome = Outcome::kExpectationFailed;
     }
     {
-      std::lock_guard lock(self->mutex_);
+      MutexLock lock(self->mutex_);
       target->failed_due_to_regex = regex_failed;
     }
     self->Complete(target, outcome, std::move(error), result);

@@ -14,9 +14,10 @@ class Prober::ProbeSource : public Source {
   void Visit(FamilyVisitor& v) const override {
     std::shared_ptr<const Prober> prober = weak_.lock();
     if (!prober) return;
-    std::lock_guard lock(prober->mutex_);
+    MutexLock lock(prober->mutex_);
     const auto& targets = prober->targets_;
     auto each = [&](auto&& emit) {
+      prober->mutex_.AssertHeld();  // called only below, under the lock
       for (const auto& [name, target] : targets) emit(*target);
     };
     auto gauge = [&](std::string_view family, std::string_view help, auto&& value) {

@@ -27,7 +27,7 @@ bool Same(const TargetConfig& a, const TargetConfig& b) {
 }  // namespace
 
 void Prober::Configure(const ProbesConfig& config) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   max_concurrency_ = config.max_concurrency;
   std::map<std::string, std::shared_ptr<Target>> next;
   std::vector<std::shared_ptr<Target>> to_schedule;
@@ -71,7 +71,7 @@ void Prober::Configure(const ProbesConfig& config) {
 }
 
 void Prober::Stop() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   stopped_ = true;
   waiting_.clear();
   for (auto& entry : targets_) {
@@ -94,7 +94,7 @@ void Prober::Schedule(const std::shared_ptr<Target>& target, PeriodicJob::Clock:
 }
 
 void Prober::Tick(const std::shared_ptr<Target>& target) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (target->removed || stopped_) return;
   // The job keeps absolute deadlines: the schedule does not drift by the time probes take
   // (a probe runs asynchronously; the tick itself is short).
@@ -147,7 +147,7 @@ ExchangeRequest Prober::RequestFor(const TargetConfig& config, const Url& url) c
 
 void Prober::Complete(const std::shared_ptr<Target>& target, Outcome outcome, std::string error,
                       const ExchangeResult& exchange) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   target->running = false;
   running_.erase(target);
   --in_flight_;
@@ -173,7 +173,7 @@ void Prober::Complete(const std::shared_ptr<Target>& target, Outcome outcome, st
 }
 
 nlohmann::json Prober::TargetsJson() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [name, target] : targets_) {
     nlohmann::json entry = target->config->ToJson();

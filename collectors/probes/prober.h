@@ -8,7 +8,7 @@
 // turn). A reload keeps the state of targets whose name and type stay, so their histograms
 // and counters continue.
 //
-// Thread-safe: every method may be called from any thread. Lifetime: the Prober owns its
+// Thread-safety: every method may be called from any thread. Lifetime: the Prober owns its
 // targets, their timers and the targets of probes in flight; handlers left in the io_context
 // and the Source hold weak references, so destroying the (last) Prober before the io_context
 // destroys every I/O object it made in time.
@@ -17,7 +17,6 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,7 +26,9 @@
 #include "collectors/probes/ao.h"
 #include "collectors/probes/probe_config.h"
 #include "daemon/client/exchange.h"
+#include "absl/base/thread_annotations.h"
 #include "daemon/core/asio.h"
+#include "daemon/core/mutex.h"
 #include "daemon/core/periodic_job.h"
 #include "daemon/core/route.h"
 #include "daemon/core/source.h"
@@ -54,9 +55,10 @@ class Prober : public std::enable_shared_from_this<Prober> {
  private:
   class ProbeSource;
 
-  void Schedule(const std::shared_ptr<Target>& target, PeriodicJob::Clock::time_point first);
+  void Schedule(const std::shared_ptr<Target>& target, PeriodicJob::Clock::time_point first)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Tick(const std::shared_ptr<Target>& target);
-  void Launch(const std::shared_ptr<Target>& target);
+  void Launch(const std::shared_ptr<Target>& target) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Complete(const std::shared_ptr<Target>& target, Outcome outcome, std::string error,
                 const ExchangeResult& exchange);
   void RunHttp(const std::shared_ptr<Target>& target, std::shared_ptr<const TargetConfig> config);
@@ -70,13 +72,16 @@ class Prober : public std::enable_shared_from_this<Prober> {
   void RecordUnit(Target& target, const UnitVerdict& verdict, std::optional<double> block_height);
 
   net::io_context& ioc_;
-  mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Target>> targets_;  // by name
-  std::deque<std::shared_ptr<Target>> waiting_;             // over max_concurrency
-  std::set<std::shared_ptr<Target>> running_;               // probes in flight (owned here only)
-  int max_concurrency_ = 64;
-  int in_flight_ = 0;
-  bool stopped_ = false;
+  // Guards the members below and every Target's state.
+  mutable Mutex mutex_;
+  std::map<std::string, std::shared_ptr<Target>> targets_ ABSL_GUARDED_BY(mutex_);  // by name
+  // Over max_concurrency.
+  std::deque<std::shared_ptr<Target>> waiting_ ABSL_GUARDED_BY(mutex_);
+  // Probes in flight (owned here only).
+  std::set<std::shared_ptr<Target>> running_ ABSL_GUARDED_BY(mutex_);
+  int max_concurrency_ ABSL_GUARDED_BY(mutex_) = 64;
+  int in_flight_ ABSL_GUARDED_BY(mutex_) = 0;
+  bool stopped_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 // GET /api/v1/targets. `prober` must outlive every request the routes serve; null only where

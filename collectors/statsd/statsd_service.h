@@ -3,6 +3,10 @@
 //
 // Listener addresses and receiver counts take effect on restart (like web.listen_address);
 // the mapping, dialects and limits apply live on reload.
+//
+// Thread-safety: Start(), Stop() and Configure() are called by the daemon's start-up, reload
+// and shutdown (one at a time); IngestHttp(), Sources() and BoundListeners() may be called from
+// any thread concurrently with them.
 #pragma once
 
 #include <memory>

@@ -60,15 +60,20 @@ struct RuleManager::Group {
   std::shared_ptr<PeriodicJob> job;
   double phase = 0;  // seconds into each interval
 
-  mutable std::mutex mutex;  // guards everything below
-  std::vector<RuleState> states;  // one per rule
-  bool stopped = false;
-  double last_evaluation = 0, last_duration = 0;
-  std::uint64_t evaluations = 0, failures = 0;
-  std::uint64_t missed_before = 0;  // runs the groups this one replaced on reload missed
+  mutable Mutex mutex;
+  std::vector<RuleState> states ABSL_GUARDED_BY(mutex);  // one per rule
+  bool stopped ABSL_GUARDED_BY(mutex) = false;
+  double last_evaluation ABSL_GUARDED_BY(mutex) = 0;
+  double last_duration ABSL_GUARDED_BY(mutex) = 0;
+  std::uint64_t evaluations ABSL_GUARDED_BY(mutex) = 0;
+  std::uint64_t failures ABSL_GUARDED_BY(mutex) = 0;
+  // Runs the groups this one replaced on reload missed.
+  std::uint64_t missed_before ABSL_GUARDED_BY(mutex) = 0;
 
   // Runs skipped because the previous one overran, across reloads.
-  std::uint64_t Missed() const { return missed_before + (job ? job->missed() : 0); }
+  std::uint64_t Missed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    return missed_before + (job ? job->missed() : 0);
+  }
 };
 
 namespace {
@@ -93,13 +98,13 @@ RuleManager::RuleManager(net::io_context& ioc, SourcesFn sources)
 RuleManager::~RuleManager() = default;
 
 std::vector<std::shared_ptr<RuleManager::Group>> RuleManager::Groups() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return groups_;
 }
 
 void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
                             std::string default_external_url) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   external_url_ = config->external_url.empty() ? std::move(default_external_url) : config->external_url;
   while (external_url_.ends_with('/')) external_url_.pop_back();
   notifier_->Configure(*config, external_url_);
@@ -115,10 +120,12 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
     group->external_labels = config->external_labels;
     group->generator_url = external_url_ + "/api/v1/alerts";
     group->resend_delay = Seconds(config->resend_delay);
+    // Nobody else sees the group yet; the lock is for the analysis (and costs nothing).
+    MutexLock group_lock(group->mutex);
     group->states.resize(wanted.rules.size());
     for (const auto& old : groups_) {
       if (old->config.Key() != wanted.Key()) continue;
-      std::lock_guard old_lock(old->mutex);
+      MutexLock old_lock(old->mutex);
       group->evaluations = old->evaluations;
       group->failures = old->failures;
       group->missed_before = old->Missed();
@@ -134,7 +141,7 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
     next.push_back(std::move(group));
   }
   for (const auto& old : groups_) {
-    std::lock_guard old_lock(old->mutex);
+    MutexLock old_lock(old->mutex);
     old->stopped = true;
     if (old->job) old->job->Stop();
   }
@@ -160,10 +167,10 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
 }
 
 void RuleManager::Stop() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   stopped_ = true;
   for (const auto& group : groups_) {
-    std::lock_guard group_lock(group->mutex);
+    MutexLock group_lock(group->mutex);
     group->stopped = true;
     if (group->job) group->job->Stop();
   }
@@ -184,7 +191,7 @@ void RuleManager::Evaluate(const std::shared_ptr<Group>& group) {
 
   std::vector<Notification> to_send;
   {
-    std::lock_guard lock(group->mutex);
+    MutexLock lock(group->mutex);
     if (group->stopped) return;
     for (std::size_t i = 0; i < group->config.rules.size(); ++i) {
       const Rule& rule = group->config.rules[i];
@@ -245,7 +252,7 @@ std::shared_ptr<const Source> RuleManager::MakeSource() const {
         visitor.Family("ALERTS", "Pending and firing alerts: 1 for each, with alertstate.", MetricType::kGauge);
       }
       for (const auto& group : groups) {
-        std::lock_guard lock(group->mutex);
+        MutexLock lock(group->mutex);
         for (const RuleState& state : group->states) {
           for (const auto& [key, alert] : state.alerts) {
             if (!IsActive(alert)) continue;
@@ -261,7 +268,7 @@ std::shared_ptr<const Source> RuleManager::MakeSource() const {
     };
     std::vector<GroupRow> rows;
     for (const auto& group : groups) {
-      std::lock_guard lock(group->mutex);
+      MutexLock lock(group->mutex);
       rows.push_back({group->config.Key(), static_cast<double>(group->evaluations),
                       static_cast<double>(group->failures), static_cast<double>(group->Missed()),
                       group->last_duration, group->last_evaluation, Seconds(group->config.interval),
@@ -295,7 +302,7 @@ std::shared_ptr<const Source> RuleManager::MakeSource() const {
 nlohmann::json RuleManager::AlertsJson() const {
   nlohmann::json alerts = nlohmann::json::array();
   for (const auto& group : Groups()) {
-    std::lock_guard lock(group->mutex);
+    MutexLock lock(group->mutex);
     for (const RuleState& state : group->states) {
       for (const auto& [key, alert] : state.alerts) {
         if (IsActive(alert)) alerts.push_back(AlertJson(alert));
@@ -308,7 +315,7 @@ nlohmann::json RuleManager::AlertsJson() const {
 nlohmann::json RuleManager::RulesJson() const {
   nlohmann::json groups_json = nlohmann::json::array();
   for (const auto& group : Groups()) {
-    std::lock_guard lock(group->mutex);
+    MutexLock lock(group->mutex);
     nlohmann::json rules = nlohmann::json::array();
     for (std::size_t i = 0; i < group->config.rules.size(); ++i) {
       const Rule& rule = group->config.rules[i];

@@ -2,11 +2,13 @@
 // (interval after interval, phase spread by the group's name), over the same Source stream
 // /metrics serves. Keeps alert state across reloads, exposes ALERTS, ALERTS_FOR_STATE and the
 // rule and notification metrics as a Source, and answers /api/v1/alerts and /api/v1/rules.
+//
+// Thread-safety: every method may be called from any thread; a group's evaluations run one at
+// a time (its job's strand), different groups' concurrently.
 #pragma once
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,7 +17,9 @@
 #include "daemon/alerting/alerting_config.h"
 #include "daemon/alerting/notifier.h"
 #include "daemon/alerting/rule_evaluator.h"
+#include "absl/base/thread_annotations.h"
 #include "daemon/core/asio.h"
+#include "daemon/core/mutex.h"
 #include "daemon/core/route.h"
 #include "daemon/core/source_set.h"
 
@@ -49,11 +53,11 @@ class RuleManager : public std::enable_shared_from_this<RuleManager> {
   net::io_context& ioc_;
   SourcesFn sources_;
   std::shared_ptr<Notifier> notifier_;
-  mutable std::mutex mutex_;
-  std::vector<std::shared_ptr<Group>> groups_;
-  std::shared_ptr<const AlertingConfig> config_;
-  std::string external_url_;
-  bool stopped_ = false;
+  mutable Mutex mutex_;
+  std::vector<std::shared_ptr<Group>> groups_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<const AlertingConfig> config_ ABSL_GUARDED_BY(mutex_);
+  std::string external_url_ ABSL_GUARDED_BY(mutex_);
+  bool stopped_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 // GET /api/v1/alerts and /api/v1/rules. `manager` must outlive every request the routes serve;

@@ -140,7 +140,7 @@ bool BasicAuth::CheckCached(const BasicCredentials& credentials) const {
   std::string_view hash = HashFor(credentials.user, known);
   if (!known) return false;
   std::string key = CacheKey(credentials, hash);
-  std::lock_guard lock(cache_mutex_);
+  MutexLock lock(cache_mutex_);
   return cache_.count(key) > 0;
 }
 
@@ -149,7 +149,7 @@ bool BasicAuth::Check(const BasicCredentials& credentials) const {
   std::string_view hash = HashFor(credentials.user, known);
   std::string key = CacheKey(credentials, hash);
   if (known) {
-    std::lock_guard lock(cache_mutex_);
+    MutexLock lock(cache_mutex_);
     if (cache_.count(key) > 0) return true;
   }
   // crypt() reads a C string: a password with a NUL would be checked cut short, so never match
@@ -157,7 +157,7 @@ bool BasicAuth::Check(const BasicCredentials& credentials) const {
   bool has_nul = credentials.password.find('\0') != std::string::npos;
   bool match = false;
   {
-    std::lock_guard lock(bcrypt_mutex_);
+    MutexLock lock(bcrypt_mutex_);
     auto scratch = std::make_unique<crypt_data>();
     std::string setting(hash);
     const char* result = crypt_r(credentials.password.c_str(), setting.c_str(), scratch.get());
@@ -170,7 +170,7 @@ bool BasicAuth::Check(const BasicCredentials& credentials) const {
     OPENSSL_cleanse(scratch.get(), sizeof(crypt_data));
   }
   if (!known || has_nul || !match) return false;
-  std::lock_guard lock(cache_mutex_);
+  MutexLock lock(cache_mutex_);
   if (cache_.size() >= kCacheCapacity) {
     // As exporter-toolkit: drop a random tenth, so a full cache is not trimmed on every request.
     thread_local std::minstd_rand random(std::random_device{}());
@@ -186,7 +186,7 @@ bool BasicAuth::Check(const BasicCredentials& credentials) const {
 }
 
 std::size_t BasicAuth::bcrypt_runs() const {
-  std::lock_guard lock(bcrypt_mutex_);
+  MutexLock lock(bcrypt_mutex_);
   return bcrypt_runs_;
 }
 

@@ -17,6 +17,9 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "absl/base/thread_annotations.h"
+#include "daemon/core/mutex.h"
+
 namespace metricsd {
 
 struct BasicCredentials {
@@ -61,11 +64,11 @@ class BasicAuth {
   std::string dummy_hash_;
   std::string hmac_key_;
 
-  mutable std::mutex cache_mutex_;
-  mutable std::unordered_set<std::string> cache_;
+  mutable Mutex cache_mutex_;
+  mutable std::unordered_set<std::string> cache_ ABSL_GUARDED_BY(cache_mutex_);
   // Serialises bcrypt (CPU-bound) and owns libcrypt's scratch space (~32 KiB).
-  mutable std::mutex bcrypt_mutex_;
-  mutable std::size_t bcrypt_runs_ = 0;
+  mutable Mutex bcrypt_mutex_;
+  mutable std::size_t bcrypt_runs_ ABSL_GUARDED_BY(bcrypt_mutex_) = 0;
 };
 
 }  // namespace metricsd

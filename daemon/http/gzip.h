@@ -1,4 +1,6 @@
 // gzip for HTTP responses (zlib), and the Accept-Encoding check that decides on it.
+//
+// Thread-safety: free functions, no shared state; any thread may call them.
 #pragma once
 
 #include <string>

@@ -11,8 +11,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "absl/base/thread_annotations.h"
 #include "daemon/core/listen_endpoint.h"
 #include "daemon/core/logging.h"
+#include "daemon/core/mutex.h"
 #include "daemon/core/snapshot.h"
 
 namespace metricsd {
@@ -102,8 +104,8 @@ struct HttpServer::Shared {
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> heavy_in_flight{0};
   net::thread_pool workers{kWorkerThreads};
-  std::mutex sessions_mutex;
-  std::vector<std::weak_ptr<SessionBase>> sessions;  // to close idle ones on Stop and evict
+  Mutex sessions_mutex;
+  std::vector<std::weak_ptr<SessionBase>> sessions ABSL_GUARDED_BY(sessions_mutex);  // to close idle ones on Stop and evict
 };
 
 namespace {
@@ -392,13 +394,13 @@ class HttpSession : public SessionBase,
 }  // namespace
 
 void HttpServer::Shared::Register(const std::shared_ptr<SessionBase>& session) {
-  std::lock_guard lock(sessions_mutex);
+  MutexLock lock(sessions_mutex);
   sessions.push_back(session);
 }
 
 void HttpServer::Shared::ForgetClosedSessions() {
   // Called from a session's destructor: its own weak_ptr has already expired.
-  std::lock_guard lock(sessions_mutex);
+  MutexLock lock(sessions_mutex);
   std::erase_if(sessions, [](const std::weak_ptr<SessionBase>& weak) { return weak.expired(); });
 }
 
@@ -407,7 +409,7 @@ bool HttpServer::Shared::EvictOldestReader() {
   // reference to a session runs its destructor, which takes the lock.
   std::vector<std::shared_ptr<SessionBase>> live;
   {
-    std::lock_guard lock(sessions_mutex);
+    MutexLock lock(sessions_mutex);
     live.reserve(sessions.size());
     for (const auto& weak : sessions) {
       if (auto session = weak.lock()) live.push_back(std::move(session));
@@ -551,7 +553,7 @@ void HttpServer::Stop() {
   });
   std::vector<std::shared_ptr<SessionBase>> live;
   {
-    std::lock_guard lock(shared_->sessions_mutex);
+    MutexLock lock(shared_->sessions_mutex);
     for (auto& weak : shared_->sessions) {
       if (auto session = weak.lock()) live.push_back(std::move(session));
     }

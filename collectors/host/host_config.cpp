@@ -10,17 +10,11 @@ const Section<ProcessGroup>& ProcessGroupSection() {
       "A process group: processes matched by exactly one of comm, cmdline or pidfile."))
       .String("name", &ProcessGroup::name, "the groupname label")
       .Required("a process group needs a name")
-      .Add([] {
-             config::KeyInfo info;
-             info.name = "comm";
-             info.type = "string or list of strings";
-             info.doc = "exact command names, as in /proc/PID/comm (15 characters at most)";
-             info.schema = {{"anyOf", {config::StringSchema(),
-                                       {{"type", "array"}, {"items", config::StringSchema()},
-                                        {"minItems", 1}}}},
-                            {"description", info.doc}};
-             return info;
-           }(),
+      .Add(config::MakeKeyInfo(
+               "comm", "string or list of strings",
+               "exact command names, as in /proc/PID/comm (15 characters at most)",
+               {{"anyOf", {config::StringSchema(),
+                           {{"type", "array"}, {"items", config::StringSchema()}, {"minItems", 1}}}}}),
            [](const ConfigNode& node, ProcessGroup& out) {
              // One name or a list of names.
              std::vector<ConfigNode> items =
@@ -68,15 +62,12 @@ const Section<HostConfig>& CollectorsSection() {
   static const auto* section = [] {
     auto* collectors = new Section<HostConfig>("Host collectors switched on or off.");
     for (const std::string& name : AllCollectors()) {
-      config::KeyInfo info;
-      info.name = name;
-      info.type = "bool";
+      std::string doc;
       for (const auto& [collector, families] : kCollectorFamilies) {
-        if (collector == name) info.doc = std::string(families);
+        if (collector == name) doc = std::string(families);
       }
-      info.schema = {{"type", {"boolean", "null"}}, {"description", info.doc}};
       collectors->Add(
-          std::move(info),
+          config::MakeKeyInfo(name, "bool", std::move(doc), {{"type", {"boolean", "null"}}}),
           [name](const ConfigNode& node, HostConfig& out) {
             if (node.AsBool()) out.collectors.insert(name);
             else out.collectors.erase(name);

@@ -21,22 +21,12 @@ inline constexpr EnumTable<AoUnit, 3> kAoUnits{
     {{{AoUnit::kCu, "cu"}, {AoUnit::kMu, "mu"}, {AoUnit::kSu, "su"}}}};
 inline constexpr EnumTable<bool, 2> kIpProtocols{{{{false, "ip4"}, {true, "ip6"}}}};
 
-config::KeyInfo Key(std::string name, std::string type, std::string doc, nlohmann::json schema) {
-  config::KeyInfo info;
-  info.name = std::move(name);
-  info.type = std::move(type);
-  info.doc = std::move(doc);
-  info.schema = std::move(schema);
-  info.schema["description"] = info.doc;
-  return info;
-}
-
 // fail_if_body_(not_)matches_regexp: a list of RE2 patterns.
 template <class Get>
 Section<TargetConfig>& RegexList(Section<TargetConfig>& section, std::string name, Get get,
                                  std::string doc) {
   return section.Add(
-      Key(std::move(name), "list of regexes", std::move(doc),
+      config::MakeKeyInfo(std::move(name), "list of regexes", std::move(doc),
           {{"type", {"array", "null"}}, {"items", config::StringSchema()}}),
       [get](const ConfigNode& node, TargetConfig& out) {
         for (const ConfigNode& item : node.Items()) {
@@ -68,7 +58,7 @@ const Section<DryrunExpect>& ExpectSection() {
       .Bool("no_error", &DryrunExpect::no_error, "the answer has no Error")
       .Int("min_messages", &DryrunExpect::min_messages, 0, 100000,
            "at least this many Messages")
-      .Add(Key("json", "map of JSON pointer to string", "each JSON pointer holds that value",
+      .Add(config::MakeKeyInfo("json", "map of JSON pointer to string", "each JSON pointer holds that value",
                {{"type", {"object", "null"}}, {"additionalProperties", config::StringSchema()}}),
            [](const ConfigNode& node, DryrunExpect& out) {
              for (auto& [pointer, value] : node.Entries()) {
@@ -123,7 +113,7 @@ const Section<TargetConfig>& TargetSection() {
         .String("body", [](auto& t) -> auto& { return t.http.body; }, "http: request body",
                 /*secret=*/true)
         .OmitWhen([](const TargetConfig& t) { return !IsHttp(t); })
-        .Add(Key("valid_status_codes", "list of codes or Nxx",
+        .Add(config::MakeKeyInfo("valid_status_codes", "list of codes or Nxx",
                  "http: statuses that succeed (200, \"2xx\"); empty: 2xx",
                  {{"type", {"array", "null"}},
                   {"items", {{"anyOf", {{{"type", "integer"}, {"minimum", 100}, {"maximum", 599}},
@@ -136,7 +126,12 @@ const Section<TargetConfig>& TargetSection() {
                    out.http.valid_status_codes.emplace_back(base, base + 99);
                    continue;
                  }
-                 unsigned code = static_cast<unsigned>(item.AsInt(100, 599));
+                 // 200 or "200": the schema allows both spellings.
+                 unsigned code = 0;
+                 auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), code);
+                 if (ec != std::errc() || end != text.data() + text.size() || code < 100 || code > 599) {
+                   item.Fail("expected a status code (100 to 599) or a class such as \"2xx\", got \"" + text + "\"");
+                 }
                  out.http.valid_status_codes.emplace_back(code, code);
                }
              },

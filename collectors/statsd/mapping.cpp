@@ -58,6 +58,11 @@ void ParseSummaryOptions(const ConfigNode& node, SummaryOptions& options) {
 // text format cannot carry native histograms).
 void ParseHistogramOptions(const ConfigNode& node, std::vector<double>& buckets) {
   node.ExpectKeys({"buckets", "native_histogram_bucket_factor", "native_histogram_max_buckets"});
+  // Checked, then unused: the text format cannot carry native histograms.
+  if (node["native_histogram_bucket_factor"].IsSet()) node["native_histogram_bucket_factor"].AsDouble();
+  if (node["native_histogram_max_buckets"].IsSet()) {
+    node["native_histogram_max_buckets"].AsInt(0, 4294967295);  // Go's uint32
+  }
   if (node["buckets"].IsSet() && !node["buckets"].Items().empty()) {
     buckets = node["buckets"].AsBuckets();
   }
@@ -140,6 +145,8 @@ Mapping ParseMapping(const ConfigNode& node, const Defaults& defaults) {
     }
   }
 
+  // timer_type is the legacy spelling: checked either way, observer_type wins.
+  ParseObserverType(node["timer_type"], defaults.observer_type);
   ConfigNode observer = node["observer_type"].IsSet() ? node["observer_type"] : node["timer_type"];
   mapping.observer_type = ParseObserverType(observer, defaults.observer_type);
   bool has_histogram_options = node["histogram_options"].IsSet();
@@ -197,6 +204,7 @@ MappingConfig ParseMappingConfig(const ConfigNode& defaults_node, const ConfigNo
                             "ttl", "histogram_options", "summary_options", "buckets",
                             "quantiles"});
   Defaults defaults;
+  ParseObserverType(defaults_node["timer_type"], default_observer);  // checked either way
   ConfigNode observer = defaults_node["observer_type"].IsSet() ? defaults_node["observer_type"]
                                                                : defaults_node["timer_type"];
   defaults.observer_type = ParseObserverType(observer, default_observer);

@@ -12,22 +12,11 @@ using Kind = ListenerConfig::Kind;
 inline constexpr EnumTable<Kind, 3> kListenerKinds{
     {{{Kind::kUdp, "udp"}, {Kind::kTcp, "tcp"}, {Kind::kUnixgram, "unixgram"}}}};
 
-config::KeyInfo TextKey(std::string name, std::string type, std::string doc,
-                        nlohmann::json schema = config::StringSchema()) {
-  config::KeyInfo info;
-  info.name = std::move(name);
-  info.type = std::move(type);
-  info.doc = std::move(doc);
-  info.schema = std::move(schema);
-  info.schema["description"] = info.doc;
-  return info;
-}
-
 // udp: HOST:PORT, tcp: HOST:PORT or unixgram: PATH; exactly one per listener.
 Section<ListenerConfig>& AddAddressKey(Section<ListenerConfig>& section, Kind kind) {
   std::string name(kListenerKinds.Name(kind));
   return section
-      .Add(TextKey(name, "address", name + " listener: HOST:PORT"),
+      .Add(config::MakeKeyInfo(name, "address", name + " listener: HOST:PORT"),
            [kind](const ConfigNode& node, ListenerConfig& out) {
              out.kind = kind;
              out.address = ListenAddressAt(node);
@@ -44,7 +33,7 @@ const Section<ListenerConfig>& ListenerSection() {
     AddAddressKey(*listener, Kind::kUdp);
     AddAddressKey(*listener, Kind::kTcp);
     listener
-        ->Add(TextKey("unixgram", "path", "unix datagram socket path (1 to 107 bytes)"),
+        ->Add(config::MakeKeyInfo("unixgram", "path", "unix datagram socket path (1 to 107 bytes)"),
               [](const ConfigNode& node, ListenerConfig& out) {
                 out.kind = Kind::kUnixgram;
                 out.path = node.AsString();
@@ -55,7 +44,7 @@ const Section<ListenerConfig>& ListenerSection() {
               [](const ListenerConfig& in) { return nlohmann::json(in.path); })
         .OmitWhen([](const ListenerConfig& in) { return in.kind != Kind::kUnixgram; })
         .NoDefault()
-        .Add(TextKey("mode", "octal string", "unixgram socket file mode, such as \"0660\""),
+        .Add(config::MakeKeyInfo("mode", "octal string", "unixgram socket file mode, such as \"0660\""),
              [](const ConfigNode& node, ListenerConfig& out) {
                std::string text = node.AsString();
                char* end = nullptr;
@@ -89,9 +78,8 @@ const Section<ListenerConfig>& ListenerSection() {
 // The inline statsd_exporter mapping (defaults, mappings) or a mapping file: both keys are
 // parsed together by ParseMappingConfig, in the section's check.
 config::KeyInfo MappingKey(std::string name, std::string doc, std::string definition) {
-  config::KeyInfo info = TextKey(std::move(name), "statsd_exporter mapping", std::move(doc),
-                                 {{"$ref", "#/definitions/" + definition}});
-  return info;
+  return config::MakeKeyInfo(std::move(name), "statsd_exporter mapping", std::move(doc),
+                             {{"$ref", "#/definitions/" + definition}});
 }
 
 const Section<StatsdConfig>& TcpSection() {
@@ -211,7 +199,9 @@ const Section<StatsdConfig>& StatsdSection() {
       .OmitWhen([](const StatsdConfig& c) { return !c.mapping_file.empty() || !c.mapper; })
       .Block("http", [](auto& c) -> auto& { return c; }, HttpSection(),
              "StatsD lines over HTTP (POST /api/v1/statsd)")
-      .Check("listeners are unique; mapping_file or inline defaults/mappings, not both",
+      .Check("listeners are unique; mapping_file or inline defaults/mappings, not both; a "
+             "mapping needs a name unless action: drop; histogram_options only with a histogram "
+             "observer, summary_options only with a summary one (the default)",
              [](const ConfigNode& node, StatsdConfig& c) {
                std::vector<ConfigNode> items = node["listeners"].Items();
                for (std::size_t i = 0; i < c.listeners.size() && i < items.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "daemon/client/exchange.h"
+#include "daemon/client/url_key.h"
 #include "daemon/core/secret.h"
 
 namespace metricsd::alerting {
@@ -199,15 +200,9 @@ const Section<DestinationConfig>& DestinationSection() {
     auto* destination = new Section<DestinationConfig>(
         "A receiver: Alertmanager's API v2, or a webhook receiving Alertmanager's webhook JSON.");
     destination
-        ->Add([] {
-                config::KeyInfo info;
-                info.name = "url";
-                info.type = "URL";
-                info.doc = "absolute http:// or https:// URL (an Alertmanager: its base URL)";
-                info.schema = {{"type", "string"}, {"pattern", "^[hH][tT][tT][pP][sS]?://"},
-                               {"description", info.doc}};
-                return info;
-              }(),
+        ->Add(config::MakeKeyInfo("url", "URL",
+                                  "absolute http:// or https:// URL (an Alertmanager: its base URL)",
+                                  UrlSchema()),
               [](const ConfigNode& node, DestinationConfig& out) {
                 out.url = node.AsString();
                 std::optional<Url> url = ParseUrl(out.url);
@@ -235,12 +230,9 @@ const Section<DestinationConfig>& DestinationSection() {
 
 // alertmanagers and webhooks: one list of destinations, each knowing its kind.
 config::KeyInfo DestinationsKey(std::string name, std::string doc) {
-  config::KeyInfo info;
-  info.name = std::move(name);
-  info.type = "list";
-  info.doc = std::move(doc);
-  info.schema = {{"type", {"array", "null"}}, {"items", DestinationSection().Schema()},
-                 {"description", info.doc}};
+  config::KeyInfo info = config::MakeKeyInfo(
+      std::move(name), "list", std::move(doc),
+      {{"type", {"array", "null"}}, {"items", DestinationSection().Schema()}});
   info.block = &DestinationSection();
   info.list = true;
   return info;

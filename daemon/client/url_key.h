@@ -13,17 +13,16 @@
 
 namespace metricsd {
 
+// The JSON Schema of such a URL (its syntax beyond the scheme is checked at load).
+inline nlohmann::json UrlSchema() {
+  return {{"type", "string"}, {"pattern", "^[hH][tT][tT][pP][sS]?://"}};
+}
+
 template <class T, class Get>
 config::Section<T>& AddUrlKey(config::Section<T>& section, std::string name, Get get,
                               std::string doc) {
-  config::KeyInfo info;
-  info.name = std::move(name);
-  info.type = "URL";
-  info.doc = std::move(doc);
-  info.schema = {{"type", "string"}, {"pattern", "^[hH][tT][tT][pP][sS]?://"},
-                 {"description", info.doc}};
   return section.Add(
-      std::move(info),
+      config::MakeKeyInfo(std::move(name), "URL", std::move(doc), UrlSchema()),
       [get](const ConfigNode& node, T& out) {
         std::string text = node.AsString();
         std::optional<Url> url = ParseUrl(text);

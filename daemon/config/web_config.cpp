@@ -5,16 +5,10 @@ namespace metricsd {
 const config::Section<WebConfig>& WebSection() {
   static const auto* section = &(*new config::Section<WebConfig>(
       "Where and how the HTTP endpoints (/metrics, the API) are served."))
-      .Add([] {
-             config::KeyInfo info;
-             info.name = "listen_address";
-             info.type = "address";
-             info.doc = "HOST:PORT to serve on: an IPv4 literal, [IPv6], localhost, or an empty "
-                        "host (:9102) for every interface; --web.listen-address overrides it";
-             info.schema = config::StringSchema();
-             info.schema["description"] = info.doc;
-             return info;
-           }(),
+      .Add(config::MakeKeyInfo(
+               "listen_address", "address",
+               "HOST:PORT to serve on: an IPv4 literal, [IPv6], localhost, or an empty host "
+               "(:9102) for every interface; --web.listen-address overrides it"),
            [](const ConfigNode& node, WebConfig& out) { out.listen_address = ListenAddressAt(node); },
            [](const WebConfig& in) { return nlohmann::json(in.listen_address.ToString()); })
       .Int("max_connections", &WebConfig::max_connections, 1, 100000,

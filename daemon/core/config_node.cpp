@@ -150,17 +150,25 @@ std::string ConfigNode::ScalarOrFail(std::string_view expected) const {
   return node_.Scalar();
 }
 
+std::string ConfigNode::PlainScalarOrFail(std::string_view expected) const {
+  std::string text = ScalarOrFail(expected);
+  if (node_.Tag() == "!") {
+    Fail("expected " + std::string(expected) + ", got the quoted string \"" + text + "\"");
+  }
+  return text;
+}
+
 std::string ConfigNode::AsString() const { return ScalarOrFail("a string"); }
 
 bool ConfigNode::AsBool() const {
-  std::string text = ScalarOrFail("a boolean");
+  std::string text = PlainScalarOrFail("a boolean");
   if (text == "true") return true;
   if (text == "false") return false;
   Fail("expected true or false, got \"" + text + "\"");
 }
 
 std::int64_t ConfigNode::AsInt(std::int64_t min, std::int64_t max) const {
-  std::string text = ScalarOrFail("an integer");
+  std::string text = PlainScalarOrFail("an integer");
   std::int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) {
@@ -174,7 +182,7 @@ std::int64_t ConfigNode::AsInt(std::int64_t min, std::int64_t max) const {
 }
 
 double ConfigNode::AsDouble() const {
-  std::string text = ScalarOrFail("a number");
+  std::string text = PlainScalarOrFail("a number");
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {

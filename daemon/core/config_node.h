@@ -78,6 +78,9 @@ class ConfigNode {
   ConfigNode(YAML::Node node, std::shared_ptr<const std::string> file, std::string path,
              YAML::Mark mark);
   std::string ScalarOrFail(std::string_view expected) const;
+  // A plain (unquoted) scalar: "32" in quotes is a string, not a number, as Go's YAML (and so
+  // Prometheus) reads it, and as the JSON Schema says.
+  std::string PlainScalarOrFail(std::string_view expected) const;
 
   YAML::Node node_;
   std::shared_ptr<const std::string> file_;

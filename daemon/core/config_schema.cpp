@@ -43,12 +43,16 @@ nlohmann::json SectionInfo::Schema() const {
   return schema;
 }
 
-nlohmann::json DurationSchema() {
+nlohmann::json DurationSchema(DurationBounds bounds) {
   // Prometheus's model.ParseDuration: units largest first, "0" alone.
-  return {{"type", {"string", "null"}},
-          {"pattern", "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?"
-                      "(([0-9]+)s)?(([0-9]+)ms)?)$"},
-          {"minLength", 1}};
+  nlohmann::json schema = {{"type", {"string", "null"}},
+                           {"pattern", "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?"
+                                       "(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},
+                           {"minLength", 1}};
+  // A lower bound the schema can say: not zero (only zeros and units). Larger minimums and
+  // maximums are checked at load only.
+  if (bounds.min > Duration(0)) schema["not"] = {{"type", "string"}, {"pattern", "^(0|(0+(ms|y|w|d|h|m|s))+)$"}};
+  return schema;
 }
 
 nlohmann::json SizeSchema(std::int64_t min, std::int64_t max) {
@@ -56,6 +60,16 @@ nlohmann::json SizeSchema(std::int64_t min, std::int64_t max) {
            {{{"type", "integer"}, {"minimum", min}, {"maximum", max}},
             {{"type", "string"}, {"pattern", "^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"}},
             {{"type", "null"}}}}};
+}
+
+KeyInfo MakeKeyInfo(std::string name, std::string type, std::string doc, nlohmann::json schema) {
+  KeyInfo info;
+  info.name = std::move(name);
+  info.type = std::move(type);
+  info.doc = std::move(doc);
+  info.schema = std::move(schema);
+  if (!info.doc.empty()) info.schema["description"] = info.doc;
+  return info;
 }
 
 nlohmann::json StringSchema() { return {{"type", {"string", "number", "boolean", "null"}}}; }

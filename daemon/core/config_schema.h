@@ -84,10 +84,13 @@ inline constexpr DurationBounds kPositive{Duration(1)};
 
 // The JSON Schema of a Prometheus duration ("1m30s"), a size ("64MiB" or bytes), a scalar
 // string (YAML reads `name: 123` as the string "123", as Go's YAML does).
-nlohmann::json DurationSchema();
+nlohmann::json DurationSchema(DurationBounds bounds = kAnyDuration);
 nlohmann::json SizeSchema(std::int64_t min, std::int64_t max);
 nlohmann::json StringSchema();
 std::string IntRange(std::int64_t min, std::int64_t max);  // "1..100000", "0..", ...
+// A KeyInfo for Section::Add (a key of its own kind); the doc is the schema's description too.
+KeyInfo MakeKeyInfo(std::string name, std::string type, std::string doc,
+                    nlohmann::json schema = StringSchema());
 // A size: bytes, or a number with a unit B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB,
 // TiB (powers of 1024), as Prometheus's --storage.tsdb.retention.size.
 std::int64_t ParseSizeAt(const ConfigNode& node, std::int64_t min, std::int64_t max);
@@ -112,7 +115,12 @@ class Section final : public SectionInfo {
   // The general form every typed adder below reduces to. `parse` runs only when the key is
   // set (unless `always`), `render` gives the effective config's value.
   Section& Add(KeyInfo info, Parser parse, Renderer render, bool always = false) {
-    keys_.push_back({std::move(info), std::move(parse), std::move(render), always});
+    KeyDecl decl;
+    decl.info = std::move(info);
+    decl.parse = std::move(parse);
+    decl.render = std::move(render);
+    decl.always = always;
+    keys_.push_back(std::move(decl));
     return *this;
   }
 
@@ -162,7 +170,7 @@ class Section final : public SectionInfo {
 
   template <class Get>
   Section& Dur(std::string name, Get get, std::string doc, DurationBounds bounds = kAnyDuration) {
-    return Add(Info(std::move(name), detail::DurationType(bounds), std::move(doc), DurationSchema()),
+    return Add(Info(std::move(name), detail::DurationType(bounds), std::move(doc), DurationSchema(bounds)),
                [get, bounds](const ConfigNode& node, T& out) {
                  Duration value = node.AsDuration();
                  detail::CheckDuration(node, value, bounds);
@@ -253,7 +261,10 @@ class Section final : public SectionInfo {
                [get, check_name](const ConfigNode& node, T& out) {
                  auto& map = Ref(get, out);
                  map.clear();
-                 for (auto& [key, value] : node.Entries()) {
+                 for (const auto& entry : node.Entries()) {
+                   // Not a structured binding: clang 14 cannot use one in a requires-expression.
+                   const std::string& key = entry.first;
+                   const ConfigNode& value = entry.second;
                    if (check_name) check_name(value, key);
                    if constexpr (requires { map.emplace_back(key, key); }) {
                      map.emplace_back(key, value.AsString());
@@ -311,10 +322,13 @@ class Section final : public SectionInfo {
   template <class Get, class U>
   Section& Include(Get get, const Section<U>& section) {
     for (const auto& key : section.keys_) {
-      KeyDecl copy{key.info,
-                   [get, parse = key.parse](const ConfigNode& node, T& out) { parse(node, Ref(get, out)); },
-                   [get, render = key.render](const T& in) { return render(Ref(get, in)); },
-                   key.always, key.required_message, {}, key.no_default};
+      KeyDecl copy;
+      copy.info = key.info;
+      copy.parse = [get, parse = key.parse](const ConfigNode& node, T& out) { parse(node, Ref(get, out)); };
+      copy.render = [get, render = key.render](const T& in) { return render(Ref(get, in)); };
+      copy.always = key.always;
+      copy.required_message = key.required_message;
+      copy.no_default = key.no_default;
       if (key.omit) copy.omit = [get, omit = key.omit](const T& in) { return omit(Ref(get, in)); };
       keys_.push_back(std::move(copy));
     }
@@ -417,13 +431,7 @@ class Section final : public SectionInfo {
   }
 
   static KeyInfo Info(std::string name, std::string type, std::string doc, nlohmann::json schema) {
-    KeyInfo info;
-    info.name = std::move(name);
-    info.type = std::move(type);
-    info.doc = std::move(doc);
-    info.schema = std::move(schema);
-    if (!info.doc.empty()) info.schema["description"] = info.doc;
-    return info;
+    return MakeKeyInfo(std::move(name), std::move(type), std::move(doc), std::move(schema));
   }
 
   // The defaults: what an empty block parses to (so checks that fill derived values run), or

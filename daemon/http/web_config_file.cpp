@@ -28,7 +28,10 @@ std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\
 
 std::vector<std::pair<std::string, std::string>> ParseHeaders(const ConfigNode& node) {
   std::vector<std::pair<std::string, std::string>> headers;
-  for (const auto& [name, value_node] : node.Entries()) {
+  for (const auto& entry : node.Entries()) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::string& name = entry.first;
+    const ConfigNode& value_node = entry.second;
     auto allowed = std::find_if(AllowedHeaders().begin(), AllowedHeaders().end(),
                                 [&](const AllowedHeader& h) { return h.name == name; });
     if (allowed == AllowedHeaders().end()) {

@@ -122,7 +122,8 @@ class SecretsNeverServedTest(unittest.TestCase):
             self.assertEqual(api["body"], "<secret>")
             self.assertEqual(api["method"], "POST")
             self.assertEqual(data["config"]["probes"]["targets"][1]["data"], "<secret>")
-            destinations = data["config"]["alerting"]["destinations"]
+            alerting = data["config"]["alerting"]
+            destinations = alerting["alertmanagers"] + alerting["webhooks"]
             self.assertEqual(destinations[0]["basic_auth"]["password"], "<secret>")
             self.assertEqual(destinations[1]["bearer_token"], "<secret>")
             self.assertEqual(destinations[2]["bearer_token"], "<secret>")

@@ -9,7 +9,8 @@ integer or boolean is wanted, an integer out of bounds, a bad enum value, a bad 
 through `metricsd --check-config` and jsonschema's Draft7Validator; the verdicts must agree.
 The seed is fixed (printed; METRICSD_PROPERTY_SEED overrides it) and the number of cases bounded.
 The hand-written schemas (web-config, rule and mapping files) get a table of cases instead
-(IncludedFiles). Disagreements not yet fixed are pinned in KnownDisagreements.
+(IncludedFiles). Disagreements this test found are kept as regression cases in
+FormerDisagreements.
 
 Run with Debian's /usr/bin/python3 (python3-jsonschema), not a pyenv python3.
 
@@ -25,12 +26,8 @@ at load besides types and bounds), so they keep the base config's values:
   bearer_token_file, buckets strictly increasing, a mapping's observer_type/timer_type vs its
   histogram_options/summary_options (a mapping's default observer is a summary), match_type
   regex vs the match's syntax;
-- histogram_options.native_histogram_*: accepted but never read by the loader
-  (KnownDisagreements), so neither generated nor mutated;
-- durations of zero: the schema's pattern accepts 0, the loader wants > 0 (see
-  KnownDisagreements).
-Quoted numbers and booleans ("32", "true") are not generated as "a string where an int/bool is
-wanted" for the same reason (KnownDisagreements); the wrong strings are never numeric.
+- duration bounds other than "greater than 0" (host.interval and probe intervals >= 100ms): the
+  schema says only "not zero".
 """
 import copy
 import json
@@ -76,11 +73,8 @@ FIXED = [("probes", "targets", 0, "type"), ("probes", "targets", 0, "unit"),
          ("statsd", "mappings", 0, "timer_type"), ("statsd", "defaults", "timer_type"),
          # a mapping's default observer is a summary: histogram_options would conflict
          ("statsd", "mappings", 0, "histogram_options")]
-# Keys the loader accepts but never reads (KnownDisagreements): no random values, no mutations.
-UNREAD = {"native_histogram_bucket_factor", "native_histogram_max_buckets"}
 DURATIONS = ["1s", "250ms", "1m30s", "2h", "1d", "15s", "1w", "10m"]
-# "" is left out: the mapping durations' schema accepts it (KnownDisagreements).
-BAD_DURATIONS = ["5 seconds", "1.5s", "-1s", "5", "1x", "s", "10 m"]
+BAD_DURATIONS = ["5 seconds", "1.5s", "-1s", "5", "1x", "s", "10 m", ""]
 
 
 def resolve(node):
@@ -173,7 +167,7 @@ def valid_value(rng, node, kind):
 
 def judged_slots(config):
     return [(p, n, scalar_kind(n)) for p, n in slots(SCHEMA, (), config)
-            if scalar_kind(n) is not None and p[-1] not in UNREAD]
+            if scalar_kind(n) is not None]
 
 
 def is_fixed(path):
@@ -203,8 +197,7 @@ def mutate(rng, config):
         return kind, path + ("bogus_key",)
     if kind == "container_for_scalar":  # free strings too: their type excludes containers
         path, node = rng.choice([(p, n) for p, n in slots(SCHEMA, (), config)
-                                 if types_of(n) and not types_of(n) & {"object", "array"}
-                                 and p[-1] not in UNREAD])
+                                 if types_of(n) and not types_of(n) & {"object", "array"}])
         put(config, path, rng.choice([{"a": 1}, [1], []]))
         return kind, path
     pool = {"string_for_int_or_bool": [c for c in candidates if c[2] in ("int", "bool")],
@@ -213,12 +206,15 @@ def mutate(rng, config):
             "bad_duration": [c for c in candidates if c[2] == "duration"]}[kind]
     path, node, leaf = rng.choice(pool)
     if kind == "string_for_int_or_bool":
-        value = rng.choice(["abc", "yes", "12abc", "off"])
+        # Quoted numbers and booleans too: a string to both the loader and the schema.
+        value = rng.choice(["abc", "yes", "12abc", "off", "32", "true"])
     elif kind == "out_of_bounds":
         low, high = int_bounds(node)
         value = rng.choice([low - 1, high + 1] if low > 0 or rng.random() < 0.5 else [high + 1])
     elif kind == "bad_enum":
         value = "bogus_enum"
+    elif "not" in node:  # a duration that must be positive
+        value = rng.choice(BAD_DURATIONS + ["0s", "0", "0m0s"])
     else:
         value = rng.choice(BAD_DURATIONS)
     put(config, path, value)
@@ -354,71 +350,44 @@ class IncludedFiles(unittest.TestCase):
         self.assertEqual(failures, [], "\n".join(failures))
 
 
-class KnownDisagreements(unittest.TestCase):
-    """Disagreements reported to the config owner, pinned as they are: once one is fixed its test
-    fails ("now agree"); then delete it here and let the random cases cover it."""
+class FormerDisagreements(unittest.TestCase):
+    """Cases where the loader and a schema once disagreed (found by this test, then fixed in the
+    declarations, the loader or the hand-written schemas): each must now get the same verdict."""
 
-    def assertDisagree(self, config, loader_ok, schema_ok, kind=None):
-        with tempfile.TemporaryDirectory(prefix="metricsd-known-") as tmp:
-            loader = (included_verdict(tmp, kind, config) if kind
-                      else loader_verdict(tmp, config))
-        schema = included_schema_verdict(kind, config) if kind else schema_verdict(config)
-        self.assertEqual((loader[0], schema[0]), (loader_ok, schema_ok),
-                         f"now agree? loader: {loader[1]}; schema: {schema[1] or 'valid'}; "
-                         "if both are right, delete this case")
+    CASES = [
+        # A quoted number or boolean is a string, to the loader (as to Go's YAML) and the schema.
+        (None, {"web": {"max_connections": "32"}}, False),
+        (None, {"host": {"enabled": "true"}}, False),
+        # A duration that must be positive: zero is refused by both.
+        (None, {"web": {"read_timeout": "0s"}}, False),
+        (None, {"web": {"read_timeout": None}}, True),
+        # timer_type is checked even next to observer_type.
+        (None, {"statsd": {"defaults": {"observer_type": "summary", "timer_type": "bogus"}}}, False),
+        (None, {"statsd": {"defaults": {"ttl": ""}}}, False),
+        (None, {"statsd": {"defaults": {"histogram_options": {
+            "native_histogram_bucket_factor": "abc"}}}}, False),
+        ("web-config", {"rate_limit": {"interval": "0", "burst": -1}}, False),
+        ("web-config", {"rate_limit": {"interval": "1s"}}, False),
+        ("web-config", {"rate_limit": {"interval": "0m", "burst": 5}}, True),
+        ("rules", {"groups": [{"name": "g", "interval": "0", "rules": [RULE]}]}, False),
+        ("statsd-mapping", {"defaults": {"ttl": ""}}, False),
+        ("statsd-mapping", {"mappings": [{"match": "a.*"}]}, False),
+        ("statsd-mapping", {"mappings": [{"match": "a.*", "action": "drop"}]}, True),
+        ("statsd-mapping", {"mappings": [dict(MAPPING, match=5)]}, True),
+    ]
 
-    def test_quoted_integer(self):
-        # Loader: a quoted scalar is read as an int; schema: "32" is a string, not an integer.
-        self.assertDisagree({"web": {"max_connections": "32"}}, True, False)
-
-    def test_quoted_boolean(self):
-        self.assertDisagree({"host": {"enabled": "true"}}, True, False)
-
-    def test_zero_duration(self):
-        # Loader: "must be greater than 0"; schema: the duration pattern accepts 0, 0s.
-        self.assertDisagree({"web": {"read_timeout": "0s"}}, False, True)
-
-    def test_timer_type_unchecked_next_to_observer_type(self):
-        # Loader: timer_type is not read when observer_type is present (even ""); schema: not
-        # one of the enum's values.
-        self.assertDisagree({"statsd": {"defaults": {"observer_type": "summary",
-                                                     "timer_type": "bogus"}}}, True, False)
-
-    def test_empty_mapping_duration(self):
-        # Loader: invalid duration ""; schema: definitions/duration (ttl, summary max_age) has
-        # no minLength, unlike the declared durations.
-        self.assertDisagree({"statsd": {"defaults": {"ttl": ""}}}, False, True)
-
-    def test_native_histogram_options_unchecked(self):
-        # Loader: histogram_options.native_histogram_* are accepted keys whose values are never
-        # parsed ("abc", -5 pass); schema: number / integer.
-        self.assertDisagree({"statsd": {"defaults": {"histogram_options": {
-            "native_histogram_bucket_factor": "abc"}}}}, True, False)
-
-    def test_rate_limit_burst_bounds(self):
-        # web-config. Loader: burst must be between 0 and 1073741824; schema: no bounds.
-        self.assertDisagree({"rate_limit": {"interval": "0", "burst": -1}}, False, True,
-                            kind="web-config")
-
-    def test_zero_group_interval(self):
-        # Rule file. Loader: groups[0].interval must be more than 0; schema: pattern accepts 0.
-        self.assertDisagree({"groups": [{"name": "g", "interval": "0", "rules": [RULE]}]},
-                            False, True, kind="rules")
-
-    def test_mapping_file_empty_ttl(self):
-        # Mapping file. Loader: invalid duration ""; schema: no minLength.
-        self.assertDisagree({"defaults": {"ttl": ""}}, False, True, kind="statsd-mapping")
-
-    def test_mapping_without_name(self):
-        # Mapping file. Loader: "a mapping needs a name (or action: drop)"; schema: only match is
-        # required (expressible in draft-07 with if/then).
-        self.assertDisagree({"mappings": [{"match": "a.*"}]}, False, True, kind="statsd-mapping")
-
-    def test_mapping_match_not_a_string(self):
-        # Mapping file. Loader: `match: 5` (a YAML int) is read as the string "5"; schema: match
-        # is {"type": "string"} where every other string key uses definitions/string.
-        self.assertDisagree({"mappings": [dict(MAPPING, match=5)]}, True, False,
-                            kind="statsd-mapping")
+    def test_same_verdict(self):
+        failures = []
+        with tempfile.TemporaryDirectory(prefix="metricsd-former-") as tmp:
+            for kind, config, valid in self.CASES:
+                loader = (included_verdict(tmp, kind, config) if kind
+                          else loader_verdict(tmp, config))
+                schema = included_schema_verdict(kind, config) if kind else schema_verdict(config)
+                if (loader[0], schema[0]) != (valid, valid):
+                    failures.append(f"{kind or 'metricsd'} {json.dumps(config)}: want "
+                                    f"{'valid' if valid else 'invalid'}; loader {loader}, "
+                                    f"schema {schema}")
+        self.assertEqual(failures, [], "\n".join(failures))
 
 
 if __name__ == "__main__":

@@ -45,9 +45,12 @@ ROOT = Path(os.environ.get("METRICSD_SOURCE_DIR", HERE.parent.parent)).resolve()
 BIN = os.environ.get("METRICSD_BIN", str(ROOT / "build" / "daemon" / "metricsd"))
 SCHEMA = json.loads((ROOT / "config" / "schema" / "metricsd.schema.json").read_text())
 SEED = int(os.environ.get("METRICSD_PROPERTY_SEED", "20261202"))
-VALID_CASES = 120
-MUTATED_CASES = 240
-CHECK_TIMEOUT = 10
+# METRICSD_PROPERTY_CASES=VALID,MUTATED: fewer under sanitizers, where each --check-config run
+# costs ~20 times as much (the verdicts do not depend on the build; the loader's memory safety
+# on such inputs is what the sanitizer run adds).
+VALID_CASES, MUTATED_CASES = (int(n) for n in
+                              os.environ.get("METRICSD_PROPERTY_CASES", "120,240").split(","))
+CHECK_TIMEOUT = 30
 
 # Loads as is; arrays hold one item the random values go into.
 BASE = {

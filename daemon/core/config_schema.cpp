@@ -28,7 +28,7 @@ namespace config {
 nlohmann::json SectionInfo::Schema() const {
   nlohmann::json properties = nlohmann::json::object();
   nlohmann::json required = nlohmann::json::array();
-  for (const KeyInfo& key : Keys()) {
+  for (const KeyInfo& key : DeclaredKeys()) {
     properties[key.name] = key.schema;
     if (key.required) required.push_back(key.name);
   }

@@ -64,9 +64,15 @@ class SectionInfo {
   const std::string& doc() const { return doc_; }
   // Constraints between keys that a JSON Schema does not express (shown in docs).
   const std::vector<std::string>& notes() const { return notes_; }
+  // The keys with their defaults (an empty block parsed: for docs, not for loading).
   virtual std::vector<KeyInfo> Keys() const = 0;
-  // The JSON Schema (draft-07) of this block: an object of exactly its keys.
+  // The JSON Schema (draft-07) of this block: an object of exactly its keys. Needs no
+  // defaults, so building a section (List and Block embed their item's schema) parses nothing.
   nlohmann::json Schema() const;
+
+ private:
+  // The keys as declared, without default values.
+  virtual std::vector<KeyInfo> DeclaredKeys() const = 0;
 
  protected:
   explicit SectionInfo(std::string doc) : doc_(std::move(doc)) {}
@@ -415,6 +421,12 @@ class Section final : public SectionInfo {
   }
 
  private:
+  std::vector<KeyInfo> DeclaredKeys() const override {
+    std::vector<KeyInfo> keys;
+    for (const KeyDecl& key : keys_) keys.push_back(key.info);
+    return keys;
+  }
+
   struct KeyDecl {
     KeyInfo info;
     Parser parse;

@@ -10,6 +10,7 @@ find_package(absl REQUIRED)                   # flat_hash_map: the StatsD hot pa
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)   # sd_notify
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET GLOBAL re2)       # user regexes: linear time
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET GLOBAL sqlite3)  # history: WAL, crash-safe
 
 # Debian's yaml-cpp 0.7 target has no namespace; give it one name used everywhere.
 if(NOT TARGET yaml-cpp::yaml-cpp)

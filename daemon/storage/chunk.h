@@ -1,0 +1,109 @@
+// Compressed chunks of one series' samples, the unit the head keeps in memory and the database
+// keeps on disk.
+//
+// Every chunk starts with one encoding byte, then a 16-bit sample count (big endian), then the
+// encoding's body:
+//   kXor      Gorilla, as Prometheus's XOR chunk: first timestamp varint, first value 64 bits,
+//             second timestamp as a uvarint delta, then delta-of-delta timestamps in Prometheus's
+//             bit buckets (0 / 14 / 17 / 20 / 64 bits) and XOR'd values reusing the previous
+//             leading/trailing-zero window. Appendable: the head's open chunk is always kXor.
+//   kDecimal  for a sealed chunk whose values are all decimals with few digits (byte counts,
+//             centiseconds, 0.25 steps): values scaled to integers by one power of ten and
+//             stored as zig-zag delta-of-delta in bit buckets, as VictoriaMetrics does with its
+//             decimal conversion. Chosen by Seal() only when it is smaller.
+// A reader never trusts a chunk: a truncated or garbled chunk ends iteration with error() set.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "daemon/storage/sample.h"
+
+namespace metricsd::storage {
+
+enum class ChunkEncoding : std::uint8_t { kXor = 1, kDecimal = 2 };
+
+// Prometheus cuts a head chunk at 120 samples; so do we (at 10 s that is 20 minutes).
+inline constexpr std::uint16_t kSamplesPerChunk = 120;
+
+// Appends samples to an open kXor chunk. Timestamps must strictly increase (the caller drops
+// out-of-order samples and counts them). Thread-safety: not thread-safe.
+class XorAppender {
+ public:
+  XorAppender();
+  // Resumes appending to an existing kXor chunk (a head chunk reloaded from the database);
+  // false when `chunk` is not a valid kXor chunk (then the appender is empty).
+  bool Resume(std::span<const std::uint8_t> chunk);
+
+  void Append(Timestamp t, double v);
+
+  std::uint16_t count() const;
+  Timestamp min_t() const { return min_t_; }
+  Timestamp max_t() const { return max_t_; }
+  // The chunk so far, a valid kXor chunk at any moment.
+  std::span<const std::uint8_t> bytes() const { return bytes_; }
+
+ private:
+  // (encoder state; helper's choice)
+  std::vector<std::uint8_t> bytes_;
+  Timestamp min_t_ = 0;
+  Timestamp max_t_ = 0;
+  Timestamp last_t_ = 0;
+  std::int64_t last_delta_ = 0;
+  std::uint64_t last_bits_ = 0;
+  std::uint8_t leading_ = 0xff;
+  std::uint8_t trailing_ = 0;
+  std::uint8_t bit_pos_ = 0;  // bits used in the last byte (0 = byte full / none)
+};
+
+// The smallest encoding of a finished chunk: kDecimal when its values allow and it is smaller,
+// else `chunk` as it is. `chunk` is any valid chunk.
+std::vector<std::uint8_t> Seal(std::span<const std::uint8_t> chunk);
+
+// Iterates any chunk. Thread-safety: not thread-safe; the bytes must outlive it.
+class ChunkIterator {
+ public:
+  explicit ChunkIterator(std::span<const std::uint8_t> chunk);
+  // Advances to the next sample; false at the end or on a corrupt chunk.
+  bool Next();
+  Timestamp t() const { return t_; }
+  double v() const { return v_; }
+  // Whether iteration stopped on a corrupt chunk rather than at its end.
+  bool error() const { return error_; }
+
+ private:
+  // (decoder state; helper's choice)
+  std::span<const std::uint8_t> chunk_;
+  Timestamp t_ = 0;
+  double v_ = 0;
+  bool error_ = false;
+};
+
+// The number of samples a chunk says it holds (0 for a chunk too short to say).
+std::uint16_t ChunkSampleCount(std::span<const std::uint8_t> chunk);
+
+// Decodes every sample of `chunk` in [mint, maxt] onto `out`; false when the chunk is corrupt
+// (the samples before the damage are still appended).
+bool DecodeChunk(std::span<const std::uint8_t> chunk, Timestamp mint, Timestamp maxt,
+                 std::vector<Sample>& out);
+
+// One downsampled point of a tier: the aggregates of the raw samples in [t, t + resolution).
+// Staleness markers are not aggregated.
+struct AggregatePoint {
+  Timestamp t = 0;  // the bucket's start, a multiple of the tier's resolution
+  double min = 0;
+  double max = 0;
+  double sum = 0;
+  double count = 0;
+  double last = 0;
+  friend bool operator==(const AggregatePoint&, const AggregatePoint&) = default;
+};
+
+// A tier chunk: the points' timestamps once (delta-of-delta), then each of the five columns as
+// its own XOR stream, so a column of equal values costs a bit a point.
+std::vector<std::uint8_t> EncodeAggregates(std::span<const AggregatePoint> points);
+// false on a corrupt chunk (points decoded so far stay in `out`).
+bool DecodeAggregates(std::span<const std::uint8_t> chunk, std::vector<AggregatePoint>& out);
+
+}  // namespace metricsd::storage

@@ -1,0 +1,60 @@
+// The inverted index of the history store: which series exist (by canonical key, see
+// series_key.h), and for every label pair the sorted list of series that carry it (postings),
+// so matchers select series without visiting every one.
+//
+// Thread-safety: not thread-safe; the store guards it with a shared mutex (readers in
+// parallel, writers alone).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/storage/label_matcher.h"
+
+namespace metricsd::storage {
+
+// A series' number in the store; the database's series id. Never reused while the series is
+// stored.
+using SeriesRef = std::uint32_t;
+
+class LabelIndex {
+ public:
+  LabelIndex();
+  ~LabelIndex();
+  LabelIndex(const LabelIndex&) = delete;
+  LabelIndex& operator=(const LabelIndex&) = delete;
+
+  // The series with this canonical key, if indexed.
+  std::optional<SeriesRef> Find(std::string_view key) const;
+  // Indexes a new series; `ref` and `key` must both be new.
+  void Insert(SeriesRef ref, std::string_view key);
+  // Forgets a series (retention removed its last data).
+  void Remove(SeriesRef ref);
+  // The key of an indexed series ("" when unknown).
+  std::string_view Key(SeriesRef ref) const;
+
+  // Every series all `matchers` match, ascending. Matchers that all match the empty string
+  // select every series (the HTTP API refuses such selectors before asking).
+  std::vector<SeriesRef> Select(std::span<const LabelMatcher> matchers) const;
+
+  // Label names (with `__name__`) carried by `series`, or by every series when null; sorted.
+  std::vector<std::string> LabelNames(const std::vector<SeriesRef>* series) const;
+  // Values of label `name` (`__name__`: metric names) among `series`, or all when null; sorted.
+  std::vector<std::string> LabelValues(std::string_view name,
+                                       const std::vector<SeriesRef>* series) const;
+
+  std::size_t size() const;
+  // Bytes the index holds (keys, postings, tables), for metricsd_history_bytes and the memory
+  // benchmark.
+  std::size_t MemoryBytes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace metricsd::storage

@@ -8,7 +8,13 @@
 //          PRIMARY KEY(series_id, tier, min_t)) WITHOUT ROWID   (chunk.h), 1 minute, 2 hour
 //   head(series_id, tier, min_t, max_t, data BLOB,             each series' open chunk per
 //        PRIMARY KEY(series_id, tier)) WITHOUT ROWID            tier, rewritten every flush
-// plus an index on chunks(tier, max_t) for retention.
+// plus an index on chunks(tier, max_t) for retention. The header's application_id is "MTSD"
+// (0x4D545344), so a SQLite file of another program is recognised and never touched.
+//
+// A database this process cannot write (read-only directory, file or filesystem) is refused by
+// Open() with a clear error rather than opened read-only: history that silently stops recording
+// is worse than an error at start. A filesystem that turns read-only later makes each Write()
+// fail with kReadOnly (or kIo) until it is writable again.
 //
 // Every Write() is one transaction: after a crash the database holds either all of a flush or
 // none of it, never a half. synchronous=NORMAL in WAL mode: a power cut may lose the last
@@ -24,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "daemon/storage/label_index.h"
@@ -46,58 +53,84 @@ struct ChunkRecord {
   std::vector<std::uint8_t> data;
 };
 
-// One flush: everything since the last one, written atomically.
+// One flush: everything since the last one, written atomically. Applied in this order:
+// new_series, closed, heads_closed (deleted), heads (upserted), meta; so a (series, tier) in
+// both heads_closed and heads ends with the head stored.
 struct FlushBatch {
   std::vector<std::pair<SeriesRef, std::string>> new_series;  // (ref, key)
   std::vector<ChunkRecord> closed;       // inserted (replacing one with the same primary key)
   std::vector<ChunkRecord> heads;        // upserted: each series' open chunk of a tier
   std::vector<std::pair<SeriesRef, Tier>> heads_closed;  // open chunks that closed with no successor
-  bool empty() const { return new_series.empty() && closed.empty() && heads.empty() && heads_closed.empty(); }
+  std::vector<std::pair<std::string, std::string>> meta;  // meta rows upserted (key, value)
+  bool empty() const {
+    return new_series.empty() && closed.empty() && heads.empty() && heads_closed.empty() &&
+           meta.empty();
+  }
 };
 
-// Why a write failed, as metricsd_history_write_errors_total{reason} counts it.
+// Why a write (or a read) failed, as metricsd_history_write_errors_total{reason} counts it.
+// kCorrupt: the file went bad under us (the next Open() moves it aside); kBusy: another process
+// held the database locked longer than the busy timeout (2 s).
 enum class WriteError { kNone, kDiskFull, kReadOnly, kIo, kCorrupt, kBusy, kOther };
-std::string_view WriteErrorReason(WriteError error);  // "disk_full", "read_only", "io", ...
+inline constexpr int kWriteErrorCount = 7;
+// "none", "disk_full", "read_only", "io", "corrupt", "busy", "other".
+std::string_view WriteErrorReason(WriteError error);
 
 class HistoryDb {
  public:
   // What Open() found.
   struct OpenResult {
     std::unique_ptr<HistoryDb> db;  // null when the store cannot run (then `error` says why)
-    std::string error;              // "history.path /x/y: cannot create: Permission denied"
-    // Set when a corrupt file was moved aside (to this path) and a fresh database created;
-    // the caller logs it as a warning.
+    // Why the store cannot run, naming the path ("history.path /x/y: cannot create directory:
+    // Permission denied"). When moved_aside is set (and db is not null): why the old file was
+    // judged corrupt ("history.path /x/y: metricsd.db fails quick_check: ...").
+    std::string error;
+    // Set when a corrupt file was moved aside (to this path, its -wal and -shm beside it with
+    // those suffixes) and a fresh database created; the caller logs it as a warning.
     std::string moved_aside;
   };
 
-  // Opens or creates `directory`/metricsd.db (creating the directory). A file that is not a
-  // SQLite database, fails `PRAGMA quick_check`, or misses our tables is corrupt: it is renamed
-  // to metricsd.db.corrupt-<unix seconds> (with its -wal and -shm) and a fresh one created. A
-  // database of another schema_version is refused with a clear error and left untouched.
+  // Opens or creates `directory`/metricsd.db (creating the directory, mode 0750). A file that is
+  // not a SQLite database, fails `PRAGMA quick_check`, or misses our tables is corrupt: it is
+  // renamed to metricsd.db.corrupt-<unix seconds> (with its -wal and -shm) and a fresh one
+  // created. A database of another schema_version is refused with a clear error and left
+  // untouched, as is a non-empty SQLite database of another program (application_id not ours).
+  // Open() reads the whole file once (quick_check): seconds for a multi-GiB database.
   static OpenResult Open(const std::string& directory);
   ~HistoryDb();
+  HistoryDb(const HistoryDb&) = delete;
+  HistoryDb& operator=(const HistoryDb&) = delete;
 
-  // Reading back at start-up, in ref order.
-  void LoadSeries(const std::function<void(SeriesRef, std::string_view key)>& fn);
-  void LoadHeads(const std::function<void(const ChunkRecord&)>& fn);
-  // The largest series id stored (0 when none).
+  // Reading back at start-up, in ref order (heads by series, then tier). kNone unless reading
+  // failed part way (then `fn` has seen only some of the rows).
+  WriteError LoadSeries(const std::function<void(SeriesRef, std::string_view key)>& fn);
+  WriteError LoadHeads(const std::function<void(const ChunkRecord&)>& fn);
+  // The largest series id stored (0 when none, or when it cannot be read).
   SeriesRef MaxSeriesRef();
+  // A meta row's value (FlushBatch::meta writes them); nullopt when absent or unreadable.
+  std::optional<std::string> GetMeta(std::string_view key);
 
   // Writes a flush in one transaction; kNone on success. On failure nothing of the batch is
-  // stored and `detail` gets SQLite's message.
+  // stored and `detail` gets SQLite's message (and the system error, when there is one).
+  // Never throws; the connection stays usable for the next try.
   WriteError Write(const FlushBatch& batch, std::string* detail);
 
-  // Closed chunks of `series` in `tier` overlapping [mint, maxt], ascending by min_t.
-  void ReadChunks(SeriesRef series, Tier tier, Timestamp mint, Timestamp maxt,
-                  const std::function<void(const ChunkRecord&)>& fn);
+  // Closed chunks of `series` in `tier` overlapping [mint, maxt], ascending by min_t. The record
+  // passed to `fn` is reused between calls: copy what must outlive one.
+  WriteError ReadChunks(SeriesRef series, Tier tier, Timestamp mint, Timestamp maxt,
+                        const std::function<void(const ChunkRecord&)>& fn);
 
   // Retention: deletes the closed chunks of `tier` whose max_t < before; returns how many.
-  // Then deletes series with no chunk and no head left, calling forgotten(ref) for each.
+  // Then deletes series with no chunk and no head left (among those that lost a chunk), and
+  // after the commit calls forgotten(ref) for each. On failure nothing is deleted.
   WriteError DeleteBefore(Tier tier, Timestamp before, std::uint64_t* deleted,
                           const std::function<void(SeriesRef)>& forgotten);
-  // The oldest closed chunk's min_t over all tiers and its tier (size-based retention deletes
-  // from the oldest), nullopt when there are none.
+  // The oldest closed chunk over all tiers and its tier (size-based retention deletes from the
+  // oldest), nullopt when there are none: the chunk that ends first (smallest max_t, found in
+  // O(log n) through the retention index), returning its min_t.
   std::optional<std::pair<Tier, Timestamp>> OldestChunk();
+  // The same chunk's max_t: DeleteBefore(tier, max_t + 1) is sure to delete at least it.
+  std::optional<std::pair<Tier, Timestamp>> OldestChunkEnd();
   // Bytes on disk: the database plus its WAL (for retention.size and metricsd_history_bytes).
   std::uint64_t FileBytes() const;
   // Bytes of chunk data per tier (sum of blob lengths, closed and head), for the benchmark.
@@ -107,9 +140,29 @@ class HistoryDb {
 
   const std::string& path() const { return path_; }
 
+  // The meta table's values (the store keeps its downsampling progress there). Implemented in
+  // history_db_meta.cpp (the lead's).
+  std::optional<std::string> GetMeta(std::string_view key);
+  bool SetMeta(std::string_view key, std::string_view value);
+
  private:
   explicit HistoryDb(std::string path);
   struct Statements;
+  struct OldestRow {
+    Tier tier;
+    Timestamp min_t;
+    Timestamp max_t;
+  };
+  enum class Verdict { kFresh, kOurs, kCorrupt, kRefused };
+  // Open()'s steps: connect, judge the file, configure and prepare (history_db.cpp).
+  std::string Connect();
+  Verdict Inspect(std::string* why);
+  std::string Configure(bool fresh);
+  void Close();
+  // Maps a failed step's code, fills `detail`, rolls the open transaction back.
+  WriteError Fail(int rc, std::string* detail);
+  std::optional<OldestRow> Oldest();
+
   std::string path_;
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> statements_;

@@ -144,6 +144,9 @@ class HistoryDb {
   // history_db_meta.cpp (the lead's).
   std::optional<std::string> GetMeta(std::string_view key);
   bool SetMeta(std::string_view key, std::string_view value);
+  // Bytes of the database's pages in use (deleted rows free pages the file keeps for reuse;
+  // retention.size counts what is used). Also history_db_meta.cpp.
+  std::uint64_t UsedBytes();
 
  private:
   explicit HistoryDb(std::string path);

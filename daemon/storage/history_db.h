@@ -140,12 +140,8 @@ class HistoryDb {
 
   const std::string& path() const { return path_; }
 
-  // The meta table's values (the store keeps its downsampling progress there). Implemented in
-  // history_db_meta.cpp (the lead's).
-  std::optional<std::string> GetMeta(std::string_view key);
-  bool SetMeta(std::string_view key, std::string_view value);
   // Bytes of the database's pages in use (deleted rows free pages the file keeps for reuse;
-  // retention.size counts what is used). Also history_db_meta.cpp.
+  // retention.size counts what is used). In history_db_meta.cpp (the lead's).
   std::uint64_t UsedBytes();
 
  private:

@@ -33,6 +33,8 @@
 
 namespace metricsd::storage {
 
+struct MemSeries;
+
 struct StoreOptions {
   std::string directory;                      // holds metricsd.db
   Duration raw_retention = std::chrono::hours(24 * 15);
@@ -40,6 +42,8 @@ struct StoreOptions {
   Duration hour_retention = std::chrono::hours(24 * 730);
   std::uint64_t max_bytes = std::uint64_t{2} << 30;  // over all tiers, 0 = no limit
   std::size_t max_series = 1'000'000;         // new series beyond it are dropped and counted
+  // Sealed chunks kept in memory while the disk refuses writes; past it the oldest are dropped.
+  std::uint64_t max_pending_bytes = std::uint64_t{64} << 20;
 };
 
 // What the store did, for metricsd_history_* (self_metrics reads it).
@@ -99,6 +103,8 @@ class Store {
   bool Flush();
   // Deletes data past each tier's retention and, while over max_bytes, the oldest chunks.
   void EnforceRetention(Timestamp now);
+  // Computes the tiers' points for every hour window that has passed (run after a flush).
+  void Downsample(Timestamp now);
 
   // Reads. Series any selector (a list of matchers) matches that have data in [mint, maxt],
   // ascending by ref.
@@ -128,6 +134,15 @@ class Store {
 
  private:
   explicit Store(StoreOptions options);
+  // With the series' stripe held.
+  void AppendLocked(SeriesRef ref, MemSeries& series, Timestamp t, double v);
+  void SealHeadLocked(SeriesRef ref, MemSeries& series);
+  void DropPendingOverBudget();
+  // Tiers (store_tiers.cpp): computes the 1-minute and 1-hour points of every hour window
+  // that has fully passed, from the raw samples.
+  void DownsampleLocked(Timestamp now);
+  // The minute and hour points of `ref` over hour window [start, start + 1 h), added to batch.
+  void DownsampleWindow(SeriesRef ref, Timestamp start, FlushBatch& batch);
   struct State;
   StoreOptions options_;
   std::unique_ptr<State> state_;

@@ -1,0 +1,156 @@
+// Import: series from /api/v1/import (a restored backup, history moved between hosts, weeks of
+// synthetic history for tests). All or nothing: every series is checked and every chunk built
+// before one transaction writes them; nothing is visible before it commits.
+//
+// Imported samples never rewrite what is stored: each series gets new closed chunks holding
+// only the samples at timestamps it does not have yet, so importing the same data twice
+// stores nothing the second time, and readers merge overlapping chunks by timestamp. Tier
+// points of the hour windows an import touches are then recomputed from the raw samples.
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "daemon/core/logging.h"
+#include "daemon/storage/downsample.h"
+#include "daemon/storage/series_key.h"
+#include "daemon/storage/store.h"
+#include "daemon/storage/store_state.h"
+
+namespace metricsd::storage {
+namespace {
+
+// Sorts by time and keeps the first sample of each timestamp.
+void Normalise(std::vector<Sample>& samples) {
+  std::stable_sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) { return a.t < b.t; });
+  samples.erase(std::unique(samples.begin(), samples.end(),
+                            [](const Sample& a, const Sample& b) { return a.t == b.t; }),
+                samples.end());
+}
+
+}  // namespace
+
+bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
+  State& s = *state_;
+  MutexLock write(s.write_mutex);
+  // Two lines of one request may name the same series: join them first.
+  std::sort(input.begin(), input.end(), [](const SeriesSamples& a, const SeriesSamples& b) { return a.key < b.key; });
+  std::vector<SeriesSamples> joined;
+  for (SeriesSamples& series : input) {
+    if (KeyName(series.key).empty()) {
+      *error = "a series without a metric name";
+      return false;
+    }
+    if (!joined.empty() && joined.back().key == series.key) {
+      joined.back().samples.insert(joined.back().samples.end(), series.samples.begin(), series.samples.end());
+    } else {
+      joined.push_back(std::move(series));
+    }
+  }
+  FlushBatch batch;
+  struct Planned {
+    SeriesRef ref;
+    bool created;
+    Timestamp min_t;
+    Timestamp max_t;
+  };
+  std::vector<Planned> planned;
+  SeriesRef next_ref;
+  std::size_t series_count;
+  {
+    ReaderMutexLock lock(s.mutex);
+    next_ref = s.next_ref;
+    series_count = s.index.size();
+  }
+  for (SeriesSamples& series : joined) {
+    Normalise(series.samples);
+    if (series.samples.empty()) continue;
+    std::optional<SeriesRef> found;
+    {
+      ReaderMutexLock lock(s.mutex);
+      found = s.index.Find(series.key);
+    }
+    Planned plan{found.value_or(0), !found.has_value(), series.samples.front().t, series.samples.back().t};
+    std::vector<Sample> fresh;
+    if (found) {
+      std::vector<Sample> stored;
+      RawSamples(*found, plan.min_t, plan.max_t, stored);
+      std::size_t j = 0;
+      for (const Sample& sample : series.samples) {
+        while (j < stored.size() && stored[j].t < sample.t) ++j;
+        if (j < stored.size() && stored[j].t == sample.t) continue;  // already stored
+        fresh.push_back(sample);
+      }
+    } else {
+      if (++series_count > options_.max_series) {
+        *error = "importing would exceed history.max_series (" + std::to_string(options_.max_series) + ")";
+        return false;
+      }
+      plan.ref = next_ref++;
+      batch.new_series.emplace_back(plan.ref, series.key);
+      fresh = std::move(series.samples);
+    }
+    if (fresh.empty()) continue;
+    std::vector<ChunkRecord> chunks = ChunksOf(plan.ref, fresh);
+    for (ChunkRecord& chunk : chunks) batch.closed.push_back(std::move(chunk));
+    planned.push_back(plan);
+  }
+  if (batch.empty()) return true;
+  std::string detail;
+  WriteError failed;
+  {
+    MutexLock db(s.db_mutex);
+    failed = s.db->Write(batch, &detail);
+    s.disk_bytes = s.db->FileBytes();
+  }
+  if (failed != WriteError::kNone) {
+    s.write_errors[static_cast<int>(failed)].fetch_add(1, std::memory_order_relaxed);
+    *error = "storing the import failed (" + std::string(WriteErrorReason(failed)) + "): " + detail;
+    return false;
+  }
+  {
+    WriterMutexLock lock(s.mutex);
+    s.next_ref = std::max(s.next_ref, next_ref);
+    for (const auto& [ref, key] : batch.new_series) {
+      s.index.Insert(ref, key);
+      if (s.series.size() <= ref) s.series.resize(static_cast<std::size_t>(ref) + 1);
+      s.series[ref] = std::make_unique<MemSeries>();
+    }
+    for (const Planned& plan : planned) {
+      MemSeries& series = *s.series[plan.ref];
+      MutexLock stripe(s.StripeOf(plan.ref));
+      // The series' range on disk is no longer known exactly; a sample in the future of the
+      // head moves the out-of-order guard, so no later head chunk can start at an imported
+      // chunk's first timestamp.
+      series.first_t = kMinTime;
+      series.newest_t = series.newest_t == kMinTime ? kMinTime : std::max(series.newest_t, plan.max_t);
+      series.last_t = std::max(series.last_t, plan.max_t);
+    }
+  }
+  // Windows already downsampled that the import reached are recomputed.
+  std::set<Timestamp> windows;
+  Timestamp until = s.downsampled_until.load();
+  for (const Planned& plan : planned) {
+    for (Timestamp w = BucketStart(plan.min_t, kHourMs); w <= plan.max_t && w < until; w += kHourMs) {
+      windows.insert(w);
+    }
+  }
+  FlushBatch tiers;
+  for (Timestamp window : windows) {
+    for (const Planned& plan : planned) {
+      if (plan.max_t < window || plan.min_t >= window + kHourMs) continue;
+      DownsampleWindow(plan.ref, window, tiers);
+    }
+  }
+  if (!tiers.empty()) {
+    MutexLock db(s.db_mutex);
+    WriteError tier_error = s.db->Write(tiers, &detail);
+    if (tier_error != WriteError::kNone) {
+      s.write_errors[static_cast<int>(tier_error)].fetch_add(1, std::memory_order_relaxed);
+      LogWarn("history import: the raw samples are stored, their tier points not",
+              {{"reason", std::string(WriteErrorReason(tier_error))}, {"err", detail}});
+    }
+  }
+  return true;
+}
+
+}  // namespace metricsd::storage

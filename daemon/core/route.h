@@ -7,6 +7,7 @@
 // threads, so every handler must be thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -16,18 +17,42 @@
 
 namespace metricsd {
 
+// A response whose body is produced piece by piece: the server sends `head` (status and
+// headers) with chunked transfer encoding, then calls `next` on its worker pool for each chunk
+// and writes it before asking for the next one (backpressure: a slow reader holds back the
+// producer, and at most one chunk is in memory). Without `next`, `head` is a whole ordinary
+// response (an error found before streaming began).
+struct StreamedResponse {
+  HttpResponse head;
+  // Clears `chunk`, fills it with the next piece; false when there is nothing more (`chunk`
+  // may still hold a last piece). May throw: the connection is then closed mid-body, so the
+  // client sees a truncated transfer rather than a complete-looking one.
+  std::function<bool(std::string& chunk)> next{};
+};
+
+// Request bodies larger than this are refused with 413 unless a route sets its own limit.
+inline constexpr std::uint64_t kDefaultMaxBodyBytes = 64 * 1024;
+
 struct Route {
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  using StreamHandler = std::function<StreamedResponse(const HttpRequest&)>;
 
   // Every member has a default, so a designated initializer may leave any out.
-  std::string path{};                 // exact match on the target's path ("/metrics")
+  // Exact match on the target's path ("/metrics"); with `prefix`, a path ending in '/' that
+  // every target path starting with it matches ("/api/v1/label/" for /api/v1/label/<name>/values).
+  std::string path{};
+  bool prefix = false;
   std::vector<http::verb> methods{};  // GET also answers HEAD
   Handler handler{};
+  // Instead of `handler`, for bodies too large to build in memory (needs `heavy`).
+  StreamHandler stream{};
   // Needs the web-config file's basic auth when that file configures users.
   bool auth = true;
   // Renders, compresses, reloads or ingests: runs on the server's worker pool, not on the io
   // threads, and counts against web.max_requests.
   bool heavy = false;
+  // Largest request body accepted (413 beyond); 0 is the server's web limit (64 KiB).
+  std::uint64_t max_body_bytes = 0;
   std::string doc{};  // one line, Markdown (the README table and the index page show it)
 };
 

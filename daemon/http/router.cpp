@@ -1,11 +1,23 @@
 #include "daemon/http/router.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
 #include "daemon/core/logging.h"
 
 namespace metricsd {
+namespace {
+
+bool PathMatches(const Route& route, std::string_view path) {
+  if (route.prefix) return path.starts_with(route.path);
+  return route.path == path;
+}
+
+HttpResponse& ResponseOf(HttpResponse& response) { return response; }
+HttpResponse& ResponseOf(StreamedResponse& response) { return response.head; }
+
+}  // namespace
 
 void Router::Add(Routes routes) {
   for (Route& route : routes) Add(std::move(route));
@@ -23,7 +35,7 @@ void Router::Add(http::verb method, std::string path, Handler handler, Options o
 const Route* Router::FindRoute(http::verb method, std::string_view path,
                                        std::string_view* handler, std::string* allow) const {
   for (const Route& route : routes_) {
-    if (route.path != path) continue;
+    if (!PathMatches(route, path)) continue;
     *handler = route.path;
     for (http::verb allowed : route.methods) {
       if (allowed == method || (allowed == http::verb::get && method == http::verb::head)) {
@@ -46,8 +58,16 @@ Router::Match Router::Find(http::verb method, std::string_view target) const {
     match.found = true;
     match.heavy = route->heavy;
     match.auth = route->auth;
+    match.stream = static_cast<bool>(route->stream);
+    match.max_body_bytes = route->max_body_bytes;
   }
   return match;
+}
+
+std::uint64_t Router::LargestBodyLimit(std::uint64_t server_default) const {
+  std::uint64_t largest = server_default;
+  for (const Route& route : routes_) largest = std::max(largest, route.max_body_bytes);
+  return largest;
 }
 
 void Router::Observe(std::string_view handler, unsigned status, double seconds) const {
@@ -58,21 +78,24 @@ std::string_view TargetPath(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
-HttpResponse Router::Handle(const HttpRequest& request) const {
+template <typename Result, typename Call>
+Result Router::Dispatch(const HttpRequest& request, Call call) const {
   auto start = std::chrono::steady_clock::now();
   std::string_view path = TargetPath(request.target());
   std::string_view handler_name = "other";
   std::string allow;
   const Route* match = FindRoute(request.method(), path, &handler_name, &allow);
 
-  HttpResponse response;
+  Result result;
+  HttpResponse& response = ResponseOf(result);
   if (match != nullptr) {
     try {
-      response = match->handler(request);
+      result = call(*match);
     } catch (const std::exception& e) {
       LogError("HTTP handler failed", {{"path", std::string(path)}, {"err", e.what()}});
-      response = MakeResponse(request, http::status::internal_server_error,
-                              "internal error\n");
+      result = Result{};
+      ResponseOf(result) = MakeResponse(request, http::status::internal_server_error,
+                                        "internal error\n");
     }
   } else if (!allow.empty()) {
     response = MakeResponse(request, http::status::method_not_allowed,
@@ -83,9 +106,38 @@ HttpResponse Router::Handle(const HttpRequest& request) const {
   }
   if (observer_) {
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    observer_(handler_name, response.result_int(), elapsed.count());
+    observer_(handler_name, ResponseOf(result).result_int(), elapsed.count());
   }
-  return response;
+  return result;
+}
+
+HttpResponse Router::Handle(const HttpRequest& request) const {
+  return Dispatch<HttpResponse>(request, [&request](const Route& route) -> HttpResponse {
+    if (!route.handler) {
+      // A streaming route asked for a whole response (a test, or a caller that cannot stream):
+      // gather the chunks.
+      StreamedResponse streamed = route.stream(request);
+      if (streamed.next) {
+        std::string chunk;
+        bool more = true;
+        while (more) {
+          more = streamed.next(chunk);
+          streamed.head.body() += chunk;
+        }
+        streamed.head.chunked(false);
+        streamed.head.prepare_payload();
+      }
+      return std::move(streamed.head);
+    }
+    return route.handler(request);
+  });
+}
+
+StreamedResponse Router::HandleStream(const HttpRequest& request) const {
+  return Dispatch<StreamedResponse>(request, [&request](const Route& route) {
+    if (route.stream) return route.stream(request);
+    return StreamedResponse{.head = route.handler(request)};
+  });
 }
 
 }  // namespace metricsd

@@ -1,10 +1,13 @@
 // Maps (method, path) to handlers, answers 404 and 405 (with Allow) itself, and reports every
-// request to an observer so the daemon can count it per handler and status code.
+// request to an observer so the daemon can count it per handler and status code. A prefix
+// route ("/api/v1/label/") matches every path under it and is reported under its pattern, never
+// the raw path, so the handler label's cardinality stays that of the route list.
 //
 // Thread-safety: routes are added before the server starts; from then on Find(), Observe() and
 // Handle() may be called from any thread (handlers must be thread-safe).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -36,6 +39,8 @@ class Router {
     bool found = false;                  // false: Handle() answers 404 or 405
     bool heavy = false;
     bool auth = true;  // unknown paths need auth too: a 404 tells nothing to a stranger
+    bool stream = false;  // answered by HandleStream()
+    std::uint64_t max_body_bytes = 0;  // the route's limit; 0: the server's
   };
 
   // Serves `routes` (components' lists, wired by the daemon), in order.
@@ -54,10 +59,20 @@ class Router {
 
   // Never throws: a handler that throws becomes a 500.
   HttpResponse Handle(const HttpRequest& request) const;
+  // The same for every route: a streaming route's handler runs (and is observed when it
+  // returns its head); any other route's response comes back whole, without `next`.
+  StreamedResponse HandleStream(const HttpRequest& request) const;
+
+  // The largest body any route accepts (at least `server_default`): the server reads headers
+  // with it, then applies the matched route's own limit.
+  std::uint64_t LargestBodyLimit(std::uint64_t server_default) const;
 
  private:
   const Route* FindRoute(http::verb method, std::string_view path, std::string_view* handler,
                          std::string* allow) const;
+  // Runs `call` (a handler) and reports its status; 404/405 when nothing matched.
+  template <typename Result, typename Call>
+  Result Dispatch(const HttpRequest& request, Call call) const;
 
   std::vector<Route> routes_;
   Observer observer_;

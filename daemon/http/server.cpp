@@ -1,6 +1,8 @@
 #include "daemon/http/server.h"
 
 #include <algorithm>
+#include <exception>
+#include <functional>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -201,7 +203,9 @@ class HttpSession : public SessionBase,
     limits_ = server_->Limits();
     parser_.emplace();
     parser_->header_limit(limits_.header_limit);
-    parser_->body_limit(limits_.body_limit);
+    // The header is read with the largest limit of any route (Beast refuses a Content-Length
+    // over the limit while parsing the header); the route's own limit applies once it is known.
+    parser_->body_limit(server_->router.LargestBodyLimit(limits_.body_limit));
     StartReading(NowNanos());
     Tcp().expires_after(limits_.read_timeout);
     http::async_read_header(
@@ -243,6 +247,14 @@ class HttpSession : public SessionBase,
       // 404 or 405, known from the header: no reason to read (or ask for) the body.
       return DoWriteEarly(server_->router.Handle(request));
     }
+    std::uint64_t body_limit =
+        match_.max_body_bytes != 0 ? match_.max_body_bytes : limits_.body_limit;
+    if (auto length = parser_->content_length();
+        length && *length > body_limit) {
+      server_->stats.bad_requests.fetch_add(1);
+      return DoWrite(ErrorResponse(http::status::payload_too_large));
+    }
+    parser_->body_limit(body_limit);  // a chunked body is checked as it arrives
     std::string_view expect = request[http::field::expect];
     if (!expect.empty()) {
       if (!beast::iequals(TrimOws(expect), "100-continue")) {
@@ -314,6 +326,7 @@ class HttpSession : public SessionBase,
     }
     // The slot is held until the response is written: what a slow reader pins counts too.
     holds_slot_ = true;
+    if (match_.stream) return DoStream();
     net::post(server_->workers, [self = this->shared_from_this()]() mutable {
       HttpResponse response = self->server_->router.Handle(self->parser_->get());
       auto executor = self->stream_.get_executor();
@@ -344,15 +357,106 @@ class HttpSession : public SessionBase,
   }
 
   void OnWrite(beast::error_code ec, std::size_t) {
+    bool keep_alive = response_.keep_alive();
+    response_ = {};  // a large scrape is freed now, not at the next request
+    OnResponseDone(ec, keep_alive);
+  }
+
+  void OnResponseDone(beast::error_code ec, bool keep_alive) {
     answering_ = false;
     if (holds_slot_) {
       holds_slot_ = false;
       server_->ReleaseHeavySlot();
     }
-    bool keep_alive = response_.keep_alive();
-    response_ = {};  // a large scrape is freed now, not at the next request
     if (ec || !keep_alive) return DoClose();
     DoRead();
+  }
+
+  // A streaming route: the handler runs on a worker and returns the head; each chunk is then
+  // produced on a worker and written from the strand before the next is asked for, so a slow
+  // reader holds the producer back and one chunk at a time is in memory.
+  void DoStream() {
+    net::post(server_->workers, [self = this->shared_from_this()]() mutable {
+      StreamedResponse streamed = self->server_->router.HandleStream(self->parser_->get());
+      auto executor = self->stream_.get_executor();
+      net::post(executor, [self = std::move(self), streamed = std::move(streamed)]() mutable {
+        self->OnStreamHead(std::move(streamed));
+      });
+    });
+  }
+
+  void OnStreamHead(StreamedResponse streamed) {
+    if (!streamed.next || parser_->get().method() == http::verb::head) {
+      return OnHandled(std::move(streamed.head));
+    }
+    stream_next_ = std::move(streamed.next);
+    HttpResponse& head = streamed.head;
+    head.body().clear();
+    head.chunked(true);
+    if (closing_ || server_->stopping) head.keep_alive(false);
+    security_->AddHeaders(head);
+    stream_head_.emplace(std::move(static_cast<http::response_header<>&>(head)));
+    stream_serializer_.emplace(*stream_head_);
+    Tcp().expires_after(limits_.write_timeout);
+    http::async_write_header(stream_, *stream_serializer_,
+                             beast::bind_front_handler(&HttpSession::OnStreamWrite,
+                                                       this->shared_from_this()));
+  }
+
+  void DoProduceChunk() {
+    net::post(server_->workers, [self = this->shared_from_this()]() mutable {
+      bool more = false;
+      bool failed = false;
+      try {
+        self->chunk_.clear();
+        more = self->stream_next_(self->chunk_);
+      } catch (const std::exception& e) {
+        LogError("HTTP streaming handler failed", {{"err", e.what()}});
+        failed = true;
+      }
+      auto executor = self->stream_.get_executor();
+      net::post(executor, [self = std::move(self), more, failed] {
+        self->OnChunkProduced(more, failed);
+      });
+    });
+  }
+
+  void OnChunkProduced(bool more, bool failed) {
+    if (failed) {
+      // The status is long sent: only a missing last chunk tells the client.
+      return EndStream(net::error::operation_aborted);
+    }
+    stream_more_ = more;
+    if (chunk_.empty()) return more ? DoProduceChunk() : DoWriteLastChunk();
+    Tcp().expires_after(limits_.write_timeout);
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     beast::bind_front_handler(&HttpSession::OnStreamWrite,
+                                               this->shared_from_this()));
+  }
+
+  void OnStreamWrite(beast::error_code ec, std::size_t) {
+    if (ec) return EndStream(ec);
+    if (stream_more_) return DoProduceChunk();
+    DoWriteLastChunk();
+  }
+
+  void DoWriteLastChunk() {
+    Tcp().expires_after(limits_.write_timeout);
+    net::async_write(stream_, http::make_chunk_last(),
+                     beast::bind_front_handler(&HttpSession::OnWriteLastChunk,
+                                               this->shared_from_this()));
+  }
+
+  void OnWriteLastChunk(beast::error_code ec, std::size_t) { EndStream(ec); }
+
+  void EndStream(beast::error_code ec) {
+    bool keep_alive = stream_head_ && stream_head_->keep_alive();
+    stream_serializer_.reset();
+    stream_head_.reset();
+    stream_next_ = nullptr;  // frees what the producer holds (a store snapshot, buffers)
+    chunk_ = {};
+    stream_more_ = true;
+    OnResponseDone(ec, keep_alive);
   }
 
   void DoClose() {
@@ -384,6 +488,13 @@ class HttpSession : public SessionBase,
   Router::Match match_;
   std::optional<http::response<http::empty_body>> continue_;
   HttpResponse response_;
+  // A streamed response being written (DoStream): its head, the producer and the chunk it
+  // last produced (filled on a worker while the strand waits, written from the strand).
+  std::optional<http::response<http::empty_body>> stream_head_;
+  std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
+  std::function<bool(std::string&)> stream_next_;
+  std::string chunk_;
+  bool stream_more_ = true;
   std::int64_t read_started_ = 0;
   bool reading_ = false;    // waiting for a request, its body or the TLS handshake
   bool answering_ = false;  // from a request's header to the end of its response

@@ -5,6 +5,9 @@
 // the header first, checked (framing, auth, Expect) before any body is read, then the body.
 // Cheap routes are answered on the strand; heavy ones (Router::Options::heavy) run on a small
 // worker pool, at most max_requests at a time, so a large scrape never stalls /-/healthy.
+// A streaming route (Route::stream) is written with chunked transfer encoding, one chunk
+// produced on the worker pool at a time and written before the next is asked for. A route may
+// accept a larger (or smaller) body than body_limit (Route::max_body_bytes).
 // Every read and write has a deadline. At max_connections, the connection that has waited
 // longest for its request (idle keep-alive or slow header) is closed to admit the new one, so
 // idle or slowloris sockets cannot lock Prometheus out; a connection being answered is never

@@ -1,5 +1,6 @@
 #include "daemon/http/router.h"
 
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -69,6 +70,46 @@ TEST_F(RouterTest, WrongMethodIs405WithAllow) {
 TEST_F(RouterTest, ThrowingHandlerIs500) {
   EXPECT_EQ(router_.Handle(Request(http::verb::get, "/boom")).result(),
             http::status::internal_server_error);
+}
+
+TEST_F(RouterTest, PrefixRouteIsReportedUnderItsPattern) {
+  router_.Add(Route{.path = "/api/v1/label/",
+                    .prefix = true,
+                    .methods = {http::verb::get},
+                    .handler = [](const HttpRequest& r) {
+                      return MakeResponse(r, http::status::ok, std::string(r.target()));
+                    }});
+  HttpResponse response = router_.Handle(Request(http::verb::get, "/api/v1/label/job/values"));
+  EXPECT_EQ(response.body(), "/api/v1/label/job/values");
+  ASSERT_EQ(observed_.size(), 1u);
+  EXPECT_EQ(observed_[0].handler, "/api/v1/label/");
+  EXPECT_FALSE(router_.Find(http::verb::get, "/api/v1/labels").found);
+  EXPECT_TRUE(router_.Find(http::verb::get, "/api/v1/label/x/values?a=1").found);
+}
+
+TEST_F(RouterTest, StreamingRouteServedWholeByHandle) {
+  router_.Add(Route{.path = "/s",
+                    .methods = {http::verb::get},
+                    .stream =
+                        [](const HttpRequest& r) {
+                          auto n = std::make_shared<int>(0);
+                          return StreamedResponse{
+                              .head = MakeResponse(r, http::status::ok, ""),
+                              .next = [n](std::string& chunk) {
+                                chunk = std::to_string(++*n);
+                                return *n < 3;
+                              }};
+                        },
+                    .heavy = true,
+                    .max_body_bytes = 1 << 20});
+  EXPECT_EQ(router_.Handle(Request(http::verb::get, "/s")).body(), "123");
+  Router::Match match = router_.Find(http::verb::get, "/s");
+  EXPECT_TRUE(match.stream);
+  EXPECT_EQ(match.max_body_bytes, 1u << 20);
+  EXPECT_EQ(router_.LargestBodyLimit(64 * 1024), 1u << 20);
+  StreamedResponse streamed = router_.HandleStream(Request(http::verb::get, "/metrics"));
+  EXPECT_FALSE(streamed.next);
+  EXPECT_EQ(streamed.head.body(), "metrics");
 }
 
 }  // namespace

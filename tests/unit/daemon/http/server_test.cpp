@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -294,6 +295,90 @@ TEST_F(HttpServerTest, HeadOfAHeavyRouteHasNoBody) {
   std::string answer = client.ReadAll();
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
   EXPECT_EQ(answer.find("heavy\n"), std::string::npos);
+}
+
+// A streaming route: chunked encoding, the chunks in order, and the connection still usable
+// for the next request once the last chunk is written.
+TEST_F(HttpServerTest, StreamingRouteIsWrittenChunkByChunk) {
+  router_.Add(Route{
+      .path = "/stream",
+      .methods = {http::verb::get},
+      .stream =
+          [](const HttpRequest& request) {
+            auto count = std::make_shared<int>(0);
+            return StreamedResponse{
+                .head = MakeResponse(request, http::status::ok, "", "application/stream+json"),
+                .next = [count](std::string& chunk) {
+                  chunk = "line" + std::to_string(++*count) + "\n";
+                  return *count < 3;
+                }};
+          },
+      .heavy = true});
+  Start({});
+  Client client(port_);
+  client.Send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string answer = client.ReadUntil("0\r\n\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_NE(answer.find("Transfer-Encoding: chunked"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("6\r\nline1\n\r\n6\r\nline2\n\r\n6\r\nline3\n\r\n0\r\n\r\n"),
+            std::string::npos)
+      << answer;
+  client.Send("GET /light HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(client.ReadAll().find("light"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, StreamingRouteErrorBeforeStreamingIsAnOrdinaryResponse) {
+  router_.Add(Route{.path = "/stream",
+                    .methods = {http::verb::get},
+                    .stream =
+                        [](const HttpRequest& request) {
+                          return StreamedResponse{
+                              .head = MakeResponse(request, http::status::bad_request, "bad\n")};
+                        },
+                    .heavy = true});
+  Start({});
+  Client client(port_);
+  client.Send("GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string answer = client.ReadAll();
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  EXPECT_NE(answer.find("Content-Length: 4"), std::string::npos) << answer;
+}
+
+// A route's own body limit: larger than the server's for an import, and still enforced.
+TEST_F(HttpServerTest, RouteBodyLimitOverridesTheServers) {
+  router_.Add(Route{.path = "/big",
+                    .methods = {http::verb::post},
+                    .handler =
+                        [](const HttpRequest& request) {
+                          return MakeResponse(request, http::status::ok,
+                                              std::to_string(request.body().size()));
+                        },
+                    .max_body_bytes = 200 * 1024});
+  Start({});
+  std::string body(100 * 1024, 'x');
+  {
+    Client client(port_);
+    client.Send("POST /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body);
+    std::string answer = client.ReadAll();
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer.substr(0, 200);
+    EXPECT_NE(answer.find("102400"), std::string::npos);
+  }
+  {
+    // The server's default still applies to every other route.
+    Client client(port_);
+    client.Send("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body);
+    EXPECT_TRUE(client.ReadAll().starts_with("HTTP/1.1 413"));
+    EXPECT_EQ(echoed_, 0);
+  }
+  {
+    std::string too_big(300 * 1024, 'x');
+    Client client(port_);
+    client.Send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                std::to_string(too_big.size()) + "\r\n\r\n");
+    EXPECT_TRUE(client.ReadAll().starts_with("HTTP/1.1 413"));
+  }
 }
 
 }  // namespace

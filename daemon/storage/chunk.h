@@ -8,12 +8,18 @@
 //             bit buckets (0 / 14 / 17 / 20 / 64 bits) and XOR'd values reusing the previous
 //             leading/trailing-zero window. Appendable: the head's open chunk is always kXor.
 //   kDecimal  for a sealed chunk whose values are all decimals with few digits (byte counts,
-//             centiseconds, 0.25 steps): values scaled to integers by one power of ten and
-//             stored as zig-zag delta-of-delta in bit buckets, as VictoriaMetrics does with its
-//             decimal conversion. Chosen by Seal() only when it is smaller.
+//             centiseconds, 0.25 steps): values scaled to integers (mantissas) by one power of
+//             ten, as VictoriaMetrics does with its decimal conversion, their deltas divided by
+//             the deltas' common divisor (4096-byte pages cost nothing extra), then stored as
+//             zig-zag deltas or delta-of-deltas (whichever is smaller for the chunk) in bit
+//             buckets chosen per chunk to fit its data; timestamps as zig-zag delta-of-delta in
+//             their own buckets, so a regular interval and a constant value cost 0 bits a
+//             sample. Chosen by Seal() only when it is smaller.
 // A reader never trusts a chunk: a truncated or garbled chunk ends iteration with error() set.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -36,23 +42,25 @@ class XorAppender {
   // false when `chunk` is not a valid kXor chunk (then the appender is empty).
   bool Resume(std::span<const std::uint8_t> chunk);
 
+  // Appends one sample. A chunk holds at most 65535 samples (the count is 16 bits): appends to
+  // a full() chunk are ignored; the head cuts chunks long before (kSamplesPerChunk).
   void Append(Timestamp t, double v);
 
   std::uint16_t count() const;
+  bool full() const { return count() == 0xffff; }
   Timestamp min_t() const { return min_t_; }
   Timestamp max_t() const { return max_t_; }
   // The chunk so far, a valid kXor chunk at any moment.
   std::span<const std::uint8_t> bytes() const { return bytes_; }
 
  private:
-  // (encoder state; helper's choice)
   std::vector<std::uint8_t> bytes_;
   Timestamp min_t_ = 0;
   Timestamp max_t_ = 0;
   Timestamp last_t_ = 0;
   std::int64_t last_delta_ = 0;
   std::uint64_t last_bits_ = 0;
-  std::uint8_t leading_ = 0xff;
+  std::uint8_t leading_ = 0xff;  // the XOR window's leading zeros; 0xff: no window yet
   std::uint8_t trailing_ = 0;
   std::uint8_t bit_pos_ = 0;  // bits used in the last byte (0 = byte full / none)
 };
@@ -60,6 +68,13 @@ class XorAppender {
 // The smallest encoding of a finished chunk: kDecimal when its values allow and it is smaller,
 // else `chunk` as it is. `chunk` is any valid chunk.
 std::vector<std::uint8_t> Seal(std::span<const std::uint8_t> chunk);
+
+// The bit buckets of one kDecimal column: `n` (1..8) widths in bits, strictly increasing; a value
+// is coded in the first bucket wide enough, after a unary bucket number (see chunk.cpp).
+struct DecimalBuckets {
+  std::uint8_t n = 1;
+  std::array<std::uint8_t, 8> widths = {};
+};
 
 // Iterates any chunk. Thread-safety: not thread-safe; the bytes must outlive it.
 class ChunkIterator {
@@ -73,11 +88,32 @@ class ChunkIterator {
   bool error() const { return error_; }
 
  private:
-  // (decoder state; helper's choice)
+  friend class XorAppender;  // Resume() continues from the decoder's state
+  bool NextXor();
+  bool NextDecimal();
+
   std::span<const std::uint8_t> chunk_;
+  std::size_t bit_pos_ = 0;  // the next bit to read
+  std::uint16_t count_ = 0;
+  std::uint16_t index_ = 0;  // samples read so far
+  bool done_ = false;
+  bool error_ = false;
+  ChunkEncoding encoding_ = ChunkEncoding::kXor;
   Timestamp t_ = 0;
   double v_ = 0;
-  bool error_ = false;
+  std::uint64_t t_delta_ = 0;  // the last timestamp delta (wrapping arithmetic)
+  // kXor
+  std::uint64_t value_bits_ = 0;
+  std::uint8_t leading_ = 0xff;
+  std::uint8_t trailing_ = 0;
+  // kDecimal: value = mantissa / 10^scale; mantissa steps by delta * gcd
+  std::uint64_t mantissa_ = 0;
+  std::uint64_t mantissa_delta_ = 0;  // in units of gcd_
+  std::uint64_t gcd_ = 1;
+  std::uint8_t scale_ = 0;
+  bool second_order_ = false;  // the value column holds delta-of-delta (else delta)
+  DecimalBuckets time_buckets_;
+  DecimalBuckets value_buckets_;
 };
 
 // The number of samples a chunk says it holds (0 for a chunk too short to say).
@@ -103,7 +139,8 @@ struct AggregatePoint {
 // A tier chunk: the points' timestamps once (delta-of-delta), then each of the five columns as
 // its own XOR stream, so a column of equal values costs a bit a point.
 std::vector<std::uint8_t> EncodeAggregates(std::span<const AggregatePoint> points);
-// false on a corrupt chunk (points decoded so far stay in `out`).
+// false on a corrupt chunk; then nothing is appended to `out` (a column cannot be read
+// without the ones before it).
 bool DecodeAggregates(std::span<const std::uint8_t> chunk, std::vector<AggregatePoint>& out);
 
 }  // namespace metricsd::storage

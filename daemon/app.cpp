@@ -142,6 +142,12 @@ App::~App() {
   ioc_.reset();
 }
 
+std::string HistoryDirectory(const Flags& flags, const Config& config) {
+  if (flags.storage_path) return *flags.storage_path;
+  if (!config.history.path.empty()) return config.history.path;
+  return "data";
+}
+
 SourceSetPtr App::BuildSources(const Config& config) {
   std::vector<std::shared_ptr<const Source>> sources;
   if (config.host.enabled) {
@@ -157,6 +163,7 @@ SourceSetPtr App::BuildSources(const Config& config) {
   }
   if (prober_) sources.push_back(prober_->MakeSource());
   if (alerting_) sources.push_back(alerting_->MakeSource());
+  if (history_) sources.push_back(history_->MetricsSource());
   self_metrics_.AppendSources(server_ ? server_->stats() : nullptr, sources);
   return std::make_shared<const SourceSet>(std::move(sources));
 }
@@ -184,6 +191,8 @@ int App::Run() {
   prober_ = std::make_shared<probes::Prober>(*ioc_);
   // Rules read the Sources through the same published set /metrics serves.
   alerting_ = std::make_shared<alerting::RuleManager>(*ioc_, [this] { return sources_.Load(); });
+  history_ = std::make_unique<storage::HistoryService>(
+      config->history, HistoryDirectory(flags_, *config), [this] { return sources_.Load(); });
   config_.Store(config);
   sources_.Store(BuildSources(*config));
   self_metrics_.RecordReload(true);
@@ -210,6 +219,7 @@ int App::Run() {
   if (statsd_) statsd_->Start();
   prober_->Configure(config->probes);
   ConfigureAlerting(config);
+  history_->Start();  // opens the store on its own thread: a long load delays nothing
   notifier_->Ready();
   notifier_->StartWatchdog();
 
@@ -217,6 +227,7 @@ int App::Run() {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_->run(); });
   ioc_->run();
   for (auto& thread : pool) thread.join();
+  history_.reset();  // stops sampling and writes the last flush
   LogInfo("stopped");
   return 0;
 }
@@ -319,6 +330,10 @@ bool App::Reload(std::string& error) {
     LogWarn("web.listen_address changed; it takes effect on restart",
             {{"running", old->web.listen_address.ToString()},
              {"configured", config->web.listen_address.ToString()}});
+  }
+  if (storage::HistorySection().Render(config->history) != storage::HistorySection().Render(old->history) ||
+      HistoryDirectory(flags_, *config) != HistoryDirectory(flags_, *old)) {
+    LogWarn("the history section changed; it takes effect on restart");
   }
   server_->SetLimits(LimitsFrom(*config));
   server_->SetSecurity(security);  // new connections use it; open ones keep theirs

@@ -19,6 +19,7 @@
 #include "daemon/http/server.h"
 #include "daemon/http/web_security.h"
 #include "daemon/self_metrics.h"
+#include "daemon/storage/history_service.h"
 #include "daemon/systemd_notifier.h"
 
 namespace metricsd {
@@ -30,6 +31,10 @@ std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags);
 // Loads the web-config file --web.config.file names, else web.config_file (relative to the
 // config file); the default (plain HTTP, no auth) when neither does. Throws ConfigError.
 WebSecurityPtr LoadWebSecurityForFlags(const Flags& flags, const Config& config);
+
+// The history store's directory: --storage.path, else history.path, else data/ in the working
+// directory (Prometheus's default).
+std::string HistoryDirectory(const Flags& flags, const Config& config);
 
 // Thread-safety: Run() is called once, from main's thread; everything else runs on the
 // io_context (signals, routes) and is thread-safe as the routes require.
@@ -78,6 +83,7 @@ class App {
   std::unique_ptr<statsd::StatsdService> statsd_;
   std::shared_ptr<probes::Prober> prober_;
   std::shared_ptr<alerting::RuleManager> alerting_;
+  std::unique_ptr<storage::HistoryService> history_;
   std::string external_url_;  // http://HOSTNAME:PORT, once listening
   std::unique_ptr<SystemdNotifier> notifier_;
   std::unique_ptr<net::signal_set> signals_;

@@ -29,6 +29,8 @@ Flags:
       --statsd.listen-unixgram=PATH
                               Replace statsd.listeners of that kind (as
                               statsd_exporter's flags do); an empty value removes them.
+      --storage.path=PATH     History store directory; overrides history.path.
+                              Default: data/ in the working directory.
       --print-config-schema   Print the JSON Schema of the config file and exit.
       --print-default-config  Print the default config, each key with its doc, and
                               exit.
@@ -65,7 +67,8 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
                  name == "--log.level" || name == "--log.format" || name == "--path.procfs" ||
                  name == "--path.sysfs" || name == "--path.rootfs" ||
                  name == "--statsd.listen-udp" || name == "--statsd.listen-tcp" ||
-                 name == "--statsd.listen-unixgram" || name == "--print-docs";
+                 name == "--statsd.listen-unixgram" || name == "--print-docs" ||
+                 name == "--storage.path";
     if (!known) {
       result.error = "unknown flag " + std::string(arg) + " (see --help)";
       return result;
@@ -96,6 +99,9 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
     } else if (name == "--config.file") {
       if (value.empty()) { result.error = "--config.file must not be empty"; return result; }
       flags.config_file = std::string(value);
+    } else if (name == "--storage.path") {
+      if (value.empty()) { result.error = "--storage.path must not be empty"; return result; }
+      flags.storage_path = std::string(value);
     } else if (name == "--print-docs") {
       flags.print_docs = std::string(value);
     } else if (name == "--web.config.file") {

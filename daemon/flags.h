@@ -35,6 +35,9 @@ struct Flags {
   // --web.config.file: an exporter-toolkit web-config file (TLS, basic auth, headers); when
   // given (even empty, meaning none) it overrides web.config_file.
   std::optional<std::string> web_config_file;
+  // --storage.path (Prometheus's flag): the history store's directory; overrides history.path.
+  // Neither given: data/ in the working directory.
+  std::optional<std::string> storage_path;
 };
 
 struct FlagsResult {

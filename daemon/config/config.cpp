@@ -14,7 +14,8 @@ const config::Section<Config>& ConfigSection() {
       .Block("statsd", &Config::statsd, statsd::StatsdSection(), statsd::StatsdSection().doc())
       .Block("probes", &Config::probes, probes::ProbesSection(), probes::ProbesSection().doc())
       .Block("alerting", &Config::alerting, alerting::AlertingSection(),
-             alerting::AlertingSection().doc());
+             alerting::AlertingSection().doc())
+      .Block("history", &Config::history, storage::HistorySection(), storage::HistorySection().doc());
   return *section;
 }
 

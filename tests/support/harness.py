@@ -95,6 +95,9 @@ class Daemon:
         # StatsD too listens on ports the kernel picks, never the shared 8125.
         if not any(str(a).startswith("--statsd.listen-") for a in args):
             command += ["--statsd.listen-udp=127.0.0.1:0", "--statsd.listen-tcp=127.0.0.1:0"]
+        # History goes to the test's own directory, never a shared data/.
+        if not any(str(a).startswith("--storage.path") for a in args):
+            command.append(f"--storage.path={os.path.join(self.dir.name, 'data')}")
         command += list(args)
         self.lines = []
         self._lines_changed = threading.Condition()

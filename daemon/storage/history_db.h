@@ -4,11 +4,12 @@
 // Layout (schema version 1):
 //   meta(key TEXT PRIMARY KEY, value TEXT)                     schema_version, created_at
 //   series(id INTEGER PRIMARY KEY, key BLOB UNIQUE NOT NULL)   key: series_key.h
-//   chunks(series_id, tier, min_t, max_t, data BLOB,           closed chunks; tier 0 raw
-//          PRIMARY KEY(series_id, tier, min_t)) WITHOUT ROWID   (chunk.h), 1 minute, 2 hour
-//   head(series_id, tier, min_t, max_t, data BLOB,             each series' open chunk per
-//        PRIMARY KEY(series_id, tier)) WITHOUT ROWID            tier, rewritten every flush
-// plus an index on chunks(tier, max_t) for retention. The header's application_id is "MTSD"
+//   chunks(id INTEGER PRIMARY KEY, series_id, tier, min_t,     closed chunks; tier 0 raw
+//          max_t, data BLOB, UNIQUE(series_id, tier, min_t))   (chunk.h), 1 minute, 2 hour
+//   head(id INTEGER PRIMARY KEY = series_id * 4 + tier,        each series' open chunk per
+//        series_id, tier, min_t, max_t, data BLOB)             tier, rewritten every flush
+// plus an index on chunks(tier, max_t) for retention. Rowid tables keep chunks up to ~4 KB
+// in their b-tree page (WITHOUT ROWID spills rows over ~1 KB into a 4 KiB overflow page). The header's application_id is "MTSD"
 // (0x4D545344), so a SQLite file of another program is recognised and never touched.
 //
 // A database this process cannot write (read-only directory, file or filesystem) is refused by
@@ -42,7 +43,7 @@ namespace metricsd::storage {
 
 inline constexpr int kHistorySchemaVersion = 1;
 
-// Tier numbers as stored.
+// Tier numbers as stored (at most 4 tiers: head rows are keyed series_id * 4 + tier).
 enum class Tier : int { kRaw = 0, kMinute = 1, kHour = 2 };
 
 struct ChunkRecord {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,10 +31,14 @@ class LabelIndex {
 
   // The series with this canonical key, if indexed.
   std::optional<SeriesRef> Find(std::string_view key) const;
-  // Indexes a new series; `ref` and `key` must both be new.
-  void Insert(SeriesRef ref, std::string_view key);
-  // Forgets a series (retention removed its last data).
+  // Indexes a new series; false (and nothing changes) when `ref` or `key` is indexed already.
+  // Refs usually come ascending (appends); any order works.
+  bool Insert(SeriesRef ref, std::string_view key);
+  // Forgets a series (retention removed its last data); unknown refs are ignored.
   void Remove(SeriesRef ref);
+  // Forgets many series at once: each posting list they were on is filtered in one pass, so a
+  // retention sweep costs O(lists touched), not O(series x list length).
+  void Remove(std::span<const SeriesRef> refs);
   // The key of an indexed series ("" when unknown).
   std::string_view Key(SeriesRef ref) const;
 

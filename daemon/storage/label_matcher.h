@@ -44,4 +44,9 @@ class LabelMatcher {
 
 using Matchers = std::vector<LabelMatcher>;
 
+// `text` in double quotes as Go's strconv.Quote writes it (%q): \" \\ \a \b \f \n \r \t \v,
+// \xHH for other control bytes and for bytes that are not UTF-8, \u00HH for C1 controls;
+// printable UTF-8 stays as it is. Thread-safety: a pure function.
+std::string GoQuote(std::string_view text);
+
 }  // namespace metricsd::storage

@@ -38,7 +38,8 @@ class SeriesKeyBuilder {
   // Starts a key for metric `name`.
   void Reset(std::string_view name);
   // Adds a label; labels may come in any order and are sorted by Finish(). An empty value is
-  // the same as no label (Prometheus's rule) and is skipped.
+  // the same as no label (Prometheus's rule) and is skipped. A label named `__name__` makes the
+  // key invalid (the name is given to Reset()).
   void Add(std::string_view name, std::string_view value);
   // The key, or nullopt when a name or value contains 0xfe/0xff or a label name repeats.
   // The view is valid until the next Reset().
@@ -49,6 +50,7 @@ class SeriesKeyBuilder {
   std::vector<std::pair<std::string, std::string>> labels_;
   std::size_t used_ = 0;  // labels_ entries in use (kept allocated between keys)
   std::string key_;
+  bool invalid_ = false;  // a 0xfe/0xff byte or a `__name__` label was added since Reset()
 };
 
 // The key of a sorted label set with `__name__`; nullopt as SeriesKeyBuilder::Finish.
@@ -57,11 +59,25 @@ std::optional<std::string> KeyOf(const SeriesLabels& labels);
 // The metric name part of a key.
 std::string_view KeyName(std::string_view key);
 
-// Calls fn(name, value) for `__name__` first, then every label in key order (ascending name).
+// Walks the labels of a key (not `__name__`) in key order without allocating; the views point
+// into the key. Any bytes are accepted: a segment without a value marker reads as a label with
+// an empty value. Thread-safety: a value type; one cursor per thread.
+//   KeyLabelCursor cursor(key); std::string_view name, value;
+//   while (cursor.Next(name, value)) { ... }
+class KeyLabelCursor {
+ public:
+  explicit KeyLabelCursor(std::string_view key);
+  bool Next(std::string_view& name, std::string_view& value);
+
+ private:
+  std::string_view rest_;  // from the next label's kKeyLabelStart byte
+};
+
+// Calls fn(name, value) for `__name__` first (unless the name is empty), then every label in key order (ascending name).
 void ForEachKeyLabel(std::string_view key,
                      const std::function<void(std::string_view, std::string_view)>& fn);
 
-// The label set a key stands for, `__name__` first. Note `__name__` sorts before any label
+// The label set a key stands for, `__name__` first (absent when the name is empty). Note `__name__` sorts before any label
 // name that starts with a lower-case letter or a later byte; the key order puts it first always.
 SeriesLabels LabelsOfKey(std::string_view key);
 

@@ -4,7 +4,7 @@
 //
 //   ParseApiTime("1700000000.123") == 1700000000123      ParseApiTime("2023-11-14T22:13:20Z")
 //
-// Thread-safety: pure functions; safe from any thread.
+// Thread-safety: the functions are pure; safe from any thread.
 #pragma once
 
 #include <optional>
@@ -32,6 +32,7 @@ std::optional<storage::Timestamp> ParseApiTime(std::string_view text);
 std::optional<std::string> PercentDecode(std::string_view text);
 
 // Form values in order, a name may repeat ("match[]").
+// Thread-safety: a value; const methods may be called concurrently, AddEncoded may not.
 class FormValues {
  public:
   // Adds the pairs of `encoded` ("a=1&b=2"); false with `error` on a bad escape or a ';'

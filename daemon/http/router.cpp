@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <stdexcept>
 
 #include "daemon/core/logging.h"
 
@@ -23,7 +24,17 @@ void Router::Add(Routes routes) {
   for (Route& route : routes) Add(std::move(route));
 }
 
-void Router::Add(Route route) { routes_.push_back(std::move(route)); }
+void Router::Add(Route route) {
+  // Programmer errors in a component's route list: refuse them at start-up, not per request.
+  if (route.prefix && !route.path.ends_with('/')) {
+    throw std::invalid_argument("prefix route " + route.path + " must end in '/'");
+  }
+  if (route.stream && (!route.heavy || route.handler)) {
+    throw std::invalid_argument("streaming route " + route.path +
+                                " must be heavy and have no plain handler");
+  }
+  routes_.push_back(std::move(route));
+}
 
 void Router::Add(http::verb method, std::string path, Handler handler, Options options) {
   Add(Route{.path = std::move(path),

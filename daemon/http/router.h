@@ -43,7 +43,9 @@ class Router {
     std::uint64_t max_body_bytes = 0;  // the route's limit; 0: the server's
   };
 
-  // Serves `routes` (components' lists, wired by the daemon), in order.
+  // Serves `routes` (components' lists, wired by the daemon), in order. Throws
+  // std::invalid_argument for a prefix route whose path does not end in '/', or a streaming
+  // route that is not heavy or also has a plain handler.
   void Add(Routes routes);
   void Add(Route route);
   // One method of a route, as tests write it.

@@ -112,5 +112,17 @@ TEST_F(RouterTest, StreamingRouteServedWholeByHandle) {
   EXPECT_EQ(streamed.head.body(), "metrics");
 }
 
+TEST_F(RouterTest, MalformedRoutesAreRefusedWhenAdded) {
+  auto handler = [](const HttpRequest& r) { return MakeResponse(r, http::status::ok, ""); };
+  auto stream = [](const HttpRequest& r) {
+    return StreamedResponse{.head = MakeResponse(r, http::status::ok, "")};
+  };
+  EXPECT_THROW(router_.Add(Route{.path = "/api/v1/label", .prefix = true, .handler = handler}),
+               std::invalid_argument);
+  EXPECT_THROW(router_.Add(Route{.path = "/s", .stream = stream}), std::invalid_argument);
+  EXPECT_THROW(router_.Add(Route{.path = "/s", .handler = handler, .stream = stream, .heavy = true}),
+               std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace metricsd

@@ -142,6 +142,30 @@ App::~App() {
   ioc_.reset();
 }
 
+alerting::RuleManager::ForStateHistory ForStateFromHistory(const storage::HistoryService* history) {
+  alerting::RuleManager::ForStateHistory out;
+  out.ready = [history] { return history->store() != nullptr; };
+  out.last = [history](const alerting::LabelMap& labels, double mint,
+                       double maxt) -> std::optional<std::pair<double, double>> {
+    std::shared_ptr<storage::Store> store = history->store();
+    if (!store) return std::nullopt;
+    storage::SeriesKeyBuilder builder;
+    builder.Reset("ALERTS_FOR_STATE");
+    for (const auto& [name, value] : labels) builder.Add(name, value);
+    std::optional<std::string_view> key = builder.Finish();
+    std::optional<storage::SeriesRef> ref = key ? store->Find(*key) : std::nullopt;
+    if (!ref) return std::nullopt;
+    std::vector<storage::Sample> samples;
+    store->RawSamples(*ref, static_cast<storage::Timestamp>(mint * 1000),
+                      static_cast<storage::Timestamp>(maxt * 1000), samples);
+    for (auto it = samples.rbegin(); it != samples.rend(); ++it) {
+      if (!storage::IsStaleMarker(it->v)) return std::make_pair(it->v, static_cast<double>(it->t) / 1000);
+    }
+    return std::nullopt;
+  };
+  return out;
+}
+
 std::string HistoryDirectory(const Flags& flags, const Config& config) {
   if (flags.storage_path) return *flags.storage_path;
   if (!config.history.path.empty()) return config.history.path;
@@ -193,6 +217,7 @@ int App::Run() {
   alerting_ = std::make_shared<alerting::RuleManager>(*ioc_, [this] { return sources_.Load(); });
   history_ = std::make_unique<storage::HistoryService>(
       config->history, HistoryDirectory(flags_, *config), [this] { return sources_.Load(); });
+  alerting_->SetForStateHistory(ForStateFromHistory(history_.get()));
   config_.Store(config);
   sources_.Store(BuildSources(*config));
   self_metrics_.RecordReload(true);

@@ -20,6 +20,7 @@
 #include "daemon/http/web_security.h"
 #include "daemon/self_metrics.h"
 #include "daemon/storage/history_service.h"
+#include "daemon/storage/series_key.h"
 #include "daemon/systemd_notifier.h"
 
 namespace metricsd {
@@ -31,6 +32,10 @@ std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags);
 // Loads the web-config file --web.config.file names, else web.config_file (relative to the
 // config file); the default (plain HTTP, no auth) when neither does. Throws ConfigError.
 WebSecurityPtr LoadWebSecurityForFlags(const Flags& flags, const Config& config);
+
+// Reads ALERTS_FOR_STATE back from history for the rule manager's restore after a restart.
+// `history` must outlive the rule manager's evaluations.
+alerting::RuleManager::ForStateHistory ForStateFromHistory(const storage::HistoryService* history);
 
 // The history store's directory: --storage.path, else history.path, else data/ in the working
 // directory (Prometheus's default).

@@ -309,7 +309,13 @@ const Section<AlertingConfig>& AlertingSection() {
         .Dur("resend_delay", &AlertingConfig::resend_delay,
              "firing alerts are re-sent this often, resolved ones too for 15 minutes")
         .Int("queue_capacity", &AlertingConfig::queue_capacity, 1, 1 << 24,
-             "alerts waiting per receiver; when full the oldest go (counted)");
+             "alerts waiting per receiver; when full the oldest go (counted)")
+        .Dur("outage_tolerance", &AlertingConfig::outage_tolerance,
+             "after a restart, alerts get their activeAt back from history (ALERTS_FOR_STATE) if "
+             "the daemon was down at most this long (Prometheus's --rules.alert.for-outage-tolerance)")
+        .Dur("for_grace_period", &AlertingConfig::for_grace_period,
+             "a restored alert waits at least this long before firing again; rules with a "
+             "shorter `for` are not restored (--rules.alert.for-grace-period)");
     AddDestinations(*alerting, "alertmanagers", DestinationConfig::Kind::kAlertmanager,
                     "Alertmanagers: alerts go to URL/api/v2/alerts; secret files are read at each "
                     "request, so rotation needs no reload");

@@ -42,6 +42,13 @@ struct AlertingConfig {
   std::string external_url;             // generatorURL base; empty: http://HOSTNAME:PORT
   Duration resend_delay = std::chrono::minutes(1);
   std::size_t queue_capacity = 10000;
+  // After a restart, pending and firing alerts get their activeAt back from the history's
+  // ALERTS_FOR_STATE if the daemon was down at most this long (Prometheus's
+  // --rules.alert.for-outage-tolerance)...
+  Duration outage_tolerance = std::chrono::hours(1);
+  // ...and an alert whose `for` had less than this left waits at least this long before firing
+  // again (--rules.alert.for-grace-period); rules whose `for` is shorter are not restored.
+  Duration for_grace_period = std::chrono::minutes(10);
   std::vector<DestinationConfig> destinations;
 
   nlohmann::json ToJson() const;

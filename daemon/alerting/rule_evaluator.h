@@ -70,6 +70,9 @@ struct RuleState {
   std::string last_error;  // empty when the last evaluation succeeded
   double last_evaluation = 0;
   double last_duration = 0;
+  // Whether the pending alerts' activeAt was restored from history after a restart (or there
+  // was nothing to restore); see RuleManager::SetForStateHistory.
+  bool for_state_restored = false;
 };
 
 // Advances `state` to `now` (unix seconds). On error (a family of the wrong type for `value`,

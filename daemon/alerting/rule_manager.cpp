@@ -55,6 +55,8 @@ struct RuleManager::Group {
   LabelMap external_labels;
   std::string generator_url;
   double resend_delay = 60;
+  Duration outage_tolerance{};
+  Duration for_grace_period{};
 
   // Runs Evaluate on the wall-clock slots phase + k x interval; set once by Configure.
   std::shared_ptr<PeriodicJob> job;
@@ -91,7 +93,37 @@ class AlertingSource final : public Source {
 }  // namespace
 
 RuleManager::RuleManager(net::io_context& ioc, SourcesFn sources)
-    : ioc_(ioc), sources_(std::move(sources)), notifier_(std::make_shared<Notifier>(ioc)) {}
+    : ioc_(ioc), sources_(std::move(sources)), started_at_(WallSeconds()),
+      notifier_(std::make_shared<Notifier>(ioc)) {}
+
+void RuleManager::SetForStateHistory(ForStateHistory history) { for_state_ = std::move(history); }
+
+void RuleManager::RestoreForState(const Rule& rule, RuleState& state, double now,
+                                  Duration outage_tolerance, Duration grace_period) {
+  double hold = Seconds(rule.hold);
+  double grace = Seconds(grace_period);
+  // As Prometheus: a `for` shorter than the grace period is not worth restoring (waiting the
+  // grace period would be longer than the rule's own wait).
+  if (hold <= 0 || hold < grace) return;
+  for (auto& [key, alert] : state.alerts) {
+    if (alert.state == AlertState::kInactive) continue;
+    // Only the last run's samples: this run's own ALERTS_FOR_STATE says "now".
+    auto last = for_state_.last(alert.labels, now - Seconds(outage_tolerance), started_at_);
+    if (!last) continue;
+    auto [restored, down_at] = *last;
+    double remaining = hold - (down_at - restored);
+    if (remaining <= 0) {
+      // It was firing when we went down: the next evaluation fires it again.
+    } else if (remaining < grace) {
+      restored = now + grace - hold;
+    } else {
+      restored += now - down_at;  // the time spent down does not count as pending
+    }
+    alert.active_at = restored;
+    LogInfo("alert activeAt restored from history",
+            {{"alert", rule.alert}, {"labels", key}, {"active_at", FormatTimestamp(restored)}});
+  }
+}
 
 // No Stop() here: the last reference may go while the io_context is being destroyed, when
 // nothing may be posted to it. Timer handlers hold only a weak reference and end by themselves.
@@ -120,6 +152,8 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
     group->external_labels = config->external_labels;
     group->generator_url = external_url_ + "/api/v1/alerts";
     group->resend_delay = Seconds(config->resend_delay);
+    group->outage_tolerance = config->outage_tolerance;
+    group->for_grace_period = config->for_grace_period;
     // Nobody else sees the group yet; the lock is for the analysis (and costs nothing).
     MutexLock group_lock(group->mutex);
     group->states.resize(wanted.rules.size());
@@ -136,6 +170,13 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
             group->states[i] = std::move(old->states[j]);
           }
         }
+      }
+    }
+    // Only the rules of the config the daemon started with are restored from history
+    // (Prometheus restores at start-up only); rules a reload adds start afresh.
+    if (config_) {
+      for (RuleState& state : group->states) {
+        if (state.evaluations == 0) state.for_state_restored = true;
       }
     }
     next.push_back(std::move(group));
@@ -205,6 +246,10 @@ void RuleManager::Evaluate(const std::shared_ptr<Group>& group) {
           LogWarn("rule evaluation failed", {{"group", group->config.name}, {"alert", rule.alert},
                                              {"err", state.last_error}});
         }
+      }
+      if (!state.for_state_restored && for_state_.ready && for_state_.ready()) {
+        RestoreForState(rule, state, now, group->outage_tolerance, group->for_grace_period);
+        state.for_state_restored = true;
       }
       state.last_duration = std::chrono::duration<double>(SteadyClock::now() - rule_started).count();
       for (Alert& alert : TakeAlertsToSend(state, now, group->resend_delay, interval)) {

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,18 @@ class RuleManager : public std::enable_shared_from_this<RuleManager> {
   void Configure(std::shared_ptr<const AlertingConfig> config, std::string default_external_url);
   void Stop();
 
+  // Where activeAt comes back from after a restart: the newest ALERTS_FOR_STATE sample with
+  // exactly `labels` in [mint, maxt] (unix seconds) as (value, sample time), if any. `ready`
+  // says whether history can answer yet (it opens in the background); until it can, the
+  // restore waits. Set once, before Configure.
+  struct ForStateHistory {
+    std::function<bool()> ready;
+    std::function<std::optional<std::pair<double, double>>(const LabelMap& labels, double mint,
+                                                           double maxt)>
+        last;
+  };
+  void SetForStateHistory(ForStateHistory history);
+
   std::shared_ptr<const Source> MakeSource() const;
   // Prometheus's /api/v1/alerts and /api/v1/rules answers.
   nlohmann::json AlertsJson() const;
@@ -50,8 +63,14 @@ class RuleManager : public std::enable_shared_from_this<RuleManager> {
   void Evaluate(const std::shared_ptr<Group>& group);
   std::vector<std::shared_ptr<Group>> Groups() const;
 
+  // Prometheus's RestoreForState for one rule's alerts, on its first evaluations after start.
+  void RestoreForState(const Rule& rule, RuleState& state, double now, Duration outage_tolerance,
+                       Duration grace_period);
+
   net::io_context& ioc_;
   SourcesFn sources_;
+  ForStateHistory for_state_;
+  const double started_at_;  // wall seconds at construction: samples before it are the last run's
   std::shared_ptr<Notifier> notifier_;
   mutable Mutex mutex_;
   std::vector<std::shared_ptr<Group>> groups_ ABSL_GUARDED_BY(mutex_);

@@ -305,6 +305,11 @@ std::string Store::Key(SeriesRef ref) const {
   return std::string(state_->index.Key(ref));
 }
 
+std::optional<SeriesRef> Store::Find(std::string_view key) const {
+  ReaderMutexLock lock(state_->mutex);
+  return state_->index.Find(key);
+}
+
 void Store::RawSamples(SeriesRef ref, Timestamp mint, Timestamp maxt,
                        std::vector<Sample>& out) const {
   const State& s = *state_;

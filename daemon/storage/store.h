@@ -111,6 +111,8 @@ class Store {
   std::vector<SeriesRef> Select(const std::vector<Matchers>& selectors, Timestamp mint,
                                 Timestamp maxt) const;
   std::string Key(SeriesRef ref) const;
+  // The series with this key (series_key.h), if stored.
+  std::optional<SeriesRef> Find(std::string_view key) const;
   // Raw samples of a series in [mint, maxt], ascending, staleness markers included.
   void RawSamples(SeriesRef ref, Timestamp mint, Timestamp maxt, std::vector<Sample>& out) const;
   // Points of a tier in [mint, maxt], ascending.

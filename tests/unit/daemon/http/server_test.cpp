@@ -327,6 +327,44 @@ TEST_F(HttpServerTest, StreamingRouteIsWrittenChunkByChunk) {
   EXPECT_NE(client.ReadAll().find("light"), std::string::npos);
 }
 
+// An endless producer is held back by the reader (one chunk at a time) and freed when the
+// reader goes away.
+TEST_F(HttpServerTest, StreamingStopsWhenTheReaderLeaves) {
+  auto produced = std::make_shared<std::atomic<int>>(0);
+  std::weak_ptr<std::atomic<int>> alive = produced;
+  router_.Add(Route{.path = "/endless",
+                    .methods = {http::verb::get},
+                    .stream =
+                        [produced](const HttpRequest& request) {
+                          return StreamedResponse{
+                              .head = MakeResponse(request, http::status::ok, ""),
+                              .next = [produced](std::string& chunk) {
+                                ++*produced;
+                                chunk.assign(64 * 1024, 'x');
+                                return true;
+                              }};
+                        },
+                    .heavy = true});
+  Start({});
+  {
+    Client client(port_);
+    client.Send("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(client.Read(256 * 1024).size(), 256u * 1024);
+    // Not reading: the socket buffers fill and the producer waits (a few MiB at most).
+    std::this_thread::sleep_for(200ms);
+    int before = produced->load();
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(produced->load(), before);
+    EXPECT_LT(before, 200);
+  }
+  produced.reset();
+  // The route's handler still holds one reference; the response's producer lets go.
+  EXPECT_TRUE(WaitFor([&] { return alive.use_count() <= 1; }));
+  Client next(port_);
+  next.Send("GET /light HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(next.ReadAll().find("light"), std::string::npos);
+}
+
 TEST_F(HttpServerTest, StreamingRouteErrorBeforeStreamingIsAnOrdinaryResponse) {
   router_.Add(Route{.path = "/stream",
                     .methods = {http::verb::get},

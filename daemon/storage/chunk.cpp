@@ -136,12 +136,13 @@ bool ReadXorValue(BitReader& r, std::uint64_t& value, std::uint8_t& leading,
 // ---- The kDecimal encoding -----------------------------------------------------------------
 //
 // Body, after the 3-byte header:
-//   varint first timestamp, byte flags (low 4 bits: scale k in 0..9; 0x10: the value column
-//   holds delta-of-delta, else delta), varint first mantissa                       [1 sample]
+//   varint first timestamp, byte flags (low 4 bits: scale k in 0..9; bits 4-5: ValueColumn),
+//   varint first mantissa                                                          [1 sample]
 //   varint first timestamp delta, uvarint gcd (>0), varint first mantissa delta / gcd  [2]
-//   the timestamp buckets and the value buckets (3 bits n-1, then n widths of 7 bits), then
-//   per sample: zig-zag timestamp delta-of-delta, zig-zag value delta (or dod), each coded
-//   in its column's buckets                                                           [3+]
+//   for kDeltaAboveMinimum the uvarint minimum; the timestamp buckets and the value buckets
+//   (3 bits n-1, then n widths of 7 bits); then per sample: the zig-zag timestamp
+//   delta-of-delta and the value column's code, each in its column's buckets          [3+]
+// Mantissa deltas are in units of the gcd.
 // A sample's value is double(mantissa) / 10^k; Seal() uses kDecimal only when that gives back
 // every value's exact bits.
 
@@ -150,7 +151,16 @@ constexpr std::array<double, kMaxScale + 1> kPow10 = {1e0, 1e1, 1e2, 1e3, 1e4,
                                                      1e5, 1e6, 1e7, 1e8, 1e9};
 // Mantissas stay below 2^60 so their deltas and delta-of-deltas fit int64.
 constexpr double kMantissaLimit = 0x1p60;
-constexpr std::uint8_t kSecondOrderFlag = 0x10;
+// How the value column codes the mantissa delta d[i] (i >= 2), chosen per chunk: a gauge's
+// random walk wants kDelta, a steady counter kDeltaOfDelta (0 bits with one bucket), a counter
+// with jittered increments kDeltaAboveMinimum (no sign bit wasted on always-positive deltas).
+enum class ValueColumn : std::uint8_t {
+  kDelta = 0,               // zig-zag d[i]
+  kDeltaOfDelta = 1,        // zig-zag d[i] - d[i-1]
+  kDeltaAboveMinimum = 2,   // d[i] - min(d[2..]), unsigned
+};
+constexpr int kValueColumnShift = 4;
+constexpr std::uint64_t kFlagsMask = 0x3f;
 constexpr int kMaxBuckets = 8;
 constexpr int kBucketWidthBits = 7;
 
@@ -188,7 +198,7 @@ int PrefixBits(int bucket, int n) {
 // The buckets that code a column with these bit lengths in the fewest bits (table included):
 // for each bucket count, a dynamic program over the distinct lengths present (a bucket is
 // never wider than the widest value it holds).
-DecimalBuckets ChooseBuckets(const BitLengthHistogram& histogram) {
+DecimalBuckets ChooseBuckets(const BitLengthHistogram& histogram, std::uint64_t& bits) {
   std::array<int, 65> lengths{};
   std::array<std::uint64_t, 66> cumulative{};  // values with a length among lengths[0..j)
   int m = 0;
@@ -199,6 +209,7 @@ DecimalBuckets ChooseBuckets(const BitLengthHistogram& histogram) {
     ++m;
   }
   DecimalBuckets best;
+  bits = 3 + kBucketWidthBits;
   if (m == 0) return best;
   constexpr std::uint64_t kInfinite = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t best_cost = kInfinite;
@@ -238,6 +249,7 @@ DecimalBuckets ChooseBuckets(const BitLengthHistogram& histogram) {
       if (i > 0) j = previous_end[i][j];
     }
   }
+  bits = best_cost;
   return best;
 }
 
@@ -316,43 +328,55 @@ std::optional<std::vector<std::uint8_t>> EncodeDecimal(std::span<const Sample> s
   const auto time_dod = [&](std::size_t i) {
     return ZigZag(static_cast<std::int64_t>(time_delta(i) - time_delta(i - 1)));
   };
-  const auto first_order = [&](std::size_t i) { return ZigZag(value_delta(i)); };
-  const auto second_order = [&](std::size_t i) {
-    return ZigZag(value_delta(i) - value_delta(i - 1));
+  std::int64_t minimum_delta = 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    minimum_delta = i == 2 ? value_delta(i) : std::min(minimum_delta, value_delta(i));
+  }
+  const auto value_code = [&](ValueColumn column, std::size_t i) -> std::uint64_t {
+    switch (column) {
+      case ValueColumn::kDelta: return ZigZag(value_delta(i));
+      case ValueColumn::kDeltaOfDelta: return ZigZag(value_delta(i) - value_delta(i - 1));
+      case ValueColumn::kDeltaAboveMinimum:
+        return static_cast<std::uint64_t>(value_delta(i) - minimum_delta);
+    }
+    return 0;
   };
 
+  constexpr std::array<ValueColumn, 3> kColumns = {
+      ValueColumn::kDelta, ValueColumn::kDeltaOfDelta, ValueColumn::kDeltaAboveMinimum};
   BitLengthHistogram time_lengths{};
-  BitLengthHistogram first_lengths{};
-  BitLengthHistogram second_lengths{};
+  std::array<BitLengthHistogram, kColumns.size()> value_lengths{};
   for (std::size_t i = 2; i < n; ++i) {
     ++time_lengths[BitLength(time_dod(i))];
-    ++first_lengths[BitLength(first_order(i))];
-    ++second_lengths[BitLength(second_order(i))];
-  }
-  const auto column_bits = [](const BitLengthHistogram& lengths, const DecimalBuckets& buckets) {
-    std::uint64_t total = 0;
-    for (int b = 0; b <= 64; ++b) {
-      if (lengths[b] == 0) continue;
-      int i = 0;
-      while (buckets.widths[i] < b) ++i;
-      total += static_cast<std::uint64_t>(lengths[b]) *
-               static_cast<std::uint64_t>(PrefixBits(i, buckets.n) + buckets.widths[i]);
+    for (std::size_t c = 0; c < kColumns.size(); ++c) {
+      ++value_lengths[c][BitLength(value_code(kColumns[c], i))];
     }
-    return total;
-  };
-  const DecimalBuckets time_buckets = ChooseBuckets(time_lengths);
-  const DecimalBuckets first_buckets = ChooseBuckets(first_lengths);
-  const DecimalBuckets second_buckets = ChooseBuckets(second_lengths);
-  const bool use_second =
-      column_bits(second_lengths, second_buckets) + kBucketWidthBits * second_buckets.n <
-      column_bits(first_lengths, first_buckets) + kBucketWidthBits * first_buckets.n;
-  const DecimalBuckets& value_buckets = use_second ? second_buckets : first_buckets;
+  }
+  std::uint64_t time_bits = 0;
+  const DecimalBuckets time_buckets = ChooseBuckets(time_lengths, time_bits);
+  ValueColumn column = ValueColumn::kDelta;
+  DecimalBuckets value_buckets;
+  std::uint64_t best_bits = std::numeric_limits<std::uint64_t>::max();
+  for (std::size_t c = 0; c < kColumns.size(); ++c) {
+    std::uint64_t bits = 0;
+    const DecimalBuckets buckets = ChooseBuckets(value_lengths[c], bits);
+    if (kColumns[c] == ValueColumn::kDeltaAboveMinimum) {
+      bits += 8 * static_cast<std::uint64_t>(1 + BitLength(ZigZag(minimum_delta)) / 7);
+    }
+    if (bits < best_bits) {
+      best_bits = bits;
+      column = kColumns[c];
+      value_buckets = buckets;
+    }
+  }
 
   std::vector<std::uint8_t> out = {static_cast<std::uint8_t>(ChunkEncoding::kDecimal), 0, 0};
   WriteCount(out, static_cast<std::uint16_t>(n));
   BitWriter w(out, 0);
   w.WriteVarint(samples[0].t);
-  w.WriteBits(static_cast<std::uint64_t>(scale) | (use_second ? kSecondOrderFlag : 0), 8);
+  w.WriteBits(static_cast<std::uint64_t>(scale) |
+                  (static_cast<std::uint64_t>(column) << kValueColumnShift),
+              8);
   w.WriteVarint(mantissas[0]);
   if (n >= 2) {
     w.WriteVarint(static_cast<std::int64_t>(time_delta(1)));
@@ -360,11 +384,12 @@ std::optional<std::vector<std::uint8_t>> EncodeDecimal(std::span<const Sample> s
     w.WriteVarint(value_delta(1));
   }
   if (n >= 3) {
+    if (column == ValueColumn::kDeltaAboveMinimum) w.WriteVarint(minimum_delta);
     WriteBuckets(w, time_buckets);
     WriteBuckets(w, value_buckets);
     for (std::size_t i = 2; i < n; ++i) {
       WriteBucketed(w, time_buckets, time_dod(i));
-      WriteBucketed(w, value_buckets, use_second ? second_order(i) : first_order(i));
+      WriteBucketed(w, value_buckets, value_code(column, i));
     }
   }
   return out;
@@ -489,8 +514,11 @@ bool ChunkIterator::NextDecimal() {
     std::int64_t mantissa = 0;
     if (!r.ReadVarint(t) || !r.ReadBits(8, flags) || !r.ReadVarint(mantissa)) return false;
     scale_ = static_cast<std::uint8_t>(flags & 0x0f);
-    second_order_ = (flags & kSecondOrderFlag) != 0;
-    if (scale_ > kMaxScale || (flags & ~std::uint64_t{0x1f}) != 0) return false;
+    value_column_ = static_cast<std::uint8_t>(flags >> kValueColumnShift);
+    if (scale_ > kMaxScale || (flags & ~kFlagsMask) != 0 ||
+        value_column_ > static_cast<std::uint8_t>(ValueColumn::kDeltaAboveMinimum)) {
+      return false;
+    }
     t_ = t;
     mantissa_ = static_cast<std::uint64_t>(mantissa);
   } else {
@@ -502,8 +530,14 @@ bool ChunkIterator::NextDecimal() {
       t_delta_ = static_cast<std::uint64_t>(time_delta);
       mantissa_delta_ = static_cast<std::uint64_t>(delta);
     } else {
-      if (index_ == 2 && (!ReadBuckets(r, time_buckets_) || !ReadBuckets(r, value_buckets_))) {
-        return false;
+      if (index_ == 2) {
+        std::int64_t minimum = 0;
+        if (value_column_ == static_cast<std::uint8_t>(ValueColumn::kDeltaAboveMinimum) &&
+            !r.ReadVarint(minimum)) {
+          return false;
+        }
+        value_offset_ = static_cast<std::uint64_t>(minimum);
+        if (!ReadBuckets(r, time_buckets_) || !ReadBuckets(r, value_buckets_)) return false;
       }
       std::uint64_t time_code = 0;
       std::uint64_t value_code = 0;
@@ -512,8 +546,17 @@ bool ChunkIterator::NextDecimal() {
         return false;
       }
       t_delta_ += static_cast<std::uint64_t>(UnZigZag(time_code));
-      const auto step = static_cast<std::uint64_t>(UnZigZag(value_code));
-      mantissa_delta_ = second_order_ ? mantissa_delta_ + step : step;
+      switch (static_cast<ValueColumn>(value_column_)) {
+        case ValueColumn::kDelta:
+          mantissa_delta_ = static_cast<std::uint64_t>(UnZigZag(value_code));
+          break;
+        case ValueColumn::kDeltaOfDelta:
+          mantissa_delta_ += static_cast<std::uint64_t>(UnZigZag(value_code));
+          break;
+        case ValueColumn::kDeltaAboveMinimum:
+          mantissa_delta_ = value_offset_ + value_code;
+          break;
+      }
     }
     t_ = static_cast<Timestamp>(static_cast<std::uint64_t>(t_) + t_delta_);
     mantissa_ += mantissa_delta_ * gcd_;

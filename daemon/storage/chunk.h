@@ -11,8 +11,8 @@
 //             centiseconds, 0.25 steps): values scaled to integers (mantissas) by one power of
 //             ten, as VictoriaMetrics does with its decimal conversion, their deltas divided by
 //             the deltas' common divisor (4096-byte pages cost nothing extra), then stored as
-//             zig-zag deltas or delta-of-deltas (whichever is smaller for the chunk) in bit
-//             buckets chosen per chunk to fit its data; timestamps as zig-zag delta-of-delta in
+//             zig-zag deltas, zig-zag delta-of-deltas or deltas above their minimum (whichever
+//             is smallest for the chunk) in bit buckets chosen per chunk to fit its data; timestamps as zig-zag delta-of-delta in
 //             their own buckets, so a regular interval and a constant value cost 0 bits a
 //             sample. Chosen by Seal() only when it is smaller.
 // A reader never trusts a chunk: a truncated or garbled chunk ends iteration with error() set.
@@ -110,8 +110,9 @@ class ChunkIterator {
   std::uint64_t mantissa_ = 0;
   std::uint64_t mantissa_delta_ = 0;  // in units of gcd_
   std::uint64_t gcd_ = 1;
+  std::uint64_t value_offset_ = 0;  // added to every coded delta (kDeltaAboveMinimum)
   std::uint8_t scale_ = 0;
-  bool second_order_ = false;  // the value column holds delta-of-delta (else delta)
+  std::uint8_t value_column_ = 0;  // how the value column codes deltas (see chunk.cpp)
   DecimalBuckets time_buckets_;
   DecimalBuckets value_buckets_;
 };

@@ -216,6 +216,33 @@ TEST(SealedChunk, PicksDecimalForShortDecimalsAndRoundTrips) {
   }
 }
 
+// A gauge's random walk, a steady counter and a counter with jittered increments each pick
+// their own value column; each must round-trip and cost about its increments' entropy.
+TEST(SealedChunk, GaugesAndCountersCostAFewBitsASample) {
+  std::mt19937_64 rng(6);
+  std::int64_t pages = 1'000'000;
+  double counter = 0;
+  double jittered = 0;
+  Series walk, steady, jitter;
+  for (int i = 0; i < 120; ++i) {
+    const Timestamp t = kStart + i * 10'000;
+    pages += static_cast<std::int64_t>(rng() % 9) - 4;
+    counter += 250;
+    jittered += static_cast<double>(95 + rng() % 11);
+    walk.push_back({t, static_cast<double>(pages * 4096)});
+    steady.push_back({t, counter});
+    jitter.push_back({t, jittered});
+  }
+  // Bits a sample for the values (header and first samples: 20-30 bytes a chunk on top).
+  const std::vector<std::pair<Series, double>> cases = {{walk, 4}, {steady, 0}, {jitter, 4}};
+  for (const auto& [series, value_bits] : cases) {
+    const std::vector<std::uint8_t> sealed = Seal(Encode(series));
+    ASSERT_EQ(sealed[0], static_cast<std::uint8_t>(ChunkEncoding::kDecimal));
+    EXPECT_LE(static_cast<double>(sealed.size()), 32 + value_bits * 120 / 8) << series[5].v;
+    ExpectDecodesTo(sealed, series);
+  }
+}
+
 TEST(SealedChunk, ConstantRegularSeriesCostsAlmostNothing) {
   const Series constant = Regular(120, 10'000, [](std::size_t) { return 1.0; });
   const std::vector<std::uint8_t> sealed = Seal(Encode(constant));

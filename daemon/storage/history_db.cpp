@@ -35,6 +35,9 @@ constexpr char kJournalSizeLimit[] = "67108864";
 // limit for index b-trees) spills into a whole overflow page, and 5,000 chunks of 1,100 bytes
 // took 23.5 MB instead of 6.9 MB. A rowid leaf keeps rows up to ~4,000 bytes in place. head's
 // rowid is series_id * 4 + tier, so a flush's upserts touch one b-tree only.
+// chunk_bytes keeps each tier's closed-chunk bytes up to date by triggers: summing the blobs
+// would read the whole file (GiBs) every retention pass. Chunks are upserted, never INSERT OR
+// REPLACE'd, since REPLACE's implicit delete fires no trigger (without recursive_triggers).
 constexpr char kSchema[] = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE series(id INTEGER PRIMARY KEY, key BLOB UNIQUE NOT NULL);
@@ -44,6 +47,17 @@ CREATE TABLE chunks(id INTEGER PRIMARY KEY, series_id INTEGER NOT NULL, tier INT
 CREATE INDEX chunks_by_tier_max_t ON chunks(tier, max_t);
 CREATE TABLE head(id INTEGER PRIMARY KEY, series_id INTEGER NOT NULL, tier INTEGER NOT NULL,
                   min_t INTEGER NOT NULL, max_t INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE chunk_bytes(tier INTEGER PRIMARY KEY, bytes INTEGER NOT NULL);
+CREATE TRIGGER chunks_inserted AFTER INSERT ON chunks BEGIN
+  INSERT INTO chunk_bytes(tier, bytes) VALUES(NEW.tier, length(NEW.data))
+    ON CONFLICT(tier) DO UPDATE SET bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER chunks_updated AFTER UPDATE OF data ON chunks BEGIN
+  UPDATE chunk_bytes SET bytes = bytes - length(OLD.data) + length(NEW.data) WHERE tier = NEW.tier;
+END;
+CREATE TRIGGER chunks_deleted AFTER DELETE ON chunks BEGIN
+  UPDATE chunk_bytes SET bytes = bytes - length(OLD.data) WHERE tier = OLD.tier;
+END;
 )sql";
 
 inline constexpr EnumTable<WriteError, kWriteErrorCount> kWriteErrorNames{{{
@@ -253,8 +267,9 @@ struct HistoryDb::Statements {
         {&rollback, "ROLLBACK"},
         {&insert_series, "INSERT INTO series(id, key) VALUES(?1, ?2)"},
         {&upsert_chunk,
-         "INSERT OR REPLACE INTO chunks(series_id, tier, min_t, max_t, data) "
-         "VALUES(?1, ?2, ?3, ?4, ?5)"},
+         "INSERT INTO chunks(series_id, tier, min_t, max_t, data) VALUES(?1, ?2, ?3, ?4, ?5) "
+         "ON CONFLICT(series_id, tier, min_t) DO UPDATE SET "
+         "max_t = excluded.max_t, data = excluded.data"},
         {&upsert_head,
          "INSERT INTO head(id, series_id, tier, min_t, max_t, data) "
          "VALUES(?1 * 4 + ?2, ?1, ?2, ?3, ?4, ?5) "
@@ -279,8 +294,9 @@ struct HistoryDb::Statements {
          "OR EXISTS(SELECT 1 FROM head WHERE id BETWEEN ?1 * 4 AND ?1 * 4 + 3)"},
         {&delete_series, "DELETE FROM series WHERE id = ?1"},
         {&oldest_of_tier, "SELECT min_t, max_t FROM chunks WHERE tier = ?1 ORDER BY max_t LIMIT 1"},
+        // Heads are one row per series and tier (a few MB): summed; closed chunks counted.
         {&chunk_bytes,
-         "SELECT (SELECT coalesce(sum(length(data)), 0) FROM chunks WHERE tier = ?1) + "
+         "SELECT coalesce((SELECT bytes FROM chunk_bytes WHERE tier = ?1), 0) + "
          "(SELECT coalesce(sum(length(data)), 0) FROM head WHERE tier = ?1)"},
     };
     for (const auto& [statement, sql] : all) {
@@ -450,7 +466,7 @@ HistoryDb::Verdict HistoryDb::Inspect(std::string* why) {
            std::to_string(kHistorySchemaVersion) + "; it is left untouched";
     return Verdict::kRefused;
   }
-  for (const char* table : {"series", "chunks", "head"}) {
+  for (const char* table : {"series", "chunks", "head", "chunk_bytes"}) {
     if (!tables.contains(table)) {
       *why = file + " misses its " + table + " table";
       return Verdict::kCorrupt;

@@ -8,6 +8,8 @@
 //          max_t, data BLOB, UNIQUE(series_id, tier, min_t))   (chunk.h), 1 minute, 2 hour
 //   head(id INTEGER PRIMARY KEY = series_id * 4 + tier,        each series' open chunk per
 //        series_id, tier, min_t, max_t, data BLOB)             tier, rewritten every flush
+//   chunk_bytes(tier INTEGER PRIMARY KEY, bytes)               closed chunks' bytes per tier,
+//                                                              kept by triggers on chunks
 // plus an index on chunks(tier, max_t) for retention. Rowid tables keep chunks up to ~4 KB
 // in their b-tree page (WITHOUT ROWID spills rows over ~1 KB into a 4 KiB overflow page). The header's application_id is "MTSD"
 // (0x4D545344), so a SQLite file of another program is recognised and never touched.
@@ -59,7 +61,7 @@ struct ChunkRecord {
 // both heads_closed and heads ends with the head stored.
 struct FlushBatch {
   std::vector<std::pair<SeriesRef, std::string>> new_series;  // (ref, key)
-  std::vector<ChunkRecord> closed;       // inserted (replacing one with the same primary key)
+  std::vector<ChunkRecord> closed;       // inserted (replacing one of the same series, tier, min_t)
   std::vector<ChunkRecord> heads;        // upserted: each series' open chunk of a tier
   std::vector<std::pair<SeriesRef, Tier>> heads_closed;  // open chunks that closed with no successor
   std::vector<std::pair<std::string, std::string>> meta;  // meta rows upserted (key, value)
@@ -134,7 +136,8 @@ class HistoryDb {
   std::optional<std::pair<Tier, Timestamp>> OldestChunkEnd();
   // Bytes on disk: the database plus its WAL (for retention.size and metricsd_history_bytes).
   std::uint64_t FileBytes() const;
-  // Bytes of chunk data per tier (sum of blob lengths, closed and head), for the benchmark.
+  // Bytes of chunk data per tier (sum of blob lengths, closed and head): closed chunks from a
+  // counter the database keeps, heads summed (one row per series and tier).
   std::uint64_t ChunkBytes(Tier tier);
   // Checkpoints the WAL into the database (truncating it); called after retention deletes.
   void Checkpoint();

@@ -301,6 +301,14 @@ TEST(HistoryDbTest, LaterFlushesUpsertHeadsReplaceChunksAndCloseHeads) {
   ASSERT_EQ(raw.size(), 1u);
   EXPECT_TRUE(SameChunk(raw[0], next.closed[0]));
   EXPECT_EQ(db->GetMeta("downsampled_until"), "7200000");
+  // The replaced chunk's bytes left the tier's count; the closed head's too.
+  EXPECT_EQ(db->ChunkBytes(Tier::kRaw), 2 * 150u + 10u + 120u);
+  EXPECT_EQ(db->ChunkBytes(Tier::kMinute), 150u);
+  for (int tier = 0; tier < 3; ++tier) {  // the counter agrees with the blobs (another reader)
+    const std::string where = " WHERE tier = " + std::to_string(tier);
+    EXPECT_EQ(QuerySql(db->path(), "SELECT bytes FROM chunk_bytes" + where),
+              QuerySql(db->path(), "SELECT coalesce(sum(length(data)), 0) FROM chunks" + where)) << tier;
+  }
 
   // A chunk that closed and a successor that opened in the same flush: the head stays.
   FlushBatch both;
@@ -479,7 +487,7 @@ TEST(HistoryDbTest, AnotherProgramsSqliteFileIsRefusedAndLeftUntouched) {
   ExecSql(other_file, "PRAGMA application_id = 42");
   opened = HistoryDb::Open(other.path());
   EXPECT_EQ(opened.db, nullptr);
-  EXPECT_THAT(opened.error, HasSubstr("application_id 42, 4 tables"));
+  EXPECT_THAT(opened.error, HasSubstr("application_id 42, 5 tables"));
 }
 
 TEST(HistoryDbTest, AnEmptySqliteFileIsTakenAsFresh) {
@@ -717,7 +725,11 @@ TEST(HistoryDbTest, DeleteBeforeDropsOldChunksAndForgetsEmptySeries) {
   ASSERT_EQ(db->DeleteBefore(Tier::kRaw, 1'000, &deleted, nullptr), WriteError::kNone);  // no callback
   EXPECT_EQ(deleted, 1u);
   EXPECT_FALSE(db->OldestChunk().has_value());
+  EXPECT_EQ(db->ChunkBytes(Tier::kRaw), 150u);  // 2's head alone
+  EXPECT_EQ(db->ChunkBytes(Tier::kMinute), 0u);
   db.reset();
+  // The counted bytes agree with the blobs' sum after inserts, replaces and deletes.
+  EXPECT_EQ(QuerySql(dir / "metricsd.db", "SELECT sum(bytes) FROM chunk_bytes"), "0");
   auto reopened = OpenOrFail(dir.path());
   ASSERT_NE(reopened, nullptr);
   const std::vector<std::pair<SeriesRef, std::string>> left = AllSeries(*reopened);

@@ -682,6 +682,24 @@ TEST(HistoryDbTest, AFileSizeLimitFailsCleanlyAndRecovers) {
   ExpectFailedFlushThenRecovery(dir.path(), db, first, second, [] {});
 }
 
+// Another process holding the write lock past the busy timeout (2 s): kBusy, then a retry
+// works once the lock is gone.
+TEST(HistoryDbTest, AWriterElsewhereMakesWriteBusyUntilItLetsGo) {
+  TempDir dir;
+  auto db = OpenOrFail(dir.path());
+  ASSERT_NE(db, nullptr);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(db->path().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::string detail;
+  EXPECT_EQ(db->Write(SampleBatch(), &detail), WriteError::kBusy);
+  EXPECT_THAT(detail, HasSubstr("database is locked"));
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  ASSERT_EQ(db->Write(SampleBatch(), &detail), WriteError::kNone) << detail;
+  EXPECT_EQ(AllSeries(*db).size(), 3u);
+}
+
 TEST(HistoryDbTest, DeleteBeforeDropsOldChunksAndForgetsEmptySeries) {
   TempDir dir;
   auto db = OpenOrFail(dir.path());

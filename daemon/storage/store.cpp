@@ -68,6 +68,7 @@ std::shared_ptr<Store> Store::Open(const StoreOptions& options, std::string* err
   s.series.resize(static_cast<std::size_t>(max_ref) + 1);
   s.next_ref = max_ref + 1;
   s.db->LoadSeries([&](SeriesRef ref, std::string_view key) {
+    s.mutex.AssertHeld();  // held by Open (the analysis does not see into lambdas)
     if (ref == 0 || ref > max_ref || s.index.Find(key)) return;
     s.index.Insert(ref, key);
     auto series = std::make_unique<MemSeries>();
@@ -75,6 +76,7 @@ std::shared_ptr<Store> Store::Open(const StoreOptions& options, std::string* err
     s.series[ref] = std::move(series);
   });
   s.db->LoadHeads([&](const ChunkRecord& record) {
+    s.mutex.AssertHeld();
     if (record.tier != Tier::kRaw || record.series >= s.series.size() || !s.series[record.series]) return;
     MemSeries& series = *s.series[record.series];
     if (!series.head.Resume(record.data)) return;
@@ -98,38 +100,41 @@ Store::Appender Store::StartPass(Timestamp t) {
 
 void Store::Appender::Append(std::string_view key, double v) {
   State& s = *store_->state_;
-  SeriesRef ref = 0;
-  MemSeries* series = nullptr;
+  // The series' stripe is taken with the table lock still held, so retention cannot forget
+  // (and free) the series in between.
+  auto append = [&](SeriesRef ref) {
+    s.mutex.AssertReaderHeld();  // by both callers below (the analysis does not see into lambdas)
+    MemSeries& series = *s.series[ref];
+    MutexLock lock(s.StripeOf(ref));
+    if (t_ <= series.last_t) {
+      s.samples_out_of_order.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    store_->AppendLocked(ref, series, t_, v);
+    s.seen.push_back(ref);
+  };
   {
     ReaderMutexLock lock(s.mutex);
     if (std::optional<SeriesRef> found = s.index.Find(key)) {
-      ref = *found;
-      series = s.series[ref].get();
-    }
-  }
-  if (series == nullptr) {
-    WriterMutexLock lock(s.mutex);
-    if (std::optional<SeriesRef> found = s.index.Find(key)) {
-      ref = *found;
-    } else if (s.index.size() >= store_->options_.max_series) {
-      s.series_dropped_max_series.fetch_add(1, std::memory_order_relaxed);
+      append(*found);
       return;
-    } else {
-      ref = s.next_ref++;
-      s.index.Insert(ref, key);
-      if (s.series.size() <= ref) s.series.resize(static_cast<std::size_t>(ref) + 1);
-      s.series[ref] = std::make_unique<MemSeries>();
-      s.new_series.emplace_back(ref, std::string(key));
     }
-    series = s.series[ref].get();
   }
-  MutexLock lock(s.StripeOf(ref));
-  if (t_ <= series->last_t) {
-    s.samples_out_of_order.fetch_add(1, std::memory_order_relaxed);
+  WriterMutexLock lock(s.mutex);
+  SeriesRef ref;
+  if (std::optional<SeriesRef> found = s.index.Find(key)) {
+    ref = *found;
+  } else if (s.index.size() >= store_->options_.max_series) {
+    s.series_dropped_max_series.fetch_add(1, std::memory_order_relaxed);
     return;
+  } else {
+    ref = s.next_ref++;
+    s.index.Insert(ref, key);
+    if (s.series.size() <= ref) s.series.resize(static_cast<std::size_t>(ref) + 1);
+    s.series[ref] = std::make_unique<MemSeries>();
+    s.new_series.emplace_back(ref, std::string(key));
   }
-  store_->AppendLocked(ref, *series, t_, v);
-  s.seen.push_back(ref);
+  append(ref);
 }
 
 void Store::AppendLocked(SeriesRef ref, MemSeries& series, Timestamp t, double v) {
@@ -160,14 +165,11 @@ void Store::Appender::Commit() {
   std::vector<SeriesRef> gone;
   std::set_difference(s.previous_seen.begin(), s.previous_seen.end(), s.seen.begin(), s.seen.end(),
                       std::back_inserter(gone));
+  ReaderMutexLock lock(s.mutex);
   for (SeriesRef ref : gone) {
-    MemSeries* series = nullptr;
-    {
-      ReaderMutexLock lock(s.mutex);
-      if (ref < s.series.size()) series = s.series[ref].get();
-    }
+    MemSeries* series = ref < s.series.size() ? s.series[ref].get() : nullptr;
     if (series == nullptr) continue;
-    MutexLock lock(s.StripeOf(ref));
+    MutexLock stripe(s.StripeOf(ref));
     if (t_ > series->last_t) store_->AppendLocked(ref, *series, t_, StaleMarker());
   }
   s.previous_seen.swap(s.seen);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <deque>
 #include <utility>
 
 #include "daemon/storage/series_key.h"
@@ -24,8 +25,12 @@ std::string_view StdView(absl::string_view view) { return {view.data(), view.siz
 // 16-byte granules, 32 bytes at least).
 std::size_t MallocBytes(std::size_t size) { return std::max<std::size_t>(32, (size + 8 + 15) & ~std::size_t{15}); }
 
-// A series' record: its ref and key in one allocation, [ref u32][size u32][key bytes]. The
-// index holds each key once, here; maps hold pointers to records and views into the keys.
+// A series' record: its ref and encoded key in one allocation, [ref u32][size u32][bytes]. The
+// encoding spells names (the metric name, label names: few, and most of a key's length) as
+// symbol numbers and keeps values as text:
+//   varint(metric name symbol + 1, 0: no name) { varint(label name symbol) varint(size) value }
+// in the canonical key's order, so a canonical key has exactly one encoding and Find compares
+// encodings. Values stay contiguous: the value maps hold views into records.
 using Record = const char*;
 constexpr std::size_t kRecordHeader = 2 * sizeof(std::uint32_t);
 
@@ -34,30 +39,73 @@ SeriesRef RefOf(Record record) {
   std::memcpy(&ref, record, sizeof ref);
   return ref;
 }
-std::string_view KeyOfRecord(Record record) {
+std::string_view BytesOf(Record record) {
   std::uint32_t size;
   std::memcpy(&size, record + sizeof(SeriesRef), sizeof size);
   return {record + kRecordHeader, size};
 }
-Record NewRecord(SeriesRef ref, std::string_view key) {
-  auto size = static_cast<std::uint32_t>(key.size());
-  char* record = new char[kRecordHeader + key.size()];
+Record NewRecord(SeriesRef ref, std::string_view bytes) {
+  auto size = static_cast<std::uint32_t>(bytes.size());
+  char* record = new char[kRecordHeader + bytes.size()];
   std::memcpy(record, &ref, sizeof ref);
   std::memcpy(record + sizeof ref, &size, sizeof size);
-  std::memcpy(record + kRecordHeader, key.data(), key.size());
+  std::memcpy(record + kRecordHeader, bytes.data(), bytes.size());
   return record;
 }
 void DeleteRecord(Record record) { delete[] record; }
 
-// Records found by their key (Find).
+void PutVarint(std::string& out, std::uint32_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>(0x80 | (value & 0x7f)));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+// Records are written by this file only: their varints are well-formed.
+std::uint32_t GetVarint(const char*& p) {
+  std::uint32_t value = 0;
+  for (int shift = 0;; shift += 7) {
+    auto byte = static_cast<unsigned char>(*p++);
+    value |= static_cast<std::uint32_t>(byte & 0x7f) << shift;
+    if (byte < 0x80) return value;
+  }
+}
+
+// Walks a record's labels: symbol numbers and views of the values inside the record.
+class RecordCursor {
+ public:
+  explicit RecordCursor(Record record) {
+    std::string_view bytes = BytesOf(record);
+    p_ = bytes.data();
+    end_ = bytes.data() + bytes.size();
+    name_ = GetVarint(p_);
+  }
+  // The metric name's symbol + 1 (0: the key has no name).
+  std::uint32_t name() const { return name_; }
+  bool Next(std::uint32_t& symbol, std::string_view& value) {
+    if (p_ >= end_) return false;
+    symbol = GetVarint(p_);
+    std::uint32_t size = GetVarint(p_);
+    value = {p_, size};
+    p_ += size;
+    return true;
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+  std::uint32_t name_;
+};
+
+// Records found by their encoded key (Find).
 struct KeyHash {
   using is_transparent = void;
   std::size_t operator()(absl::string_view key) const { return absl::Hash<absl::string_view>{}(key); }
-  std::size_t operator()(Record record) const { return (*this)(AbslView(KeyOfRecord(record))); }
+  std::size_t operator()(Record record) const { return (*this)(AbslView(BytesOf(record))); }
 };
 struct KeyEq {
   using is_transparent = void;
-  static absl::string_view View(Record record) { return AbslView(KeyOfRecord(record)); }
+  static absl::string_view View(Record record) { return AbslView(BytesOf(record)); }
   static absl::string_view View(absl::string_view key) { return key; }
   template <typename A, typename B>
   bool operator()(const A& a, const B& b) const {
@@ -209,6 +257,10 @@ struct LabelIndex::Impl {
   absl::flat_hash_map<std::string, ValueMap> names;  // `__name__` holds the metric names
   std::vector<SeriesRef> all;                        // every series, ascending
   std::size_t record_bytes = 0;
+  // Metric and label names by symbol number, and back. Names are few; a symbol lives as long as
+  // the index (a metric name that went away costs its bytes until restart).
+  std::deque<std::string> symbols;  // a deque: a name's characters never move (views point in)
+  absl::flat_hash_map<std::string, std::uint32_t> symbol_ids;
 
   ~Impl() {
     for (Record record : by_ref) DeleteRecord(record);
@@ -219,16 +271,96 @@ struct LabelIndex::Impl {
     return it == by_ref.end() ? nullptr : *it;
   }
 
-  // Calls fn(name, value) for every non-empty label of a key, `__name__` first.
-  template <typename Fn>
-  static void ForEachLabel(std::string_view key, Fn&& fn) {
+  std::optional<std::uint32_t> SymbolOf(std::string_view name) const {
+    auto it = symbol_ids.find(AbslView(name));
+    if (it == symbol_ids.end()) return std::nullopt;
+    return it->second;
+  }
+  std::uint32_t AddSymbol(std::string_view name) {
+    auto [it, added] = symbol_ids.try_emplace(std::string(name), static_cast<std::uint32_t>(symbols.size()));
+    if (added) symbols.emplace_back(name);
+    return it->second;
+  }
+
+  // The encoding of a canonical key (SeriesKeyBuilder's: labels sorted, unique, non-empty, no
+  // `__name__` label, no separator bytes inside), or false for any other bytes. With
+  // `add_symbols` false an unknown name also gives false: no series has it.
+  bool Encode(std::string_view key, std::string& out, bool add_symbols) {
+    out.clear();
     std::string_view metric = KeyName(key);
-    if (!metric.empty()) fn(std::string_view("__name__"), metric);
-    KeyLabelCursor cursor(key);
-    std::string_view name, value;
-    while (cursor.Next(name, value)) {
-      if (!value.empty()) fn(name, value);
+    if (metric.find(kKeyValueStart) != std::string_view::npos) return false;
+    std::uint32_t metric_symbol = 0;
+    if (!metric.empty()) {
+      std::optional<std::uint32_t> symbol = add_symbols ? AddSymbol(metric) : SymbolOf(metric);
+      if (!symbol) return false;
+      metric_symbol = *symbol + 1;
     }
+    PutVarint(out, metric_symbol);
+    KeyLabelCursor cursor(key);
+    std::string_view name, value, previous;
+    bool first = true;
+    while (cursor.Next(name, value)) {
+      if (value.empty() || value.find(kKeyValueStart) != std::string_view::npos || name == "__name__" ||
+          (!first && name <= previous)) {
+        return false;
+      }
+      std::optional<std::uint32_t> symbol = add_symbols ? AddSymbol(name) : SymbolOf(name);
+      if (!symbol) return false;
+      PutVarint(out, *symbol);
+      PutVarint(out, static_cast<std::uint32_t>(value.size()));
+      out.append(value);
+      previous = name;
+      first = false;
+    }
+    return true;
+  }
+  bool EncodeExisting(std::string_view key, std::string& out) const {
+    return const_cast<Impl*>(this)->Encode(key, out, /*add_symbols=*/false);  // adds nothing
+  }
+
+  std::string Decode(Record record) const {
+    RecordCursor cursor(record);
+    std::string key;
+    if (cursor.name() != 0) key = symbols[cursor.name() - 1];
+    std::uint32_t symbol;
+    std::string_view value;
+    while (cursor.Next(symbol, value)) {
+      key.push_back(kKeyLabelStart);
+      key.append(symbols[symbol]);
+      key.push_back(kKeyValueStart);
+      key.append(value);
+    }
+    return key;
+  }
+
+  // Calls fn(name, value) for every label of a record, `__name__` first; values are views into
+  // the record.
+  template <typename Fn>
+  void ForEachLabel(Record record, Fn&& fn) const {
+    RecordCursor cursor(record);
+    if (cursor.name() != 0) {
+      // The metric name's text is not in the record: its view points into the symbol table.
+      fn(std::string_view("__name__"), std::string_view(symbols[cursor.name() - 1]));
+    }
+    std::uint32_t symbol;
+    std::string_view value;
+    while (cursor.Next(symbol, value)) fn(std::string_view(symbols[symbol]), value);
+  }
+
+  // The value of label `name` in a record ("" when absent).
+  std::string_view LabelValue(Record record, std::string_view name) const {
+    RecordCursor cursor(record);
+    if (name == "__name__") {
+      return cursor.name() == 0 ? std::string_view() : std::string_view(symbols[cursor.name() - 1]);
+    }
+    std::optional<std::uint32_t> wanted = SymbolOf(name);
+    if (!wanted) return {};
+    std::uint32_t symbol;
+    std::string_view value;
+    while (cursor.Next(symbol, value)) {
+      if (symbol == *wanted) return value;
+    }
+    return {};
   }
 
   const ValueMap* ValuesOf(std::string_view name) const {
@@ -260,7 +392,7 @@ struct LabelIndex::Impl {
   std::vector<SeriesRef> Filter(std::vector<SeriesRef> candidates, const LabelMatcher& matcher) const {
     std::erase_if(candidates, [&](SeriesRef ref) {
       Record record = RecordOf(ref);
-      std::string_view value = record == nullptr ? std::string_view() : KeyLabelValue(KeyOfRecord(record), matcher.name());
+      std::string_view value = record == nullptr ? std::string_view() : LabelValue(record, matcher.name());
       return !matcher.Matches(value);
     });
     return candidates;
@@ -271,24 +403,28 @@ LabelIndex::LabelIndex() : impl_(std::make_unique<Impl>()) {}
 LabelIndex::~LabelIndex() = default;
 
 std::optional<SeriesRef> LabelIndex::Find(std::string_view key) const {
-  auto it = impl_->by_key.find(AbslView(key));
+  thread_local std::string encoded;
+  if (!impl_->EncodeExisting(key, encoded)) return std::nullopt;
+  auto it = impl_->by_key.find(AbslView(encoded));
   if (it == impl_->by_key.end()) return std::nullopt;
   return RefOf(*it);
 }
 
 bool LabelIndex::Insert(SeriesRef ref, std::string_view key) {
   Impl& impl = *impl_;
-  if (impl.by_ref.contains(ref) || impl.by_key.contains(AbslView(key))) return false;
-  Record record = NewRecord(ref, key);
+  if (impl.by_ref.contains(ref)) return false;
+  thread_local std::string encoded;
+  if (!impl.Encode(key, encoded, /*add_symbols=*/true) || impl.by_key.contains(AbslView(encoded))) return false;
+  Record record = NewRecord(ref, encoded);
   impl.by_key.insert(record);
   impl.by_ref.insert(record);
-  impl.record_bytes += MallocBytes(kRecordHeader + key.size());
+  impl.record_bytes += MallocBytes(kRecordHeader + encoded.size());
   if (impl.all.empty() || impl.all.back() < ref) {
     impl.all.push_back(ref);
   } else {
     impl.all.insert(std::lower_bound(impl.all.begin(), impl.all.end(), ref), ref);
   }
-  Impl::ForEachLabel(KeyOfRecord(record), [&](std::string_view name, std::string_view value) {
+  impl.ForEachLabel(record, [&](std::string_view name, std::string_view value) {
     auto name_it = impl.names.find(AbslView(name));
     if (name_it == impl.names.end()) name_it = impl.names.try_emplace(std::string(name)).first;
     // A new value's view points into this record's key.
@@ -321,7 +457,7 @@ void LabelIndex::Remove(std::span<const SeriesRef> refs) {
     auto it = std::upper_bound(by_address.begin(), by_address.end(), p);
     if (it == by_address.begin()) return false;
     Record record = *(it - 1);
-    return p < record + kRecordHeader + KeyOfRecord(record).size() + 1;
+    return p < record + kRecordHeader + BytesOf(record).size() + 1;
   };
 
   // Every posting list a removed series was on, once: each is then filtered in one pass (a
@@ -330,7 +466,7 @@ void LabelIndex::Remove(std::span<const SeriesRef> refs) {
   absl::flat_hash_map<std::pair<ValueMap*, absl::string_view>, std::string_view> touched;
   absl::flat_hash_set<absl::string_view> touched_names;
   for (Record record : removed) {
-    Impl::ForEachLabel(KeyOfRecord(record), [&](std::string_view name, std::string_view value) {
+    impl.ForEachLabel(record, [&](std::string_view name, std::string_view value) {
       auto name_it = impl.names.find(AbslView(name));
       if (name_it == impl.names.end()) return;
       touched.try_emplace({&name_it->second, AbslView(value)}, name_it->first);
@@ -350,7 +486,7 @@ void LabelIndex::Remove(std::span<const SeriesRef> refs) {
     // The value's view pointed into a removed key: repoint it into the first survivor's key.
     Record survivor = impl.RecordOf(it->second.data()[0]);
     assert(survivor != nullptr);
-    std::string_view new_value = KeyLabelValue(KeyOfRecord(survivor), name);
+    std::string_view new_value = impl.LabelValue(survivor, name);
     auto node = values->extract(it);
     node.key() = AbslView(new_value);
     values->insert(std::move(node));
@@ -363,14 +499,14 @@ void LabelIndex::Remove(std::span<const SeriesRef> refs) {
     return std::binary_search(removed_refs.begin(), removed_refs.end(), ref);
   });
   for (Record record : removed) {
-    impl.record_bytes -= MallocBytes(kRecordHeader + KeyOfRecord(record).size());
+    impl.record_bytes -= MallocBytes(kRecordHeader + BytesOf(record).size());
     DeleteRecord(record);
   }
 }
 
-std::string_view LabelIndex::Key(SeriesRef ref) const {
+std::string LabelIndex::Key(SeriesRef ref) const {
   Record record = impl_->RecordOf(ref);
-  return record == nullptr ? std::string_view() : KeyOfRecord(record);
+  return record == nullptr ? std::string() : impl_->Decode(record);
 }
 
 std::vector<SeriesRef> LabelIndex::Select(std::span<const LabelMatcher> matchers) const {
@@ -446,7 +582,7 @@ std::vector<std::string> LabelIndex::LabelNames(const std::vector<SeriesRef>* se
     for (SeriesRef ref : *series) {
       Record record = impl.RecordOf(ref);
       if (record == nullptr) continue;
-      Impl::ForEachLabel(KeyOfRecord(record), [&](std::string_view name, std::string_view) {
+      impl.ForEachLabel(record, [&](std::string_view name, std::string_view) {
         seen.insert(AbslView(name));
       });
     }
@@ -470,7 +606,7 @@ std::vector<std::string> LabelIndex::LabelValues(std::string_view name,
     for (SeriesRef ref : *series) {
       Record record = impl.RecordOf(ref);
       if (record == nullptr) continue;
-      std::string_view value = KeyLabelValue(KeyOfRecord(record), name);
+      std::string_view value = impl.LabelValue(record, name);
       if (!value.empty()) seen.insert(AbslView(value));
     }
     for (absl::string_view value : seen) out.emplace_back(StdView(value));
@@ -489,6 +625,8 @@ std::size_t LabelIndex::MemoryBytes() const {
   bytes += table(impl.by_key.capacity(), sizeof(Record));
   bytes += table(impl.by_ref.capacity(), sizeof(Record));
   bytes += MallocBytes(impl.all.capacity() * sizeof(SeriesRef));
+  bytes += table(impl.symbol_ids.capacity(), sizeof(std::pair<const std::string, std::uint32_t>));
+  for (const std::string& symbol : impl.symbols) bytes += sizeof(std::string) + 2 * (symbol.size() > 15 ? MallocBytes(symbol.size() + 1) : 0);
   bytes += table(impl.names.capacity(), sizeof(std::pair<const std::string, ValueMap>));
   for (const auto& [name, values] : impl.names) {
     if (name.size() > 15) bytes += MallocBytes(name.size() + 1);  // beyond the short-string buffer

@@ -31,7 +31,9 @@ class LabelIndex {
 
   // The series with this canonical key, if indexed.
   std::optional<SeriesRef> Find(std::string_view key) const;
-  // Indexes a new series; false (and nothing changes) when `ref` or `key` is indexed already.
+  // Indexes a new series; false (and nothing changes) when `ref` or `key` is indexed already,
+  // or when `key` is not canonical (as SeriesKeyBuilder makes them: labels sorted and unique,
+  // no empty values, no `__name__` label).
   // Refs usually come ascending (appends); any order works.
   bool Insert(SeriesRef ref, std::string_view key);
   // Forgets a series (retention removed its last data); unknown refs are ignored.
@@ -39,8 +41,9 @@ class LabelIndex {
   // Forgets many series at once: each posting list they were on is filtered in one pass, so a
   // retention sweep costs O(lists touched), not O(series x list length).
   void Remove(std::span<const SeriesRef> refs);
-  // The key of an indexed series ("" when unknown).
-  std::string_view Key(SeriesRef ref) const;
+  // The key of an indexed series ("" when unknown). Rebuilt from the index's compact record
+  // (names are stored as symbols), so it is a copy.
+  std::string Key(SeriesRef ref) const;
 
   // Every series all `matchers` match, ascending. Matchers that all match the empty string
   // select every series (the HTTP API refuses such selectors before asking).

@@ -36,6 +36,13 @@ TEST(LabelIndex, FindKeyInsertRemove) {
   EXPECT_TRUE(index.Insert(2, b));
   EXPECT_FALSE(index.Insert(2, Key("x", {})));  // ref taken
   EXPECT_FALSE(index.Insert(3, a));             // key taken
+  // Only canonical keys (SeriesKeyBuilder's) are indexed: one encoding per label set.
+  EXPECT_FALSE(index.Insert(4, "up\xffjob\xfenode\xff" "a\xfe" "1"s));  // unsorted
+  EXPECT_FALSE(index.Insert(4, "up\xffjob\xfe"s));                       // empty value
+  EXPECT_FALSE(index.Insert(4, "up\xffjob"s));                            // no value marker
+  EXPECT_FALSE(index.Insert(4, "up\xff__name__\xfex"s));                 // a name label
+  EXPECT_FALSE(index.Insert(4, "up\xff" "a\xfe" "1\xff" "a\xfe" "2"s));     // repeated label
+  EXPECT_FALSE(index.Find("up\xffjob\xfe"s));
   EXPECT_EQ(index.size(), 2u);
   EXPECT_EQ(index.Find(a), 1u);
   EXPECT_EQ(index.Find(b), 2u);

@@ -73,6 +73,7 @@ std::shared_ptr<Store> Store::Open(const StoreOptions& options, std::string* err
     s.index.Insert(ref, key);
     auto series = std::make_unique<MemSeries>();
     series->first_t = kMinTime;  // older data may be on disk
+    series->last_t_on_disk = true;
     s.series[ref] = std::move(series);
   });
   s.db->LoadHeads([&](const ChunkRecord& record) {
@@ -81,6 +82,7 @@ std::shared_ptr<Store> Store::Open(const StoreOptions& options, std::string* err
     MemSeries& series = *s.series[record.series];
     if (!series.head.Resume(record.data)) return;
     series.head_on_disk = true;
+    series.last_t_on_disk = false;
     series.last_t = series.head.count() > 0 ? series.head.max_t() : record.max_t;
     series.newest_t = series.last_t;
   });
@@ -106,6 +108,13 @@ void Store::Appender::Append(std::string_view key, double v) {
     s.mutex.AssertReaderHeld();  // by both callers below (the analysis does not see into lambdas)
     MemSeries& series = *s.series[ref];
     MutexLock lock(s.StripeOf(ref));
+    if (series.last_t_on_disk) {
+      series.last_t_on_disk = false;
+      MutexLock db(s.db_mutex);
+      s.db->ReadChunks(ref, Tier::kRaw, t_, kMaxTime, [&](const ChunkRecord& chunk) {
+        series.last_t = std::max(series.last_t, chunk.max_t);
+      });
+    }
     if (t_ <= series.last_t) {
       s.samples_out_of_order.fetch_add(1, std::memory_order_relaxed);
       return;

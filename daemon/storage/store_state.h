@@ -40,6 +40,9 @@ struct MemSeries {
   Timestamp newest_t = kMinTime;    // newest sample anywhere, imports included (kMinTime: unknown)
   bool dirty = false;               // head changed since the last flush
   bool head_on_disk = false;        // the database has a head row for it
+  // Loaded without a head row: its newest sample is in a closed chunk on disk, read once at the
+  // first append after the restart (so a clock gone back cannot add older samples).
+  bool last_t_on_disk = false;
 };
 
 struct Store::State {

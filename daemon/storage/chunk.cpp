@@ -136,12 +136,13 @@ bool ReadXorValue(BitReader& r, std::uint64_t& value, std::uint8_t& leading,
 // ---- The kDecimal encoding -----------------------------------------------------------------
 //
 // Body, after the 3-byte header:
-//   varint first timestamp, byte flags (low 4 bits: scale k in 0..9; bits 4-5: ValueColumn),
-//   varint first mantissa                                                          [1 sample]
-//   varint first timestamp delta, uvarint gcd (>0), varint first mantissa delta / gcd  [2]
-//   for kDeltaAboveMinimum the uvarint minimum; the timestamp buckets and the value buckets
+//   varint first timestamp, byte flags (low 4 bits: scale k in 0..9; bits 4-5: ValueColumn;
+//   0x40: kResidualFlag), varint first mantissa, [uvarint residual]                [1 sample]
+//   varint first timestamp delta, uvarint gcd (>0), varint first mantissa delta / gcd,
+//   [uvarint residual]                                                                   [2]
+//   for kDeltaAboveMinimum the varint minimum; the timestamp, value [and residual] buckets
 //   (3 bits n-1, then n widths of 7 bits); then per sample: the zig-zag timestamp
-//   delta-of-delta and the value column's code, each in its column's buckets          [3+]
+//   delta-of-delta, the value column's code [and the residual], each in its buckets  [3+]
 // Mantissa deltas are in units of the gcd.
 // A sample's value is double(mantissa) / 10^k; Seal() uses kDecimal only when that gives back
 // every value's exact bits.
@@ -160,7 +161,14 @@ enum class ValueColumn : std::uint8_t {
   kDeltaAboveMinimum = 2,   // d[i] - min(d[2..]), unsigned
 };
 constexpr int kValueColumnShift = 4;
-constexpr std::uint64_t kFlagsMask = 0x3f;
+// Set when values are decimals only approximately (a sum of decimals carries rounding error:
+// 0.1 + 0.2 is 0.30000000000000004): each sample then also codes the XOR of its bits with
+// mantissa / 10^k, a few low bits, in its own buckets.
+constexpr std::uint8_t kResidualFlag = 0x40;
+constexpr std::uint64_t kFlagsMask = 0x7f;
+// A value is "approximately decimal" at a scale when its residual has at most this many bits;
+// a float with no decimal structure misses by far more (2^20 ulps and up at scale 9).
+constexpr int kMaxResidualBits = 12;
 constexpr int kMaxBuckets = 8;
 constexpr int kBucketWidthBits = 7;
 
@@ -168,24 +176,29 @@ double DecimalValue(std::uint64_t mantissa, int scale) {
   return static_cast<double>(static_cast<std::int64_t>(mantissa)) / kPow10[scale];
 }
 
-// The smallest scale in [from, kMaxScale] at which `v` is a mantissa / 10^scale that converts
-// back to the same bits, or -1 (NaN, infinities and -0 never do).
-int DecimalScale(double v, int from, std::int64_t& mantissa) {
-  const auto bits = std::bit_cast<std::uint64_t>(v);
+int BitLength(std::uint64_t u) { return 64 - std::countl_zero(u); }
+
+// The bits that turn mantissa / 10^scale into `v`.
+std::uint64_t Residual(double v, std::int64_t mantissa, int scale) {
+  return std::bit_cast<std::uint64_t>(v) ^
+         std::bit_cast<std::uint64_t>(DecimalValue(static_cast<std::uint64_t>(mantissa), scale));
+}
+
+// The smallest scale in [from, kMaxScale] at which `v` is a mantissa / 10^scale whose residual
+// has at most `residual_bits` bits (0: converts back to exactly `v`), or -1. NaN, infinities
+// and -0 never qualify (unless residual_bits is 64).
+int DecimalScale(double v, int from, int residual_bits, std::int64_t& mantissa) {
   for (int scale = from; scale <= kMaxScale; ++scale) {
     const double scaled = v * kPow10[scale];
     if (!(std::fabs(scaled) < kMantissaLimit)) return -1;  // larger scales only grow
     const auto m = static_cast<std::int64_t>(std::round(scaled));
-    if (std::bit_cast<std::uint64_t>(DecimalValue(static_cast<std::uint64_t>(m), scale)) ==
-        bits) {
+    if (BitLength(Residual(v, m, scale)) <= residual_bits) {
       mantissa = m;
       return scale;
     }
   }
   return -1;
 }
-
-int BitLength(std::uint64_t u) { return 64 - std::countl_zero(u); }
 
 using BitLengthHistogram = std::array<std::uint32_t, 65>;
 
@@ -298,20 +311,19 @@ bool ReadBucketed(BitReader& r, const DecimalBuckets& buckets, std::uint64_t& u)
 }
 
 // The kDecimal chunk of `samples`, or nullopt when a value is not a short decimal.
-std::optional<std::vector<std::uint8_t>> EncodeDecimal(std::span<const Sample> samples) {
+// The kDecimal chunk of `samples` at `scale`, or nullopt when a value is out of range or,
+// without residuals, not exactly a decimal at that scale.
+std::optional<std::vector<std::uint8_t>> EncodeDecimalAt(std::span<const Sample> samples,
+                                                         int scale, bool with_residuals) {
   const std::size_t n = samples.size();
-  if (n == 0 || n > kMaxCount) return std::nullopt;
-  // One scale for the chunk: the largest any value needs (a value exact at scale k is exact
-  // at every larger one, but the second pass checks rather than trusts that).
-  int scale = 0;
-  std::int64_t mantissa = 0;
-  for (const Sample& s : samples) {
-    scale = DecimalScale(s.v, scale, mantissa);
-    if (scale < 0) return std::nullopt;
-  }
   std::vector<std::int64_t> mantissas(n);
+  std::vector<std::uint64_t> residuals(n);
   for (std::size_t i = 0; i < n; ++i) {
-    if (DecimalScale(samples[i].v, scale, mantissas[i]) != scale) return std::nullopt;
+    // With residuals any residual is exact (it is stored whole), so only the range matters.
+    if (DecimalScale(samples[i].v, scale, with_residuals ? 64 : 0, mantissas[i]) != scale) {
+      return std::nullopt;
+    }
+    residuals[i] = Residual(samples[i].v, mantissas[i], scale);
   }
   // Deltas are below 2^61 in magnitude (mantissas below 2^60): no overflow anywhere below.
   std::uint64_t gcd = 0;
@@ -345,15 +357,19 @@ std::optional<std::vector<std::uint8_t>> EncodeDecimal(std::span<const Sample> s
   constexpr std::array<ValueColumn, 3> kColumns = {
       ValueColumn::kDelta, ValueColumn::kDeltaOfDelta, ValueColumn::kDeltaAboveMinimum};
   BitLengthHistogram time_lengths{};
+  BitLengthHistogram residual_lengths{};
   std::array<BitLengthHistogram, kColumns.size()> value_lengths{};
   for (std::size_t i = 2; i < n; ++i) {
     ++time_lengths[BitLength(time_dod(i))];
+    ++residual_lengths[BitLength(residuals[i])];
     for (std::size_t c = 0; c < kColumns.size(); ++c) {
       ++value_lengths[c][BitLength(value_code(kColumns[c], i))];
     }
   }
   std::uint64_t time_bits = 0;
   const DecimalBuckets time_buckets = ChooseBuckets(time_lengths, time_bits);
+  std::uint64_t residual_column_bits = 0;
+  const DecimalBuckets residual_buckets = ChooseBuckets(residual_lengths, residual_column_bits);
   ValueColumn column = ValueColumn::kDelta;
   DecimalBuckets value_buckets;
   std::uint64_t best_bits = std::numeric_limits<std::uint64_t>::max();
@@ -375,24 +391,59 @@ std::optional<std::vector<std::uint8_t>> EncodeDecimal(std::span<const Sample> s
   BitWriter w(out, 0);
   w.WriteVarint(samples[0].t);
   w.WriteBits(static_cast<std::uint64_t>(scale) |
-                  (static_cast<std::uint64_t>(column) << kValueColumnShift),
+                  (static_cast<std::uint64_t>(column) << kValueColumnShift) |
+                  (with_residuals ? kResidualFlag : 0),
               8);
   w.WriteVarint(mantissas[0]);
+  if (with_residuals) w.WriteUvarint(residuals[0]);
   if (n >= 2) {
     w.WriteVarint(static_cast<std::int64_t>(time_delta(1)));
     w.WriteUvarint(gcd);
     w.WriteVarint(value_delta(1));
+    if (with_residuals) w.WriteUvarint(residuals[1]);
   }
   if (n >= 3) {
     if (column == ValueColumn::kDeltaAboveMinimum) w.WriteVarint(minimum_delta);
     WriteBuckets(w, time_buckets);
     WriteBuckets(w, value_buckets);
+    if (with_residuals) WriteBuckets(w, residual_buckets);
     for (std::size_t i = 2; i < n; ++i) {
       WriteBucketed(w, time_buckets, time_dod(i));
       WriteBucketed(w, value_buckets, value_code(column, i));
+      if (with_residuals) WriteBucketed(w, residual_buckets, residuals[i]);
     }
   }
   return out;
+}
+
+// The smallest kDecimal chunk of `samples`, or nullopt when their values are not decimals.
+std::optional<std::vector<std::uint8_t>> EncodeDecimal(std::span<const Sample> samples) {
+  if (samples.empty() || samples.size() > kMaxCount) return std::nullopt;
+  // Exact decimals: one scale for the chunk, the largest any value needs (a value exact at
+  // scale k is exact at every larger one; EncodeDecimalAt checks rather than trusts that).
+  int scale = 0;
+  std::int64_t mantissa = 0;
+  for (const Sample& s : samples) {
+    scale = DecimalScale(s.v, scale, 0, mantissa);
+    if (scale < 0) break;
+  }
+  if (scale >= 0) return EncodeDecimalAt(samples, scale, false);
+  // Decimals up to rounding: every value must be near a decimal at some scale; the best scale
+  // for the chunk is not the largest (at scale 9 a sum of milliseconds is near a decimal too,
+  // with 20 more bits of mantissa), so each scale some value prefers is tried.
+  std::array<bool, kMaxScale + 1> candidates{};
+  for (const Sample& s : samples) {
+    const int k = DecimalScale(s.v, 0, kMaxResidualBits, mantissa);
+    if (k < 0) return std::nullopt;
+    candidates[static_cast<std::size_t>(k)] = true;
+  }
+  std::optional<std::vector<std::uint8_t>> best;
+  for (int k = 0; k <= kMaxScale; ++k) {
+    if (!candidates[static_cast<std::size_t>(k)]) continue;
+    std::optional<std::vector<std::uint8_t>> chunk = EncodeDecimalAt(samples, k, true);
+    if (chunk && (!best || chunk->size() < best->size())) best = std::move(chunk);
+  }
+  return best;
 }
 
 }  // namespace
@@ -514,7 +565,10 @@ bool ChunkIterator::NextDecimal() {
     std::int64_t mantissa = 0;
     if (!r.ReadVarint(t) || !r.ReadBits(8, flags) || !r.ReadVarint(mantissa)) return false;
     scale_ = static_cast<std::uint8_t>(flags & 0x0f);
-    value_column_ = static_cast<std::uint8_t>(flags >> kValueColumnShift);
+    value_column_ = static_cast<std::uint8_t>((flags >> kValueColumnShift) & 3);
+    has_residuals_ = (flags & kResidualFlag) != 0;
+    residual_ = 0;
+    if (has_residuals_ && !r.ReadUvarint(residual_)) return false;
     if (scale_ > kMaxScale || (flags & ~kFlagsMask) != 0 ||
         value_column_ > static_cast<std::uint8_t>(ValueColumn::kDeltaAboveMinimum)) {
       return false;
@@ -527,6 +581,7 @@ bool ChunkIterator::NextDecimal() {
       std::int64_t delta = 0;
       if (!r.ReadVarint(time_delta) || !r.ReadUvarint(gcd_) || !r.ReadVarint(delta)) return false;
       if (gcd_ == 0) return false;
+      if (has_residuals_ && !r.ReadUvarint(residual_)) return false;
       t_delta_ = static_cast<std::uint64_t>(time_delta);
       mantissa_delta_ = static_cast<std::uint64_t>(delta);
     } else {
@@ -538,11 +593,13 @@ bool ChunkIterator::NextDecimal() {
         }
         value_offset_ = static_cast<std::uint64_t>(minimum);
         if (!ReadBuckets(r, time_buckets_) || !ReadBuckets(r, value_buckets_)) return false;
+        if (has_residuals_ && !ReadBuckets(r, residual_buckets_)) return false;
       }
       std::uint64_t time_code = 0;
       std::uint64_t value_code = 0;
       if (!ReadBucketed(r, time_buckets_, time_code) ||
-          !ReadBucketed(r, value_buckets_, value_code)) {
+          !ReadBucketed(r, value_buckets_, value_code) ||
+          (has_residuals_ && !ReadBucketed(r, residual_buckets_, residual_))) {
         return false;
       }
       t_delta_ += static_cast<std::uint64_t>(UnZigZag(time_code));
@@ -561,7 +618,8 @@ bool ChunkIterator::NextDecimal() {
     t_ = static_cast<Timestamp>(static_cast<std::uint64_t>(t_) + t_delta_);
     mantissa_ += mantissa_delta_ * gcd_;
   }
-  v_ = DecimalValue(mantissa_, scale_);
+  v_ = std::bit_cast<double>(std::bit_cast<std::uint64_t>(DecimalValue(mantissa_, scale_)) ^
+                              residual_);
   bit_pos_ = r.bit_pos();
   return true;
 }

@@ -14,7 +14,9 @@
 //             zig-zag deltas, zig-zag delta-of-deltas or deltas above their minimum (whichever
 //             is smallest for the chunk) in bit buckets chosen per chunk to fit its data; timestamps as zig-zag delta-of-delta in
 //             their own buckets, so a regular interval and a constant value cost 0 bits a
-//             sample. Chosen by Seal() only when it is smaller.
+//             sample. Values that are decimals only up to float rounding (sums of decimals)
+//             also store each value's XOR with its decimal, a few low bits. Chosen by Seal()
+//             only when it is smaller.
 // A reader never trusts a chunk: a truncated or garbled chunk ends iteration with error() set.
 #pragma once
 
@@ -113,8 +115,11 @@ class ChunkIterator {
   std::uint64_t value_offset_ = 0;  // added to every coded delta (kDeltaAboveMinimum)
   std::uint8_t scale_ = 0;
   std::uint8_t value_column_ = 0;  // how the value column codes deltas (see chunk.cpp)
+  bool has_residuals_ = false;     // values are mantissa / 10^scale XOR residual_
+  std::uint64_t residual_ = 0;
   DecimalBuckets time_buckets_;
   DecimalBuckets value_buckets_;
+  DecimalBuckets residual_buckets_;
 };
 
 // The number of samples a chunk says it holds (0 for a chunk too short to say).

@@ -31,6 +31,7 @@ enum class Kind {
   kCpuSecondsCounter,
   kRandomFloatGauge,
   kJitteredTimestamps,
+  kTimerSum,
 };
 
 const char* KindName(Kind kind) {
@@ -43,6 +44,7 @@ const char* KindName(Kind kind) {
     case Kind::kCpuSecondsCounter: return "cpu_seconds_counter";
     case Kind::kRandomFloatGauge: return "random_float_gauge";
     case Kind::kJitteredTimestamps: return "jittered_timestamps_counter";
+    case Kind::kTimerSum: return "timer_seconds_sum";
   }
   return "?";
 }
@@ -84,6 +86,12 @@ std::vector<Sample> MakeSeries(Kind kind) {
       case Kind::kCpuSecondsCounter:
         ticks += 990 + static_cast<std::int64_t>(rng() % 11);  // USER_HZ 100, one busy cpu mode
         v = static_cast<double>(ticks) / 100;  // node_exporter: ticks / USER_HZ
+        break;
+      case Kind::kTimerSum:  // a StatsD timer's _sum: 20 ms timings an interval, in seconds
+        for (int event = 0; event < 20; ++event) {
+          counter += static_cast<double>(1 + rng() % 500) / 1000;
+        }
+        v = counter;
         break;
       case Kind::kRandomFloatGauge:
         v = std::uniform_real_distribution<double>(0, 1)(rng);
@@ -172,7 +180,7 @@ void BM_Decode(benchmark::State& state) {
   state.SetLabel(KindName(kind));
 }
 
-constexpr int kKinds = static_cast<int>(Kind::kJitteredTimestamps) + 1;
+constexpr int kKinds = static_cast<int>(Kind::kTimerSum) + 1;
 
 BENCHMARK(BM_Append)->DenseRange(0, kKinds - 1);
 BENCHMARK(BM_Seal)->DenseRange(0, kKinds - 1);

@@ -51,6 +51,8 @@ void ExpectRoundTrips(const Series& series) {
   ExpectDecodesTo(sealed, series);
 }
 
+void ExpectSurvivesDamage(const std::vector<std::uint8_t>& chunk);
+
 Series Regular(std::size_t n, Timestamp step, auto value) {
   Series series;
   for (std::size_t i = 0; i < n; ++i) {
@@ -241,6 +243,24 @@ TEST(SealedChunk, GaugesAndCountersCostAFewBitsASample) {
     EXPECT_LE(static_cast<double>(sealed.size()), 32 + value_bits * 120 / 8) << series[5].v;
     ExpectDecodesTo(sealed, series);
   }
+}
+
+// A histogram's _sum of millisecond timings in seconds carries float rounding error
+// (0.1 + 0.2 != 0.3): no value is a short decimal, but each is one within a few low bits.
+TEST(SealedChunk, SumsOfDecimalsUseDecimalWithResiduals) {
+  std::mt19937_64 rng(7);
+  double sum = 0;
+  Series series;
+  for (int i = 0; i < 120; ++i) {
+    for (int event = 0; event < 20; ++event) sum += static_cast<double>(1 + rng() % 500) / 1000;
+    series.push_back({kStart + i * 10'000, sum});
+  }
+  const std::vector<std::uint8_t> chunk = Encode(series);
+  const std::vector<std::uint8_t> sealed = Seal(chunk);
+  ASSERT_EQ(sealed[0], static_cast<std::uint8_t>(ChunkEncoding::kDecimal));
+  EXPECT_LT(sealed.size() * 2, chunk.size());
+  ExpectDecodesTo(sealed, series);
+  ExpectSurvivesDamage(sealed);
 }
 
 TEST(SealedChunk, ConstantRegularSeriesCostsAlmostNothing) {

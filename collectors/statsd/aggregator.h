@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -66,17 +67,21 @@ class Aggregator {
   // Removes series whose ttl has passed. Takes every shard's lock; cheap when nothing expired.
   std::size_t ExpireStale(std::int64_t now_ms);
 
-  // Merges every shard: slot sums by global offset, summary samples by series id, and the
-  // counters. Returns the table generation the merge is valid for.
-  std::uint64_t Merge(std::vector<double>& merged,
-                      std::unordered_map<std::uint32_t, std::vector<double>>& summary_samples,
-                      ShardStats& stats, std::int64_t now_ms) const;
+  // Merges `items` (and only them) from every shard into `out` (see Shard::MergeInto), so a
+  // scrape that wants a few families pays for those only. Takes each shard's lock in turn,
+  // never the table's. Returns the table generation the merge ran at: no series expired
+  // during it, so if that is the generation the items were planned at, their ids are theirs.
+  std::uint64_t Merge(std::span<const MergeItem> items, std::int64_t now_ms, MergeResult& out) const;
   ShardStats Stats() const;
+  // Shard entries Merge has summed over the Aggregator's life: what scrapes cost in merging
+  // (tests check a scrape merges only what its visitor wants).
+  std::uint64_t series_merged() const { return series_merged_.load(std::memory_order_relaxed); }
 
  private:
   SeriesTable table_;
   Snapshot<IngestSettings> settings_;
   std::atomic<std::uint64_t> generation_{0};
+  mutable std::atomic<std::uint64_t> series_merged_{0};
   mutable Mutex shards_mutex_;  // guards the list; each shard's contents have their own lock
   std::vector<std::unique_ptr<Shard>> shards_ ABSL_GUARDED_BY(shards_mutex_);
 };

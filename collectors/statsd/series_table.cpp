@@ -23,8 +23,11 @@ std::size_t SeriesCost(std::size_t key_size, MetricType type, std::size_t bucket
 }
 
 void LabelsOf(const SeriesMeta& series, std::vector<Label>& out) {
+  LabelsOfKey(std::string_view(series.key).substr(series.family->name.size()), out);
+}
+
+void LabelsOfKey(std::string_view rest, std::vector<Label>& out) {
   out.clear();
-  std::string_view rest = std::string_view(series.key).substr(series.family->name.size());
   while (!rest.empty() && rest[0] == '\xff') {
     std::size_t value_at = rest.find('\xfe');
     std::size_t next = rest.find('\xff', 1);
@@ -41,7 +44,9 @@ SeriesMeta* SeriesTable::Find(std::string_view key) const {
 }
 
 SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
+  writers_waiting_.fetch_add(1, std::memory_order_relaxed);
   WriterMutexLock lock(mutex_);
+  writers_waiting_.fetch_sub(1, std::memory_order_relaxed);
   error = InternError::kNone;
   if (auto it = series_.find(AbslView(spec.key)); it != series_.end()) {
     if (it->second->family->type == spec.type) return it->second.get();
@@ -86,6 +91,8 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     family->type = spec.type;
     family->options = InternOptions(spec);
     family->label_names = InternLabelNames(spec);
+    family->list_index = static_cast<std::uint32_t>(family_list_.size());
+    family_list_.push_back(family.get());
     family_it = families_.emplace(AbslView(family->name), std::move(family)).first;
   }
   FamilyMeta* family = family_it->second.get();
@@ -189,7 +196,14 @@ void SeriesTable::Forget(SeriesMeta* series) {
   if (series->ttl_ms > 0) --with_ttl_;
   bytes_.fetch_sub(series->cost, std::memory_order_relaxed);
   series_.erase(AbslView(series->key));  // destroys `series`
-  if (list.empty()) families_.erase(AbslView(family->name));
+  if (list.empty()) {
+    // Swapped with the last: this reorders families(), which is why readers watch generation().
+    const FamilyMeta* last = family_list_.back();
+    family_list_[family->list_index] = last;
+    families_.find(AbslView(last->name))->second->list_index = family->list_index;
+    family_list_.pop_back();
+    families_.erase(AbslView(family->name));
+  }
 }
 
 bool SeriesTable::AnyExpired(std::int64_t now_ms) const {
@@ -202,14 +216,6 @@ bool SeriesTable::AnyExpired(std::int64_t now_ms) const {
     }
   }
   return false;
-}
-
-void SeriesTable::SortedFamilies(std::vector<const FamilyMeta*>& out) const {
-  out.clear();
-  out.reserve(families_.size());
-  for (const auto& [name, family] : families_) out.push_back(family.get());
-  std::sort(out.begin(), out.end(),
-            [](const FamilyMeta* a, const FamilyMeta* b) { return a->name < b->name; });
 }
 
 std::size_t SeriesTable::size() const {

@@ -34,6 +34,8 @@ struct SeriesMeta;
 
 // The label pairs of a series, as views into its key.
 void LabelsOf(const SeriesMeta& series, std::vector<Label>& out);
+// The same from the labels part of a key (what follows the family name), e.g. a copy of it.
+void LabelsOfKey(std::string_view labels_part, std::vector<Label>& out);
 
 // Debian's absl has its own string_view type; keys cross over through this.
 inline absl::string_view AbslView(std::string_view view) { return {view.data(), view.size()}; }
@@ -58,7 +60,9 @@ struct SeriesMeta {
   std::atomic<std::int64_t> last_update_ms{0};  // steady clock, refreshed at most every 100 ms
 };
 
-// What families of one mapping have in common, interned by the table.
+// What families of one mapping have in common, interned by the table. Immutable once
+// interned, and never freed while the table lives (not even when its families expire), so a
+// scrape may keep a pointer to it after releasing the table's lock.
 struct FamilyOptions {
   std::string help;
   std::vector<double> buckets;  // histograms
@@ -71,6 +75,7 @@ struct FamilyMeta {
   const FamilyOptions* options = nullptr;
   const std::vector<std::string>* label_names = nullptr;  // sorted; interned
   absl::InlinedVector<SeriesMeta*, 1> series;             // most StatsD families have one
+  std::uint32_t list_index = 0;                           // in the table's families()
 
   std::string_view help() const { return options->help; }
   const std::vector<double>& buckets() const { return options->buckets; }
@@ -132,8 +137,18 @@ class SeriesTable {
 
   // Readers (scrapes) hold this shared while they walk families().
   SharedMutex& mutex() const ABSL_LOCK_RETURNED(mutex_) { return mutex_; }
-  // Every family, sorted by name (for a stable exposition, as statsd_exporter's is).
-  void SortedFamilies(std::vector<const FamilyMeta*>& out) const ABSL_SHARED_LOCKS_REQUIRED(mutex_);
+  // Every family, in no particular order. A new family is appended; only an expiry (which bumps
+  // generation()) removes or reorders. So a reader may release the lock and, if generation()
+  // has not moved, go on from the index where it stopped: the families before it are the same,
+  // and so are the series of each (a family's series likewise only grow at the end).
+  std::span<const FamilyMeta* const> families() const ABSL_SHARED_LOCKS_REQUIRED(mutex_) {
+    return {family_list_.data(), family_list_.size()};
+  }
+  // Whether a thread is waiting to take mutex() exclusively (a receiver interning a series, an
+  // expiry). std::shared_mutex lets readers in ahead of a waiting writer, so a reader that
+  // takes the lock again and again (a scrape copying in short holds) steps aside while this is
+  // true.
+  bool writer_waiting() const { return writers_waiting_.load(std::memory_order_relaxed) > 0; }
   // Bumped whenever series are removed, so a reader can tell its merged slots went stale.
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::uint32_t slot_space() const { return slot_space_.load(std::memory_order_acquire); }
@@ -157,6 +172,7 @@ class SeriesTable {
 
   // Open addressing, no node per entry: these hold one entry per series (or family).
   absl::flat_hash_map<absl::string_view, std::unique_ptr<FamilyMeta>> families_ ABSL_GUARDED_BY(mutex_);  // by name
+  std::vector<const FamilyMeta*> family_list_ ABSL_GUARDED_BY(mutex_);  // see families()
   std::vector<std::unique_ptr<FamilyOptions>> options_ ABSL_GUARDED_BY(mutex_);  // one per mapping in use
   std::map<std::vector<std::string>, std::unique_ptr<std::vector<std::string>>> label_name_sets_
       ABSL_GUARDED_BY(mutex_);
@@ -166,12 +182,15 @@ class SeriesTable {
   std::uint32_t next_id_ ABSL_GUARDED_BY(mutex_) = 0;
   std::atomic<std::uint32_t> slot_space_{0};
   std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> writers_waiting_{0};
   std::size_t with_ttl_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 template <typename RemoveFromShards>
 std::size_t SeriesTable::Expire(std::int64_t now_ms, RemoveFromShards remove) {
+  writers_waiting_.fetch_add(1, std::memory_order_relaxed);
   WriterMutexLock lock(mutex_);
+  writers_waiting_.fetch_sub(1, std::memory_order_relaxed);
   std::vector<SeriesMeta*> expired;
   for (auto& [key, series] : series_) {
     if (series->ttl_ms > 0 &&

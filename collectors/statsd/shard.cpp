@@ -111,18 +111,30 @@ void Shard::Remove(const SeriesMeta& series) {
   ++removals_;
 }
 
-void Shard::MergeInto(std::vector<double>& merged,
-                      std::unordered_map<std::uint32_t, std::vector<double>>& summary_samples,
-                      std::int64_t now_ms) const {
-  for (const Local& local : locals_) {
-    const SeriesMeta* series = local.series;
-    if (series == nullptr) continue;
-    if (merged.size() < series->offset + series->width) merged.resize(series->offset + series->width);
+std::size_t Shard::MergeInto(std::span<const MergeItem> items, std::int64_t now_ms,
+                             MergeResult& out) const {
+  std::size_t found = 0;
+  for (const MergeItem& item : items) {
+    if (item.id >= local_of_id_.size() || local_of_id_[item.id] == kNone) continue;
+    const Local& local = locals_[local_of_id_[item.id]];
+    // The plan is checked against the table's generation, so the id is the planned series;
+    // should that check have been given up on, a reused id must still not read past a slot.
+    if (local.offset + item.width > slots_.size() ||
+        item.values_at + item.width > out.values.size()) {
+      continue;
+    }
+    ++found;
     const double* from = slots_.data() + local.offset;
-    double* to = merged.data() + series->offset;
-    for (std::uint32_t i = 0; i < series->width; ++i) to[i] += from[i];
-    if (local.window) local.window->AppendLive(now_ms, summary_samples[series->id]);
+    double* to = out.values.data() + item.values_at;
+    for (std::uint32_t i = 0; i < item.width; ++i) to[i] += from[i];
+    if (item.summary != MergeItem::kNoSummary && local.window) {
+      auto begin = static_cast<std::uint32_t>(out.samples.size());
+      local.window->AppendLive(now_ms, out.samples);
+      auto size = static_cast<std::uint32_t>(out.samples.size()) - begin;
+      if (size > 0) out.runs.push_back({item.summary, begin, size});
+    }
   }
+  return found;
 }
 
 }  // namespace metricsd::statsd

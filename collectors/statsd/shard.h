@@ -5,8 +5,10 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -75,6 +77,29 @@ class SummaryWindow {
   std::vector<Bucket> buckets_;
 };
 
+// One series a scrape wants merged, and where its sums go (see Aggregator::Merge).
+struct MergeItem {
+  static constexpr std::uint32_t kNoSummary = ~0u;
+  std::uint32_t id = 0;         // the series' id when the scrape planned the merge
+  std::uint32_t width = 0;      // its slots
+  std::uint32_t values_at = 0;  // where its slots are summed in MergeResult::values
+  std::uint32_t summary = kNoSummary;  // a summary: the tag of its sample runs
+};
+
+// A summary's window samples from one shard: samples[begin, begin + size).
+struct SampleRun {
+  std::uint32_t summary = 0;  // the MergeItem's tag
+  std::uint32_t begin = 0;
+  std::uint32_t size = 0;
+};
+
+// What a merge produces; a scrape keeps one and reuses its buffers.
+struct MergeResult {
+  std::vector<double> values;  // sized and zeroed by the caller (MergeItem::values_at)
+  std::vector<double> samples;
+  std::vector<SampleRun> runs;  // in shard order, then item order
+};
+
 // Thread-safety: every member but mutex() requires the shard's lock (checked by the compiler).
 class Shard {
  public:
@@ -85,6 +110,10 @@ class Shard {
   };
 
   Mutex& mutex() ABSL_LOCK_RETURNED(mutex_) { return mutex_; }
+  // The receiver counts itself here while it waits for mutex() (Ingester::Batch), so a scrape
+  // merging in slices lets it in between them: std::mutex does not queue, and a merge taking
+  // the lock back at once could keep the receiver out for its whole pass.
+  std::atomic<int>& waiting() { return waiting_; }
   ShardStats& stats() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return stats_; }
 
   // The local entry of a series, or -1.
@@ -104,14 +133,15 @@ class Shard {
     return slots_.data() + offset;
   }
 
-  // Adds this shard's slots into `merged` (indexed by the series' global offsets) and appends
-  // each live summary's samples to `summary_samples[series id]`.
-  void MergeInto(std::vector<double>& merged,
-                 std::unordered_map<std::uint32_t, std::vector<double>>& summary_samples,
-                 std::int64_t now_ms) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Adds the slots of each of `items` this shard holds into `out.values` (at the item's
+  // values_at) and appends a summary item's live window samples to `out.samples`, as one run.
+  // Visits only the items asked for, not every series of the shard. Returns the items found.
+  std::size_t MergeInto(std::span<const MergeItem> items, std::int64_t now_ms,
+                        MergeResult& out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
  private:
   Mutex mutex_;
+  std::atomic<int> waiting_{0};
   ShardStats stats_ ABSL_GUARDED_BY(mutex_);
   // Local entry by series id (ids are dense and reused): 4 bytes a series, no hash map.
   static constexpr std::uint32_t kNone = ~0u;

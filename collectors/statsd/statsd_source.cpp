@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <span>
 #include <limits>
+#include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace metricsd::statsd {
@@ -26,63 +31,238 @@ void Quantiles(std::vector<double>& samples, const std::vector<Objective>& objec
 
 }  // namespace
 
-void StatsdSource::Visit(FamilyVisitor& visitor) const {
-  std::vector<double> merged;
-  std::unordered_map<std::uint32_t, std::vector<double>> summaries;
-  ShardStats stats;
+// Everything a visit renders from, filled under the table's lock (all but `merged`, which the
+// shards fill under their own locks), and the rendering's scratch. Flat buffers, reused from
+// visit to visit: no allocation per series, and none at all once they have grown.
+struct VisitBuffers {
+  // A wanted family as copied out of the table. Its name is copied (an expiry may free the
+  // FamilyMeta once the lock is released); its options are not (the table never frees them).
+  struct FamilyCopy {
+    std::size_t name_at = 0;  // in VisitBuffers::text
+    std::uint32_t name_size = 0;
+    MetricType type = MetricType::kUntyped;
+    const FamilyOptions* options = nullptr;
+    std::uint32_t first_series = 0;  // in VisitBuffers::series
+    std::uint32_t series_count = 0;
+  };
+
+  // A series as copied out of the table: the labels part of its key, and where its values are.
+  struct SeriesCopy {
+    std::size_t labels_at = 0;  // in VisitBuffers::text
+    std::uint32_t labels_size = 0;
+    // In merged.values: a counter's value, a gauge's (copied under the lock), a histogram's
+    // buckets, +Inf, sum, or a summary's sum and count.
+    std::uint32_t values_at = 0;
+    std::uint32_t summary = MergeItem::kNoSummary;  // its runs in merged.runs
+  };
+
+  std::uint64_t generation = 0;
+  std::string text;  // family names and series keys' label parts
+  std::vector<FamilyCopy> families;
+  std::vector<SeriesCopy> series;
+  std::vector<MergeItem> items;  // what the shards must merge: every non-gauge series
+  std::uint32_t summaries = 0;
+  MergeResult merged;
+  // Rendering's scratch.
+  std::vector<std::pair<std::string_view, std::uint32_t>> order;  // families by name
+  std::vector<std::uint32_t> first_run;
   std::vector<std::uint64_t> cumulative;
   std::vector<Quantile> quantiles;
-  std::vector<double> empty;
+  std::vector<double> samples;
   std::vector<Label> views;
-  std::vector<const FamilyMeta*> families;
-  const SeriesTable& table = aggregator_->table();
-  std::int64_t now_ms = SteadyMillis();
-  // A ttl expiry between the merge and the walk could hand a freed slot to a new series; the
-  // generation tells, and the merge is redone (expiries are rare, so this loop ends at once).
-  for (int attempt = 0;; ++attempt) {
-    std::uint64_t generation = aggregator_->Merge(merged, summaries, stats, now_ms);
+
+  std::string_view Text(std::size_t at, std::size_t size) const { return {text.data() + at, size}; }
+};
+
+namespace {
+
+// Families and series copied per hold of the table's lock: tens of microseconds of copying, so a receiver
+// meeting a new series (which takes the lock exclusively) waits no longer than that.
+constexpr std::size_t kCopiedPerHold = 512;
+
+// Copies the wanted families of `table` into `snapshot`, under the table's shared lock, which
+// it takes and releases every `per_hold` families and series. The copy is a superset of the
+// series that existed when it began and a subset of those at its end, each series copied
+// whole. Returns false, the copy to be redone, when series expired meanwhile (the positions
+// it resumes from would be wrong).
+bool Copy(const SeriesTable& table, const FamilyVisitor& visitor, VisitBuffers& snapshot,
+          std::size_t per_hold) {
+  snapshot.text.clear();
+  snapshot.families.clear();
+  snapshot.series.clear();
+  snapshot.items.clear();
+  snapshot.summaries = 0;
+  std::vector<double>& values = snapshot.merged.values;
+  values.clear();
+  snapshot.merged.samples.clear();
+  snapshot.merged.runs.clear();
+
+  std::size_t family_at = 0;   // in table.families()
+  std::size_t series_at = 0;   // in that family's series
+  bool family_open = false;    // its FamilyCopy made
+  for (bool first = true;; first = false) {
+    // Lets a receiver or an expiry waiting for the lock go first (bounded: ~a millisecond).
+    for (int spin = 0; table.writer_waiting() && spin < 1000; ++spin) std::this_thread::yield();
     ReaderMutexLock lock(table.mutex());
-    if (table.generation() != generation && attempt < 3) continue;
-    auto slot = [&](std::uint32_t offset) { return offset < merged.size() ? merged[offset] : 0.0; };
-    table.SortedFamilies(families);
-    for (const FamilyMeta* family : families) {
-      visitor.Family(family->name, family->help(), family->type);
-      for (const SeriesMeta* series : family->series) {
-        LabelsOf(*series, views);
-        Labels labels(views);
-        switch (family->type) {
-          case MetricType::kCounter:
-            visitor.Sample(labels, slot(series->offset));
-            break;
-          case MetricType::kGauge:
-            visitor.Sample(labels, series->gauge.load(std::memory_order_relaxed));
-            break;
-          case MetricType::kHistogram: {
-            std::size_t buckets = family->buckets().size();
-            cumulative.resize(buckets);
-            std::uint64_t running = 0;
-            for (std::size_t i = 0; i < buckets; ++i) {
-              cumulative[i] = running += static_cast<std::uint64_t>(slot(series->offset + static_cast<std::uint32_t>(i)));
-            }
-            running += static_cast<std::uint64_t>(slot(series->offset + static_cast<std::uint32_t>(buckets)));
-            visitor.Histogram(labels, family->buckets(), cumulative,
-                              slot(series->offset + static_cast<std::uint32_t>(buckets) + 1), running);
-            break;
-          }
-          case MetricType::kSummary: {
-            auto it = summaries.find(series->id);
-            Quantiles(it == summaries.end() ? empty : it->second, family->summary().quantiles, quantiles);
-            visitor.Summary(labels, quantiles, slot(series->offset),
-                            static_cast<std::uint64_t>(slot(series->offset + 1)));
-            break;
-          }
-          default:
-            break;
+    if (first) snapshot.generation = table.generation();
+    else if (table.generation() != snapshot.generation) return false;
+    std::span<const FamilyMeta* const> families = table.families();
+    for (std::size_t budget = per_hold; family_at < families.size() && budget > 0;) {
+      const FamilyMeta& family = *families[family_at];
+      if (!family_open) {
+        --budget;
+        if (family.series.empty() || !visitor.Wants(family.name)) {
+          ++family_at;
+          continue;
         }
+        VisitBuffers::FamilyCopy& copy = snapshot.families.emplace_back();
+        copy.name_at = snapshot.text.size();
+        copy.name_size = static_cast<std::uint32_t>(family.name.size());
+        snapshot.text += family.name;
+        copy.type = family.type;
+        copy.options = family.options;
+        copy.first_series = static_cast<std::uint32_t>(snapshot.series.size());
+        family_open = true;
+      }
+      VisitBuffers::FamilyCopy& copy = snapshot.families.back();
+      for (; series_at < family.series.size() && budget > 0; ++series_at, --budget) {
+        const SeriesMeta& series = *family.series[series_at];
+        std::string_view labels = std::string_view(series.key).substr(family.name.size());
+        VisitBuffers::SeriesCopy& entry = snapshot.series.emplace_back();
+        ++copy.series_count;
+        entry.labels_at = snapshot.text.size();
+        entry.labels_size = static_cast<std::uint32_t>(labels.size());
+        snapshot.text += labels;
+        entry.values_at = static_cast<std::uint32_t>(values.size());
+        if (family.type == MetricType::kGauge) {
+          values.push_back(series.gauge.load(std::memory_order_relaxed));
+          continue;
+        }
+        if (series.width == 0) continue;
+        values.resize(values.size() + series.width, 0.0);
+        MergeItem& item = snapshot.items.emplace_back();
+        item.id = series.id;
+        item.width = series.width;
+        item.values_at = entry.values_at;
+        if (family.type == MetricType::kSummary) item.summary = entry.summary = snapshot.summaries++;
+      }
+      if (series_at == family.series.size()) {
+        ++family_at;
+        series_at = 0;
+        family_open = false;
       }
     }
-    return;
+    if (family_at == families.size()) return true;
   }
+}
+
+// Calls the visitor from the snapshot alone: no lock is held.
+void Render(VisitBuffers& snapshot, FamilyVisitor& visitor) {
+  // Sorted by name here rather than under the lock, as statsd_exporter's exposition is.
+  // Names next to their index, so the comparisons read the names and nothing else (every
+  // unlabelled StatsD metric is a family of its own: there may be 100,000 of them).
+  std::vector<std::pair<std::string_view, std::uint32_t>>& order = snapshot.order;
+  order.clear();
+  for (std::uint32_t i = 0; i < snapshot.families.size(); ++i) {
+    order.emplace_back(snapshot.Text(snapshot.families[i].name_at, snapshot.families[i].name_size), i);
+  }
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  // Each summary's runs (one per shard that saw it), found by its index.
+  std::vector<SampleRun>& runs = snapshot.merged.runs;
+  std::stable_sort(runs.begin(), runs.end(),
+                   [](const SampleRun& a, const SampleRun& b) { return a.summary < b.summary; });
+  std::vector<std::uint32_t>& first_run = snapshot.first_run;
+  first_run.assign(snapshot.summaries + 1, 0);
+  for (const SampleRun& run : runs) ++first_run[run.summary + 1];
+  for (std::uint32_t i = 0; i < snapshot.summaries; ++i) first_run[i + 1] += first_run[i];
+
+  const std::vector<double>& values = snapshot.merged.values;
+  std::vector<std::uint64_t>& cumulative = snapshot.cumulative;
+  std::vector<Quantile>& quantiles = snapshot.quantiles;
+  std::vector<double>& samples = snapshot.samples;
+  std::vector<Label>& views = snapshot.views;
+  for (const auto& [name, index] : order) {
+    const VisitBuffers::FamilyCopy& family = snapshot.families[index];
+    visitor.Family(name, family.options->help, family.type);
+    for (std::uint32_t s = family.first_series; s < family.first_series + family.series_count; ++s) {
+      const VisitBuffers::SeriesCopy& series = snapshot.series[s];
+      LabelsOfKey(snapshot.Text(series.labels_at, series.labels_size), views);
+      Labels labels(views);
+      const double* value = values.data() + series.values_at;
+      switch (family.type) {
+        case MetricType::kCounter:
+        case MetricType::kGauge:
+          visitor.Sample(labels, value[0]);
+          break;
+        case MetricType::kHistogram: {
+          const std::vector<double>& bounds = family.options->buckets;
+          cumulative.resize(bounds.size());
+          std::uint64_t running = 0;
+          for (std::size_t i = 0; i < bounds.size(); ++i) {
+            cumulative[i] = running += static_cast<std::uint64_t>(value[i]);
+          }
+          running += static_cast<std::uint64_t>(value[bounds.size()]);
+          visitor.Histogram(labels, bounds, cumulative, value[bounds.size() + 1], running);
+          break;
+        }
+        case MetricType::kSummary: {
+          samples.clear();
+          for (std::uint32_t r = first_run[series.summary]; r < first_run[series.summary + 1]; ++r) {
+            const double* begin = snapshot.merged.samples.data() + runs[r].begin;
+            samples.insert(samples.end(), begin, begin + runs[r].size);
+          }
+          Quantiles(samples, family.options->summary.quantiles, quantiles);
+          visitor.Summary(labels, quantiles, value[0], static_cast<std::uint64_t>(value[1]));
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+StatsdSource::StatsdSource(std::shared_ptr<const Aggregator> aggregator)
+    : aggregator_(std::move(aggregator)) {}
+
+StatsdSource::~StatsdSource() = default;
+
+std::unique_ptr<VisitBuffers> StatsdSource::TakeBuffers() const {
+  MutexLock lock(pool_mutex_);
+  if (pool_.empty()) return std::make_unique<VisitBuffers>();
+  std::unique_ptr<VisitBuffers> buffers = std::move(pool_.back());
+  pool_.pop_back();
+  return buffers;
+}
+
+void StatsdSource::ReturnBuffers(std::unique_ptr<VisitBuffers> buffers) const {
+  MutexLock lock(pool_mutex_);
+  pool_.push_back(std::move(buffers));
+}
+
+void StatsdSource::Visit(FamilyVisitor& visitor) const {
+  std::unique_ptr<VisitBuffers> snapshot = TakeBuffers();
+  const SeriesTable& table = aggregator_->table();
+  std::int64_t now_ms = SteadyMillis();
+  // A ttl expiry between the copy and the merge may hand a copied series' id and slots to a
+  // new series; the generation tells, and both are redone (expiries are rare, so this loop
+  // ends at once: a copy in one hold cannot be interrupted). Nothing wanted, or gauges only:
+  // nothing to merge.
+  for (int attempt = 0;; ++attempt) {
+    // Should expiries keep interrupting it, the last attempts copy in one hold.
+    if (!Copy(table, visitor, *snapshot, attempt < 2 ? kCopiedPerHold : SIZE_MAX)) continue;
+    if (snapshot->items.empty()) break;
+    if (aggregator_->Merge(snapshot->items, now_ms, snapshot->merged) == snapshot->generation ||
+        attempt == 3) {
+      break;
+    }
+  }
+  Render(*snapshot, visitor);
+  ReturnBuffers(std::move(snapshot));
 }
 
 void StatsdSelfSource::Visit(FamilyVisitor& visitor) const {

@@ -11,6 +11,7 @@ after each restart. Total time is bounded (about 2-3 minutes).
 """
 import os
 import random
+import shutil
 import signal
 import socket
 import sys
@@ -21,6 +22,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
 from harness import Daemon, wait_until  # noqa: E402
 from history_faults_test import (  # noqa: E402
     CONFIG, INTERVAL_MS, OFF, READY, db_runs, export_samples, metric)
@@ -64,6 +66,12 @@ class CrashTest(unittest.TestCase):
         self.tmp = tempfile.TemporaryDirectory(prefix="metricsd-crash-")
         self.addCleanup(self.tmp.cleanup)
         self.storage = os.path.join(self.tmp.name, "data")
+        # 31 starts over minutes: run a copy, so a rebuild of the binary meanwhile (a developer's
+        # or a parallel build) cannot make one of them fail.
+        binary = os.path.join(self.tmp.name, "metricsd")
+        shutil.copy2(harness.BIN, binary)
+        real_bin, harness.BIN = harness.BIN, binary
+        self.addCleanup(setattr, harness, "BIN", real_bin)
         self.feeder = Feeder()
         self.feeder.start()
         self.addCleanup(self.feeder.stopping.set)

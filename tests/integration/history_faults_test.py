@@ -464,6 +464,9 @@ class DiskFullTest(FaultCase):
                 time.sleep(0.5)
             wait_until(lambda: write_error_total(d, ("disk_full", "io")) > errors, timeout=30,
                        what="write_errors_total{reason=disk_full|io} to grow")
+            limited = d.samples()
+            print("over the limit: disk_full", limited['metricsd_history_write_errors_total{reason="disk_full"}'],
+                  "io", limited['metricsd_history_write_errors_total{reason="io"}'])
             assert_serving(self, d, "fsize")
             resource.prlimit(d.proc.pid, resource.RLIMIT_FSIZE, (soft, hard))
             outage_end = time.time()
@@ -471,6 +474,32 @@ class DiskFullTest(FaultCase):
             wait_history_progress(d, "after the limit is raised, again")
             self.check_outage_kept(d, storage, outage_start + 1, outage_end - 1)
             assert_serving(self, d, "fsizeok")
+            self.assertEqual(d.stop(), 0)
+        if os.geteuid() == 0:
+            # Root writes through file modes: without a mount there is no read-only case to run.
+            print("read-only case not run: root without mount permission cannot make a read-only store")
+            self.assertEqual(os.geteuid(), 0)
+            return
+        # Read-only at start (the modes, as a user meets them): refused clearly, file untouched;
+        # writable again, a restart resumes the same history.
+        db_file = os.path.join(storage, "metricsd.db")
+        before = sha256(db_file)
+        os.chmod(db_file, 0o444)
+        os.chmod(storage, 0o555)
+        try:
+            with self.daemon(storage) as d:
+                match = d.wait_for_log(OFF + r'.*err="(?P<err>[^"]*)', what="history refused (read-only)")
+                print(f"read-only at start (modes): {match.group('err')}")
+                self.assertRegex(match.group("err"), r"(?i)read-only|not writable")
+                assert_serving(self, d, "romodes")
+        finally:
+            os.chmod(storage, 0o750)
+            os.chmod(db_file, 0o644)
+        self.assertEqual(sha256(db_file), before)
+        with self.daemon(storage) as d:
+            d.wait_for_log(READY, what="history to open once writable")
+            wait_history_progress(d, "writable again")
+            self.assertGreaterEqual(metric(d, "metricsd_history_series"), self.GAUGES)
 
 
 if __name__ == "__main__":

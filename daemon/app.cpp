@@ -393,6 +393,9 @@ Routes App::AllRoutes() {
   Routes components = statsd::StatsdRoutes(statsd_config, statsd_.get());
   AppendRoutes(components, probes::ProberRoutes(prober_.get()));
   AppendRoutes(components, alerting::RuleManagerRoutes(alerting_.get()));
+  AppendRoutes(components, query::HistoryApiRoutes([this]() -> std::shared_ptr<storage::Store> {
+    return history_ ? history_->store() : nullptr;
+  }));
   // Listed between the daemon's lifecycle routes and its status ones.
   auto status = std::find_if(routes.begin(), routes.end(), [](const Route& route) {
     return route.path == "/api/v1/status/config";

@@ -18,6 +18,7 @@
 #include "daemon/http/router.h"
 #include "daemon/http/server.h"
 #include "daemon/http/web_security.h"
+#include "daemon/query/history_api.h"
 #include "daemon/self_metrics.h"
 #include "daemon/storage/history_service.h"
 #include "daemon/storage/series_key.h"

@@ -86,6 +86,16 @@ class CrashTest(unittest.TestCase):
         self.feeder.address = (host.strip("[]"), int(port))
         return d
 
+    def early_kill(self, rng):
+        """An extra SIGKILL while the store opens or writes its first flush (or just after)."""
+        d = Daemon(CONFIG, args=[f"--storage.path={self.storage}"])
+        with d:
+            time.sleep(rng.uniform(0, 1.2))
+            d.proc.send_signal(signal.SIGKILL)
+            d.proc.wait(timeout=10)
+        # Whatever it wrote before dying is not required, only consistency (checked next start).
+        self.gaps[-1] = (self.gaps[-1][0], 1 << 62)
+
     def check_database(self, round_no):
         """No duplicate anywhere; every slot outside the restart gaps is held.
 
@@ -148,6 +158,7 @@ class CrashTest(unittest.TestCase):
         self.expected = []  # [first, last]: slots a killed run was due to keep
         exported_rounds = 0
         kills = 0
+        early_kills = 0
         for round_no in range(ROUNDS + 1):
             self.assertLess(time.monotonic() - started, TIME_BUDGET_S,
                             f"over the time budget after {round_no} rounds")
@@ -155,6 +166,10 @@ class CrashTest(unittest.TestCase):
                 ready_ms = int(time.time() * 1000)
                 if self.gaps:
                     self.gaps[-1] = (self.gaps[-1][0], slot_floor(ready_ms) + 2 * INTERVAL_MS)
+                # "history ready" is logged just before the store is published to the API and
+                # /metrics (history_service.cpp): wait for its families first.
+                wait_until(lambda: metric(d, "metricsd_history_series") is not None, timeout=10,
+                           what="the store published")
                 if round_no > 0 and self.check_export(d, round_no):
                     exported_rounds += 1
                 wait_until(lambda: metric(d, "crash_count") is not None, timeout=10,
@@ -176,9 +191,13 @@ class CrashTest(unittest.TestCase):
             self.gaps.append((slot_floor(kill_ms - FLUSH_INTERVAL_MS - INTERVAL_MS), 1 << 62))
             self.check_database(round_no)
             self.check_kill(ready_ms, kill_ms, round_no)
+            if round_no % 6 == 2:
+                self.early_kill(rng)
+                early_kills += 1
+                self.check_database(round_no)
         self.assertEqual(kills, ROUNDS)
         counts = {name: sum(r[2] for r in runs) for name, runs in self.runs_by_series.items()}
-        print(f"{kills} SIGKILLs in {time.monotonic() - started:.1f} s; samples per series: {counts}; "
+        print(f"{kills} SIGKILLs (and {early_kills} while opening) in {time.monotonic() - started:.1f} s; samples per series: {counts}; "
               f"{len(self.expected)} kills had samples due; checked through export in "
               f"{exported_rounds} restarts"
               f"{'' if exported_rounds else ' (export API not served yet: the database file only)'}")

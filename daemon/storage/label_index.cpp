@@ -284,14 +284,16 @@ struct LabelIndex::Impl {
 
   // The encoding of a canonical key (SeriesKeyBuilder's: labels sorted, unique, non-empty, no
   // `__name__` label, no separator bytes inside), or false for any other bytes. With
-  // `add_symbols` false an unknown name also gives false: no series has it.
-  bool Encode(std::string_view key, std::string& out, bool add_symbols) {
+  // `symbol_of(name)` gives a name's symbol, or nullopt for a name no series has (then Find
+  // knows the key is not indexed).
+  template <typename SymbolOf>
+  static bool Encode(std::string_view key, std::string& out, SymbolOf&& symbol_of) {
     out.clear();
     std::string_view metric = KeyName(key);
     if (metric.find(kKeyValueStart) != std::string_view::npos) return false;
     std::uint32_t metric_symbol = 0;
     if (!metric.empty()) {
-      std::optional<std::uint32_t> symbol = add_symbols ? AddSymbol(metric) : SymbolOf(metric);
+      std::optional<std::uint32_t> symbol = symbol_of(metric);
       if (!symbol) return false;
       metric_symbol = *symbol + 1;
     }
@@ -304,7 +306,7 @@ struct LabelIndex::Impl {
           (!first && name <= previous)) {
         return false;
       }
-      std::optional<std::uint32_t> symbol = add_symbols ? AddSymbol(name) : SymbolOf(name);
+      std::optional<std::uint32_t> symbol = symbol_of(name);
       if (!symbol) return false;
       PutVarint(out, *symbol);
       PutVarint(out, static_cast<std::uint32_t>(value.size()));
@@ -315,7 +317,10 @@ struct LabelIndex::Impl {
     return true;
   }
   bool EncodeExisting(std::string_view key, std::string& out) const {
-    return const_cast<Impl*>(this)->Encode(key, out, /*add_symbols=*/false);  // adds nothing
+    return Encode(key, out, [this](std::string_view name) { return SymbolOf(name); });
+  }
+  bool EncodeAddingSymbols(std::string_view key, std::string& out) {
+    return Encode(key, out, [this](std::string_view name) { return std::optional<std::uint32_t>(AddSymbol(name)); });
   }
 
   std::string Decode(Record record) const {
@@ -414,7 +419,7 @@ bool LabelIndex::Insert(SeriesRef ref, std::string_view key) {
   Impl& impl = *impl_;
   if (impl.by_ref.contains(ref)) return false;
   thread_local std::string encoded;
-  if (!impl.Encode(key, encoded, /*add_symbols=*/true) || impl.by_key.contains(AbslView(encoded))) return false;
+  if (!impl.EncodeAddingSymbols(key, encoded) || impl.by_key.contains(AbslView(encoded))) return false;
   Record record = NewRecord(ref, encoded);
   impl.by_key.insert(record);
   impl.by_ref.insert(record);

@@ -2,6 +2,11 @@
 // series_key.h), and for every label pair the sorted list of series that carry it (postings),
 // so matchers select series without visiting every one.
 //
+// Memory (the store's budget is 250 bytes per series beyond chunk data): each series is one
+// record holding its key with names as symbol numbers and values as text; label values are
+// views into records, never copies; a posting list holds up to two refs inline. See
+// tests/bench/history_index_bench.cpp for the figures.
+//
 // Thread-safety: not thread-safe; the store guards it with a shared mutex (readers in
 // parallel, writers alone).
 #pragma once

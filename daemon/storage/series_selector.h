@@ -18,8 +18,10 @@ struct SelectorParseResult {
   std::string error;   // empty on success; else "1:14: parse error: unexpected ..." with the position
 };
 
-// Also refuses a selector whose matchers all match the empty string, as Prometheus does
-// ("match[] must contain at least one non-empty matcher").
+// Also refuses a selector whose matchers all match the empty string, as Prometheus's parser
+// does ("1:1: parse error: vector selector must contain at least one non-empty matcher"; the
+// API's own "match[] must contain at least one non-empty matcher" check never sees one), and a
+// name given both ways (`foo{__name__="bar"}`). Thread-safety: a pure function.
 SelectorParseResult ParseSeriesSelector(std::string_view text);
 
 }  // namespace metricsd::storage

@@ -73,6 +73,13 @@ def assert_serving(test, d, tag):
     wait_until(lambda: metric(d, name) == 3, timeout=10, what=f"StatsD counter {name} in /metrics")
 
 
+def assert_api_unavailable(test, d):
+    """Without a store the query API answers 503 (README), never 500 or an empty success."""
+    status, _, body = d.get("/api/v1/export?match[]=metricsd_build_info")
+    test.assertEqual(status, 503, body[:300])
+    test.assertIn(b"history", body)
+
+
 def wait_history_progress(d, what, timeout=15):
     """samples_appended grows and last_flush_timestamp advances past now."""
     since = time.time()
@@ -256,6 +263,7 @@ class SchemaVersionTest(FaultCase):
             self.assertIn("schema version 99", match.group("err"))
             self.assertIn("left untouched", match.group("err"))
             self.assertNotIn("metricsd_history_series", d.metrics())
+            assert_api_unavailable(self, d)
             assert_serving(self, d, "schema")
             self.assertEqual(d.stop(), 0)
             self.assertFalse(any("moved aside" in line for line in d.lines))
@@ -272,6 +280,7 @@ class UnreadablePathTest(FaultCase):
             match = d.wait_for_log(OFF + r'.*err="(?P<err>[^"]*)', what="history off")
             self.assertIn(expected_text, match.group("err"))
             self.assertNotIn("metricsd_history_series", d.metrics())
+            assert_api_unavailable(self, d)
             assert_serving(self, d, tag)
 
     def test_a_path_under_a_regular_file(self):
@@ -424,6 +433,7 @@ class DiskFullTest(FaultCase):
             match = d.wait_for_log(OFF + r'.*err="(?P<err>[^"]*)', what="history refused (read-only)")
             print(f"read-only at start: {match.group('err')}")
             self.assertRegex(match.group("err"), r"(?i)read-only")
+            assert_api_unavailable(self, d)
             assert_serving(self, d, "rostart")
         self.assertEqual(sha256(db_file), before)
         self.assertEqual(mount.remount("rw").returncode, 0)

@@ -658,6 +658,15 @@ std::vector<std::uint8_t> Seal(std::span<const std::uint8_t> chunk) {
   return original;
 }
 
+std::vector<std::uint8_t> EncodeSamples(std::span<const Sample> samples) {
+  samples = samples.first(std::min<std::size_t>(samples.size(), kMaxCount));
+  XorAppender appender;
+  for (const Sample& s : samples) appender.Append(s.t, s.v);
+  std::optional<std::vector<std::uint8_t>> decimal = EncodeDecimal(samples);
+  if (decimal && decimal->size() < appender.bytes().size()) return std::move(*decimal);
+  return {appender.bytes().begin(), appender.bytes().end()};
+}
+
 // ---- Tier chunks ---------------------------------------------------------------------------
 //
 // Format byte, uvarint point count, varint first timestamp, varint first delta, timestamp

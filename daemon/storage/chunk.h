@@ -71,6 +71,11 @@ class XorAppender {
 // else `chunk` as it is. `chunk` is any valid chunk.
 std::vector<std::uint8_t> Seal(std::span<const std::uint8_t> chunk);
 
+// The smallest chunk holding `samples` (at most 65535; the rest are left out): kDecimal when
+// possible and smaller, else kXor. For sealing several head chunks as one: a sealed chunk
+// costs ~20 bytes besides its samples, 0.16 bytes a sample at 120 samples, 0.03 at 720.
+std::vector<std::uint8_t> EncodeSamples(std::span<const Sample> samples);
+
 // The bit buckets of one kDecimal column: `n` (1..8) widths in bits, strictly increasing; a value
 // is coded in the first bucket wide enough, after a unary bucket number (see chunk.cpp).
 struct DecimalBuckets {

@@ -314,6 +314,21 @@ TEST(SealedChunk, RandomDecimalSeriesRoundTrip) {
   }
 }
 
+TEST(EncodeSamples, SealsManySamplesAsOneChunk) {
+  const Series constant = Regular(720, 10'000, [](std::size_t) { return 3.0; });
+  const std::vector<std::uint8_t> chunk = EncodeSamples(constant);
+  ASSERT_EQ(chunk[0], static_cast<std::uint8_t>(ChunkEncoding::kDecimal));
+  EXPECT_LT(static_cast<double>(chunk.size()) / 720, 0.04);
+  ExpectDecodesTo(chunk, constant);
+  const Series steps = Regular(720, 10'000, [](std::size_t i) { return static_cast<double>(i / 60); });
+  ExpectDecodesTo(EncodeSamples(steps), steps);
+  const Series floats = Regular(300, 10'000, [](std::size_t i) { return 1.0 / (1.0 + i); });
+  const std::vector<std::uint8_t> xor_chunk = EncodeSamples(floats);
+  EXPECT_EQ(xor_chunk[0], static_cast<std::uint8_t>(ChunkEncoding::kXor));
+  ExpectDecodesTo(xor_chunk, floats);
+  EXPECT_EQ(ChunkSampleCount(EncodeSamples({})), 0);
+}
+
 TEST(DecodeChunk, FiltersByTimeRange) {
   const Series series = Regular(120, 10'000, [](std::size_t i) { return static_cast<double>(i); });
   for (const auto& chunk : {Encode(series), Seal(Encode(series))}) {

@@ -97,20 +97,60 @@ class RecordCursor {
   std::uint32_t name_;
 };
 
-// Records found by their encoded key (Find).
+// Metric and label names by symbol number. A deque: a name's characters never move, so the
+// metric-name values of `__name__` are views into it.
+using Symbols = std::deque<std::string>;
+
+// The canonical key a record stands for.
+void DecodeInto(Record record, const Symbols& symbols, std::string& key) {
+  RecordCursor cursor(record);
+  key.clear();
+  if (cursor.name() != 0) key = symbols[cursor.name() - 1];
+  std::uint32_t symbol;
+  std::string_view value;
+  while (cursor.Next(symbol, value)) {
+    key.push_back(kKeyLabelStart);
+    key.append(symbols[symbol]);
+    key.push_back(kKeyValueStart);
+    key.append(value);
+  }
+}
+
+// Whether `key` is exactly the canonical key of `record`, compared part by part without
+// rebuilding it (Find's hot path).
+bool RecordIsKey(Record record, const Symbols& symbols, std::string_view key) {
+  RecordCursor cursor(record);
+  std::string_view metric = cursor.name() == 0 ? std::string_view() : std::string_view(symbols[cursor.name() - 1]);
+  if (KeyName(key) != metric) return false;
+  KeyLabelCursor labels(key);
+  std::string_view name, value, stored_value;
+  std::uint32_t symbol;
+  while (cursor.Next(symbol, stored_value)) {
+    if (!labels.Next(name, value) || name != symbols[symbol] || value != stored_value) return false;
+  }
+  // Every part matched and none is left: `key` is the record's key byte for byte (a stored
+  // value is never empty, so a segment without its value marker never matched above).
+  return !labels.Next(name, value);
+}
+
+// Records found by their canonical key (Find): hashed as that key's text, so Find hashes the
+// caller's key as it is and compares part by part; only inserts and rehashes rebuild keys.
 struct KeyHash {
   using is_transparent = void;
+  const Symbols* symbols;
   std::size_t operator()(absl::string_view key) const { return absl::Hash<absl::string_view>{}(key); }
-  std::size_t operator()(Record record) const { return (*this)(AbslView(BytesOf(record))); }
+  std::size_t operator()(Record record) const {
+    thread_local std::string key;
+    DecodeInto(record, *symbols, key);
+    return (*this)(AbslView(key));
+  }
 };
 struct KeyEq {
   using is_transparent = void;
-  static absl::string_view View(Record record) { return AbslView(BytesOf(record)); }
-  static absl::string_view View(absl::string_view key) { return key; }
-  template <typename A, typename B>
-  bool operator()(const A& a, const B& b) const {
-    return View(a) == View(b);
-  }
+  const Symbols* symbols;
+  bool operator()(Record a, Record b) const { return a == b || BytesOf(a) == BytesOf(b); }
+  bool operator()(Record a, absl::string_view key) const { return RecordIsKey(a, *symbols, StdView(key)); }
+  bool operator()(absl::string_view key, Record a) const { return RecordIsKey(a, *symbols, StdView(key)); }
 };
 // Records found by their ref (Key, Remove).
 struct RefHash {
@@ -252,15 +292,15 @@ std::vector<SeriesRef> Subtract(std::span<const SeriesRef> a, std::span<const Se
 }  // namespace
 
 struct LabelIndex::Impl {
-  absl::flat_hash_set<Record, KeyHash, KeyEq> by_key;
+  // Metric and label names by symbol number, and back. Names are few; a symbol lives as long as
+  // the index (a metric name that went away costs its bytes until restart).
+  Symbols symbols;
+  absl::flat_hash_map<std::string, std::uint32_t> symbol_ids;
+  absl::flat_hash_set<Record, KeyHash, KeyEq> by_key{0, KeyHash{&symbols}, KeyEq{&symbols}};
   absl::flat_hash_set<Record, RefHash, RefEq> by_ref;
   absl::flat_hash_map<std::string, ValueMap> names;  // `__name__` holds the metric names
   std::vector<SeriesRef> all;                        // every series, ascending
   std::size_t record_bytes = 0;
-  // Metric and label names by symbol number, and back. Names are few; a symbol lives as long as
-  // the index (a metric name that went away costs its bytes until restart).
-  std::deque<std::string> symbols;  // a deque: a name's characters never move (views point in)
-  absl::flat_hash_map<std::string, std::uint32_t> symbol_ids;
 
   ~Impl() {
     for (Record record : by_ref) DeleteRecord(record);
@@ -316,25 +356,13 @@ struct LabelIndex::Impl {
     }
     return true;
   }
-  bool EncodeExisting(std::string_view key, std::string& out) const {
-    return Encode(key, out, [this](std::string_view name) { return SymbolOf(name); });
-  }
   bool EncodeAddingSymbols(std::string_view key, std::string& out) {
     return Encode(key, out, [this](std::string_view name) { return std::optional<std::uint32_t>(AddSymbol(name)); });
   }
 
   std::string Decode(Record record) const {
-    RecordCursor cursor(record);
     std::string key;
-    if (cursor.name() != 0) key = symbols[cursor.name() - 1];
-    std::uint32_t symbol;
-    std::string_view value;
-    while (cursor.Next(symbol, value)) {
-      key.push_back(kKeyLabelStart);
-      key.append(symbols[symbol]);
-      key.push_back(kKeyValueStart);
-      key.append(value);
-    }
+    DecodeInto(record, symbols, key);
     return key;
   }
 
@@ -408,9 +436,7 @@ LabelIndex::LabelIndex() : impl_(std::make_unique<Impl>()) {}
 LabelIndex::~LabelIndex() = default;
 
 std::optional<SeriesRef> LabelIndex::Find(std::string_view key) const {
-  thread_local std::string encoded;
-  if (!impl_->EncodeExisting(key, encoded)) return std::nullopt;
-  auto it = impl_->by_key.find(AbslView(encoded));
+  auto it = impl_->by_key.find(AbslView(key));
   if (it == impl_->by_key.end()) return std::nullopt;
   return RefOf(*it);
 }
@@ -419,7 +445,7 @@ bool LabelIndex::Insert(SeriesRef ref, std::string_view key) {
   Impl& impl = *impl_;
   if (impl.by_ref.contains(ref)) return false;
   thread_local std::string encoded;
-  if (!impl.EncodeAddingSymbols(key, encoded) || impl.by_key.contains(AbslView(encoded))) return false;
+  if (impl.by_key.contains(AbslView(key)) || !impl.EncodeAddingSymbols(key, encoded)) return false;
   Record record = NewRecord(ref, encoded);
   impl.by_key.insert(record);
   impl.by_ref.insert(record);

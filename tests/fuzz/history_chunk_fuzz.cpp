@@ -2,7 +2,7 @@
 //  - the input as a chunk: iterate, decode, Resume and append, Seal; bounded, never UB;
 //  - the input as a tier chunk of aggregates;
 //  - the input as samples (records of int16 timestamp step, selector byte, 8 payload bytes):
-//    append them, seal, and decode both chunks: every timestamp and value bit must come back,
+//    append them, seal, EncodeSamples, and decode each: every timestamp and value bit must come back,
 //    and their aggregates must survive EncodeAggregates/DecodeAggregates.
 #include <bit>
 #include <cstddef>
@@ -84,6 +84,7 @@ void RoundTrip(std::span<const std::uint8_t> bytes) {
   for (const Sample& s : samples) appender.Append(s.t, s.v);
   ExpectSamples(appender.bytes(), samples);
   ExpectSamples(metricsd::storage::Seal(appender.bytes()), samples);
+  ExpectSamples(metricsd::storage::EncodeSamples(samples), samples);
 
   std::vector<AggregatePoint> points;
   for (const Sample& s : samples) points.push_back({s.t, s.v, -s.v, s.v * 2, 1, s.v});

@@ -12,9 +12,9 @@
 //             ten, as VictoriaMetrics does with its decimal conversion, their deltas divided by
 //             the deltas' common divisor (4096-byte pages cost nothing extra), then stored as
 //             zig-zag deltas, zig-zag delta-of-deltas or deltas above their minimum (whichever
-//             is smallest for the chunk) in bit buckets chosen per chunk to fit its data; timestamps as zig-zag delta-of-delta in
-//             their own buckets, so a regular interval and a constant value cost 0 bits a
-//             sample. Values that are decimals only up to float rounding (sums of decimals)
+//             is smallest for the chunk) in bit buckets chosen per chunk to fit its data;
+//             timestamps as zig-zag delta-of-delta in their own buckets, so a regular interval
+//             and a constant value cost 0 bits a sample. Values that are decimals only up to float rounding (sums of decimals)
 //             also store each value's XOR with its decimal, a few low bits. Chosen by Seal()
 //             only when it is smaller.
 // A reader never trusts a chunk: a truncated or garbled chunk ends iteration with error() set.

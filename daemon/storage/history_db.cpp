@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <initializer_list>
 #include <set>
 #include <span>
@@ -256,7 +257,7 @@ std::string_view WriteErrorReason(WriteError error) { return kWriteErrorNames.Na
 // Every statement the store runs after Open(), prepared once (SQLITE_PREPARE_PERSISTENT).
 struct HistoryDb::Statements {
   Statement begin, commit, rollback;
-  Statement insert_series, upsert_chunk, upsert_head, delete_head, upsert_meta;
+  Statement insert_series, upsert_chunk, delete_chunk, upsert_head, delete_head, upsert_meta;
   Statement select_meta, select_series, select_heads, max_series_ref, read_chunks;
   Statement delete_chunks_before, series_has_data, delete_series, oldest_of_tier, chunk_bytes;
 
@@ -276,6 +277,7 @@ struct HistoryDb::Statements {
          "ON CONFLICT(id) DO UPDATE SET "
          "min_t = excluded.min_t, max_t = excluded.max_t, data = excluded.data"},
         {&delete_head, "DELETE FROM head WHERE id = ?1 * 4 + ?2"},
+        {&delete_chunk, "DELETE FROM chunks WHERE series_id = ?1 AND tier = ?2 AND min_t = ?3"},
         {&upsert_meta,
          "INSERT INTO meta(key, value) VALUES(?1, ?2) "
          "ON CONFLICT(key) DO UPDATE SET value = excluded.value"},
@@ -284,10 +286,13 @@ struct HistoryDb::Statements {
         {&select_heads,
          "SELECT series_id, tier, min_t, max_t, data FROM head ORDER BY id"},
         {&max_series_ref, "SELECT coalesce(max(id), 0) FROM series"},
-        // The unique index narrows to min_t <= maxt; max_t >= mint filters the rest.
+        // The unique index narrows to min_t in [mint - the tier's longest chunk span, maxt]
+        // (?5): a range of a few entries, not every chunk since the series began;
+        // max_t >= mint filters the rest.
         {&read_chunks,
          "SELECT min_t, max_t, data FROM chunks "
-         "WHERE series_id = ?1 AND tier = ?2 AND min_t <= ?4 AND max_t >= ?3 ORDER BY min_t"},
+         "WHERE series_id = ?1 AND tier = ?2 AND min_t BETWEEN ?5 AND ?4 AND max_t >= ?3 "
+         "ORDER BY min_t"},
         {&delete_chunks_before, "DELETE FROM chunks WHERE tier = ?1 AND max_t < ?2 RETURNING series_id"},
         {&series_has_data,
          "SELECT EXISTS(SELECT 1 FROM chunks WHERE series_id = ?1) "
@@ -320,6 +325,12 @@ struct HistoryDb::Statements {
     int rc = SQLITE_DONE;
     for (const auto& [ref, key] : batch.new_series) {
       if ((rc = insert_series.Start().Int(1, ref).Blob(2, key).Step()) != SQLITE_DONE) return rc;
+    }
+    for (const auto& [ref, tier, min_t] : batch.deleted) {
+      if ((rc = delete_chunk.Start().Int(1, ref).Int(2, static_cast<int>(tier)).Int(3, min_t).Step()) !=
+          SQLITE_DONE) {
+        return rc;
+      }
     }
     for (const ChunkRecord& chunk : batch.closed) {
       if ((rc = UpsertChunk(upsert_chunk, chunk)) != SQLITE_DONE) return rc;
@@ -579,7 +590,10 @@ std::optional<std::string> HistoryDb::GetMeta(std::string_view key) {
 WriteError HistoryDb::ReadChunks(SeriesRef series, Tier tier, Timestamp mint, Timestamp maxt,
                                  const std::function<void(const ChunkRecord&)>& fn) {
   Statement::Use use = statements_->read_chunks.Start();
-  use.Int(1, series).Int(2, static_cast<int>(tier)).Int(3, mint).Int(4, maxt);
+  Timestamp span = kMaxChunkSpanMs[static_cast<int>(tier)];
+  Timestamp lowest = mint < std::numeric_limits<Timestamp>::min() + span ? std::numeric_limits<Timestamp>::min()
+                                                                         : mint - span;
+  use.Int(1, series).Int(2, static_cast<int>(tier)).Int(3, mint).Int(4, maxt).Int(5, lowest);
   ChunkRecord record;
   record.series = series;
   record.tier = tier;

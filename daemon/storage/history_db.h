@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -56,17 +57,25 @@ struct ChunkRecord {
   std::vector<std::uint8_t> data;
 };
 
+// The longest a closed chunk of each tier may span (max_t - min_t), so a read of [mint, maxt]
+// looks only at chunks starting after mint minus this. Writers keep to it: raw chunks are cut
+// at 2 h and compacted into rows of 6 h windows (chunks starting in the window, so up to 8 h);
+// minute chunks hold at most 6 h; hour chunks one day.
+inline constexpr Timestamp kMaxChunkSpanMs[3] = {8 * 3600 * 1000, 6 * 3600 * 1000, 24 * 3600 * 1000};
+
 // One flush: everything since the last one, written atomically. Applied in this order:
-// new_series, closed, heads_closed (deleted), heads (upserted), meta; so a (series, tier) in
-// both heads_closed and heads ends with the head stored.
+// new_series, deleted, closed, heads_closed (deleted), heads (upserted), meta; so a (series,
+// tier) in both heads_closed and heads ends with the head stored, and a compaction's deleted
+// chunks make room for the merged one.
 struct FlushBatch {
   std::vector<std::pair<SeriesRef, std::string>> new_series;  // (ref, key)
+  std::vector<std::tuple<SeriesRef, Tier, Timestamp>> deleted;  // closed chunks, by min_t
   std::vector<ChunkRecord> closed;       // inserted (replacing one of the same series, tier, min_t)
   std::vector<ChunkRecord> heads;        // upserted: each series' open chunk of a tier
   std::vector<std::pair<SeriesRef, Tier>> heads_closed;  // open chunks that closed with no successor
   std::vector<std::pair<std::string, std::string>> meta;  // meta rows upserted (key, value)
   bool empty() const {
-    return new_series.empty() && closed.empty() && heads.empty() && heads_closed.empty() &&
+    return new_series.empty() && deleted.empty() && closed.empty() && heads.empty() && heads_closed.empty() &&
            meta.empty();
   }
 };

@@ -87,11 +87,6 @@ void HistoryService::SampleLoop() {
     status_ = error;
     return;
   }
-  StoreStats stats = store->Stats();
-  LogInfo("history ready",
-          {{"path", directory_}, {"series", std::to_string(stats.series)},
-           {"load_seconds", std::to_string(std::chrono::duration<double>(
-                                                std::chrono::steady_clock::now() - started).count())}});
   {
     MutexLock lock(slot_->mutex);
     slot_->store = store;
@@ -100,6 +95,12 @@ void HistoryService::SampleLoop() {
     MutexLock lock(mutex_);
     status_ = "ready";
   }
+  // Logged once the store serves: a request after this line finds it.
+  StoreStats stats = store->Stats();
+  LogInfo("history ready",
+          {{"path", directory_}, {"series", std::to_string(stats.series)},
+           {"load_seconds", std::to_string(std::chrono::duration<double>(
+                                                std::chrono::steady_clock::now() - started).count())}});
   writer_ = std::thread([this] { WriteLoop(); });
   Sampler sampler(store);
   auto next_flush = SystemClock::now() + config_.flush_interval;

@@ -29,13 +29,16 @@ void MergeSampleRuns(std::vector<std::vector<Sample>>& runs, std::vector<Sample>
 }
 
 std::vector<ChunkRecord> ChunksOf(SeriesRef ref, std::span<const Sample> samples) {
+  // Rows as compaction leaves them: one per 6-hour window (at most 60,000 samples).
+  constexpr Timestamp kWindow = 6 * 3600 * 1000;
+  constexpr std::uint16_t kMaxSamples = 60000;
   std::vector<ChunkRecord> chunks;
   std::size_t i = 0;
   while (i < samples.size()) {
     XorAppender appender;
-    Timestamp start = samples[i].t;
-    while (i < samples.size() && appender.count() < kSamplesPerChunk &&
-           samples[i].t - start < kChunkWindowMs) {
+    Timestamp window = samples[i].t / kWindow - (samples[i].t % kWindow < 0 ? 1 : 0);
+    while (i < samples.size() && appender.count() < kMaxSamples &&
+           samples[i].t / kWindow - (samples[i].t % kWindow < 0 ? 1 : 0) == window) {
       appender.Append(samples[i].t, samples[i].v);
       ++i;
     }
@@ -69,8 +72,8 @@ std::shared_ptr<Store> Store::Open(const StoreOptions& options, std::string* err
   s.next_ref = max_ref + 1;
   s.db->LoadSeries([&](SeriesRef ref, std::string_view key) {
     s.mutex.AssertHeld();  // held by Open (the analysis does not see into lambdas)
-    if (ref == 0 || ref > max_ref || s.index.Find(key)) return;
-    s.index.Insert(ref, key);
+    // A row the index refuses (not a canonical key: written by something else) is skipped.
+    if (ref == 0 || ref > max_ref || s.index.Find(key) || !s.index.Insert(ref, key)) return;
     auto series = std::make_unique<MemSeries>();
     series->first_t = kMinTime;  // older data may be on disk
     series->last_t_on_disk = true;
@@ -138,7 +141,10 @@ void Store::Appender::Append(std::string_view key, double v) {
     return;
   } else {
     ref = s.next_ref++;
-    s.index.Insert(ref, key);
+    if (!s.index.Insert(ref, key)) {  // not a canonical key: the builder's caller erred
+      s.series_dropped_invalid.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     if (s.series.size() <= ref) s.series.resize(static_cast<std::size_t>(ref) + 1);
     s.series[ref] = std::make_unique<MemSeries>();
     s.new_series.emplace_back(ref, std::string(key));
@@ -362,7 +368,15 @@ void Store::TierPoints(SeriesRef ref, Tier tier, Timestamp mint, Timestamp maxt,
       if (point.t >= mint && point.t <= maxt) out.push_back(point);
     }
   });
-  std::sort(out.begin(), out.end(), [](const AggregatePoint& a, const AggregatePoint& b) { return a.t < b.t; });
+  // Rows of a tier do not overlap; should two ever hold a bucket, the later row's point wins.
+  std::stable_sort(out.begin(), out.end(), [](const AggregatePoint& a, const AggregatePoint& b) { return a.t < b.t; });
+  for (std::size_t i = 0; i + 1 < out.size();) {
+    if (out[i].t == out[i + 1].t) {
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
 }
 
 std::vector<std::string> Store::LabelNames(const std::vector<Matchers>& selectors, Timestamp mint,

@@ -145,6 +145,10 @@ class Store {
   void DownsampleLocked(Timestamp now);
   // The minute and hour points of `ref` over hour window [start, start + 1 h), added to batch.
   void DownsampleWindow(SeriesRef ref, Timestamp start, FlushBatch& batch);
+  void MergeTierRow(SeriesRef ref, Tier tier, Timestamp row_start, Timestamp from, Timestamp to,
+                    std::span<const AggregatePoint> points, FlushBatch& batch);
+  // Merges `ref`'s raw chunks starting in the 6-hour window at `start` into one row.
+  void CompactRaw(SeriesRef ref, Timestamp start, FlushBatch& batch);
   struct State;
   StoreOptions options_;
   std::unique_ptr<State> state_;

@@ -40,6 +40,12 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
       *error = "a series without a metric name";
       return false;
     }
+    // Only canonical keys (what SeriesKeyBuilder makes) are indexed; check before writing.
+    if (std::optional<std::string> canonical = KeyOf(LabelsOfKey(series.key));
+        !canonical || *canonical != series.key) {
+      *error = "a series whose labels are not a valid label set";
+      return false;
+    }
     if (!joined.empty() && joined.back().key == series.key) {
       joined.back().samples.insert(joined.back().samples.end(), series.samples.begin(), series.samples.end());
     } else {
@@ -134,20 +140,22 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
       windows.insert(w);
     }
   }
-  FlushBatch tiers;
+  // One transaction per window: windows of one day (or one 6 h row) rewrite the same tier
+  // rows, each reading what the previous one wrote.
   for (Timestamp window : windows) {
+    FlushBatch tiers;
     for (const Planned& plan : planned) {
       if (plan.max_t < window || plan.min_t >= window + kHourMs) continue;
       DownsampleWindow(plan.ref, window, tiers);
     }
-  }
-  if (!tiers.empty()) {
+    if (tiers.empty()) continue;
     MutexLock db(s.db_mutex);
     WriteError tier_error = s.db->Write(tiers, &detail);
     if (tier_error != WriteError::kNone) {
       s.write_errors[static_cast<int>(tier_error)].fetch_add(1, std::memory_order_relaxed);
       LogWarn("history import: the raw samples are stored, their tier points not",
               {{"reason", std::string(WriteErrorReason(tier_error))}, {"err", detail}});
+      break;
     }
   }
   return true;

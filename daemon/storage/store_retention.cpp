@@ -1,6 +1,7 @@
 // Retention: each tier keeps its samples for its own time (history.retention.raw, .minute,
 // .hour), and all tiers together stay under history.retention.size, the oldest chunks going
 // first. A series whose last chunk is gone is forgotten (index and memory).
+#include <algorithm>
 #include <string>
 
 #include "daemon/core/logging.h"
@@ -61,6 +62,7 @@ void Store::EnforceRetention(Timestamp now) {
   }
   if (forgotten.empty()) return;
   WriterMutexLock lock(s.mutex);
+  std::vector<SeriesRef> removed;
   for (SeriesRef ref : forgotten) {
     if (ref >= s.series.size() || !s.series[ref]) continue;
     MemSeries& series = *s.series[ref];
@@ -72,9 +74,11 @@ void Store::EnforceRetention(Timestamp now) {
       series.dirty = true;
       continue;
     }
-    s.index.Remove(ref);
-    s.series[ref].reset();
+    removed.push_back(ref);
   }
+  std::sort(removed.begin(), removed.end());
+  s.index.Remove(std::span<const SeriesRef>(removed));  // one pass per posting list
+  for (SeriesRef ref : removed) s.series[ref].reset();
 }
 
 }  // namespace metricsd::storage

@@ -86,7 +86,7 @@ struct Store::State {
 // run holding a timestamp wins).
 void MergeSampleRuns(std::vector<std::vector<Sample>>& runs, std::vector<Sample>& out);
 
-// Cuts ascending samples into sealed chunks of at most kSamplesPerChunk samples each.
+// Cuts ascending samples into sealed chunks, one per 6-hour window (the rows compaction makes).
 std::vector<ChunkRecord> ChunksOf(SeriesRef ref, std::span<const Sample> samples);
 
 }  // namespace metricsd::storage

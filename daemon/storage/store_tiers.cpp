@@ -1,8 +1,14 @@
-// Downsampling: once an hour window has passed (plus a flush interval's grace, so late
-// appends are in), every series' raw samples in it become 1-minute points (one tier-1 chunk
-// per series and hour) and one 1-hour point (merged into the series' tier-2 chunk of that day).
-// Points are computed from the raw samples, never accumulated on the fly, so a window can be
-// recomputed at any time (an import into the past does) with the same result.
+// Downsampling: once an hour window has passed (plus a grace, so late appends are in), every
+// series' raw samples in it become 1-minute points and one 1-hour point. Points are computed
+// from the raw samples, never accumulated on the fly, so a window can be recomputed at any time
+// (an import into the past does) with the same result.
+//
+// Rows: a tier chunk holds a fixed window (minute points: 6 h, min_t the window's start; hour
+// points: one day) and is rewritten as its window fills, so each series has few rows per tier.
+// Raw chunks (120 samples each, 20 minutes at 10 s) are compacted the same way: once a 6-hour
+// window has passed, a series' chunks starting in it become one row, so SQLite's per-row cost
+// (about 55 bytes) is paid per 6 hours, not per 120 samples.
+#include <algorithm>
 #include <string>
 
 #include "daemon/core/logging.h"
@@ -11,34 +17,76 @@
 #include "daemon/storage/store_state.h"
 
 namespace metricsd::storage {
+namespace {
 
 // Windows that ended this long ago are final: samples are appended within a flush interval,
 // imports recompute what they touch.
-inline constexpr Timestamp kDownsampleGraceMs = 5 * kMinuteMs;
+constexpr Timestamp kDownsampleGraceMs = 5 * kMinuteMs;
 // At most this many windows per run, so a daemon back from a long outage catches up gradually.
-inline constexpr int kMaxWindowsPerRun = 6;
+constexpr int kMaxWindowsPerRun = 6;
+// The window of a minute-tier row and of raw compaction.
+constexpr Timestamp kRowWindowMs = 6 * kHourMs;
+// A compacted raw row holds at most this many samples (the chunk count is 16 bits).
+constexpr std::size_t kMaxSamplesPerRow = 60000;
+
+bool ByTime(const AggregatePoint& a, const AggregatePoint& b) { return a.t < b.t; }
+
+}  // namespace
+
+// The tier row starting at `row_start` gains `points` (replacing its points in [from, to)).
+void Store::MergeTierRow(SeriesRef ref, Tier tier, Timestamp row_start, Timestamp from,
+                         Timestamp to, std::span<const AggregatePoint> points, FlushBatch& batch) {
+  const State& s = *state_;
+  std::vector<AggregatePoint> row;
+  {
+    MutexLock db(s.db_mutex);
+    s.db->ReadChunks(ref, tier, row_start, row_start, [&](const ChunkRecord& chunk) {
+      if (chunk.min_t == row_start) DecodeAggregates(chunk.data, row);
+    });
+  }
+  std::erase_if(row, [&](const AggregatePoint& p) { return p.t >= from && p.t < to; });
+  row.insert(row.end(), points.begin(), points.end());
+  if (row.empty()) return;
+  std::sort(row.begin(), row.end(), ByTime);
+  batch.closed.push_back(ChunkRecord{ref, tier, row_start, row.back().t, EncodeAggregates(row)});
+}
 
 void Store::DownsampleWindow(SeriesRef ref, Timestamp start, FlushBatch& batch) {
-  const State& s = *state_;
   std::vector<Sample> samples;
   RawSamples(ref, start, start + kHourMs - 1, samples);
   std::vector<AggregatePoint> minutes;
   DownsampleSamples(samples, kMinuteMs, minutes);
   if (minutes.empty()) return;
-  batch.closed.push_back(ChunkRecord{ref, Tier::kMinute, start, minutes.back().t, EncodeAggregates(minutes)});
-  // The day's hour chunk gains (or replaces) this hour's point.
-  Timestamp day = BucketStart(start, kDayMs);
-  std::vector<AggregatePoint> hours;
+  MergeTierRow(ref, Tier::kMinute, BucketStart(start, kRowWindowMs), start, start + kHourMs, minutes, batch);
+  AggregatePoint hour = Combine(minutes, start);
+  MergeTierRow(ref, Tier::kHour, BucketStart(start, kDayMs), start, start + kHourMs,
+               std::span<const AggregatePoint>(&hour, 1), batch);
+}
+
+void Store::CompactRaw(SeriesRef ref, Timestamp start, FlushBatch& batch) {
+  const State& s = *state_;
+  std::vector<std::vector<Sample>> runs;
+  std::vector<Timestamp> starts;
   {
     MutexLock db(s.db_mutex);
-    s.db->ReadChunks(ref, Tier::kHour, day, day, [&](const ChunkRecord& chunk) {
-      if (chunk.min_t == day) DecodeAggregates(chunk.data, hours);
+    s.db->ReadChunks(ref, Tier::kRaw, start, start + kRowWindowMs - 1, [&](const ChunkRecord& chunk) {
+      if (chunk.min_t < start || chunk.min_t >= start + kRowWindowMs) return;
+      starts.push_back(chunk.min_t);
+      runs.emplace_back();
+      DecodeChunk(chunk.data, kMinTime, kMaxTime, runs.back());
     });
   }
-  std::erase_if(hours, [&](const AggregatePoint& p) { return p.t == start || p.t < day || p.t >= day + kDayMs; });
-  hours.push_back(Combine(minutes, start));
-  std::sort(hours.begin(), hours.end(), [](const AggregatePoint& a, const AggregatePoint& b) { return a.t < b.t; });
-  batch.closed.push_back(ChunkRecord{ref, Tier::kHour, day, hours.back().t, EncodeAggregates(hours)});
+  if (runs.size() < 2) return;
+  std::vector<Sample> merged;
+  MergeSampleRuns(runs, merged);
+  if (merged.empty()) return;
+  for (Timestamp min_t : starts) batch.deleted.emplace_back(ref, Tier::kRaw, min_t);
+  for (std::size_t i = 0; i < merged.size(); i += kMaxSamplesPerRow) {
+    std::size_t end = std::min(merged.size(), i + kMaxSamplesPerRow);
+    XorAppender appender;
+    for (std::size_t j = i; j < end; ++j) appender.Append(merged[j].t, merged[j].v);
+    batch.closed.push_back(ChunkRecord{ref, Tier::kRaw, appender.min_t(), appender.max_t(), Seal(appender.bytes())});
+  }
 }
 
 void Store::Downsample(Timestamp now) {
@@ -60,6 +108,11 @@ void Store::DownsampleLocked(Timestamp now) {
     }
     FlushBatch batch;
     for (SeriesRef ref : refs) DownsampleWindow(ref, start, batch);
+    // The 6-hour window this hour ends has passed: its raw chunks become one row per series.
+    Timestamp end = start + kHourMs;
+    if (end % kRowWindowMs == 0) {
+      for (SeriesRef ref : refs) CompactRaw(ref, end - kRowWindowMs, batch);
+    }
     batch.meta.emplace_back("downsampled_until", std::to_string(start + kHourMs));
     std::string detail;
     MutexLock db(s.db_mutex);

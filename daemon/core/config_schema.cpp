@@ -50,8 +50,12 @@ nlohmann::json DurationSchema(DurationBounds bounds) {
                                        "(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},
                            {"minLength", 1}};
   // A lower bound the schema can say: not zero (only zeros and units). Larger minimums and
-  // maximums are checked at load only.
+  // maximums no JSON Schema keyword can check on a duration string: they are stated as
+  // annotations (ignored by validators, read by tests/schema/property_test.py) and checked at
+  // load.
   if (bounds.min > Duration(0)) schema["not"] = {{"type", "string"}, {"pattern", "^(0|(0+(ms|y|w|d|h|m|s))+)$"}};
+  if (bounds.min > Duration(1)) schema["x-minimumMilliseconds"] = bounds.min.count();
+  if (bounds.max != Duration::max()) schema["x-maximumMilliseconds"] = bounds.max.count();
   return schema;
 }
 

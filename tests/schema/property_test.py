@@ -26,8 +26,10 @@ at load besides types and bounds), so they keep the base config's values:
   bearer_token_file, buckets strictly increasing, a mapping's observer_type/timer_type vs its
   histogram_options/summary_options (a mapping's default observer is a summary), match_type
   regex vs the match's syntax;
-- duration bounds other than "greater than 0" (host.interval and probe intervals >= 100ms): the
-  schema says only "not zero".
+- duration bounds other than "greater than 0" (host.interval and probe intervals >= 100ms,
+  history's intervals and retentions): no JSON Schema keyword checks them on a string; the
+  schema states them as x-minimumMilliseconds/x-maximumMilliseconds annotations, which the
+  valid-config generator keeps to.
 """
 import copy
 import json
@@ -77,6 +79,8 @@ FIXED = [("probes", "targets", 0, "type"), ("probes", "targets", 0, "unit"),
          # a mapping's default observer is a summary: histogram_options would conflict
          ("statsd", "mappings", 0, "histogram_options")]
 DURATIONS = ["1s", "250ms", "1m30s", "2h", "1d", "15s", "1w", "10m"]
+DURATION_MS = {"1s": 1000, "250ms": 250, "1m30s": 90000, "2h": 7200000, "1d": 86400000,
+               "15s": 15000, "1w": 604800000, "10m": 600000}
 BAD_DURATIONS = ["5 seconds", "1.5s", "-1s", "5", "1x", "s", "10 m", ""]
 
 
@@ -154,7 +158,9 @@ def valid_value(rng, node, kind):
     if kind == "enum":
         return rng.choice([v for v in node["enum"] if v is not None])
     if kind == "duration":
-        return rng.choice(DURATIONS)
+        low = node.get("x-minimumMilliseconds", 0)
+        high = node.get("x-maximumMilliseconds", float("inf"))
+        return rng.choice([d for d in DURATIONS if low <= DURATION_MS[d] <= high])
     if kind in ("int", "size"):
         low, high = int_bounds(node)
         if kind == "size" and rng.random() < 0.3:

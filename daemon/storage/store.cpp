@@ -47,6 +47,21 @@ std::vector<ChunkRecord> ChunksOf(SeriesRef ref, std::span<const Sample> samples
   return chunks;
 }
 
+WriteError Store::State::WriteCounted(const FlushBatch& batch, std::string_view what_failed,
+                                      std::string* detail) {
+  WriteError error;
+  {
+    MutexLock lock(db_mutex);
+    error = db->Write(batch, detail);
+    disk_bytes = db->FileBytes();
+  }
+  if (error != WriteError::kNone) {
+    write_errors[static_cast<int>(error)].fetch_add(1, std::memory_order_relaxed);
+    LogWarn(what_failed, {{"reason", std::string(WriteErrorReason(error))}, {"err", *detail}});
+  }
+  return error;
+}
+
 Store::Store(StoreOptions options) : options_(std::move(options)), state_(std::make_unique<State>()) {}
 Store::~Store() = default;
 
@@ -230,16 +245,8 @@ bool Store::Flush() {
   }
   if (!batch.empty()) {
     std::string detail;
-    WriteError error;
-    {
-      MutexLock db(s.db_mutex);
-      error = s.db->Write(batch, &detail);
-      s.disk_bytes = s.db->FileBytes();
-    }
-    if (error != WriteError::kNone) {
-      s.write_errors[static_cast<int>(error)].fetch_add(1, std::memory_order_relaxed);
-      LogWarn("history flush failed; keeping the samples in memory for the next flush",
-              {{"reason", std::string(WriteErrorReason(error))}, {"err", detail}});
+    if (s.WriteCounted(batch, "history flush failed; keeping the samples in memory for the next flush",
+                       &detail) != WriteError::kNone) {
       DropPendingOverBudget();
       return false;
     }

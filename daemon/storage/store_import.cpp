@@ -102,14 +102,8 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
   }
   if (batch.empty()) return true;
   std::string detail;
-  WriteError failed;
-  {
-    MutexLock db(s.db_mutex);
-    failed = s.db->Write(batch, &detail);
-    s.disk_bytes = s.db->FileBytes();
-  }
-  if (failed != WriteError::kNone) {
-    s.write_errors[static_cast<int>(failed)].fetch_add(1, std::memory_order_relaxed);
+  if (WriteError failed = s.WriteCounted(batch, "history import failed; nothing of it is stored", &detail);
+      failed != WriteError::kNone) {
     *error = "storing the import failed (" + std::string(WriteErrorReason(failed)) + "): " + detail;
     return false;
   }
@@ -149,12 +143,8 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
       DownsampleWindow(plan.ref, window, tiers);
     }
     if (tiers.empty()) continue;
-    MutexLock db(s.db_mutex);
-    WriteError tier_error = s.db->Write(tiers, &detail);
-    if (tier_error != WriteError::kNone) {
-      s.write_errors[static_cast<int>(tier_error)].fetch_add(1, std::memory_order_relaxed);
-      LogWarn("history import: the raw samples are stored, their tier points not",
-              {{"reason", std::string(WriteErrorReason(tier_error))}, {"err", detail}});
+    if (s.WriteCounted(tiers, "history import: the raw samples are stored, their tier points not",
+                       &detail) != WriteError::kNone) {
       break;
     }
   }

@@ -80,6 +80,10 @@ struct Store::State {
 
   // Downsampling progress: every hour window before this is in the tiers.
   std::atomic<Timestamp> downsampled_until{0};
+
+  // Writes `batch` in one transaction and refreshes disk_bytes; a failure is counted by reason
+  // and logged as `what_failed`, with SQLite's message in `detail`.
+  WriteError WriteCounted(const FlushBatch& batch, std::string_view what_failed, std::string* detail);
 };
 
 // Merges sorted sample runs into one ascending run with one sample per timestamp (the first

@@ -115,12 +115,8 @@ void Store::DownsampleLocked(Timestamp now) {
     }
     batch.meta.emplace_back("downsampled_until", std::to_string(start + kHourMs));
     std::string detail;
-    MutexLock db(s.db_mutex);
-    WriteError error = s.db->Write(batch, &detail);
-    if (error != WriteError::kNone) {
-      s.write_errors[static_cast<int>(error)].fetch_add(1, std::memory_order_relaxed);
-      LogWarn("history downsampling failed; retrying at the next flush",
-              {{"reason", std::string(WriteErrorReason(error))}, {"err", detail}});
+    if (s.WriteCounted(batch, "history downsampling failed; retrying at the next flush", &detail) !=
+        WriteError::kNone) {
       return;
     }
     s.downsampled_until = start + kHourMs;

@@ -4,6 +4,7 @@
 // directory, removed at the end. Some faults need root (mounting a tmpfs) and others need a
 // non-root user (permissions): each test takes the branch its user allows and says which.
 #include "daemon/storage/history_db.h"
+#include "tests/unit/support/temp_dir.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -37,31 +38,6 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 bool IsRoot() { return ::geteuid() == 0; }
-
-// A fresh directory under /tmp, removed (permissions restored first) at the end.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/history_db_test.XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    EXPECT_NE(made, nullptr) << std::strerror(errno);
-    path_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    for (auto it = fs::recursive_directory_iterator(path_, ignored); it != fs::end(it); it.increment(ignored)) {
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ignored);
-    }
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 // A tmpfs of `size` mounted on a fresh directory (root only); unmounted at the end.
 class TmpfsMount {

@@ -25,6 +25,7 @@
 #include "daemon/storage/label_matcher.h"
 #include "daemon/storage/sample.h"
 #include "daemon/storage/series_key.h"
+#include "tests/unit/support/temp_dir.h"
 
 namespace metricsd::storage {
 namespace {
@@ -42,26 +43,6 @@ Timestamp RecentStart() {
   return std::chrono::duration_cast<std::chrono::seconds>(now).count() * kSecond - kHour / 2;
 }
 const Timestamp kT0 = RecentStart();
-
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/store_test.XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    EXPECT_NE(made, nullptr) << std::strerror(errno);
-    path_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::shared_ptr<Store> OpenStore(const StoreOptions& options) {
   std::string error, warning;

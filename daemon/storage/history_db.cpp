@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -358,6 +359,8 @@ void HistoryDb::Close() {
   statements_.reset();  // finalised before the connection closes
   sqlite3_close_v2(db_);
   db_ = nullptr;
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+  lock_fd_ = -1;
 }
 
 HistoryDb::OpenResult HistoryDb::Open(const std::string& directory) {
@@ -376,6 +379,16 @@ HistoryDb::OpenResult HistoryDb::Open(const std::string& directory) {
   }
   const bool has_slash = !directory.empty() && directory.back() == '/';
   std::unique_ptr<HistoryDb> db(new HistoryDb(directory + (has_slash ? "" : "/") + kFileName));
+  // One daemon per directory, as Prometheus locks its data directory: a second one would
+  // write the same series ids, and could move the first one's database aside as corrupt. The
+  // kernel drops the lock when the process dies, kill -9 included.
+  const std::string lock_path = directory + (has_slash ? "" : "/") + "lock";
+  db->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (db->lock_fd_ < 0 || ::flock(db->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    result.error = where + (errno == EWOULDBLOCK ? "in use by another metricsd (" + lock_path + " is locked)"
+                                                 : "cannot lock " + lock_path + ": " + std::strerror(errno));
+    return result;
+  }
 
   std::string why = db->Connect();
   Verdict verdict = why.empty() ? db->Inspect(&why) : Verdict::kRefused;

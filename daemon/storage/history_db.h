@@ -177,6 +177,7 @@ class HistoryDb {
 
   std::string path_;
   sqlite3* db_ = nullptr;
+  int lock_fd_ = -1;  // DIRECTORY/lock, flock'ed while open: one daemon per directory
   std::unique_ptr<Statements> statements_;
 };
 

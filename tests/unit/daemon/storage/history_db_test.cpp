@@ -184,6 +184,18 @@ TEST(HistoryDbTest, WriteErrorReasonsAreTheLabelValues) {
   EXPECT_EQ(WriteErrorReason(WriteError::kOther), "other");
 }
 
+TEST(HistoryDbTest, ADirectoryServesOneDatabaseAtATime) {
+  TempDir dir;
+  auto first = OpenOrFail(dir.path());
+  ASSERT_NE(first, nullptr);
+  HistoryDb::OpenResult second = HistoryDb::Open(dir.path());
+  EXPECT_EQ(second.db, nullptr);
+  EXPECT_THAT(second.error, HasSubstr("in use by another metricsd"));
+  EXPECT_EQ(second.moved_aside, "");
+  first.reset();  // closing releases the directory
+  EXPECT_NE(OpenOrFail(dir.path()), nullptr);
+}
+
 TEST(HistoryDbTest, CreatesMissingDirectoriesWithMode0750) {
   TempDir dir;
   const mode_t old_mask = ::umask(022);
@@ -619,11 +631,8 @@ TEST(HistoryDbTest, DiskFullOnATmpfsFailsCleanlyAndRecovers) {
   EXPECT_EQ(db->Write(second, &detail), WriteError::kDiskFull);
   EXPECT_THAT(detail, HasSubstr("database or disk is full"));
   EXPECT_EQ(db->Write(second, &detail), WriteError::kDiskFull) << "still full: fails again, cleanly";
-  {
-    auto other = OpenOrFail(mount.path());  // a second reader sees only the first flush too
-    ASSERT_NE(other, nullptr);
-    EXPECT_EQ(AllSeries(*other).size(), first.new_series.size());
-  }
+  // Another reader (a second HistoryDb would be refused the directory) sees the first flush only.
+  EXPECT_EQ(QuerySql(db->path(), "SELECT count(*) FROM series"), std::to_string(first.new_series.size()));
   ExpectFailedFlushThenRecovery(mount.path(), db, first, second, [&] { ASSERT_EQ(::unlink(filler.c_str()), 0); });
 }
 

@@ -147,8 +147,9 @@ struct AggregatePoint {
   friend bool operator==(const AggregatePoint&, const AggregatePoint&) = default;
 };
 
-// A tier chunk: the points' timestamps once (delta-of-delta), then each of the five columns as
-// its own XOR stream, so a column of equal values costs a bit a point.
+// A tier chunk: each of the five columns as its own sample chunk (EncodeSamples: decimal when
+// smaller), so a column of equal values costs nothing a point and a column of decimals what a
+// raw chunk of them costs. (Format 1, all columns XOR'd, is still read.)
 std::vector<std::uint8_t> EncodeAggregates(std::span<const AggregatePoint> points);
 // false on a corrupt chunk; then nothing is appended to `out` (a column cannot be read
 // without the ones before it).

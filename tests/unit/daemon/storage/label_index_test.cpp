@@ -137,11 +137,12 @@ class Reference {
   void Remove(SeriesRef ref) { series_.erase(ref); }
   std::vector<SeriesRef> Select(const std::vector<LabelMatcher>& matchers) const {
     std::vector<SeriesRef> out;
-    for (const auto& [ref, key] : series_) {
+    for (const auto& entry : series_) {
+      const std::string& key = entry.second;  // clang 14 lambdas cannot capture bindings
       bool all = std::all_of(matchers.begin(), matchers.end(), [&](const LabelMatcher& m) {
         return m.Matches(KeyLabelValue(key, m.name()));
       });
-      if (all) out.push_back(ref);
+      if (all) out.push_back(entry.first);
     }
     return out;
   }

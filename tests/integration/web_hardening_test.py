@@ -354,7 +354,10 @@ class HeavyScrapeTest(unittest.TestCase):
             wait_until(lambda: timed_get(d.port, "/metrics", timeout=60)[0] == 200,
                        timeout=12 + WRITE_TIMEOUT, interval=0.5, what="write_timeout to close the non-readers")
             samples = parse_exposition(timed_get(d.port, "/metrics", timeout=60)[2].decode())
-            self.assertLessEqual(samples["metricsd_http_connections_open"], 3)  # the 503s idle
+            # The two 503s idle and this scrape; the four non-readers (which would make it 7)
+            # are gone. One more may be a poll of the wait above that the client closed and the
+            # server has not yet seen close (seen under load on 2 cores).
+            self.assertLessEqual(samples["metricsd_http_connections_open"], 4)
             self.assertGreaterEqual(samples["metricsd_http_requests_throttled_total"], 3)
             if not SANITIZED:
                 wait_until(lambda: rss_kib(d.proc.pid) < baseline + 32 * 1024, timeout=10,

@@ -86,8 +86,8 @@ HttpResponse ApiError(const HttpRequest& request, ApiErrorType type, std::string
 
 HttpResponse HistoryUnavailable(const HttpRequest& request) {
   return ApiError(request, ApiErrorType::kUnavailable,
-                  "history is not available (history.enabled is false, or the store failed "
-                  "to open: see the log)");
+                  "history is not available (still loading, history.enabled is false, or the "
+                  "store failed to open: see the log)");
 }
 
 }  // namespace metricsd::query

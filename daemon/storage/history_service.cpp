@@ -112,7 +112,6 @@ void HistoryService::SampleLoop() {
       {
         MutexLock lock(mutex_);
         flush_due_ = true;
-        invalid_samples_ = sampler.invalid_samples();
       }
       wake_.notify_all();
     }

@@ -67,7 +67,6 @@ class HistoryService {
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   bool flush_due_ ABSL_GUARDED_BY(mutex_) = false;
   std::string status_ ABSL_GUARDED_BY(mutex_) = "loading";
-  std::uint64_t invalid_samples_ ABSL_GUARDED_BY(mutex_) = 0;
 
   std::thread sampler_;
   std::thread writer_;

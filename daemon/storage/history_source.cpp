@@ -24,6 +24,7 @@ void HistorySource::Visit(FamilyVisitor& visitor) const {
                  "Samples the history store did not keep, by reason.", MetricType::kCounter);
   labelled("reason", "out_of_order", d(s.samples_out_of_order));
   labelled("reason", "max_series", d(s.series_dropped_max_series));
+  labelled("reason", "invalid_labels", d(s.series_dropped_invalid));
   labelled("reason", "pending_chunk_dropped", d(s.pending_chunks_dropped));
   one("metricsd_history_chunks", "Chunks held in memory (open heads and sealed chunks not yet on disk).",
       MetricType::kGauge, d(s.chunks));

@@ -11,8 +11,8 @@ namespace {
 // Flattens one visit into store appends.
 class SamplingVisitor : public FamilyVisitor {
  public:
-  SamplingVisitor(Store::Appender& appender, SeriesKeyBuilder& builder, std::uint64_t& invalid)
-      : appender_(appender), builder_(builder), invalid_(invalid) {}
+  SamplingVisitor(Store::Appender& appender, SeriesKeyBuilder& builder)
+      : appender_(appender), builder_(builder) {}
 
   void Family(std::string_view name, std::string_view /*help*/, MetricType /*type*/) override {
     name_.assign(name);
@@ -56,7 +56,7 @@ class SamplingVisitor : public FamilyVisitor {
     if (!extra_name.empty()) builder_.Add(extra_name, extra_value);
     std::optional<std::string_view> key = builder_.Finish();
     if (!key) {
-      ++invalid_;
+      appender_.DropInvalid();
       return;
     }
     appender_.Append(*key, value);
@@ -64,7 +64,6 @@ class SamplingVisitor : public FamilyVisitor {
 
   Store::Appender& appender_;
   SeriesKeyBuilder& builder_;
-  std::uint64_t& invalid_;
   std::string name_;
   std::string suffixed_;
 };
@@ -73,7 +72,7 @@ class SamplingVisitor : public FamilyVisitor {
 
 void Sampler::SampleOnce(const SourceSet& sources, Timestamp t) {
   Store::Appender appender = store_->StartPass(t);
-  SamplingVisitor visitor(appender, builder_, invalid_);
+  SamplingVisitor visitor(appender, builder_);
   sources.Visit(visitor);
   appender.Commit();
 }

@@ -23,13 +23,10 @@ class Sampler {
   // Visits `sources` once and appends everything at `t` (ms since the epoch).
   void SampleOnce(const SourceSet& sources, Timestamp t);
 
-  // Samples dropped because their labels have no key (invalid UTF-8).
-  std::uint64_t invalid_samples() const { return invalid_; }
 
  private:
   std::shared_ptr<Store> store_;
   SeriesKeyBuilder builder_;
-  std::uint64_t invalid_ = 0;
 };
 
 }  // namespace metricsd::storage

@@ -167,6 +167,10 @@ void Store::Appender::Append(std::string_view key, double v) {
   append(ref);
 }
 
+void Store::Appender::DropInvalid() {
+  store_->state_->series_dropped_invalid.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Store::AppendLocked(SeriesRef ref, MemSeries& series, Timestamp t, double v) {
   if (series.head.count() > 0 &&
       (series.head.count() >= kSamplesPerChunk || t - series.head.min_t() >= kChunkWindowMs)) {

@@ -87,6 +87,8 @@ class Store {
     // `key` from SeriesKeyBuilder; out-of-order samples and new series over max_series are
     // dropped and counted.
     void Append(std::string_view key, double v);
+    // Counts a sample whose labels have no key (invalid UTF-8), dropped by the caller.
+    void DropInvalid();
     // Ends the pass: every series appended in the previous pass but not in this one gets a
     // staleness marker at this pass's timestamp.
     void Commit();

@@ -61,6 +61,20 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfigCase{"UnknownWebKey", "web:\n  listen_address: 127.0.0.1:1\n  listen_adress: x\n",
                       "metricsd.yaml:3:3: web.listen_adress: unknown key (did you mean "
                       "listen_address?)"},
+        BadConfigCase{"HistoryIntervalTooShort", "history:\n  interval: 500ms\n",
+                      "metricsd.yaml:2:13: history.interval: must be at least 1s"},
+        BadConfigCase{"HistoryFlushIntervalTooLong", "history:\n  flush_interval: 2h\n",
+                      "metricsd.yaml:2:19: history.flush_interval: must be at most 1h"},
+        BadConfigCase{"HistoryRetentionTooShort", "history:\n  retention:\n    raw: 30m\n",
+                      "metricsd.yaml:3:10: history.retention.raw: must be at least 1h"},
+        BadConfigCase{"HistoryRetentionSizeNotASize", "history:\n  retention:\n    size: lots\n",
+                      "metricsd.yaml:3:11: history.retention.size: expected a size in bytes, or a number "
+                      "with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got \"lots\""},
+        BadConfigCase{"HistoryMaxSeriesZero", "history:\n  max_series: 0\n",
+                      "metricsd.yaml:2:15: history.max_series: must be between 1 and 2147483648, got 0"},
+        BadConfigCase{"AlertingOutageToleranceNotADuration", "alerting:\n  outage_tolerance: soon\n",
+                      "metricsd.yaml:2:21: alerting.outage_tolerance: invalid duration \"soon\" (expected "
+                      "e.g. 500ms, 15s, 1m30s)"},
         BadConfigCase{"SectionNotAMapping", "web: [1, 2]\n",
                       "metricsd.yaml:1:6: web: expected a mapping, got a sequence"},
         BadConfigCase{"RootNotAMapping", "- web\n",

@@ -1,0 +1,16 @@
+// The AST back to text: Prometheus 2.42's Expr.String() (one line, canonical) and
+// Expr.Pretty() (what /api/v1/format_query answers).
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include "daemon/query/promql/ast.h"
+
+namespace metricsd::query::promql {
+
+std::string ExprToString(const Expr& expr);
+std::string PrettyExpr(const Expr& expr);
+
+}  // namespace metricsd::query::promql

@@ -15,7 +15,8 @@ const config::Section<Config>& ConfigSection() {
       .Block("probes", &Config::probes, probes::ProbesSection(), probes::ProbesSection().doc())
       .Block("alerting", &Config::alerting, alerting::AlertingSection(),
              alerting::AlertingSection().doc())
-      .Block("history", &Config::history, storage::HistorySection(), storage::HistorySection().doc());
+      .Block("history", &Config::history, storage::HistorySection(), storage::HistorySection().doc())
+      .Block("query", &Config::query, query::QuerySection(), query::QuerySection().doc());
   return *section;
 }
 

@@ -16,6 +16,7 @@
 #include "daemon/config/web_config.h"
 #include "daemon/core/config_node.h"
 #include "daemon/core/config_schema.h"
+#include "daemon/query/query_config.h"
 #include "daemon/storage/history_config.h"
 
 namespace metricsd {
@@ -35,6 +36,7 @@ struct Config {
   probes::ProbesConfig probes;
   alerting::AlertingConfig alerting;
   storage::HistoryConfig history;
+  query::QueryConfig query;
 
   // The effective config (defaults filled in) with every secret shown as kSecret
   // (daemon/core/secret.h), for /api/v1/status/config: as JSON, and rendered as YAML.

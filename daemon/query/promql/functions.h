@@ -7,8 +7,7 @@
 //    arguments at one step and return a vector (they drop the metric name themselves where
 //    Prometheus does).
 // The evaluator itself handles what needs the expression tree or the whole query: absent,
-// absent_over_time, timestamp of a selector, scalar, vector, time, sort, sort_desc... listed in
-// EvaluatorHandles().
+// absent_over_time, timestamp, scalar, vector, time, sort, sort_desc: EvaluatorHandles().
 //
 // Errors (label_replace with an invalid regex, a result with duplicate label sets) are thrown
 // as QueryError (query_error.h); the engine catches them and answers with the message.
@@ -32,8 +31,9 @@ struct RangeCall {
   std::span<const Point> points;  // the window's samples, ascending, staleness markers removed
   Timestamp range_start = 0;      // the window: [range_start, range_end] (2.42 is closed)
   Timestamp range_end = 0;
-  Timestamp eval_t = 0;           // the step's time (the @ time when given); predict_linear's
-                                  // intercept point
+  Timestamp eval_t = 0;           // the step's time, predict_linear's intercept point: the
+                                  // step even under @ (2.42 intercepts at enh.Ts: functions.test
+                                  // predict_linear(x[100m] @ 3000, 3600) at 10m uses 600+3600)
   std::span<const double> scalars;  // the call's scalar arguments at this step, in order
                                     // (quantile_over_time's φ; holt_winters' sf, tf; ...)
 };
@@ -56,5 +56,14 @@ struct FunctionImpl {
 
 // The implementation of `name`; nullopt for functions the evaluator handles itself.
 std::optional<FunctionImpl> FindFunctionImpl(std::string_view name);
+
+// True for the functions the evaluator implements itself (absent, absent_over_time, scalar,
+// sort, sort_desc, time, timestamp, vector).
+bool EvaluatorHandles(std::string_view name);
+
+// quantile.go's quantile(), shared by quantile_over_time and the quantile aggregation: NaN for
+// no values or a NaN φ, -Inf for φ < 0, +Inf for φ > 1, else the linear interpolation between
+// the two closest ranks. Sorts `values` in place (NaN first, as 2.42's vectorByValueHeap).
+double Quantile(double phi, std::span<double> values);
 
 }  // namespace metricsd::query::promql

@@ -13,7 +13,7 @@ namespace {
 template <typename L>
 auto LowerBound(L& labels, std::string_view name) {
   return std::lower_bound(labels.begin(), labels.end(), name,
-                          [](const Label& label, std::string_view n) { return label.name < n; });
+                          [](const Label& label, std::string_view n) { return std::string_view(label.name) < n; });
 }
 
 }  // namespace

@@ -126,7 +126,7 @@ class StatsdTraffic(threading.Thread):
                 lines.append(f"app_queue_depth:{rng.randint(0, 40)}|g|#queue:q1")
             # Only in the second half: a series that appears late.
             if elapsed >= self.seconds / 2:
-                lines.append(f"app_jobs:1|c|#queue:q2")
+                lines.append("app_jobs:1|c|#queue:q2")
             sock.sendto("\n".join(lines).encode(), self.address)
             time.sleep(0.2)
         sock.close()

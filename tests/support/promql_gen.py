@@ -21,7 +21,6 @@ Native-histogram functions (histogram_count/sum/fraction) are out of scope.
 Standard library only.
 """
 import random
-import re
 
 # --- rendering helpers --------------------------------------------------------------------------
 
@@ -686,5 +685,3 @@ def walk_selectors(node):
     for child in node.children():
         yield from walk_selectors(child)
 
-
-_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")

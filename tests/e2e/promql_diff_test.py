@@ -22,7 +22,8 @@
    (promql_compare): the same error or none (errorType and HTTP status; the message too for parse
    errors), the same resultType, the same label sets, the same timestamps, values within 1e-9
    relative (NaN equals NaN, infinities by sign). Instant vectors are compared without order
-   unless the query's top level is sort() or sort_desc().
+   unless the query's top level is sort() or sort_desc(). MUTATED_PER_SEED generated queries
+   with one random edit (mostly invalid) must get the same parse error, message included.
    Each disagreement is shrunk to the smallest subexpression that still disagrees and printed with
    the seed, the instant or range, and both answers; the test fails on any disagreement not in
    KNOWN_DIFFERENCES.
@@ -44,12 +45,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from harness import Daemon, wait_until  # noqa: E402
 from promql_compare import brief, compare, normalize, shrink  # noqa: E402
 from promql_data import synthetic  # noqa: E402
-from promql_gen import MATRIX, SCALAR, STRING, VECTOR, Call, Generator, Schema  # noqa: E402
+from promql_gen import (MATRIX, SCALAR, STRING, VECTOR, Call, Generator, Node,  # noqa: E402
+                        Schema, mutate)
 from promql_servers import (PrometheusOnBlocks, export_lines, http, parse_export,  # noqa: E402
                             query_api)
 
 SEEDS = [11, 22, 33]
 QUERIES_PER_SEED = 70
+MUTATED_PER_SEED = 25
 RECORD_SECONDS = 70
 
 # Disagreements accepted, each as (regex over the shrunk query, why it is not a bug). Keep empty
@@ -130,6 +133,17 @@ class StatsdTraffic(threading.Thread):
             sock.sendto("\n".join(lines).encode(), self.address)
             time.sleep(0.2)
         sock.close()
+
+
+class Text(Node):
+    """A query known only as text (a mutated one): nothing to shrink."""
+    kind = VECTOR
+
+    def __init__(self, text):
+        self.text = text
+
+    def render(self):
+        return self.text
 
 
 def without_staleness(series):
@@ -248,10 +262,22 @@ class PromqlDifferentialTest(unittest.TestCase):
                 if failure:
                     failures.append(failure)
                     break  # one repro per query is enough
-        print(f"seed {seed}: {tally['compared']} answers compared, {tally['with data']} with "
-              f"data, {tally['errors']} errors (both sides)", flush=True)
         # The comparison means something only if most answers hold data.
         self.assertGreater(tally["with data"], 0.6 * tally["compared"], tally)
+        # Broken queries: the same parse error, message and position, from both.
+        broken = {"compared": 0, "with data": 0, "errors": 0}
+        for _ in range(MUTATED_PER_SEED):
+            text = mutate(generator.expression().render(), rng)
+            for case in ({"time": round(instants[0], 3)},
+                         {"start": round(ranges[0][0], 3), "end": round(ranges[0][1], 3),
+                          "step": ranges[0][2]}):
+                failure = self.compare_one(seed, Text(text), case, ours, theirs, broken)
+                if failure:
+                    failures.append(failure)
+                    break
+        print(f"seed {seed}: {tally['compared']} answers compared, {tally['with data']} with "
+              f"data, {tally['errors']} errors; {broken['compared']} answers to edited queries, "
+              f"{broken['errors']} errors", flush=True)
         return failures
 
     def ask_both(self, text, case, ours, theirs):

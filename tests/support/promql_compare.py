@@ -75,8 +75,12 @@ def compare(mine, theirs, ordered=False):
         only_theirs = sorted(set(keys_theirs) - set(keys_mine))[:3]
         return (f"label sets differ ({len(keys_mine)} vs {len(keys_theirs)}): only metricsd "
                 f"{_show(only_mine)}, only Prometheus {_show(only_theirs)}")
-    if ordered and keys_mine != keys_theirs:
-        return "order differs under sort()/sort_desc()"
+    if ordered:
+        # sort()/sort_desc() order by value; series with equal values may come in any order.
+        order_mine = [float(points[0][1]) for _, points in rows_mine]
+        order_theirs = [float(points[0][1]) for _, points in rows_theirs]
+        if not all(values_agree(a, b) for a, b in zip(order_mine, order_theirs)):
+            return f"order differs under sort()/sort_desc(): {order_mine[:8]} vs {order_theirs[:8]}"
     theirs_by_key = dict(rows_theirs)
     for key, points in rows_mine:
         other = theirs_by_key[key]

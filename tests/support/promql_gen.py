@@ -685,3 +685,26 @@ def walk_selectors(node):
     for child in node.children():
         yield from walk_selectors(child)
 
+
+
+_MUTATION_TOKENS = ["(", ")", ",", "{", "}", "[", "]", "[5m]", "[1m:]", '"', "'", "by", "offset",
+                    "offset 5m", "@", "@ start()", "bool", "on ()", "group_left", "sum", "rate",
+                    "1", "-", "==", "=~", "!", ":", "5m", "and", "or", "#c\n", "0x", "1e", "\\",
+                    "ü", "`", "=", "topk", "histogram_quantile(", "label_replace"]
+
+
+def mutate(text, rng):
+    """`text` with one random edit (a character dropped or doubled, a token inserted, the end cut
+    off): mostly an invalid query, to compare parse errors and their positions."""
+    if not text:
+        return "("
+    pos = rng.randrange(len(text) + 1)
+    r = rng.random()
+    if r < 0.3 and pos < len(text):
+        return text[:pos] + text[pos + 1:]
+    if r < 0.45 and pos < len(text):
+        return text[:pos] + text[pos] + text[pos:]
+    if r < 0.55:
+        return text[:pos]
+    token = rng.choice(_MUTATION_TOKENS)
+    return text[:pos] + rng.choice(["", " "]) + token + rng.choice(["", " "]) + text[pos:]

@@ -10,11 +10,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/mutex.h"
 #include "daemon/query/promql/ast.h"
 #include "daemon/query/promql/query_error.h"
 #include "daemon/query/promql/queryable.h"
@@ -57,15 +57,22 @@ class Engine {
                     Timestamp end, std::int64_t step_ms);
   // An already parsed expression at `t` (rules parse once at load).
   QueryResult InstantExpr(Queryable& queryable, const Expr& expr, Timestamp t);
+  // An already parsed expression at every step from `start` to `end`.
+  QueryResult RangeExpr(Queryable& queryable, const Expr& expr, Timestamp start, Timestamp end,
+                        std::int64_t step_ms);
 
   const EngineOptions& options() const { return options_; }
 
  private:
   class Slot;  // a place among max_concurrency, released on destruction
+  // Evaluates `expr` (instant when `range` is false) after waiting for a slot; fills `result`.
+  void Run(Queryable& queryable, const Expr& expr, Timestamp start, Timestamp end,
+           std::int64_t step_ms, bool range, std::chrono::steady_clock::time_point began,
+           QueryResult& result);
   EngineOptions options_;
-  std::mutex mutex_;
-  std::condition_variable slot_freed_;
-  int running_ = 0;
+  Mutex mutex_;
+  std::condition_variable_any slot_freed_;
+  int running_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace metricsd::query::promql

@@ -1,0 +1,378 @@
+// Aggregations (2.42's evaluator.aggregation) with its exact floating-point algorithms: sum in
+// input order, avg as an incremental mean with its infinity handling, stddev/stdvar by Welford's
+// method, topk/bottomk on Go's container/heap, quantile as in quantile.go. Group keys are
+// hashed once per input series; group label sets are computed once per group.
+#include <absl/container/flat_hash_map.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <string>
+
+#include "daemon/query/promql/evaluator.h"
+#include "daemon/storage/label_matcher.h"
+
+namespace metricsd::query::promql {
+
+namespace {
+
+struct HeapEntry {
+  double v;
+  std::uint32_t series;
+};
+
+// Go's container/heap over a slice with the Less of 2.42's vectorByValueHeap (topk: NaN or
+// smaller on top) or vectorByReverseValueHeap (bottomk: NaN or larger on top).
+class GoHeap {
+ public:
+  explicit GoHeap(bool reverse) : reverse_(reverse) {}
+  std::vector<HeapEntry>& items() { return items_; }
+  bool Less(std::size_t i, std::size_t j) const {
+    if (std::isnan(items_[i].v)) return true;
+    return reverse_ ? items_[i].v > items_[j].v : items_[i].v < items_[j].v;
+  }
+  void Push(HeapEntry e) {
+    items_.push_back(e);
+    Up(items_.size() - 1);
+  }
+  void Pop() {
+    const std::size_t n = items_.size() - 1;
+    std::swap(items_[0], items_[n]);
+    Down(0, n);
+    items_.pop_back();
+  }
+  // sort.Sort(sort.Reverse(heap)): Go's insertion sort for short slices (what pdqsort does
+  // below 13 elements), a stable sort with the same order otherwise.
+  void SortReversed() {
+    const std::size_t n = items_.size();
+    if (n <= 12) {
+      for (std::size_t i = 1; i < n; ++i) {
+        for (std::size_t j = i; j > 0 && Less(j - 1, j); --j) std::swap(items_[j], items_[j - 1]);
+      }
+      return;
+    }
+    const bool reverse = reverse_;
+    std::stable_sort(items_.begin(), items_.end(), [reverse](const HeapEntry& a, const HeapEntry& b) {
+      const bool an = std::isnan(a.v);
+      const bool bn = std::isnan(b.v);
+      if (an || bn) return !an && bn;
+      return reverse ? a.v < b.v : a.v > b.v;
+    });
+  }
+
+ private:
+  void Up(std::size_t j) {
+    while (j > 0) {
+      const std::size_t i = (j - 1) / 2;
+      if (!Less(j, i)) break;
+      std::swap(items_[i], items_[j]);
+      j = i;
+    }
+  }
+  void Down(std::size_t i, std::size_t n) {
+    for (;;) {
+      const std::size_t j1 = 2 * i + 1;
+      if (j1 >= n) break;
+      std::size_t j = j1;
+      if (j1 + 1 < n && Less(j1 + 1, j1)) j = j1 + 1;
+      if (!Less(j, i)) break;
+      std::swap(items_[i], items_[j]);
+      i = j;
+    }
+  }
+  bool reverse_;
+  std::vector<HeapEntry> items_;
+};
+
+struct Group {
+  std::uint32_t first_series = 0;
+  double value = 0;
+  double mean = 0;
+  std::int64_t count = 0;
+  std::uint32_t out_id = 0;
+  GoHeap heap{false};
+  std::vector<double> values;  // quantile
+};
+
+// Go's strconv.FormatFloat(v, 'f', -1, 64).
+std::string FormatFloatF(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[400];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, end);
+}
+
+// Go's %v of a float64: the shortest representation, %e style for exponents < -4 or >= 21.
+std::string FormatFloatV(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string sci(buf, end);
+  const std::size_t e = sci.find('e');
+  const int exponent = std::stoi(sci.substr(e + 1));
+  if (exponent < -4 || exponent >= 21) {
+    // Go writes at least two exponent digits: 1e+21, 1e-05.
+    std::string mantissa = sci.substr(0, e);
+    std::string digits = std::to_string(std::abs(exponent));
+    if (digits.size() < 2) digits = "0" + digits;
+    return mantissa + "e" + (exponent < 0 ? "-" : "+") + digits;
+  }
+  auto [fend, fec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, fend);
+}
+
+bool ValidLabelName(std::string_view name) {
+  if (name.empty()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!alpha && !(i > 0 && c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
+
+// 2.42: int64(f) is only allowed when f is within int64's range.
+bool ConvertibleToInt64(double v) {
+  return v <= 9223372036854775807.0 && v >= -9223372036854775808.0;
+}
+
+Labels GroupLabels(const Labels& metric, const std::vector<std::string>& grouping, bool without) {
+  Labels out;
+  for (const Label& label : metric) {
+    const bool listed = std::binary_search(grouping.begin(), grouping.end(), label.name);
+    if (without ? (listed || label.name == kMetricName) : !listed) continue;
+    out.push_back(label);
+  }
+  return out;
+}
+
+double Quantile(double q, std::vector<double>& values) {
+  if (values.empty() || std::isnan(q)) return std::nan("");
+  if (q < 0) return -HUGE_VAL;
+  if (q > 1) return HUGE_VAL;
+  std::sort(values.begin(), values.end(), [](double a, double b) {
+    const bool an = std::isnan(a);
+    const bool bn = std::isnan(b);
+    if (an || bn) return an && !bn;
+    return a < b;
+  });
+  const double n = static_cast<double>(values.size());
+  const double rank = q * (n - 1);
+  const double lower = std::max(0.0, std::floor(rank));
+  const double upper = std::min(n - 1, lower + 1);
+  const double weight = rank - std::floor(rank);
+  return values[static_cast<std::size_t>(lower)] * (1 - weight) +
+         values[static_cast<std::size_t>(upper)] * weight;
+}
+
+}  // namespace
+
+Matrix Evaluator::EvalAggregate(const AggregateExpr& agg) {
+  const std::int64_t before = state_.current_samples;
+  std::vector<std::string> grouping = agg.grouping;
+  std::sort(grouping.begin(), grouping.end());
+  const AggregateOp op = agg.op;
+  const bool without = agg.without;
+
+  std::string value_label;
+  Matrix param;
+  if (agg.param) {
+    if (const auto* s = UnwrapArgument(*agg.param).As<StringLiteral>()) {
+      value_label = s->value;
+    } else {
+      param = Eval(*agg.param);
+    }
+  }
+  Matrix input = Eval(*agg.expr);
+
+  const bool count_values = op == AggregateOp::kCountValues;
+  std::vector<std::string> cv_grouping = grouping;
+  if (count_values) {
+    if (num_steps() > 0 && !ValidLabelName(value_label)) {
+      throw QueryError(ErrorType::kExecution,
+                       "invalid label name " + storage::GoQuote(value_label));
+    }
+    if (!without) {
+      cv_grouping.push_back(value_label);
+      std::sort(cv_grouping.begin(), cv_grouping.end());
+    }
+  }
+
+  std::vector<std::uint64_t> keys(input.size(), 0);
+  if (without || !grouping.empty()) {
+    for (std::size_t i = 0; i < input.size(); ++i) {
+      keys[i] = HashFor(input[i].labels, grouping, without);
+    }
+  }
+
+  SeriesCollector collector;
+  absl::flat_hash_map<std::uint64_t, std::uint32_t> group_ids;  // key -> output series
+  std::vector<std::uint32_t> series_ids(input.size(), ~std::uint32_t{0});  // topk/bottomk
+  absl::flat_hash_map<std::uint64_t, std::uint32_t> slot_of;  // key -> group this step
+  std::vector<Group> groups;
+  std::vector<std::uint64_t> cv_keys;
+  std::vector<Labels> cv_labels;
+
+  std::vector<Matrix*> inputs{&input, agg.param && value_label.empty() ? &param : nullptr};
+  ForEachStep(inputs, [&](Timestamp ts, std::vector<StepVector>& in) {
+    collector.BeginStep(ts);
+    const StepVector& vec = in[0];
+    const double p = in[1].empty() ? 0.0 : in[1][0].v;
+    std::int64_t k = 0;
+    if (op == AggregateOp::kTopk || op == AggregateOp::kBottomk) {
+      if (!ConvertibleToInt64(p)) {
+        throw QueryError(ErrorType::kExecution,
+                         "Scalar value " + FormatFloatV(p) + " overflows int64");
+      }
+      k = static_cast<std::int64_t>(p);
+      if (k < 1) return;
+    }
+    // count_values: the value becomes a label, so keys and labels are per step.
+    if (count_values) {
+      cv_keys.resize(vec.size());
+      cv_labels.resize(vec.size());
+      for (std::size_t i = 0; i < vec.size(); ++i) {
+        cv_labels[i] = input[vec[i].series].labels;
+        SetLabel(cv_labels[i], value_label, FormatFloatF(vec[i].v));
+        cv_keys[i] = HashFor(cv_labels[i], cv_grouping, without);
+      }
+    }
+    slot_of.clear();
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < vec.size(); ++i) {
+      const StepSample& s = vec[i];
+      const std::uint64_t key = count_values ? cv_keys[i] : keys[s.series];
+      auto [slot_it, fresh] = slot_of.try_emplace(key, static_cast<std::uint32_t>(used));
+      if (fresh) {
+        if (used == groups.size()) groups.emplace_back();
+        Group& g = groups[used++];
+        g.first_series = s.series;
+        g.value = s.v;
+        g.mean = s.v;
+        g.count = 1;
+        if (count_values) {
+          g.out_id = collector.Intern(GroupLabels(cv_labels[i], cv_grouping, without));
+        } else if (op != AggregateOp::kTopk && op != AggregateOp::kBottomk) {
+          auto [id_it, new_group] = group_ids.try_emplace(key, 0);
+          if (new_group) {
+            id_it->second = collector.Intern(
+                without || !grouping.empty() ? GroupLabels(input[s.series].labels, grouping, without)
+                                             : Labels{});
+          }
+          g.out_id = id_it->second;
+        }
+        switch (op) {
+          case AggregateOp::kStdvar:
+          case AggregateOp::kStddev:
+            g.value = 0;
+            break;
+          case AggregateOp::kTopk:
+          case AggregateOp::kQuantile:
+            g.heap = GoHeap(false);
+            g.heap.items().push_back(HeapEntry{s.v, s.series});
+            break;
+          case AggregateOp::kBottomk:
+            g.heap = GoHeap(true);
+            g.heap.items().push_back(HeapEntry{s.v, s.series});
+            break;
+          case AggregateOp::kGroup:
+            g.value = 1;
+            break;
+          default:
+            break;
+        }
+        if (op == AggregateOp::kQuantile) {
+          g.values.clear();
+          g.values.push_back(s.v);
+        }
+        continue;
+      }
+      Group& g = groups[slot_it->second];
+      switch (op) {
+        case AggregateOp::kSum:
+          g.value += s.v;
+          break;
+        case AggregateOp::kAvg:
+          ++g.count;
+          if (std::isinf(g.mean)) {
+            if (std::isinf(s.v) && (g.mean > 0) == (s.v > 0)) break;
+            if (!std::isinf(s.v) && !std::isnan(s.v)) break;
+          }
+          // Each side of the '-' divided by the count to avoid overflow.
+          g.mean += s.v / static_cast<double>(g.count) - g.mean / static_cast<double>(g.count);
+          break;
+        case AggregateOp::kGroup:
+          break;
+        case AggregateOp::kMax:
+          if (g.value < s.v || std::isnan(g.value)) g.value = s.v;
+          break;
+        case AggregateOp::kMin:
+          if (g.value > s.v || std::isnan(g.value)) g.value = s.v;
+          break;
+        case AggregateOp::kCount:
+        case AggregateOp::kCountValues:
+          ++g.count;
+          break;
+        case AggregateOp::kStdvar:
+        case AggregateOp::kStddev: {
+          ++g.count;
+          const double delta = s.v - g.mean;
+          g.mean += delta / static_cast<double>(g.count);
+          g.value += delta * (s.v - g.mean);
+          break;
+        }
+        case AggregateOp::kTopk:
+        case AggregateOp::kBottomk: {
+          std::vector<HeapEntry>& items = g.heap.items();
+          const double top = items[0].v;
+          const bool better = op == AggregateOp::kTopk ? top < s.v : top > s.v;
+          if (std::ssize(items) < k || better || std::isnan(top)) {
+            if (std::ssize(items) == k) {
+              if (k == 1) {
+                items[0] = HeapEntry{s.v, s.series};
+                break;
+              }
+              g.heap.Pop();
+            }
+            g.heap.Push(HeapEntry{s.v, s.series});
+          }
+          break;
+        }
+        case AggregateOp::kQuantile:
+          g.values.push_back(s.v);
+          break;
+      }
+    }
+    for (std::size_t gi = 0; gi < used; ++gi) {
+      Group& g = groups[gi];
+      double value = g.value;
+      switch (op) {
+        case AggregateOp::kAvg: value = g.mean; break;
+        case AggregateOp::kCount:
+        case AggregateOp::kCountValues: value = static_cast<double>(g.count); break;
+        case AggregateOp::kStdvar: value = g.value / static_cast<double>(g.count); break;
+        case AggregateOp::kStddev: value = std::sqrt(g.value / static_cast<double>(g.count)); break;
+        case AggregateOp::kQuantile: value = Quantile(p, g.values); break;
+        case AggregateOp::kTopk:
+        case AggregateOp::kBottomk: {
+          if (g.heap.items().size() > 1) g.heap.SortReversed();
+          for (const HeapEntry& e : g.heap.items()) {
+            std::uint32_t& id = series_ids[e.series];
+            if (id == ~std::uint32_t{0}) id = collector.Intern(input[e.series].labels);
+            collector.Add(id, e.v);
+          }
+          continue;
+        }
+        default: break;
+      }
+      collector.Add(g.out_id, value);
+    }
+  });
+  state_.current_samples = before;
+  state_.AddSamples(collector.points());
+  return collector.Take();
+}
+
+}  // namespace metricsd::query::promql

@@ -20,6 +20,10 @@ ErrorTypeInfo InfoOf(ApiErrorType type) {
       return {"execution", http::status::unprocessable_entity};
     case ApiErrorType::kUnavailable:
       return {"unavailable", http::status::service_unavailable};
+    case ApiErrorType::kTimeout:
+      return {"timeout", http::status::service_unavailable};
+    case ApiErrorType::kCanceled:
+      return {"canceled", http::status::service_unavailable};
     case ApiErrorType::kInternal:
       break;
   }
@@ -68,8 +72,17 @@ std::string JsonStringArray(const std::vector<std::string>& values) {
 }
 
 HttpResponse ApiSuccess(const HttpRequest& request, std::string_view data_json) {
+  return ApiSuccess(request, data_json, {});
+}
+
+HttpResponse ApiSuccess(const HttpRequest& request, std::string_view data_json,
+                        const std::vector<std::string>& warnings) {
   std::string body = R"({"status":"success","data":)";
   body += data_json;
+  if (!warnings.empty()) {
+    body += R"(,"warnings":)";
+    body += JsonStringArray(warnings);
+  }
   body += "}";
   return MakeResponse(request, http::status::ok, std::move(body), kJson);
 }

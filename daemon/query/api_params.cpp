@@ -3,7 +3,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
+#include "daemon/core/duration.h"
 #include "daemon/storage/series_selector.h"
 
 namespace metricsd::query {
@@ -153,13 +155,18 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 }
 
 bool FormValues::AddEncoded(std::string_view encoded, std::string* error) {
+  bool ok = true;
+  auto fail = [&](std::string message) {
+    if (ok) *error = std::move(message);
+    ok = false;
+  };
   while (!encoded.empty()) {
     std::size_t amp = encoded.find('&');
     std::string_view pair = encoded.substr(0, amp);
     encoded = amp == std::string_view::npos ? std::string_view{} : encoded.substr(amp + 1);
     if (pair.find(';') != std::string_view::npos) {
-      *error = "invalid semicolon separator in query";
-      return false;
+      fail("invalid semicolon separator in query");
+      continue;
     }
     if (pair.empty()) continue;
     std::size_t eq = pair.find('=');
@@ -169,12 +176,12 @@ bool FormValues::AddEncoded(std::string_view encoded, std::string* error) {
     std::optional<std::string> name = PercentDecode(raw_name);
     std::optional<std::string> value = PercentDecode(raw_value);
     if (!name || !value) {
-      *error = "invalid URL escape in \"" + std::string(name ? raw_value : raw_name) + "\"";
-      return false;
+      fail("invalid URL escape in \"" + std::string(name ? raw_value : raw_name) + "\"");
+      continue;
     }
     values_.emplace_back(std::move(*name), std::move(*value));
   }
-  return true;
+  return ok;
 }
 
 std::vector<std::string> FormValues::All(std::string_view name) const {
@@ -193,21 +200,27 @@ std::optional<std::string> FormValues::First(std::string_view name) const {
 }
 
 bool ParseRequestForm(const HttpRequest& request, FormValues* form, std::string* error) {
+  bool ok = true;
+  // Go's ParseForm: the body's pairs first, then the query string's (r.FormValue's order).
+  if (request.method() == http::verb::post || request.method() == http::verb::put ||
+      request.method() == http::verb::patch) {
+    std::string_view type = request[http::field::content_type];
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    if (beast::iequals(type, "application/x-www-form-urlencoded")) {
+      ok = form->AddEncoded(request.body(), error);
+    }
+  }
   std::string_view target = request.target();
   std::size_t question = target.find('?');
-  if (question != std::string_view::npos &&
-      !form->AddEncoded(target.substr(question + 1), error)) {
-    return false;
+  if (question != std::string_view::npos) {
+    std::string query_error;
+    if (!form->AddEncoded(target.substr(question + 1), &query_error) && ok) {
+      *error = std::move(query_error);
+      ok = false;
+    }
   }
-  if (request.method() != http::verb::post && request.method() != http::verb::put &&
-      request.method() != http::verb::patch) {
-    return true;
-  }
-  std::string_view type = request[http::field::content_type];
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  if (!beast::iequals(type, "application/x-www-form-urlencoded")) return true;
-  return form->AddEncoded(request.body(), error);
+  return ok;
 }
 
 bool ParseTimeRange(const FormValues& form, TimeRange* range, std::string* error) {
@@ -216,13 +229,46 @@ bool ParseTimeRange(const FormValues& form, TimeRange* range, std::string* error
     if (!text || text->empty()) continue;  // Prometheus: an empty value is the default
     std::optional<storage::Timestamp> t = ParseApiTime(*text);
     if (!t) {
-      *error = std::string("invalid time value for '") + name + "': cannot parse \"" + *text +
-               "\" to a valid timestamp";
+      *error = InvalidParameter(name, std::string("Invalid time value for '") + name +
+                                          "': cannot parse \"" + *text + "\" to a valid timestamp");
       return false;
     }
     *target = *t;
   }
   return true;
+}
+
+std::optional<std::int64_t> ParseApiDuration(std::string_view text, std::string* error) {
+  // strconv.ParseFloat first (from_chars also takes "inf" and "nan", as Go does); a value
+  // out of float64's range is a ParseFloat error, so it falls through to the duration syntax.
+  std::string_view number = text;
+  if (number.starts_with('+')) number.remove_prefix(1);
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), seconds,
+                                   std::chars_format::general);
+  if (!number.empty() && number.front() != '+' && ec == std::errc() &&
+      end == number.data() + number.size()) {
+    double ns = seconds * 1e9;
+    // Go compares against float64(MaxInt64) and float64(MinInt64): 2^63 and -2^63.
+    if (ns > 9223372036854775807.0 || ns < -9223372036854775808.0) {
+      *error = "cannot parse \"" + std::string(text) + "\" to a valid duration. It overflows int64";
+      return std::nullopt;
+    }
+    // time.Duration(NaN) is MinInt64 on amd64; 2^63 itself converts to MinInt64 there too.
+    if (std::isnan(ns) || ns >= 9223372036854775807.0) {
+      return std::numeric_limits<std::int64_t>::min();
+    }
+    return static_cast<std::int64_t>(ns);
+  }
+  if (std::optional<Duration> d = ParseDuration(text)) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(*d).count();
+  }
+  *error = "cannot parse \"" + std::string(text) + "\" to a valid duration";
+  return std::nullopt;
+}
+
+std::string InvalidParameter(std::string_view name, std::string_view message) {
+  return "invalid parameter \"" + std::string(name) + "\": " + std::string(message);
 }
 
 bool ParseSelectors(const FormValues& form, std::vector<storage::Matchers>* selectors,

@@ -7,6 +7,7 @@
 // Thread-safety: the functions are pure; safe from any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,8 +36,9 @@ std::optional<std::string> PercentDecode(std::string_view text);
 // Thread-safety: a value; const methods may be called concurrently, AddEncoded may not.
 class FormValues {
  public:
-  // Adds the pairs of `encoded` ("a=1&b=2"); false with `error` on a bad escape or a ';'
-  // (Go 1.17+ refuses semicolons as separators).
+  // Adds the pairs of `encoded` ("a=1&b=2"); false with `error` (the first) on a bad escape
+  // or a ';' (Go 1.17+ refuses semicolons as separators). As Go's url.ParseQuery, the good
+  // pairs are added even then: r.FormValue ignores the error and reads them.
   bool AddEncoded(std::string_view encoded, std::string* error);
 
   std::vector<std::string> All(std::string_view name) const;
@@ -47,8 +49,10 @@ class FormValues {
   std::vector<std::pair<std::string, std::string>> values_;
 };
 
-// The query string's values, then a form body's (POST with Content-Type
-// application/x-www-form-urlencoded); false with `error` as ParseForm would fail.
+// A form body's values (POST, PUT or PATCH with Content-Type
+// application/x-www-form-urlencoded), then the query string's, in Go's r.Form order (so
+// First() prefers the body, as r.FormValue does); false with `error` as ParseForm would fail,
+// `form` then holding every pair that did parse.
 bool ParseRequestForm(const HttpRequest& request, FormValues* form, std::string* error);
 
 struct TimeRange {
@@ -57,8 +61,17 @@ struct TimeRange {
 };
 
 // "start" and "end" (defaults min and max time); false with Prometheus's message
-// ("invalid time value for 'start': cannot parse \"x\" to a valid timestamp").
+// ("invalid parameter \"start\": Invalid time value for 'start': cannot parse \"x\" to a
+// valid timestamp").
 bool ParseTimeRange(const FormValues& form, TimeRange* range, std::string* error);
+
+// Prometheus's parseDuration: float seconds ("15", "0.5") or a PromQL duration ("1m30s"), in
+// nanoseconds as Go's time.Duration; nullopt with `error` ("cannot parse \"x\" to a valid
+// duration", "... It overflows int64").
+std::optional<std::int64_t> ParseApiDuration(std::string_view text, std::string* error);
+
+// Prometheus's invalidParamError: "invalid parameter \"step\": <message>".
+std::string InvalidParameter(std::string_view name, std::string_view message);
 
 // Every match[] parsed as a series selector; false with the parser's message.
 bool ParseSelectors(const FormValues& form, std::vector<storage::Matchers>* selectors,

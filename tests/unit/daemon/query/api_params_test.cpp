@@ -74,7 +74,8 @@ TEST(ParseRequestFormTest, QueryStringAndFormBody) {
                                     "application/x-www-form-urlencoded; charset=utf-8"),
                                &form, &error))
       << error;
-  EXPECT_EQ(form.All("match[]"), (std::vector<std::string>{"a", "b"}));
+  // Go's r.Form order: the body's values, then the query string's.
+  EXPECT_EQ(form.All("match[]"), (std::vector<std::string>{"b", "a"}));
   EXPECT_EQ(form.First("start"), "5");
   EXPECT_EQ(form.First("end"), "9");
 }
@@ -106,7 +107,34 @@ TEST(ParseTimeRangeTest, DefaultsAndErrors) {
   FormValues bad;
   ASSERT_TRUE(bad.AddEncoded("end=yesterday", &error));
   EXPECT_FALSE(ParseTimeRange(bad, &range, &error));
-  EXPECT_EQ(error, "invalid time value for 'end': cannot parse \"yesterday\" to a valid timestamp");
+  // Prometheus 2.42's parseTimeParam wrapped by invalidParamError.
+  EXPECT_EQ(error, "invalid parameter \"end\": Invalid time value for 'end': cannot parse "
+                   "\"yesterday\" to a valid timestamp");
+}
+
+TEST(FormValuesTest, GoodPairsSurviveABadOneAsInGoParseQuery) {
+  FormValues form;
+  std::string error;
+  EXPECT_FALSE(form.AddEncoded("time=1;a=b&query=up&x=%zz&step=5", &error));
+  EXPECT_EQ(error, "invalid semicolon separator in query");  // the first error
+  EXPECT_FALSE(form.First("time"));
+  EXPECT_EQ(form.First("query"), "up");
+  EXPECT_EQ(form.First("step"), "5");
+}
+
+TEST(ParseApiDurationTest, FloatSecondsOrDurationsAsPrometheusParseDuration) {
+  std::string error;
+  EXPECT_EQ(ParseApiDuration("15", &error), 15'000'000'000);
+  EXPECT_EQ(ParseApiDuration("0.5", &error), 500'000'000);
+  EXPECT_EQ(ParseApiDuration("-1", &error), -1'000'000'000);
+  EXPECT_EQ(ParseApiDuration("1m30s", &error), 90'000'000'000);
+  EXPECT_EQ(ParseApiDuration("100ms", &error), 100'000'000);
+  EXPECT_FALSE(ParseApiDuration("", &error));
+  EXPECT_EQ(error, "cannot parse \"\" to a valid duration");
+  EXPECT_FALSE(ParseApiDuration("-5s", &error));
+  EXPECT_EQ(error, "cannot parse \"-5s\" to a valid duration");
+  EXPECT_FALSE(ParseApiDuration("1e10", &error));
+  EXPECT_EQ(error, "cannot parse \"1e10\" to a valid duration. It overflows int64");
 }
 
 }  // namespace

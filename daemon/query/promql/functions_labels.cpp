@@ -28,9 +28,27 @@ bool IsValidLabelName(std::string_view name) {
   return true;
 }
 
-// The compiled "^(?:regex)$", or nullptr when it does not compile. A range query calls
-// label_replace once per step with the same regex: the last one is kept per thread.
+// RE2 accepts \C (any byte), Go's syntax does not: an escape outside \Q...\E.
+bool HasAnyByteEscape(std::string_view regex) {
+  for (std::size_t i = 0; i + 1 < regex.size(); ++i) {
+    if (regex[i] != '\\') continue;
+    if (regex[i + 1] == 'C') return true;
+    if (regex[i + 1] == 'Q') {
+      const std::size_t end = regex.find("\\E", i + 2);
+      if (end == std::string_view::npos) return false;
+      i = end + 1;
+      continue;
+    }
+    ++i;  // the escaped character
+  }
+  return false;
+}
+
+// The compiled "^(?:regex)$", or nullptr when it does not compile (as Go's regexp would not). A
+// range query calls label_replace once per step with the same regex: the last one is kept per
+// thread.
 const RE2* CompiledAnchored(std::string_view regex) {
+  if (HasAnyByteEscape(regex)) return nullptr;
   struct Cache {
     std::string regex;
     std::unique_ptr<RE2> compiled;
@@ -165,14 +183,21 @@ std::string Expand(std::string_view templ, const RE2& re,
       continue;
     }
     templ.remove_prefix(ref->length);
+    const auto matched = [&](int index) {
+      return index >= 0 && static_cast<std::size_t>(index) < groups.size() &&
+             groups[static_cast<std::size_t>(index)].data() != nullptr;
+    };
     int index = ref->number;
     if (index < 0) {
-      const auto& names = re.NamedCapturingGroups();
-      const auto it = names.find(std::string(ref->name));
-      index = it != names.end() ? it->second : -1;
+      // Go takes the first group of that name that took part in the match (names may repeat).
+      for (const auto& [group_index, group_name] : re.CapturingGroupNames()) {
+        if (group_name == ref->name && matched(group_index)) {
+          index = group_index;
+          break;
+        }
+      }
     }
-    if (index >= 0 && static_cast<std::size_t>(index) < groups.size() &&
-        groups[static_cast<std::size_t>(index)].data() != nullptr) {
+    if (matched(index)) {
       const re2::StringPiece& group = groups[static_cast<std::size_t>(index)];
       out.append(group.data(), group.size());
     }

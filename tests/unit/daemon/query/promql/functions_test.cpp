@@ -773,6 +773,8 @@ TEST(LabelFunctions, LabelReplaceExpandsAsGoDoes) {
   EXPECT_EQ(replace("${1", "(a)b"), "${1");
   EXPECT_EQ(replace("$3.", "(a)(b)"), ".");
   EXPECT_EQ(replace("[$2]", "(a)(x)?b"), "[]");
+  // A repeated name: the first group of that name that took part (Prometheus 2.42 answers "a").
+  EXPECT_EQ(replace("$n", "(?P<n>x)?(?P<n>a)b"), "a");
 }
 
 TEST(LabelFunctions, LabelReplaceErrors) {
@@ -787,6 +789,10 @@ TEST(LabelFunctions, LabelReplaceErrors) {
     return "no error";
   };
   EXPECT_EQ(message("dst", "(.*"), "invalid regular expression in label_replace(): (.*");
+  // RE2 knows \C (any byte), Go's syntax does not (Prometheus 2.42 rejects it); quoted, it is
+  // two literal characters.
+  EXPECT_EQ(message("dst", "a\\C"), "invalid regular expression in label_replace(): a\\C");
+  EXPECT_EQ(message("dst", "\\Q\\C\\E"), "no error");
   EXPECT_EQ(message("invalid-label-name", "(.*)"),
             "invalid destination label name in label_replace(): invalid-label-name");
   // The regex is checked first, even with nothing to replace.

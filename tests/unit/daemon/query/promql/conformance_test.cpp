@@ -221,7 +221,8 @@ Labels ParseSeriesLabels(std::string_view& line) {
       }
       if (i >= line.size()) throw CaseFileError{"unterminated value of " + name};
       ++i;
-      labels.push_back({std::move(name), std::move(value)});
+      // A label with an empty value is no label (Prometheus's storage keeps none such).
+      if (!value.empty()) labels.push_back({std::move(name), std::move(value)});
     }
   }
   line = Trim(line.substr(i));

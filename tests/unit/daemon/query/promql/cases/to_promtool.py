@@ -521,7 +521,9 @@ def parse_labels(text):
     name, body = m.group(1), (m.group(2) or "{}")[1:-1]
     labels = {}
     for lm in re.finditer(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*")\s*,?', body):
-        labels[lm.group(1)] = go_unquote(lm.group(2))
+        value = go_unquote(lm.group(2))
+        if value:  # an empty value is no label, in Prometheus's storage as in our runner
+            labels[lm.group(1)] = value
     if name:
         labels["__name__"] = name
     return labels

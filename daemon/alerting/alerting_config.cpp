@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <set>
 
+#include "daemon/alerting/threshold_query.h"
 #include "daemon/client/exchange.h"
 #include "daemon/client/url_key.h"
 #include "daemon/core/secret.h"
+#include "daemon/query/promql/parser.h"
 
 namespace metricsd::alerting {
 namespace {
@@ -47,6 +49,10 @@ constexpr std::pair<std::string_view, ValueKind> kValueKinds[] = {
 constexpr std::pair<std::string_view, CompareOp> kCompareOps[] = {
     {">", CompareOp::kGt},  {">=", CompareOp::kGe}, {"<", CompareOp::kLt},
     {"<=", CompareOp::kLe}, {"==", CompareOp::kEq}, {"!=", CompareOp::kNe}};
+constexpr std::pair<std::string_view, MetricType> kMetricTypes[] = {
+    {"counter", MetricType::kCounter}, {"gauge", MetricType::kGauge},
+    {"histogram", MetricType::kHistogram}, {"summary", MetricType::kSummary},
+    {"untyped", MetricType::kUntyped}};
 constexpr std::pair<std::string_view, AggregateOp> kAggregateOps[] = {
     {"sum", AggregateOp::kSum}, {"avg", AggregateOp::kAvg},    {"min", AggregateOp::kMin},
     {"max", AggregateOp::kMax}, {"count", AggregateOp::kCount}};
@@ -65,14 +71,14 @@ bool NeedsWindow(ValueKind kind) {
          kind == ValueKind::kMin || kind == ValueKind::kMax;
 }
 
-Rule ParseRule(const ConfigNode& node) {
+// The threshold form's own keys (rule.h).
+void ParseThreshold(const ConfigNode& node, Rule& rule) {
+  if (node["record"].IsSet()) node["record"].Fail("recording rules need expr (PromQL), not metric");
   node.ExpectKeys({"alert", "metric", "match", "match_re", "value", "quantile", "window", "op",
                    "threshold", "for", "keep_firing_for", "labels", "annotations", "divide_by",
-                   "aggregate", "absent"});
-  Rule rule;
+                   "aggregate", "absent", "type"});
   if (!node["alert"].IsSet()) node.Fail("a rule needs an alert name");
   rule.alert = NameOf(node["alert"], MetricName(), "alert name");
-  if (!node["metric"].IsSet()) node.Fail("a rule needs a metric (a family name)");
   rule.metric = NameOf(node["metric"], MetricName(), "metric name");
   for (auto& [name, value] : node["match"].Entries()) {
     if (!RE2::FullMatch(name, LabelName())) value.Fail("invalid label name \"" + name + "\"");
@@ -125,6 +131,61 @@ Rule ParseRule(const ConfigNode& node) {
     aggregation.by.erase(std::unique(aggregation.by.begin(), aggregation.by.end()), aggregation.by.end());
     rule.aggregate = std::move(aggregation);
   }
+  if (node["type"].IsSet()) {
+    rule.type = OneOf(node["type"], kMetricTypes);
+    // A stated type is checked now: the quantile of a gauge is a config error.
+    try {
+      ThresholdQuery(rule, *rule.type, *rule.type);
+    } catch (const RuleTypeError& e) {
+      node["type"].Fail(e.what());
+    }
+  }
+}
+
+// Prometheus's form (rulefmt's checks, with the file's own positions).
+void ParsePrometheusRule(const ConfigNode& node, Rule& rule) {
+  node.ExpectKeys({"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"});
+  bool alert = node["alert"].IsSet(), record = node["record"].IsSet();
+  if (alert && record) node["record"].Fail("only one of 'record' and 'alert' must be set");
+  if (!alert && !record) node.Fail("one of 'record' or 'alert' must be set");
+  if (alert) {
+    rule.alert = node["alert"].AsString();
+    if (rule.alert.empty()) node["alert"].Fail("one of 'record' or 'alert' must be set");
+  } else {
+    rule.kind = RuleKind::kRecording;
+    rule.record = node["record"].AsString();
+    if (!RE2::FullMatch(rule.record, MetricName())) {
+      node["record"].Fail("invalid recording rule name: " + rule.record);
+    }
+    for (std::string_view key : {"annotations", "for", "keep_firing_for"}) {
+      if (node[key].IsSet()) node[key].Fail("invalid field '" + std::string(key) + "' in recording rule");
+    }
+  }
+  ConfigNode expr = node["expr"];
+  rule.expr = expr.IsSet() ? expr.AsString() : "";
+  if (rule.expr.empty()) (expr.IsSet() ? expr : node).Fail("field 'expr' must be set in rule");
+  query::promql::ParseError error;
+  query::promql::ExprPtr parsed = query::promql::ParseExpr(rule.expr, &error);
+  if (!parsed) expr.Fail(error.ToString(rule.expr));
+  rule.parsed = std::move(parsed);
+  for (auto& [name, value] : node["labels"].Entries()) {
+    if (name == "__name__") value.Fail("invalid label name: " + name);
+  }
+}
+
+Rule ParseRule(const ConfigNode& node) {
+  Rule rule;
+  if (node["metric"].IsSet()) {
+    if (node["expr"].IsSet()) node["expr"].Fail("set metric (the threshold form) or expr (PromQL), not both");
+    ParseThreshold(node, rule);
+  } else if (node["expr"].IsSet() || node["record"].IsSet()) {
+    ParsePrometheusRule(node, rule);
+  } else {
+    node.ExpectKeys({"alert", "metric", "match", "match_re", "value", "quantile", "window", "op",
+                     "threshold", "for", "keep_firing_for", "labels", "annotations", "divide_by",
+                     "aggregate", "absent", "type", "record", "expr"});
+    node.Fail("a rule needs expr (PromQL) or metric (the threshold form)");
+  }
   rule.hold = node.GetDuration("for", Duration(0));
   rule.keep_firing_for = node.GetDuration("keep_firing_for", Duration(0));
   rule.labels = LabelsOf(node["labels"]);
@@ -169,7 +230,7 @@ std::vector<RuleGroup> ParseRuleFile(std::string_view text, const std::string& f
   std::vector<RuleGroup> groups;
   std::set<std::string> group_names;
   for (const ConfigNode& node : root["groups"].Items()) {
-    node.ExpectKeys({"name", "interval", "rules"});
+    node.ExpectKeys({"name", "interval", "limit", "rules"});
     RuleGroup group;
     group.file = file;
     if (!node["name"].IsSet()) node.Fail("a group needs a name");
@@ -178,10 +239,13 @@ std::vector<RuleGroup> ParseRuleFile(std::string_view text, const std::string& f
     if (!group_names.insert(group.name).second) node["name"].Fail("duplicate group name \"" + group.name + "\"");
     group.interval = node.GetDuration("interval", default_interval);
     if (group.interval.count() <= 0) node["interval"].Fail("must be more than 0");
+    group.limit = static_cast<std::size_t>(node.GetInt("limit", 0, 0, std::int64_t{1} << 31));
+    // Threshold rules keep one alert name per group; Prometheus's form allows repeats (a
+    // warning and a critical rule under one name).
     std::set<std::string> alerts;
     for (const ConfigNode& rule_node : node["rules"].Items()) {
       Rule rule = ParseRule(rule_node);
-      if (!alerts.insert(rule.alert).second) {
+      if (rule.IsThreshold() && !alerts.insert(rule.alert).second) {
         rule_node["alert"].Fail("duplicate alert \"" + rule.alert + "\" in group \"" + group.name + "\"");
       }
       group.rules.push_back(std::move(rule));
@@ -310,6 +374,9 @@ const Section<AlertingConfig>& AlertingSection() {
              "firing alerts are re-sent this often, resolved ones too for 15 minutes")
         .Int("queue_capacity", &AlertingConfig::queue_capacity, 1, 1 << 24,
              "alerts waiting per receiver; when full the oldest go (counted)")
+        .Bool("expose_recording_rules", &AlertingConfig::expose_recording_rules,
+              "recording rules' results are on /metrics too (for a central Prometheus to scrape); "
+              "they go into history either way")
         .Dur("outage_tolerance", &AlertingConfig::outage_tolerance,
              "after a restart, alerts get their activeAt back from history (ALERTS_FOR_STATE) if "
              "the daemon was down at most this long (Prometheus's --rules.alert.for-outage-tolerance)")

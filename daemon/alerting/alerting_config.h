@@ -42,6 +42,8 @@ struct AlertingConfig {
   std::string external_url;             // generatorURL base; empty: http://HOSTNAME:PORT
   Duration resend_delay = std::chrono::minutes(1);
   std::size_t queue_capacity = 10000;
+  // Recording rules' results on /metrics as well as in history.
+  bool expose_recording_rules = false;
   // After a restart, pending and firing alerts get their activeAt back from the history's
   // ALERTS_FOR_STATE if the daemon was down at most this long (Prometheus's
   // --rules.alert.for-outage-tolerance)...

@@ -1,5 +1,21 @@
-// An alerting rule as a rule file declares it: which family and series, what value of them,
-// compared how, held for how long, and what the alert says. Built once at load, immutable.
+// A rule as a rule file declares it. Built once at load, immutable.
+//
+// Two forms, one engine: every rule is a PromQL expression that QueryService::InstantExpr
+// evaluates over history at the group's evaluation time.
+// - Prometheus's form (`expr`): an alerting rule (`alert`) or a recording rule (`record`), the
+//   expression parsed at load (a parse error is a config error with its file:line:column).
+// - The threshold form (`metric`, alerting only): which family and series, what value of them,
+//   compared how. It compiles to the PromQL it means (threshold_query.h). The shape depends on
+//   the family's type (a histogram's rate reads x_count, a summary's quantile x{quantile="q"}),
+//   so the type comes from `type:` when the rule states it, otherwise from the live Sources'
+//   metadata (the family as /metrics announces it), and the rule recompiles when that changes.
+//   Until the family has been seen, the type its `value` implies is assumed (quantile: a
+//   histogram; anything else: a counter or gauge, which compile the same). A value that does not
+//   apply to the type (the quantile of a gauge) is the rule's error, as before.
+//
+// Recording rules' results are exposed as a Source (RuleManager::RecordingSource), which the
+// history sampler records, so their samples take the sampler's pass time, not the evaluation
+// time: a deliberate difference from Prometheus, which writes them at the evaluation time.
 #pragma once
 
 #include <map>
@@ -14,6 +30,8 @@
 #include "daemon/alerting/template.h"
 #include "daemon/core/duration.h"
 #include "daemon/core/enum_table.h"
+#include "daemon/core/source.h"
+#include "daemon/query/promql/ast.h"
 
 namespace metricsd::alerting {
 
@@ -34,8 +52,17 @@ struct Aggregation {
   std::vector<std::string> by;  // sorted; empty: everything into one series
 };
 
+enum class RuleKind { kAlerting, kRecording };
+
 struct Rule {
-  std::string alert;
+  RuleKind kind = RuleKind::kAlerting;
+  std::string alert;   // alerting rules: the alert name
+  std::string record;  // recording rules: the metric name their results get
+  // Prometheus's form: the expression as written, and parsed (shared by reloads' copies).
+  std::string expr;
+  std::shared_ptr<const query::promql::Expr> parsed;
+
+  // The threshold form (set when `metric` is not empty).
   std::string metric;
   std::vector<LabelMatcher> matchers;
   ValueKind value = ValueKind::kLast;
@@ -46,6 +73,8 @@ struct Rule {
   bool absent = false;
   CompareOp op = CompareOp::kGt;
   double threshold = 0;
+  std::optional<MetricType> type;  // `type:` as written; unset: learned from the live Sources
+
   Duration hold{0};             // `for`
   Duration keep_firing_for{0};
   LabelMap labels;  // as written
@@ -53,12 +82,15 @@ struct Rule {
   std::map<std::string, AlertTemplate, std::less<>> label_templates;
   std::vector<std::pair<std::string, AlertTemplate>> annotations;
 
-  bool Compare(double value) const;
-  // The PromQL expression that means the same, for /api/v1/rules and the docs:
+  bool IsThreshold() const { return !metric.empty(); }
+  // The alert or record name.
+  const std::string& Name() const { return kind == RuleKind::kRecording ? record : alert; }
+  // The PromQL the rule evaluates, before any type is learned: the expression as written, or
+  // the threshold form compiled with its stated type or the type its value implies:
   // histogram_quantile(0.95, rate(x_bucket{action="Transfer"}[5m])) > 0.5
   std::string Expression() const;
-  // Identifies what the rule selects and computes: state (windows, active alerts) survives a
-  // reload only while this stays the same.
+  // Identifies what the rule computes: its state (active alerts) survives a reload only while
+  // this stays the same.
   std::string SelectionKey() const;
 };
 
@@ -66,6 +98,7 @@ struct RuleGroup {
   std::string file;
   std::string name;
   Duration interval{0};
+  std::size_t limit = 0;  // Prometheus's group limit: alerts (or series) per rule; 0: none
   std::vector<Rule> rules;
 
   // Prometheus's rule_group label: "file;name".

@@ -1,22 +1,28 @@
-// One rule, one evaluation: a pure function of the rule, what the Sources show now, the time,
-// and the rule's state from the last evaluation. No clock, no I/O, so tests drive it with a
-// fake clock and exact inputs.
+// One rule, one evaluation: its PromQL at the evaluation time through the QueryService, and
+// what Prometheus's rules/alerting.go and rules/recording.go make of the resulting vector:
+// one alert per output series (value = the sample's value) run through the alert state machine
+// (pending for `for`, firing, resolved, `keep_firing_for`), or the recorded series (the record
+// name and the rule's labels applied). The clock is a parameter, so tests drive it exactly.
 //
-// Pipeline per evaluation: select the series of `metric` (and of `divide_by`) that match →
-// compute `value` per series over its window → `aggregate` → divide → compare with the
-// threshold → Prometheus's alert state machine (pending for `for`, firing, resolved, with
-// `keep_firing_for`).
+// A failed query (a parse or evaluation error, history unavailable, a threshold rule whose value
+// does not apply to its family's type) sets state.last_error and leaves the alerts as they
+// were, as Prometheus does when a rule's query fails.
+//
+// Thread-safety: functions over the caller's RuleState; one evaluation of a rule at a time.
 #pragma once
 
-#include <deque>
+#include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "daemon/alerting/family_selector.h"
 #include "daemon/alerting/rule.h"
+#include "daemon/query/promql/engine.h"
+#include "daemon/query/query_service.h"
 
 namespace metricsd::alerting {
 
@@ -30,7 +36,7 @@ inline constexpr EnumTable<AlertState, 3> kAlertStateNames{{{
 inline std::string_view AlertStateName(AlertState state) { return kAlertStateNames.Name(state); }
 
 struct Alert {
-  LabelMap labels;  // the series' labels, then the rule's labels, then alertname
+  LabelMap labels;  // the series' labels without __name__, then the rule's labels, then alertname
   std::vector<std::pair<std::string, std::string>> annotations;  // rendered
   AlertState state = AlertState::kPending;
   double value = 0;
@@ -44,28 +50,16 @@ struct Alert {
   double valid_until = 0;
 };
 
-// A point of a series' history, kept only as long as the rule's window needs it. Cumulative
-// quantities are stored reset-adjusted (a drop counts as a restart from zero, as PromQL's
-// rate() sees it), so any window's increase is last minus first: O(1), O(buckets).
-struct HistoryPoint {
-  double t = 0;
-  double value = 0;             // raw: gauges' avg, min, max
-  double increase = 0;          // adjusted: the counter, or the observation count
-  double sum = 0;               // adjusted: the observations' sum
-  std::vector<double> buckets;  // adjusted: histogram buckets (quantile rules only)
-};
-
-struct SeriesHistory {
-  std::deque<HistoryPoint> points;
-  // The last raw cumulative values, to adjust the next point against.
-  double raw_counter = 0, raw_sum = 0;
-  std::vector<double> raw_buckets;
-  std::uint64_t seen = 0;  // the evaluation that last saw the series; older histories are dropped
-};
-
 struct RuleState {
-  std::unordered_map<std::string, SeriesHistory> history;  // by family and series labels
-  std::map<std::string, Alert> alerts;                      // by alert labels
+  std::map<std::string, Alert> alerts;  // by alert labels
+  // Recording rules: the last evaluation's series, __name__ the record name; empty after a
+  // failed evaluation.
+  query::promql::Vector recorded;
+  // What is evaluated: the parsed `expr`, or the threshold form compiled for `compiled_for`
+  // (the metric's and the divisor's types), recompiled when they change.
+  std::shared_ptr<const query::promql::Expr> query;
+  std::string query_text;  // as /api/v1/rules shows it
+  std::optional<std::pair<MetricType, MetricType>> compiled_for;
   std::uint64_t evaluations = 0;
   std::string last_error;  // empty when the last evaluation succeeded
   double last_evaluation = 0;
@@ -75,22 +69,26 @@ struct RuleState {
   bool for_state_restored = false;
 };
 
-// Advances `state` to `now` (unix seconds). On error (a family of the wrong type for `value`,
-// histograms with different buckets aggregated), sets state.last_error and leaves the alerts
-// as they were, as Prometheus does when a rule's query fails; returns false.
-bool EvaluateRule(const Rule& rule, const Selection& selection, double now,
-                  const LabelMap& external_labels, RuleState& state);
+// Evaluates `rule` at `now` (unix seconds): compiles a threshold rule for the types in `types`
+// (the last ones it compiled for, or AssumedType, for a family not there), runs the query and
+// feeds the result to ApplyAlertingResult or ApplyRecordingResult. `limit`: the group's limit
+// (0: none). Returns false on failure (state.last_error set).
+bool EvaluateRule(const Rule& rule, double now, query::QueryService& service,
+                  const FamilyTypes& types, const LabelMap& external_labels, std::size_t limit,
+                  RuleState& state);
 
-// Prometheus's histogram_quantile over cumulative bucket counts (the last one is +Inf).
-double HistogramQuantile(double q, const std::vector<double>& bounds,
-                         const std::vector<double>& buckets);
+// Sets state.query (and query_text) for the types; false with last_error on a type mismatch.
+bool CompileRule(const Rule& rule, const FamilyTypes& types, RuleState& state);
+
+// Prometheus's AlertingRule.Eval over a query's result at `now`.
+bool ApplyAlertingResult(const Rule& rule, const query::promql::QueryResult& result, double now,
+                         const LabelMap& external_labels, std::size_t limit, RuleState& state);
+// Prometheus's RecordingRule.Eval over a query's result.
+bool ApplyRecordingResult(const Rule& rule, const query::promql::QueryResult& result,
+                          std::size_t limit, RuleState& state);
 
 // The key a label set is stored under (also the alerts' fingerprint input).
 std::string LabelsKey(const LabelMap& labels);
-
-}  // namespace metricsd::alerting
-
-namespace metricsd::alerting {
 
 // The alerts of `state` due to be sent at `now`, as Prometheus decides: firing ones when they
 // start and then every `resend_delay`, resolved ones when they resolve and then every

@@ -1,5 +1,6 @@
 #include "daemon/alerting/rule_manager.h"
 
+#include <algorithm>
 #include <functional>
 #include <charconv>
 #include <cmath>
@@ -51,7 +52,7 @@ bool IsActive(const Alert& alert) { return alert.state != AlertState::kInactive;
 struct RuleManager::Group {
   // Set once by Configure, read-only after.
   RuleGroup config;
-  std::set<std::string, std::less<>> families;
+  std::set<std::string, std::less<>> families;  // threshold rules' families: their types are read
   LabelMap external_labels;
   std::string generator_url;
   double resend_delay = 60;
@@ -146,6 +147,7 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
     auto group = std::make_shared<Group>();
     group->config = wanted;
     for (const Rule& rule : wanted.rules) {
+      if (!rule.IsThreshold()) continue;
       group->families.insert(rule.metric);
       if (!rule.divide_by.empty()) group->families.insert(rule.divide_by);
     }
@@ -163,11 +165,15 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
       group->evaluations = old->evaluations;
       group->failures = old->failures;
       group->missed_before = old->Missed();
+      // Each old state goes to at most one rule: Prometheus's form may repeat a name.
+      std::vector<bool> taken(old->config.rules.size(), false);
       for (std::size_t i = 0; i < wanted.rules.size(); ++i) {
         for (std::size_t j = 0; j < old->config.rules.size(); ++j) {
           const Rule &rule = wanted.rules[i], &old_rule = old->config.rules[j];
-          if (rule.alert == old_rule.alert && rule.SelectionKey() == old_rule.SelectionKey()) {
+          if (!taken[j] && rule.Name() == old_rule.Name() && rule.SelectionKey() == old_rule.SelectionKey()) {
             group->states[i] = std::move(old->states[j]);
+            taken[j] = true;
+            break;
           }
         }
       }
@@ -218,56 +224,152 @@ void RuleManager::Stop() {
   notifier_->Stop();
 }
 
-// On the group's job.
+// On the group's job. Each rule's query runs without the group's lock: a scrape (and the
+// history sampler) reads ALERTS under it, and the query may read what the sampler writes.
 void RuleManager::Evaluate(const std::shared_ptr<Group>& group) {
   auto started = SteadyClock::now();
   // Read the Sources without holding the group's lock: this manager is one of them.
-  FamilySelector selector(group->families);
-  if (SourceSetPtr sources = sources_()) sources->Visit(selector);
-  Selection selection = selector.Take();
+  FamilyTypes types;
+  if (!group->families.empty()) {
+    FamilyTypeReader reader(group->families);
+    if (SourceSetPtr sources = sources_()) sources->Visit(reader);
+    types = reader.Take();
+  }
   double interval = Seconds(group->config.interval);
   // The slot this run stands for, not the instant the timer fired: `for: 2s` over 1 s runs
   // then holds exactly after two runs, whatever the timer's jitter.
   double now = std::round((WallSeconds() - group->phase) / interval) * interval + group->phase;
+  auto t = static_cast<query::promql::Timestamp>(std::llround(now * 1000));
 
   std::vector<Notification> to_send;
-  {
+  for (std::size_t i = 0; i < group->config.rules.size(); ++i) {
+    const Rule& rule = group->config.rules[i];
+    auto rule_started = SteadyClock::now();
+    std::shared_ptr<const query::promql::Expr> expr;
+    std::string previous_error;
+    {
+      MutexLock lock(group->mutex);
+      if (group->stopped) return;
+      RuleState& state = group->states[i];
+      previous_error = state.last_error;
+      ++group->evaluations;
+      ++state.evaluations;
+      state.last_evaluation = now;
+      if (CompileRule(rule, types, state)) expr = state.query;
+    }
+    query::promql::QueryResult result;
+    if (expr && query_service_) {
+      result = query_service_->InstantExpr(*expr, t);
+    } else if (expr) {
+      result.error_type = query::promql::ErrorType::kUnavailable;
+      result.error = "no query engine";
+    }
     MutexLock lock(group->mutex);
     if (group->stopped) return;
-    for (std::size_t i = 0; i < group->config.rules.size(); ++i) {
-      const Rule& rule = group->config.rules[i];
-      RuleState& state = group->states[i];
-      auto rule_started = SteadyClock::now();
-      std::string previous_error = state.last_error;
-      ++group->evaluations;
-      if (!EvaluateRule(rule, selection, now, group->external_labels, state)) {
-        ++group->failures;
-        if (state.last_error != previous_error) {
-          LogWarn("rule evaluation failed", {{"group", group->config.name}, {"alert", rule.alert},
-                                             {"err", state.last_error}});
-        }
-      }
-      if (!state.for_state_restored && for_state_.ready && for_state_.ready()) {
-        RestoreForState(rule, state, now, group->outage_tolerance, group->for_grace_period);
-        state.for_state_restored = true;
-      }
-      state.last_duration = std::chrono::duration<double>(SteadyClock::now() - rule_started).count();
-      for (Alert& alert : TakeAlertsToSend(state, now, group->resend_delay, interval)) {
-        Notification notification;
-        notification.labels = std::move(alert.labels);
-        // External labels never override an alert's own, as in Prometheus.
-        for (const auto& [name, value] : group->external_labels) notification.labels.emplace(name, value);
-        notification.annotations = std::move(alert.annotations);
-        notification.starts_at = alert.fired_at;
-        notification.ends_at = alert.state == AlertState::kInactive ? alert.resolved_at : alert.valid_until;
-        notification.generator_url = group->generator_url;
-        to_send.push_back(std::move(notification));
+    RuleState& state = group->states[i];
+    bool ok = expr != nullptr;
+    if (!ok) {
+      state.recorded.clear();
+    } else if (rule.kind == RuleKind::kRecording) {
+      ok = ApplyRecordingResult(rule, result, group->config.limit, state);
+    } else {
+      ok = ApplyAlertingResult(rule, result, now, group->external_labels, group->config.limit, state);
+    }
+    if (!ok) {
+      ++group->failures;
+      if (state.last_error != previous_error) {
+        LogWarn("rule evaluation failed", {{"group", group->config.name}, {"rule", rule.Name()},
+                                           {"err", state.last_error}});
       }
     }
+    // As Prometheus, the restore follows the first evaluation that worked: before history
+    // opens a query fails, and there are no alerts yet to restore.
+    if (ok && rule.kind == RuleKind::kAlerting && !state.for_state_restored && for_state_.ready &&
+        for_state_.ready()) {
+      RestoreForState(rule, state, now, group->outage_tolerance, group->for_grace_period);
+      state.for_state_restored = true;
+    }
+    state.last_duration = std::chrono::duration<double>(SteadyClock::now() - rule_started).count();
+    for (Alert& alert : TakeAlertsToSend(state, now, group->resend_delay, interval)) {
+      Notification notification;
+      notification.labels = std::move(alert.labels);
+      // External labels never override an alert's own, as in Prometheus.
+      for (const auto& [name, value] : group->external_labels) notification.labels.emplace(name, value);
+      notification.annotations = std::move(alert.annotations);
+      notification.starts_at = alert.fired_at;
+      notification.ends_at = alert.state == AlertState::kInactive ? alert.resolved_at : alert.valid_until;
+      notification.generator_url = group->generator_url;
+      to_send.push_back(std::move(notification));
+    }
+  }
+  {
+    MutexLock lock(group->mutex);
     group->last_evaluation = now;
     group->last_duration = std::chrono::duration<double>(SteadyClock::now() - started).count();
   }
   notifier_->Send(to_send);
+}
+
+void RuleManager::SetQueryService(std::shared_ptr<query::QueryService> service) {
+  query_service_ = std::move(service);
+}
+
+namespace {
+
+// One record name's series, copied out of the rule states so the visit holds no lock.
+struct RecordedFamily {
+  std::vector<std::pair<std::vector<std::pair<std::string, std::string>>, double>> series;
+};
+
+}  // namespace
+
+std::shared_ptr<const Source> RuleManager::RecordingSource() {
+  MutexLock lock(mutex_);
+  if (recording_source_) return recording_source_;
+  std::weak_ptr<const RuleManager> weak = weak_from_this();
+  recording_source_ = std::make_shared<AlertingSource>([weak](FamilyVisitor& visitor) {
+    auto self = weak.lock();
+    if (!self) return;
+    std::map<std::string, RecordedFamily, std::less<>> families;
+    for (const auto& group : self->Groups()) {
+      MutexLock group_lock(group->mutex);
+      for (const RuleState& state : group->states) {
+        for (const query::promql::Sample& sample : state.recorded) {
+          const std::string* name = query::promql::GetLabel(sample.labels, query::promql::kMetricName);
+          if (name == nullptr) continue;
+          auto& series = families[*name].series.emplace_back();
+          for (const query::promql::Label& label : sample.labels) {
+            if (label.name != query::promql::kMetricName) series.first.emplace_back(label.name, label.value);
+          }
+          series.second = sample.v;
+        }
+      }
+    }
+    std::vector<Label> labels;
+    for (const auto& [name, family] : families) {
+      if (!visitor.Wants(name)) continue;
+      visitor.Family(name, "Recorded by a recording rule.", MetricType::kUntyped);
+      for (const auto& [pairs, value] : family.series) {
+        labels.clear();
+        for (const auto& [label, label_value] : pairs) labels.push_back({label, label_value});
+        visitor.Sample(labels, value);
+      }
+    }
+  });
+  return recording_source_;
+}
+
+SourceSetPtr RuleManager::WithRecordingSource(SourceSetPtr sources) {
+  std::shared_ptr<const Source> recording = RecordingSource();
+  std::vector<std::shared_ptr<const Source>> list;
+  if (sources) {
+    if (std::find(sources->sources().begin(), sources->sources().end(), recording) != sources->sources().end()) {
+      return sources;
+    }
+    list = sources->sources();
+  }
+  list.push_back(std::move(recording));
+  return std::make_shared<const SourceSet>(std::move(list));
 }
 
 std::shared_ptr<const Source> RuleManager::MakeSource() const {
@@ -374,19 +476,32 @@ nlohmann::json RuleManager::RulesJson() const {
       }
       nlohmann::json annotations = nlohmann::json::object();
       for (const auto& [name, annotation] : rule.annotations) annotations[name] = annotation.text();
-      nlohmann::json entry = {
-          {"state", AlertStateName(rule_state)},
-          {"name", rule.alert},
-          {"query", rule.Expression()},
-          {"duration", Seconds(rule.hold)},
-          {"keepFiringFor", Seconds(rule.keep_firing_for)},
-          {"labels", rule.labels},
-          {"annotations", annotations},
-          {"alerts", alerts},
-          {"health", state.evaluations == 0 ? "unknown" : state.last_error.empty() ? "ok" : "err"},
-          {"evaluationTime", state.last_duration},
-          {"lastEvaluation", TimestampOrZero(state.last_evaluation)},
-          {"type", "alerting"}};
+      // The query as evaluated (a threshold rule: compiled for its families' types).
+      std::string query = state.query_text.empty() ? rule.Expression() : state.query_text;
+      const char* health = state.evaluations == 0 ? "unknown" : state.last_error.empty() ? "ok" : "err";
+      nlohmann::json entry;
+      if (rule.kind == RuleKind::kRecording) {
+        entry = {{"name", rule.record},
+                 {"query", query},
+                 {"labels", rule.labels},
+                 {"health", health},
+                 {"evaluationTime", state.last_duration},
+                 {"lastEvaluation", TimestampOrZero(state.last_evaluation)},
+                 {"type", "recording"}};
+      } else {
+        entry = {{"state", AlertStateName(rule_state)},
+                 {"name", rule.alert},
+                 {"query", query},
+                 {"duration", Seconds(rule.hold)},
+                 {"keepFiringFor", Seconds(rule.keep_firing_for)},
+                 {"labels", rule.labels},
+                 {"annotations", annotations},
+                 {"alerts", alerts},
+                 {"health", health},
+                 {"evaluationTime", state.last_duration},
+                 {"lastEvaluation", TimestampOrZero(state.last_evaluation)},
+                 {"type", "alerting"}};
+      }
       if (!state.last_error.empty()) entry["lastError"] = state.last_error;
       rules.push_back(std::move(entry));
     }
@@ -394,7 +509,7 @@ nlohmann::json RuleManager::RulesJson() const {
                            {"file", group->config.file},
                            {"rules", rules},
                            {"interval", Seconds(group->config.interval)},
-                           {"limit", 0},
+                           {"limit", group->config.limit},
                            {"evaluationTime", group->last_duration},
                            {"lastEvaluation", TimestampOrZero(group->last_evaluation)}});
   }
@@ -422,7 +537,8 @@ Routes RuleManagerRoutes(const RuleManager* manager) {
             .doc = "rule groups in Prometheus's shape: per group `name`, `file`, `interval`, "
                    "`lastEvaluation`, `evaluationTime`, and per rule `name`, `query` (the PromQL it "
                    "means), `duration`, `keepFiringFor`, `labels`, `annotations`, `alerts`, "
-                   "`health` (`ok`, `err`, `unknown`), `lastError`, `state`, `type: alerting`"},
+                   "`health` (`ok`, `err`, `unknown`), `lastError`, `state`, `type` (`alerting`, or "
+                   "`recording` with `name`, `query`, `labels`, `health`)"},
   };
 }
 

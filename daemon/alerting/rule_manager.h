@@ -1,7 +1,10 @@
 // Runs the rule groups: each on its own PeriodicJob on the io_context, on absolute deadlines
-// (interval after interval, phase spread by the group's name), over the same Source stream
-// /metrics serves. Keeps alert state across reloads, exposes ALERTS, ALERTS_FOR_STATE and the
-// rule and notification metrics as a Source, and answers /api/v1/alerts and /api/v1/rules.
+// (interval after interval, phase spread by the group's name), every rule a PromQL query
+// through the QueryService at the group's evaluation time (threshold rules compiled for their
+// families' types as the live Sources announce them). Keeps alert state across reloads,
+// exposes ALERTS, ALERTS_FOR_STATE and the rule and notification metrics as a Source, the
+// recording rules' results as another (for the history sampler, and /metrics if configured),
+// and answers /api/v1/alerts and /api/v1/rules.
 //
 // Thread-safety: every method may be called from any thread; a group's evaluations run one at
 // a time (its job's strand), different groups' concurrently.
@@ -52,7 +55,17 @@ class RuleManager : public std::enable_shared_from_this<RuleManager> {
   };
   void SetForStateHistory(ForStateHistory history);
 
+  // The engine rules query. Set once, before Configure. Without it every evaluation fails
+  // ("no query engine").
+  void SetQueryService(std::shared_ptr<query::QueryService> service);
+
   std::shared_ptr<const Source> MakeSource() const;
+  // The recording rules' last results, one family per record name (untyped, as Prometheus
+  // writes them). The same Source every call.
+  std::shared_ptr<const Source> RecordingSource();
+  // `sources` with RecordingSource() added unless it is there already: what the history
+  // sampler visits, so recording rules reach history whether or not /metrics shows them.
+  SourceSetPtr WithRecordingSource(SourceSetPtr sources);
   // Prometheus's /api/v1/alerts and /api/v1/rules answers.
   nlohmann::json AlertsJson() const;
   nlohmann::json RulesJson() const;
@@ -69,6 +82,7 @@ class RuleManager : public std::enable_shared_from_this<RuleManager> {
 
   net::io_context& ioc_;
   SourcesFn sources_;
+  std::shared_ptr<query::QueryService> query_service_;
   ForStateHistory for_state_;
   const double started_at_;  // wall seconds at construction: samples before it are the last run's
   std::shared_ptr<Notifier> notifier_;
@@ -77,6 +91,7 @@ class RuleManager : public std::enable_shared_from_this<RuleManager> {
   std::shared_ptr<const AlertingConfig> config_ ABSL_GUARDED_BY(mutex_);
   std::string external_url_ ABSL_GUARDED_BY(mutex_);
   bool stopped_ ABSL_GUARDED_BY(mutex_) = false;
+  std::shared_ptr<const Source> recording_source_ ABSL_GUARDED_BY(mutex_);
 };
 
 // GET /api/v1/alerts and /api/v1/rules. `manager` must outlive every request the routes serve;

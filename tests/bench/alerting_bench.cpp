@@ -1,15 +1,19 @@
-// What an alert rule group costs per run: reading the named families out of the Source
-// stream (the rest skipped), and evaluating rules over many series with their windows.
+// What an alert rule group costs per run: reading the types of the families its threshold rules
+// name out of the Source stream (the rest skipped), and evaluating rules through the PromQL
+// engine over many series with a full window of 1-second history (in memory).
 //
 // Run: build/tests/bench/alerting_bench
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "daemon/alerting/alerting_config.h"
 #include "daemon/alerting/family_selector.h"
 #include "daemon/alerting/rule_evaluator.h"
+#include "daemon/query/promql/memory_queryable.h"
 
 namespace metricsd::alerting {
 namespace {
@@ -36,14 +40,14 @@ class ManyFamilies final : public Source {
   std::vector<std::string> names_, values_;
 };
 
-// Selecting 2 families out of 100,000 series: what a group pays to read the Sources.
+// The types of 2 families out of 100,000 series: what a group pays to read the Sources.
 void BM_SelectTwoFamiliesOf100kSeries(benchmark::State& state) {
   ManyFamilies source(1000);
   for (auto _ : state) {
-    FamilySelector selector({"game_requests_10_total", "game_requests_500_total"});
-    source.Visit(selector);
-    Selection selection = selector.Take();
-    benchmark::DoNotOptimize(selection);
+    FamilyTypeReader reader({"game_requests_10_total", "game_requests_500_total"});
+    source.Visit(reader);
+    FamilyTypes types = reader.Take();
+    benchmark::DoNotOptimize(types);
   }
 }
 BENCHMARK(BM_SelectTwoFamiliesOf100kSeries)->Unit(benchmark::kMillisecond);
@@ -54,31 +58,38 @@ Rule RuleFrom(const std::string& fields) {
       .at(0).rules.at(0);
 }
 
-// One evaluation of `rule` over `series` series, each with a full window of history.
+namespace promql = query::promql;
+
+// One evaluation of `rule` over `series` series of `type`, each with 61 one-second samples
+// (a histogram: 12 buckets), as the sampler writes them.
 void Evaluate(benchmark::State& state, const Rule& rule, MetricType type) {
   const int series = static_cast<int>(state.range(0));
-  Selection selection;
-  SelectedFamily& family = selection[rule.metric];
-  family.type = type;
+  auto data = std::make_shared<promql::MemoryQueryable>();
+  const char* bounds[] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"};
   for (int i = 0; i < series; ++i) {
-    SelectedSeries s;
-    s.labels = {{"action", "a" + std::to_string(i % 20)}, {"process", "p" + std::to_string(i)}};
-    s.value = i;
-    s.bounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-    for (std::size_t b = 0; b <= s.bounds.size(); ++b) s.buckets.push_back(static_cast<double>(b * 10));
-    s.count = s.buckets.back();
-    family.series.push_back(std::move(s));
-  }
-  RuleState rule_state;
-  double now = 0;
-  for (int warm = 0; warm < 60; ++warm) EvaluateRule(rule, selection, now++, {}, rule_state);  // fill windows
-  for (auto _ : state) {
-    for (auto& s : family.series) {
-      s.value += 1;
-      for (double& b : s.buckets) b += 1;
+    promql::Labels labels{{"action", "a" + std::to_string(i % 20)}, {"process", "p" + std::to_string(i)}};
+    auto add = [&](std::string name, const char* le, double base) {
+      promql::Labels with = labels;
+      with.push_back({"__name__", std::move(name)});
+      if (le != nullptr) with.push_back({"le", le});
+      std::sort(with.begin(), with.end());
+      std::vector<promql::Point> points;
+      for (int t = 0; t <= 60; ++t) points.push_back({t * 1000, base + t});
+      data->Add(std::move(with), std::move(points));
+    };
+    if (type == MetricType::kHistogram) {
+      for (int b = 0; b < 12; ++b) add(rule.metric + "_bucket", bounds[b], b * 10.0);
+    } else {
+      add(rule.metric, nullptr, i);
     }
-    EvaluateRule(rule, selection, now++, {}, rule_state);
   }
+  query::QueryService service([data] { return data; }, promql::EngineOptions{});
+  FamilyTypes types{{rule.metric, type}};
+  RuleState rule_state;
+  for (auto _ : state) {
+    EvaluateRule(rule, 60, service, types, {}, 0, rule_state);
+  }
+  if (!rule_state.last_error.empty()) state.SkipWithError(rule_state.last_error.c_str());
   state.SetItemsProcessed(state.iterations() * series);
 }
 

@@ -1,5 +1,7 @@
 // Rule files: the issue's example parses into what it says, the PromQL each rule means is
-// shown, and every mistake is a ConfigError at the rule file's own line and column.
+// shown, Prometheus's own rule files load unchanged, and every mistake is a ConfigError at the
+// rule file's own line and column (Prometheus's form: rulefmt's messages, as promtool 2.42
+// prints them, and the parser's error with its position in the expression).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -120,6 +122,14 @@ TEST(RuleFileTest, MistakesNameFileLineAndColumn) {
        "rules.yaml:8:25: groups[0].rules[0].aggregate.op: unknown \"median\" (one of sum, avg, min, max, count)"},
       {"        metric: m\n        op: '>'\n        threshold: 1\n        for: 5minutes\n",
        "rules.yaml:8:14: groups[0].rules[0].for: invalid duration \"5minutes\" (expected e.g. 500ms, 15s, 1m30s)"},
+      {"        metric: g\n        value: quantile\n        quantile: 0.9\n        type: gauge\n        op: '>'\n"
+       "        threshold: 1\n",
+       "rules.yaml:8:15: groups[0].rules[0].type: value: quantile does not apply to g, a gauge (quantile "
+       "needs a histogram or summary)"},
+      {"        metric: g\n        expr: g > 1\n",
+       "rules.yaml:6:15: groups[0].rules[0].expr: set metric (the threshold form) or expr (PromQL), not both"},
+      {"        for: 1m\n",
+       "rules.yaml:4:9: groups[0].rules[0]: a rule needs expr (PromQL) or metric (the threshold form)"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(ErrorOf(OneRule(c.fields)), c.error) << c.fields;
@@ -129,6 +139,84 @@ TEST(RuleFileTest, MistakesNameFileLineAndColumn) {
   EXPECT_EQ(ErrorOf("groups:\n  - name: a\n    interval: 0s\n"),
             "rules.yaml:3:15: groups[0].interval: must be more than 0");
   EXPECT_EQ(ErrorOf("groups: [\n"), "rules.yaml:2:1: invalid YAML: end of sequence flow not found");
+}
+
+TEST(RuleFileTest, PrometheusFormLoadsUnchanged) {
+  auto groups = Parse(R"(
+groups:
+  - name: node
+    interval: 30s
+    limit: 10
+    rules:
+      - record: instance:node_cpu_utilisation:rate5m
+        expr: 1 - avg without (cpu) (sum without (mode) (rate(node_cpu_seconds_total{mode=~"idle|iowait|steal"}[5m])))
+        labels: {team: infra}
+      - alert: HostHighCpuLoad
+        expr: instance:node_cpu_utilisation:rate5m > 0.8
+        for: 5m
+        keep_firing_for: 1m
+        labels: {severity: warning}
+        annotations:
+          summary: "CPU load is {{ $value | humanizePercentage }} on {{ $labels.instance }}"
+      - alert: HostHighCpuLoad
+        expr: instance:node_cpu_utilisation:rate5m > 0.95
+        labels: {severity: critical}
+)");
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].interval, std::chrono::seconds(30));
+  EXPECT_EQ(groups[0].limit, 10u);
+  ASSERT_EQ(groups[0].rules.size(), 3u);
+  const Rule& record = groups[0].rules[0];
+  EXPECT_EQ(record.kind, RuleKind::kRecording);
+  EXPECT_EQ(record.Name(), "instance:node_cpu_utilisation:rate5m");
+  EXPECT_NE(record.parsed, nullptr);
+  EXPECT_EQ(record.Expression(),
+            "1 - avg without (cpu) (sum without (mode) (rate(node_cpu_seconds_total{mode=~\"idle|iowait|steal\"}[5m])))");
+  const Rule& warning = groups[0].rules[1];
+  EXPECT_EQ(warning.kind, RuleKind::kAlerting);
+  EXPECT_FALSE(warning.IsThreshold());
+  EXPECT_EQ(warning.hold, std::chrono::minutes(5));
+  EXPECT_EQ(warning.keep_firing_for, std::chrono::minutes(1));
+  EXPECT_EQ(warning.labels, (LabelMap{{"severity", "warning"}}));
+  // One name twice (warning and critical) is fine in Prometheus's form.
+  EXPECT_EQ(groups[0].rules[2].alert, "HostHighCpuLoad");
+}
+
+TEST(RuleFileTest, PrometheusFormMistakesAsRulefmtSaysThem) {
+  struct Case {
+    std::string rule;
+    std::string error;
+  };
+  // The messages after the key path are promtool check rules' (Prometheus 2.42) for the same
+  // rules; the positions are the file's own.
+  const Case cases[] = {
+      {"alert: X\n        expr: sum(rate(x[5m])) by\n",
+       "rules.yaml:5:15: groups[0].rules[0].expr: 1:20: parse error: unexpected end of input in grouping "
+       "opts, expected \"(\""},
+      {"alert: X\n        expr: 'rate(up[5m]'\n",
+       "rules.yaml:5:15: groups[0].rules[0].expr: 1:12: parse error: unclosed left parenthesis"},
+      {"alert: X\n        expr: foo(up)\n",
+       "rules.yaml:5:15: groups[0].rules[0].expr: 1:1: parse error: unknown function with name \"foo\""},
+      {"record: bad-name\n        expr: up\n",
+       "rules.yaml:4:17: groups[0].rules[0].record: invalid recording rule name: bad-name"},
+      {"record: ok\n        expr: up\n        for: 1m\n",
+       "rules.yaml:6:14: groups[0].rules[0].for: invalid field 'for' in recording rule"},
+      {"record: ok\n        expr: up\n        annotations: {a: b}\n",
+       "rules.yaml:6:22: groups[0].rules[0].annotations: invalid field 'annotations' in recording rule"},
+      {"alert: Y\n        expr: up\n        labels: {__name__: x}\n",
+       "rules.yaml:6:28: groups[0].rules[0].labels.__name__: invalid label name: __name__"},
+      {"alert: Y\n        record: y\n        expr: up\n",
+       "rules.yaml:5:17: groups[0].rules[0].record: only one of 'record' and 'alert' must be set"},
+      {"alert: Y\n        expr: ''\n",
+       "rules.yaml:5:15: groups[0].rules[0].expr: field 'expr' must be set in rule"},
+      {"alert: Y\n        expr: up\n        offset: 1m\n",
+       "rules.yaml:6:9: groups[0].rules[0].offset: unknown key"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ErrorOf("groups:\n  - name: game\n    rules:\n      - " + c.rule), c.error) << c.rule;
+  }
+  EXPECT_EQ(ErrorOf("groups:\n  - name: a\n    limit: -1\n"),
+            "rules.yaml:3:12: groups[0].limit: must be between 0 and 2147483648, got -1");
 }
 
 TEST(AlertingConfigTest, SectionMistakesNameLineAndColumn) {

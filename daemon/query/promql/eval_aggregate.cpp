@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <cmath>
 #include <string>
 
@@ -167,6 +168,115 @@ double Quantile(double q, std::vector<double>& values) {
          values[static_cast<std::size_t>(upper)] * weight;
 }
 
+
+// The simple aggregations of a range query computed series by series instead of step by step:
+// each step still sees the series in input order (so sums round exactly as 2.42's), but each
+// series' points are read once, in memory order. nullopt when the state would be too large.
+std::optional<Matrix> AggregateBySeries(AggregateOp op, const Matrix& input,
+                                        const std::vector<std::uint64_t>& keys,
+                                        const std::vector<std::string>& grouping, bool without,
+                                        Timestamp start, std::int64_t interval, int steps) {
+  switch (op) {
+    case AggregateOp::kSum: case AggregateOp::kAvg: case AggregateOp::kCount:
+    case AggregateOp::kMin: case AggregateOp::kMax: case AggregateOp::kGroup:
+    case AggregateOp::kStddev: case AggregateOp::kStdvar:
+      break;
+    default:
+      return std::nullopt;
+  }
+  absl::flat_hash_map<std::uint64_t, std::uint32_t> group_of;
+  std::vector<std::uint32_t> series_group(input.size());
+  std::vector<std::uint32_t> first_series;
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    auto [it, fresh] = group_of.try_emplace(keys[i], static_cast<std::uint32_t>(first_series.size()));
+    if (fresh) first_series.push_back(static_cast<std::uint32_t>(i));
+    series_group[i] = it->second;
+  }
+  const std::size_t cells = first_series.size() * static_cast<std::size_t>(steps);
+  if (cells > (std::size_t{1} << 21)) return std::nullopt;
+  std::vector<double> value(cells, 0);
+  std::vector<double> mean(op == AggregateOp::kAvg || op == AggregateOp::kStddev ||
+                                   op == AggregateOp::kStdvar
+                               ? cells
+                               : 0);
+  std::vector<std::int64_t> count(cells, 0);
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    const std::size_t base = series_group[i] * static_cast<std::size_t>(steps);
+    for (const Point& p : input[i].points) {
+      const std::size_t c = base + static_cast<std::size_t>((p.t - start) / interval);
+      const double v = p.v;
+      if (count[c] == 0) {
+        count[c] = 1;
+        value[c] = op == AggregateOp::kGroup ? 1 : (op == AggregateOp::kStddev ||
+                                                    op == AggregateOp::kStdvar)
+                                                       ? 0
+                                                       : v;
+        if (!mean.empty()) mean[c] = v;
+        continue;
+      }
+      switch (op) {
+        case AggregateOp::kSum:
+          value[c] += v;
+          break;
+        case AggregateOp::kAvg: {
+          const double n = static_cast<double>(++count[c]);
+          double& m = mean[c];
+          if (std::isinf(m)) {
+            if (std::isinf(v) && (m > 0) == (v > 0)) break;
+            if (!std::isinf(v) && !std::isnan(v)) break;
+          }
+          m += v / n - m / n;
+          break;
+        }
+        case AggregateOp::kMax:
+          if (value[c] < v || std::isnan(value[c])) value[c] = v;
+          break;
+        case AggregateOp::kMin:
+          if (value[c] > v || std::isnan(value[c])) value[c] = v;
+          break;
+        case AggregateOp::kCount:
+          ++count[c];
+          break;
+        case AggregateOp::kStddev:
+        case AggregateOp::kStdvar: {
+          const double n = static_cast<double>(++count[c]);
+          const double delta = v - mean[c];
+          mean[c] += delta / n;
+          value[c] += delta * (v - mean[c]);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+  Matrix out;
+  out.reserve(first_series.size());
+  for (std::size_t g = 0; g < first_series.size(); ++g) {
+    Series series;
+    if (without || !grouping.empty()) {
+      series.labels = GroupLabels(input[first_series[g]].labels, grouping, without);
+    }
+    const std::size_t base = g * static_cast<std::size_t>(steps);
+    for (int k = 0; k < steps; ++k) {
+      const std::size_t c = base + static_cast<std::size_t>(k);
+      if (count[c] == 0) continue;
+      const double n = static_cast<double>(count[c]);
+      double v = value[c];
+      switch (op) {
+        case AggregateOp::kAvg: v = mean[c]; break;
+        case AggregateOp::kCount: v = n; break;
+        case AggregateOp::kStdvar: v = value[c] / n; break;
+        case AggregateOp::kStddev: v = std::sqrt(value[c] / n); break;
+        default: break;
+      }
+      series.points.push_back(Point{start + k * interval, v});
+    }
+    if (!series.points.empty()) out.push_back(std::move(series));
+  }
+  return out;
+}
+
 }  // namespace
 
 Matrix Evaluator::EvalAggregate(const AggregateExpr& agg) {
@@ -204,6 +314,15 @@ Matrix Evaluator::EvalAggregate(const AggregateExpr& agg) {
   if (without || !grouping.empty()) {
     for (std::size_t i = 0; i < input.size(); ++i) {
       keys[i] = HashFor(input[i].labels, grouping, without);
+    }
+  }
+  if (start_ != end_) {
+    std::optional<Matrix> by_series =
+        AggregateBySeries(op, input, keys, grouping, without, start_, interval_, num_steps());
+    if (by_series) {
+      state_.current_samples = before;
+      state_.AddSamples(TotalPoints(*by_series));
+      return std::move(*by_series);
     }
   }
 

@@ -147,6 +147,7 @@ Matrix Evaluator::EvalRangeFunction(const Call& call, std::size_t matrix_arg) {
     }
     if (points.empty()) continue;
     std::vector<Point> result;
+    result.reserve(static_cast<std::size_t>(steps));
     std::size_t lo = 0;
     std::size_t hi = 0;
     std::size_t widest = 0;

@@ -117,7 +117,10 @@ std::string QuoteTruncated(std::string_view s, int runes) {
 
 }  // namespace
 
-bool IsOperatorToken(TokenType t) { return t >= TokenType::kAdd && t <= TokenType::kAtan2; }
+// AT is one of lex.go's operators (between operatorsStart and operatorsEnd).
+bool IsOperatorToken(TokenType t) {
+  return t == TokenType::kAt || (t >= TokenType::kAdd && t <= TokenType::kAtan2);
+}
 bool IsAggregatorToken(TokenType t) { return t >= TokenType::kAvg && t <= TokenType::kTopk; }
 bool IsKeywordToken(TokenType t) { return t >= TokenType::kBool && t <= TokenType::kWithout; }
 

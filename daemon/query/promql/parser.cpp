@@ -67,6 +67,19 @@ bool IsLabelName(std::string_view s) {
   return true;
 }
 
+// Whether `t` can begin an expression. Where the grammar may end an optional part (a group
+// modifier's labels, a function's arguments), any other token is an error of that part.
+bool StartsExpression(TokenType t) {
+  switch (t) {
+    case TokenType::kNumber: case TokenType::kString: case TokenType::kLeftParen:
+    case TokenType::kLeftBrace: case TokenType::kIdentifier: case TokenType::kMetricIdentifier:
+    case TokenType::kAdd: case TokenType::kSub:
+      return true;
+    default:
+      return IsMetricIdentifierKeyword(t);
+  }
+}
+
 std::optional<BinaryOp> BinaryOpFor(TokenType t) {
   switch (t) {
     case TokenType::kAdd: return BinaryOp::kAdd;
@@ -449,7 +462,11 @@ class Parser {
         Consume();
         matching.card = g == TokenType::kGroupLeft ? VectorMatching::Card::kManyToOne
                                                    : VectorMatching::Card::kOneToMany;
-        if (Peek().type == TokenType::kLeftParen) matching.include = ParseGroupingLabels();
+        // maybe_grouping_labels: "(" starts the labels; a token that cannot start the
+        // right-hand side is an error of the (missing) labels.
+        if (!StartsExpression(Peek().type) || Peek().type == TokenType::kLeftParen) {
+          matching.include = ParseGroupingLabels();
+        }
       }
     }
     binary->matching = std::move(matching);
@@ -573,8 +590,8 @@ class Parser {
       const TokenType t = Peek().type;
       if (t == TokenType::kComma) {
         const Token comma = Consume();
-        const TokenType after = Peek().type;
-        if (after == TokenType::kRightParen || after == TokenType::kComma) {
+        // yacc reduces `args ","` before any token that cannot start an argument.
+        if (!StartsExpression(Peek().type)) {
           Fail({comma.pos, comma.end()}, "trailing commas not allowed in function call args");
         }
         continue;

@@ -483,6 +483,37 @@ def run_promtool(groups, path, promtool):
     return reports
 
 
+def judge_range_failure(case, checks, reports):
+    """An eval_fail range case fails in Prometheus when any of its steps does: at least one
+    step must fail, each failing step with the case's error."""
+    errors = []
+    for check in checks:
+        report = reports.get((check.expr, check.time_ms))
+        if report is not None and report[0] == "err":
+            errors.append((check, report))  # a step that answers is fine: another one fails
+    where = "%s:%d: %s" % (os.path.relpath(case.path), case.line, case.expr)
+    if not errors:
+        return "%s\n    Prometheus: no error at any step; the case expects one" % where
+    for check, report in errors:
+        if not error_matches(case, report[1]):
+            return "%s at %s\n    expected error: %s\n    Prometheus:     %s" % (
+                where, format_duration(check.time_ms), case.error, report[1])
+    return None
+
+
+def error_matches(case, message):
+    if case.error is None:
+        return True
+    if case.kind == "range" and message == PROMTOOL_NOT_A_VECTOR and RANGE_TYPE_ERROR.match(
+            case.error):
+        # The range API's own check (engine.go NewRangeQuery), which promtool's instant queries
+        # never reach; promtool confirms the result is neither vector nor scalar.
+        return True
+    if case.error_is_prefix:
+        return message.startswith(case.error)
+    return message == case.error
+
+
 def judge(check, report):
     """Why promtool's verdict on one check disagrees with the case, or None."""
     where = ("%s:%d" % (os.path.relpath(check.case.path), check.case.line)
@@ -491,14 +522,7 @@ def judge(check, report):
     if check.case is not None and check.case.fail:
         if report is None or report[0] != "err":
             return "%s\n    Prometheus: no error; the case expects one" % what
-        if (check.case.kind == "range" and report[1] == PROMTOOL_NOT_A_VECTOR and
-                RANGE_TYPE_ERROR.match(check.case.error or "")):
-            # The range API's own check (engine.go NewRangeQuery), which promtool's instant
-            # queries never reach; promtool confirms the result is neither vector nor scalar.
-            return None
-        if check.case.error is not None and not (
-                report[1].startswith(check.case.error) if check.case.error_is_prefix
-                else report[1] == check.case.error):
+        if not error_matches(check.case, report[1]):
             return "%s\n    expected error: %s\n    Prometheus:     %s" % (
                 what, check.case.error, report[1])
         return None
@@ -548,13 +572,25 @@ def run_file(path, promtool, directory):
             if case.string is not None:
                 stats["strings"] += 1
             stats["fail_cases"] += case.fail
+    range_failures = {}  # eval_fail range case -> its steps' checks and promtool's reports
     for groups, reports in outcomes:
         for _, _, checks in groups:
             for check in checks:
                 stats["checks"] += 1
+                if check.case is not None and check.case.fail and check.case.kind == "range":
+                    entry = range_failures.setdefault(id(check.case), (check.case, [], {}))
+                    entry[1].append(check)
+                    key = (check.expr, check.time_ms)
+                    if key in reports:
+                        entry[2][key] = reports[key]
+                    continue
                 failure = judge(check, reports.get((check.expr, check.time_ms)))
                 if failure:
                     failures.append(failure)
+    for case, checks, reports in range_failures.values():
+        failure = judge_range_failure(case, checks, reports)
+        if failure:
+            failures.append(failure)
     return stats, failures
 
 

@@ -111,23 +111,17 @@ Matrix Evaluator::EvalRangeFunction(const Call& call, std::size_t matrix_arg) {
   }
 
   const Expr& arg = UnwrapArgument(*call.args[matrix_arg]);
-  const Matrix* data = nullptr;
-  Matrix subquery_result;
+  Matrix data;
   std::int64_t offset = 0;
   std::int64_t range = 0;
   if (const auto* ms = arg.As<MatrixSelector>()) {
     const auto* vs = ms->selector->As<VectorSelector>();
-    auto found = vs != nullptr ? state_.selected.find(vs) : state_.selected.end();
-    if (found == state_.selected.end()) {
-      throw QueryError(ErrorType::kInternal, "matrix selector evaluated before selection");
-    }
-    data = &found->second;
+    data = state_.TakeSelected(vs);
     offset = EffectiveOffset(vs->offset_ms, vs->at);
     range = ms->range_ms;
   } else {
     const auto& subquery = *arg.As<SubqueryExpr>();
-    subquery_result = EvalSubquery(subquery);
-    data = &subquery_result;
+    data = EvalSubquery(subquery);
     offset = EffectiveOffset(subquery.offset_ms, subquery.at);
     range = subquery.range_ms;
   }
@@ -136,15 +130,20 @@ Matrix Evaluator::EvalRangeFunction(const Call& call, std::size_t matrix_arg) {
   const bool keep_name = name == "last_over_time";
   const int steps = num_steps();
   Matrix out;
-  out.reserve(data->size());
-  std::vector<Point> points;  // the series' samples without staleness markers
+  out.reserve(data.size());
+  std::vector<Point> filtered;  // a series' samples without staleness markers
   std::vector<double> scalars(scalar_args.size());
-  for (const Series& series : *data) {
+  for (Series& series : data) {
     state_.CheckDeadline();
-    points.clear();
-    for (const Point& p : series.points) {
-      if (!storage::IsStaleMarker(p.v)) points.push_back(p);
+    const bool has_markers = std::any_of(series.points.begin(), series.points.end(),
+                                         [](const Point& p) { return storage::IsStaleMarker(p.v); });
+    if (has_markers) {
+      filtered.clear();
+      for (const Point& p : series.points) {
+        if (!storage::IsStaleMarker(p.v)) filtered.push_back(p);
+      }
     }
+    const std::vector<Point>& points = has_markers ? filtered : series.points;
     if (points.empty()) continue;
     std::vector<Point> result;
     result.reserve(static_cast<std::size_t>(steps));
@@ -185,8 +184,10 @@ Matrix Evaluator::EvalRangeFunction(const Call& call, std::size_t matrix_arg) {
     if (result.empty()) continue;
     if (result.capacity() > result.size() * 2 && steps > 1) result.shrink_to_fit();
     state_.AddSamples(std::ssize(result));
-    out.push_back(Series{keep_name ? series.labels : DropMetricName(series.labels),
+    out.push_back(Series{keep_name ? std::move(series.labels)
+                                   : DropMetricName(std::move(series.labels)),
                          std::move(result)});
+    series.points = {};  // done with this series' samples
   }
   state_.current_samples -= data_samples;
 
@@ -224,22 +225,19 @@ Matrix Evaluator::EvalRangeFunction(const Call& call, std::size_t matrix_arg) {
 }
 
 Matrix Evaluator::EvalTimestampOfSelector(const VectorSelector& selector) {
-  auto found = state_.selected.find(&selector);
-  if (found == state_.selected.end()) {
-    throw QueryError(ErrorType::kInternal, "vector selector evaluated before selection");
-  }
+  const Matrix data = state_.TakeSelected(&selector);
   const std::int64_t lookback = state_.options->lookback_delta_ms;
   const std::optional<Timestamp> at = state_.AtTime(selector.at);
   SeriesCollector collector;
-  std::vector<std::uint32_t> ids(found->second.size(), ~std::uint32_t{0});
-  std::vector<std::size_t> next(found->second.size(), 0);
+  std::vector<std::uint32_t> ids(data.size(), ~std::uint32_t{0});
+  std::vector<std::size_t> next(data.size(), 0);
   for (Timestamp ts = start_; ts <= end_; ts += interval_) {
     state_.CheckDeadline();
     collector.BeginStep(ts);
     // 2.42 sets the offset to (step - @) here, so @ replaces the offset rather than adding to it.
     const Timestamp ref = at ? *at : ts - selector.offset_ms;
-    for (std::size_t i = 0; i < found->second.size(); ++i) {
-      const std::vector<Point>& points = found->second[i].points;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const std::vector<Point>& points = data[i].points;
       std::size_t& n = next[i];
       if (at) n = 0;  // the reference time does not move forward with @
       while (n < points.size() && points[n].t <= ref) ++n;
@@ -247,7 +245,7 @@ Matrix Evaluator::EvalTimestampOfSelector(const VectorSelector& selector) {
       const Point& p = points[n - 1];
       if (p.t < ref - lookback || storage::IsStaleMarker(p.v)) continue;
       if (ids[i] == ~std::uint32_t{0}) {
-        ids[i] = collector.Intern(DropMetricName(found->second[i].labels));
+        ids[i] = collector.Intern(DropMetricName(data[i].labels));
       }
       collector.Add(ids[i], static_cast<double>(p.t) / 1000);
     }

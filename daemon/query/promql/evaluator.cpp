@@ -32,6 +32,16 @@ void QueryState::UpdatePeak() {
   }
 }
 
+Matrix QueryState::TakeSelected(const VectorSelector* selector) {
+  auto found = selector != nullptr ? selected.find(selector) : selected.end();
+  if (found == selected.end()) {
+    throw QueryError(ErrorType::kInternal, "selector evaluated without its selection");
+  }
+  Matrix data = std::move(found->second);
+  selected.erase(found);
+  return data;
+}
+
 std::optional<Timestamp> QueryState::AtTime(const AtModifier& at) const {
   switch (at.kind) {
     case AtModifier::Kind::kNone: return std::nullopt;
@@ -327,16 +337,12 @@ Matrix Evaluator::EvalNumber(double value) {
 }
 
 Matrix Evaluator::EvalVectorSelector(const VectorSelector& selector) {
-  auto found = state_.selected.find(&selector);
-  if (found == state_.selected.end()) {
-    throw QueryError(ErrorType::kInternal, "vector selector evaluated before selection");
-  }
-  const Matrix& data = found->second;
+  Matrix data = state_.TakeSelected(&selector);
   const std::int64_t offset = EffectiveOffset(selector.offset_ms, selector.at);
   const std::int64_t lookback = state_.options->lookback_delta_ms;
   Matrix out;
   out.reserve(data.size());
-  for (const Series& series : data) {
+  for (Series& series : data) {
     state_.CheckDeadline();
     const std::vector<Point>& points = series.points;
     std::vector<Point> result;
@@ -352,7 +358,7 @@ Matrix Evaluator::EvalVectorSelector(const VectorSelector& selector) {
     }
     if (result.empty()) continue;
     state_.AddSamples(std::ssize(result));
-    out.push_back(Series{series.labels, std::move(result)});
+    out.push_back(Series{std::move(series.labels), std::move(result)});
   }
   return out;
 }
@@ -362,14 +368,11 @@ Matrix Evaluator::EvalMatrixSelector(const MatrixSelector& selector) {
     throw QueryError(ErrorType::kInternal, "cannot do range evaluation of matrix selector");
   }
   const auto* vs = selector.selector->As<VectorSelector>();
-  auto found = vs != nullptr ? state_.selected.find(vs) : state_.selected.end();
-  if (found == state_.selected.end()) {
-    throw QueryError(ErrorType::kInternal, "matrix selector evaluated before selection");
-  }
+  Matrix data = state_.TakeSelected(vs);
   const Timestamp maxt = start_ - EffectiveOffset(vs->offset_ms, vs->at);
   const Timestamp mint = maxt - selector.range_ms;
   Matrix out;
-  for (const Series& series : found->second) {
+  for (Series& series : data) {
     state_.CheckDeadline();
     std::vector<Point> window;
     for (const Point& p : series.points) {
@@ -377,7 +380,7 @@ Matrix Evaluator::EvalMatrixSelector(const MatrixSelector& selector) {
     }
     if (window.empty()) continue;
     state_.AddSamples(std::ssize(window));
-    out.push_back(Series{series.labels, std::move(window)});
+    out.push_back(Series{std::move(series.labels), std::move(window)});
   }
   return out;
 }

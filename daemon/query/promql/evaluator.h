@@ -44,6 +44,9 @@ struct QueryState {
   // Accounts `n` more samples held; throws Prometheus's error past max_samples.
   void AddSamples(std::int64_t n);
   void UpdatePeak();
+  // Hands over a selector's series: each node is evaluated once per query, so its data is
+  // released as soon as it is used (a second use is an internal error, never a silent empty).
+  Matrix TakeSelected(const VectorSelector* selector);
   // The time @ resolves to, or nullopt without @.
   std::optional<Timestamp> AtTime(const AtModifier& at) const;
 };

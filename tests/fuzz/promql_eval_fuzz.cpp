@@ -3,8 +3,7 @@
 // has buckets) with values that include NaN, infinities, staleness markers and counters going
 // backwards, and pick the instant time and the range. Engine::Instant and Engine::Range with
 // small limits must never crash, hang or leak; errors are fine. Beyond that, what every answer
-// must look like: a range query answers a matrix whose points lie on its steps, ascending, and
-// an instant query never answers a matrix (Prometheus's API has no such result).
+// must look like: a range query answers a matrix whose points lie on its steps, ascending.
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -118,8 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // Times within the data (which spans up to ~14 h) and a little around it.
   const promql::Timestamp at = static_cast<promql::Timestamp>(bytes.Byte()) * 60'000;
-  promql::QueryResult instant = engine.Instant(series, query, at);
-  if (instant.ok()) Check(!std::holds_alternative<promql::Matrix>(instant.value));
+  engine.Instant(series, query, at);  // any value (a range vector too) or an error
 
   const promql::Timestamp start = static_cast<promql::Timestamp>(bytes.Byte()) * 30'000;
   const std::int64_t step = (1 + bytes.Byte() % 120) * 1'000;

@@ -15,6 +15,8 @@
 #include "daemon/http/gzip.h"
 #include "daemon/http/web_config_file.h"
 #include "daemon/process_source.h"
+#include "daemon/query/promql/store_queryable.h"
+#include "daemon/query/query_api.h"
 
 namespace metricsd {
 namespace {
@@ -125,7 +127,15 @@ WebSecurityPtr LoadWebSecurityForFlags(const Flags& flags, const Config& config)
   return LoadWebSecurity(path);
 }
 
-App::App(Flags flags) : flags_(std::move(flags)) {}
+App::App(Flags flags)
+    : flags_(std::move(flags)),
+      query_service_(std::make_shared<query::QueryService>(
+          [this]() -> std::shared_ptr<query::promql::Queryable> {
+            std::shared_ptr<storage::Store> store = history_ ? history_->store() : nullptr;
+            if (store == nullptr) return nullptr;
+            return std::make_shared<query::promql::StoreQueryable>(std::move(store));
+          },
+          query::promql::EngineOptions{})) {}
 
 App::~App() {
   // Handlers still running on the server's workers use everything below.
@@ -187,6 +197,9 @@ SourceSetPtr App::BuildSources(const Config& config) {
   }
   if (prober_) sources.push_back(prober_->MakeSource());
   if (alerting_) sources.push_back(alerting_->MakeSource());
+  if (alerting_ && config.alerting.expose_recording_rules) {
+    sources.push_back(alerting_->RecordingSource());
+  }
   if (history_) sources.push_back(history_->MetricsSource());
   self_metrics_.AppendSources(server_ ? server_->stats() : nullptr, sources);
   return std::make_shared<const SourceSet>(std::move(sources));
@@ -212,12 +225,16 @@ int App::Run() {
   server_->SetSecurity(security);
 
   if (!StartStatsd(*config)) return 1;
+  query_service_->SetOptions(query::EngineOptionsFrom(config->query));
   prober_ = std::make_shared<probes::Prober>(*ioc_);
   // Rules read the Sources through the same published set /metrics serves.
   alerting_ = std::make_shared<alerting::RuleManager>(*ioc_, [this] { return sources_.Load(); });
+  // The sampler also records the recording rules' results, on /metrics or not.
   history_ = std::make_unique<storage::HistoryService>(
-      config->history, HistoryDirectory(flags_, *config), [this] { return sources_.Load(); });
+      config->history, HistoryDirectory(flags_, *config),
+      [this] { return alerting_->WithRecordingSource(sources_.Load()); });
   alerting_->SetForStateHistory(ForStateFromHistory(history_.get()));
+  alerting_->SetQueryService(query_service_);  // rules are PromQL over history
   config_.Store(config);
   sources_.Store(BuildSources(*config));
   self_metrics_.RecordReload(true);
@@ -365,6 +382,7 @@ bool App::Reload(std::string& error) {
   ReconfigureStatsd(*config);
   prober_->Configure(config->probes);  // targets that stay keep their histograms
   ConfigureAlerting(config);           // rules that stay keep their alerts
+  query_service_->SetOptions(query::EngineOptionsFrom(config->query));  // running queries finish
   config_.Store(config);
   sources_.Store(sources);
   self_metrics_.RecordReload(true);
@@ -396,6 +414,16 @@ Routes App::AllRoutes() {
   AppendRoutes(components, query::HistoryApiRoutes([this]() -> std::shared_ptr<storage::Store> {
     return history_ ? history_->store() : nullptr;
   }));
+  AppendRoutes(components, query::QueryApiRoutes(
+                               {.service = query_service_,
+                                .build_info = {.version = kVersion,
+                                               .revision = kRevision,
+                                               .branch = "",
+                                               .build_user = "",
+                                               .build_date = "",
+                                               .go_version = kCompiler},
+                                .sources = [this] { return sources_.Load(); },
+                                .now = {}}));
   // Listed between the daemon's lifecycle routes and its status ones.
   auto status = std::find_if(routes.begin(), routes.end(), [](const Route& route) {
     return route.path == "/api/v1/status/config";

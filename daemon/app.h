@@ -19,6 +19,7 @@
 #include "daemon/http/server.h"
 #include "daemon/http/web_security.h"
 #include "daemon/query/history_api.h"
+#include "daemon/query/query_service.h"
 #include "daemon/self_metrics.h"
 #include "daemon/storage/history_service.h"
 #include "daemon/storage/series_key.h"
@@ -58,6 +59,9 @@ class App {
   // describes the routes (print_docs), its handlers must not be called.
   Routes AllRoutes();
 
+  // The daemon's one PromQL engine over history (the query API, the rule manager).
+  std::shared_ptr<query::QueryService> query_service() const { return query_service_; }
+
  private:
   // Loads, validates and builds everything new, then swaps it in; on any error keeps the
   // running config. Thread-safe; concurrent reloads are serialised.
@@ -90,6 +94,7 @@ class App {
   std::shared_ptr<probes::Prober> prober_;
   std::shared_ptr<alerting::RuleManager> alerting_;
   std::unique_ptr<storage::HistoryService> history_;
+  std::shared_ptr<query::QueryService> query_service_;  // answers "unavailable" without history_
   std::string external_url_;  // http://HOSTNAME:PORT, once listening
   std::unique_ptr<SystemdNotifier> notifier_;
   std::unique_ptr<net::signal_set> signals_;

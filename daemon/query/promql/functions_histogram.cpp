@@ -1,16 +1,17 @@
 // histogram_quantile over classic buckets (quantile.go's bucketQuantile): samples are grouped by
 // their labels without `le`; each group with a +Inf bucket yields the φ-quantile by linear
 // interpolation inside the bucket the rank falls in.
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -128,24 +129,25 @@ std::size_t GoSearch(std::size_t n, Pred pred) {
   return i;
 }
 
-// Sorted by upper bound. Up to 12 buckets, by insertion sort, the algorithm Go's sort.Sort uses
-// for so few: equal bounds keep their input order (so coalesced counts add up in Go's order) and
-// a NaN bound stays where the comparisons leave it. Beyond that a stable sort with NaN last
-// (Go's pdqsort differs only for NaN or repeated bounds).
+// Sorted by upper bound with Go's sort.Sort and quantile.go's Less (upperBound <): a NaN bound
+// compares equal to every bound, so only Go's own steps leave it where Prometheus does.
 void SortByUpperBound(std::vector<Bucket>& buckets) {
-  constexpr std::size_t kGoInsertionSortMax = 12;
-  if (buckets.size() > kGoInsertionSortMax) {
-    std::stable_sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) {
-      if (std::isnan(b.upper_bound)) return !std::isnan(a.upper_bound);
-      return a.upper_bound < b.upper_bound;
-    });
-    return;
-  }
-  for (std::size_t i = 1; i < buckets.size(); ++i) {
-    for (std::size_t j = i; j > 0 && buckets[j].upper_bound < buckets[j - 1].upper_bound; --j) {
-      std::swap(buckets[j], buckets[j - 1]);
+  class ByUpperBound : public GoSortable {
+   public:
+    explicit ByUpperBound(std::vector<Bucket>& buckets) : buckets_(buckets) {}
+    bool Less(std::int64_t i, std::int64_t j) const override {
+      return buckets_[static_cast<std::size_t>(i)].upper_bound <
+             buckets_[static_cast<std::size_t>(j)].upper_bound;
     }
-  }
+    void Swap(std::int64_t i, std::int64_t j) override {
+      std::swap(buckets_[static_cast<std::size_t>(i)], buckets_[static_cast<std::size_t>(j)]);
+    }
+
+   private:
+    std::vector<Bucket>& buckets_;
+  };
+  ByUpperBound sortable(buckets);
+  GoSort(sortable, std::ssize(buckets));
 }
 
 // Buckets with the same upper bound (le="0.2" and le="2e-1") are one bucket.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -26,6 +27,17 @@ std::span<const NamedFunctionImpl> MathFunctionImpls();       // functions_math.
 std::span<const NamedFunctionImpl> TimeFunctionImpls();       // functions_time.cpp
 std::span<const NamedFunctionImpl> HistogramFunctionImpls();  // functions_histogram.cpp
 std::span<const NamedFunctionImpl> LabelFunctionImpls();      // functions_labels.cpp
+
+// Go's sort.Interface, for GoSort.
+class GoSortable {
+ public:
+  virtual ~GoSortable() = default;
+  virtual bool Less(std::int64_t i, std::int64_t j) const = 0;
+  virtual void Swap(std::int64_t i, std::int64_t j) = 0;
+};
+// Go 1.19's sort.Sort (functions_go_sort.cpp): the same comparisons and swaps, so an order that
+// is not a strict weak ordering (NaN) ends as in Prometheus.
+void GoSort(GoSortable& data, std::int64_t n);
 
 // functions.go's kahanSumInc: one step of Neumaier's compensated sum. The compensation `c` is
 // added at the end (callers decide, as 2.42 does, whether to add it to an infinite sum).

@@ -1011,6 +1011,31 @@ TEST(HistogramQuantile, EdgeCasesOfQuantileGo) {
   EXPECT_EQ(EvalInstant("histogram_quantile", {0.9, &top})[0].v, 2);
 }
 
+TEST(HistogramQuantile, NaNBoundsLandWhereGosSortLeavesThem) {
+  // A NaN bound compares false both ways with every bound, so where it ends depends on the sort's
+  // steps (Go 1.19's sort.Sort). Expected values: the Prometheus 2.42 binary's answers for the
+  // same buckets, in the same order.
+  const Vector small = {Bucket("h", {}, "1", 3),   Bucket("h", {}, "NaN", 10),
+                        Bucket("h", {}, "0.5", 1), Bucket("h", {}, "2", 6),
+                        Bucket("h", {}, "+Inf", 8), Bucket("h", {}, "0.1", 0)};
+  EXPECT_TRUE(AlmostEqual(EvalInstant("histogram_quantile", {0.25, &small})[0].v,
+                          0.8333333333333334));
+  EXPECT_TRUE(std::isnan(EvalInstant("histogram_quantile", {0.5, &small})[0].v));
+  EXPECT_TRUE(std::isnan(EvalInstant("histogram_quantile", {0.75, &small})[0].v));
+
+  // 30 bounds 29..0 descending (past insertion sort), NaN at positions 4 and 17.
+  Vector large;
+  for (int i = 0; i < 30; ++i) {
+    const std::string le = i == 4 ? "NaN" : i == 17 ? "nan" : std::to_string(29 - i);
+    large.push_back(Bucket("h", {}, le, (i * 37) % 101));
+  }
+  large.push_back(Bucket("h", {}, "+Inf", 150));
+  EXPECT_EQ(EvalInstant("histogram_quantile", {0.25, &large})[0].v, 0);
+  EXPECT_TRUE(AlmostEqual(EvalInstant("histogram_quantile", {0.5, &large})[0].v,
+                          1.4444444444444444));
+  EXPECT_EQ(EvalInstant("histogram_quantile", {0.75, &large})[0].v, 28);
+}
+
 TEST(HistogramQuantile, SkipsSamplesWithoutANumericLe) {
   const Vector in = {Bucket("h", {}, "0.5", 1), Bucket("h", {}, "+Inf", 2),
                      Bucket("h", {}, "abc", 100), Sample{L({{"__name__", "h"}}), 0, 100}};

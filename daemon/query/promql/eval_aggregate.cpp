@@ -104,7 +104,7 @@ std::string FormatFloatF(double v) {
   return std::string(buf, end);
 }
 
-// Go's %v of a float64: the shortest representation, %e style for exponents < -4 or >= 21.
+// Go's %v of a float64 (strconv 'g', shortest): %e style for exponents < -4 or >= 6.
 std::string FormatFloatV(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
@@ -113,8 +113,8 @@ std::string FormatFloatV(double v) {
   std::string sci(buf, end);
   const std::size_t e = sci.find('e');
   const int exponent = std::stoi(sci.substr(e + 1));
-  if (exponent < -4 || exponent >= 21) {
-    // Go writes at least two exponent digits: 1e+21, 1e-05.
+  if (exponent < -4 || exponent >= 6) {
+    // Go writes at least two exponent digits: 1e+19, 1e-05.
     std::string mantissa = sci.substr(0, e);
     std::string digits = std::to_string(std::abs(exponent));
     if (digits.size() < 2) digits = "0" + digits;
@@ -134,9 +134,9 @@ bool ValidLabelName(std::string_view name) {
   return true;
 }
 
-// 2.42: int64(f) is only allowed when f is within int64's range.
+// 2.42's convertibleToInt64: its maxInt64 is the largest double below 2^63.
 bool ConvertibleToInt64(double v) {
-  return v <= 9223372036854775807.0 && v >= -9223372036854775808.0;
+  return v <= 9223372036854774784.0 && v >= -9223372036854775808.0;
 }
 
 Labels GroupLabels(const Labels& metric, const std::vector<std::string>& grouping, bool without) {

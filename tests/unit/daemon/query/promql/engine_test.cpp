@@ -1549,6 +1549,18 @@ TEST(Engine, SameLabelsetAfterDroppingNamesFails) {
   EXPECT_TRUE(engine.Instant(data, "{l=\"x\"} > 0", 0).ok());
 }
 
+TEST(Engine, TopkWithAnOverflowingKIsPrometheusError) {
+  MemoryQueryable data = Counters(2, 3, 60'000);
+  Engine engine;
+  QueryResult result = engine.Instant(data, "topk(1e19, c)", 60'000);
+  EXPECT_EQ(result.error_type, ErrorType::kExecution);
+  EXPECT_EQ(result.error, "Scalar value 1e+19 overflows int64");
+  // 2^63 - 1024 is 2.42's largest k; it takes every series.
+  result = engine.Instant(data, "topk(9223372036854774784, c)", 60'000);
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(std::get<Vector>(result.value).size(), 2u);
+}
+
 TEST(Engine, TimeoutIsPrometheusError) {
   MemoryQueryable data = Counters(10, 100, 15'000);
   EngineOptions options;

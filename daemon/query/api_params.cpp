@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "daemon/core/duration.h"
-#include "daemon/storage/series_selector.h"
+#include "daemon/query/promql/parser.h"
 
 namespace metricsd::query {
 namespace {
@@ -107,6 +107,10 @@ int HexValue(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+// Prometheus's parseMatchersParam refuses a selector whose matchers all match "" so.
+constexpr std::string_view kEmptyMatcherError =
+    "match[] must contain at least one non-empty matcher";
 
 }  // namespace
 
@@ -274,12 +278,15 @@ std::string InvalidParameter(std::string_view name, std::string_view message) {
 bool ParseSelectors(const FormValues& form, std::vector<storage::Matchers>* selectors,
                     std::string* error) {
   for (const std::string& text : form.All("match[]")) {
-    storage::SelectorParseResult parsed = storage::ParseSeriesSelector(text);
-    if (!parsed.error.empty()) {
-      *error = parsed.error;
+    promql::ParseError parse_error;
+    std::optional<storage::Matchers> matchers = promql::ParseMetricSelector(text, &parse_error);
+    if (!matchers) {
+      // The API's own refusal of a selector matching everything carries no position.
+      *error = parse_error.message == kEmptyMatcherError ? parse_error.message
+                                                          : parse_error.ToString(text);
       return false;
     }
-    selectors->push_back(std::move(parsed.matchers));
+    selectors->push_back(std::move(*matchers));
   }
   return true;
 }

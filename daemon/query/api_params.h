@@ -73,7 +73,9 @@ std::optional<std::int64_t> ParseApiDuration(std::string_view text, std::string*
 // Prometheus's invalidParamError: "invalid parameter \"step\": <message>".
 std::string InvalidParameter(std::string_view name, std::string_view message);
 
-// Every match[] parsed as a series selector; false with the parser's message.
+// Every match[] parsed as a series selector by the PromQL parser (ParseMetricSelector); false
+// with Prometheus's message: the parse error with its position ("1:4: parse error: unexpected
+// end of input inside braces"), or "match[] must contain at least one non-empty matcher".
 bool ParseSelectors(const FormValues& form, std::vector<storage::Matchers>* selectors,
                     std::string* error);
 

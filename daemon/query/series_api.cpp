@@ -37,15 +37,24 @@ struct Query {
   std::vector<storage::Matchers> selectors;
 };
 
-// Parses the form, start/end and match[]; an error response when something is wrong.
-std::optional<HttpResponse> ParseQuery(const HttpRequest& request, Query* query) {
+// Parses the form, start/end and match[] in Prometheus's order; an error response when
+// something is wrong. /series names match[] in its error (invalidParamError), as 2.42 does;
+// /labels and /label/<name>/values give the parser's message alone.
+std::optional<HttpResponse> ParseQuery(const HttpRequest& request, Query* query,
+                                       bool series) {
   std::string error;
   if (!ParseRequestForm(request, &query->form, &error)) {
     return ApiError(request, ApiErrorType::kBadData, "error parsing form values: " + error);
   }
-  if (!ParseTimeRange(query->form, &query->range, &error) ||
-      !ParseSelectors(query->form, &query->selectors, &error)) {
+  if (series && query->form.All("match[]").empty()) {
+    return ApiError(request, ApiErrorType::kBadData, "no match[] parameter provided");
+  }
+  if (!ParseTimeRange(query->form, &query->range, &error)) {
     return ApiError(request, ApiErrorType::kBadData, error);
+  }
+  if (!ParseSelectors(query->form, &query->selectors, &error)) {
+    return ApiError(request, ApiErrorType::kBadData,
+                    series ? InvalidParameter("match[]", error) : error);
   }
   return std::nullopt;
 }
@@ -56,10 +65,7 @@ HttpResponse HandleSeries(const HttpRequest& request, const StoreGetter& get_sto
   std::shared_ptr<storage::Store> store = get_store();
   if (store == nullptr) return HistoryUnavailable(request);
   Query query;
-  if (auto error = ParseQuery(request, &query)) return std::move(*error);
-  if (query.selectors.empty()) {
-    return ApiError(request, ApiErrorType::kBadData, "no match[] parameter provided");
-  }
+  if (auto error = ParseQuery(request, &query, /*series=*/true)) return std::move(*error);
   std::vector<std::string> keys;
   for (storage::SeriesRef ref : store->Select(query.selectors, query.range.start, query.range.end)) {
     std::string key = store->Key(ref);
@@ -88,7 +94,7 @@ HttpResponse HandleLabels(const HttpRequest& request, const StoreGetter& get_sto
   std::shared_ptr<storage::Store> store = get_store();
   if (store == nullptr) return HistoryUnavailable(request);
   Query query;
-  if (auto error = ParseQuery(request, &query)) return std::move(*error);
+  if (auto error = ParseQuery(request, &query, /*series=*/false)) return std::move(*error);
   return ApiSuccess(request, JsonStringArray(store->LabelNames(query.selectors, query.range.start,
                                                                query.range.end)));
 }
@@ -115,7 +121,7 @@ HttpResponse HandleLabelValues(const HttpRequest& request, const StoreGetter& ge
   std::shared_ptr<storage::Store> store = get_store();
   if (store == nullptr) return HistoryUnavailable(request);
   Query query;
-  if (auto error = ParseQuery(request, &query)) return std::move(*error);
+  if (auto error = ParseQuery(request, &query, /*series=*/false)) return std::move(*error);
   return ApiSuccess(request, JsonStringArray(store->LabelValues(*name, query.selectors,
                                                                 query.range.start,
                                                                 query.range.end)));

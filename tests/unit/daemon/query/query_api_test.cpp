@@ -3,12 +3,16 @@
 // requests (Debian's prometheus 2.42.0, asked with curl).
 #include "daemon/query/query_api.h"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include <gtest/gtest.h>
 
 #include "daemon/query/metadata.h"
+#include "daemon/query/series_api.h"
 #include "daemon/query/promql/memory_queryable.h"
 #include "daemon/query/query_json.h"
 
@@ -329,6 +333,43 @@ TEST(QueryApiRoutesTest, EveryPrometheusPathWithItsMethods) {
                                              "/api/v1/metadata", "/api/v1/status/buildinfo"}));
   EXPECT_EQ(MethodsText(routes[0]), "GET, HEAD, POST");
   EXPECT_EQ(MethodsText(routes[4]), "GET, HEAD");
+}
+
+// match[] of the series, labels and label values APIs goes through the PromQL parser, with
+// the messages Prometheus 2.42 gives (asked of the real binary): /series names the parameter.
+TEST(SeriesMatchTest, SelectorErrorsAsPrometheus) {
+  auto directory = std::filesystem::temp_directory_path() /
+                   ("metricsd_query_api_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  {
+    storage::StoreOptions store_options;
+    store_options.directory = directory.string();
+    std::string error, warning;
+    std::shared_ptr<storage::Store> store = storage::Store::Open(store_options, &error, &warning);
+    ASSERT_NE(store, nullptr) << error;
+    StoreGetter getter = [store] { return store; };
+    ExpectError(HandleSeries(Get("/api/v1/series?match[]=up%7B"), getter),
+                http::status::bad_request, "bad_data",
+                R"(invalid parameter \"match[]\": 1:4: parse error: unexpected end of input inside braces)");
+    ExpectError(HandleSeries(Get("/api/v1/series?match[]=sum%28up%29"), getter),
+                http::status::bad_request, "bad_data",
+                R"(invalid parameter \"match[]\": 1:4: parse error: unexpected \"(\")");
+    ExpectError(HandleSeries(Get("/api/v1/series?match[]=%7Bfoo%3D%22%22%7D"), getter),
+                http::status::bad_request, "bad_data",
+                R"(invalid parameter \"match[]\": match[] must contain at least one non-empty matcher)");
+    ExpectError(HandleSeries(Get("/api/v1/series"), getter), http::status::bad_request,
+                "bad_data", "no match[] parameter provided");
+    ExpectError(HandleLabels(Get("/api/v1/labels?match[]=%7Bfoo%3D%22%22%7D"), getter),
+                http::status::bad_request, "bad_data",
+                "match[] must contain at least one non-empty matcher");
+    ExpectError(HandleLabelValues(Get("/api/v1/label/job/values?match[]=up%7B"), getter),
+                http::status::bad_request, "bad_data",
+                "1:4: parse error: unexpected end of input inside braces");
+    ExpectBody(HandleSeries(Get("/api/v1/series?match[]=up%7Bjob%3D~%22a%7Cb%22%7D"), getter),
+               http::status::ok, R"({"status":"success","data":[]})");
+  }
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace

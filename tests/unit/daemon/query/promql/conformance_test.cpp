@@ -315,6 +315,12 @@ std::vector<Segment> ParseCaseFile(const fs::path& path) {
             points.push_back({static_cast<Timestamp>(k) * interval, values[k].v});
           }
         }
+        for (const auto& loaded : segments.back().series) {
+          // promtool would keep only the last; MemoryQueryable would merge them.
+          if (loaded.first == labels) {
+            throw CaseFileError{"line " + std::to_string(i + 1) + ": a series loaded twice"};
+          }
+        }
         segments.back().series.emplace_back(std::move(labels), std::move(points));
       }
       continue;

@@ -190,6 +190,14 @@ def parse_case_file(path):
                 i += 1
             if segments[-1].cases:
                 raise CaseError("%s: a load after an eval: start a new segment with clear" % where)
+            seen = {tuple(sorted(parse_labels(l).items()))
+                    for _, loaded in segments[-1].loads for l, _ in loaded}
+            for labels, _ in series:
+                key = tuple(sorted(parse_labels(labels).items()))
+                if key in seen:
+                    # promtool would keep only the last; our runner would merge them.
+                    raise CaseError("%s: series %s loaded twice in one segment" % (where, labels))
+                seen.add(key)
             segments[-1].loads.append((parse_duration(m.group(1)), series))
             continue
         mi = _EVAL_INSTANT_RE.match(line)

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "daemon/query/promql/evaluator.h"
+#include "daemon/query/promql/functions_internal.h"
 #include "daemon/storage/label_matcher.h"
 
 namespace metricsd::query::promql {
@@ -42,23 +43,20 @@ class GoHeap {
     Down(0, n);
     items_.pop_back();
   }
-  // sort.Sort(sort.Reverse(heap)): Go's insertion sort for short slices (what pdqsort does
-  // below 13 elements), a stable sort with the same order otherwise.
+  // sort.Sort(sort.Reverse(heap)) with Go's own algorithm, so ties and NaN end in 2.42's order.
   void SortReversed() {
-    const std::size_t n = items_.size();
-    if (n <= 12) {
-      for (std::size_t i = 1; i < n; ++i) {
-        for (std::size_t j = i; j > 0 && Less(j - 1, j); --j) std::swap(items_[j], items_[j - 1]);
+    struct Reversed : functions_internal::GoSortable {
+      explicit Reversed(GoHeap& h) : heap(h) {}
+      bool Less(std::int64_t i, std::int64_t j) const override {
+        return heap.Less(static_cast<std::size_t>(j), static_cast<std::size_t>(i));
       }
-      return;
-    }
-    const bool reverse = reverse_;
-    std::stable_sort(items_.begin(), items_.end(), [reverse](const HeapEntry& a, const HeapEntry& b) {
-      const bool an = std::isnan(a.v);
-      const bool bn = std::isnan(b.v);
-      if (an || bn) return !an && bn;
-      return reverse ? a.v < b.v : a.v > b.v;
-    });
+      void Swap(std::int64_t i, std::int64_t j) override {
+        std::swap(heap.items_[static_cast<std::size_t>(i)], heap.items_[static_cast<std::size_t>(j)]);
+      }
+      GoHeap& heap;
+    };
+    Reversed reversed(*this);
+    functions_internal::GoSort(reversed, std::ssize(items_));
   }
 
  private:

@@ -10,6 +10,7 @@
 #include "daemon/query/promql/evaluator.h"
 #include "daemon/query/promql/function_table.h"
 #include "daemon/query/promql/functions.h"
+#include "daemon/query/promql/functions_internal.h"
 
 namespace metricsd::query::promql {
 
@@ -48,30 +49,26 @@ bool IsHandledByEvaluator(std::string_view name) {
                    "function \"" + std::string(name) + "\" is unimplemented");
 }
 
-// 2.42's funcSort/funcSortDesc: sort.Sort(sort.Reverse(...)) with the heaps' Less (NaN
-// last). Go's insertion sort below 13 elements, a stable sort in the same order otherwise.
+// 2.42's funcSort/funcSortDesc: sort.Sort(sort.Reverse(...)) over the heaps' Less, with Go's
+// own algorithm so ties and NaN (last) end in Prometheus's order.
 void SortStep(StepVector& vec, bool descending) {
-  // Less of the reversed heap as sort.Reverse sees it: i before j.
-  auto before = [descending](const StepSample& i, const StepSample& j) {
-    // Reverse(h).Less(i, j) == h.Less(j, i) == isNaN(j) || (descending ? j < i : j > i).
-    if (std::isnan(j.v)) return true;
-    return descending ? j.v < i.v : j.v > i.v;
-  };
-  const std::size_t n = vec.size();
-  if (n <= 12) {
-    for (std::size_t i = 1; i < n; ++i) {
-      for (std::size_t j = i; j > 0 && before(vec[j], vec[j - 1]); --j) {
-        std::swap(vec[j], vec[j - 1]);
-      }
+  struct Reversed : functions_internal::GoSortable {
+    Reversed(StepVector& v, bool d) : vec(v), descending(d) {}
+    // Reverse(h).Less(i, j) == h.Less(j, i): NaN at j, or j beyond i in the wanted direction.
+    bool Less(std::int64_t i, std::int64_t j) const override {
+      const double vi = vec[static_cast<std::size_t>(i)].v;
+      const double vj = vec[static_cast<std::size_t>(j)].v;
+      if (std::isnan(vj)) return true;
+      return descending ? vj < vi : vj > vi;
     }
-    return;
-  }
-  std::stable_sort(vec.begin(), vec.end(), [descending](const StepSample& a, const StepSample& b) {
-    const bool an = std::isnan(a.v);
-    const bool bn = std::isnan(b.v);
-    if (an || bn) return !an && bn;
-    return descending ? a.v > b.v : a.v < b.v;
-  });
+    void Swap(std::int64_t i, std::int64_t j) override {
+      std::swap(vec[static_cast<std::size_t>(i)], vec[static_cast<std::size_t>(j)]);
+    }
+    StepVector& vec;
+    bool descending;
+  };
+  Reversed reversed(vec, descending);
+  functions_internal::GoSort(reversed, std::ssize(vec));
 }
 
 }  // namespace

@@ -12,10 +12,17 @@ namespace {
 // Go's time.Duration.Seconds() for a whole number of milliseconds: whole seconds plus the
 // remainder's fraction, two roundings where ms / 1000.0 has one (the last bit can differ).
 double GoDurationSeconds(std::int64_t ms) {
-  const std::int64_t ns = ms * 1'000'000;
+  // Go's Duration arithmetic wraps beyond ±292 years instead of being undefined.
+  const auto ns = static_cast<std::int64_t>(static_cast<std::uint64_t>(ms) * 1'000'000U);
   const std::int64_t sec = ns / 1'000'000'000;
   const std::int64_t nsec = ns % 1'000'000'000;
   return static_cast<double>(sec) + static_cast<double>(nsec) / 1e9;
+}
+
+// a - b as Go's int64 computes it (wrapping): a window reaching back past the epoch by centuries
+// must not be undefined behaviour.
+std::int64_t WrappingSub(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
 }
 
 // The change over the window, extrapolated towards its edges: to the edge when the first (last)
@@ -36,8 +43,8 @@ std::optional<double> ExtrapolatedRate(const RangeCall& call, bool is_counter, b
     }
   }
 
-  double duration_to_start = static_cast<double>(first.t - call.range_start) / 1000;
-  const double duration_to_end = static_cast<double>(call.range_end - last.t) / 1000;
+  double duration_to_start = static_cast<double>(WrappingSub(first.t, call.range_start)) / 1000;
+  const double duration_to_end = static_cast<double>(WrappingSub(call.range_end, last.t)) / 1000;
   const double sampled_interval = static_cast<double>(last.t - first.t) / 1000;
   const double average_between_samples =
       sampled_interval / static_cast<double>(points.size() - 1);
@@ -55,7 +62,7 @@ std::optional<double> ExtrapolatedRate(const RangeCall& call, bool is_counter, b
   extrapolate_to += duration_to_end < threshold ? duration_to_end : average_between_samples / 2;
 
   double factor = extrapolate_to / sampled_interval;
-  if (is_rate) factor /= GoDurationSeconds(call.range_end - call.range_start);
+  if (is_rate) factor /= GoDurationSeconds(WrappingSub(call.range_end, call.range_start));
   return result * factor;
 }
 

@@ -1,6 +1,7 @@
 // deriv, predict_linear (2.42's least-squares linearRegression) and holt_winters (double
 // exponential smoothing): the functions that fit a trend to a window.
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -32,7 +33,10 @@ Line LinearRegression(std::span<const Point> points, Timestamp intercept_time) {
     const Point& point = points[i];
     if (const_y && i > 0 && point.v != init_y) const_y = false;
     n += 1.0;
-    const double x = static_cast<double>(point.t - intercept_time) / 1e3;
+    // Wrapping as Go's int64 does (an @ centuries away must not be undefined behaviour).
+    const auto dt = static_cast<std::int64_t>(static_cast<std::uint64_t>(point.t) -
+                                              static_cast<std::uint64_t>(intercept_time));
+    const double x = static_cast<double>(dt) / 1e3;
     KahanSumInc(x, sum_x, c_x);
     KahanSumInc(point.v, sum_y, c_y);
     KahanSumInc(x * point.v, sum_xy, c_xy);

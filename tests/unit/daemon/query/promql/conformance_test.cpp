@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -541,6 +542,17 @@ QueryResult MiddleStep(QueryResult range, Timestamp t, bool scalar) {
   return middle;
 }
 
+// The options of the engine promtool's rule tests run (promql.NewLazyLoader), so a case that
+// exceeds a limit fails the same way in both.
+EngineOptions PromtoolEngineOptions() {
+  EngineOptions options;
+  options.max_samples = 10'000;
+  options.timeout = std::chrono::seconds(100);
+  options.default_subquery_step_ms = 60'000;  // promtool's evaluation_interval, as written
+  options.lookback_delta_ms = 5 * 60'000;
+  return options;
+}
+
 struct FileOutcome {
   int cases = 0;
   int passed = 0;
@@ -554,7 +566,7 @@ FileOutcome RunFile(const fs::path& path) {
   for (const Segment& segment : ParseCaseFile(path)) {
     MemoryQueryable queryable;
     for (const auto& [labels, points] : segment.series) queryable.Add(labels, points);
-    Engine engine;
+    Engine engine(PromtoolEngineOptions());
     for (const Case& c : segment.cases) {
       ++outcome.cases;
       QueryResult result = c.range ? engine.Range(queryable, c.query, c.start, c.end, c.step)

@@ -11,6 +11,7 @@ import base64
 import http.client
 import json
 import os
+import signal
 import ssl
 import sys
 import tempfile
@@ -182,6 +183,18 @@ class QueryTimeoutTest(unittest.TestCase):
             # The daemon is unharmed: a small query still answers.
             code, _, body = get(d, "/api/v1/query", {"query": "1", "time": "1"})
             self.assertEqual(code, 200, body)
+
+            # A reload applies a new query.timeout; then 600,001 subquery steps (both ends of
+            # the range included, as Prometheus 2.42 answers) finish.
+            d.write_config(CONFIG + "query: {timeout: 2m}\n")
+            start = len(d.lines)
+            d.send_signal(signal.SIGHUP)
+            d.wait_for_log(r'msg="config reloaded"', start=start, what="the reload")
+            code, _, body = get(d, "/api/v1/query",
+                                {"query": "sum_over_time(vector(1)[10m:1ms])", "time": "1000000"})
+            self.assertEqual(code, 200, body)
+            self.assertEqual(json.loads(body)["data"]["result"],
+                             [{"metric": {}, "value": [1000000, "600001"]}])
 
 
 def bcrypt(password, cost=10):

@@ -208,6 +208,20 @@ TEST_F(QueryApiTest, InstantQueryErrors) {
               "query timed out in query execution");
 }
 
+TEST_F(QueryApiTest, TimeoutParameterBoundsTheQuery) {
+  // 3.6 million subquery steps take far longer than 1 ms; Prometheus 2.42 answers this request
+  // (timeout=1ms on a heavy query) so.
+  ExpectError(Query("query=sum_over_time%28vector%281%29%5B1h%3A1ms%5D%29&time=10000&timeout=1ms"),
+              http::status::service_unavailable, "timeout",
+              "query timed out in expression evaluation");
+  ExpectError(Range("query=1&start=1&end=2&step=1&timeout=-1"),
+              http::status::service_unavailable, "timeout", "query timed out in query execution");
+  // A query that does not parse fails as such, whatever the timeout.
+  ExpectError(Query("query=sum%28&timeout=0"), http::status::bad_request, "bad_data",
+              R"(invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis)");
+  EXPECT_EQ(Query("query=1&timeout=1m").result(), http::status::ok);
+}
+
 TEST_F(QueryApiTest, RangeQueryErrors) {
   ExpectError(Range("query=sum%28&start=1&end=2&step=1"), http::status::bad_request, "bad_data",
               "1:5: parse error: unclosed left parenthesis");

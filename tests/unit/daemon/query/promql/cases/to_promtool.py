@@ -284,10 +284,12 @@ def substitute_start_end(expr, start, end):
 
 
 class Check:
-    """One promql_expr_test and what to make of promtool's verdict on it."""
+    """One promql_expr_test and what to make of promtool's verdict on it. A control check
+    expects a wrong answer: promtool must report it, which proves it ran the group."""
 
-    def __init__(self, case, expr, time_ms, samples):
+    def __init__(self, case, expr, time_ms, samples, control=False):
         self.case, self.expr, self.time_ms, self.samples = case, expr, time_ms, samples
+        self.control = control
 
 
 def build_groups(segments):
@@ -310,21 +312,28 @@ def build_groups(segments):
                 samples = [(labels, values[k]) for labels, values in case.expected
                            if values[k] is not None]
                 checks.append(Check(case, expr, t, samples))
-        # promtool loads samples only up to its last evaluation step (1m apart, up to the
-        # largest eval_time): one more test past the last sample loads them all.
-        horizon = max([last_sample] + [c.time_ms for c in checks])
-        horizon = (horizon // 60000 + 1) * 60000
-        checks.append(Check(None, "vector(1)", horizon, [("{}", 1.0)]))
-        current, seen = [], set()
+        # promtool names a failing test by its expression and time only: a group never holds
+        # one (expr, time) twice.
+        split, current, seen = [], [], set()
         for check in checks:
             key = (check.expr, check.time_ms)
             if key in seen:
-                groups.append((interval, series, current))
+                split.append(current)
                 current, seen = [], set()
             seen.add(key)
             current.append(check)
-        if current:
-            groups.append((interval, series, current))
+        split.append(current)
+        # promtool loads samples only up to its last evaluation step (1m apart, up to the
+        # largest eval_time): one more test past the last sample loads them all. A control
+        # test with a wrong answer proves promtool ran the group.
+        horizon = max([last_sample] + [c.time_ms for c in checks])
+        horizon = (horizon // 60000 + 1) * 60000
+        for group_checks in split:
+            n = len(groups) + 1  # numbers the group: its own checks never collide with others'
+            group_checks.append(Check(None, "vector(%d)" % n, horizon, [("{}", float(n))]))
+            group_checks.append(Check(None, "vector(-%d)" % n, horizon, [("{}", float(n))],
+                                      control=True))
+            groups.append((interval, series, group_checks))
     return groups
 
 
@@ -448,6 +457,9 @@ def parse_reports(stderr):
             chunks.append(current)
         elif current is not None:
             current.append(line)
+        elif line.strip() and line.strip() != "FAILED:":
+            # Not about one test (a group that could not load): nothing may pass unseen.
+            raise CaseError("promtool said what this script cannot read:\n" + stderr)
     for chunk in chunks:
         m = _REPORT_RE.match("\n".join(chunk).rstrip("\n"))
         if not m:
@@ -524,6 +536,11 @@ def error_matches(case, message):
 
 def judge(check, report):
     """Why promtool's verdict on one check disagrees with the case, or None."""
+    if check.control:
+        if report is None or report[0] != "diff":
+            return "promtool did not report the control check %s: it did not run its group" % (
+                check.expr)
+        return None
     where = ("%s:%d" % (os.path.relpath(check.case.path), check.case.line)
              if check.case else "(loader)")
     what = "%s at %s: %s" % (where, format_duration(check.time_ms), check.expr)

@@ -21,6 +21,8 @@
 // Values in Prometheus's series notation (a+bxN: N+1 values; axN; _ and _xN: no sample;
 // stale: a staleness marker). Values compare within 1e-9 relative, NaN equal to NaN; label
 // sets exactly. A failing case prints file:line, the query, what was expected and what came.
+// Every instant case also runs as a range query from t-1m to t+1m, checked at t (as
+// Prometheus's own harness does), and the engine has promtool's options (max_samples 10,000).
 #include <gtest/gtest.h>
 
 #include <algorithm>

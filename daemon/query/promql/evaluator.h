@@ -25,7 +25,7 @@
 namespace metricsd::query::promql {
 
 // What every evaluator of one query shares (nested evaluators of subqueries and step-invariant
-// parts included).
+// parts included). Thread-safety: belongs to one query on one thread.
 struct QueryState {
   const EngineOptions* options = nullptr;
   Timestamp query_start = 0;  // what @ start() and @ end() mean
@@ -67,6 +67,7 @@ using StepVector = std::vector<StepSample>;
 // Collects the output of a node step by step into series with interned label sets, so labels
 // are computed once per output series rather than once per step. Raises Prometheus's
 // "vector cannot contain metrics with the same labelset" when a step adds a label set twice.
+// Thread-safety: belongs to one node's evaluation on one thread.
 class SeriesCollector {
  public:
   // The id of `labels` (added when new).
@@ -99,6 +100,8 @@ std::uint64_t LabelsHash(const Labels& labels);
 // Throws "vector cannot contain metrics with the same labelset" if two series share labels.
 void CheckNoDuplicateLabelsets(const Matrix& matrix);
 
+// Evaluates nodes over [start, end] by interval. Thread-safety: belongs to one query on one
+// thread (it shares that query's QueryState).
 class Evaluator {
  public:
   Evaluator(QueryState& state, Timestamp start, Timestamp end, std::int64_t interval);

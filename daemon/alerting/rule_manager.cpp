@@ -172,6 +172,8 @@ void RuleManager::Configure(std::shared_ptr<const AlertingConfig> config,
           const Rule &rule = wanted.rules[i], &old_rule = old->config.rules[j];
           if (!taken[j] && rule.Name() == old_rule.Name() && rule.SelectionKey() == old_rule.SelectionKey()) {
             group->states[i] = std::move(old->states[j]);
+            // Recompiled at the next run: the threshold or op may have changed.
+            group->states[i].query.reset();
             taken[j] = true;
             break;
           }

@@ -1,6 +1,8 @@
 """After a restart, a pending alert gets its activeAt back from history's ALERTS_FOR_STATE, as
 Prometheus's RestoreForState does: shifted by the time the daemon was down, not reset to the
-restart. A rule whose `for` is shorter than alerting.for_grace_period is not restored.
+restart. A rule whose `for` is shorter than alerting.for_grace_period is not restored. Rules are
+PromQL over the same history (sampled every second): the restore follows the first evaluation
+that works once history has opened.
 """
 import json
 import os

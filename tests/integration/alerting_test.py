@@ -1,7 +1,10 @@
-"""Alerting in the running daemon: rules over StatsD gauges, ALERTS in /metrics (promtool),
-/api/v1/alerts and /api/v1/rules, webhook delivery (Alertmanager's webhook JSON, credentials),
-receivers that hang or refuse, queue overflow, rule failures, and reloads that keep alert
-state or, when broken, keep the running rules.
+"""Alerting in the running daemon: rules are PromQL evaluated over history (sampled every 1 s
+here), over StatsD gauges; ALERTS in /metrics (promtool), /api/v1/alerts and /api/v1/rules (the
+compiled query), webhook delivery (Alertmanager's webhook JSON, credentials), receivers that hang
+or refuse, queue overflow, rule failures (a type mismatch, history disabled), Prometheus's rule
+form with recording rules recorded into history (and on /metrics when asked), --check-config
+with an expression's position, and reloads that keep alert state or, when broken, keep the
+running rules.
 """
 import json
 import os
@@ -43,22 +46,25 @@ groups:
 
 
 class AlertingDaemon(Daemon):
-    def __init__(self, receivers="", threshold=10, extra=""):
-        super().__init__(self.config(receivers, extra), args=["--web.enable-lifecycle"])
+    def __init__(self, receivers="", threshold=10, extra="", history="history: {interval: 1s}\n"):
+        super().__init__(self.config(receivers, extra, history), args=["--web.enable-lifecycle"])
         # The pattern matched nothing at start (a missing directory is no error); now it does.
         self.write_rules(threshold)
         self.send_signal(signal.SIGHUP)
         self.wait_for_log("config reloaded", what="the rules to load")
 
-    def config(self, receivers, extra=""):
-        return ("alerting:\n  evaluation_interval: 1s\n  resend_delay: 1s\n  rule_files: ['rules/*.yaml']\n"
+    def config(self, receivers, extra, history):
+        # Rules read history: sampled every second, an alert follows a gauge within ~2 s.
+        return (history +
+                "alerting:\n  evaluation_interval: 1s\n  resend_delay: 1s\n  rule_files: ['rules/*.yaml']\n"
                 "  external_labels: {site: test}\n" + extra + receivers)
 
     def write_rules(self, threshold, text=None):
+        text = text if text is not None else RULES.format(threshold=threshold)
         os.makedirs(os.path.join(self.dir.name, "rules"), exist_ok=True)
         path = os.path.join(self.dir.name, "rules", "game.yaml")
         with open(path + ".tmp", "w") as f:
-            f.write(text if text is not None else RULES.format(threshold=threshold))
+            f.write(text)
         os.replace(path + ".tmp", path)
 
     def gauge(self, value, zone="north"):
@@ -205,6 +211,70 @@ class AlertingTest(unittest.TestCase):
             self.assertEqual(parse_exposition(d.metrics())["metricsd_config_last_reload_successful"], 0)
             time.sleep(1.5)
             self.assertEqual(d.firing()[0]["activeAt"], active_at)  # the running rules go on
+
+    def test_prometheus_form_and_recording_rules_through_history(self):
+        rules = """\
+groups:
+  - name: prom
+    interval: 1s
+    limit: 5
+    rules:
+      - record: zone:players:sum
+        expr: sum by (zone) (players)
+        labels: {team: games}
+      - alert: CrowdedZone
+        expr: zone:players:sum > 10
+        labels: {severity: page}
+        annotations: {summary: "{{ $labels.zone }} has {{ $value }}"}
+"""
+        with AlertingDaemon(extra="  expose_recording_rules: true\n") as d:
+            d.write_rules(0, text=rules)
+            self.assertEqual(d.request("POST", "/-/reload")[0], 200)
+            d.gauge(25)
+            d.gauge(3, zone="south")
+            # The recorded series reach history through the sampler, where the alert reads them.
+            alert = wait_until(lambda: d.firing("CrowdedZone"), timeout=20, what="CrowdedZone firing")[0]
+            self.assertEqual(alert["labels"], {"alertname": "CrowdedZone", "severity": "page",
+                                               "team": "games", "zone": "north"})
+            self.assertEqual(alert["annotations"], {"summary": "north has 25"})
+            s = parse_exposition(d.metrics())
+            self.assertEqual(s['zone:players:sum{team="games",zone="north"}'], 25)
+            self.assertEqual(s['zone:players:sum{team="games",zone="south"}'], 3)
+            group = d.api("/api/v1/rules")["groups"][0]
+            self.assertEqual(group["limit"], 5)
+            record, crowded = group["rules"]
+            self.assertEqual((record["type"], record["name"], record["query"], record["health"]),
+                             ("recording", "zone:players:sum", "sum by (zone) (players)", "ok"))
+            self.assertEqual((crowded["type"], crowded["query"], crowded["state"]),
+                             ("alerting", "zone:players:sum > 10", "firing"))
+
+    def test_recording_rules_stay_off_metrics_unless_asked(self):
+        rules = ("groups:\n  - name: prom\n    interval: 1s\n    rules:\n"
+                 "      - record: zone:players:sum\n        expr: sum by (zone) (players)\n")
+        with AlertingDaemon() as d:
+            d.write_rules(0, text=rules)
+            self.assertEqual(d.request("POST", "/-/reload")[0], 200)
+            d.gauge(25)
+            wait_until(lambda: d.api("/api/v1/rules")["groups"][0]["rules"][0]["health"] == "ok",
+                       timeout=15, what="the recording rule evaluated")
+            time.sleep(1.5)
+            self.assertNotIn("zone:players:sum", d.metrics())
+
+    def test_rules_fail_while_history_is_disabled_and_check_config_names_the_expression(self):
+        with AlertingDaemon(history="history: {enabled: false}\n") as d:
+            rule = wait_until(lambda: [r for r in d.api("/api/v1/rules")["groups"][0]["rules"]
+                                       if r["name"] == "TooManyPlayers" and r["health"] == "err"],
+                              timeout=15, what="the rule failing")[0]
+            self.assertIn("history is not available", rule["lastError"])
+
+            d.write_rules(0, text="groups:\n  - name: game\n    rules:\n      - alert: X\n"
+                                  "        expr: sum(rate(players[5m])) by\n")
+            result = subprocess.run([os.environ["METRICSD_BIN"], f"--config.file={d.config_path}",
+                                     "--check-config"], capture_output=True, text=True, timeout=30)
+            self.assertEqual(result.returncode, 1)
+            # Prometheus's parser message and position (promtool check rules says the same).
+            self.assertIn("rules/game.yaml:5:15: groups[0].rules[0].expr: 1:26: parse error: unexpected "
+                          "end of input in grouping opts, expected \"(\"", result.stdout)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@
 namespace metricsd::query::promql {
 namespace {
 
-constexpr size_t kMaxCharactersPerLine = 100;
+constexpr size_t kDefaultLineWidth = 100;
 
 // Go's fmt.Sprint(float64) (NumberLiteral.String()): the shortest digits that round-trip, in
 // %e form when the decimal exponent is < -4 or >= 6 (strconv's 'g' with precision -1), and
@@ -201,16 +201,17 @@ struct StringPrinter {
 
 std::string Indent(int level) { return std::string(static_cast<size_t>(level) * 2, ' '); }
 
-std::string Pretty(const Expr& expr, int level);
+std::string Pretty(const Expr& expr, int level, size_t width);
 
 struct PrettyPrinter {
   const Expr& self;
   int level;
+  size_t width;
 
   // prettier.go's needsSplit: the one-line form is longer than 100 bytes.
   bool NeedsSplit(std::string* one_line) const {
     *one_line = ExprToString(self);
-    return one_line->size() > kMaxCharactersPerLine;
+    return one_line->size() > width;
   }
   std::string Leaf() const { return Indent(level) + ExprToString(self); }
 
@@ -218,20 +219,20 @@ struct PrettyPrinter {
   std::string operator()(const StringLiteral&) const { return Leaf(); }
   std::string operator()(const VectorSelector&) const { return Leaf(); }
   std::string operator()(const MatrixSelector&) const { return Leaf(); }
-  std::string operator()(const StepInvariantExpr& e) const { return Pretty(*e.expr, level); }
+  std::string operator()(const StepInvariantExpr& e) const { return Pretty(*e.expr, level, width); }
   std::string operator()(const SubqueryExpr& e) const {
     std::string line;
     // As prettier.go: an unsplit subquery is not indented.
     if (!NeedsSplit(&line)) return line;
-    return Pretty(*e.expr, level) + SubqueryTimeSuffix(e);
+    return Pretty(*e.expr, level, width) + SubqueryTimeSuffix(e);
   }
   std::string operator()(const ParenExpr& e) const {
     std::string line;
     if (!NeedsSplit(&line)) return Indent(level) + line;
-    return Indent(level) + "(\n" + Pretty(*e.expr, level + 1) + "\n" + Indent(level) + ")";
+    return Indent(level) + "(\n" + Pretty(*e.expr, level + 1, width) + "\n" + Indent(level) + ")";
   }
   std::string operator()(const UnaryExpr& e) const {
-    std::string child = Pretty(*e.expr, level);
+    std::string child = Pretty(*e.expr, level, width);
     const size_t first = child.find_first_not_of(" \t\n\r");
     const size_t last = child.find_last_not_of(" \t\n\r");
     child = first == std::string::npos ? "" : child.substr(first, last - first + 1);
@@ -240,11 +241,11 @@ struct PrettyPrinter {
   std::string operator()(const BinaryExpr& e) const {
     std::string line;
     if (!NeedsSplit(&line)) return Indent(level) + line;
-    std::string out = Pretty(*e.lhs, level + 1) + "\n" + Indent(level);
+    std::string out = Pretty(*e.lhs, level + 1, width) + "\n" + Indent(level);
     out += BinaryOpName(e.op);
     if (e.return_bool) out += " bool";
     out += MatchingString(e);
-    out += "\n" + Pretty(*e.rhs, level + 1);
+    out += "\n" + Pretty(*e.rhs, level + 1, width);
     return out;
   }
   std::string operator()(const Call& e) const {
@@ -253,7 +254,7 @@ struct PrettyPrinter {
     std::string out = Indent(level) + std::string(e.func->name) + "(\n";
     for (size_t i = 0; i < e.args.size(); ++i) {
       if (i > 0) out += ",\n";
-      out += Pretty(*e.args[i], level + 1);
+      out += Pretty(*e.args[i], level + 1, width);
     }
     out += "\n" + Indent(level) + ")";
     return out;
@@ -262,20 +263,24 @@ struct PrettyPrinter {
     std::string line;
     if (!NeedsSplit(&line)) return Indent(level) + line;
     std::string out = Indent(level) + AggregateOpString(e) + "(\n";
-    if (e.param) out += Pretty(*e.param, level + 1) + ",\n";
-    out += Pretty(*e.expr, level + 1) + "\n" + Indent(level) + ")";
+    if (e.param) out += Pretty(*e.param, level + 1, width) + ",\n";
+    out += Pretty(*e.expr, level + 1, width) + "\n" + Indent(level) + ")";
     return out;
   }
 };
 
-std::string Pretty(const Expr& expr, int level) {
-  return std::visit(PrettyPrinter{expr, level}, expr.node);
+std::string Pretty(const Expr& expr, int level, size_t width) {
+  return std::visit(PrettyPrinter{expr, level, width}, expr.node);
 }
 
 }  // namespace
 
 std::string ExprToString(const Expr& expr) { return std::visit(StringPrinter{}, expr.node); }
 
-std::string PrettyExpr(const Expr& expr) { return Pretty(expr, 0); }
+std::string PrettyExpr(const Expr& expr) { return Pretty(expr, 0, kDefaultLineWidth); }
+
+std::string PrettyExpr(const Expr& expr, size_t max_line_width) {
+  return Pretty(expr, 0, max_line_width);
+}
 
 }  // namespace metricsd::query::promql

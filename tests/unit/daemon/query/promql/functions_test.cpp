@@ -699,6 +699,31 @@ TEST(TimeFunctions, LeapSecondsLeapYearsAndMonthLengths) {
   EXPECT_EQ(DateOf("days_in_month", 1485907200), 28);
 }
 
+TEST(TimeFunctions, ValuesBeforeTheEpochAndOutsideInt64AsPrometheusReadsThem) {
+  // Expected values: the Prometheus 2.42 binary's answers. Go truncates the value to int64
+  // seconds (NaN and ±Inf become INT64_MIN on amd64) and its calendar wraps around.
+  struct Case {
+    double value;
+    double year, month, day_of_month, day_of_week, day_of_year, days_in_month, hour, minute;
+  };
+  const std::vector<Case> cases = {
+      {-1, 1969, 12, 31, 3, 365, 31, 23, 59},
+      {-62135596801, 0, 12, 31, 0, 366, 31, 23, 59},  // the last second of 1 BC (a leap year)
+      {kNaN, 292277026596, 12, 4, 0, 339, 31, 15, 30},
+      {kInf, 292277026596, 12, 4, 0, 339, 31, 15, 30},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(DateOf("year", c.value), c.year) << c.value;
+    EXPECT_EQ(DateOf("month", c.value), c.month) << c.value;
+    EXPECT_EQ(DateOf("day_of_month", c.value), c.day_of_month) << c.value;
+    EXPECT_EQ(DateOf("day_of_week", c.value), c.day_of_week) << c.value;
+    EXPECT_EQ(DateOf("day_of_year", c.value), c.day_of_year) << c.value;
+    EXPECT_EQ(DateOf("days_in_month", c.value), c.days_in_month) << c.value;
+    EXPECT_EQ(DateOf("hour", c.value), c.hour) << c.value;
+    EXPECT_EQ(DateOf("minute", c.value), c.minute) << c.value;
+  }
+}
+
 TEST(TimeFunctions, TheStepsTimeUnderAStep) {
   // at_modifier.test's minute()[50m:1m] @ 6000 relies on minute() reading the step: 6000 s is
   // 01:40 UTC.

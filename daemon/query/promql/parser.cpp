@@ -18,6 +18,8 @@
 #include <limits>
 #include <utility>
 
+#include <re2/re2.h>
+
 #include "daemon/query/promql/function_table.h"
 #include "daemon/query/promql/lexer.h"
 #include "daemon/storage/label_matcher.h"
@@ -137,6 +139,33 @@ AggregateOp AggregateOpFor(TokenType t) {
 bool AggregatorHasParam(AggregateOp op) {
   return op == AggregateOp::kTopk || op == AggregateOp::kBottomk ||
          op == AggregateOp::kCountValues || op == AggregateOp::kQuantile;
+}
+
+// The error Go's regexp package gives for the regex Prometheus compiles for a matcher
+// ("^(?:" + value + ")$"): RE2 finds the same offending fragment; the code's text is Go's.
+std::string GoRegexpError(const std::string& value, const std::string& fallback) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 re("^(?:" + value + ")$", options);
+  const char* code = nullptr;
+  switch (re.error_code()) {
+    case RE2::ErrorBadEscape: code = "invalid escape sequence"; break;
+    case RE2::ErrorBadCharClass: code = "invalid character class"; break;
+    case RE2::ErrorBadCharRange: code = "invalid character class range"; break;
+    case RE2::ErrorMissingBracket: code = "missing closing ]"; break;
+    case RE2::ErrorMissingParen: code = "missing closing )"; break;
+    case RE2::ErrorUnexpectedParen: code = "unexpected )"; break;
+    case RE2::ErrorTrailingBackslash: code = "trailing backslash at end of expression"; break;
+    case RE2::ErrorRepeatArgument: code = "missing argument to repetition operator"; break;
+    case RE2::ErrorRepeatSize: code = "invalid repeat count"; break;
+    case RE2::ErrorRepeatOp: code = "invalid nested repetition operator"; break;
+    case RE2::ErrorBadPerlOp: code = "invalid or unsupported Perl syntax"; break;
+    case RE2::ErrorBadUTF8: code = "invalid UTF-8"; break;
+    case RE2::ErrorBadNamedCapture: code = "invalid named capture"; break;
+    case RE2::ErrorPatternTooLarge: code = "expression too large"; break;
+    default: return fallback;
+  }
+  return std::string("error parsing regexp: ") + code + ": `" + re.error_arg() + "`";
 }
 
 template <typename T>
@@ -688,7 +717,7 @@ class Parser {
       std::string err;
       std::optional<storage::LabelMatcher> m = storage::LabelMatcher::Make(
           type, std::string(label.text), UnquoteToken(value), &err);
-      if (!m) Fail({label.pos, value.end()}, err);
+      if (!m) Fail({label.pos, value.end()}, GoRegexpError(UnquoteToken(value), err));
       matchers->push_back(std::move(*m));
       const TokenType t = Peek().type;
       if (t == TokenType::kComma) {

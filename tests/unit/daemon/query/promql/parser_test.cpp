@@ -458,6 +458,32 @@ TEST(ParserTest, NumberLiterals) {
   EXPECT_EQ(error.message, "error parsing number: strconv.ParseFloat: parsing \"1e\": invalid syntax");
 }
 
+// Bad regexes answer with Go's regexp error for the anchored pattern, as prometheus 2.42 does
+// (texts from its /api/v1/format_query).
+TEST(ParserTest, RegexErrorsAsGoReportsThem) {
+  auto error_of = [](std::string_view q) {
+    ParseError error;
+    EXPECT_EQ(ParseExpr(q, &error), nullptr);
+    return error.ToString(q);
+  };
+  EXPECT_EQ(error_of(R"({a=~"("})"),
+            "1:2: parse error: error parsing regexp: missing closing ): `^(?:()$`");
+  EXPECT_EQ(error_of(R"(foo{a!~"a)b"})"),
+            "1:5: parse error: error parsing regexp: unexpected ): `^(?:a)b)$`");
+  EXPECT_EQ(error_of(R"({a=~"[a"})"),
+            "1:2: parse error: error parsing regexp: missing closing ]: `[a)$`");
+  EXPECT_EQ(error_of(R"({a=~"*"})"),
+            "1:2: parse error: error parsing regexp: missing argument to repetition operator: `*`");
+  EXPECT_EQ(error_of(R"({a=~"a**"})"),
+            "1:2: parse error: error parsing regexp: invalid nested repetition operator: `**`");
+  EXPECT_EQ(error_of(R"({a=~"x{2,1}"})"),
+            "1:2: parse error: error parsing regexp: invalid repeat count: `{2,1}`");
+  EXPECT_EQ(error_of(R"({a=~"\\q"})"),
+            "1:2: parse error: error parsing regexp: invalid escape sequence: `\\q`");
+  EXPECT_EQ(error_of(R"q({a=~"(?<x>a)"})q"),
+            "1:2: parse error: error parsing regexp: invalid or unsupported Perl syntax: `(?<`");
+}
+
 TEST(ParserTest, ErrorPositionsCountLines) {
   ParseError error;
   const std::string_view q = "sum(\n  rate(foo[5m])\n) by bar";

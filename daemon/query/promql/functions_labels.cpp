@@ -57,6 +57,8 @@ const RE2* CompiledAnchored(std::string_view regex) {
   if (cache.compiled == nullptr || cache.regex != regex) {
     RE2::Options options;
     options.set_log_errors(false);
+    // RE2's default program budget (8 MiB) stays: Go accepts a few giant patterns it rejects,
+    // such as \pL{1000}, but compiling that takes 1.2 s and 170 MB, held by this cache.
     auto compiled =
         std::make_unique<RE2>("^(?:" + std::string(regex) + ")$", options);
     cache.regex = std::string(regex);

@@ -51,20 +51,23 @@ constexpr std::array<Keyword, 28> kKeywords = {{
     {"nan", TokenType::kNumber},
 }};
 
-// Go's unicode.IsPrint, approximated: ASCII exactly, C1 controls and a few format/space
-// characters outside; everything else valid counts as printable.
+// Go's unicode.IsPrint for the code points that occur in practice: controls, format
+// characters (Cf), separators other than ' ' (Z*), surrogates, private use and noncharacters
+// are not printable. (Unassigned code points, which Go also escapes, are treated as printable.)
 bool IsPrintRune(std::uint32_t r) {
   if (r < 0x20 || r == 0x7F) return false;
   if (r < 0x7F) return true;
-  if (r >= 0x80 && r <= 0xA0) return false;
-  if (r == 0xAD) return false;
+  if (r <= 0xA0 || r == 0xAD) return false;
+  if ((r >= 0x600 && r <= 0x605) || r == 0x61C || r == 0x6DD || r == 0x70F) return false;
+  if (r == 0x1680 || r == 0x180E) return false;
   if (r >= 0x2000 && r <= 0x200F) return false;
   if (r >= 0x2028 && r <= 0x202F) return false;
   if (r >= 0x205F && r <= 0x206F) return false;
-  if (r == 0x3000 || r == 0xFEFF) return false;
-  if (r >= 0xD800 && r <= 0xDFFF) return false;
-  if (r >= 0xE000 && r <= 0xF8FF) return false;  // private use
-  if ((r & 0xFFFE) == 0xFFFE) return false;
+  if (r == 0x3000 || r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB)) return false;
+  if (r >= 0xD800 && r <= 0xF8FF) return false;  // surrogates, private use
+  if ((r & 0xFFFE) == 0xFFFE || (r >= 0xFDD0 && r <= 0xFDEF)) return false;
+  if (r == 0x110BD || (r >= 0x1D173 && r <= 0x1D17A)) return false;
+  if (r >= 0xE0000) return false;  // tags, variation selectors supplement, private use
   return r <= 0x10FFFF;
 }
 
@@ -112,7 +115,7 @@ std::string QuoteTruncated(std::string_view s, int runes) {
     DecodeRune(s, static_cast<int>(i), &width);
     i += static_cast<size_t>(width);
   }
-  return storage::GoQuote(s.substr(0, i));
+  return GoQuote(s.substr(0, i));
 }
 
 }  // namespace
@@ -183,6 +186,46 @@ std::string QuoteRune(std::uint32_t r) {
   return out;
 }
 
+std::string GoQuote(std::string_view s) {
+  std::string out = "\"";
+  out.reserve(s.size() + 2);
+  int i = 0;
+  const int n = static_cast<int>(s.size());
+  while (i < n) {
+    int width = 1;
+    const std::uint32_t r = DecodeRune(s, i, &width);
+    if (r == kRuneError && width == 1) {
+      out += HexRune("\\x%02x", static_cast<unsigned char>(s[static_cast<size_t>(i)]));
+      ++i;
+      continue;
+    }
+    i += width;
+    switch (r) {
+      case '"': out += "\\\""; continue;
+      case '\\': out += "\\\\"; continue;
+      case '\a': out += "\\a"; continue;
+      case '\b': out += "\\b"; continue;
+      case '\f': out += "\\f"; continue;
+      case '\n': out += "\\n"; continue;
+      case '\r': out += "\\r"; continue;
+      case '\t': out += "\\t"; continue;
+      case '\v': out += "\\v"; continue;
+      default: break;
+    }
+    if (IsPrintRune(r)) {
+      AppendUtf8(out, r);
+    } else if (r < 0x20 || r == 0x7F) {
+      out += HexRune("\\x%02x", r);
+    } else if (r < 0x10000) {
+      out += HexRune("\\u%04x", r);
+    } else {
+      out += HexRune("\\U%08x", r);
+    }
+  }
+  out += '"';
+  return out;
+}
+
 std::string DescribeToken(const Token& token) {
   const TokenType t = token.type;
   if (t == TokenType::kEof) return "end of input";
@@ -196,11 +239,11 @@ std::string DescribeToken(const Token& token) {
   }
   if (IsAggregatorToken(t)) return "<aggr:" + value + ">";
   auto quoted = [&] {
-    return value.size() > 10 ? QuoteTruncated(value, 10) + "..." : storage::GoQuote(value);
+    return value.size() > 10 ? QuoteTruncated(value, 10) + "..." : GoQuote(value);
   };
   switch (t) {
-    case TokenType::kIdentifier: return "identifier " + storage::GoQuote(value);
-    case TokenType::kMetricIdentifier: return "metric identifier " + storage::GoQuote(value);
+    case TokenType::kIdentifier: return "identifier " + GoQuote(value);
+    case TokenType::kMetricIdentifier: return "metric identifier " + GoQuote(value);
     case TokenType::kString: return "string " + quoted();
     case TokenType::kNumber: return "number " + quoted();
     case TokenType::kDuration: return "duration " + quoted();
@@ -420,7 +463,7 @@ Token Lexer::LexDuration() {
   state_ = State::kStatements;
   if (ScanNumber()) return Error("missing unit character in duration");
   if (!AcceptRemainingDuration()) {
-    return Error("bad duration syntax: " + storage::GoQuote(input_.substr(
+    return Error("bad duration syntax: " + GoQuote(input_.substr(
         static_cast<size_t>(start_), static_cast<size_t>(pos_ - start_))));
   }
   Backup();
@@ -433,7 +476,7 @@ Token Lexer::LexNumberOrDuration() {
     Backup();
     return Emit(TokenType::kDuration);
   }
-  return Error("bad number or duration syntax: " + storage::GoQuote(input_.substr(
+  return Error("bad number or duration syntax: " + GoQuote(input_.substr(
       static_cast<size_t>(start_), static_cast<size_t>(pos_ - start_))));
 }
 

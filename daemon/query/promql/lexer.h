@@ -93,6 +93,9 @@ class Lexer {
   int error_pos_ = 0;
 };
 
+// Go's strconv.Quote (fmt's %q for strings): printable UTF-8 kept, everything else escaped
+// (\n, \xff for bytes that are not UTF-8, \u2028 for unprintable code points).
+std::string GoQuote(std::string_view s);
 // Go's strconv.QuoteRune-style quoting of one code point ('x', '\n', '\x00'), as lex.go's %q.
 std::string QuoteRune(std::uint32_t rune);
 // Decodes one UTF-8 code point at `pos` as Go's utf8.DecodeRuneInString: invalid input gives

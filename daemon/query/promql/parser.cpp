@@ -189,7 +189,7 @@ std::string GoFormatF(double v) {
 // Returns the value, or nullopt with `error` set to Go's error text.
 std::optional<double> ParseGoNumber(std::string_view text, std::string* error) {
   auto syntax_error = [&](std::string_view reason) {
-    *error = "strconv.ParseFloat: parsing " + storage::GoQuote(text) + ": " + std::string(reason);
+    *error = "strconv.ParseFloat: parsing " + GoQuote(text) + ": " + std::string(reason);
     return std::nullopt;
   };
   if (text.empty()) return syntax_error("invalid syntax");
@@ -600,7 +600,7 @@ class Parser {
     std::optional<std::string> s = Unquote(t.text);
     if (!s) {
       Fail({t.pos, t.end()},
-           "error unquoting string " + storage::GoQuote(t.text) + ": invalid syntax");
+           "error unquoting string " + GoQuote(t.text) + ": invalid syntax");
     }
     return std::move(*s);
   }
@@ -638,7 +638,7 @@ class Parser {
     const FunctionSignature* fn = FindFunction(name.text);
     if (fn == nullptr) {
       Fail({name.pos, name.end()},
-           "unknown function with name " + storage::GoQuote(name.text));
+           "unknown function with name " + GoQuote(name.text));
     }
     return MakeExpr(Call{fn, std::move(args)}, {name.pos, last_closing_});
   }
@@ -907,7 +907,7 @@ std::optional<std::int64_t> Parser::ParseDurationWithError(std::string_view text
                                     {"s", 1000},
                                     {"ms", 1}};
   auto invalid = [&] {
-    *error = "not a valid duration string: " + storage::GoQuote(text);
+    *error = "not a valid duration string: " + GoQuote(text);
     return std::nullopt;
   };
   size_t pos = 0;
@@ -1041,7 +1041,7 @@ class Checker {
         for (const std::string& l1 : vm.labels) {
           for (const std::string& l2 : vm.include) {
             if (l1 == l2) {
-              AddError(op_range(), "label " + storage::GoQuote(l1) +
+              AddError(op_range(), "label " + GoQuote(l1) +
                                        " must not occur in ON and GROUP clause at once");
             }
           }
@@ -1079,7 +1079,7 @@ class Checker {
     const FunctionSignature& fn = *e.func;
     const int nargs = static_cast<int>(fn.arg_types.size());
     const int got = static_cast<int>(e.args.size());
-    const std::string name = storage::GoQuote(fn.name);
+    const std::string name = GoQuote(fn.name);
     if (fn.variadic == 0) {
       if (nargs != got) {
         AddError(self.pos, "expected " + std::to_string(nargs) + " argument(s) in call to " +
@@ -1111,7 +1111,7 @@ class Checker {
     if (t != ValueType::kScalar && t != ValueType::kVector) {
       AddError(self.pos, "unary expression only allowed on expressions of type scalar or "
                          "instant vector, got " +
-                             storage::GoQuote(DocumentedTypeName(t)));
+                             GoQuote(DocumentedTypeName(t)));
     }
   }
 
@@ -1127,8 +1127,8 @@ class Checker {
     if (!e.name.empty()) {
       for (size_t i = 0; i + 1 < e.matchers.size(); ++i) {
         if (e.matchers[i].name() == kMetricName) {
-          AddError(self.pos, "metric name must not be set twice: " + storage::GoQuote(e.name) +
-                                 " or " + storage::GoQuote(e.matchers[i].value()));
+          AddError(self.pos, "metric name must not be set twice: " + GoQuote(e.name) +
+                                 " or " + GoQuote(e.matchers[i].value()));
         }
       }
       return;

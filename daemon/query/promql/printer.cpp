@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "daemon/query/promql/function_table.h"
+#include "daemon/query/promql/lexer.h"
 #include "daemon/query/promql/parser.h"
 #include "daemon/storage/label_matcher.h"
 
@@ -99,6 +100,15 @@ std::string JoinLabels(const std::vector<std::string>& labels) {
   return out;
 }
 
+// labels.Matcher.String(): name, operator, value as %q.
+std::string MatcherString(const storage::LabelMatcher& m) {
+  static constexpr std::string_view kOps[] = {"=", "!=", "=~", "!~"};
+  std::string out = m.name();
+  out += kOps[static_cast<int>(m.type())];
+  out += GoQuote(m.value());
+  return out;
+}
+
 // The selector without its offset and @ (MatrixSelector prints those after the range).
 std::string SelectorBody(const VectorSelector& vs) {
   std::vector<std::string> parts;
@@ -107,7 +117,7 @@ std::string SelectorBody(const VectorSelector& vs) {
         m.value() == vs.name) {
       continue;
     }
-    parts.push_back(m.ToString());
+    parts.push_back(MatcherString(m));
   }
   if (parts.empty()) return vs.name;
   std::sort(parts.begin(), parts.end());
@@ -154,7 +164,7 @@ std::string SubqueryTimeSuffix(const SubqueryExpr& e) {
 
 struct StringPrinter {
   std::string operator()(const NumberLiteral& e) const { return FormatGoFloat(e.value); }
-  std::string operator()(const StringLiteral& e) const { return storage::GoQuote(e.value); }
+  std::string operator()(const StringLiteral& e) const { return GoQuote(e.value); }
   std::string operator()(const VectorSelector& e) const {
     return SelectorBody(e) + AtSuffix(e.at) + OffsetSuffix(e.offset_ms);
   }

@@ -182,5 +182,20 @@ TEST(PrinterTest, NumbersAsGoPrintsThem) {
   EXPECT_EQ(print("foo offset -90m"), "foo offset -1h30m");
 }
 
+// Strings and matcher values as Go's %q quotes them (texts from prometheus 2.42's format_query):
+// unprintable code points and bytes that are not UTF-8 are escaped, printable UTF-8 is kept.
+TEST(PrinterTest, StringsAsGoQuotesThem) {
+  auto print = [](std::string_view q) {
+    ExprPtr e = MustParse(q);
+    return e ? ExprToString(*e) : std::string();
+  };
+  EXPECT_EQ(print("\"a\u2028b\""), "\"a\\u2028b\"");
+  EXPECT_EQ(print("`x\u00ady`"), "\"x\\u00ady\"");
+  EXPECT_EQ(print(R"('it\'s')"), R"("it's")");
+  EXPECT_EQ(print(R"("\xff")"), R"("\xff")");
+  EXPECT_EQ(print(R"({a="\u00e9\t"})"), "{a=\"\u00e9\\t\"}");
+  EXPECT_EQ(print(R"("\U0001F600")"), "\"\U0001F600\"");
+}
+
 }  // namespace
 }  // namespace metricsd::query::promql

@@ -22,7 +22,12 @@
    (promql_compare): the same error or none (errorType and HTTP status; the message too for parse
    errors), the same resultType, the same label sets, the same timestamps, values within 1e-9
    relative (NaN equals NaN, infinities by sign). Instant vectors are compared without order
-   unless the query's top level is sort() or sort_desc(). MUTATED_PER_SEED generated queries
+   unless the query's top level is sort() or sort_desc() (then by value: ties in any order).
+   Two rules where Prometheus itself is not exact: which of equal values topk/bottomk keep comes
+   from a Go map's order in a range query (Prometheus answers differently from run to run), so
+   metricsd agrees if one of up to TIE_RETRIES of Prometheus's answers is its own; and
+   count_values' labels (values written as text) agree as values do, since Go's math.Tan, Sin,
+   Cos... differ from glibc's in the last bit. MUTATED_PER_SEED generated queries
    with one random edit (mostly invalid) must get the same parse error, message included.
    Each disagreement is shrunk to the smallest subexpression that still disagrees and printed with
    the seed, the instant or range, and both answers; the test fails on any disagreement not in
@@ -36,6 +41,7 @@ import random
 import re
 import socket
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -53,6 +59,9 @@ from promql_servers import (PrometheusOnBlocks, export_lines, http, parse_export
 SEEDS = [11, 22, 33]
 QUERIES_PER_SEED = 70
 MUTATED_PER_SEED = 25
+TIE_RETRIES = 10
+# Longer than either engine's query.timeout (2m): a slow query answers with its timeout error.
+CLIENT_TIMEOUT = 180
 RECORD_SECONDS = 70
 
 # Disagreements accepted, each as (regex over the shrunk query, why it is not a bug). Keep empty
@@ -186,7 +195,28 @@ class PromqlDifferentialTest(unittest.TestCase):
             for seed in seeds():
                 failures += self.run_seed(seed, ours, prometheus.url, samples, universe,
                                           start_ms, end_ms)
+            self.print_slowest()
+            if failures:
+                # The data is recorded live: keep it, so that a repro can be replayed.
+                path = os.path.join(tempfile.gettempdir(),
+                                    f"metricsd-promql-diff-{os.getpid()}.jsonl")
+                with open(path, "wb") as f:
+                    f.write(export_lines(samples))
+                print(f"the samples both servers held: {path} (VictoriaMetrics JSON lines)")
             self.assertEqual(failures, [], f"{len(failures)} disagreement(s), repros above")
+
+    def setUp(self):
+        self.timings = []
+
+    def print_slowest(self):
+        """The queries metricsd took longest on, against Prometheus's time (a hint, not a
+        check: performance is measured by tests/bench/compare_prometheus_query.py)."""
+        total_ours = sum(t[0] for t in self.timings)
+        total_theirs = sum(t[1] for t in self.timings)
+        print(f"{len(self.timings)} requests each: metricsd {total_ours:.1f}s, "
+              f"Prometheus {total_theirs:.1f}s in all; metricsd's slowest:")
+        for ours, theirs, text, case in sorted(self.timings, key=lambda t: -t[0])[:3]:
+            print(f"  {ours:.2f}s (Prometheus {theirs:.2f}s) {text} {case}")
 
     # 1-2: the data -------------------------------------------------------------------------
 
@@ -263,7 +293,7 @@ class PromqlDifferentialTest(unittest.TestCase):
                     failures.append(failure)
                     break  # one repro per query is enough
         # The comparison means something only if most answers hold data.
-        self.assertGreater(tally["with data"], 0.6 * tally["compared"], tally)
+        self.assertGreater(tally["with data"], 0.5 * tally["compared"], tally)
         # Broken queries: the same parse error, message and position, from both.
         broken = {"compared": 0, "with data": 0, "errors": 0}
         for _ in range(MUTATED_PER_SEED):
@@ -281,14 +311,32 @@ class PromqlDifferentialTest(unittest.TestCase):
         return failures
 
     def ask_both(self, text, case, ours, theirs):
-        return query_api(ours, text, **case), query_api(theirs, text, **case)
+        started = time.monotonic()
+        mine = query_api(ours, text, timeout=CLIENT_TIMEOUT, **case)
+        middle = time.monotonic()
+        other = query_api(theirs, text, timeout=CLIENT_TIMEOUT, **case)
+        self.timings.append((middle - started, time.monotonic() - middle, text, case))
+        return mine, other
 
     def disagreement(self, expr, case, ours, theirs):
         text = expr.render()
         mine, other = self.ask_both(text, case, ours, theirs)
         ordered = "start" not in case and isinstance(expr, Call) and \
             expr.name in ("sort", "sort_desc")
-        reason = compare(normalize(*mine), normalize(*other), ordered=ordered)
+        # count_values turns values into labels; values may differ in the last bit (Go's
+        # math.Tan, Sin, Cos... are not glibc's), so such labels agree as values do.
+        numeric_labels = "count_values" in text
+        reason = compare(normalize(*mine), normalize(*other), ordered, numeric_labels)
+        # Which of equal values topk/bottomk keep depends on their input's order, which in a
+        # range query Prometheus 2.42 takes from a Go map (rangeEval's seriess): it answers such
+        # a query differently from run to run. metricsd agrees if Prometheus gives its answer
+        # in one of a few runs.
+        retries = TIE_RETRIES if re.search(r"\b(topk|bottomk)\b", text) else 0
+        while reason and retries:
+            retries -= 1
+            again = query_api(theirs, text, timeout=CLIENT_TIMEOUT, **case)
+            if compare(normalize(*mine), normalize(*again), ordered, numeric_labels) is None:
+                return None, mine, again
         return reason, mine, other
 
     def compare_one(self, seed, expr, case, ours, theirs, tally):

@@ -45,8 +45,24 @@ def normalize(status, answer):
     return ("success", kind, rows)
 
 
-def compare(mine, theirs, ordered=False):
-    """None if the two normalized answers agree, else a one-line reason."""
+def _float_labels(key):
+    """`key` with label values that are numbers rounded to 12 significant digits."""
+    out = []
+    for name, value in key:
+        try:
+            out.append((name, f"{float(value):.12g}"))
+        except ValueError:
+            out.append((name, value))
+    return tuple(out)
+
+
+def compare(mine, theirs, ordered=False, numeric_labels=False):
+    """None if the two normalized answers agree, else a one-line reason. numeric_labels: label
+    values that are numbers (count_values writes values as labels) agree as values do."""
+    if numeric_labels and mine[0] == theirs[0] == "success" and mine[1] == theirs[1] and \
+            mine[1] in ("vector", "matrix"):
+        mine = mine[:2] + ([(_float_labels(k), p) for k, p in mine[2]],)
+        theirs = theirs[:2] + ([(_float_labels(k), p) for k, p in theirs[2]],)
     if mine[0] != theirs[0]:
         return f"one errs, the other does not: {mine[:3]!r} vs {theirs[:3]!r}"[:600]
     if mine[0] == "error":

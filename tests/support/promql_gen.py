@@ -21,6 +21,7 @@ Native-histogram functions (histogram_count/sum/fraction) are out of scope.
 Standard library only.
 """
 import random
+import re
 
 # --- rendering helpers --------------------------------------------------------------------------
 
@@ -231,6 +232,18 @@ def _operand(node):
 
 # --- the data the queries run over ---------------------------------------------------------------
 
+MAX_SUBQUERY_STEPS = 120
+
+
+def _duration_ms(text):
+    """ms of a duration like 1h30m, 5m, 10s, 100ms (the units the generator writes)."""
+    total = 0
+    for number, unit in re.findall(r"(\d+)(ms|y|w|d|h|m|s)", text):
+        total += int(number) * {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000,
+                                "w": 604800000, "y": 31536000000}[unit]
+    return total
+
+
 class Schema:
     """What the generated queries select from.
 
@@ -258,6 +271,7 @@ class Schema:
                                  if n.endswith("_bucket") and
                                  all("le" in s for s in self.by_name[n]))
         self.windows, self.steps, self.offsets = list(windows), list(steps), list(offsets)
+        self.default_subquery_step_ms = 60000  # Prometheus's default evaluation_interval
         self.times = list(times)
         universe = set(universe) | set(self.names)
         self.name_regexes = self._safe_name_regexes(universe)
@@ -397,7 +411,13 @@ class Generator:
         names = self.schema.counters if counters and self.schema.counters else None
         if depth > 1 and rng.random() < 0.2:
             inner = self.counter_vector(depth - 1) if counters else self.vector(depth - 1)
-            return Subquery(inner, rng.choice(self.schema.windows), rng.choice(self.schema.steps),
+            step = rng.choice(self.schema.steps)
+            # At most MAX_SUBQUERY_STEPS inner steps per evaluation: the test is about
+            # semantics, and a range query multiplies them by its own steps.
+            step_ms = _duration_ms(step) if step else self.schema.default_subquery_step_ms
+            windows = [w for w in self.schema.windows
+                       if _duration_ms(w) // step_ms <= MAX_SUBQUERY_STEPS]
+            return Subquery(inner, rng.choice(windows or self.schema.windows[:1]), step,
                             self.modifiers())
         selector = self.selector(names, allow_modifiers=False)
         return RangeSelector(selector, rng.choice(self.schema.windows), self.modifiers())

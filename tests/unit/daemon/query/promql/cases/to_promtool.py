@@ -631,6 +631,10 @@ def main():
     parser.add_argument("--keep", help="write the promtool test files into this directory")
     parser.add_argument("files", nargs="*")
     args = parser.parse_args()
+    if not os.access(args.promtool, os.X_OK):
+        # Never a silent pass: without the real promtool nothing is proven.
+        print("%s not found: install Debian's prometheus package (promtool 2.42)" % args.promtool)
+        return 1
     files = args.files or sorted(glob.glob(os.path.join(HERE, "*.test")))
     if not files:
         print("no case files")

@@ -187,6 +187,9 @@ class Parser {
         ++pos_;
       std::string_view name = text_.substr(start, pos_ - start);
       if (name == "$value") return {Kind::kValue, "", 0};
+      // The whole map (awesome-prometheus-alerts' "LABELS = {{ $labels }}"): an empty name.
+      if (name == "$labels") return {Kind::kLabel, "", 0};
+      if (name == "$externalLabels") return {Kind::kExternalLabel, "", 0};
       for (auto [prefix, kind] : {std::pair{std::string_view("$labels."), Kind::kLabel},
                                   std::pair{std::string_view("$externalLabels."), Kind::kExternalLabel}}) {
         if (name.starts_with(prefix) && name.size() > prefix.size())
@@ -194,7 +197,7 @@ class Parser {
       }
       pos_ = start;
       Fail("unknown variable \"" + std::string(name) +
-           "\" (known: $value, $labels.NAME, $externalLabels.NAME)");
+           "\" (known: $value, $labels, $labels.NAME, $externalLabels, $externalLabels.NAME)");
     }
     double number = 0;
     auto [end, ec] = std::from_chars(text_.data() + pos_, text_.data() + text_.size(), number);
@@ -228,6 +231,14 @@ class Parser {
 Value Evaluate(const AlertTemplate::Operand& operand, const TemplateData& data) {
   using Kind = AlertTemplate::Operand::Kind;
   auto lookup = [&](const LabelMap* map) -> Value {
+    if (operand.text.empty()) {
+      // Go's %v of a map[string]string: keys sorted, map[k:v k:v].
+      std::string out = "map[";
+      if (map != nullptr) {
+        for (const auto& [name, value] : *map) out += (out.size() > 4 ? " " : "") + name + ":" + value;
+      }
+      return out + "]";
+    }
     if (map == nullptr) return std::string();
     auto it = map->find(operand.text);
     return it == map->end() ? std::string() : it->second;

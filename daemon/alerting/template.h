@@ -1,6 +1,7 @@
 // Alert annotation templates: the part of Go's text/template that Prometheus rules use.
 //
 //   {{ $value }}  {{ $labels.NAME }}  {{ $externalLabels.NAME }}  "a string"  1.5
+//   {{ $labels }}, {{ $externalLabels }}: the whole map as Go prints it (map[a:1 b:2])
 //   functions humanize, humanizeDuration, humanizePercentage, printf "FORMAT" ARGS...
 //   called as `FUNC ARG` or piped, `ARG | FUNC` (the piped value becomes the last argument).
 //

@@ -540,6 +540,9 @@ TEST_F(RuleEvaluatorTest, NodeRulesExampleLoadsAndEvaluates) {
   ASSERT_EQ(states["HostOutOfMemory"].alerts.size(), 1u);
   EXPECT_EQ(states["HostOutOfMemory"].alerts.begin()->second.state, AlertState::kPending);
   EXPECT_NEAR(states["HostOutOfMemory"].alerts.begin()->second.value, 5, 1e-9);
+  // awesome-prometheus-alerts' description, $labels printed whole as Go prints a map.
+  EXPECT_EQ(states["HostOutOfMemory"].alerts.begin()->second.annotations.at(1).second,
+            "Node memory is filling up (< 10% left)\n  VALUE = 5\n  LABELS = map[]");
   ASSERT_EQ(states["HostOutOfDiskSpace"].alerts.size(), 1u);
   EXPECT_EQ(states["HostOutOfDiskSpace"].alerts.begin()->second.labels,
             (LabelMap{{"alertname", "HostOutOfDiskSpace"}, {"device", "/dev/sda1"}, {"fstype", "ext4"},

@@ -31,6 +31,9 @@ TEST(TemplateTest, VariablesAndLiterals) {
             "abc Transfer at eu1: 0.75");
   EXPECT_EQ(Render("missing: [{{ $labels.nope }}]", 1, labels), "missing: []");
   EXPECT_EQ(Render("no actions at all", 1), "no actions at all");
+  // A whole map as Go's fmt prints a map[string]string (awesome-prometheus-alerts' descriptions).
+  EXPECT_EQ(Render("LABELS = {{ $labels }}", 1, labels), "LABELS = map[action:Transfer process:abc]");
+  EXPECT_EQ(Render("{{ $externalLabels }}", 1, labels, external), "map[site:eu1]");
   EXPECT_EQ(Render("{{ \"quoted\" }} {{ 42 }}", 1), "quoted 42");
   EXPECT_EQ(Render("a {{- \" b \" -}} c", 1), "a b c");
 }
@@ -68,7 +71,8 @@ TEST(TemplateTest, ParseErrorsSayWhatAndWhere) {
             "at offset 19: unknown function \"humanise\" (known: humanize, humanizeDuration, "
             "humanizePercentage, printf)");
   EXPECT_EQ(ParseError("{{ $lables.x }}"),
-            "at offset 3: unknown variable \"$lables.x\" (known: $value, $labels.NAME, $externalLabels.NAME)");
+            "at offset 3: unknown variable \"$lables.x\" (known: $value, $labels, $labels.NAME, $externalLabels, "
+            "$externalLabels.NAME)");
   EXPECT_EQ(ParseError("value {{ $value"), "at offset 6: unclosed action (missing }})");
   EXPECT_EQ(ParseError("{{ }}"), "at offset 3: empty action");
   EXPECT_EQ(ParseError("{{ printf $value }}"), "at offset 3: printf needs a format string first");

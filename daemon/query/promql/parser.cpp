@@ -11,6 +11,7 @@
 // which is the one Prometheus reports; type checks (checkAST) run only on a complete parse.
 #include "daemon/query/promql/parser.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -27,7 +28,9 @@
 namespace metricsd::query::promql {
 namespace {
 
-// Deeper nesting than any real query; keeps the recursion within a thread's stack.
+// Deeper nesting than any real query. Prometheus has no limit (Go's stacks grow); here the
+// parser, the checks, the printer, the evaluator and the tree's destructor all recurse over
+// the tree, so both the parser's recursion and the tree's depth stay within this bound.
 constexpr int kMaxNesting = 1000;
 
 struct ParseFailure {};
@@ -443,6 +446,14 @@ class Parser {
 
   // ---- Expressions ----
 
+  // Records the depth of the tree just built; every parse function leaves it in depth_.
+  void SetDepth(int depth) {
+    if (depth > kMaxNesting) {
+      Fail({0, static_cast<int>(input_.size())}, "expression nested too deeply");
+    }
+    depth_ = depth;
+  }
+
   struct NestingGuard {
     explicit NestingGuard(Parser* p) : parser(p) {
       if (++parser->nesting_ > kMaxNesting) {
@@ -457,17 +468,22 @@ class Parser {
   ExprPtr ParseExpr(int min_precedence) {
     NestingGuard guard(this);
     ExprPtr lhs = ParseUnary();
+    int depth = depth_;
     for (;;) {
       const std::optional<BinaryOp> op = BinaryOpFor(Peek().type);
-      if (!op) return lhs;
-      const int precedence = Precedence(*op);
-      if (precedence < min_precedence) return lhs;
+      const int precedence = op ? Precedence(*op) : 0;
+      if (!op || precedence < min_precedence) {
+        depth_ = depth;
+        return lhs;
+      }
       Consume();
       BinaryExpr binary;
       binary.op = *op;
       ParseBinaryModifiers(&binary);
       // ^ is right-associative; everything else is left-associative.
       ExprPtr rhs = ParseExpr(*op == BinaryOp::kPow ? precedence : precedence + 1);
+      SetDepth(std::max(depth, depth_) + 1);
+      depth = depth_;
       const PositionRange pos{lhs->pos.start, rhs->pos.end};
       binary.lhs = std::move(lhs);
       binary.rhs = std::move(rhs);
@@ -542,6 +558,7 @@ class Parser {
       operand->pos.start = op.pos;
       return operand;
     }
+    SetDepth(depth_ + 1);
     const PositionRange pos{op.pos, operand->pos.end};
     return MakeExpr(UnaryExpr{negate, std::move(operand)}, pos);
   }
@@ -554,10 +571,12 @@ class Parser {
         std::string err;
         std::optional<double> v = ParseGoNumber(t.text, &err);
         if (!v) Fail({t.pos, t.end()}, "error parsing number: " + err);
+        SetDepth(1);
         return MakeExpr(NumberLiteral{*v}, {t.pos, t.end()});
       }
       case TokenType::kString: {
         Consume();
+        SetDepth(1);
         return MakeExpr(StringLiteral{UnquoteToken(t)}, {t.pos, t.end()});
       }
       case TokenType::kLeftParen: {
@@ -565,6 +584,7 @@ class Parser {
         ExprPtr inner = ParseExpr(0);
         if (Peek().type != TokenType::kRightParen) UnexpectedInExpr();
         const Token close = Consume();
+        SetDepth(depth_ + 1);
         return MakeExpr(ParenExpr{std::move(inner)}, {t.pos, close.end()});
       }
       case TokenType::kLeftBrace:
@@ -610,12 +630,15 @@ class Parser {
     if (Peek().type != TokenType::kLeftParen) UnexpectedInExpr();
     Consume();
     std::vector<ExprPtr> args;
+    int depth = 0;
     if (Peek().type == TokenType::kRightParen) {
       Consume();
+      depth_ = depth;
       return args;
     }
     for (;;) {
       args.push_back(ParseExpr(0));
+      depth = std::max(depth, depth_);
       const TokenType t = Peek().type;
       if (t == TokenType::kComma) {
         const Token comma = Consume();
@@ -627,6 +650,7 @@ class Parser {
       }
       if (t == TokenType::kRightParen) {
         Consume();
+        depth_ = depth;
         return args;
       }
       UnexpectedInExpr();
@@ -635,6 +659,7 @@ class Parser {
 
   ExprPtr ParseCall(const Token& name) {
     std::vector<ExprPtr> args = ParseCallBody();
+    SetDepth(depth_ + 1);
     const FunctionSignature* fn = FindFunction(name.text);
     if (fn == nullptr) {
       Fail({name.pos, name.end()},
@@ -661,6 +686,7 @@ class Parser {
       if (Peek().type == TokenType::kBy || Peek().type == TokenType::kWithout) parse_modifier();
     }
     --aggregation_depth_;
+    SetDepth(depth_ + 1);
     const PositionRange pos{op.pos, last_closing_};
     if (args.empty()) Fail(pos, "no arguments for aggregate expression provided");
     const size_t desired = AggregatorHasParam(agg.op) ? 2 : 1;
@@ -692,6 +718,7 @@ class Parser {
           storage::MatchType::kEqual, std::string(kMetricName), vs.name, &err);
       vs.matchers.push_back(std::move(*m));
     }
+    SetDepth(1);
     return MakeExpr(std::move(vs), pos);
   }
 
@@ -768,6 +795,7 @@ class Parser {
       }
       if (err != nullptr) Fail({open.pos, close.end()}, err);
       const PositionRange pos{expr->pos.start, last_closing_};
+      SetDepth(2);
       return MakeExpr(MatrixSelector{std::move(expr), range}, pos);
     }
     if (Peek().type != TokenType::kColon) Unexpected("subquery or range", "\":\" or \"]\"");
@@ -781,6 +809,7 @@ class Parser {
     }
     const Token close = Consume();
     const PositionRange pos{expr->pos.start, close.pos + 1};
+    SetDepth(depth_ + 1);
     SubqueryExpr sq;
     sq.expr = std::move(expr);
     sq.range_ms = range;
@@ -879,6 +908,7 @@ class Parser {
   int last_closing_ = 0;
   int aggregation_depth_ = 0;
   int nesting_ = 0;
+  int depth_ = 0;  // of the expression the last parse function returned
   ParseError error_;
 
  public:

@@ -501,6 +501,15 @@ TEST(ParserTest, DeepNestingIsAnErrorNotACrash) {
   EXPECT_EQ(error.message, "expression nested too deeply");
   const std::string minus = std::string(100000, '-') + "1";
   EXPECT_EQ(ParseExpr(minus, &error), nullptr);
+  // A long chain of binary operators builds a deep tree without deep parser recursion: its
+  // depth is bounded too (1000 levels), so checking, printing and freeing it cannot overflow.
+  std::string chain = "1";
+  for (int i = 0; i < 200000; ++i) chain += "+1";
+  EXPECT_EQ(ParseExpr(chain, &error), nullptr);
+  EXPECT_EQ(error.message, "expression nested too deeply");
+  chain = "1";
+  for (int i = 0; i < 998; ++i) chain += "+1";
+  EXPECT_NE(ParseExpr(chain, &error), nullptr);
 }
 
 // model.ParseDuration and model.Duration.String() (prometheus/common's time_test.go cases).

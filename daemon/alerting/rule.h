@@ -1,4 +1,5 @@
 // A rule as a rule file declares it. Built once at load, immutable.
+// Thread-safety: plain values, read-only after load (the parsed expression is shared).
 //
 // Two forms, one engine: every rule is a PromQL expression that QueryService::InstantExpr
 // evaluates over history at the group's evaluation time.

@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/query/promql/function_table.h"
+#include "daemon/query/promql/lexer.h"
 #include "daemon/query/promql/printer.h"
 
 namespace metricsd::query::promql {
@@ -319,6 +321,163 @@ TEST(ParserTest, PrometheusParseTestTable) {
     ExprPtr again = ParseExpr(printed, &reparse_error);
     ASSERT_NE(again, nullptr) << reparse_error.ToString(printed);
     EXPECT_EQ(ExprToString(*again), printed);
+  }
+}
+
+struct LexCase {
+  std::string_view input;
+  bool fail;
+  std::vector<Token> tokens;  // before the final EOF
+};
+
+// lex_test.go's tests (all but its series-description ones): the tokens with their positions
+// and text, or that lexing fails somewhere.
+const LexCase kLexTestCases[] = {
+    {",", false, {{TokenType::kComma, 0, ","}}},
+    {"()", false, {{TokenType::kLeftParen, 0, "("}, {TokenType::kRightParen, 1, ")"}}},
+    {"{}", false, {{TokenType::kLeftBrace, 0, "{"}, {TokenType::kRightBrace, 1, "}"}}},
+    {"[5m]", false, {{TokenType::kLeftBracket, 0, "["}, {TokenType::kDuration, 1, "5m"}, {TokenType::kRightBracket, 3, "]"}}},
+    {"[ 5m]", false, {{TokenType::kLeftBracket, 0, "["}, {TokenType::kDuration, 2, "5m"}, {TokenType::kRightBracket, 4, "]"}}},
+    {"[  5m]", false, {{TokenType::kLeftBracket, 0, "["}, {TokenType::kDuration, 3, "5m"}, {TokenType::kRightBracket, 5, "]"}}},
+    {"[  5m ]", false, {{TokenType::kLeftBracket, 0, "["}, {TokenType::kDuration, 3, "5m"}, {TokenType::kRightBracket, 6, "]"}}},
+    {"\015\n\015", false, {}},
+    {"1", false, {{TokenType::kNumber, 0, "1"}}},
+    {"4.23", false, {{TokenType::kNumber, 0, "4.23"}}},
+    {".3", false, {{TokenType::kNumber, 0, ".3"}}},
+    {"5.", false, {{TokenType::kNumber, 0, "5."}}},
+    {"NaN", false, {{TokenType::kNumber, 0, "NaN"}}},
+    {"nAN", false, {{TokenType::kNumber, 0, "nAN"}}},
+    {"NaN 123", false, {{TokenType::kNumber, 0, "NaN"}, {TokenType::kNumber, 4, "123"}}},
+    {"NaN123", false, {{TokenType::kIdentifier, 0, "NaN123"}}},
+    {"iNf", false, {{TokenType::kNumber, 0, "iNf"}}},
+    {"Inf", false, {{TokenType::kNumber, 0, "Inf"}}},
+    {"+Inf", false, {{TokenType::kAdd, 0, "+"}, {TokenType::kNumber, 1, "Inf"}}},
+    {"+Inf 123", false, {{TokenType::kAdd, 0, "+"}, {TokenType::kNumber, 1, "Inf"}, {TokenType::kNumber, 5, "123"}}},
+    {"-Inf", false, {{TokenType::kSub, 0, "-"}, {TokenType::kNumber, 1, "Inf"}}},
+    {"Infoo", false, {{TokenType::kIdentifier, 0, "Infoo"}}},
+    {"-Infoo", false, {{TokenType::kSub, 0, "-"}, {TokenType::kIdentifier, 1, "Infoo"}}},
+    {"-Inf 123", false, {{TokenType::kSub, 0, "-"}, {TokenType::kNumber, 1, "Inf"}, {TokenType::kNumber, 5, "123"}}},
+    {"0x123", false, {{TokenType::kNumber, 0, "0x123"}}},
+    {"\"test\\tsequence\"", false, {{TokenType::kString, 0, "\"test\\tsequence\""}}},
+    {"\"test\\\\.expression\"", false, {{TokenType::kString, 0, "\"test\\\\.expression\""}}},
+    {"`test\\.expression`", false, {{TokenType::kString, 0, "`test\\.expression`"}}},
+    {".\331\251", true, {}},
+    {"5s", false, {{TokenType::kDuration, 0, "5s"}}},
+    {"123m", false, {{TokenType::kDuration, 0, "123m"}}},
+    {"1h", false, {{TokenType::kDuration, 0, "1h"}}},
+    {"3w", false, {{TokenType::kDuration, 0, "3w"}}},
+    {"1y", false, {{TokenType::kDuration, 0, "1y"}}},
+    {"abc", false, {{TokenType::kIdentifier, 0, "abc"}}},
+    {"a:bc", false, {{TokenType::kMetricIdentifier, 0, "a:bc"}}},
+    {"abc d", false, {{TokenType::kIdentifier, 0, "abc"}, {TokenType::kIdentifier, 4, "d"}}},
+    {":bc", false, {{TokenType::kMetricIdentifier, 0, ":bc"}}},
+    {"0a:bc", true, {}},
+    {"# some comment", false, {{TokenType::kComment, 0, "# some comment"}}},
+    {"5 # 1+1\n5", false, {{TokenType::kNumber, 0, "5"}, {TokenType::kComment, 2, "# 1+1"}, {TokenType::kNumber, 8, "5"}}},
+    {"=", false, {{TokenType::kEql, 0, "="}}},
+    {"{=}", false, {{TokenType::kLeftBrace, 0, "{"}, {TokenType::kEql, 1, "="}, {TokenType::kRightBrace, 2, "}"}}},
+    {"==", false, {{TokenType::kEqlc, 0, "=="}}},
+    {"!=", false, {{TokenType::kNeq, 0, "!="}}},
+    {"<", false, {{TokenType::kLss, 0, "<"}}},
+    {">", false, {{TokenType::kGtr, 0, ">"}}},
+    {">=", false, {{TokenType::kGte, 0, ">="}}},
+    {"<=", false, {{TokenType::kLte, 0, "<="}}},
+    {"+", false, {{TokenType::kAdd, 0, "+"}}},
+    {"-", false, {{TokenType::kSub, 0, "-"}}},
+    {"*", false, {{TokenType::kMul, 0, "*"}}},
+    {"/", false, {{TokenType::kDiv, 0, "/"}}},
+    {"^", false, {{TokenType::kPow, 0, "^"}}},
+    {"%", false, {{TokenType::kMod, 0, "%"}}},
+    {"AND", false, {{TokenType::kLand, 0, "AND"}}},
+    {"or", false, {{TokenType::kLor, 0, "or"}}},
+    {"unless", false, {{TokenType::kLunless, 0, "unless"}}},
+    {"@", false, {{TokenType::kAt, 0, "@"}}},
+    {"sum", false, {{TokenType::kSum, 0, "sum"}}},
+    {"AVG", false, {{TokenType::kAvg, 0, "AVG"}}},
+    {"GROUP", false, {{TokenType::kGroup, 0, "GROUP"}}},
+    {"MAX", false, {{TokenType::kMax, 0, "MAX"}}},
+    {"min", false, {{TokenType::kMin, 0, "min"}}},
+    {"count", false, {{TokenType::kCount, 0, "count"}}},
+    {"stdvar", false, {{TokenType::kStdvar, 0, "stdvar"}}},
+    {"stddev", false, {{TokenType::kStddev, 0, "stddev"}}},
+    {"offset", false, {{TokenType::kOffset, 0, "offset"}}},
+    {"by", false, {{TokenType::kBy, 0, "by"}}},
+    {"without", false, {{TokenType::kWithout, 0, "without"}}},
+    {"on", false, {{TokenType::kOn, 0, "on"}}},
+    {"ignoring", false, {{TokenType::kIgnoring, 0, "ignoring"}}},
+    {"group_left", false, {{TokenType::kGroupLeft, 0, "group_left"}}},
+    {"group_right", false, {{TokenType::kGroupRight, 0, "group_right"}}},
+    {"bool", false, {{TokenType::kBool, 0, "bool"}}},
+    {"atan2", false, {{TokenType::kAtan2, 0, "atan2"}}},
+    {"start", false, {{TokenType::kStart, 0, "start"}}},
+    {"end", false, {{TokenType::kEnd, 0, "end"}}},
+    {"\345\217\260\345\214\227", true, {}},
+    {"{\345\217\260\345\214\227='a'}", true, {}},
+    {"{0a='a'}", true, {}},
+    {"{foo='bar'}", false, {{TokenType::kLeftBrace, 0, "{"}, {TokenType::kIdentifier, 1, "foo"}, {TokenType::kEql, 4, "="}, {TokenType::kString, 5, "'bar'"}, {TokenType::kRightBrace, 10, "}"}}},
+    {"{foo=\"bar\"}", false, {{TokenType::kLeftBrace, 0, "{"}, {TokenType::kIdentifier, 1, "foo"}, {TokenType::kEql, 4, "="}, {TokenType::kString, 5, "\"bar\""}, {TokenType::kRightBrace, 10, "}"}}},
+    {"{foo=\"bar\\\"bar\"}", false, {{TokenType::kLeftBrace, 0, "{"}, {TokenType::kIdentifier, 1, "foo"}, {TokenType::kEql, 4, "="}, {TokenType::kString, 5, "\"bar\\\"bar\""}, {TokenType::kRightBrace, 15, "}"}}},
+    {"{NaN\t!= \"bar\" }", false, {{TokenType::kLeftBrace, 0, "{"}, {TokenType::kIdentifier, 1, "NaN"}, {TokenType::kNeq, 5, "!="}, {TokenType::kString, 8, "\"bar\""}, {TokenType::kRightBrace, 14, "}"}}},
+    {"{alert=~\"bar\" }", false, {{TokenType::kLeftBrace, 0, "{"}, {TokenType::kIdentifier, 1, "alert"}, {TokenType::kEqlRegex, 6, "=~"}, {TokenType::kString, 8, "\"bar\""}, {TokenType::kRightBrace, 14, "}"}}},
+    {"{on!~\"bar\"}", false, {{TokenType::kLeftBrace, 0, "{"}, {TokenType::kIdentifier, 1, "on"}, {TokenType::kNeqRegex, 3, "!~"}, {TokenType::kString, 5, "\"bar\""}, {TokenType::kRightBrace, 10, "}"}}},
+    {"{alert!#\"bar\"}", true, {}},
+    {"{foo:a=\"bar\"}", true, {}},
+    {"=~", true, {}},
+    {"!~", true, {}},
+    {"!(", true, {}},
+    {"1a", true, {}},
+    {"(", true, {}},
+    {"())", true, {}},
+    {"(()", true, {}},
+    {"{", true, {}},
+    {"}", true, {}},
+    {"{{", true, {}},
+    {"{{}}", true, {}},
+    {"[", true, {}},
+    {"[[", true, {}},
+    {"[]]", true, {}},
+    {"[[]]", true, {}},
+    {"]", true, {}},
+    {"\"\377\"", true, {}},
+    {"`\377`", true, {}},
+    {"test_name{on!~\"bar\"}[4m:4s]", false, {{TokenType::kIdentifier, 0, "test_name"}, {TokenType::kLeftBrace, 9, "{"}, {TokenType::kIdentifier, 10, "on"}, {TokenType::kNeqRegex, 12, "!~"}, {TokenType::kString, 14, "\"bar\""}, {TokenType::kRightBrace, 19, "}"}, {TokenType::kLeftBracket, 20, "["}, {TokenType::kDuration, 21, "4m"}, {TokenType::kColon, 23, ":"}, {TokenType::kDuration, 24, "4s"}, {TokenType::kRightBracket, 26, "]"}}},
+    {"test:name{on!~\"bar\"}[4m:4s]", false, {{TokenType::kMetricIdentifier, 0, "test:name"}, {TokenType::kLeftBrace, 9, "{"}, {TokenType::kIdentifier, 10, "on"}, {TokenType::kNeqRegex, 12, "!~"}, {TokenType::kString, 14, "\"bar\""}, {TokenType::kRightBrace, 19, "}"}, {TokenType::kLeftBracket, 20, "["}, {TokenType::kDuration, 21, "4m"}, {TokenType::kColon, 23, ":"}, {TokenType::kDuration, 24, "4s"}, {TokenType::kRightBracket, 26, "]"}}},
+    {"test:name{on!~\"b:ar\"}[4m:4s]", false, {{TokenType::kMetricIdentifier, 0, "test:name"}, {TokenType::kLeftBrace, 9, "{"}, {TokenType::kIdentifier, 10, "on"}, {TokenType::kNeqRegex, 12, "!~"}, {TokenType::kString, 14, "\"b:ar\""}, {TokenType::kRightBrace, 20, "}"}, {TokenType::kLeftBracket, 21, "["}, {TokenType::kDuration, 22, "4m"}, {TokenType::kColon, 24, ":"}, {TokenType::kDuration, 25, "4s"}, {TokenType::kRightBracket, 27, "]"}}},
+    {"test:name{on!~\"b:ar\"}[4m:]", false, {{TokenType::kMetricIdentifier, 0, "test:name"}, {TokenType::kLeftBrace, 9, "{"}, {TokenType::kIdentifier, 10, "on"}, {TokenType::kNeqRegex, 12, "!~"}, {TokenType::kString, 14, "\"b:ar\""}, {TokenType::kRightBrace, 20, "}"}, {TokenType::kLeftBracket, 21, "["}, {TokenType::kDuration, 22, "4m"}, {TokenType::kColon, 24, ":"}, {TokenType::kRightBracket, 25, "]"}}},
+    {"min_over_time(rate(foo{bar=\"baz\"}[2s])[5m:])[4m:3s]", false, {{TokenType::kIdentifier, 0, "min_over_time"}, {TokenType::kLeftParen, 13, "("}, {TokenType::kIdentifier, 14, "rate"}, {TokenType::kLeftParen, 18, "("}, {TokenType::kIdentifier, 19, "foo"}, {TokenType::kLeftBrace, 22, "{"}, {TokenType::kIdentifier, 23, "bar"}, {TokenType::kEql, 26, "="}, {TokenType::kString, 27, "\"baz\""}, {TokenType::kRightBrace, 32, "}"}, {TokenType::kLeftBracket, 33, "["}, {TokenType::kDuration, 34, "2s"}, {TokenType::kRightBracket, 36, "]"}, {TokenType::kRightParen, 37, ")"}, {TokenType::kLeftBracket, 38, "["}, {TokenType::kDuration, 39, "5m"}, {TokenType::kColon, 41, ":"}, {TokenType::kRightBracket, 42, "]"}, {TokenType::kRightParen, 43, ")"}, {TokenType::kLeftBracket, 44, "["}, {TokenType::kDuration, 45, "4m"}, {TokenType::kColon, 47, ":"}, {TokenType::kDuration, 48, "3s"}, {TokenType::kRightBracket, 50, "]"}}},
+    {"test:name{on!~\"b:ar\"}[4m:4s] offset 10m", false, {{TokenType::kMetricIdentifier, 0, "test:name"}, {TokenType::kLeftBrace, 9, "{"}, {TokenType::kIdentifier, 10, "on"}, {TokenType::kNeqRegex, 12, "!~"}, {TokenType::kString, 14, "\"b:ar\""}, {TokenType::kRightBrace, 20, "}"}, {TokenType::kLeftBracket, 21, "["}, {TokenType::kDuration, 22, "4m"}, {TokenType::kColon, 24, ":"}, {TokenType::kDuration, 25, "4s"}, {TokenType::kRightBracket, 27, "]"}, {TokenType::kOffset, 29, "offset"}, {TokenType::kDuration, 36, "10m"}}},
+    {"min_over_time(rate(foo{bar=\"baz\"}[2s])[5m:] offset 6m)[4m:3s]", false, {{TokenType::kIdentifier, 0, "min_over_time"}, {TokenType::kLeftParen, 13, "("}, {TokenType::kIdentifier, 14, "rate"}, {TokenType::kLeftParen, 18, "("}, {TokenType::kIdentifier, 19, "foo"}, {TokenType::kLeftBrace, 22, "{"}, {TokenType::kIdentifier, 23, "bar"}, {TokenType::kEql, 26, "="}, {TokenType::kString, 27, "\"baz\""}, {TokenType::kRightBrace, 32, "}"}, {TokenType::kLeftBracket, 33, "["}, {TokenType::kDuration, 34, "2s"}, {TokenType::kRightBracket, 36, "]"}, {TokenType::kRightParen, 37, ")"}, {TokenType::kLeftBracket, 38, "["}, {TokenType::kDuration, 39, "5m"}, {TokenType::kColon, 41, ":"}, {TokenType::kRightBracket, 42, "]"}, {TokenType::kOffset, 44, "offset"}, {TokenType::kDuration, 51, "6m"}, {TokenType::kRightParen, 53, ")"}, {TokenType::kLeftBracket, 54, "["}, {TokenType::kDuration, 55, "4m"}, {TokenType::kColon, 57, ":"}, {TokenType::kDuration, 58, "3s"}, {TokenType::kRightBracket, 60, "]"}}},
+    {"test:name[ 5m]", false, {{TokenType::kMetricIdentifier, 0, "test:name"}, {TokenType::kLeftBracket, 9, "["}, {TokenType::kDuration, 11, "5m"}, {TokenType::kRightBracket, 13, "]"}}},
+    {"test:name{o:n!~\"bar\"}[4m:4s]", true, {}},
+    {"test:name{on!~\"bar\"}[4m:4s:4h]", true, {}},
+    {"test:name{on!~\"bar\"}[4m:4s:]", true, {}},
+    {"test:name{on!~\"bar\"}[4m::]", true, {}},
+    {"test:name{on!~\"bar\"}[:4s]", true, {}},
+};
+
+TEST(LexerTest, PrometheusLexTestTable) {
+  for (const LexCase& c : kLexTestCases) {
+    SCOPED_TRACE(std::string(c.input));
+    Lexer lexer(c.input);
+    std::vector<Token> tokens;
+    Token t;
+    bool failed = false;
+    for (t = lexer.Next(); t.type != TokenType::kEof; t = lexer.Next()) {
+      if (t.type == TokenType::kError) {
+        failed = true;
+        break;
+      }
+      tokens.push_back(t);
+    }
+    EXPECT_EQ(failed, c.fail) << lexer.error();
+    if (c.fail) continue;
+    EXPECT_EQ(t.pos, static_cast<int>(c.input.size()));  // EOF at the end
+    ASSERT_EQ(tokens.size(), c.tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      EXPECT_EQ(tokens[i].type, c.tokens[i].type) << i;
+      EXPECT_EQ(tokens[i].pos, c.tokens[i].pos) << i;
+      EXPECT_EQ(tokens[i].text, c.tokens[i].text) << i;
+    }
   }
 }
 

@@ -867,11 +867,12 @@ class Parser {
         Fail(expr->pos, "timestamp out of bounds for @ modifier: " + GoFormatF(ts));
       }
       at.kind = AtModifier::Kind::kTimestamp;
-      // timestamp.FromFloatSeconds; values past int64's ms range wrap as Go's conversion may.
+      // timestamp.FromFloatSeconds: int64(math.Round(ts * 1000)). Past int64's range Go's
+      // conversion gives math.MinInt64 (amd64), which Prometheus then prints and uses.
       const double ms = std::round(ts * 1000);
-      at.t = std::fabs(ms) < 9.2e18 ? static_cast<std::int64_t>(ms)
-                                    : (ms > 0 ? std::numeric_limits<std::int64_t>::max()
-                                              : std::numeric_limits<std::int64_t>::min());
+      constexpr double kTwoTo63 = 9223372036854775808.0;
+      at.t = ms >= -kTwoTo63 && ms < kTwoTo63 ? static_cast<std::int64_t>(ms)
+                                               : std::numeric_limits<std::int64_t>::min();
     } else if (t.type == TokenType::kStart || t.type == TokenType::kEnd) {
       Consume();
       if (Peek().type != TokenType::kLeftParen) Unexpected("@", "timestamp");

@@ -643,6 +643,23 @@ TEST(ParserTest, RegexErrorsAsGoReportsThem) {
             "1:2: parse error: error parsing regexp: invalid or unsupported Perl syntax: `(?<`");
 }
 
+// @ timestamps past int64 milliseconds become math.MinInt64 as in Go on amd64 (texts from
+// prometheus 2.42's format_query).
+TEST(ParserTest, AtTimestampsAtTheEdges) {
+  auto print = [](std::string_view q) {
+    ParseError error;
+    ExprPtr e = ParseExpr(q, &error);
+    return e ? ExprToString(*e) : error.ToString(q);
+  };
+  EXPECT_EQ(print("foo @ 9.2e15"), "foo @ 9200000000000000.000");
+  EXPECT_EQ(print("foo @ 1e18"), "foo @ -9223372036854776.000");
+  EXPECT_EQ(print("foo @ -1e17"), "foo @ -9223372036854776.000");
+  EXPECT_EQ(print("foo @ 0.0015"), "foo @ 0.002");
+  EXPECT_EQ(print("foo[5m:] @ 1e30"),
+            "1:1: parse error: timestamp out of bounds for @ modifier: "
+            "1000000000000000019884624838656.000000");
+}
+
 TEST(ParserTest, ErrorPositionsCountLines) {
   ParseError error;
   const std::string_view q = "sum(\n  rate(foo[5m])\n) by bar";

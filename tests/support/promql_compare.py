@@ -111,6 +111,27 @@ def compare(mine, theirs, ordered=False, numeric_labels=False):
     return None
 
 
+def same_values_per_step(mine, theirs):
+    """True if two successful vector/matrix answers hold, at every timestamp, the same values
+    (as a multiset, labels aside): what topk/bottomk answers agree on when ties are broken
+    differently."""
+    if not (mine[0] == theirs[0] == "success" and mine[1] == theirs[1] and
+            mine[1] in ("vector", "matrix")):
+        return False
+
+    def by_step(rows):
+        steps = {}
+        for _, points in rows:
+            for t, v in points:
+                steps.setdefault(t, []).append(float(v))
+        return {t: sorted(vs, key=lambda v: (math.isnan(v), v)) for t, vs in steps.items()}
+
+    a, b = by_step(mine[2]), by_step(theirs[2])
+    return a.keys() == b.keys() and all(
+        len(a[t]) == len(b[t]) and all(values_agree(x, y) for x, y in zip(a[t], b[t]))
+        for t in a)
+
+
 def _show(keys):
     return ", ".join("{" + ",".join(f'{k}="{v}"' for k, v in key) + "}" for key in keys) or "-"
 

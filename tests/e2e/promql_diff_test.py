@@ -58,7 +58,7 @@ from promql_gen import (MATRIX, SCALAR, STRING, VECTOR, Call, Generator, Node,  
 from promql_servers import (PrometheusOnBlocks, export_lines, http, parse_export,  # noqa: E402
                             query_api)
 
-SEEDS = [11, 22, 33]
+SEEDS = [11, 22, 33, 44, 55]
 QUERIES_PER_SEED = 70
 MUTATED_PER_SEED = 25
 TIE_RETRIES = 10

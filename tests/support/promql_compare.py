@@ -41,7 +41,9 @@ def normalize(status, answer):
         if kind == "vector":
             rows.append((labels, [(series["value"][0], series["value"][1])]))
         else:
-            rows.append((labels, [(t, v) for t, v in series["values"]]))
+            # None: a series without "values" (a shape difference compare() reports).
+            values = series.get("values")
+            rows.append((labels, None if values is None else [(t, v) for t, v in values]))
     return ("success", kind, rows)
 
 
@@ -107,6 +109,10 @@ def compare(mine, theirs, ordered=False, numeric_labels=False):
     theirs_by_key = dict(rows_theirs)
     for key, points in rows_mine:
         other = theirs_by_key[key]
+        if points is None or other is None:
+            if points is not other:
+                return f'{_show([key])}: "values" missing from one answer'
+            continue
         if [t for t, _ in points] != [t for t, _ in other]:
             missing = sorted(set(t for t, _ in other) - set(t for t, _ in points))[:3]
             extra = sorted(set(t for t, _ in points) - set(t for t, _ in other))[:3]
@@ -129,7 +135,7 @@ def same_values_per_step(mine, theirs):
     def by_step(rows):
         steps = {}
         for _, points in rows:
-            for t, v in points:
+            for t, v in points or []:
                 steps.setdefault(t, []).append(float(v))
         return {t: sorted(vs, key=lambda v: (math.isnan(v), v)) for t, vs in steps.items()}
 

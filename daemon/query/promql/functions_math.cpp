@@ -61,8 +61,21 @@ Vector Tan(const InstantCall& call) { return Simple(call, [](double v) { return 
 Vector Asin(const InstantCall& call) { return Simple(call, [](double v) { return std::asin(v); }); }
 Vector Acos(const InstantCall& call) { return Simple(call, [](double v) { return std::acos(v); }); }
 Vector Atan(const InstantCall& call) { return Simple(call, [](double v) { return std::atan(v); }); }
-Vector Sinh(const InstantCall& call) { return Simple(call, [](double v) { return std::sinh(v); }); }
-Vector Cosh(const InstantCall& call) { return Simple(call, [](double v) { return std::cosh(v); }); }
+// Go's math.Sinh and Cosh compute exp(|x|) / 2 for |x| > 21, which overflows to ±Inf from
+// |x| ≈ 709.78 on, where the C library's still returns a finite value up to ≈ 710.47.
+// Prometheus answers what Go computes.
+Vector Sinh(const InstantCall& call) {
+  return Simple(call, [](double v) {
+    if (std::fabs(v) > 21) return std::copysign(std::exp(std::fabs(v)) * 0.5, v);
+    return std::sinh(v);
+  });
+}
+Vector Cosh(const InstantCall& call) {
+  return Simple(call, [](double v) {
+    if (std::fabs(v) > 21) return std::exp(std::fabs(v)) * 0.5;
+    return std::cosh(v);
+  });
+}
 Vector Tanh(const InstantCall& call) { return Simple(call, [](double v) { return std::tanh(v); }); }
 Vector Asinh(const InstantCall& call) {
   return Simple(call, [](double v) { return std::asinh(v); });

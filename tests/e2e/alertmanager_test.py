@@ -109,7 +109,10 @@ class AlertmanagerDeliveryTest(unittest.TestCase):
             self.addCleanup(rules.cleanup)
             with open(os.path.join(rules.name, "rules.yaml"), "w") as f:
                 f.write(RULES)
-            config = ("alerting:\n  evaluation_interval: 1s\n  resend_delay: 1s\n"
+            # Rules evaluate PromQL over history: sample every second so alerts follow the
+            # gauge within a second or two.
+            config = ("history: {interval: 1s}\n"
+                      "alerting:\n  evaluation_interval: 1s\n  resend_delay: 1s\n"
                       f"  rule_files: [{rules.name}/rules.yaml]\n  external_labels: {{site: e2e}}\n"
                       f"  alertmanagers:\n    - url: {url}\n      timeout: 2s\n"
                       f"  webhooks:\n    - url: {webhook.url}\n")
@@ -147,7 +150,10 @@ class AlertmanagerDeliveryTest(unittest.TestCase):
                 status, _, _ = d.get("/-/healthy")
                 self.assertEqual(status, 200)
                 self.assertLess(time.monotonic() - started, 1.0)
-                firing = json.loads(d.get("/api/v1/alerts")[2])["data"]["alerts"]
+                firing = wait_until(
+                    lambda: [a for a in json.loads(d.get("/api/v1/alerts")[2])["data"]["alerts"]
+                             if a["state"] == "firing"],
+                    timeout=30, interval=0.2, what="the alert to fire again")
                 self.assertEqual([a["state"] for a in firing], ["firing"])
 
                 # Back up (same port, same storage): the next resend delivers the alert.

@@ -264,7 +264,13 @@ class PromqlDifferentialTest(unittest.TestCase):
         theirs = {tuple(sorted(s["metric"].items())): [(round(float(t) * 1000), float(v))
                                                        for t, v in s["values"]]
                   for s in answer["data"]["result"]}
-        self.assertEqual(theirs, wanted, "Prometheus's blocks hold what was exported")
+        differing = sorted(k for k in set(theirs) | set(wanted) if theirs.get(k) != wanted.get(k))
+        self.assertEqual(differing, [], "Prometheus's blocks hold what was exported; first: " +
+                         "; ".join(f"{k}: theirs {len(theirs.get(k, []))} samples "
+                                   f"{(theirs.get(k) or [None])[:1]}..{(theirs.get(k) or [None])[-1:]}, "
+                                   f"wanted {len(wanted.get(k, []))} "
+                                   f"{(wanted.get(k) or [None])[:1]}..{(wanted.get(k) or [None])[-1:]}"
+                                   for k in differing[:3]))
 
     # 4: the queries --------------------------------------------------------------------------
 

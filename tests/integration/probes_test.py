@@ -310,7 +310,7 @@ class ShutdownTest(unittest.TestCase):
         with Receiver(hang=True) as receiver, tempfile.TemporaryDirectory() as tmp:
             with open(os.path.join(tmp, "rules.yaml"), "w") as f:
                 f.write(rules)
-            text = ("host: {enabled: false}\nstatsd: {enabled: false}\n"
+            text = ("host: {enabled: false}\nstatsd: {enabled: false}\nhistory: {interval: 1s}\n"
                     f"alerting:\n  evaluation_interval: 1s\n  rule_files: ['{tmp}/rules.yaml']\n"
                     f"  webhooks:\n    - url: {receiver.url}\n      timeout: 4s\n")
             with Daemon(text) as d:

@@ -241,6 +241,9 @@ class PromqlDifferentialTest(unittest.TestCase):
             time.sleep(6)
             end_ms = int(time.time() * 1000)
             exported = export_all(recorder.port)
+            # A sampler pass may land between reading the clock and the export: the data ends
+            # at its newest sample, not at the clock.
+            end_ms = max([end_ms] + [t for points in exported.values() for t, _ in points])
         universe = {dict(k)["__name__"] for k in exported}
         names = {dict(k)["__name__"] for k, points in exported.items()
                  if any(v != v for _, v in points)}

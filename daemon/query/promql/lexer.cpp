@@ -71,6 +71,8 @@ bool IsPrintRune(std::uint32_t r) {
   return r <= 0x10FFFF;
 }
 
+}  // namespace
+
 void AppendUtf8(std::string& out, std::uint32_t r) {
   if (r < 0x80) {
     out += static_cast<char>(r);
@@ -88,6 +90,8 @@ void AppendUtf8(std::string& out, std::uint32_t r) {
     out += static_cast<char>(0x80 | (r & 0x3F));
   }
 }
+
+namespace {
 
 std::string HexRune(const char* format, std::uint32_t r) {
   char buf[16];

@@ -101,5 +101,7 @@ std::string QuoteRune(std::uint32_t rune);
 // Decodes one UTF-8 code point at `pos` as Go's utf8.DecodeRuneInString: invalid input gives
 // U+FFFD with width 1.
 std::uint32_t DecodeRune(std::string_view s, int pos, int* width);
+// Appends `rune` to `out` as UTF-8 (string literals' \u and \U escapes).
+void AppendUtf8(std::string& out, std::uint32_t rune);
 
 }  // namespace metricsd::query::promql

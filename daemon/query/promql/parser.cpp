@@ -288,23 +288,7 @@ std::optional<std::string> Unquote(std::string_view s) {
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
   };
-  auto append_utf8 = [&out](std::uint32_t r) {
-    if (r < 0x80) {
-      out += static_cast<char>(r);
-    } else if (r < 0x800) {
-      out += static_cast<char>(0xC0 | (r >> 6));
-      out += static_cast<char>(0x80 | (r & 0x3F));
-    } else if (r < 0x10000) {
-      out += static_cast<char>(0xE0 | (r >> 12));
-      out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (r & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (r >> 18));
-      out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (r & 0x3F));
-    }
-  };
+
   size_t i = 0;
   while (i < s.size()) {
     const char c = s[i];
@@ -356,7 +340,7 @@ std::optional<std::string> Unquote(std::string_view s) {
       out += static_cast<char>(v);
     } else {
       if (v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return std::nullopt;
-      append_utf8(v);
+      AppendUtf8(out, v);
     }
   }
   return out;

@@ -13,7 +13,6 @@ disagreed by 14-21 s on new series.
 import json
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,7 +21,8 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, free_port, require_tool, stop_process, wait_until  # noqa: E402
+from harness import Daemon, wait_until  # noqa: E402
+from prometheus_server import Prometheus  # noqa: E402
 
 INTERVAL = 1.0
 TOLERANCE = 2 * INTERVAL
@@ -99,43 +99,16 @@ def get_json(url):
         return None
 
 
-class PrometheusWithRules:
+class PrometheusWithRules(Prometheus):
     """Prometheus 2.42 on 127.0.0.1 scraping `target` every second, evaluating `rules` every
     second; stopped (and its directory removed) by the context manager."""
 
     def __init__(self, target, rules):
-        binary = require_tool("prometheus")
-        self.dir = tempfile.TemporaryDirectory(prefix="metricsd-e2e-alertdiff-")
-        rule_file = os.path.join(self.dir.name, "rules.yml")
-        with open(rule_file, "w") as f:
-            f.write(rules)
-        config = os.path.join(self.dir.name, "prometheus.yml")
-        with open(config, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                    f"rule_files: ['{rule_file}']\n"
-                    "scrape_configs:\n  - job_name: metricsd\n"
-                    f"    static_configs:\n      - targets: ['{target}']\n")
-        self.port = free_port()
-        self.log = open(os.path.join(self.dir.name, "prometheus.log"), "w+")
-        self.proc = subprocess.Popen(
-            [binary, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{self.port}",
-             f"--storage.tsdb.path={self.dir.name}/data", "--log.level=warn"],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+        super().__init__(target, rules=rules)
 
     def api(self, path):
         answer = get_json(f"http://127.0.0.1:{self.port}{path}")
         return answer["data"] if answer and answer.get("status") == "success" else None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        stop_process(self.proc)
-        self.log.seek(0)
-        sys.stderr.write(self.log.read()[-4000:])
-        self.log.close()
-        self.dir.cleanup()
-        return False
 
 
 def prometheus_rule_file(groups):

@@ -13,14 +13,21 @@ from harness import free_port, require_tool, stop_process
 
 class Prometheus:
     """Scrapes `target` (HOST:PORT) as job "metricsd"; `scrape_extra` is YAML added to the
-    scrape config, indented four spaces (e.g. scheme, tls_config, basic_auth)."""
+    scrape config, indented four spaces (e.g. scheme, tls_config, basic_auth); `rules`, the
+    text of a rule file evaluated every second."""
 
-    def __init__(self, target, scrape_extra=""):
+    def __init__(self, target, scrape_extra="", rules=None):
         binary = require_tool("prometheus")
         self.dir = tempfile.TemporaryDirectory(prefix="metricsd-e2e-prom-")
+        rule_files = ""
+        if rules is not None:
+            rule_file = os.path.join(self.dir.name, "rules.yml")
+            with open(rule_file, "w") as f:
+                f.write(rules)
+            rule_files = f"rule_files: ['{rule_file}']\n"
         config = os.path.join(self.dir.name, "prometheus.yml")
         with open(config, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n" + rule_files +
                     "scrape_configs:\n  - job_name: metricsd\n" + scrape_extra +
                     f"    static_configs:\n      - targets: ['{target}']\n")
         self.port = free_port()

@@ -30,7 +30,10 @@ void KeyRoundTrip(std::string_view bytes) {
     // KeyLabelValue answers with a name's first occurrence (`__name__`: the key's name part).
     bool first = std::none_of(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(visited),
                               [&](const LabelPair& earlier) { return earlier.name == name; });
-    Check(!first || KeyLabelValue(bytes, name) == value);
+    // A `__name__` label inside a (corrupt) key's label part is not the name KeyLabelValue
+    // answers with: that is the key's name part, visited first when it is not empty.
+    const bool name_part = name == "__name__" && visited == 0 && !KeyName(bytes).empty();
+    if (first && (name != "__name__" || name_part)) Check(KeyLabelValue(bytes, name) == value);
     ++visited;
   });
   Check(visited == labels.size());

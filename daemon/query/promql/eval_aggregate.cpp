@@ -11,6 +11,7 @@
 #include <string>
 
 #include "daemon/query/promql/evaluator.h"
+#include "daemon/query/promql/functions.h"
 #include "daemon/query/promql/functions_internal.h"
 #include "daemon/storage/label_matcher.h"
 
@@ -147,24 +148,6 @@ Labels GroupLabels(const Labels& metric, const std::vector<std::string>& groupin
   return out;
 }
 
-double Quantile(double q, std::vector<double>& values) {
-  if (values.empty() || std::isnan(q)) return std::nan("");
-  if (q < 0) return -HUGE_VAL;
-  if (q > 1) return HUGE_VAL;
-  std::sort(values.begin(), values.end(), [](double a, double b) {
-    const bool an = std::isnan(a);
-    const bool bn = std::isnan(b);
-    if (an || bn) return an && !bn;
-    return a < b;
-  });
-  const double n = static_cast<double>(values.size());
-  const double rank = q * (n - 1);
-  const double lower = std::max(0.0, std::floor(rank));
-  const double upper = std::min(n - 1, lower + 1);
-  const double weight = rank - std::floor(rank);
-  return values[static_cast<std::size_t>(lower)] * (1 - weight) +
-         values[static_cast<std::size_t>(upper)] * weight;
-}
 
 
 // The simple aggregations of a range query computed series by series instead of step by step:

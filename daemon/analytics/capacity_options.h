@@ -1,0 +1,15 @@
+// STUB (to be written by its owner): the options of one analytics method.
+#pragma once
+
+#include "daemon/core/config_schema.h"
+
+namespace metricsd::analytics {
+
+// Thread-safety: a value; immutable once loaded.
+struct CapacityOptions {
+  bool operator==(const CapacityOptions&) const = default;
+};
+
+const config::Section<CapacityOptions>& CapacitySection();
+
+}  // namespace metricsd::analytics

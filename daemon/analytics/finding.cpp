@@ -1,0 +1,29 @@
+#include "daemon/analytics/finding.h"
+
+#include <cmath>
+
+namespace metricsd::analytics {
+namespace {
+
+nlohmann::json NumberOrNull(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json FindingToJson(const Finding& finding) {
+  nlohmann::json labels = nlohmann::json::object();
+  for (const auto& label : finding.labels) labels[label.name] = label.value;
+  return {{"kind", finding.kind},
+          {"watch", finding.watch},
+          {"labels", std::move(labels)},
+          {"start", static_cast<double>(finding.start) / 1000},
+          {"detected", static_cast<double>(finding.detected) / 1000},
+          {"magnitude", NumberOrNull(finding.magnitude)},
+          {"confidence", NumberOrNull(finding.confidence)},
+          {"severity", finding.severity},
+          {"summary", finding.summary},
+          {"details", finding.details}};
+}
+
+}  // namespace metricsd::analytics

@@ -1,0 +1,154 @@
+#include "daemon/analytics/analytics_api.h"
+
+#include <chrono>
+
+#include "daemon/analytics/analytics_service.h"
+#include "daemon/analytics/annotation_api.h"
+#include "daemon/analytics/baseline.h"
+#include "daemon/analytics/impact.h"
+#include "daemon/analytics/report.h"
+#include "daemon/query/api_json.h"
+#include "daemon/query/api_params.h"
+
+namespace metricsd::analytics {
+namespace {
+
+using query::ApiError;
+using query::ApiErrorType;
+using query::ApiSuccess;
+
+constexpr std::string_view kReportsPrefix = "/api/v1/reports/";
+
+Timestamp NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool Form(const HttpRequest& request, query::FormValues& form, HttpResponse& error_response) {
+  std::string error;
+  if (query::ParseRequestForm(request, &form, &error)) return true;
+  error_response = ApiError(request, ApiErrorType::kBadData, error);
+  return false;
+}
+
+HttpResponse ServeFindings(const HttpRequest& request, AnalyticsService& service) {
+  query::FormValues form;
+  HttpResponse bad;
+  if (!Form(request, form, bad)) return bad;
+  const std::string kind = form.First("kind").value_or("");
+  const std::string watch = form.First("watch").value_or("");
+  nlohmann::json findings = nlohmann::json::array();
+  for (const Finding& f : service.MetricsSourceFindings()) {
+    if (!kind.empty() && f.kind != kind) continue;
+    if (!watch.empty() && f.watch != watch) continue;
+    findings.push_back(FindingToJson(f));
+  }
+  RefreshStats stats = service.RefreshStatistics();
+  nlohmann::json data = {{"findings", std::move(findings)},
+                         {"refreshed", stats.last_timestamp_seconds},
+                         {"refreshDurationSeconds", stats.duration_seconds}};
+  return ApiSuccess(request, data.dump());
+}
+
+HttpResponse ServeBaselines(const HttpRequest& request, AnalyticsService& service) {
+  query::FormValues form;
+  HttpResponse bad;
+  if (!Form(request, form, bad)) return bad;
+  std::shared_ptr<const AnalyticsConfig> config = service.config();
+  if (!config) return ApiError(request, ApiErrorType::kUnavailable, "analytics is not configured");
+  const std::string name = form.First("watch").value_or("");
+  if (name.empty()) return ApiError(request, ApiErrorType::kBadData, "watch is required");
+  const Watch* watch = config->FindWatch(name);
+  if (watch == nullptr) {
+    return ApiError(request, ApiErrorType::kBadData, "unknown watch \"" + name + "\"");
+  }
+  std::unique_ptr<QueryEngine> engine = service.Engine(*config);
+  AnalysisContext context{.engine = *engine, .config = *config, .now = NowMs(), .db = service.db()};
+  std::string error;
+  nlohmann::json json = BaselinesJsonFor(context, *watch, &error);
+  if (!error.empty()) return ApiError(request, ApiErrorType::kExecution, error);
+  return ApiSuccess(request, json.dump());
+}
+
+HttpResponse ServeImpact(const HttpRequest& request, AnalyticsService& service) {
+  query::FormValues form;
+  HttpResponse bad;
+  if (!Form(request, form, bad)) return bad;
+  std::shared_ptr<const AnalyticsConfig> config = service.config();
+  AnalyticsDb* db = service.db();
+  if (!config || db == nullptr) {
+    return ApiError(request, ApiErrorType::kUnavailable, "the analytics database is not open");
+  }
+  std::int64_t id = 0;
+  try {
+    id = std::stoll(form.First("id").value_or(""));
+  } catch (const std::exception&) {
+    return ApiError(request, ApiErrorType::kBadData, "id must be an annotation id");
+  }
+  std::optional<Annotation> annotation = db->GetAnnotation(id);
+  if (!annotation) {
+    return ApiError(request, ApiErrorType::kBadData, "no annotation " + std::to_string(id));
+  }
+  std::unique_ptr<QueryEngine> engine = service.Engine(*config);
+  AnalysisContext context{.engine = *engine, .config = *config, .now = NowMs(), .db = db};
+  return ApiSuccess(request, ImpactOf(context, *annotation).dump());
+}
+
+HttpResponse ServeReport(const HttpRequest& request, AnalyticsService& service) {
+  query::FormValues form;
+  HttpResponse bad;
+  if (!Form(request, form, bad)) return bad;
+  std::string_view path(request.target().data(), request.target().size());
+  path = path.substr(0, path.find('?'));
+  std::string name(path.substr(kReportsPrefix.size()));
+  const std::string format = form.First("format").value_or("html");
+  if (format != "json" && format != "md" && format != "html") {
+    return ApiError(request, ApiErrorType::kBadData, "format must be json, md or html");
+  }
+  std::optional<ReportDocument> document = service.MakeReport(name);
+  if (!document) {
+    HttpResponse response = MakeResponse(request, http::status::not_found,
+                                         "no report named \"" + name + "\" in analytics.reports\n");
+    return response;
+  }
+  return MakeResponse(request, http::status::ok, RenderReport(*document, format),
+                      ReportContentType(format));
+}
+
+}  // namespace
+
+Routes AnalyticsRoutes(AnalyticsService* service) {
+  Routes routes = {
+      Route{.path = "/api/v1/analytics/findings",
+            .methods = {http::verb::get, http::verb::post},
+            .handler = [service](const HttpRequest& r) { return ServeFindings(r, *service); },
+            .doc = "Analytics: current findings (regressions, degradations, possible leaks, "
+                   "resources running out); `kind`, `watch` filter."},
+      Route{.path = "/api/v1/analytics/baselines",
+            .methods = {http::verb::get, http::verb::post},
+            .handler = [service](const HttpRequest& r) { return ServeBaselines(r, *service); },
+            .heavy = true,
+            .doc = "Analytics: the stored (versioned) baselines of `watch`, per series and "
+                   "hour-of-week."},
+      Route{.path = "/api/v1/analytics/impact",
+            .methods = {http::verb::get, http::verb::post},
+            .handler = [service](const HttpRequest& r) { return ServeImpact(r, *service); },
+            .heavy = true,
+            .doc = "Analytics: every watch before and after annotation `id`, with bootstrap "
+                   "confidence intervals."},
+      Route{.path = std::string(kReportsPrefix),
+            .prefix = true,
+            .methods = {http::verb::get},
+            .handler = [service](const HttpRequest& r) { return ServeReport(r, *service); },
+            .heavy = true,
+            .doc = "Analytics: report `<name>` of analytics.reports made now; `format` json, md "
+                   "or html (default)."},
+  };
+  AppendRoutes(routes, AnnotationRoutes([service]() -> AnalyticsDb* {
+                 return service == nullptr ? nullptr : service->db();
+               }));
+  return routes;
+}
+
+}  // namespace metricsd::analytics

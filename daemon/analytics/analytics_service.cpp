@@ -1,0 +1,202 @@
+#include "daemon/analytics/analytics_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "daemon/analytics/detect.h"
+#include "daemon/analytics/remote_query_engine.h"
+#include "daemon/analytics/report.h"
+#include "daemon/analytics/report_delivery.h"
+#include "daemon/core/logging.h"
+
+namespace metricsd::analytics {
+namespace {
+
+Timestamp NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t Ms(Duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
+
+}  // namespace
+
+Timestamp NextReportTime(const ReportConfig& report, Timestamp after) {
+  const std::int64_t every = Ms(report.every);
+  if (every <= 0) return std::numeric_limits<Timestamp>::max();
+  std::int64_t anchor = 0;
+  if (!report.at.empty() && report.at.size() == 5) {
+    const int hours = (report.at[0] - '0') * 10 + (report.at[1] - '0');
+    const int minutes = (report.at[3] - '0') * 10 + (report.at[4] - '0');
+    const std::int64_t midnight = after - ((after % kDayMs) + kDayMs) % kDayMs;
+    anchor = midnight + (hours * 60 + minutes) * 60 * 1000;
+  }
+  // The first anchor + k × every strictly after `after`.
+  const std::int64_t since = after - anchor;
+  std::int64_t k = since >= 0 ? since / every + 1 : -((-since) / every);
+  if (anchor + k * every <= after) ++k;
+  return anchor + k * every;
+}
+
+AnalyticsService::AnalyticsService(std::shared_ptr<query::QueryService> local, net::io_context& ioc,
+                                   std::string directory, std::string host)
+    : local_(std::move(local)), ioc_(ioc), directory_(std::move(directory)), host_(std::move(host)) {}
+
+AnalyticsService::~AnalyticsService() {
+  {
+    MutexLock lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AnalyticsService::Configure(std::shared_ptr<const AnalyticsConfig> config) {
+  bool start = false;
+  {
+    MutexLock lock(mutex_);
+    config_ = std::move(config);
+    reconfigured_ = true;
+    start = !thread_.joinable();
+  }
+  wake_.notify_all();
+  if (start) thread_ = std::thread([this] { Loop(); });
+}
+
+std::shared_ptr<const AnalyticsConfig> AnalyticsService::config() const {
+  MutexLock lock(mutex_);
+  return config_;
+}
+
+AnalyticsDb* AnalyticsService::db() const {
+  MutexLock lock(mutex_);
+  return db_.get();
+}
+
+std::unique_ptr<QueryEngine> AnalyticsService::Engine(const AnalyticsConfig& config) {
+  if (config.source.url.empty()) return MakeLocalQueryEngine(local_);
+  return MakeRemoteQueryEngine(ioc_, config.source);
+}
+
+std::optional<ReportDocument> AnalyticsService::MakeReport(const std::string& name) {
+  std::shared_ptr<const AnalyticsConfig> config = this->config();
+  if (!config) return std::nullopt;
+  auto it = std::find_if(config->reports.begin(), config->reports.end(),
+                         [&](const ReportConfig& r) { return r.name == name; });
+  if (it == config->reports.end()) return std::nullopt;
+  std::unique_ptr<QueryEngine> engine = Engine(*config);
+  AnalysisContext context{.engine = *engine, .config = *config, .now = NowMs(), .db = db()};
+  return BuildReport(context, *it, host_);
+}
+
+void AnalyticsService::Loop() {
+  try {
+    std::unique_ptr<AnalyticsDb> db = AnalyticsDb::Open(directory_);
+    MutexLock lock(mutex_);
+    db_ = std::move(db);
+  } catch (const std::exception& e) {
+    LogError("analytics database cannot open: annotations, stored baselines and report runs "
+             "are off; findings and reports still work",
+             {{"err", e.what()}});
+  }
+  Timestamp next_refresh = NowMs();
+  std::map<std::string, Timestamp> due;  // scheduled reports by name
+  for (;;) {
+    std::shared_ptr<const AnalyticsConfig> config;
+    {
+      MutexLock lock(mutex_);
+      if (stopping_) return;
+      config = config_;
+      if (reconfigured_) {
+        reconfigured_ = false;
+        due.clear();
+        for (const ReportConfig& report : config->reports) {
+          if (report.every.count() > 0) due[report.name] = NextReportTime(report, NowMs());
+        }
+        next_refresh = std::min(next_refresh, NowMs() + Ms(config->interval));
+      }
+    }
+    const Timestamp now = NowMs();
+    if (config->enabled && now >= next_refresh) {
+      Refresh(config);
+      next_refresh = NowMs() + Ms(config->interval);
+    }
+    for (const ReportConfig& report : config->reports) {
+      auto it = due.find(report.name);
+      if (it == due.end() || NowMs() < it->second) continue;
+      if (config->enabled) RunScheduledReport(*config, report);
+      it->second = NextReportTime(report, NowMs());
+    }
+    Timestamp wake_at = config->enabled ? next_refresh : std::numeric_limits<Timestamp>::max();
+    for (const auto& [name, at] : due) wake_at = std::min(wake_at, at);
+    const auto deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(
+        std::min<Timestamp>(wake_at, NowMs() + 3600 * 1000)));
+    MutexLock lock(mutex_);
+    wake_.wait_until(mutex_, deadline, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      return stopping_ || reconfigured_;
+    });
+  }
+}
+
+void AnalyticsService::Refresh(const std::shared_ptr<const AnalyticsConfig>& config) {
+  const auto began = std::chrono::steady_clock::now();
+  std::unique_ptr<QueryEngine> engine = Engine(*config);
+  const Timestamp now = NowMs();
+  AnalysisContext context{.engine = *engine, .config = *config, .now = now, .start = now,
+                          .end = now, .db = db()};
+  DetectOutcome outcome = DetectAll(context);
+  RefreshStats stats = findings_->stats();
+  stats.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  stats.last_timestamp_seconds = static_cast<double>(NowMs()) / 1000;
+  ++stats.refreshes;
+  stats.errors += outcome.errors.size();
+  for (const std::string& error : outcome.errors) {
+    LogDebug("analytics method failed", {{"err", error}});
+  }
+  findings_->Publish(std::move(outcome.findings), stats);
+}
+
+void AnalyticsService::RunScheduledReport(const AnalyticsConfig& config, const ReportConfig& report) {
+  std::unique_ptr<QueryEngine> engine = Engine(config);
+  const Timestamp now = NowMs();
+  AnalyticsDb* db = this->db();
+  AnalysisContext context{.engine = *engine, .config = config, .now = now, .db = db};
+  ReportDocument document = BuildReport(context, report, host_);
+  for (const std::string& format : report.formats) {
+    std::string rendered = RenderReport(document, format);
+    std::string outcome = "success";
+    if (!report.directory.empty()) {
+      try {
+        std::string path = WriteReport(report, document, format, rendered, now);
+        LogInfo("report written", {{"report", report.name}, {"path", path}});
+      } catch (const std::exception& e) {
+        outcome = e.what();
+        LogError("report not written", {{"report", report.name}, {"err", e.what()}});
+      }
+    }
+    findings_->CountReport(outcome == "success");
+    for (const WebhookTarget& webhook : report.webhooks) {
+      PostReport(ioc_, webhook, rendered, std::string(ReportContentType(format)),
+                 [findings = findings_, name = report.name](bool ok, const std::string& error) {
+                   findings->CountReport(ok);
+                   if (!ok) LogError("report not delivered", {{"report", name}, {"err", error}});
+                 });
+    }
+    if (db != nullptr) {
+      try {
+        db->RecordReportRun(report.name, now, format, outcome);
+      } catch (const std::exception& e) {
+        LogDebug("report run not recorded", {{"err", e.what()}});
+      }
+    }
+  }
+}
+
+}  // namespace metricsd::analytics

@@ -26,12 +26,11 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.error
 import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from harness import Daemon, free_port, require_tool, stop_process, wait_until  # noqa: E402
+from harness import url_request as http  # noqa: E402
 
 DAY_MS = 86400 * 1000
 STEP_MS = 10 * 1000
@@ -99,17 +98,6 @@ def import_lines(series, chunk=8640):
                 metric, ",".join(v for _, v in part), ",".join(str(t) for t, _ in part)))
     random.Random(3).shuffle(lines)  # order does not matter to either
     return ("\n".join(lines) + "\n").encode()
-
-
-def http(method, url, body=None, headers=None, timeout=60):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-    except OSError:
-        return None, b""
 
 
 _SPECIAL = re.compile(r'(?<=[\[,])([+-]Inf|NaN)(?=[\],])')

@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 BIN = os.environ.get("METRICSD_BIN", "")
 SOURCE_DIR = os.environ.get("METRICSD_SOURCE_DIR", "")
@@ -33,6 +35,19 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def url_request(method, url, body=None, headers=None, timeout=60):
+    """(status, body bytes) of one request to any loopback server (Prometheus,
+    VictoriaMetrics, metricsd); status None when the server cannot be reached."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except OSError:
+        return None, b""
 
 
 def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):

@@ -14,11 +14,10 @@ import re
 import subprocess
 import sys
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from harness import free_port, require_tool, stop_process, wait_until
+from harness import url_request as http
 
 # --- samples --------------------------------------------------------------------------------------
 
@@ -91,18 +90,6 @@ def write_openmetrics(series, path):
 
 
 # --- HTTP -----------------------------------------------------------------------------------------
-
-def http(method, url, body=None, headers=None, timeout=120):
-    """(status, body bytes); status None when the server cannot be reached."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-    except OSError:
-        return None, b""
-
 
 def query_api(base_url, query, time=None, start=None, end=None, step=None, timeout=120):
     """(HTTP status, decoded JSON answer or None) of an instant query (time) or a range query

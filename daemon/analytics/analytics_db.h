@@ -2,14 +2,14 @@
 // holding what analytics keep between runs: annotations, versioned baselines per watch, impact
 // results per annotation, and a log of report runs.
 //
-// Layout (schema version 1):
+// Layout (schema version 1; application_id "MTSA"):
 //   meta(key TEXT PRIMARY KEY, value TEXT)                       schema_version
 //   annotations(id INTEGER PRIMARY KEY AUTOINCREMENT, time, time_end, tags TEXT (JSON array),
-//               text, source, dashboard_uid, panel_id)           index on (time_end, time)
+//               text, source, dashboard_uid, panel_id)           index on time
 //   baselines(watch, version, computed_at, json, PRIMARY KEY(watch, version))
 //                                                                the last kBaselineVersionsKept
-//   impacts(annotation_id, computed_at, json, PRIMARY KEY(annotation_id, computed_at))
-//   report_runs(id INTEGER PRIMARY KEY, report, at, format, outcome)   the last 1000
+//   impacts(id INTEGER PRIMARY KEY, annotation_id, computed_at, json)   the last kImpactsKept
+//   report_runs(id INTEGER PRIMARY KEY, report, at, format, outcome)    the last 1000
 //
 // A file that is not a SQLite database or fails `PRAGMA quick_check` is moved aside to
 // analytics.db.corrupt-<unix seconds> (with its -wal and -shm) and a fresh one created (logged
@@ -23,12 +23,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon/analytics/annotation.h"
+#include "daemon/core/mutex.h"
 
 struct sqlite3;
 
@@ -86,12 +86,14 @@ class AnalyticsDb {
 
  private:
   explicit AnalyticsDb(std::string path);
-  void Exec(const char* sql);  // throws with the path and SQLite's message
+  // Throws std::runtime_error "analytics.db <path>: <what>: <SQLite's message>", after rolling
+  // back an open transaction so the connection is ready for the next call.
+  [[noreturn]] void Fail(const std::string& what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   std::string path_;
   std::string moved_aside_;
-  std::mutex mutex_;
-  sqlite3* db_ = nullptr;
+  Mutex mutex_;
+  sqlite3* db_ ABSL_GUARDED_BY(mutex_) = nullptr;
 };
 
 }  // namespace metricsd::analytics

@@ -38,6 +38,10 @@ void Aggregator::Configure(IngestSettings settings, std::size_t max_series,
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
+void Aggregator::SetEventSink(EventSink sink) {
+  event_sink_.Store(sink ? std::make_shared<const EventSink>(std::move(sink)) : nullptr);
+}
+
 Shard& Aggregator::AddShard() {
   MutexLock lock(shards_mutex_);
   shards_.push_back(std::make_unique<Shard>());
@@ -190,8 +194,15 @@ bool Ingester::Line(std::string_view line) {
   stats.tag_errors += static_cast<std::uint64_t>(parsed_.tag_errors);
   for (SampleError error : parsed_.errors) ++stats.sample_errors[static_cast<std::size_t>(error)];
   if (parsed_.kind == LineKind::kEvent) {
+    StatsdEvent event;
+    EventError error;
+    if (!ParseEvent(line, event, error)) {
+      ++stats.dogstatsd_event_errors[static_cast<std::size_t>(error)];
+      return false;
+    }
     ++stats.dogstatsd_events;
-    return false;
+    if (auto sink = aggregator_.event_sink()) (*sink)(std::move(event));
+    return false;  // not a sample
   }
   if (parsed_.kind == LineKind::kServiceCheck) {
     ++stats.dogstatsd_service_checks;

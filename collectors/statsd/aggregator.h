@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "collectors/statsd/event.h"
 #include "collectors/statsd/label_rules.h"
 #include "collectors/statsd/mapper.h"
 #include "collectors/statsd/parser.h"
@@ -58,6 +60,13 @@ class Aggregator {
   std::shared_ptr<const IngestSettings> settings() const { return settings_.Load(); }
   std::uint64_t settings_generation() const { return generation_.load(std::memory_order_acquire); }
 
+  // Where well-formed DogStatsD events go (see event.h): called once per event on the thread
+  // that received it, under that receiver's shard lock, so it must be cheap (queue, not write).
+  // Null: events are counted only.
+  using EventSink = std::function<void(StatsdEvent)>;
+  void SetEventSink(EventSink sink);
+  std::shared_ptr<const EventSink> event_sink() const { return event_sink_.Load(); }
+
   // A new shard for one more receiver; it lives as long as the Aggregator.
   Shard& AddShard();
 
@@ -80,6 +89,7 @@ class Aggregator {
  private:
   SeriesTable table_;
   Snapshot<IngestSettings> settings_;
+  Snapshot<EventSink> event_sink_;
   std::atomic<std::uint64_t> generation_{0};
   mutable std::atomic<std::uint64_t> series_merged_{0};
   mutable Mutex shards_mutex_;  // guards the list; each shard's contents have their own lock

@@ -32,6 +32,7 @@ void ShardStats::Add(const ShardStats& o) {
   tcp_connections_rejected += o.tcp_connections_rejected;
   tcp_connections_idle_closed += o.tcp_connections_idle_closed;
   dogstatsd_events += o.dogstatsd_events;
+  for (std::size_t i = 0; i < kEventErrorKinds; ++i) dogstatsd_event_errors[i] += o.dogstatsd_event_errors[i];
   dogstatsd_service_checks += o.dogstatsd_service_checks;
 }
 

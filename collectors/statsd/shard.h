@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "collectors/statsd/event.h"
 #include "collectors/statsd/label_rules.h"
 #include "collectors/statsd/parser.h"
 #include "collectors/statsd/series_table.h"
@@ -46,7 +47,8 @@ struct ShardStats {
   std::array<std::uint64_t, kLabelErrorKinds> events_label_errors{};  // by LabelError
   std::uint64_t tcp_connections_rejected = 0;  // over statsd.tcp.max_connections
   std::uint64_t tcp_connections_idle_closed = 0;  // statsd.tcp.idle_timeout
-  std::uint64_t dogstatsd_events = 0;
+  std::uint64_t dogstatsd_events = 0;  // well-formed ones
+  std::array<std::uint64_t, kEventErrorKinds> dogstatsd_event_errors{};  // by EventError
   std::uint64_t dogstatsd_service_checks = 0;
 
   void Add(const ShardStats& other);

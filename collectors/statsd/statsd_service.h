@@ -5,10 +5,11 @@
 // the mapping, dialects and limits apply live on reload.
 //
 // Thread-safety: Start(), Stop() and Configure() are called by the daemon's start-up, reload
-// and shutdown (one at a time); IngestHttp(), Sources() and BoundListeners() may be called from
-// any thread concurrently with them.
+// and shutdown (one at a time); IngestHttp(), SetEventSink(), Sources() and BoundListeners() may
+// be called from any thread concurrently with them.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,6 +43,12 @@ class StatsdService {
 
   // Lines from POST /api/v1/statsd, through the same parser, mapping and limits.
   Ingester::Counts IngestHttp(std::string_view body);
+
+  // Every well-formed DogStatsD event (`_e{...}`, event.h) from now on goes to `sink`, called
+  // on whichever thread received it (a UDP receiver, the io_context, an HTTP handler) while
+  // that receiver's lines wait: it must be cheap and thread-safe (queue the event, do not write
+  // it). An empty function stops the delivery. May be called at any time, from any thread.
+  void SetEventSink(std::function<void(StatsdEvent)> sink) { aggregator_->SetEventSink(std::move(sink)); }
 
   // "udp://127.0.0.1:8125" and so on, with the ports actually bound.
   std::vector<std::string> BoundListeners() const { return bound_; }

@@ -314,9 +314,13 @@ void StatsdSelfSource::Visit(FamilyVisitor& visitor) const {
   visitor.Family("metricsd_statsd_tcp_connections_closed_total", "StatsD TCP connections closed by metricsd, by reason (statsd.tcp.max_connections, statsd.tcp.idle_timeout).", MetricType::kCounter);
   by_label("reason", "max_connections", d(s.tcp_connections_rejected));
   by_label("reason", "idle_timeout", d(s.tcp_connections_idle_closed));
-  visitor.Family("metricsd_statsd_dogstatsd_events_total", "DogStatsD events and service checks received (recognised, not aggregated).", MetricType::kCounter);
+  visitor.Family("metricsd_statsd_dogstatsd_events_total", "Well-formed DogStatsD events (handed to annotations) and service checks received (not aggregated).", MetricType::kCounter);
   by_label("kind", "event", d(s.dogstatsd_events));
   by_label("kind", "service_check", d(s.dogstatsd_service_checks));
+  visitor.Family("metricsd_statsd_dogstatsd_event_errors_total", "Malformed DogStatsD events dropped, by reason.", MetricType::kCounter);
+  for (std::size_t i = 0; i < kEventErrorKinds; ++i) {
+    by_label("reason", EventErrorReason(static_cast<EventError>(i)), d(s.dogstatsd_event_errors[i]));
+  }
   std::size_t counters, gauges, histograms, summaries;
   aggregator_->table().CountByType(counters, gauges, histograms, summaries);
   visitor.Family("metricsd_statsd_metrics_total", "The number of StatsD series held, by type.", MetricType::kGauge);

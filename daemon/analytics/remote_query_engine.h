@@ -1,0 +1,62 @@
+// A QueryEngine over a remote Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir,
+// VictoriaMetrics): POST {url}/api/v1/query and /api/v1/query_range, form-encoded, the answer
+// read back into the engine's types (remote_response.h).
+//
+// - Synchronous over the asynchronous client (daemon/client/exchange.h): each request is
+//   posted to `ioc`, which other threads run (the daemon's, or one the CLI starts), and the
+//   caller waits for it with the source's timeout plus a margin. NEVER call it from a thread
+//   running `ioc`: the caller would wait for work only it could run. Such a call is detected
+//   and answered with an error instead of a deadlock.
+// - A range query of more than `max_steps` steps (default 11,000, Prometheus's limit per
+//   series) is split into requests of at most that many steps, asked one after another and
+//   concatenated; a query using `@ start()` / `@ end()` then sees each piece's own bounds.
+//   At most kMaxRangePieces requests per query.
+// - Failures are results, never exceptions: the API's JSON errors keep their errorType;
+//   transport failures (refused, timeout, TLS, HTTP 5xx, a body over body_limit, garbage) are
+//   kUnavailable or kInternal. No message ever holds a credential: not the Authorization
+//   header, the password, the token, a header value, nor userinfo or a query string of a URL;
+//   anything the server echoes back is scrubbed of them too.
+//
+// Thread-safety: thread-safe; concurrent queries run as concurrent requests.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "daemon/analytics/query_engine.h"
+#include "daemon/analytics/remote_source.h"
+#include "daemon/core/asio.h"
+
+namespace metricsd::analytics {
+
+// Requests one range query may be split into (11 million points per series at 11,000 steps).
+inline constexpr std::int64_t kMaxRangePieces = 1000;
+
+class RemoteQueryEngine final : public QueryEngine {
+ public:
+  // `source.url` must be set. Bad settings (an invalid URL, an unreadable CA file) do not
+  // throw: every query then answers the error.
+  RemoteQueryEngine(net::io_context& ioc, RemoteSource source);
+  ~RemoteQueryEngine() override;
+
+  promql::QueryResult Instant(std::string_view query, Timestamp t) override;
+  promql::QueryResult Range(std::string_view query, Timestamp start, Timestamp end,
+                            std::int64_t step_ms) override;
+  // The URL without userinfo or query string ("http://prometheus:9090").
+  std::string Describe() const override;
+
+ private:
+  struct State;  // the parsed URL, TLS context, secrets to scrub; immutable after construction
+  // One POST of `form` to `path` (below the base URL), waited for.
+  promql::QueryResult Ask(std::string_view path, std::string form) const;
+
+  net::io_context& ioc_;
+  std::shared_ptr<const State> state_;
+};
+
+// The same, as the interface; `source.url` must be set. Bad settings (an invalid URL, an unreadable CA file) do not throw:
+// every query then answers the error.
+std::unique_ptr<QueryEngine> MakeRemoteQueryEngine(net::io_context& ioc, const RemoteSource& source);
+
+}  // namespace metricsd::analytics

@@ -199,8 +199,11 @@ std::string Connect(const std::string& path, sqlite3** db) {
 
 std::string Configure(sqlite3* db, bool fresh) {
   auto failed = [&](const std::string& what) { return what + ": " + Message(db); };
-  Statement wal(db, "PRAGMA journal_mode = WAL");
-  if (!wal.ok() || wal.Step() != SQLITE_ROW || wal.ColumnText(0) != "wal") return failed("cannot switch to WAL mode");
+  {
+    // Scoped: a statement still open would keep the schema's transaction from committing.
+    Statement wal(db, "PRAGMA journal_mode = WAL");
+    if (!wal.ok() || wal.Step() != SQLITE_ROW || wal.ColumnText(0) != "wal") return failed("cannot switch to WAL mode");
+  }
   if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return failed("cannot configure");
   }

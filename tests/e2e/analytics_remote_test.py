@@ -1,0 +1,141 @@
+"""Remote analytics source (issue 14): the remote QueryEngine against a real Prometheus 2.42
+scraping metricsd every second, compared with metricsd's own query API over its history.
+
+StatsD traffic gives both stores the same live series for about 60 s: a gauge per zone that
+holds each value for 10 s (plateaus changing on wall-clock multiples of 10 s) and a counter
+rising 20 per second. Then the same PromQL, instant and range, goes
+  (a) to metricsd's /api/v1/query[_range],
+  (b) through the remote engine (remote_query_tool) to Prometheus,
+  (c) through the remote engine to metricsd's own API, which must equal (a) exactly: the
+      engine reads back what our API writes, bit for bit, including the result types;
+  (d) through the remote engine to Prometheus with a range split into 7-step requests, which
+      must equal (b) exactly.
+
+Tolerance between (a) and (b): the two stores sample the same series on their own 1 s phases
+(metricsd's history sampler, Prometheus's scrape), so a step within 2.5 s after a plateau
+change may see the old value on one side: such steps are skipped (about a quarter of them);
+every other gauge step must be equal. Rates over 15 s windows hold different samples on each
+side, so they agree within 10% (runs here: the steady 20/s gave equal rates on both sides;
+the test prints the largest relative difference of each query).
+"""
+import math
+import os
+import socket
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from analytics_remote import api_query, compare, max_relative_difference, remote_query, series_of  # noqa: E402
+from harness import Daemon, wait_until  # noqa: E402
+from prometheus_server import Prometheus  # noqa: E402
+
+CONFIG = "history: {interval: 1s}\n"
+PLATEAU = 10.0        # seconds each gauge value is held
+SETTLE = 2.5          # seconds after a change when the two stores may disagree
+RATE_TOLERANCE = 0.10
+FEED_SECONDS = 60
+
+
+def plateau_value(now):
+    return 10 + 7 * (int(now // PLATEAU) % 5)
+
+
+def near_change(t):
+    offset = t % PLATEAU
+    return offset <= SETTLE or offset >= PLATEAU - 0.25
+
+
+class Feeder(threading.Thread):
+    """Sends the StatsD lines every 0.25 s until stopped."""
+
+    def __init__(self, address):
+        super().__init__(daemon=True)
+        host, port = address.rsplit(":", 1)
+        self.target = (host, int(port))
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            now = time.time()
+            lines = [f"players:{plateau_value(now)}|g|#zone:north",
+                     f"players:{2 * plateau_value(now) + 100}|g|#zone:south",
+                     "hits:5|c|#zone:north"]
+            self.sock.sendto("\n".join(lines).encode(), self.target)
+            time.sleep(0.25)
+        self.sock.close()
+
+
+class AnalyticsRemoteTest(unittest.TestCase):
+    def test_remote_engine_on_prometheus_agrees_with_the_local_history(self):
+        with Daemon(CONFIG) as d:
+            d.wait_for_log("history ready", what="the history store")
+            feeder = Feeder(d.statsd["udp"])
+            feeder.start()
+            try:
+                with Prometheus(f"127.0.0.1:{d.port}") as prom:
+                    wait_until(prom.target, timeout=60, interval=0.5, what="Prometheus's first scrape")
+                    wait_until(lambda: prom.query('players{zone="north"}'), timeout=30, interval=0.5,
+                               what="players in Prometheus")
+                    first = time.time()
+                    time.sleep(FEED_SECONDS)
+                    self.check(d, f"http://127.0.0.1:{prom.port}", first)
+            finally:
+                feeder.stop.set()
+                feeder.join(timeout=5)
+
+    def check(self, d, prom_url, first):
+        ours_url = f"http://127.0.0.1:{d.port}"
+        end = math.floor(time.time()) - 3
+        start = math.ceil(first) + 16  # full 15 s rate windows on both sides
+        step = 1
+        stats = {}
+
+        # Range queries.
+        for query, rel_tol, skip in [("sum by (zone) (players)", 0.0, near_change),
+                                     ("sum by (zone) (rate(hits[15s]))", RATE_TOLERANCE, lambda t: False)]:
+            local = api_query(d, query, start, end, step)
+            through_local = remote_query(ours_url, query, start, end, step)
+            self.assertEqual(through_local, local, f"{query}: the engine changed metricsd's own answer")
+            remote = remote_query(prom_url, query, start, end, step)
+            self.assertEqual(remote["status"], "success", remote)
+            self.assertEqual(remote["data"]["resultType"], "matrix")
+            split = remote_query(prom_url, query, start, end, step, max_steps=7)
+            self.assertEqual(split, remote, f"{query}: split into 7-step requests differs")
+            differences, compared = compare(series_of(local), series_of(remote), rel_tol=rel_tol, skip=skip)
+            self.assertEqual(differences, [], f"{query}: metricsd vs Prometheus")
+            self.assertGreaterEqual(compared, (end - start) // 2, f"{query}: too few points compared")
+            stats[query] = (compared, round(max_relative_difference(series_of(local), series_of(remote), skip), 4))
+
+        # Instant queries of every result type, at a time away from a plateau change.
+        t = end
+        while near_change(t):
+            t -= 1
+        for query, rel_tol in [("sum by (zone) (players)", 0.0),
+                               ('scalar(sum(players{zone="south"}))', 0.0),
+                               ("count(players)", 0.0),
+                               ("sum by (zone) (rate(hits[15s]))", RATE_TOLERANCE)]:
+            local = api_query(d, query, t)
+            self.assertEqual(remote_query(ours_url, query, t), local, query)
+            remote = remote_query(prom_url, query, t)
+            self.assertEqual(remote["data"]["resultType"], local["data"]["resultType"], query)
+            differences, compared = compare(series_of(local), series_of(remote), rel_tol=rel_tol)
+            self.assertEqual(differences, [], f"{query} at {t}: metricsd vs Prometheus")
+            self.assertGreater(compared, 0, query)
+
+        # The value itself, not just agreement: 20 hits a second.
+        rate = series_of(remote_query(prom_url, "sum(rate(hits[15s]))", t))
+        self.assertAlmostEqual(list(rate.values())[0][0][1], 20, delta=20 * RATE_TOLERANCE)
+
+        # Errors keep Prometheus's type on both sides.
+        bad = remote_query(prom_url, "sum(", t)
+        self.assertEqual(bad["status"], "error")
+        self.assertEqual(bad["errorType"], api_query(d, "sum(", t)["errorType"])
+        self.assertEqual(bad["errorType"], "bad_data")
+        sys.stderr.write(f"analytics_remote: (points compared, largest relative difference) {stats}\n")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

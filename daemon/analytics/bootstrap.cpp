@@ -25,6 +25,21 @@ double Statistic(std::span<const double> values, BootstrapStatistic statistic) {
   return statistic == BootstrapStatistic::kMean ? Mean(values) : Median(values);
 }
 
+// The median of a resample, reordering it: the hot loop's statistic. robust_stats' Median
+// copies and sorts; selection in place is several times faster, and gives the same value (the
+// mean of the two middle values for an even count, as type 7 does). `values` are finite.
+double MedianInPlace(std::vector<double>& values) {
+  const std::size_t n = values.size();
+  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(n / 2);
+  std::nth_element(values.begin(), middle, values.end());
+  if (n % 2 == 1) return *middle;
+  return (*std::max_element(values.begin(), middle) + *middle) / 2;
+}
+
+double ResampledStatistic(std::vector<double>& values, BootstrapStatistic statistic) {
+  return statistic == BootstrapStatistic::kMean ? Mean(values) : MedianInPlace(values);
+}
+
 // One resample of `sample` into `out` (same size), blocks of `block` consecutive values starting
 // anywhere (moving blocks), the last block cut to fit.
 void Resample(const std::vector<double>& sample, std::size_t block, std::mt19937_64& rng, std::vector<double>& out) {
@@ -64,7 +79,8 @@ BootstrapResult BootstrapChange(std::span<const double> before_values, std::span
   for (std::int64_t i = 0; i < resamples; ++i) {
     Resample(before, block, rng, draw_before);
     Resample(after, block, rng, draw_after);
-    const double b = Statistic(draw_before, options.statistic), a = Statistic(draw_after, options.statistic);
+    const double b = ResampledStatistic(draw_before, options.statistic);
+    const double a = ResampledStatistic(draw_after, options.statistic);
     differences.push_back(a - b);
     if (b != 0) ratios.push_back(a / b);
   }

@@ -220,13 +220,15 @@ ImpactResult ComputeImpact(const AnalysisContext& context, const Annotation& ann
     const auto keep = std::min<std::size_t>(candidates.size(), static_cast<std::size_t>(options.max_series));
     std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(keep), candidates.end(),
                       [](const Candidate& x, const Candidate& y) { return x.rank > y.rank; });
+    ImpactOptions series_options = options;
+    series_options.resamples = std::min(options.resamples, kSeriesResamples);
     for (std::size_t i = 0; i < keep; ++i) {
       const promql::Series& series = *candidates[i].series;
       Split(series.points, result.windows, before, after);
       WatchImpact::SeriesImpact row;
       row.labels = promql::LabelsToString(promql::DropMetricName(series.labels));
       row.comparison =
-          CompareWindows(before, after, impact.higher_is_worse, options, SeedFor(annotation.id, watch.name + row.labels));
+          CompareWindows(before, after, impact.higher_is_worse, series_options, SeedFor(annotation.id, watch.name + row.labels));
       impact.series.push_back(std::move(row));
     }
     result.watches.push_back(std::move(impact));

@@ -4,6 +4,7 @@
 // a known saving in closed form.
 #include "daemon/analytics/impact.h"
 
+#include <chrono>
 #include <cmath>
 #include <random>
 
@@ -443,6 +444,42 @@ TEST_F(ImpactEngineTest, TheRoiSectionCoversTaggedAnnotationsAndPrintsItsAssumpt
 
   config_.cost.tag.clear();
   EXPECT_EQ(BuildRoiSection(Context(db.get())).data.size(), 2u) << "every annotation";
+}
+
+}  // namespace
+}  // namespace metricsd::analytics
+
+namespace metricsd::analytics {
+namespace {
+
+// Cost: 10 watches of 20 series each, 52 h of minute samples, default options (1000
+// resamples): what one annotation of a report costs. Printed; the bound is loose (shared CI
+// machines), it catches an accidental blow-up, not a regression of a few percent.
+TEST(ImpactCostTest, TenWatchesOfTwentySeriesStayBounded) {
+  std::mt19937 rng(8);
+  auto queryable = std::make_shared<promql::MemoryQueryable>();
+  AnalyticsConfig config;
+  config.watches.clear();
+  for (int w = 0; w < 10; ++w) {
+    const std::string name = "metric_" + std::to_string(w);
+    for (int s = 0; s < 20; ++s) {
+      queryable->Add(Labels({{"__name__", name}, {"instance", std::to_string(s)}}), Series(rng, 1 + s, 1 + s, 0.05));
+    }
+    config.watches.push_back(MakeWatch(name, name));
+  }
+  auto engine = MakeQueryableEngine(queryable);
+  Annotation annotation;
+  annotation.time = annotation.time_end = kT0;
+  const AnalysisContext context{*engine, config, kT0 + 30 * kHour, kT0 - kHour, kT0 + kHour, nullptr};
+  const auto start = std::chrono::steady_clock::now();
+  const ImpactResult result = ComputeImpact(context, annotation);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "impact of 10 watches x 20 series: " << seconds << " s\n";
+  ASSERT_EQ(result.watches.size(), 10u);
+  int no_change = 0;
+  for (const WatchImpact& w : result.watches) no_change += w.aggregate.verdict == kNoChange ? 1 : 0;
+  EXPECT_GE(no_change, 9) << "no step anywhere: at most one false positive at 95 %";
+  EXPECT_LT(seconds, 30);
 }
 
 }  // namespace

@@ -22,14 +22,20 @@ import math
 import os
 import socket
 import sys
+import tempfile
 import threading
 import time
 import unittest
+import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from analytics_remote import api_query, compare, max_relative_difference, remote_query, series_of  # noqa: E402
-from harness import Daemon, wait_until  # noqa: E402
+from harness import Daemon, self_signed_cert, wait_until  # noqa: E402
 from prometheus_server import Prometheus  # noqa: E402
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import crypt  # noqa: E402
 
 CONFIG = "history: {interval: 1s}\n"
 PLATEAU = 10.0        # seconds each gauge value is held
@@ -135,6 +141,48 @@ class AnalyticsRemoteTest(unittest.TestCase):
         self.assertEqual(bad["errorType"], api_query(d, "sum(", t)["errorType"])
         self.assertEqual(bad["errorType"], "bad_data")
         sys.stderr.write(f"analytics_remote: (points compared, largest relative difference) {stats}\n")
+
+
+class AnalyticsRemoteTlsAuthTest(unittest.TestCase):
+    """The engine over HTTPS with basic auth, against metricsd's own API locked down with an
+    exporter-toolkit web config (any Prometheus-compatible API is a source): the right CA and
+    password answer; a wrong password, or no CA for a self-signed certificate, are errors that
+    show no password."""
+
+    PASSWORD = "analyst-pass-77"
+
+    def test_https_and_basic_auth(self):
+        with tempfile.TemporaryDirectory(prefix="metricsd-e2e-remote-tls-") as tmp:
+            cert, _ = self_signed_cert(tmp)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                hashed = crypt.crypt(self.PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
+            web_config = os.path.join(tmp, "web.yml")
+            with open(web_config, "w") as f:
+                f.write("tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+                        f"basic_auth_users:\n  analyst: '{hashed}'\n")
+            with Daemon("host: {enabled: false}\n" + CONFIG, args=[f"--web.config.file={web_config}"]) as d:
+                d.wait_for_log("history ready", what="the history store")
+                url = f"https://127.0.0.1:{d.port}"
+
+                def answered():
+                    answer = remote_query(url, "metricsd_build_info", time.time(), ca_file=cert,
+                                          username="analyst", password=self.PASSWORD)
+                    return answer if answer["status"] == "success" and answer["data"]["result"] else None
+                answer = wait_until(answered, timeout=30, interval=0.5, what="metricsd_build_info over https")
+                self.assertEqual(answer["data"]["resultType"], "vector")
+                self.assertEqual(answer["data"]["result"][0]["value"][1], "1")
+
+                for what, options in [("a wrong password", {"ca_file": cert, "username": "analyst",
+                                                             "password": "wrong-" + self.PASSWORD}),
+                                      ("no CA for a self-signed certificate",
+                                       {"username": "analyst", "password": self.PASSWORD})]:
+                    denied = remote_query(url, "metricsd_build_info", time.time(), **options)
+                    self.assertEqual(denied["status"], "error", what)
+                    self.assertEqual(denied["errorType"], "unavailable", f"{what}: {denied}")
+                    self.assertNotIn(self.PASSWORD, denied["error"], what)
+                    self.assertNotIn("analyst:", denied["error"], what)
+                    sys.stderr.write(f"analytics_remote: {what}: {denied['error']}\n")
 
 
 if __name__ == "__main__":

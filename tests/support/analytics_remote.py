@@ -11,23 +11,38 @@ import urllib.parse
 TOOL = os.environ.get("REMOTE_QUERY_TOOL", "")
 
 
-def remote_query(url, query, start, end=None, step=None, max_steps=None, timeout=30, token=None):
-    """The remote QueryEngine's answer, in the query API's JSON shape (a dict), via the tool.
-    Instant at `start` without `end`/`step`; times and step in seconds."""
+def run_tool(url, query, start, end=None, step=None, max_steps=None, timeout=30, token=None,
+             ca_file=None, username=None, password=None):
+    """remote_query_tool's (exit code, stdout, stderr); secrets pass through its environment."""
     assert TOOL, "REMOTE_QUERY_TOOL is not set (run through ctest)"
     command = [TOOL, f"--timeout={timeout}"]
     if max_steps is not None:
         command.append(f"--max-steps={max_steps}")
+    if ca_file is not None:
+        command.append(f"--ca-file={ca_file}")
+    if username is not None:
+        command.append(f"--username={username}")
     command += [url, query, f"{start:.3f}"]
     if end is not None:
         command += [f"{end:.3f}", f"{step:g}"]
     env = dict(os.environ)
     env.pop("REMOTE_QUERY_BEARER_TOKEN", None)
+    env.pop("REMOTE_QUERY_PASSWORD", None)
     if token is not None:
         env["REMOTE_QUERY_BEARER_TOKEN"] = token
+    if password is not None:
+        env["REMOTE_QUERY_PASSWORD"] = password
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout + 30, env=env)
-    assert done.returncode in (0, 1), f"{command}: exit {done.returncode}: {done.stderr}"
-    return json.loads(done.stdout)
+    return done.returncode, done.stdout, done.stderr
+
+
+def remote_query(url, query, start, end=None, step=None, **options):
+    """The remote QueryEngine's answer, in the query API's JSON shape (a dict), via the tool.
+    Instant at `start` without `end`/`step`; times and step in seconds. `options`: max_steps,
+    timeout, token, ca_file, username, password."""
+    code, out, err = run_tool(url, query, start, end, step, **options)
+    assert code in (0, 1), f"remote_query_tool exit {code}: {err}"
+    return json.loads(out)
 
 
 def api_query(daemon, query, start, end=None, step=None):

@@ -1,14 +1,16 @@
 // The remote QueryEngine (daemon/analytics/remote_query_engine.h) as a command, for the e2e
 // tests that compare it with a real Prometheus and with metricsd's own API:
 //
-//   remote_query_tool [--max-steps=N] [--timeout=SECONDS] URL QUERY START [END STEP]
+//   remote_query_tool [--max-steps=N] [--timeout=SECONDS] [--ca-file=PEM] [--username=NAME]
+//                     URL QUERY START [END STEP]
 //
 // START, END and STEP are seconds (decimals allowed). Without END and STEP it is an instant
 // query at START. Prints the result in the query API's own JSON shape,
 // {"status":"success","data":{"resultType":...,"result":...},"warnings":[...]} or
 // {"status":"error","errorType":"...","error":"..."}, so a test reads it as it reads
-// /api/v1/query. The bearer token, if any, comes from $REMOTE_QUERY_BEARER_TOKEN (never an
-// argument: arguments show in ps). Exit status: 0 success, 1 query error, 2 usage.
+// /api/v1/query. Secrets come from the environment, never arguments (which show in ps): the
+// basic auth password (with --username) from $REMOTE_QUERY_PASSWORD, a bearer token from
+// $REMOTE_QUERY_BEARER_TOKEN. Exit status: 0 success, 1 query error, 2 usage.
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -48,7 +50,8 @@ bool Seconds(const std::string& text, std::int64_t& ms) {
 }
 
 int Usage() {
-  std::cerr << "usage: remote_query_tool [--max-steps=N] [--timeout=SECONDS] URL QUERY START [END STEP]\n";
+  std::cerr << "usage: remote_query_tool [--max-steps=N] [--timeout=SECONDS] [--ca-file=PEM] "
+               "[--username=NAME] URL QUERY START [END STEP]\n";
   return 2;
 }
 
@@ -67,6 +70,13 @@ int main(int argc, char** argv) {
       std::int64_t ms = 0;
       if (!Seconds(arg.substr(10), ms) || ms <= 0) return Usage();
       source.timeout = std::chrono::milliseconds(ms);
+    } else if (arg.starts_with("--ca-file=")) {
+      source.tls.ca_file = arg.substr(10);
+    } else if (arg.starts_with("--username=")) {
+      source.auth.username = arg.substr(11);
+      if (const char* password = std::getenv("REMOTE_QUERY_PASSWORD"); password != nullptr) {
+        source.auth.password = password;
+      }
     } else {
       args.push_back(arg);
     }

@@ -1,9 +1,98 @@
 #include "daemon/analytics/capacity_options.h"
 
+#include <cmath>
+#include <limits>
+
+#include "daemon/analytics/promql_key.h"
+
 namespace metricsd::analytics {
 
+std::vector<CapacityResource> DefaultCapacityResources() {
+  const std::string real_fs = "{fstype!~\"tmpfs|ramfs|squashfs|overlay|nsfs\"}";
+  return {
+      {"filesystem",
+       "1 - node_filesystem_avail_bytes" + real_fs + " / node_filesystem_size_bytes" + real_fs,
+       1.0, "ratio"},
+      {"memory", "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes", 1.0,
+       "ratio"},
+      {"cpu", "1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))",
+       0.8, "ratio"},
+      // No natural limit: what one player costs in AO handler calls; its forecast and its
+      // growth are shown, a runway only once a limit is configured.
+      {"ao_throughput_per_player",
+       "sum(rate(game_ao_handler_duration_seconds_count[5m])) / sum(game_players)",
+       std::numeric_limits<double>::infinity(), "ops/s per player"},
+  };
+}
+
+const config::Section<CapacityResource>& CapacityResourceSection() {
+  static const auto* section = [] {
+    auto* resource = new config::Section<CapacityResource>(
+        "A resource whose exhaustion is forecast: its usage and the limit usage must stay under.");
+    resource->String("name", &CapacityResource::name, "names findings and report rows")
+        .Required()
+        .String("expr", &CapacityResource::expr,
+                "PromQL: the usage (e.g. a ratio 0..1); each result series on its own")
+        .Required()
+        .Double("limit", &CapacityResource::limit, -1e300, 1e300,
+                "the level usage must stay under (0.8: CPU saturation)")
+        .String("unit", &CapacityResource::unit, "of the usage: ratio, bytes, ...")
+        .Check("expr is valid PromQL", [](const ConfigNode& node, CapacityResource& r) {
+          CheckPromQL(node["expr"], r.expr);
+        });
+    return resource;
+  }();
+  return *section;
+}
+
 const config::Section<CapacityOptions>& CapacitySection() {
-  static const auto* section = new config::Section<CapacityOptions>("Capacity runway: time to exhaustion.");
+  static const auto* section = [] {
+    using std::chrono::hours;
+    auto* capacity = new config::Section<CapacityOptions>(
+        "Capacity runway: when each resource reaches its limit, from Holt-Winters forecasts, "
+        "and growth scenarios from a driver metric (players online).");
+    capacity
+        ->List("resources", &CapacityOptions::resources, CapacityResourceSection(),
+               CapacityResourceSection().doc())
+        .DefaultNote("filesystem, memory (limit 1), cpu (limit 0.8), ao_throughput_per_player "
+                     "(no limit)")
+        .String("driver", &CapacityOptions::driver,
+                "PromQL: the demand usage grows with (summed when it has several series)")
+        .Add(config::MakeKeyInfo("scenarios", "list of numbers",
+                                 "driver growth in percent per week, compounding (each "
+                                 "0.1..1000)",
+                                 {{"type", {"array", "null"}},
+                                  {"items", {{"type", "number"}, {"minimum", 0.1},
+                                             {"maximum", 1000}}}}),
+             [](const ConfigNode& node, CapacityOptions& options) {
+               options.scenarios.clear();
+               for (const ConfigNode& item : node.Items()) {
+                 double value = item.AsDouble();
+                 if (value < 0.1 || value > 1000) item.Fail("must be between 0.1 and 1000");
+                 options.scenarios.push_back(value);
+               }
+             },
+             [](const CapacityOptions& options) { return nlohmann::json(options.scenarios); })
+        .Dur("horizon", &CapacityOptions::horizon, "how far the runway forecast looks ahead",
+             config::DurationBounds{hours(1), hours(365 * 24)})
+        .Dur("warn_within", &CapacityOptions::warn_within,
+             "an \"exhaustion\" finding when the forecast reaches the limit sooner",
+             config::DurationBounds{hours(1), hours(365 * 24)})
+        .Dur("critical_within", &CapacityOptions::critical_within,
+             "the finding is critical when the limit is reached sooner still",
+             config::DurationBounds{Duration(0), hours(365 * 24)})
+        .Check("critical_within <= warn_within <= horizon; driver is valid PromQL",
+               [](const ConfigNode& node, CapacityOptions& options) {
+                 CheckPromQL(node["driver"], options.driver);
+                 if (options.critical_within > options.warn_within) {
+                   node["critical_within"].Fail("must not exceed warn_within");
+                 }
+                 if (options.warn_within > options.horizon) {
+                   node["warn_within"].Fail("must not exceed horizon");
+                 }
+               });
+    return capacity;
+  }();
   return *section;
 }
 

@@ -304,7 +304,7 @@ std::int64_t AnalyticsDb::AddAnnotation(Annotation annotation) {
 }
 
 std::vector<Annotation> AnalyticsDb::Annotations(Timestamp from, Timestamp to, const std::vector<std::string>& tags,
-                                                 std::size_t limit) {
+                                                 std::size_t limit, bool match_any) {
   std::vector<Annotation> out;
   if (limit == 0 || from > to) return out;
   MutexLock lock(mutex_);
@@ -318,10 +318,10 @@ std::vector<Annotation> AnalyticsDb::Annotations(Timestamp from, Timestamp to, c
   int rc = SQLITE_ROW;
   while (out.size() < limit && (rc = select.Step()) == SQLITE_ROW) {
     Annotation a = ReadAnnotation(select);
-    const bool has_all = std::all_of(tags.begin(), tags.end(), [&](const std::string& tag) {
-      return std::find(a.tags.begin(), a.tags.end(), tag) != a.tags.end();
-    });
-    if (has_all) out.push_back(std::move(a));
+    auto carries = [&](const std::string& tag) { return std::find(a.tags.begin(), a.tags.end(), tag) != a.tags.end(); };
+    const bool wanted = tags.empty() || (match_any ? std::any_of(tags.begin(), tags.end(), carries)
+                                                   : std::all_of(tags.begin(), tags.end(), carries));
+    if (wanted) out.push_back(std::move(a));
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) Fail("cannot read annotations");
   return out;

@@ -59,9 +59,10 @@ class AnalyticsDb {
   // when ValidateAnnotation refuses it, std::runtime_error when the write fails.
   std::int64_t AddAnnotation(Annotation annotation);
   // Annotations overlapping [from, to] (time <= to and time_end >= from), having every tag in
-  // `tags`, newest first (by time, then id), at most `limit`.
+  // `tags` (with match_any: at least one, Grafana's matchAny), newest first (by time, then id),
+  // at most `limit`.
   std::vector<Annotation> Annotations(Timestamp from, Timestamp to, const std::vector<std::string>& tags,
-                                      std::size_t limit);
+                                      std::size_t limit, bool match_any = false);
   std::optional<Annotation> GetAnnotation(std::int64_t id);
   // False when there was no such annotation. Its stored impacts go with it.
   bool DeleteAnnotation(std::int64_t id);

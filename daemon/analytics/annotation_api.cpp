@@ -107,7 +107,10 @@ HttpResponse Get(const HttpRequest& request, AnalyticsDb& db) {
   }
   try {
     nlohmann::json out = nlohmann::json::array();
-    for (const Annotation& a : db.Annotations(from, to, tags, limit)) out.push_back(AnnotationToJson(a));
+    const std::string match_any = form.First("matchAny").value_or("");
+    for (const Annotation& a : db.Annotations(from, to, tags, limit, match_any == "true" || match_any == "1")) {
+      out.push_back(AnnotationToJson(a));
+    }
     return Json(request, http::status::ok, out);
   } catch (const std::exception& e) {
     return Message(request, http::status::internal_server_error, e.what());

@@ -7,8 +7,8 @@
 //   GET    /api/v1/annotations?from=ms&to=ms&tags=a&tags=b&limit=100
 //                                      -> [{"id","time","timeEnd","tags","text","dashboardUID",
 //                                           "panelId","source"}, ...] newest first; every tag
-//                                           given must be on the annotation (Grafana's default,
-//                                           matchAny=false)
+//                                           given must be on the annotation (Grafana's default;
+//                                           matchAny=true: any one of them)
 //   GET    /api/v1/annotations/<id>    -> the annotation, 404 when there is none
 //   DELETE /api/v1/annotations/<id>    -> {"message": "Annotation deleted"}, 404 when none
 //

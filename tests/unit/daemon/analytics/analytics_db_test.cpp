@@ -64,6 +64,7 @@ TEST(AnalyticsDbTest, AnnotationsRoundTripAndFilterByTimeTagsAndLimit) {
   EXPECT_EQ(Ids(db->Annotations(0, 10000, {"deploy", "optimization"}, 100)), std::vector<std::int64_t>{b})
       << "every tag given must be on it";
   EXPECT_EQ(Ids(db->Annotations(0, 10000, {"nothing"}, 100)), std::vector<std::int64_t>{});
+  EXPECT_EQ(Ids(db->Annotations(0, 10000, {"v1", "event"}, 100, /*match_any=*/true)), (std::vector<std::int64_t>{d, a}));
   EXPECT_EQ(Ids(db->Annotations(0, 10000, {}, 2)), (std::vector<std::int64_t>{d, c}));
   EXPECT_EQ(Ids(db->Annotations(0, 10000, {"deploy"}, 1)), std::vector<std::int64_t>{b});
 
@@ -271,6 +272,7 @@ TEST_F(AnnotationApiTest, PostGetDeleteInGrafanasShape) {
   EXPECT_EQ(list[0]["panelId"], 2);
   EXPECT_EQ(Body(Call(http::verb::get, "/api/v1/annotations")).size(), 2u) << "no range: everything";
   EXPECT_EQ(Body(Call(http::verb::get, "/api/v1/annotations?tags=deploy&tags=v3")).size(), 0u);
+  EXPECT_EQ(Body(Call(http::verb::get, "/api/v1/annotations?tags=old&tags=v2&matchAny=true")).size(), 2u);
 
   HttpResponse one = Call(http::verb::get, "/api/v1/annotations/" + std::to_string(id));
   EXPECT_EQ(one.result(), http::status::ok);

@@ -1,6 +1,7 @@
 #include "collectors/statsd/event.h"
 
 #include <charconv>
+#include <limits>
 
 #include "daemon/core/metric_names.h"  // IsValidUtf8
 
@@ -148,6 +149,24 @@ bool ParseEvent(std::string_view line, StatsdEvent& out, EventError& error) {
     return false;
   }
   return true;
+}
+
+std::vector<std::string> EventAnnotationTags(const StatsdEvent& event) {
+  std::vector<std::string> tags = event.tags;
+  tags.push_back("alert_type:" + event.alert_type);
+  tags.push_back("priority:" + event.priority);
+  if (!event.hostname.empty()) tags.push_back("host:" + event.hostname);
+  if (!event.source_type.empty()) tags.push_back("source_type:" + event.source_type);
+  if (!event.aggregation_key.empty()) tags.push_back("aggregation_key:" + event.aggregation_key);
+  return tags;
+}
+
+std::string EventAnnotationText(const StatsdEvent& event) { return event.title + "\n" + event.text; }
+
+std::int64_t EventTimeMs(const StatsdEvent& event, std::int64_t now_ms) {
+  constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 1000;
+  if (!event.timestamp || *event.timestamp > kLimit || *event.timestamp < -kLimit) return now_ms;
+  return *event.timestamp * 1000;
 }
 
 }  // namespace metricsd::statsd

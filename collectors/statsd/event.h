@@ -67,4 +67,13 @@ inline bool IsEventLine(std::string_view line) { return line.substr(0, 3) == "_e
 // Parses one event line into `out` (reset first); on failure returns false with `error` set.
 bool ParseEvent(std::string_view line, StatsdEvent& out, EventError& error);
 
+// What an annotation keeps of an event (the analytics' sink): the event's tags, then
+// "alert_type:<t>" and "priority:<p>", and when sent "host:<h>", "source_type:<s>",
+// "aggregation_key:<k>".
+std::vector<std::string> EventAnnotationTags(const StatsdEvent& event);
+// The title, a newline, the text.
+std::string EventAnnotationText(const StatsdEvent& event);
+// When it happened, in Unix milliseconds: d: when sent (and representable), else `now_ms`.
+std::int64_t EventTimeMs(const StatsdEvent& event, std::int64_t now_ms);
+
 }  // namespace metricsd::statsd

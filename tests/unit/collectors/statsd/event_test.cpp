@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -131,6 +132,20 @@ TEST(EventParser, HostileInputsStayBounded) {
   EventError error;
   ASSERT_TRUE(ParseEvent(Datagram("title", "text", tags), event, error));
   EXPECT_EQ(event.tags.size(), 500u);
+}
+
+TEST(EventParser, AnnotationFields) {
+  StatsdEvent event;
+  EventError error;
+  ASSERT_TRUE(ParseEvent(Datagram("Deploy", "v2\\ndone", "|#svc:ao,canary|t:error|h:web-1|d:1700000000"), event, error));
+  EXPECT_EQ(EventAnnotationTags(event),
+            (std::vector<std::string>{"svc:ao", "canary", "alert_type:error", "priority:normal", "host:web-1"}));
+  EXPECT_EQ(EventAnnotationText(event), "Deploy\nv2\ndone");
+  EXPECT_EQ(EventTimeMs(event, 5), 1700000000000);
+  event.timestamp.reset();
+  EXPECT_EQ(EventTimeMs(event, 5), 5);
+  event.timestamp = std::numeric_limits<std::int64_t>::max();  // d: beyond milliseconds' range
+  EXPECT_EQ(EventTimeMs(event, 5), 5);
 }
 
 std::map<std::string, double> SelfSamples(const std::shared_ptr<Aggregator>& aggregator) {

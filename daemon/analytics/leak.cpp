@@ -199,9 +199,10 @@ LeakAssessment AssessLeak(std::span<const Point> memory, std::span<const Point> 
   }
   // The latter half by time: the warm-up rule (see leak.h).
   const Timestamp middle = a.segment_start + (a.segment_end - a.segment_start) / 2;
-  std::vector<Point> latter;
+  std::vector<Point> former, latter;
   for (std::size_t i = a.segment.begin; i < a.segment.end; ++i) {
-    if (memory[i].t >= middle && std::isfinite(memory[i].v)) latter.push_back(memory[i]);
+    if (!std::isfinite(memory[i].v)) continue;
+    (memory[i].t >= middle ? latter : former).push_back(memory[i]);
   }
   a.tested_start = latter.empty() ? middle : latter.front().t;
   const std::vector<Point> buckets = BucketMedians(latter, options.test_bucket.count());
@@ -219,6 +220,10 @@ LeakAssessment AssessLeak(std::span<const Point> memory, std::span<const Point> 
   if (a.fit.ok()) {
     a.bytes_per_hour = a.fit.slope * 3600;
     if (a.median > 0) a.percent_per_day = a.fit.slope * 86400 / a.median * 100;
+  }
+  const TheilSenFit former_fit = TheilSenSeries(former, 0.95);
+  if (former_fit.ok() && former_fit.slope > 0 && a.fit.ok()) {
+    a.steadiness = a.fit.slope / former_fit.slope;
   }
   if (!(a.p < options.alpha) || !(a.fit.slope > 0)) {
     a.reason = "no significant growth in the latter half";
@@ -258,6 +263,7 @@ Finding LeakFinding(const LeakAssessment& a, const std::string& group, const Lab
                {"segment_start", static_cast<double>(a.segment_start) / 1000},
                {"segment_end", static_cast<double>(a.segment_end) / 1000},
                {"tested_start", static_cast<double>(a.tested_start) / 1000},
+               {"steadiness", NumberOrNull(a.steadiness)},
                {"restarts", a.segments.empty() ? 0 : a.segments.size() - 1}};
   return f;
 }
@@ -322,11 +328,16 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
                       {"leak", a.leak},
                       {"reason", a.reason}});
     if (i < kMaxRows) {
+      const bool slowing = a.leak && a.steadiness < 0.5;
       table.rows.push_back({g.name, std::to_string(restarts),
                             a.tested ? "since " + Utc(a.segment_start) : "-",
                             a.tested ? Hours(a.segment_end - a.segment_start) : "-",
                             Bytes(a.bytes_per_hour), Num(a.percent_per_day), Num(a.test.tau, 2),
-                            Num(a.p, 2), (a.leak ? "POSSIBLE LEAK: " : "") + a.reason});
+                            Num(a.p, 2),
+                            (a.leak ? "POSSIBLE LEAK: " : "") + a.reason +
+                                (slowing ? " (slowing: " + Num(a.steadiness, 2) +
+                                               " of the first half's rate)"
+                                         : "")});
     }
     if (i < kMaxChartGroups) {
       chart.lines.push_back({g.name, g.memory});
@@ -366,8 +377,9 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
           "Theil-Sen growth of at least " + Num(options.min_growth) + " % of the median per day.",
       "The most recent run lasting at least " + FormatDuration(options.min_duration) +
           " is judged: a group restarted an hour ago is judged on its previous run.",
-      "Growth that is legitimate (a cache with no bound yet, more players) looks the same; "
-      "the finding says possible."};
+      "Growth that is legitimate (a cache with no bound yet, more players) looks the same, and "
+      "so does slow log-like growth still rising in the latter half; the finding says "
+      "possible."};
   return section;
 }
 

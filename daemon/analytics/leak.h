@@ -6,7 +6,11 @@
 // Theil-Sen growth of at least leaks.min_growth percent of the half's median per day. Judging
 // only the latter half is the warm-up rule: memory that grows while caches fill and then
 // flattens (a plateau) has a flat latter half and is not a leak; a sawtooth (grows, restarts,
-// grows) is one within its segments.
+// grows) is one within its segments. Growth that keeps slowing without flattening (a + b ln t)
+// is reported when its latter half still rises by min_growth: it cannot be told from a leak
+// behind a long warm-up (measured: the latter half's slope over the first half's is 0.35 for
+// a + b ln(1 + t/1h) over 24 h, 0.48 for a 2 h warm-up before a linear leak, 1.0 for a
+// linear leak), so that ratio is reported (`steadiness`) but does not decide.
 //
 // AssessLeak and SplitAtRestarts are the pure core; DetectLeaks and BuildLeaksSection query
 // through the engine: sum by (group_by) (leaks.memory) and min by (group_by) (leaks.start_time).
@@ -56,6 +60,9 @@ struct LeakAssessment {
   double bytes_per_hour = kNaN;
   double percent_per_day = kNaN; // of the median
   double p = kNaN;               // one-sided (rising)
+  // The latter half's Theil-Sen slope over the first half's (NaN when the first half does
+  // not rise): about 1 for a linear leak, well under 1 for growth that slows down.
+  double steadiness = kNaN;
   bool leak = false;
   std::string reason;
 };

@@ -17,6 +17,17 @@ double KthSmallest(std::vector<double>& values, std::size_t k) {
   return values[k];
 }
 
+// The median of the pairwise slopes (Quantile's definition at 0.5) by selection: there are up
+// to 2 million of them, and sorting them all (as Median does) costs three times as long.
+double MedianBySelection(std::vector<double>& values) {
+  const std::size_t half = values.size() / 2;
+  const double upper = KthSmallest(values, half);
+  if (values.size() % 2 == 1) return upper;
+  // nth_element left the smaller half in front: its largest is the lower middle value.
+  const double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(half));
+  return (lower + upper) / 2;
+}
+
 // Sizes of the groups of equal values, for the variance's tie correction.
 std::vector<std::size_t> TieGroups(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -45,7 +56,7 @@ TheilSenFit Fit(const std::vector<double>& x, const std::vector<double>& y, doub
     }
   }
   if (slopes.empty()) return fit;  // every x equal: no slope
-  fit.slope = Median(slopes);
+  fit.slope = MedianBySelection(slopes);
   std::vector<double> residuals(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) residuals[i] = y[i] - fit.slope * (x[i] - fit.origin);
   fit.intercept = Median(residuals);

@@ -3,6 +3,7 @@
 // flat (not found), a short last run (the previous one is judged), the segmentation itself,
 // the options, and the whole path through the real PromQL engine.
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <memory>
 #include <random>
@@ -82,6 +83,7 @@ TEST(LeakTest, LinearGrowthBetweenRestartsIsFoundWithItsRate) {
   ASSERT_TRUE(a.tested);
   EXPECT_TRUE(a.leak) << a.reason;
   EXPECT_NEAR(a.bytes_per_hour, 10 * kMiB, 1 * kMiB);  // within 10 %
+  std::printf("linear steadiness %.3f, rate %.3f MiB/h (truth 10)\n", a.steadiness, a.bytes_per_hour / kMiB);
   // 240 MiB/day against the latter half's median (about 200 + 10 * 18 MiB).
   EXPECT_NEAR(a.percent_per_day, 240.0 / 380 * 100, 10);
   EXPECT_LT(a.p, 1e-6);
@@ -104,6 +106,7 @@ TEST(LeakTest, SawtoothFoundByDropsAlone) {
   EXPECT_EQ(a.segments.size(), 6u);
   EXPECT_TRUE(a.leak) << a.reason;
   EXPECT_NEAR(a.bytes_per_hour, 20 * kMiB, 2 * kMiB);
+  std::printf("sawtooth steadiness %.3f, rate %.3f MiB/h (truth 20)\n", a.steadiness, a.bytes_per_hour / kMiB);
 }
 
 TEST(LeakTest, WarmUpPlateauIsNotALeak) {
@@ -121,6 +124,42 @@ TEST(LeakTest, WarmUpPlateauIsNotALeak) {
         return v;
       }()));
   EXPECT_LT(whole.p_increasing, 0.01);
+}
+
+// Growth that keeps slowing without flattening (200 MiB + 50 MiB ln(1 + t/1h) over 24 h)
+// still rises by more than min_growth in the latter half: reported (leak.h says why), with
+// a steadiness well under a linear leak's 1.0 for the reader to weigh.
+TEST(LeakTest, SlowingLogGrowthIsReportedWithItsSteadiness) {
+  const Memory m = Simulate(
+      24, 24, [](double h) { return 200 * kMiB + 50 * kMiB * std::log1p(h); }, 0.5, 9);
+  const LeakAssessment a = AssessLeak(m.rss, m.start_time, LeakOptions{});
+  std::printf("log (1 h, 24 h) steadiness %.3f, %.2f %%/day\n", a.steadiness, a.percent_per_day);
+  EXPECT_TRUE(a.leak) << a.reason;
+  EXPECT_LT(a.steadiness, 0.5);
+  EXPECT_GT(a.steadiness, 0.2);
+}
+
+// A leak behind a warm-up (caches fill 300 MiB in the first hours, then 10 MiB/h) is still a
+// leak: the latter half grows at the leak's rate.
+TEST(LeakTest, LeakAfterAWarmUpIsFound) {
+  const Memory m = Simulate(
+      24, 24,
+      [](double h) { return 200 * kMiB + 300 * kMiB * (1 - std::exp(-h / 0.5)) + 10 * kMiB * h; },
+      1.0, 10);
+  const LeakAssessment a = AssessLeak(m.rss, m.start_time, LeakOptions{});
+  EXPECT_TRUE(a.leak) << a.reason << ", steadiness " << a.steadiness;
+  std::printf("warm-up (30 min) leak steadiness %.3f\n", a.steadiness);
+  EXPECT_NEAR(a.bytes_per_hour, 10 * kMiB, 1 * kMiB);
+  // A slower warm-up (time constant 2 h) weighs more on the first half's slope.
+  const Memory slow = Simulate(
+      24, 24,
+      [](double h) { return 200 * kMiB + 300 * kMiB * (1 - std::exp(-h / 2)) + 10 * kMiB * h; },
+      1.0, 11);
+  const LeakAssessment b = AssessLeak(slow.rss, slow.start_time, LeakOptions{});
+  std::printf("warm-up (2 h) leak steadiness %.3f, rate %.3f MiB/h (truth 10)\n", b.steadiness,
+              b.bytes_per_hour / kMiB);
+  EXPECT_TRUE(b.leak) << b.reason << ", steadiness " << b.steadiness;
+  EXPECT_NEAR(b.bytes_per_hour, 10 * kMiB, 1 * kMiB);
 }
 
 TEST(LeakTest, FlatMemoryIsNotALeak) {

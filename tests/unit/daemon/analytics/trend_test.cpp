@@ -2,9 +2,11 @@
 // threshold (found, slope within its interval, ETA right), pure noise (no findings across
 // seeded series), a step (the test reacts: documented), gaps, the lower-is-worse direction,
 // the options' bounds, and the whole path through the real PromQL engine.
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <variant>
@@ -113,6 +115,22 @@ TEST(TrendTest, PureNoiseGivesAlmostNoFindings) {
   EXPECT_EQ(found, 0);
 }
 
+// Daily seasonality without a trend (amplitude 30 % of the level): the seasons cancel over
+// whole days, so neither the default min_change nor a threshold 50 % above gives findings.
+TEST(TrendTest, DailySeasonWithoutTrendIsNotADegradation) {
+  int found = 0, found_threshold = 0;
+  for (unsigned seed = 200; seed < 230; ++seed) {
+    std::vector<Point> points = Ramp(1.0, 0.0, 0.05, seed);
+    for (Point& p : points) {
+      p.v += 0.3 * std::sin(2 * 3.14159265358979 * static_cast<double>(p.t % kDay) / kDay);
+    }
+    found += AssessTrend(points, LatencyWatch(kNaN), TrendOptions{}, kNow).degradation;
+    found_threshold += AssessTrend(points, LatencyWatch(1.5), TrendOptions{}, kNow).degradation;
+  }
+  EXPECT_LE(found, 1);
+  EXPECT_LE(found_threshold, 1);
+}
+
 // A level shift is monotonic too: Mann-Kendall reacts to a 20 % step in the middle of the
 // range (the regressions section is what tells a step from a ramp). Documented in the notes.
 TEST(TrendTest, StepChangeMakesTheTestReact) {
@@ -172,6 +190,24 @@ TEST(TrendTest, OptionsParseWithBounds) {
   EXPECT_THROW(TrendSection().Parse(ParseYaml("range: 2h\nstep: 1h\n", "t.yaml")), ConfigError);
   EXPECT_THROW(TrendSection().Parse(ParseYaml("horizon: 1m\n", "t.yaml")), ConfigError);
   EXPECT_THROW(TrendSection().Parse(ParseYaml("rnage: 1d\n", "t.yaml")), ConfigError);
+}
+
+// The budget is a daily report over 7 days x 1,000 series in 5 s; the trend part of
+// it (the default 169 hourly points per series) must be a small share of that.
+TEST(TrendTest, AThousandWeeklySeriesAreAssessedQuickly) {
+  std::vector<std::vector<Point>> series;
+  for (unsigned seed = 0; seed < 1000; ++seed) series.push_back(Ramp(1.0, 0.01, 0.1, seed));
+  const auto began = std::chrono::steady_clock::now();
+  int found = 0;
+  for (const auto& points : series) {
+    found += AssessTrend(points, LatencyWatch(1.5), TrendOptions{}, kNow).degradation;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  RecordProperty("seconds_for_1000_series", std::to_string(seconds));
+  std::printf("AssessTrend: 1000 series x 169 points in %.3f s\n", seconds);
+  EXPECT_LT(seconds, 2.0);
+  EXPECT_GE(found, 0);
 }
 
 // The whole path: samples every minute in a MemoryQueryable, the real PromQL engine, the

@@ -146,6 +146,10 @@ ReportSection BuildRoiSection(const AnalysisContext& context) {
     nlohmann::json json = RoiToJson(estimate);
     json["annotation"] = AnnotationToJson(annotation);
     json["errors"] = errors;
+    const ImpactWindows windows = WindowsFor(annotation, impact, context.now);
+    json["windows"] = {{"before", {windows.before_start, windows.before_end}},
+                       {"after", {windows.after_start, windows.after_end}},
+                       {"after_complete", windows.after_complete}};
     section.data.push_back(std::move(json));
 
     section.blocks.push_back(ReportParagraph{FormatTimeUtc(annotation.time) + ": " +
@@ -162,6 +166,13 @@ ReportSection BuildRoiSection(const AnalysisContext& context) {
     }
     table.rows.push_back({"total", "", "", "", "", FormatNumber(estimate.total_per_month) + " " + estimate.currency});
     section.blocks.push_back(std::move(table));
+    // Where the before and after numbers came from.
+    section.blocks.push_back(ReportKeyValues{{
+        {"before window", FormatTimeUtc(windows.before_start) + " .. " + FormatTimeUtc(windows.before_end)},
+        {"after window", FormatTimeUtc(windows.after_start) + " .. " + FormatTimeUtc(windows.after_end) +
+                             (windows.after_complete ? "" : " (not over yet)")},
+        {"source", context.engine.Describe()},
+    }});
     for (const std::string& error : errors) section.blocks.push_back(ReportParagraph{"Query failed: " + error});
   }
   return section;

@@ -51,16 +51,16 @@ const config::Section<BottleneckOptions>& BottleneckSection() {
         .List("families", &BottleneckOptions::families, BottleneckFamilySection(),
               BottleneckFamilySection().doc())
         .String("cache_hits", &BottleneckOptions::cache_hits,
-                "counter of cache hits (PromQL selector, e.g. game_cache_hits_total); empty: none")
+                "counter of cache hits (PromQL selector); empty (with cache_misses): no hit ratios")
         .String("cache_misses", &BottleneckOptions::cache_misses,
                 "counter of cache misses (PromQL selector); set together with cache_hits")
         .Strings("cache_by", &BottleneckOptions::cache_by, "the labels naming a cache")
-        .Check("cache_hits and cache_misses are valid PromQL and set together",
+        .Check("cache_hits and cache_misses are valid PromQL, both set or both empty",
                [](const ConfigNode& node, BottleneckOptions& options) {
                  CheckPromQL(node["cache_hits"], options.cache_hits);
                  CheckPromQL(node["cache_misses"], options.cache_misses);
                  if (options.cache_hits.empty() != options.cache_misses.empty()) {
-                   node["cache_hits"].Fail("cache_hits and cache_misses are set together");
+                   node["cache_hits"].Fail("cache_hits and cache_misses are both set or both empty");
                  }
                });
     return bottlenecks;

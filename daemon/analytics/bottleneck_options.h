@@ -29,9 +29,10 @@ struct BottleneckOptions {
   // Ranked over this window ending at the report's end; 0: the report range.
   Duration window{0};
   std::vector<BottleneckFamily> families = DefaultBottleneckFamilies();
-  // Counters of cache hits and misses (selectors); both empty: no hit ratios.
-  std::string cache_hits;
-  std::string cache_misses;
+  // Counters of cache hits and misses (selectors); both empty: no hit ratios. The defaults
+  // are the game's names; absent series simply give no table.
+  std::string cache_hits = "game_cache_hits_total";
+  std::string cache_misses = "game_cache_misses_total";
   std::vector<std::string> cache_by = {"cache"};
 
   bool operator==(const BottleneckOptions&) const = default;

@@ -8,6 +8,7 @@
 
 #include "daemon/analytics/apdex.h"
 #include "daemon/analytics/industry_references.h"
+#include "daemon/core/duration.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -183,10 +184,10 @@ ReportSection BuildBottlenecksSection(const AnalysisContext& context) {
   section.id = "bottlenecks";
   section.title = "Bottlenecks";
   const BottleneckOptions& options = context.config.bottlenecks;
-  std::int64_t window_ms = options.window.count() > 0 ? options.window.count()
-                                                       : context.end - context.start;
-  if (window_ms <= 0) window_ms = 3600 * 1000;  // an instant report: the last hour
   const Timestamp at = context.end > 0 ? context.end : context.now;
+  std::int64_t window_ms = options.window.count() > 0 ? options.window.count() : at - context.start;
+  // No report range (an instant evaluation): the last hour.
+  if (context.start <= 0 || window_ms <= 0) window_ms = 3'600'000;
   section.data["window_seconds"] = static_cast<double>(window_ms) / 1000;
   section.data["top"] = options.top;
   section.data["families"] = nlohmann::json::array();
@@ -194,7 +195,7 @@ ReportSection BuildBottlenecksSection(const AnalysisContext& context) {
 
   section.blocks.push_back(ReportParagraph{
       "The slowest operations (p95) and those taking the largest share of time over the last " +
-      FormatQuantity(static_cast<double>(window_ms) / 1000, "seconds") + ", top " +
+      FormatDuration(Duration(window_ms)) + ", top " +
       std::to_string(options.top) + " of each family."});
   for (const BottleneckFamily& family : options.families) {
     FamilyRanking ranking = RankFamily(context.engine, family, options.top, window_ms, at);

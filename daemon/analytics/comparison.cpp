@@ -65,8 +65,12 @@ ReportSection BuildComparisonSection(const AnalysisContext& context) {
   section.id = "comparison";
   section.title = "Comparison with industry references";
   const Timestamp end = context.end > 0 ? context.end : context.now;
-  const Timestamp start = context.start < end ? context.start : end;
-  const std::int64_t step = std::max<std::int64_t>(context.config.ux.step.count(), 1000);
+  // No report range (start 0): the value at `end` alone.
+  const Timestamp start = context.start > 0 && context.start < end ? context.start : end;
+  // ux.step, coarser over long ranges so a range query stays under 10,000 steps (Prometheus
+  // refuses more than 11,000 points per series).
+  const std::int64_t step = std::max<std::int64_t>(
+      {context.config.ux.step.count(), 1000, (end - start) / 10'000 + 1});
   std::vector<std::string> errors;
   ReportTable table;
   table.columns = {"watch", "series", "value", "reference", "good", "acceptable", "grade",
@@ -74,12 +78,16 @@ ReportSection BuildComparisonSection(const AnalysisContext& context) {
   section.data["watches"] = nlohmann::json::array();
   std::vector<const Reference*> used;
   for (const Watch& watch : context.config.watches) {
-    const Reference* reference = ReferenceFor(watch);
+    // A satisfaction signal (session length, ratings) has no industry line unless one is named.
+    const Reference* reference =
+        watch.satisfaction && watch.reference.empty() ? nullptr : ReferenceFor(watch);
     nlohmann::json watch_data = {{"watch", watch.name},
                                  {"reference", reference ? std::string(reference->id) : ""},
                                  {"series", nlohmann::json::array()}};
     if (reference == nullptr) {
-      std::string note = watch.reference.empty() ? "no industry reference for its kind and unit"
+      std::string note = watch.satisfaction && watch.reference.empty()
+                             ? "a satisfaction signal (see correlation)"
+                         : watch.reference.empty() ? "no industry reference for its kind and unit"
                                                  : "unknown reference \"" + watch.reference + "\"";
       watch_data["note"] = note;
       table.rows.push_back({watch.name, "", "", note, "", "", "not graded", ""});

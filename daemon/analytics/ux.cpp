@@ -9,6 +9,7 @@
 #include "daemon/analytics/correlation.h"
 #include "daemon/analytics/frame_smoothness.h"
 #include "daemon/analytics/industry_references.h"
+#include "daemon/core/duration.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -60,6 +61,12 @@ std::vector<std::string> WatchLabels(QueryEngine& engine, const Watch& watch, Ti
   return {names.begin(), names.end()};
 }
 
+// The report range's start; a context without one (start 0 or not before end) gets the last
+// `fallback_ms`, so a bare evaluation never asks for everything since 1970.
+Timestamp RangeStart(const AnalysisContext& context, Timestamp end, std::int64_t fallback_ms) {
+  return context.start > 0 && context.start < end ? context.start : end - fallback_ms;
+}
+
 }  // namespace
 
 double ApdexTFor(const Watch& watch, const UxOptions& options, std::string* origin) {
@@ -89,8 +96,9 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
   section.title = "User experience";
   const UxOptions& options = context.config.ux;
   const Timestamp end = context.end > 0 ? context.end : context.now;
-  std::int64_t window_ms = options.window.count() > 0 ? options.window.count() : end - context.start;
-  if (window_ms <= 0) window_ms = 3600 * 1000;
+  const std::int64_t window_ms = options.window.count() > 0
+                                     ? options.window.count()
+                                     : end - RangeStart(context, end, 3'600'000);
   std::vector<std::string> errors;
   bool any_interpolated = false, any_beyond = false;
 
@@ -104,8 +112,8 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
     if (watch.histogram.empty()) continue;
     std::string origin;
     const double t = ApdexTFor(watch, options, &origin);
-    BucketQuery buckets = QueryBuckets(context.engine, watch.histogram,
-                                       WatchLabels(context.engine, watch, end), window_ms, end);
+    const std::vector<std::string> by = WatchLabels(context.engine, watch, end);
+    BucketQuery buckets = QueryBuckets(context.engine, watch.histogram, by, window_ms, end);
     if (!buckets.error.empty()) {
       errors.push_back(watch.name + ": " + buckets.error);
       continue;
@@ -127,6 +135,7 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
                                        {"labels", LabelsJson(series.labels)},
                                        {"t_seconds", t},
                                        {"t_origin", origin},
+                                       {"by", by},
                                        {"score", Number(apdex.score)},
                                        {"band", ApdexBand(apdex.score)},
                                        {"satisfied", apdex.satisfied},
@@ -138,7 +147,7 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
     }
   }
   section.blocks.push_back(ReportParagraph{
-      "Apdex over the last " + FormatQuantity(static_cast<double>(window_ms) / 1000, "seconds") +
+      "Apdex over the last " + FormatDuration(Duration(window_ms)) +
       " for each latency watch with a histogram: satisfied <= T, tolerating <= 4T; bands "
       "excellent >= 0.94, good >= 0.85, fair >= 0.70, poor >= 0.50 (Apdex Alliance)."});
   if (apdex_table.rows.empty()) {
@@ -170,7 +179,7 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
       if (!frames.over_60_series.empty()) {
         ReportChart chart;
         chart.title = "Share of slow frames per " +
-                      FormatQuantity(static_cast<double>(options.step.count()) / 1000, "seconds");
+                      FormatDuration(options.step);
         chart.unit = "ratio";
         chart.lines.push_back({"over 16.7 ms", frames.over_60_series});
         chart.lines.push_back({"over 33.3 ms", frames.over_30_series});
@@ -186,7 +195,8 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
   if (!errors.empty()) section.error = JoinErrors(errors);
   section.notes = {
       "Apdex reads the histogram's cumulative _bucket counters: increase() over the window, "
-      "summed by the watch's own labels.",
+      "summed by the labels of the watch's own result (a watch without data now: the whole "
+      "histogram as one row).",
       "T is the watch's apdex_t, else its named reference's good line in seconds, else "
       "ux.apdex_t (default 0.1 s, RAIL's response); 4T bounds tolerating.",
       "When T, 4T, 16.7 ms or 33.3 ms is not a bucket bound the count at it is interpolated "
@@ -221,14 +231,20 @@ ReportSection BuildCorrelationSection(const AnalysisContext& context) {
         "StatsD), so there is nothing to correlate the technical watches with."});
   } else {
     CorrelationRun run =
-        CorrelateWatches(context.engine, context.config.watches, context.start, end, step, max_lag);
+        CorrelateWatches(context.engine, context.config.watches,
+                         RangeStart(context, end, 86'400'000), end, step, max_lag);
     if (!run.errors.empty()) section.error = JoinErrors(run.errors);
     ReportTable table;
     table.columns = {"technical", "series",   "satisfaction", "lag",
                      "Spearman",  "Pearson",  "n",            "p (Bonferroni)"};
     constexpr std::size_t kRows = 20;
+    std::size_t not_computable = 0;
     for (const CorrelationPair& pair : run.pairs) {
       const LagCorrelation& r = pair.result;
+      if (std::isnan(r.spearman)) {  // a constant series, or too few pairs
+        ++not_computable;
+        continue;
+      }
       if (table.rows.size() < kRows) {
         table.rows.push_back(
             {pair.technical, SeriesName(pair.technical_labels),
@@ -255,11 +271,16 @@ ReportSection BuildCorrelationSection(const AnalysisContext& context) {
     std::size_t significant = static_cast<std::size_t>(
         std::count_if(run.pairs.begin(), run.pairs.end(),
                       [](const CorrelationPair& p) { return p.result.p_adjusted < 0.05; }));
+    section.data["not_computable"] = not_computable;
     section.blocks.push_back(ReportParagraph{
-        std::to_string(run.pairs.size()) + " technical series compared with the satisfaction "
-        "signals; " + std::to_string(significant) +
+        std::to_string(run.pairs.size() - not_computable) +
+        " technical series compared with the satisfaction signals" +
+        (not_computable > 0 ? " (" + std::to_string(not_computable) +
+                                  " more were constant or too short to correlate)"
+                            : std::string()) +
+        "; " + std::to_string(significant) +
         " correlate at p < 0.05 after the Bonferroni adjustment for lags. Strongest first" +
-        (run.pairs.size() > kRows ? " (top " + std::to_string(kRows) + ")" : std::string()) +
+        (run.pairs.size() - not_computable > kRows ? " (top " + std::to_string(kRows) + ")" : std::string()) +
         "; a positive lag means satisfaction follows the technical watch."});
     if (!table.rows.empty()) section.blocks.push_back(std::move(table));
   }

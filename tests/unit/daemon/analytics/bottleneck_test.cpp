@@ -114,6 +114,17 @@ TEST(Bottlenecks, Section) {
   EXPECT_EQ(tables, 2u);
 }
 
+TEST(Bottlenecks, WithoutAReportRangeTheLastHour) {
+  auto engine = MakeQueryableEngine(ThreeOperations());
+  AnalyticsConfig config;
+  config.bottlenecks.families = {{"ops", "op_seconds", {"op"}}};
+  AnalysisContext context{*engine, config, kEnd, 0, kEnd};
+  ReportSection section = BuildBottlenecksSection(context);
+  EXPECT_TRUE(section.error.empty()) << section.error;
+  EXPECT_DOUBLE_EQ(section.data["window_seconds"].get<double>(), 3600);
+  EXPECT_NEAR(section.data["families"][0]["total_seconds"].get<double>(), 2.45 * 3600, 1e-6);
+}
+
 TEST(Bottlenecks, ABadFamilyIsAnErrorNotAThrow) {
   auto engine = MakeQueryableEngine(ThreeOperations());
   AnalyticsConfig config;
@@ -232,6 +243,12 @@ TEST(Comparison, SectionGradesEachSeries) {
   EXPECT_EQ(section.data["watches"][1]["reference"], "utilisation_headroom");
   EXPECT_TRUE(section.data["watches"][2]["series"].empty());
   EXPECT_EQ(section.data["references"].size(), 2u);
+
+  // Without a report range: the value at the end alone, graded the same.
+  AnalysisContext instant{*engine, config, kEnd, 0, kEnd};
+  ReportSection at_end = BuildComparisonSection(instant);
+  EXPECT_TRUE(at_end.error.empty()) << at_end.error;
+  EXPECT_EQ(at_end.data["watches"][1]["series"][0]["grade"], "poor");
 }
 
 // --- Options ------------------------------------------------------------------------------
@@ -265,8 +282,10 @@ TEST(Options, ParseAndReject) {
   EXPECT_EQ(b.top, 3);
   ASSERT_EQ(b.families.size(), 1u);
   EXPECT_EQ(b.families[0].by, (std::vector<std::string>{"table"}));
-  EXPECT_THROW(BottleneckSection().Parse(ParseYaml("cache_hits: hits_total\n", "t.yaml")),
-               ConfigError);
+  EXPECT_THROW(BottleneckSection().Parse(ParseYaml("cache_hits: ''\n", "t.yaml")), ConfigError);
+  BottleneckOptions no_caches =
+      BottleneckSection().Parse(ParseYaml("cache_hits: ''\ncache_misses: ''\n", "t.yaml"));
+  EXPECT_TRUE(no_caches.cache_hits.empty());
   EXPECT_THROW(BottleneckSection().Parse(ParseYaml(
                    "families:\n  - {name: q, histogram: 'q{', by: [table]}\n", "t.yaml")),
                ConfigError);

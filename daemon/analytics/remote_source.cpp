@@ -5,7 +5,6 @@
 #include <boost/beast/core/string.hpp>
 
 #include "daemon/client/url.h"
-#include "daemon/client/url_key.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -43,7 +42,8 @@ const config::Section<RemoteSource>& RemoteSourceSection() {
         ->Add(config::MakeKeyInfo("url", "URL",
                                   "base URL of the query API, before /api/v1 (e.g. "
                                   "http://prometheus:9090); empty: the local history",
-                                  {{"type", {"string", "null"}}}),
+                                  {{"type", {"string", "null"}},
+                                   {"pattern", "^$|^[hH][tT][tT][pP][sS]?://"}}),
               [](const ConfigNode& node, RemoteSource& out) {
                 std::string text = node.AsString();
                 if (!text.empty() && !ParseUrl(text)) {

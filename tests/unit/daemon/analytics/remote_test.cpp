@@ -549,6 +549,10 @@ TEST(RemoteSourceConfig, KeysDefaultsAndChecks) {
   EXPECT_NE(ConfigErrorOf("url: http://prom\nheaders: {Authorization: x}\n"), "");
   EXPECT_NE(ConfigErrorOf("url: http://prom\nbasic_auth: {username: a, password: b}\nbearer_token: c\n"), "");
   EXPECT_NE(ConfigErrorOf("max_steps: 0\n"), "");
+  EXPECT_FALSE(ParseSource("url:\n").remote());  // null: the local history
+  // The JSON Schema agrees with the loader on the scheme (editors flag ftp:// too).
+  nlohmann::json schema = RemoteSourceSection().Schema();
+  EXPECT_EQ(schema["properties"]["url"]["pattern"], "^$|^[hH][tT][tT][pP][sS]?://") << schema.dump();
 }
 
 }  // namespace

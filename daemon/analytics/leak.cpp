@@ -205,7 +205,9 @@ LeakAssessment AssessLeak(std::span<const Point> memory, std::span<const Point> 
     (memory[i].t >= middle ? latter : former).push_back(memory[i]);
   }
   a.tested_start = latter.empty() ? middle : latter.front().t;
-  const std::vector<Point> buckets = BucketMedians(latter, options.test_bucket.count());
+  // Mann-Kendall is O(n^2): capped like Theil-Sen, by run medians.
+  const std::vector<Point> buckets =
+      DownsampleMedians(BucketMedians(latter, options.test_bucket.count()), kTheilSenMaxPoints);
   if (buckets.size() < kMinTestPoints) {
     a.reason = "too few points in the latter half (" + std::to_string(buckets.size()) + ")";
     return a;

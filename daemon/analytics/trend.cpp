@@ -104,7 +104,9 @@ std::vector<WatchTrends> Analyze(const AnalysisContext& context, Timestamp end) 
 TrendAssessment AssessTrend(std::span<const Point> points, const Watch& watch,
                             const TrendOptions& options, Timestamp now) {
   TrendAssessment a;
-  const std::vector<Point> tested = BucketMedians(points, options.test_bucket.count());
+  // Mann-Kendall is O(n^2) too: capped like Theil-Sen, by run medians.
+  const std::vector<Point> tested =
+      DownsampleMedians(BucketMedians(points, options.test_bucket.count()), kTheilSenMaxPoints);
   std::vector<double> values;
   values.reserve(tested.size());
   for (const Point& p : tested) values.push_back(p.v);
@@ -330,7 +332,7 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
   section.notes = {
       "Slope: Theil-Sen (median of pairwise slopes), robust to outliers; its interval is Sen's "
       "rank-based one at 1 - 2 alpha. Above 2,000 points the series is reduced to 2,000 run "
-      "medians first.",
+      "medians first (for the test too).",
       "Significance: Mann-Kendall, one-sided in the watch's worse direction, normal "
       "approximation with tie and continuity corrections; series with fewer than 10 points "
       "are not judged.",

@@ -210,6 +210,27 @@ TEST(TrendTest, AThousandWeeklySeriesAreAssessedQuickly) {
   EXPECT_GE(found, 0);
 }
 
+// A week at a 1-minute step (10,081 points): both the fit and the test are capped at 2,000
+// run medians, so one series stays cheap and the answer unchanged.
+TEST(TrendTest, MinuteStepWeekIsDownsampledAndStillRight) {
+  std::mt19937 rng(77);
+  std::normal_distribution<double> noise(0, 0.01);
+  std::vector<Point> points;
+  for (Timestamp t = kNow - 7 * kDay; t <= kNow; t += 60'000) {
+    points.push_back({t, 0.5 + 0.02 * static_cast<double>(t - (kNow - 7 * kDay)) / kDay + noise(rng)});
+  }
+  const auto began = std::chrono::steady_clock::now();
+  const TrendAssessment a = AssessTrend(points, LatencyWatch(0.8), TrendOptions{}, kNow);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  std::printf("AssessTrend: one series of %zu points in %.3f s\n", points.size(), seconds);
+  EXPECT_TRUE(a.fit.downsampled);
+  EXPECT_EQ(a.test.n, kTheilSenMaxPoints);
+  EXPECT_TRUE(a.degradation) << a.reason;
+  EXPECT_NEAR(a.slope_per_day, 0.02, 0.001);
+  EXPECT_LT(seconds, 1.0);
+}
+
 // The whole path: samples every minute in a MemoryQueryable, the real PromQL engine, the
 // default 7d range at a 1h step.
 class TrendEngineTest : public ::testing::Test {

@@ -245,6 +245,7 @@ TEST(LeakEngineTest, DetectLeaksAndSectionThroughTheEngine) {
   EXPECT_EQ(findings[0].labels, (Labels{{"groupname", "game"}}));
   EXPECT_NEAR(findings[0].details["bytes_per_hour"].get<double>(), 10 * kMiB, 1 * kMiB);
   EXPECT_EQ(findings[0].details["restarts"].get<int>(), 2);
+  std::printf("example finding: %s\n", FindingToJson(findings[0]).dump().c_str());
 
   const ReportSection section = BuildLeaksSection(context);
   EXPECT_EQ(section.id, "leaks");

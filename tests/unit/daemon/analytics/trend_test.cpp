@@ -264,6 +264,7 @@ TEST_F(TrendEngineTest, DetectTrendsFindsTheRisingSeriesOnly) {
   // 0.5 + 0.02 * 8 = 0.66 now: 0.8 is 7 days away.
   const double eta_days = (findings[0].details["eta"].get<double>() - kNow / 1000.0) / 86400;
   EXPECT_NEAR(eta_days, 7, 0.5);
+  std::printf("example finding: %s\n", FindingToJson(findings[0]).dump().c_str());
 }
 
 TEST_F(TrendEngineTest, BuildTrendsSectionHasTableChartAndData) {

@@ -268,6 +268,18 @@ TEST(Options, DefaultsAndKeys) {
   EXPECT_EQ(keys, (std::set<std::string>{"apdex_t", "frame_histogram", "step", "max_lag", "window"}));
 }
 
+// The effective config (Render) loads back to the same options: JSON is YAML.
+TEST(Options, RenderedDefaultsLoadBack) {
+  UxOptions ux;
+  EXPECT_EQ(UxSection().Parse(ParseYaml(UxSection().Render(ux).dump(), "t.yaml")), ux);
+  BottleneckOptions bottlenecks;
+  EXPECT_EQ(BottleneckSection().Parse(
+                ParseYaml(BottleneckSection().Render(bottlenecks).dump(), "t.yaml")),
+            bottlenecks);
+  EXPECT_EQ(BottleneckSection().Parse(ParseYaml("", "t.yaml")), bottlenecks);
+  EXPECT_EQ(UxSection().Parse(ParseYaml("", "t.yaml")), ux);
+}
+
 TEST(Options, ParseAndReject) {
   UxOptions ux = UxSection().Parse(ParseYaml("apdex_t: 0.3\nstep: 1m\nmax_lag: 30m\n", "t.yaml"));
   EXPECT_DOUBLE_EQ(ux.apdex_t, 0.3);

@@ -31,101 +31,265 @@ promql::QueryResult Failure(ErrorType type, std::string message) {
   return result;
 }
 
-// A malformed answer: thrown while walking the JSON, caught in ParseQueryResponse.
-struct ShapeError {
-  std::string what;
+// The answer read as a stream of SAX events (nlohmann's json_sax), never as a DOM: a DOM of
+// a 256 MiB answer takes gigabytes, the points read here 16 bytes each. The handler keeps a
+// stack of what each open array or object is, by where it sits:
+//
+//   {"status":..,"errorType":..,"error":..,"warnings":[..],"data":{"resultType":..,"result":R}}
+//   R: [ITEM,..] (matrix, vector) or [t,"v"] (scalar, string)
+//   ITEM: {"metric":{"name":"value",..},"values":[[t,"v"],..]} or {..,"value":[t,"v"]}
+//
+// so "result" may come before "resultType" (any key order is read). Anything else (unknown
+// keys, native histograms) is skipped.
+class AnswerReader final : public nlohmann::json_sax<Json> {
+ public:
+  struct Item {
+    promql::Labels labels;
+    std::vector<promql::Point> points;  // "values", or the one "value"
+    bool single = false;                // had "value"
+    bool histograms = false;
+  };
+
+  // Filled while reading.
+  std::string status, error_type, error, result_type;
+  bool has_status = false, has_error_type = false, has_error = false, has_data = false,
+       has_result = false, has_result_type = false;
+  std::vector<std::string> warnings;
+  std::vector<Item> items;
+  std::vector<std::string> result_scalars;  // the primitives of R for a scalar or string,
+  std::vector<double> result_times;         // times at the positions they were numbers
+  std::string shape_error;                  // set: not the API's shape
+
+  bool null() override { return Primitive(Kind::kNull, 0, nullptr); }
+  bool boolean(bool) override { return Primitive(Kind::kOther, 0, nullptr); }
+  bool number_integer(number_integer_t v) override { return Primitive(Kind::kNumber, static_cast<double>(v), nullptr); }
+  bool number_unsigned(number_unsigned_t v) override { return Primitive(Kind::kNumber, static_cast<double>(v), nullptr); }
+  bool number_float(number_float_t v, const string_t&) override { return Primitive(Kind::kNumber, v, nullptr); }
+  bool string(string_t& v) override { return Primitive(Kind::kString, 0, &v); }
+  bool binary(binary_t&) override { return Primitive(Kind::kOther, 0, nullptr); }
+
+  bool key(string_t& name) override {
+    stack_.back().key = name;
+    return true;
+  }
+
+  bool start_object(std::size_t) override {
+    Frame::Role role = Frame::kSkip;
+    if (stack_.empty()) {
+      role = Frame::kRoot;
+    } else if (Top(Frame::kRoot) && stack_.back().key == "data") {
+      role = Frame::kData;
+      has_data = true;
+    } else if (Top(Frame::kResult)) {
+      role = Frame::kItem;
+      items.emplace_back();
+    } else if (Top(Frame::kItem) && stack_.back().key == "metric") {
+      role = Frame::kMetric;
+    } else if (Top(Frame::kItem) && stack_.back().key.starts_with("histogram")) {
+      items.back().histograms = true;
+    }
+    Push(role);
+    return true;
+  }
+
+  bool end_object() override {
+    stack_.pop_back();
+    return true;
+  }
+
+  bool start_array(std::size_t) override {
+    Frame::Role role = Frame::kSkip;
+    if (stack_.empty()) return Fail("not an object");
+    const std::string& key = stack_.back().key;
+    if (Top(Frame::kRoot) && key == "warnings") {
+      role = Frame::kWarnings;
+    } else if (Top(Frame::kData) && key == "result") {
+      role = Frame::kResult;
+      has_result = true;
+    } else if (Top(Frame::kItem) && key == "values") {
+      role = Frame::kValues;
+    } else if (Top(Frame::kItem) && key == "value") {
+      role = Frame::kPair;
+      items.back().single = true;
+    } else if (Top(Frame::kValues)) {
+      role = Frame::kPair;
+    } else if (Top(Frame::kItem) && key.starts_with("histogram")) {
+      items.back().histograms = true;
+    } else if (Top(Frame::kResult)) {
+      return Fail("a result element is an array");
+    }
+    Push(role);
+    return true;
+  }
+
+  bool end_array() override {
+    if (Top(Frame::kPair)) {
+      Frame& pair = stack_.back();
+      if (pair.index != 2 || !pair.has_time || !pair.has_value) return Fail("a sample is not [time, \"value\"]");
+      items.back().points.push_back(pair.point);
+    }
+    stack_.pop_back();
+    return true;
+  }
+
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) override {
+    syntax_error_at = position;
+    return false;
+  }
+
+  std::size_t syntax_error_at = 0;  // non-zero: not JSON (1-based byte position)
+
+ private:
+  enum class Kind { kNull, kNumber, kString, kOther };
+  struct Frame {
+    enum Role { kRoot, kData, kWarnings, kResult, kItem, kMetric, kValues, kPair, kSkip } role;
+    std::string key;  // objects: the key being read
+    int index = 0;    // arrays: the next element's position
+    bool has_time = false, has_value = false;
+    promql::Point point;
+  };
+
+  void Push(Frame::Role role) {
+    if (!stack_.empty()) ++stack_.back().index;
+    stack_.push_back(Frame{role, {}, 0, false, false, {}});
+  }
+  bool Top(Frame::Role role) const { return !stack_.empty() && stack_.back().role == role; }
+  bool Fail(std::string what) {
+    if (shape_error.empty()) shape_error = std::move(what);
+    return false;
+  }
+
+  bool Primitive(Kind kind, double number, std::string* text) {
+    if (stack_.empty()) return Fail("not an object");
+    Frame& top = stack_.back();
+    int index = top.index++;
+    switch (top.role) {
+      case Frame::kRoot:
+        if (kind != Kind::kString) return true;
+        if (top.key == "status") {
+          status = std::move(*text);
+          has_status = true;
+        } else if (top.key == "errorType") {
+          error_type = std::move(*text);
+          has_error_type = true;
+        } else if (top.key == "error") {
+          error = std::move(*text);
+          has_error = true;
+        }
+        return true;
+      case Frame::kData:
+        if (top.key == "resultType") {
+          if (kind != Kind::kString) return Fail("\"resultType\" is not a string");
+          result_type = std::move(*text);
+          has_result_type = true;
+        }
+        return true;
+      case Frame::kWarnings:
+        if (kind == Kind::kString) warnings.push_back(std::move(*text));
+        return true;
+      case Frame::kMetric:
+        if (kind != Kind::kString) return Fail("label " + top.key + " is not a string");
+        items.back().labels.push_back({top.key, std::move(*text)});
+        return true;
+      case Frame::kPair:
+        if (index == 0) {
+          if (kind != Kind::kNumber) return Fail("a timestamp is not a number");
+          if (!std::isfinite(number) || std::fabs(number) > 9.2e15) return Fail("timestamp out of range");
+          top.point.t = SecondsToMillis(number);
+          top.has_time = true;
+        } else if (index == 1) {
+          if (kind != Kind::kString) return Fail("a sample value is not a string");
+          if (!ParseSampleValue(*text, top.point.v)) {
+            return Fail("sample value \"" + Excerpt(*text) + "\" is not a number");
+          }
+          top.has_value = true;
+        }
+        return true;
+      case Frame::kResult:
+        // A scalar's or string's [t, "v"].
+        if (index == 0) {
+          if (kind != Kind::kNumber || !std::isfinite(number) || std::fabs(number) > 9.2e15) {
+            return Fail("a result's time is not a number");
+          }
+          result_times.push_back(number);
+        } else if (index == 1) {
+          if (kind != Kind::kString) return Fail("a result's value is not a string");
+          result_scalars.push_back(std::move(*text));
+        } else {
+          return Fail("a scalar or string result is not [time, \"value\"]");
+        }
+        return true;
+      default:
+        return true;  // inside a skipped or an item object: nothing of ours
+    }
+  }
+
+  std::vector<Frame> stack_;
 };
 
-const Json& Member(const Json& object, const char* name) {
-  if (!object.is_object()) throw ShapeError{"expected an object"};
-  auto it = object.find(name);
-  if (it == object.end()) throw ShapeError{std::string("no \"") + name + "\""};
-  return *it;
-}
-
-promql::Labels LabelsOf(const Json& metric) {
-  if (!metric.is_object()) throw ShapeError{"\"metric\" is not an object"};
-  promql::Labels labels;
-  labels.reserve(metric.size());
-  for (auto it = metric.begin(); it != metric.end(); ++it) {
-    if (!it.value().is_string()) throw ShapeError{"label " + it.key() + " is not a string"};
-    labels.push_back({it.key(), it.value().get<std::string>()});
-  }
-  // nlohmann's object is a std::map: already sorted by name, but sort anyway (cheap, and the
-  // order promql::Labels needs must not hang on a container choice).
+promql::Labels Sorted(promql::Labels labels) {
+  // Objects may list keys in any order; promql::Labels are sorted by name.
   std::sort(labels.begin(), labels.end(),
             [](const promql::Label& a, const promql::Label& b) { return a.name < b.name; });
   return labels;
 }
 
-promql::Timestamp TimeOf(const Json& t) {
-  if (!t.is_number()) throw ShapeError{"a timestamp is not a number"};
-  double seconds = t.get<double>();
-  if (!std::isfinite(seconds) || std::fabs(seconds) > 9.2e15) throw ShapeError{"timestamp out of range"};
-  return SecondsToMillis(seconds);
-}
-
-double ValueOf(const Json& v) {
-  if (!v.is_string()) throw ShapeError{"a sample value is not a string"};
-  double value = 0;
-  if (!ParseSampleValue(v.get_ref<const std::string&>(), value)) {
-    throw ShapeError{"sample value \"" + Excerpt(v.get_ref<const std::string&>()) + "\" is not a number"};
-  }
-  return value;
-}
-
-// [t, "v"]
-promql::Point PointOf(const Json& pair) {
-  if (!pair.is_array() || pair.size() != 2) throw ShapeError{"a sample is not [time, \"value\"]"};
-  return {TimeOf(pair[0]), ValueOf(pair[1])};
-}
-
-promql::Value ValueFrom(const Json& data, std::vector<std::string>& warnings) {
-  const Json& type_json = Member(data, "resultType");
-  if (!type_json.is_string()) throw ShapeError{"\"resultType\" is not a string"};
-  const std::string& type = type_json.get_ref<const std::string&>();
-  const Json& result = Member(data, "result");
+// The Value of a success answer, from what the reader collected; empty `error` on success.
+promql::Value ValueFrom(AnswerReader& reader, std::vector<std::string>& warnings, std::string& error) {
+  auto bad = [&error](std::string what) {
+    error = std::move(what);
+    return promql::Value{};
+  };
+  if (!reader.has_data) return bad("no \"data\"");
+  if (!reader.has_result_type) return bad("no \"resultType\"");
+  if (!reader.has_result) return bad("no \"result\"");
+  const std::string& type = reader.result_type;
   bool histograms = false;
   promql::Value value;
-  if (type == "matrix") {
-    if (!result.is_array()) throw ShapeError{"a matrix result is not an array"};
-    promql::Matrix matrix;
-    matrix.reserve(result.size());
-    for (const Json& item : result) {
-      promql::Series series;
-      series.labels = LabelsOf(Member(item, "metric"));
-      if (auto values = item.find("values"); values != item.end()) {
-        if (!values->is_array()) throw ShapeError{"\"values\" is not an array"};
-        series.points.reserve(values->size());
-        for (const Json& pair : *values) series.points.push_back(PointOf(pair));
+  if (type == "matrix" || type == "vector") {
+    if (!reader.result_times.empty() || !reader.result_scalars.empty()) {
+      return bad("a " + type + " result is not a list of series");
+    }
+    if (type == "matrix") {
+      promql::Matrix matrix;
+      matrix.reserve(reader.items.size());
+      for (auto& item : reader.items) {
+        if (item.single) return bad("a matrix series has \"value\"");
+        histograms = histograms || item.histograms;
+        matrix.push_back({Sorted(std::move(item.labels)), std::move(item.points)});
       }
-      if (item.contains("histograms")) histograms = true;
-      matrix.push_back(std::move(series));
-    }
-    value = std::move(matrix);
-  } else if (type == "vector") {
-    if (!result.is_array()) throw ShapeError{"a vector result is not an array"};
-    promql::Vector vector;
-    vector.reserve(result.size());
-    for (const Json& item : result) {
-      if (!item.contains("value") && item.contains("histogram")) {
-        histograms = true;
-        continue;
+      value = std::move(matrix);
+    } else {
+      promql::Vector vector;
+      vector.reserve(reader.items.size());
+      for (auto& item : reader.items) {
+        if (!item.single) {
+          if (item.histograms) {
+            histograms = true;
+            continue;
+          }
+          return bad("a vector sample has no \"value\"");
+        }
+        vector.push_back({Sorted(std::move(item.labels)), item.points.at(0).t, item.points.at(0).v});
       }
-      promql::Point point = PointOf(Member(item, "value"));
-      vector.push_back({LabelsOf(Member(item, "metric")), point.t, point.v});
+      value = std::move(vector);
     }
-    value = std::move(vector);
-  } else if (type == "scalar") {
-    promql::Point point = PointOf(result);
-    value = promql::Scalar{point.t, point.v};
-  } else if (type == "string") {
-    if (!result.is_array() || result.size() != 2 || !result[1].is_string()) {
-      throw ShapeError{"a string result is not [time, \"text\"]"};
+  } else if (type == "scalar" || type == "string") {
+    if (!reader.items.empty() || reader.result_times.size() != 1 || reader.result_scalars.size() != 1) {
+      return bad("a " + type + " result is not [time, \"value\"]");
     }
-    value = promql::String{TimeOf(result[0]), result[1].get<std::string>()};
+    promql::Timestamp t = SecondsToMillis(reader.result_times[0]);
+    if (type == "string") {
+      value = promql::String{t, std::move(reader.result_scalars[0])};
+    } else {
+      double v = 0;
+      if (!ParseSampleValue(reader.result_scalars[0], v)) {
+        return bad("sample value \"" + Excerpt(reader.result_scalars[0]) + "\" is not a number");
+      }
+      value = promql::Scalar{t, v};
+    }
   } else {
-    throw ShapeError{"unknown resultType \"" + Excerpt(type) + "\""};
+    return bad("unknown resultType \"" + Excerpt(type) + "\"");
   }
   if (histograms) warnings.push_back("native histogram samples skipped (float samples only)");
   return value;
@@ -173,40 +337,32 @@ promql::Timestamp SecondsToMillis(double seconds) {
 
 promql::QueryResult ParseQueryResponse(unsigned http_status, std::string_view body) {
   std::string status_text = "HTTP " + std::to_string(http_status);
-  Json answer = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (answer.is_discarded() || !answer.is_object() || !answer.contains("status")) {
+  bool ok_status = http_status >= 200 && http_status < 300;
+  AnswerReader reader;
+  bool parsed = Json::sax_parse(body, &reader, Json::input_format_t::json, /*strict=*/true);
+  if (reader.syntax_error_at != 0 || !reader.has_status) {
+    // Not the API's JSON (an HTML error page, a proxy's text, nothing): from a server in
+    // trouble or refusing us, unavailable; a 2xx of something else, internal.
     bool server_side = http_status >= 500 || http_status == 429 || http_status == 408;
-    bool ok_status = http_status >= 200 && http_status < 300;
     std::string what = ok_status ? "an answer that is not the query API's JSON" : status_text;
     return Failure(server_side || !ok_status ? ErrorType::kUnavailable : ErrorType::kInternal,
                    what + (ok_status ? " (" + status_text + ")" : "") +
                        (body.empty() ? std::string(", empty body") : ": " + Excerpt(body)));
   }
   promql::QueryResult result;
-  try {
-    if (auto warnings = answer.find("warnings"); warnings != answer.end() && warnings->is_array()) {
-      for (const Json& warning : *warnings) {
-        if (warning.is_string()) result.warnings.push_back(warning.get<std::string>());
-      }
-    }
-    const Json& status = Member(answer, "status");
-    if (status == "error") {
-      auto type = answer.find("errorType");
-      auto error = answer.find("error");
-      result.error_type = type != answer.end() && type->is_string()
-                              ? ErrorTypeFromName(type->get_ref<const std::string&>())
-                              : ErrorType::kInternal;
-      result.error = error != answer.end() && error->is_string() ? error->get<std::string>()
-                                                                 : status_text + " without a message";
-      return result;
-    }
-    if (status != "success") throw ShapeError{"\"status\" is neither success nor error"};
-    if (http_status < 200 || http_status >= 300) throw ShapeError{"success with " + status_text};
-    result.value = ValueFrom(Member(answer, "data"), result.warnings);
-  } catch (const ShapeError& e) {
-    return Failure(ErrorType::kInternal, "malformed query API answer (" + status_text + "): " + e.what);
-  } catch (const Json::exception& e) {
-    return Failure(ErrorType::kInternal, "malformed query API answer (" + status_text + "): " + e.what());
+  result.warnings = std::move(reader.warnings);
+  if (reader.status == "error") {
+    result.error_type = reader.has_error_type ? ErrorTypeFromName(reader.error_type) : ErrorType::kInternal;
+    result.error = reader.has_error ? std::move(reader.error) : status_text + " without a message";
+    return result;
+  }
+  std::string error = reader.shape_error;
+  if (error.empty() && !parsed) error = "truncated";
+  if (error.empty() && reader.status != "success") error = "\"status\" is neither success nor error";
+  if (error.empty() && !ok_status) error = "success with " + status_text;
+  if (error.empty()) result.value = ValueFrom(reader, result.warnings, error);
+  if (!error.empty()) {
+    return Failure(ErrorType::kInternal, "malformed query API answer (" + status_text + "): " + error);
   }
   return result;
 }

@@ -251,6 +251,62 @@ TEST(RemoteResponse, GarbageAndWrongShapes) {
   }
 }
 
+TEST(RemoteResponse, AnyKeyOrderUnknownKeysAndNativeHistograms) {
+  // "result" before "resultType", "data" before "status", keys of newer servers, a native
+  // histogram series (skipped, with a warning) beside a float one.
+  auto result = ParseQueryResponse(200, R"({"data":{"result":[
+      {"values":[[1,"2"]],"extra":{"x":[1,[2]]},"metric":{"b":"1","a":"2"}},
+      {"metric":{"h":"1"},"histograms":[[1,{"count":"2","sum":"3","buckets":[[0,"0","1","2"]]}]]}],
+      "resultType":"matrix","stats":{"timings":{"evalTotalTime":0.1}}},"status":"success","infos":["i"]})");
+  ASSERT_TRUE(result.ok()) << result.error;
+  const auto& matrix = std::get<promql::Matrix>(result.value);
+  ASSERT_EQ(matrix.size(), 2u);
+  EXPECT_EQ(matrix[0].labels, (promql::Labels{{"a", "2"}, {"b", "1"}}));
+  EXPECT_EQ(matrix[0].points.size(), 1u);
+  EXPECT_TRUE(matrix[1].points.empty());
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].find("native histogram"), std::string::npos);
+
+  auto vector = ParseQueryResponse(200, R"({"status":"success","data":{"resultType":"vector","result":[
+      {"metric":{"h":"1"},"histogram":[1,{"count":"2"}]},{"metric":{"f":"1"},"value":[1,"5"]}]}})");
+  ASSERT_TRUE(vector.ok()) << vector.error;
+  EXPECT_EQ(std::get<promql::Vector>(vector.value).size(), 1u);
+
+  // Cut short: not JSON.
+  auto truncated = ParseQueryResponse(200, R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{})");
+  EXPECT_EQ(truncated.error_type, ErrorType::kInternal);
+  // A type that does not match its result.
+  EXPECT_EQ(ParseQueryResponse(200, Success(R"({"resultType":"scalar","result":[{"metric":{},"value":[1,"1"]}]})")).error_type,
+            ErrorType::kInternal);
+  EXPECT_EQ(ParseQueryResponse(200, Success(R"({"resultType":"vector","result":[1,"1"]})")).error_type,
+            ErrorType::kInternal);
+}
+
+TEST(RemoteResponse, LargeAnswerIsReadAsAStream) {
+  // 100 series x 11,000 points (about 25 MB of JSON, the largest piece one range request of
+  // 100 series returns): read without building a DOM.
+  std::string body = R"({"status":"success","data":{"resultType":"matrix","result":[)";
+  for (int s = 0; s < 100; ++s) {
+    body += (s ? "," : "") + std::string(R"({"metric":{"s":")") + std::to_string(s) + R"("},"values":[)";
+    for (int i = 0; i < 11000; ++i) {
+      body += (i ? "," : "") + std::string("[") + std::to_string(1700000000 + i * 15) + R"(,")" + std::to_string(i % 97) + R"("])";
+    }
+    body += "]}";
+  }
+  body += "]}}";
+  auto began = std::chrono::steady_clock::now();
+  auto result = ParseQueryResponse(200, body);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  ASSERT_TRUE(result.ok()) << result.error;
+  const auto& matrix = std::get<promql::Matrix>(result.value);
+  ASSERT_EQ(matrix.size(), 100u);
+  EXPECT_EQ(matrix[99].points.size(), 11000u);
+  EXPECT_EQ(matrix[99].points[10999].t, (1700000000 + 10999 * 15) * 1000LL);
+  EXPECT_EQ(matrix[99].points[10999].v, 10999 % 97);
+  std::cerr << "parsed " << body.size() / 1e6 << " MB, 1.1M points in " << seconds << " s\n";
+  EXPECT_LT(seconds, 20);
+}
+
 TEST(RemoteResponse, SampleValues) {
   double v = 0;
   EXPECT_TRUE(ParseSampleValue("+Inf", v));

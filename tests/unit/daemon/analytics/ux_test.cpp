@@ -113,6 +113,25 @@ TEST(Apdex, ThroughTheEngineGroupedByLabels) {
   EXPECT_NEAR(TotalCount(result.series[0].buckets), 10 * 3600, 1e-6);
 }
 
+TEST(Apdex, ACounterResetInTheWindowChangesNothing) {
+  // The process restarts 30 minutes before the end: every bucket counter starts again from 0.
+  auto q = std::make_shared<query::promql::MemoryQueryable>();
+  const query::promql::Timestamp restart = kEnd - 1'800'000;
+  for (const auto& [le, rate] : std::vector<std::pair<std::string, double>>{
+           {"0.1", 6}, {"0.4", 9}, {"+Inf", 10}}) {
+    std::vector<query::promql::Point> points;
+    for (query::promql::Timestamp t = kStart; t <= kEnd; t += testing::kScrape) {
+      query::promql::Timestamp since = t >= restart ? restart : kStart;
+      points.push_back({t, rate * static_cast<double>(t - since) / 1000});
+    }
+    q->Add(MakeLabels({{"__name__", "r_seconds_bucket"}, {"le", le}}), std::move(points));
+  }
+  auto engine = MakeQueryableEngine(q);
+  BucketQuery result = QueryBuckets(*engine, "r_seconds_bucket", {}, 3'600'000, kEnd);
+  ASSERT_EQ(result.series.size(), 1u);
+  EXPECT_NEAR(ApdexFromBuckets(result.series[0].buckets, 0.1), 0.75, 1e-3);
+}
+
 // --- Frame smoothness ---------------------------------------------------------------------
 
 TEST(FrameSmoothness, SharesAtTheGamesBucketBounds) {

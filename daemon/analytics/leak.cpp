@@ -69,8 +69,8 @@ struct GroupLeak {
 };
 
 struct LeakAnalysis {
-  std::string error;       // the memory query failed
-  std::string start_error; // the start time query failed (restarts by drops only)
+  std::string error;        // the memory query failed
+  std::string start_error;  // the start time query failed (restarts by drops only)
   std::vector<GroupLeak> groups;
 };
 
@@ -85,8 +85,8 @@ LeakAnalysis Analyze(const AnalysisContext& context, Timestamp end) {
   const Timestamp start = end - options.range.count();
   const std::string by = Join(options.group_by);
   LeakAnalysis out;
-  promql::QueryResult memory = context.engine.Range(
-      "sum by (" + by + ") (" + options.memory + ")", start, end, options.step.count());
+  promql::QueryResult memory = context.engine.Range("sum by (" + by + ") (" + options.memory + ")",
+                                                    start, end, options.step.count());
   auto* memory_matrix = std::get_if<promql::Matrix>(&memory.value);
   if (!memory.ok() || memory_matrix == nullptr) {
     out.error = memory.ok() ? "the memory expression did not give a range of series" : memory.error;
@@ -109,9 +109,9 @@ LeakAnalysis Analyze(const AnalysisContext& context, Timestamp end) {
   for (promql::Series& s : *memory_matrix) {
     GroupLeak group;
     group.labels = query::promql::DropMetricName(std::move(s.labels));
-    const std::string* single =
-        options.group_by.size() == 1 ? query::promql::GetLabel(group.labels, options.group_by[0])
-                                     : nullptr;
+    const std::string* single = options.group_by.size() == 1
+                                    ? query::promql::GetLabel(group.labels, options.group_by[0])
+                                    : nullptr;
     group.name = single != nullptr ? *single : query::promql::LabelsToString(group.labels);
     group.memory = std::move(s.points);
     auto it = start_times.find(query::promql::LabelsKey(group.labels));
@@ -120,11 +120,12 @@ LeakAnalysis Analyze(const AnalysisContext& context, Timestamp end) {
         AssessLeak(group.memory, it != start_times.end() ? it->second : none, options);
     out.groups.push_back(std::move(group));
   }
-  std::stable_sort(out.groups.begin(), out.groups.end(), [](const GroupLeak& a, const GroupLeak& b) {
-    if (a.assessment.leak != b.assessment.leak) return a.assessment.leak;
-    const double x = a.assessment.percent_per_day, y = b.assessment.percent_per_day;
-    return (std::isnan(y) ? -HUGE_VAL : y) < (std::isnan(x) ? -HUGE_VAL : x);
-  });
+  std::stable_sort(
+      out.groups.begin(), out.groups.end(), [](const GroupLeak& a, const GroupLeak& b) {
+        if (a.assessment.leak != b.assessment.leak) return a.assessment.leak;
+        const double x = a.assessment.percent_per_day, y = b.assessment.percent_per_day;
+        return (std::isnan(y) ? -HUGE_VAL : y) < (std::isnan(x) ? -HUGE_VAL : x);
+      });
   return out;
 }
 
@@ -140,11 +141,13 @@ std::vector<LeakSegment> SplitAtRestarts(std::span<const Point> memory,
   double previous_start = kNaN, previous_value = kNaN;
   std::size_t begin = 0;
   for (std::size_t i = 0; i < memory.size(); ++i) {
-    while (next_start < start_times.size() && start_times[next_start].t <= memory[i].t) ++next_start;
+    while (next_start < start_times.size() && start_times[next_start].t <= memory[i].t)
+      ++next_start;
     const double started = next_start > 0 ? start_times[next_start - 1].v : kNaN;
     bool restart = false;
     if (std::isfinite(started)) {
-      if (std::isfinite(previous_start) && std::fabs(started - previous_start) > kStartTimeTolerance) {
+      if (std::isfinite(previous_start) &&
+          std::fabs(started - previous_start) > kStartTimeTolerance) {
         restart = true;
       }
       previous_start = started;
@@ -252,8 +255,8 @@ Finding LeakFinding(const LeakAssessment& a, const std::string& group, const Lab
   f.summary = "possible leak: process group " + group + " resident memory grows " +
               Bytes(a.bytes_per_hour) + " per hour (" + Num(a.percent_per_day) +
               " % per day) in its run since " + Utc(a.segment_start) + " (" +
-              std::to_string(a.segments.size() - 1) + " restarts in the range; Mann-Kendall p=" +
-              Num(a.p, 2) + " over the latter half)";
+              std::to_string(a.segments.size() - 1) +
+              " restarts in the range; Mann-Kendall p=" + Num(a.p, 2) + " over the latter half)";
   f.details = {{"bytes_per_hour", NumberOrNull(a.bytes_per_hour)},
                {"bytes_per_hour_lower", NumberOrNull(a.fit.slope_lower * 3600)},
                {"bytes_per_hour_upper", NumberOrNull(a.fit.slope_upper * 3600)},
@@ -293,11 +296,14 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
     section.error = "the memory query failed: " + analysis.error;
     return section;
   }
-  section.blocks.push_back(ReportParagraph{
-      "Resident memory of each process group (by " + Join(options.group_by) + ") over the " +
-      FormatDuration(options.range) + " before " + Utc(end) + ", cut at restarts; the latest "
-      "run of at least " + FormatDuration(options.min_duration) + " is judged on its latter "
-      "half."});
+  section.blocks.push_back(ReportParagraph{"Resident memory of each process group (by " +
+                                           Join(options.group_by) + ") over the " +
+                                           FormatDuration(options.range) + " before " + Utc(end) +
+                                           ", cut at restarts; the latest "
+                                           "run of at least " +
+                                           FormatDuration(options.min_duration) +
+                                           " is judged on its latter "
+                                           "half."});
   if (!analysis.start_error.empty()) {
     section.blocks.push_back(ReportParagraph{"The start time query failed (" +
                                              analysis.start_error +
@@ -305,8 +311,8 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
   }
   ReportFindings findings;
   ReportTable table;
-  table.columns = {"group", "restarts", "judged run", "length", "growth/h", "%/day", "tau", "p",
-                   "verdict"};
+  table.columns = {"group", "restarts", "judged run", "length", "growth/h",
+                   "%/day", "tau",      "p",          "verdict"};
   ReportChart chart;
   chart.title = "Resident memory and the fitted growth";
   chart.unit = "bytes";
@@ -316,36 +322,36 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
     const LeakAssessment& a = g.assessment;
     const std::size_t restarts = a.segments.empty() ? 0 : a.segments.size() - 1;
     if (a.leak) findings.findings.push_back(LeakFinding(a, g.name, g.labels, end));
-    groups.push_back({{"group", g.name},
-                      {"restarts", restarts},
-                      {"tested", a.tested},
-                      {"segment_start", a.tested ? nlohmann::json(static_cast<double>(a.segment_start) / 1000)
-                                                 : nlohmann::json(nullptr)},
-                      {"segment_end", a.tested ? nlohmann::json(static_cast<double>(a.segment_end) / 1000)
-                                               : nlohmann::json(nullptr)},
-                      {"bytes_per_hour", NumberOrNull(a.bytes_per_hour)},
-                      {"percent_per_day", NumberOrNull(a.percent_per_day)},
-                      {"tau", NumberOrNull(a.test.tau)},
-                      {"p", NumberOrNull(a.p)},
-                      {"leak", a.leak},
-                      {"reason", a.reason}});
+    groups.push_back(
+        {{"group", g.name},
+         {"restarts", restarts},
+         {"tested", a.tested},
+         {"segment_start", a.tested ? nlohmann::json(static_cast<double>(a.segment_start) / 1000)
+                                    : nlohmann::json(nullptr)},
+         {"segment_end", a.tested ? nlohmann::json(static_cast<double>(a.segment_end) / 1000)
+                                  : nlohmann::json(nullptr)},
+         {"bytes_per_hour", NumberOrNull(a.bytes_per_hour)},
+         {"percent_per_day", NumberOrNull(a.percent_per_day)},
+         {"tau", NumberOrNull(a.test.tau)},
+         {"p", NumberOrNull(a.p)},
+         {"leak", a.leak},
+         {"reason", a.reason}});
     if (i < kMaxRows) {
       const bool slowing = a.leak && a.steadiness < 0.5;
-      table.rows.push_back({g.name, std::to_string(restarts),
-                            a.tested ? "since " + Utc(a.segment_start) : "-",
-                            a.tested ? Hours(a.segment_end - a.segment_start) : "-",
-                            Bytes(a.bytes_per_hour), Num(a.percent_per_day), Num(a.test.tau, 2),
-                            Num(a.p, 2),
-                            (a.leak ? "POSSIBLE LEAK: " : "") + a.reason +
-                                (slowing ? " (slowing: " + Num(a.steadiness, 2) +
-                                               " of the first half's rate)"
-                                         : "")});
+      table.rows.push_back(
+          {g.name, std::to_string(restarts), a.tested ? "since " + Utc(a.segment_start) : "-",
+           a.tested ? Hours(a.segment_end - a.segment_start) : "-", Bytes(a.bytes_per_hour),
+           Num(a.percent_per_day), Num(a.test.tau, 2), Num(a.p, 2),
+           (a.leak ? "POSSIBLE LEAK: " : "") + a.reason +
+               (slowing ? " (slowing: " + Num(a.steadiness, 2) + " of the first half's rate)"
+                        : "")});
     }
     if (i < kMaxChartGroups) {
       chart.lines.push_back({g.name, g.memory});
       if (a.fit.ok()) {
-        chart.lines.push_back({g.name + " growth", {{a.tested_start, FittedAt(a.fit, a.tested_start)},
-                                                    {a.segment_end, FittedAt(a.fit, a.segment_end)}}});
+        chart.lines.push_back({g.name + " growth",
+                               {{a.tested_start, FittedAt(a.fit, a.tested_start)},
+                                {a.segment_end, FittedAt(a.fit, a.segment_end)}}});
       }
       for (std::size_t k = 1; k < a.segments.size() && chart.markers.size() < kMaxMarkers; ++k) {
         chart.markers.push_back({g.memory[a.segments[k].begin].t, "restart " + g.name});
@@ -367,16 +373,20 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
                   {"alpha", options.alpha},
                   {"groups", std::move(groups)}};
   section.notes = {
-      "Memory: sum by (" + Join(options.group_by) + ") (" + options.memory + "); restarts: a "
-      "change of min by (" + Join(options.group_by) + ") (" +
+      "Memory: sum by (" + Join(options.group_by) + ") (" + options.memory +
+          "); restarts: a "
+          "change of min by (" +
+          Join(options.group_by) + ") (" +
           (options.start_time.empty() ? std::string("none configured") : options.start_time) +
           ") or a fall of more than " + Num(options.reset_drop) + " % in one step.",
       "Warm-up rule: only the latter half of the run is judged, so memory that grows while "
       "caches fill and then flattens is not a leak; a leak that only starts late in a run is "
       "found once it fills the latter half.",
       "A leak needs a one-sided Mann-Kendall p below " + Num(options.alpha) + " over " +
-          FormatDuration(options.test_bucket) + " medians (the autocorrelation guard) and a "
-          "Theil-Sen growth of at least " + Num(options.min_growth) + " % of the median per day.",
+          FormatDuration(options.test_bucket) +
+          " medians (the autocorrelation guard) and a "
+          "Theil-Sen growth of at least " +
+          Num(options.min_growth) + " % of the median per day.",
       "The most recent run lasting at least " + FormatDuration(options.min_duration) +
           " is judged: a group restarted an hour ago is judged on its previous run.",
       "Growth that is legitimate (a cache with no bound yet, more players) looks the same, and "

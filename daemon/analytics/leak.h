@@ -50,16 +50,16 @@ std::vector<LeakSegment> SplitAtRestarts(std::span<const query::promql::Point> m
 struct LeakAssessment {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   std::vector<LeakSegment> segments;
-  bool tested = false;           // a segment of at least min_duration was found
-  LeakSegment segment;           // the one judged
+  bool tested = false;  // a segment of at least min_duration was found
+  LeakSegment segment;  // the one judged
   query::promql::Timestamp segment_start = 0, segment_end = 0;  // ms
-  query::promql::Timestamp tested_start = 0;  // the latter half's first point, ms
-  TheilSenFit fit;               // over the latter half; slope in bytes per second
-  MannKendallResult test;        // over the latter half's bucket medians
-  double median = kNaN;          // bytes, the latter half's median
+  query::promql::Timestamp tested_start = 0;                    // the latter half's first point, ms
+  TheilSenFit fit;         // over the latter half; slope in bytes per second
+  MannKendallResult test;  // over the latter half's bucket medians
+  double median = kNaN;    // bytes, the latter half's median
   double bytes_per_hour = kNaN;
-  double percent_per_day = kNaN; // of the median
-  double p = kNaN;               // one-sided (rising)
+  double percent_per_day = kNaN;  // of the median
+  double p = kNaN;                // one-sided (rising)
   // The latter half's Theil-Sen slope over the first half's (NaN when the first half does
   // not rise): about 1 for a linear leak, well under 1 for growth that slows down.
   double steadiness = kNaN;

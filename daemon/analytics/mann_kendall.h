@@ -20,14 +20,14 @@ namespace metricsd::analytics {
 
 struct MannKendallResult {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  std::size_t n = 0;       // finite values tested
-  double s = 0;            // sum of sign(y_j - y_i) over i < j
-  double var_s = kNaN;     // Var(S) with the tie correction
-  double z = kNaN;         // (S -/+ 1) / sqrt(Var(S)); 0 when S == 0
+  std::size_t n = 0;    // finite values tested
+  double s = 0;         // sum of sign(y_j - y_i) over i < j
+  double var_s = kNaN;  // Var(S) with the tie correction
+  double z = kNaN;      // (S -/+ 1) / sqrt(Var(S)); 0 when S == 0
   double p_two_sided = kNaN;
   double p_increasing = kNaN;  // one-sided: H1 "rising"
   double p_decreasing = kNaN;  // one-sided: H1 "falling"
-  double tau = kNaN;       // Kendall's tau-a: S / (n (n - 1) / 2)
+  double tau = kNaN;           // Kendall's tau-a: S / (n (n - 1) / 2)
 
   // The one-sided p in the direction asked for.
   double p(bool increasing) const { return increasing ? p_increasing : p_decreasing; }

@@ -24,7 +24,8 @@ double MedianBySelection(std::vector<double>& values) {
   const double upper = KthSmallest(values, half);
   if (values.size() % 2 == 1) return upper;
   // nth_element left the smaller half in front: its largest is the lower middle value.
-  const double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(half));
+  const double lower =
+      *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(half));
   return (lower + upper) / 2;
 }
 

@@ -28,9 +28,9 @@ struct TheilSenFit {
   double origin = 0;          // x of the intercept (the first x: keeps epoch seconds precise)
   double slope_lower = kNaN;  // Sen's confidence interval of the slope (NaN: too few points)
   double slope_upper = kNaN;
-  double confidence = 0.95;   // of that interval
-  std::size_t n = 0;          // points fitted (after downsampling)
-  bool downsampled = false;   // the input had more than max_points finite points
+  double confidence = 0.95;  // of that interval
+  std::size_t n = 0;         // points fitted (after downsampling)
+  bool downsampled = false;  // the input had more than max_points finite points
 
   bool ok() const { return n >= 2 && std::isfinite(slope); }
   double At(double x) const { return intercept + slope * (x - origin); }
@@ -40,8 +40,8 @@ inline constexpr std::size_t kTheilSenMaxPoints = 2000;
 
 // The fit of y over x (equal lengths; pairs with a non-finite x or y are skipped; pairs of
 // points with equal x give no slope). Fewer than 2 usable points: n < 2 and NaN slope.
-TheilSenFit TheilSen(std::span<const double> x, std::span<const double> y,
-                     double confidence = 0.95, std::size_t max_points = kTheilSenMaxPoints);
+TheilSenFit TheilSen(std::span<const double> x, std::span<const double> y, double confidence = 0.95,
+                     std::size_t max_points = kTheilSenMaxPoints);
 
 // The same over a series: x = seconds since `points`' first timestamp (so the slope is per
 // second and origin the first timestamp in seconds), y = values.

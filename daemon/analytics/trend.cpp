@@ -146,8 +146,7 @@ TrendAssessment AssessTrend(std::span<const Point> points, const Watch& watch,
     if (!a.crossed && sign * a.fit.slope > 0) {
       a.eta = static_cast<double>(now) / 1000.0 + (watch.threshold - a.level) / a.fit.slope;
     }
-    const double horizon_end =
-        static_cast<double>(now + options.horizon.count()) / 1000.0;
+    const double horizon_end = static_cast<double>(now + options.horizon.count()) / 1000.0;
     if (!a.significant) {
       a.reason = "not significant";
     } else if (a.crossed) {
@@ -245,18 +244,21 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
   const std::vector<WatchTrends> analysed = Analyze(context, end);
 
   section.blocks.push_back(ReportParagraph{
-      "Each watch's series over the " + FormatDuration(options.range) + " before " + Utc(
-          static_cast<double>(end) / 1000) + " at a " + FormatDuration(options.step) +
+      "Each watch's series over the " + FormatDuration(options.range) + " before " +
+      Utc(static_cast<double>(end) / 1000) + " at a " + FormatDuration(options.step) +
       " step: Theil-Sen slope, Mann-Kendall test (one-sided in the worse direction, alpha " +
-      Num(options.alpha) + "), and when the watch has a threshold the time the fitted line "
-      "reaches it (findings: within " + FormatDuration(options.horizon) + ")."});
+      Num(options.alpha) +
+      "), and when the watch has a threshold the time the fitted line "
+      "reaches it (findings: within " +
+      FormatDuration(options.horizon) + ")."});
 
   ReportFindings findings;
   nlohmann::json watches = nlohmann::json::array();
   std::size_t failed = 0;
   for (const WatchTrends& trends : analysed) {
     const Watch& watch = *trends.watch;
-    nlohmann::json watch_data = {{"watch", watch.name}, {"unit", watch.unit},
+    nlohmann::json watch_data = {{"watch", watch.name},
+                                 {"unit", watch.unit},
                                  {"threshold", NumberOrNull(watch.threshold)},
                                  {"direction", std::string(kDirectionNames.Name(watch.direction))}};
     if (!trends.error.empty()) {
@@ -267,8 +269,13 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
       continue;
     }
     ReportTable table;
-    table.columns = {"series", "slope/day (" + watch.unit + ")", "change %/day (worse +)",
-                     "tau", "p", "threshold ETA", "verdict"};
+    table.columns = {"series",
+                     "slope/day (" + watch.unit + ")",
+                     "change %/day (worse +)",
+                     "tau",
+                     "p",
+                     "threshold ETA",
+                     "verdict"};
     ReportChart chart;
     chart.title = watch.name + ": data and Theil-Sen lines";
     chart.unit = watch.unit;
@@ -301,8 +308,8 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
           if (a.degradation && std::isfinite(a.eta)) {
             to = static_cast<Timestamp>(a.eta * 1000);
           }
-          chart.lines.push_back({name + " fit", {{start, FittedAt(a.fit, start)},
-                                                 {to, FittedAt(a.fit, to)}}});
+          chart.lines.push_back(
+              {name + " fit", {{start, FittedAt(a.fit, start)}, {to, FittedAt(a.fit, to)}}});
         }
       }
     }
@@ -312,10 +319,11 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
       section.blocks.push_back(ReportParagraph{watch.name + ": no series in the range."});
       continue;
     }
-    section.blocks.push_back(ReportParagraph{watch.name + " (" + std::to_string(trends.series.size()) +
-                                             " series" +
-                                             (trends.series.size() > kMaxRows ? ", the worst " +
-                                                  std::to_string(kMaxRows) + " shown" : "") + ")"});
+    section.blocks.push_back(ReportParagraph{
+        watch.name + " (" + std::to_string(trends.series.size()) + " series" +
+        (trends.series.size() > kMaxRows ? ", the worst " + std::to_string(kMaxRows) + " shown"
+                                         : "") +
+        ")"});
     section.blocks.push_back(std::move(table));
     section.blocks.push_back(std::move(chart));
   }
@@ -349,7 +357,8 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
       "The ETA extrapolates the fitted straight line; growth that accelerates arrives sooner, "
       "growth that saturates later or never.",
       "Without a threshold a watch's series is reported when its change over the range is at "
-      "least " + Num(options.min_change) + " % of its median.",
+      "least " +
+          Num(options.min_change) + " % of its median.",
       "Each value is the expression at that instant (its own windows such as rate()[5m] "
       "smooth it); gaps are skipped."};
   return section;

@@ -28,23 +28,23 @@ namespace metricsd::analytics {
 
 struct TrendAssessment {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  TheilSenFit fit;          // over the series; slope per second, CI at 1 - 2 alpha
-  MannKendallResult test;   // over the (bucketed) values
-  double median = kNaN;     // the series' median level: the reference of the percentages
-  double level = kNaN;      // the fitted level at `now`
+  TheilSenFit fit;         // over the series; slope per second, CI at 1 - 2 alpha
+  MannKendallResult test;  // over the (bucketed) values
+  double median = kNaN;    // the series' median level: the reference of the percentages
+  double level = kNaN;     // the fitted level at `now`
   double slope_per_day = kNaN;
   // Signed, positive = worse (per the watch's direction): the slope per day, and the change
   // over the data's span, in percent of |median|; NaN when the median is 0.
   double change_percent_per_day = kNaN;
   double change_percent_range = kNaN;
-  double p = kNaN;          // one-sided Mann-Kendall p in the worse direction
-  bool significant = false; // p < alpha and the slope points the worse way
-  bool crossed = false;     // the fitted level at `now` is already at or past the threshold
+  double p = kNaN;           // one-sided Mann-Kendall p in the worse direction
+  bool significant = false;  // p < alpha and the slope points the worse way
+  bool crossed = false;      // the fitted level at `now` is already at or past the threshold
   // Unix seconds when the fitted line reaches the threshold (moving the worse way, not yet
   // crossed; whether or not within the horizon); NaN otherwise.
   double eta = kNaN;
-  bool degradation = false; // a finding
-  std::string reason;       // why it is (or is not) a finding, for the report
+  bool degradation = false;  // a finding
+  std::string reason;        // why it is (or is not) a finding, for the report
 };
 
 // Fewer finite points than this (after bucketing) are not judged.

@@ -2,6 +2,10 @@
 // rate within 10 %), a sawtooth cut by drops only (found), warm-up to a plateau (not found),
 // flat (not found), a short last run (the previous one is judged), the segmentation itself,
 // the options, and the whole path through the real PromQL engine.
+#include "daemon/analytics/leak.h"
+
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -11,9 +15,6 @@
 #include <variant>
 #include <vector>
 
-#include <gtest/gtest.h>
-
-#include "daemon/analytics/leak.h"
 #include "daemon/core/config_node.h"
 #include "daemon/query/promql/memory_queryable.h"
 
@@ -83,7 +84,8 @@ TEST(LeakTest, LinearGrowthBetweenRestartsIsFoundWithItsRate) {
   ASSERT_TRUE(a.tested);
   EXPECT_TRUE(a.leak) << a.reason;
   EXPECT_NEAR(a.bytes_per_hour, 10 * kMiB, 1 * kMiB);  // within 10 %
-  std::printf("linear steadiness %.3f, rate %.3f MiB/h (truth 10)\n", a.steadiness, a.bytes_per_hour / kMiB);
+  std::printf("linear steadiness %.3f, rate %.3f MiB/h (truth 10)\n", a.steadiness,
+              a.bytes_per_hour / kMiB);
   // 240 MiB/day against the latter half's median (about 200 + 10 * 18 MiB).
   EXPECT_NEAR(a.percent_per_day, 240.0 / 380 * 100, 10);
   EXPECT_LT(a.p, 1e-6);
@@ -101,12 +103,14 @@ TEST(LeakTest, LinearGrowthBetweenRestartsIsFoundWithItsRate) {
 TEST(LeakTest, SawtoothFoundByDropsAlone) {
   // Runs of 8 h growing 200 -> 360 MiB, restarted without a start time series: each restart
   // is a fall of more than 30 %.
-  const Memory m = Simulate(48, 8, [](double h) { return 200 * kMiB + 20 * kMiB * h; }, 1.0, 2);
+  const Memory m = Simulate(
+      48, 8, [](double h) { return 200 * kMiB + 20 * kMiB * h; }, 1.0, 2);
   const LeakAssessment a = AssessLeak(m.rss, {}, LeakOptions{});
   EXPECT_EQ(a.segments.size(), 6u);
   EXPECT_TRUE(a.leak) << a.reason;
   EXPECT_NEAR(a.bytes_per_hour, 20 * kMiB, 2 * kMiB);
-  std::printf("sawtooth steadiness %.3f, rate %.3f MiB/h (truth 20)\n", a.steadiness, a.bytes_per_hour / kMiB);
+  std::printf("sawtooth steadiness %.3f, rate %.3f MiB/h (truth 20)\n", a.steadiness,
+              a.bytes_per_hour / kMiB);
 }
 
 TEST(LeakTest, WarmUpPlateauIsNotALeak) {
@@ -117,12 +121,11 @@ TEST(LeakTest, WarmUpPlateauIsNotALeak) {
   ASSERT_TRUE(a.tested);
   EXPECT_FALSE(a.leak) << a.reason << " %/day " << a.percent_per_day;
   // The whole run does rise significantly: the latter-half rule is what keeps it out.
-  const MannKendallResult whole = MannKendall(std::vector<double>(
-      [&] {
-        std::vector<double> v;
-        for (const Point& p : m.rss) v.push_back(p.v);
-        return v;
-      }()));
+  const MannKendallResult whole = MannKendall(std::vector<double>([&] {
+    std::vector<double> v;
+    for (const Point& p : m.rss) v.push_back(p.v);
+    return v;
+  }()));
   EXPECT_LT(whole.p_increasing, 0.01);
 }
 
@@ -164,7 +167,8 @@ TEST(LeakTest, LeakAfterAWarmUpIsFound) {
 
 TEST(LeakTest, FlatMemoryIsNotALeak) {
   for (unsigned seed = 10; seed < 30; ++seed) {
-    const Memory m = Simulate(48, 24, [](double) { return 300 * kMiB; }, 2.0, seed);
+    const Memory m = Simulate(
+        48, 24, [](double) { return 300 * kMiB; }, 2.0, seed);
     const LeakAssessment a = AssessLeak(m.rss, m.start_time, LeakOptions{});
     EXPECT_TRUE(a.tested);
     EXPECT_FALSE(a.leak) << "seed " << seed << ": " << a.reason;
@@ -187,8 +191,8 @@ TEST(LeakTest, AShortLastRunIsJudgedOnThePreviousOne) {
 
 TEST(LeakTest, SlowGrowthBelowMinGrowthIsNotReported) {
   // 0.1 MiB/h on 1 GiB: 0.23 % per day, far below the default 5 %.
-  const Memory m =
-      Simulate(48, 48, [](double h) { return 1024 * kMiB + 0.1 * kMiB * h; }, 0.05, 6);
+  const Memory m = Simulate(
+      48, 48, [](double h) { return 1024 * kMiB + 0.1 * kMiB * h; }, 0.05, 6);
   const LeakAssessment a = AssessLeak(m.rss, m.start_time, LeakOptions{});
   EXPECT_LT(a.p, 0.01);
   EXPECT_FALSE(a.leak);
@@ -197,10 +201,10 @@ TEST(LeakTest, SlowGrowthBelowMinGrowthIsNotReported) {
 
 TEST(LeakTest, OptionsParseWithBounds) {
   EXPECT_EQ(LeakSection().Parse(ParseYaml("{}", "l.yaml")), LeakOptions{});
-  const LeakOptions set = LeakSection().Parse(ParseYaml(
-      "memory: process_resident_memory_bytes\nstart_time: process_start_time_seconds\n"
-      "group_by: [job, instance]\nmin_growth: 2\nreset_drop: 50\n",
-      "l.yaml"));
+  const LeakOptions set = LeakSection().Parse(
+      ParseYaml("memory: process_resident_memory_bytes\nstart_time: process_start_time_seconds\n"
+                "group_by: [job, instance]\nmin_growth: 2\nreset_drop: 50\n",
+                "l.yaml"));
   EXPECT_EQ(set.group_by, (std::vector<std::string>{"job", "instance"}));
   EXPECT_DOUBLE_EQ(set.reset_drop, 50);
   EXPECT_THROW(LeakSection().Parse(ParseYaml("memory: 'sum(('\n", "l.yaml")), ConfigError);
@@ -217,7 +221,8 @@ TEST(LeakTest, OptionsParseWithBounds) {
 TEST(LeakEngineTest, DetectLeaksAndSectionThroughTheEngine) {
   auto queryable = std::make_shared<query::promql::MemoryQueryable>();
   const Memory game = Simulate(72, 24, Linear, 1.0, 7);
-  const Memory db = Simulate(72, 72, [](double) { return 800 * kMiB; }, 2.0, 8);
+  const Memory db = Simulate(
+      72, 72, [](double) { return 800 * kMiB; }, 2.0, 8);
   const auto add = [&](const std::string& group, const Memory& m) {
     queryable->Add({{"__name__", "namedprocess_namegroup_memory_bytes"},
                     {"groupname", group},

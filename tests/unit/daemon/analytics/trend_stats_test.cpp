@@ -1,12 +1,12 @@
 // Mann-Kendall and Theil-Sen on values whose answer is known: hand-computed small cases,
 // exact lines, seeded noise (false-positive rate), seeded ramps (interval coverage).
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "daemon/analytics/mann_kendall.h"
 #include "daemon/analytics/theil_sen.h"
@@ -50,8 +50,8 @@ TEST(MannKendallTest, TieCorrectionAndFallingSeries) {
 }
 
 TEST(MannKendallTest, GapsAreSkippedAndConstantSeriesIsNotATrend) {
-  const std::vector<double> gaps = {1, kNaN, 2, 3, kNaN, 4, 5,
-                                    std::numeric_limits<double>::infinity()};
+  const std::vector<double> gaps = {1,    kNaN, 2, 3,
+                                    kNaN, 4,    5, std::numeric_limits<double>::infinity()};
   const MannKendallResult r = MannKendall(gaps);
   EXPECT_EQ(r.n, 5u);
   EXPECT_DOUBLE_EQ(r.s, 10);

@@ -2,19 +2,20 @@
 // threshold (found, slope within its interval, ETA right), pure noise (no findings across
 // seeded series), a step (the test reacts: documented), gaps, the lower-is-worse direction,
 // the options' bounds, and the whole path through the real PromQL engine.
+#include "daemon/analytics/trend.h"
+
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <memory>
-#include <cstdio>
 #include <random>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include <gtest/gtest.h>
-
-#include "daemon/analytics/trend.h"
 #include "daemon/core/config_node.h"
 #include "daemon/query/promql/memory_queryable.h"
 
@@ -217,7 +218,8 @@ TEST(TrendTest, MinuteStepWeekIsDownsampledAndStillRight) {
   std::normal_distribution<double> noise(0, 0.01);
   std::vector<Point> points;
   for (Timestamp t = kNow - 7 * kDay; t <= kNow; t += 60'000) {
-    points.push_back({t, 0.5 + 0.02 * static_cast<double>(t - (kNow - 7 * kDay)) / kDay + noise(rng)});
+    points.push_back(
+        {t, 0.5 + 0.02 * static_cast<double>(t - (kNow - 7 * kDay)) / kDay + noise(rng)});
   }
   const auto began = std::chrono::steady_clock::now();
   const TrendAssessment a = AssessTrend(points, LatencyWatch(0.8), TrendOptions{}, kNow);

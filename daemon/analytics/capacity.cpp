@@ -6,12 +6,17 @@
 #include <map>
 #include <variant>
 
+#include "daemon/analytics/correlation.h"
 #include "daemon/analytics/holt_winters.h"
 #include "daemon/analytics/robust_stats.h"
 #include "daemon/analytics/theil_sen.h"
 
 namespace metricsd::analytics {
 namespace {
+
+using forecast_text::Number;
+using forecast_text::Series;
+using forecast_text::Span;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
@@ -40,8 +45,8 @@ std::optional<Timestamp> Crossing(const std::vector<promql::Point>& points, prom
 double UpperTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
 std::string PercentOrValue(double value, const std::string& unit) {
-  if (unit == "ratio") return FormatNumber(100 * value) + " %";
-  return FormatNumber(value) + (unit.empty() ? "" : " " + unit);
+  if (unit == "ratio") return Number(100 * value) + " %";
+  return Number(value) + (unit.empty() ? "" : " " + unit);
 }
 
 std::string Days(double days) {
@@ -57,7 +62,7 @@ nlohmann::json TimeOrNull(const std::optional<Timestamp>& t) {
 
 std::string ResourceTitle(const CapacityRunway& r) {
   return r.forecast.labels.empty() ? r.resource
-                                   : r.resource + " " + FormatSeries(r.forecast.labels);
+                                   : r.resource + " " + Series(r.forecast.labels);
 }
 
 Finding MakeFinding(const CapacityRunway& r, Timestamp now, const CapacityOptions& options) {
@@ -77,12 +82,12 @@ Finding MakeFinding(const CapacityRunway& r, Timestamp now, const CapacityOption
                       ", at or over its limit " + limit + ".";
   } else {
     finding.summary = ResourceTitle(r) + " reaches its limit " + limit + " in " +
-                      FormatSpan(at - now) + " (earliest " +
-                      (r.runway.earliest ? FormatSpan(std::max<Timestamp>(0, *r.runway.earliest - now))
+                      Span(at - now) + " (earliest " +
+                      (r.runway.earliest ? Span(std::max<Timestamp>(0, *r.runway.earliest - now))
                                          : std::string("n/a")) +
                       ", latest " +
-                      (r.runway.latest ? FormatSpan(std::max<Timestamp>(0, *r.runway.latest - now))
-                                       : "beyond " + FormatSpan(options.horizon.count())) +
+                      (r.runway.latest ? Span(std::max<Timestamp>(0, *r.runway.latest - now))
+                                       : "beyond " + Span(options.horizon.count())) +
                       "); now " + PercentOrValue(r.runway.current, r.unit) + ".";
   }
   finding.details = {{"limit", r.limit},
@@ -151,9 +156,14 @@ Runway ComputeRunway(const ForecastResult& forecast, double limit, Timestamp unt
 
 LinearFit FitUsageOnDriver(std::span<const double> x, std::span<const double> y) {
   LinearFit fit;
+  std::vector<double> xs, ys;
   for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i) {
-    fit.points += std::isfinite(x[i]) && std::isfinite(y[i]) ? 1 : 0;
+    if (!std::isfinite(x[i]) || !std::isfinite(y[i])) continue;
+    xs.push_back(x[i]);
+    ys.push_back(y[i]);
   }
+  fit.points = xs.size();
+  if (xs.size() >= 3) fit.correlation = Spearman(xs, ys);  // robust, as the slope is
   TheilSenFit line = TheilSen(x, y, 0.95, 400);
   if (!line.ok()) return fit;  // a constant driver says nothing about the slope
   fit.slope = line.slope;
@@ -250,49 +260,51 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
 
   ReportFindings findings;
   ReportTable runway_table;
-  const std::string warn = FormatSpan(options.warn_within.count());
+  const std::string warn = Span(options.warn_within.count());
   runway_table.columns = {"resource", "series", "now", "limit", "reaches limit in", "earliest",
                           "latest", "P(limit within " + warn + ")", "back-test MAPE",
                           "back-test coverage"};
   ReportTable scenario_table;
   scenario_table.columns = {"resource", "series", "usage per driver unit", "at driver 0",
-                            "driver (p95, last week)"};
+                            "Spearman rho", "driver (p95, last week)"};
   for (double growth : options.scenarios) {
-    scenario_table.columns.push_back("+" + FormatNumber(growth) + " %/week");
+    scenario_table.columns.push_back("+" + Number(growth) + " %/week");
   }
   std::vector<std::string> sentences;
   nlohmann::json data = nlohmann::json::array();
   std::map<std::string, std::size_t> charts;
   auto span_from_now = [&](const std::optional<Timestamp>& t, const std::string& none) {
-    return t ? FormatSpan(std::max<Timestamp>(0, *t - now)) : none;
+    return t ? Span(std::max<Timestamp>(0, *t - now)) : none;
   };
-  const std::string beyond = "beyond " + FormatSpan(options.horizon.count());
+  const std::string beyond = "beyond " + Span(options.horizon.count());
 
   for (const CapacityRunway& r : runways) {
     const bool has_limit = std::isfinite(r.limit);
     const bool soon = r.runway.at && *r.runway.at - now <= options.warn_within.count();
     if (r.runway.exhausted_now || soon) findings.findings.push_back(MakeFinding(r, now, options));
     runway_table.rows.push_back(
-        {r.resource, FormatSeries(r.forecast.labels), PercentOrValue(r.runway.current, r.unit),
+        {r.resource, Series(r.forecast.labels), PercentOrValue(r.runway.current, r.unit),
          has_limit ? PercentOrValue(r.limit, r.unit) : "none",
          !has_limit ? "n/a" : r.runway.exhausted_now ? "now" : span_from_now(r.runway.at, beyond),
          has_limit ? span_from_now(r.runway.earliest, beyond) : "n/a",
          has_limit ? span_from_now(r.runway.latest, beyond) : "n/a",
-         has_limit ? FormatNumber(100 * r.runway.confidence) + " %" : "n/a",
-         std::isfinite(r.forecast.mape) ? FormatNumber(r.forecast.mape) + " %" : "n/a",
-         std::isfinite(r.forecast.coverage) ? FormatNumber(100 * r.forecast.coverage) + " %"
+         has_limit ? Number(100 * r.runway.confidence) + " %" : "n/a",
+         std::isfinite(r.forecast.mape) ? Number(r.forecast.mape) + " %" : "n/a",
+         std::isfinite(r.forecast.coverage) ? Number(100 * r.forecast.coverage) + " %"
                                             : "n/a"});
     if (r.driver_fit.ok()) {
-      std::vector<std::string> row{r.resource, FormatSeries(r.forecast.labels),
-                                   FormatNumber(r.driver_fit.slope),
-                                   FormatNumber(r.driver_fit.intercept), FormatNumber(r.driver_base)};
+      std::vector<std::string> row{r.resource, Series(r.forecast.labels),
+                                   Number(r.driver_fit.slope),
+                                   Number(r.driver_fit.intercept), Number(r.driver_fit.correlation),
+                                   Number(r.driver_base)};
       for (std::size_t i = 0; i < r.scenario_days.size(); ++i) {
         row.push_back(has_limit ? Days(r.scenario_days[i]) : "n/a");
-        if (has_limit && std::isfinite(r.scenario_days[i]) && sentences.size() < 12) {
-          sentences.push_back("At +" + FormatNumber(options.scenarios[i]) +
+        const bool explained = r.driver_fit.correlation >= 0.5;
+        if (has_limit && explained && std::isfinite(r.scenario_days[i]) && sentences.size() < 12) {
+          sentences.push_back("At +" + Number(options.scenarios[i]) +
                               " % driver per week, " + ResourceTitle(r) + " reaches " +
                               PercentOrValue(r.limit, r.unit) + " in " +
-                              FormatNumber(std::round(10 * r.scenario_days[i]) / 10) + " days.");
+                              Number(std::round(10 * r.scenario_days[i]) / 10) + " days.");
         }
       }
       scenario_table.rows.push_back(std::move(row));
@@ -304,7 +316,7 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
       chart.threshold = has_limit ? r.limit : kNaN;
       chart.lines.push_back({"usage", r.forecast.history});
       chart.lines.push_back({"forecast", r.forecast.predicted});
-      chart.bands.push_back({FormatNumber(100 * r.forecast.interval) + "% interval",
+      chart.bands.push_back({Number(100 * r.forecast.interval) + "% interval",
                              r.forecast.lower, r.forecast.upper});
       if (r.runway.at && !r.runway.exhausted_now) {
         chart.markers.push_back({*r.runway.at, "limit reached"});
@@ -326,6 +338,7 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
                            {"backtest_coverage", r.forecast.coverage},
                            {"driver_slope", r.driver_fit.slope},
                            {"driver_intercept", r.driver_fit.intercept},
+                           {"driver_correlation", r.driver_fit.correlation},
                            {"driver_base", r.driver_base},
                            {"scenario_days", r.scenario_days}};
     for (const promql::Label& label : r.forecast.labels) item["labels"][label.name] = label.value;
@@ -335,7 +348,7 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
   std::vector<ReportBlock> head;
   head.push_back(ReportParagraph{
       "When each resource reaches its limit if it keeps following its Holt-Winters forecast (" +
-      FormatSpan(options.horizon.count()) + " ahead), and under growth of the driver (" +
+      Span(options.horizon.count()) + " ahead), and under growth of the driver (" +
       options.driver + ")."});
   if (!findings.findings.empty()) head.push_back(std::move(findings));
   if (!runway_table.rows.empty()) {
@@ -356,17 +369,18 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
                   {"critical_within_seconds", options.critical_within.count() / 1000}};
   section.notes = {
       "The limit is reached when the point forecast crosses it (interpolated between " +
-          FormatSpan(forecast_options.step.count()) + " steps); earliest and latest are where the "
+          Span(forecast_options.step.count()) + " steps); earliest and latest are where the "
           "interval's upper and lower bounds cross it.",
       "Confidence: the largest probability, over the next " + warn +
           ", that usage is at or over the limit under the forecast's normal predictive "
           "distribution.",
-      "Forecasts: Holt-Winters fitted to " + FormatSpan(forecast_options.history.count()) +
+      "Forecasts: Holt-Winters fitted to " + Span(forecast_options.history.count()) +
           " of history; a trend is extrapolated as it is now, so step changes (a cleanup, a "
           "resize) reset the runway.",
       "Growth scenarios: usage regressed on the driver with Theil-Sen (median of pairwise "
       "slopes), assumed linear; the driver grows from its 95th percentile over the last week, "
-      "compounding weekly; seasonality of usage beyond the driver's is not modelled.",
+      "compounding weekly; seasonality of usage beyond the driver's is not modelled. Sentences "
+      "are written only where Spearman's rho of usage and driver is at least 0.5.",
       "Resources without a limit (ao_throughput_per_player by default) show their forecast and "
       "regression only."};
   return section;

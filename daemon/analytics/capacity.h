@@ -45,6 +45,9 @@ struct LinearFit {
   double slope = std::numeric_limits<double>::quiet_NaN();
   double intercept = std::numeric_limits<double>::quiet_NaN();
   std::size_t points = 0;  // finite pairs used
+  // Spearman's rho of the pairs (correlation.h): whether usage follows the driver at all
+  // (scenario sentences are written only from 0.5 up).
+  double correlation = std::numeric_limits<double>::quiet_NaN();
   bool ok() const { return std::isfinite(slope) && std::isfinite(intercept); }
 };
 

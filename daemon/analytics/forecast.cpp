@@ -12,6 +12,10 @@
 namespace metricsd::analytics {
 namespace {
 
+using forecast_text::Number;
+using forecast_text::Series;
+using forecast_text::Span;
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Bounds the cost of one fit whatever the points given (20000 is the config's own cap).
 constexpr std::int64_t kMaxSteps = 20000;
@@ -52,7 +56,7 @@ void Backtest(std::span<const double> values, std::size_t holdout, std::int64_t 
 }
 
 std::string ChartTitle(const std::string& name, const promql::Labels& labels) {
-  return labels.empty() ? name : name + " " + FormatSeries(labels);
+  return labels.empty() ? name : name + " " + Series(labels);
 }
 
 }  // namespace
@@ -210,11 +214,11 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
       section.blocks.push_back(std::move(chart));
 
       const promql::Point& end = f.predicted.back();
-      table.rows.push_back({watch.name, FormatSeries(f.labels), f.model, FormatNumber(f.Latest()),
-                            FormatNumber(end.v),
-                            FormatNumber(f.lower.back().v) + " .. " + FormatNumber(f.upper.back().v),
-                            std::isfinite(f.mape) ? FormatNumber(f.mape) + " %" : "n/a",
-                            std::isfinite(f.coverage) ? FormatNumber(100 * f.coverage) + " %" : "n/a",
+      table.rows.push_back({watch.name, Series(f.labels), f.model, Number(f.Latest()),
+                            Number(end.v),
+                            Number(f.lower.back().v) + " .. " + Number(f.upper.back().v),
+                            std::isfinite(f.mape) ? Number(f.mape) + " %" : "n/a",
+                            std::isfinite(f.coverage) ? Number(100 * f.coverage) + " %" : "n/a",
                             std::to_string(f.backtest_points)});
       nlohmann::json item = {{"watch", watch.name},
                              {"labels", nlohmann::json::object()},
@@ -246,7 +250,7 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
     section.blocks.push_back(ReportParagraph{"No watched series had enough history to forecast."});
   } else {
     section.blocks.insert(section.blocks.begin(),
-                          ReportParagraph{"Holt-Winters forecasts " + FormatSpan(options.horizon.count()) +
+                          ReportParagraph{"Holt-Winters forecasts " + Span(options.horizon.count()) +
                                           " ahead, each with its accuracy back-tested on its own "
                                           "history (MAPE and interval coverage)."});
     section.blocks.push_back(std::move(table));
@@ -268,7 +272,7 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
       "Intervals use the additive model's variance formula (Hyndman et al. 2008) from the "
       "one-step residuals, assuming normal, uncorrelated errors; they widen with the horizon.",
       "Back-test: the last " +
-          (options.backtest.count() > 0 ? FormatSpan(options.backtest.count())
+          (options.backtest.count() > 0 ? Span(options.backtest.count())
                                         : std::string("horizon")) +
           " (at most a third of the history) is held out; MAPE skips zero actuals; coverage is "
           "the share of held-out values inside the interval.",
@@ -282,7 +286,9 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
   return section;
 }
 
-std::string FormatNumber(double value) {
+namespace forecast_text {
+
+std::string Number(double value) {
   if (std::isnan(value)) return "n/a";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
   char buffer[32];
@@ -290,7 +296,7 @@ std::string FormatNumber(double value) {
   return buffer;
 }
 
-std::string FormatSpan(std::int64_t ms) {
+std::string Span(std::int64_t ms) {
   char buffer[32];
   const double hours = static_cast<double>(ms) / 3600e3;
   if (hours < 48) {
@@ -301,6 +307,8 @@ std::string FormatSpan(std::int64_t ms) {
   return buffer;
 }
 
-std::string FormatSeries(const promql::Labels& labels) { return promql::LabelsToString(labels); }
+std::string Series(const promql::Labels& labels) { return promql::LabelsToString(labels); }
+
+}  // namespace forecast_text
 
 }  // namespace metricsd::analytics

@@ -398,6 +398,7 @@ TEST(Capacity, UsageOnDriverIsRobustAndExactOnALine) {
   EXPECT_NEAR(fit.slope, 0.25, 1e-12);
   EXPECT_NEAR(fit.intercept, 3, 1e-9);
   EXPECT_EQ(fit.points, 299u);
+  EXPECT_GT(fit.correlation, 0.95);  // Spearman's rho: two outliers barely move it
   EXPECT_FALSE(
       FitUsageOnDriver(std::vector<double>(5, 1.0), std::vector<double>{1, 2, 3, 4, 5}).ok());
 }
@@ -440,6 +441,7 @@ TEST(CapacityEngine, GrowthScenariosMatchTheClosedForm) {
   const CapacityRunway& r = runways[0];
   EXPECT_NEAR(r.driver_fit.slope, a, 1e-9);
   EXPECT_NEAR(r.driver_fit.intercept, b, 1e-6);
+  EXPECT_NEAR(r.driver_fit.correlation, 1.0, 1e-9);
   std::vector<double> last_week;
   for (int h = hours - 7 * 24; h < hours; ++h) last_week.push_back(players(h));
   const double base = Quantile(last_week, 0.95);

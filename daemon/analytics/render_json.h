@@ -1,0 +1,22 @@
+// A report as JSON for machines: the document's header, then every section with its blocks
+// (typed: paragraph, key_values, table, chart, findings), notes, error and the method's `data`.
+// Times are Unix seconds (as Prometheus's API), NaN is null, chart points are [t, v] pairs at
+// full resolution. Text that is not valid UTF-8 is replaced (U+FFFD), never an exception.
+//
+// Thread-safety: pure functions; safe from any thread.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/analytics/report_document.h"
+
+namespace metricsd::analytics {
+
+nlohmann::json ReportToJson(const ReportDocument& document);
+
+// ReportToJson, serialised (indented by 1 space: readable, not much larger).
+std::string RenderJson(const ReportDocument& document);
+
+}  // namespace metricsd::analytics

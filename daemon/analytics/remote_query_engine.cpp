@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <future>
 #include <optional>
 #include <set>
@@ -160,11 +161,26 @@ promql::QueryResult RemoteQueryEngine::Range(std::string_view query, Timestamp s
   promql::QueryResult whole;
   whole.value = promql::Matrix{};
   std::set<std::string> seen_warnings;
-  for (const RangePiece& piece : SplitRange(start, end, step_ms, max_steps)) {
+  std::vector<RangePiece> pieces = SplitRange(start, end, step_ms, max_steps);
+  std::deque<RangePiece> todo(pieces.begin(), pieces.end());
+  std::int64_t requests = 0;
+  while (!todo.empty()) {
+    RangePiece piece = todo.front();
+    todo.pop_front();
     std::string form = "query=";
     AppendFormValue(form, query);
     form += "&start=" + Seconds(piece.start) + "&end=" + Seconds(piece.end) + "&step=" + Seconds(step_ms);
-    promql::QueryResult part = Ask("/api/v1/query_range", std::move(form));
+    bool too_large = false;
+    promql::QueryResult part = Ask("/api/v1/query_range", std::move(form), &too_large);
+    ++requests;
+    std::int64_t piece_steps = (piece.end - piece.start) / step_ms + 1;
+    if (too_large && piece_steps > 1 && requests + static_cast<std::int64_t>(todo.size()) + 2 <= kMaxRangePieces) {
+      // Two halves on the same grid, asked next, in order.
+      promql::Timestamp middle = piece.start + (piece_steps / 2 - 1) * step_ms;
+      todo.push_front({middle + step_ms, piece.end});
+      todo.push_front({piece.start, middle});
+      continue;
+    }
     for (std::string& warning : part.warnings) {
       if (seen_warnings.insert(warning).second) whole.warnings.push_back(std::move(warning));
     }
@@ -181,7 +197,7 @@ promql::QueryResult RemoteQueryEngine::Range(std::string_view query, Timestamp s
   return whole;
 }
 
-promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string form) const {
+promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string form, bool* too_large) const {
   const State& state = *state_;
   if (!state.error.empty()) return Failure(ErrorType::kUnavailable, state.error);
   if (ioc_.get_executor().running_in_this_thread()) {
@@ -251,6 +267,7 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
         message.find("body larger than the limit") != std::string::npos) {
       message = "answer body larger than the limit of " + std::to_string(source.body_limit) +
                 " bytes (analytics.source.body_limit)";
+      if (too_large != nullptr) *too_large = true;
     }
     result = Failure(exchange.outcome == Outcome::kTimeout ? ErrorType::kTimeout : ErrorType::kUnavailable,
                      std::move(message));

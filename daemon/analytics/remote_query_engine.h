@@ -10,7 +10,8 @@
 // - A range query of more than `max_steps` steps (default 11,000, Prometheus's limit per
 //   series) is split into requests of at most that many steps, asked one after another and
 //   concatenated; a query using `@ start()` / `@ end()` then sees each piece's own bounds.
-//   At most kMaxRangePieces requests per query.
+//   A piece whose answer is over body_limit is split in two and asked again (down to one
+//   step), so a wide query still gets through. At most kMaxRangePieces requests per query.
 // - Failures are results, never exceptions: the API's JSON errors keep their errorType;
 //   transport failures (refused, timeout, TLS, HTTP 5xx, a body over body_limit, garbage) are
 //   kUnavailable or kInternal. No message ever holds a credential: not the Authorization
@@ -48,8 +49,9 @@ class RemoteQueryEngine final : public QueryEngine {
 
  private:
   struct State;  // the parsed URL, TLS context, secrets to scrub; immutable after construction
-  // One POST of `form` to `path` (below the base URL), waited for.
-  promql::QueryResult Ask(std::string_view path, std::string form) const;
+  // One POST of `form` to `path` (below the base URL), waited for. `too_large`, when given,
+  // tells whether it failed for an answer over body_limit.
+  promql::QueryResult Ask(std::string_view path, std::string form, bool* too_large = nullptr) const;
 
   net::io_context& ioc_;
   std::shared_ptr<const State> state_;

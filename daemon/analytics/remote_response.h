@@ -6,6 +6,8 @@
 //    "warnings":["..."]}
 //   {"status":"error","errorType":"bad_data","error":"1:5: parse error: ..."}
 //
+// The answer is read as a stream (SAX), never held as a JSON tree: memory is the result's own,
+// whatever the body's size; keys may come in any order, unknown ones are skipped.
 // Values are strings ("1.5", "NaN", "+Inf", "-Inf"); times are seconds (a JSON number with up
 // to 3 decimals) and become milliseconds. Label sets come back sorted by name, as
 // promql::Labels requires. Native histograms ("histogram"/"histograms") are skipped with a

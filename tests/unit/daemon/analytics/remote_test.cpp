@@ -393,6 +393,28 @@ TEST_F(RemoteEngineTest, RangeQueryIsSplitIntoPiecesAndConcatenated) {
   EXPECT_EQ(matrix[1].points.front().t, 100000);
 }
 
+TEST_F(RemoteEngineTest, PieceOverTheBodyLimitIsSplitAgain) {
+  TestServer server(RangeAnswer);
+  RemoteSource source;
+  source.body_limit = 1500;  // about 25 steps of both series: 100 steps need several halvings
+  auto engine = Engine(server.url(), source);
+  auto result = engine->Range("x", 0, 990000, 10000);  // 100 steps, one piece at first
+  ASSERT_TRUE(result.ok()) << result.error;
+  const auto& matrix = std::get<promql::Matrix>(result.value);
+  ASSERT_EQ(matrix.size(), 2u);
+  ASSERT_EQ(matrix[0].points.size(), 100u);
+  for (std::size_t i = 0; i < 100; ++i) EXPECT_EQ(matrix[0].points[i].t, static_cast<promql::Timestamp>(i) * 10000);
+  EXPECT_EQ(matrix[1].points.size(), 90u);  // 100 s .. 990 s
+  EXPECT_GT(server.requests().size(), 4u);
+  // One step alone over the limit: the error, not endless halving.
+  source.body_limit = 1024;
+  TestServer huge([](const SeenRequest&) { return Reply{200, std::string(5000, ' ') + "{}"}; });
+  auto failed = Engine(huge.url(), source)->Range("x", 0, 90000, 10000);
+  EXPECT_EQ(failed.error_type, ErrorType::kUnavailable);
+  EXPECT_NE(failed.error.find("body_limit"), std::string::npos) << failed.error;
+  EXPECT_LE(huge.requests().size(), 19u);  // 10 steps: at most 2 * 10 - 1 requests
+}
+
 TEST_F(RemoteEngineTest, InstantQuerySendsTimeAndParsesVector) {
   TestServer server([](const SeenRequest&) {
     return Reply{200, Success(R"({"resultType":"vector","result":[{"metric":{"job":"a"},"value":[1700000000.123,"+Inf"]}]})")};

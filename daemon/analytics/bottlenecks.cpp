@@ -54,6 +54,8 @@ std::string OperationName(const promql::Labels& labels) {
   return out;
 }
 
+constexpr std::size_t kChartLines = 3;  // operations drawn per family
+
 std::string Percent(double share) { return FormatQuantity(share, "ratio"); }
 
 std::string Count(double value) {
@@ -88,6 +90,33 @@ ReportTable OperationTable(const std::vector<OperationStats>& ops) {
                           Count(op.calls)});
   }
   return table;
+}
+
+// The p95 over time of the `count` slowest operations, for a chart: the whole family's p95 per
+// step (rate over max(step, 5m) so sparse scrapes still give two samples), kept for the top
+// operations only.
+ReportChart P95Chart(QueryEngine& engine, const BottleneckFamily& family,
+                     const std::vector<OperationStats>& top, std::size_t count, Timestamp start,
+                     Timestamp end) {
+  ReportChart chart;
+  chart.title = family.name + ": p95 of the slowest operations";
+  chart.unit = "seconds";
+  const std::int64_t step = std::max<std::int64_t>((end - start) / 120, 60'000);
+  const std::string by = Join(family.by);
+  const std::string query = "histogram_quantile(0.95, sum by (" + by + (by.empty() ? "" : ", ") +
+                            "le) (rate(" + FamilySeries(family.histogram, "_bucket") + "[" +
+                            PromDuration(std::max<std::int64_t>(step, 300'000)) + "])))";
+  promql::QueryResult result = engine.Range(query, start, end, step);
+  const auto* matrix = std::get_if<promql::Matrix>(&result.value);
+  if (!result.ok() || matrix == nullptr) return chart;
+  for (std::size_t i = 0; i < top.size() && i < count; ++i) {
+    for (const promql::Series& series : *matrix) {
+      if (promql::DropMetricName(series.labels) == top[i].labels) {
+        chart.lines.push_back({OperationName(top[i].labels), series.points});
+      }
+    }
+  }
+  return chart;
 }
 
 }  // namespace
@@ -223,6 +252,9 @@ ReportSection BuildBottlenecksSection(const AnalysisContext& context) {
         family.name + " (" + family.histogram + ", by " + Join(family.by) + "): " +
         FormatQuantity(ranking.total_seconds, "seconds") + " spent in total. Top by p95:"});
     section.blocks.push_back(OperationTable(ranking.by_p95));
+    ReportChart chart = P95Chart(context.engine, family, ranking.by_p95, kChartLines,
+                                 at - window_ms, at);
+    if (!chart.lines.empty()) section.blocks.push_back(std::move(chart));
     section.blocks.push_back(ReportParagraph{family.name + ": top by share of total time:"});
     section.blocks.push_back(OperationTable(ranking.by_share));
   }
@@ -264,6 +296,8 @@ ReportSection BuildBottlenecksSection(const AnalysisContext& context) {
       "All rankings are PromQL (topk, histogram_quantile) through the query engine: a remote "
       "Prometheus gives the same table.",
       "Operations without observations in the window (p95 NaN) are left out.",
+      "The chart draws the 3 slowest operations' p95 per step (rate over max(step, 5m)), so "
+      "short spikes are smoothed.",
   };
   return section;
 }

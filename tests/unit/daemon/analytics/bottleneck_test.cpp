@@ -112,6 +112,15 @@ TEST(Bottlenecks, Section) {
   std::size_t tables = 0;
   for (const ReportBlock& block : section.blocks) tables += std::holds_alternative<ReportTable>(block);
   EXPECT_EQ(tables, 2u);
+  const ReportChart* chart = nullptr;
+  for (const ReportBlock& block : section.blocks) {
+    if (const auto* c = std::get_if<ReportChart>(&block)) chart = c;
+  }
+  ASSERT_NE(chart, nullptr);
+  ASSERT_EQ(chart->lines.size(), 2u);  // top 2
+  EXPECT_EQ(chart->lines[0].name, "op=a");
+  ASSERT_FALSE(chart->lines[0].points.empty());
+  EXPECT_NEAR(chart->lines[0].points.back().v, 0.975, 1e-9);
 }
 
 TEST(Bottlenecks, WithoutAReportRangeTheLastHour) {

@@ -196,17 +196,12 @@ std::vector<CapacityRunway> CapacityRunways(const AnalysisContext& context, Time
   for (const CapacityResource& resource : options.resources) {
     std::string error;
     std::vector<ForecastResult> forecasts =
-        ForecastExpr(context, resource.expr, now, options.horizon, &error);
+        ForecastExpr(context, resource.expr, now, options.horizon, &error, kMaxSeriesPerResource);
     if (!error.empty()) {
       if (errors) errors->push_back(resource.name + ": " + error);
       continue;
     }
     std::erase_if(forecasts, [](const ForecastResult& f) { return !f.ok(); });
-    std::stable_sort(forecasts.begin(), forecasts.end(),
-                     [](const ForecastResult& a, const ForecastResult& b) {
-                       return a.Latest() > b.Latest();
-                     });
-    if (forecasts.size() > kMaxSeriesPerResource) forecasts.resize(kMaxSeriesPerResource);
     for (ForecastResult& forecast : forecasts) {
       CapacityRunway r;
       r.resource = resource.name;

@@ -136,7 +136,8 @@ ForecastResult ForecastPoints(const promql::Labels& labels,
 }
 
 std::vector<ForecastResult> ForecastExpr(const AnalysisContext& context, const std::string& expr,
-                                         Timestamp now, Duration horizon, std::string* error) {
+                                         Timestamp now, Duration horizon, std::string* error,
+                                         std::size_t max_series, bool lowest) {
   const ForecastOptions& options = context.config.forecast;
   const std::int64_t step = std::max<std::int64_t>(options.step.count(), 1);
   const Timestamp start = now - options.history.count();
@@ -146,14 +147,35 @@ std::vector<ForecastResult> ForecastExpr(const AnalysisContext& context, const s
     if (error) *error = result.error.empty() ? "query failed" : result.error;
     return out;
   }
-  const auto* matrix = std::get_if<promql::Matrix>(&result.value);
+  auto* matrix = std::get_if<promql::Matrix>(&result.value);
   if (!matrix) {
     if (error) *error = "the range query did not return a matrix";
     return out;
   }
-  out.reserve(matrix->size());
+  // Choose before fitting, so a watch of thousands of series costs max_series fits. Series
+  // without a finite value sort last (they yield an error result anyway).
+  std::vector<std::pair<double, const promql::Series*>> ranked;
+  ranked.reserve(matrix->size());
   for (const promql::Series& series : *matrix) {
-    out.push_back(ForecastPoints(promql::DropMetricName(series.labels), series.points, step,
+    double latest = kNaN;
+    for (auto it = series.points.rbegin(); it != series.points.rend(); ++it) {
+      if (std::isfinite(it->v)) {
+        latest = it->v;
+        break;
+      }
+    }
+    const double key = std::isnan(latest) ? -std::numeric_limits<double>::infinity()
+                                          : (lowest ? -latest : latest);
+    ranked.emplace_back(key, &series);
+  }
+  if (max_series > 0) {
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (ranked.size() > max_series) ranked.resize(max_series);
+  }
+  out.reserve(ranked.size());
+  for (const auto& [key, series] : ranked) {
+    out.push_back(ForecastPoints(promql::DropMetricName(series->labels), series->points, step,
                                  horizon.count(), options));
   }
   return out;
@@ -184,22 +206,13 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
     ++queried;
     std::string error;
     std::vector<ForecastResult> forecasts =
-        ForecastExpr(context, watch.expr, now, options.horizon, &error);
+        ForecastExpr(context, watch.expr, now, options.horizon, &error,
+                     static_cast<std::size_t>(options.max_series), !watch.higher_is_worse());
     if (!error.empty()) {
       failures.push_back(watch.name + ": " + error);
       continue;
     }
     std::erase_if(forecasts, [](const ForecastResult& f) { return !f.ok(); });
-    // The highest latest values first: for every kind but throughput the worst ones.
-    std::stable_sort(forecasts.begin(), forecasts.end(),
-                     [&](const ForecastResult& a, const ForecastResult& b) {
-                       double x = a.Latest(), y = b.Latest();
-                       if (!watch.higher_is_worse()) std::swap(x, y);
-                       return x > y;
-                     });
-    if (forecasts.size() > static_cast<std::size_t>(options.max_series)) {
-      forecasts.resize(static_cast<std::size_t>(options.max_series));
-    }
     for (const ForecastResult& f : forecasts) {
       fit_ms_total += f.fit_ms;
       ++fits;

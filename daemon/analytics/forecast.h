@@ -56,11 +56,14 @@ ForecastResult ForecastPoints(const promql::Labels& labels,
 
 // A range query of `expr` over `forecast.history` before `now` at `forecast.step`, each result
 // series forecast `horizon` ahead. On a query error: empty, with `*error` set (if given).
+// `max_series` > 0: only that many series are fitted, those with the highest latest values
+// (the lowest with `lowest`), in that order; 0: every series, in the query's order.
 std::vector<ForecastResult> ForecastExpr(const AnalysisContext& context, const std::string& expr,
-                                         Timestamp now, Duration horizon, std::string* error);
+                                         Timestamp now, Duration horizon, std::string* error,
+                                         std::size_t max_series = 0, bool lowest = false);
 
-// Per watch of a kind in forecast.kinds, its `max_series` series with the highest latest
-// value: a chart (history, forecast, interval band, the watch's threshold) and a table row
+// Per watch of a kind in forecast.kinds, its `max_series` series with the worst latest value
+// (highest, or lowest for a watch where lower is worse): a chart (history, forecast, interval band, the watch's threshold) and a table row
 // with the back-test's MAPE and coverage beside the forecast.
 ReportSection BuildForecastsSection(const AnalysisContext& context);
 

@@ -266,6 +266,15 @@ TEST(ForecastEngine, ForecastExprAndSectionThroughPromQL) {
   std::printf("FIGURE forecast_backtest_mape_engine_percent %.4f\n", results[0].mape);
   EXPECT_LT(results[0].mape, 3.0);
 
+  // Chosen before fitting: the highest latest value, or with `lowest` the lowest.
+  std::vector<ForecastResult> top =
+      ForecastExpr(context, "queue_ratio", kNow, std::chrono::hours(24), &error, 1);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].labels, L({{"shard", "a"}}));
+  top = ForecastExpr(context, "queue_ratio", kNow, std::chrono::hours(24), &error, 1, true);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].labels, L({{"shard", "b"}}));
+
   ReportSection section = BuildForecastsSection(context);
   EXPECT_TRUE(section.error.empty()) << section.error;
   std::size_t charts = 0, tables = 0;
@@ -294,6 +303,33 @@ TEST(ForecastEngine, ForecastExprAndSectionThroughPromQL) {
   e.config.watches[0].expr = "rate(queue_ratio[5m]";  // not PromQL (config would refuse it)
   ReportSection failed = BuildForecastsSection(e.Context());
   EXPECT_FALSE(failed.error.empty());
+}
+
+// A watch of 1,000 series: only forecast.max_series are fitted, so the section's cost is the
+// range query's.
+TEST(ForecastEngine, SectionCostIsBoundedByMaxSeries) {
+  Engine e;
+  std::mt19937 rng(13);
+  std::normal_distribution<double> noise(0, 0.01);  // below the 0.1 between series
+  for (int s = 0; s < 1000; ++s) {
+    const std::string id = std::to_string(s);
+    e.data->Add(L({{"__name__", "handler_p95"}, {"action", id.c_str()}}),
+                Hourly(14 * 24 + 1, [&](int h) { return 100 + s * 0.1 + Daily(h, 10) + noise(rng); }));
+  }
+  e.Start();
+  Watch watch;
+  watch.name = "handlers";
+  watch.expr = "handler_p95";
+  e.config.watches = {watch};
+  const auto began = std::chrono::steady_clock::now();
+  ReportSection section = BuildForecastsSection(e.Context());
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+  std::printf("FIGURE forecast_section_ms_1000_series %.1f\n", ms);
+  EXPECT_TRUE(section.error.empty());
+  EXPECT_EQ(section.data["forecasts"].size(), 5u);
+  EXPECT_EQ(section.data["forecasts"][0]["labels"]["action"], "999");
+  EXPECT_LT(ms, 5000.0);
 }
 
 // Disk usage growing 1 %/day from 50 % over 40 days (so 90 % now): full in 10 days.

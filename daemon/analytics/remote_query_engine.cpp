@@ -111,6 +111,8 @@ RemoteQueryEngine::RemoteQueryEngine(net::io_context& ioc, RemoteSource source) 
     state->error = "invalid remote source URL \"" + state->describe + "\"";
   } else {
     state->describe = PublicUrl(state->url->ToString());
+    // "http://prometheus:9090", not "http://prometheus:9090/".
+    if (state->url->target == "/" && state->describe.ends_with('/')) state->describe.pop_back();
     std::string target = state->url->target;
     std::size_t question = target.find('?');
     if (question != std::string::npos) {
@@ -123,7 +125,7 @@ RemoteQueryEngine::RemoteQueryEngine(net::io_context& ioc, RemoteSource source) 
       try {
         state->tls = MakeTlsContext(source.tls.ca_file, source.tls.insecure_skip_verify);
       } catch (const std::exception& e) {
-        state->error = e.what();
+        state->error = state->describe + ": TLS: " + e.what();
       }
     }
   }

@@ -554,6 +554,12 @@ TEST_F(RemoteEngineTest, BearerTokenIsSentAndNeverShown) {
 TEST_F(RemoteEngineTest, DescribeAndInvalidUrlShowNoCredentials) {
   EXPECT_EQ(Engine("https://prom.example:9090/prometheus?tenant=x")->Describe(),
             "https://prom.example:9090/prometheus?<secret>");
+  EXPECT_EQ(Engine("http://prom.example:9090/")->Describe(), "http://prom.example:9090");
+  RemoteSource unreadable_ca;
+  unreadable_ca.tls.ca_file = "/nonexistent/ca.pem";
+  auto no_ca = Engine("https://prom.example/", unreadable_ca)->Instant("up", 0);
+  EXPECT_EQ(no_ca.error_type, ErrorType::kUnavailable);
+  EXPECT_NE(no_ca.error.find("/nonexistent/ca.pem"), std::string::npos) << no_ca.error;
   auto bad = Engine("http://user:hunter22@prom.example/");
   EXPECT_EQ(bad->Describe().find("hunter22"), std::string::npos) << bad->Describe();
   EXPECT_EQ(bad->Describe().find("user"), std::string::npos) << bad->Describe();

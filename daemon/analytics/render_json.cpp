@@ -3,6 +3,8 @@
 #include <cmath>
 #include <type_traits>
 
+#include "daemon/analytics/svg_chart.h"
+
 namespace metricsd::analytics {
 namespace {
 
@@ -17,7 +19,10 @@ nlohmann::json NumberOrNull(double v) {
 
 nlohmann::json Points(const std::vector<Point>& points) {
   nlohmann::json out = nlohmann::json::array();
-  for (const Point& p : points) out.push_back({Seconds(p.t), NumberOrNull(p.v)});
+  if (points.empty()) return out;
+  std::vector<Point> reduced =
+      DownsampleMinMax(points, points.front().t, points.back().t, kJsonChartPoints / 2);
+  for (const Point& p : reduced) out.push_back({Seconds(p.t), NumberOrNull(p.v)});
   return out;
 }
 

@@ -269,12 +269,43 @@ struct LegendEntry {
   enum class Kind { kLine, kBand, kThreshold, kNote } kind = Kind::kLine;
 };
 
+// The length of the valid UTF-8 sequence at text[i] (1..4), or 0 when it is not one.
+std::size_t Utf8Length(std::string_view text, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char lead = byte(i);
+  std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  if (length == 0 || i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  }
+  if (length == 2 && lead < 0xC2) return 0;                        // overlong
+  if (length == 3 && lead == 0xE0 && byte(i + 1) < 0xA0) return 0;  // overlong
+  if (length == 3 && lead == 0xED && byte(i + 1) >= 0xA0) return 0; // surrogates
+  if (length == 4 && (lead > 0xF4 || (lead == 0xF0 && byte(i + 1) < 0x90) ||
+                      (lead == 0xF4 && byte(i + 1) >= 0x90))) {
+    return 0;
+  }
+  return length;
+}
+
 }  // namespace
 
 std::string EscapeXml(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // Invalid UTF-8 (a label value off the wire) would make a standalone SVG unparsable.
+      std::size_t length = Utf8Length(text, i);
+      if (length == 0) {
+        out += "\xEF\xBF\xBD";  // U+FFFD
+      } else {
+        out.append(text.substr(i, length));
+        i += length - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;

@@ -20,7 +20,8 @@
 namespace metricsd::analytics {
 
 // Text for XML and HTML content and attribute values: & < > " ' escaped, characters XML does
-// not allow (C0 controls but tab, newline, carriage return) dropped.
+// not allow (C0 controls but tab, newline, carriage return) dropped, invalid UTF-8 replaced by
+// U+FFFD.
 std::string EscapeXml(std::string_view text);
 
 // 3 significant digits without exponent for everyday magnitudes ("0.0123", "12.3", "1234");

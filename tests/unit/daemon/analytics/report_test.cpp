@@ -274,6 +274,16 @@ TEST(ReportConfigTest, RejectsBadKeysWithTheirPosition) {
   EXPECT_THAT(ParseError("name: d\nsectoins: [summary]\n"), HasSubstr("sectoins"));
 }
 
+TEST(ReportConfigTest, DocumentedForTheGenerators) {
+  // The README's key tables, the default config and the JSON Schema read these.
+  std::vector<config::KeyInfo> keys = ReportSectionConfig().Keys();
+  ASSERT_EQ(keys.size(), 10u);
+  for (const config::KeyInfo& key : keys) EXPECT_FALSE(key.doc.empty()) << key.name;
+  nlohmann::json schema = ReportSectionConfig().Schema();
+  EXPECT_TRUE(schema["properties"].contains("webhooks"));
+  EXPECT_TRUE(schema["properties"]["webhooks"]["items"]["properties"].contains("bearer_token"));
+}
+
 TEST(ReportConfigTest, ScheduleAtTimeOfDay) {
   EXPECT_EQ(ParseTimeOfDay("06:30"), 390);
   EXPECT_EQ(ParseTimeOfDay("23:59"), 23 * 60 + 59);
@@ -393,6 +403,16 @@ TEST(SvgChartTest, LongLinesAreDownsampledAndGapsBreakTheLine) {
   EXPECT_EQ(Count(d, "M"), 2u);  // one gap: two runs
   EXPECT_THAT(svg, HasSubstr(" GiB<"));
   EXPECT_LT(svg.size(), 40'000u);
+}
+
+TEST(SvgChartTest, InvalidUtf8IsReplaced) {
+  EXPECT_EQ(EscapeXml("ok \xff\xfe é 日本 \xed\xa0\x80 \x01<"), "ok \uFFFD\uFFFD é 日本 \uFFFD\uFFFD\uFFFD &lt;");
+  ReportChart chart;
+  chart.title = "bad \xc3";
+  chart.lines.push_back({"\xe6\x97", {{kEnd, 1}, {kEnd + kMinute, 2}}});
+  std::string svg = RenderSvgChart(chart);
+  EXPECT_TRUE(WellFormed(svg));
+  EXPECT_THAT(svg, HasSubstr("bad \uFFFD"));
 }
 
 TEST(SvgChartTest, EmptyChartSaysNoData) {
@@ -530,6 +550,23 @@ TEST(RenderJsonTest, EverySectionWithBlocksAndData) {
   EXPECT_EQ(main["data"]["n"], 3);
   EXPECT_EQ(main["notes"][0], kHostile);
   EXPECT_EQ(json["sections"][1]["error"], std::string("query failed: ") + kHostile);
+}
+
+TEST(RenderJsonTest, LongLinesAreBounded) {
+  std::mt19937 rng(5);
+  ReportDocument doc;
+  ReportSection section;
+  ReportChart chart;
+  chart.lines.push_back({"week", Wave(kEnd - 7 * kDay, kEnd, kMinute, 1, rng)});  // 10081 points
+  chart.lines[0].points[5000].v = 1000;  // a spike survives
+  section.blocks.push_back(chart);
+  doc.sections.push_back(section);
+  nlohmann::json points = ReportToJson(doc)["sections"][0]["blocks"][0]["lines"][0]["points"];
+  EXPECT_LE(points.size(), kJsonChartPoints);
+  EXPECT_GE(points.size(), kJsonChartPoints / 2);
+  bool spike = false;
+  for (const auto& p : points) spike = spike || p[1] == 1000.0;
+  EXPECT_TRUE(spike);
 }
 
 TEST(RenderJsonTest, InvalidUtf8AndEmptyDocument) {

@@ -150,4 +150,40 @@ BucketQuery QueryBuckets(QueryEngine& engine, std::string_view bucket_selector,
   return out;
 }
 
+BucketRangeQuery QueryBucketSteps(QueryEngine& engine, std::string_view bucket_selector,
+                                  const std::vector<std::string>& by, Timestamp start,
+                                  Timestamp end, std::int64_t step_ms) {
+  BucketRangeQuery out;
+  std::string group;
+  for (const std::string& label : by) group += label + ", ";
+  out.query = "sum by (" + group + "le) (increase(" + std::string(bucket_selector) + "[" +
+              PromDuration(step_ms) + "]))";
+  if (step_ms <= 0 || end < start) return out;
+  promql::QueryResult result = engine.Range(out.query, start, end, step_ms);
+  if (!result.ok()) {
+    out.error = result.error.empty() ? "query failed" : result.error;
+    return out;
+  }
+  const auto* matrix = std::get_if<promql::Matrix>(&result.value);
+  if (matrix == nullptr) return out;
+  std::map<promql::Labels, std::map<Timestamp, std::vector<Bucket>>> groups;
+  for (const promql::Series& series : *matrix) {
+    const std::string* le = promql::GetLabel(series.labels, "le");
+    if (le == nullptr) continue;
+    const double bound = ParseBucketBound(*le);
+    promql::Labels labels = promql::DropMetricName(series.labels);
+    promql::SetLabel(labels, "le", "");
+    auto& by_time = groups[labels];
+    for (const promql::Point& p : series.points) by_time[p.t].push_back(Bucket{bound, p.v});
+  }
+  for (auto& [labels, by_time] : groups) {
+    BucketSteps steps{labels, {}};
+    for (auto& [t, buckets] : by_time) {
+      steps.steps.emplace_back(t, NormalizeBuckets(std::move(buckets)));
+    }
+    out.series.push_back(std::move(steps));
+  }
+  return out;
+}
+
 }  // namespace metricsd::analytics

@@ -79,4 +79,19 @@ BucketQuery QueryBuckets(QueryEngine& engine, std::string_view bucket_selector,
                          const std::vector<std::string>& by, std::int64_t window_ms,
                          Timestamp at);
 
+// The same per step of `step_ms` from `start` to `end`: each group's buckets of the
+// observations within each step (increase over the step).
+struct BucketSteps {
+  promql::Labels labels;
+  std::vector<std::pair<Timestamp, std::vector<Bucket>>> steps;  // ascending t, normalized
+};
+struct BucketRangeQuery {
+  std::string query;
+  std::vector<BucketSteps> series;
+  std::string error;
+};
+BucketRangeQuery QueryBucketSteps(QueryEngine& engine, std::string_view bucket_selector,
+                                  const std::vector<std::string>& by, Timestamp start,
+                                  Timestamp end, std::int64_t step_ms);
+
 }  // namespace metricsd::analytics

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <limits>
-#include <map>
 
 namespace metricsd::analytics {
 
@@ -34,27 +33,19 @@ FrameSmoothness QueryFrameSmoothness(QueryEngine& engine, std::string_view bucke
   out.overall = ComputeFrameShares(overall.series.empty() ? std::span<const Bucket>{}
                                                           : overall.series.front().buckets);
   if (step_ms <= 0 || end <= start) return out;
-  std::string query = "sum by (le) (increase(" + std::string(bucket_selector) + "[" +
-                      PromDuration(step_ms) + "]))";
-  promql::QueryResult result = engine.Range(query, start + step_ms, end, step_ms);
-  if (!result.ok()) {
-    out.error = result.error;
+  BucketRangeQuery steps = QueryBucketSteps(engine, bucket_selector, {}, start + step_ms, end,
+                                            step_ms);
+  if (!steps.error.empty()) {
+    out.error = steps.error;
     return out;
   }
-  const auto* matrix = std::get_if<promql::Matrix>(&result.value);
-  if (matrix == nullptr) return out;
-  std::map<Timestamp, std::vector<Bucket>> by_time;
-  for (const promql::Series& series : *matrix) {
-    const std::string* le = promql::GetLabel(series.labels, "le");
-    if (le == nullptr) continue;
-    double bound = ParseBucketBound(*le);
-    for (const promql::Point& p : series.points) by_time[p.t].push_back(Bucket{bound, p.v});
-  }
-  for (auto& [t, buckets] : by_time) {
-    FrameShares shares = ComputeFrameShares(NormalizeBuckets(std::move(buckets)));
-    if (std::isnan(shares.over_60)) continue;
-    out.over_60_series.push_back({t, shares.over_60});
-    out.over_30_series.push_back({t, shares.over_30});
+  for (const BucketSteps& series : steps.series) {
+    for (const auto& [t, buckets] : series.steps) {
+      FrameShares shares = ComputeFrameShares(buckets);
+      if (std::isnan(shares.over_60)) continue;
+      out.over_60_series.push_back({t, shares.over_60});
+      out.over_30_series.push_back({t, shares.over_30});
+    }
   }
   return out;
 }

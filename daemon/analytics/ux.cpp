@@ -67,6 +67,36 @@ Timestamp RangeStart(const AnalysisContext& context, Timestamp end, std::int64_t
   return context.start > 0 && context.start < end ? context.start : end - fallback_ms;
 }
 
+constexpr std::size_t kChartLines = 3;  // series drawn per watch: the lowest Apdex
+
+// Apdex per step of the watch's `worst` series (lowest overall score first).
+ReportChart ApdexChart(QueryEngine& engine, const Watch& watch, const std::vector<std::string>& by,
+                       double t, std::vector<std::pair<double, promql::Labels>> worst,
+                       Timestamp start, Timestamp end, std::int64_t step_ms) {
+  ReportChart chart;
+  chart.title = "Apdex of " + watch.name + " per " + FormatDuration(Duration(step_ms)) +
+                " (T = " + FormatQuantity(t, "seconds") + ")";
+  chart.unit = "apdex";
+  chart.threshold = 0.85;  // the lower edge of Apdex's "good" band
+  if (worst.empty() || end - start <= step_ms) return chart;
+  std::sort(worst.begin(), worst.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (worst.size() > kChartLines) worst.resize(kChartLines);
+  BucketRangeQuery steps =
+      QueryBucketSteps(engine, watch.histogram, by, start + step_ms, end, step_ms);
+  for (const auto& [score, labels] : worst) {
+    for (const BucketSteps& series : steps.series) {
+      if (series.labels != labels) continue;
+      ReportChart::Line line{SeriesName(labels), {}};
+      for (const auto& [at, buckets] : series.steps) {
+        line.points.push_back({at, ApdexFromBuckets(buckets, t)});  // NaN: no requests, a gap
+      }
+      chart.lines.push_back(std::move(line));
+    }
+  }
+  return chart;
+}
+
 }  // namespace
 
 double ApdexTFor(const Watch& watch, const UxOptions& options, std::string* origin) {
@@ -108,6 +138,8 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
                          "satisfied",  "tolerating", "frustrated", "observations"};
   section.data["window_seconds"] = static_cast<double>(window_ms) / 1000;
   section.data["apdex"] = nlohmann::json::array();
+  std::vector<ReportChart> charts;
+  const std::int64_t chart_step = std::max<std::int64_t>(window_ms / 120, options.step.count());
   for (const Watch& watch : context.config.watches) {
     if (watch.histogram.empty()) continue;
     std::string origin;
@@ -118,9 +150,11 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
       errors.push_back(watch.name + ": " + buckets.error);
       continue;
     }
+    std::vector<std::pair<double, promql::Labels>> worst;  // (score, series) for the chart
     for (const BucketSeries& series : buckets.series) {
       Apdex apdex = ComputeApdex(series.buckets, t);
       if (!(apdex.total > 0)) continue;
+      worst.emplace_back(apdex.score, series.labels);
       any_interpolated = any_interpolated || apdex.interpolated;
       any_beyond = any_beyond || apdex.beyond;
       const double frustrated = apdex.total - apdex.satisfied - apdex.tolerating;
@@ -145,6 +179,9 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
                                        {"lower_bound", apdex.beyond},
                                        {"query", buckets.query}});
     }
+    ReportChart chart = ApdexChart(context.engine, watch, by, t, std::move(worst),
+                                   end - window_ms, end, chart_step);
+    if (!chart.lines.empty()) charts.push_back(std::move(chart));
   }
   section.blocks.push_back(ReportParagraph{
       "Apdex over the last " + FormatDuration(Duration(window_ms)) +
@@ -154,6 +191,7 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
     section.blocks.push_back(ReportParagraph{"No latency histogram had observations in the window."});
   } else {
     section.blocks.push_back(std::move(apdex_table));
+    for (ReportChart& chart : charts) section.blocks.push_back(std::move(chart));
   }
 
   // Frame smoothness.

@@ -295,6 +295,15 @@ TEST(UxSection, ApdexPerWatchSeriesAndFrames) {
   EXPECT_EQ(section.data["apdex"][0]["band"], "fair");
   EXPECT_NEAR(section.data["frames"]["share_over_16_7ms"].get<double>(), 0.3, 1e-9);
   EXPECT_FALSE(section.notes.empty());
+  const ReportChart* apdex_chart = nullptr;
+  for (const ReportBlock& block : section.blocks) {
+    const auto* chart = std::get_if<ReportChart>(&block);
+    if (chart != nullptr && chart->unit == "apdex") apdex_chart = chart;
+  }
+  ASSERT_NE(apdex_chart, nullptr);
+  ASSERT_EQ(apdex_chart->lines.size(), 1u);
+  EXPECT_EQ(apdex_chart->lines[0].points.size(), 12u);  // 1 h at 5 min, from the second step
+  for (const auto& p : apdex_chart->lines[0].points) EXPECT_NEAR(p.v, 0.75, 1e-9);
 }
 
 TEST(UxSection, ApdexTComesFromWatchThenReferenceThenDefault) {

@@ -196,8 +196,6 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
   nlohmann::json data = nlohmann::json::array();
   std::vector<std::string> failures;
   std::size_t queried = 0;
-  double fit_ms_total = 0;
-  std::size_t fits = 0;
   for (const Watch& watch : context.config.watches) {
     const std::string kind(kWatchKindNames.Name(watch.kind));
     if (std::find(options.kinds.begin(), options.kinds.end(), kind) == options.kinds.end()) {
@@ -214,8 +212,6 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
     }
     std::erase_if(forecasts, [](const ForecastResult& f) { return !f.ok(); });
     for (const ForecastResult& f : forecasts) {
-      fit_ms_total += f.fit_ms;
-      ++fits;
       ReportChart chart;
       chart.title = ChartTitle(watch.name, f.labels);
       chart.unit = watch.unit;
@@ -274,8 +270,7 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
   section.data = {{"forecasts", std::move(data)},
                   {"horizon_seconds", options.horizon.count() / 1000},
                   {"step_seconds", options.step.count() / 1000},
-                  {"history_seconds", options.history.count() / 1000},
-                  {"mean_fit_ms", fits ? fit_ms_total / static_cast<double>(fits) : kNaN}};
+                  {"history_seconds", options.history.count() / 1000}};
   section.notes = {
       "Additive Holt-Winters: level, trend" + std::string(options.damped ? " (damped)" : "") +
           " and one season: weekly or daily (the lower AIC) when the history holds 2 weeks, "

@@ -396,6 +396,21 @@ TEST(CapacityEngine, FillingDiskExhaustsWithinTenPercentOfTruth) {
   EXPECT_EQ(section.data["runways"].size(), 2u);
 }
 
+TEST(CapacityEngine, FailedQueriesAreReportedNotThrown) {
+  Engine e;
+  e.Start();
+  e.config.capacity.resources = {{"broken", "sum(rate(x[5m])", 1.0, "ratio"}};
+  e.config.capacity.driver = "sum(";
+  EXPECT_TRUE(DetectExhaustion(e.Context()).empty());
+  ReportSection section = BuildCapacitySection(e.Context());
+  EXPECT_NE(section.error.find("every capacity query failed"), std::string::npos);
+  // No data at all (the shipped resources on a host without them): an empty runway, no error.
+  e.config.capacity = CapacityOptions{};
+  ReportSection empty = BuildCapacitySection(e.Context());
+  EXPECT_TRUE(empty.error.empty());
+  EXPECT_EQ(empty.data["runways"].size(), 0u);
+}
+
 TEST(Capacity, RunwayOfAFlatAndAFullForecast) {
   ForecastResult f;
   f.interval = 0.95;

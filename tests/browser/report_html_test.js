@@ -70,6 +70,12 @@ async function main() {
           drawn: paths.filter((p) => (p.getAttribute('d') || '').trim().length > 0 && p.getBBox().width > 0).length,
           vertices: paths.map((p) => ((p.getAttribute('d') || '').match(/[ML]/g) || []).length),
           texts: svg.querySelectorAll('text').length,
+          // Each chart is a well-formed SVG document of its own too (saved from the page).
+          xmlError: (() => {
+            const parsed = new DOMParser().parseFromString(svg.outerHTML, 'image/svg+xml');
+            const error = parsed.querySelector('parsererror');
+            return error ? error.textContent : null;
+          })(),
         };
       });
       return {
@@ -103,6 +109,7 @@ async function main() {
       assert.ok(svg.width > 300 && svg.height > 150, `chart "${svg.label}" has a size: ${svg.width}x${svg.height}`);
       assert.ok(svg.drawn >= 1, `chart "${svg.label}" drew at least one path with data`);
       assert.ok(svg.texts >= 4, `chart "${svg.label}" has axis labels`);
+      assert.equal(svg.xmlError, null, `chart "${svg.label}" parses as SVG`);
       for (const n of svg.vertices) assert.ok(n <= 1100, `chart "${svg.label}": a path of ${n} vertices (downsampling)`);
     }
     // The hostile text is shown literally, as text.

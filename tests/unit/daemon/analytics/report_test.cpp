@@ -3,6 +3,8 @@
 // well-formed SVG), and delivery (atomic files with rotation, webhook POSTs).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -693,6 +695,37 @@ TEST_F(ReportDeliveryTest, UnwritableDirectoryIsAClearError) {
   }
   report.directory.clear();
   EXPECT_THROW(WriteReport(report, "html", "x", kEnd), std::runtime_error);
+}
+
+TEST_F(ReportDeliveryTest, FailedWriteLeavesNoPartialFile) {
+  // A file size limit stands in for a full disk (no root, no mount): write() fails part-way
+  // (EFBIG), as with ENOSPC. Checked by hand on a full 64 KiB tmpfs: "cannot write report
+  // .../daily-20261203T060000Z.html: No space left on device", nothing left behind.
+  ReportConfig report;
+  report.name = "daily";
+  report.directory = (dir_ / "reports").string();
+  WriteReport(report, "html", "old", kEnd - kDay);
+  struct sigaction ignore {}, previous {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGXFSZ, &ignore, &previous), 0);
+  rlimit limit{}, saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  limit = saved;
+  limit.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+  std::string error;
+  try {
+    WriteReport(report, "html", std::string(100'000, 'x'), kEnd);
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  ::sigaction(SIGXFSZ, &previous, nullptr);
+  EXPECT_THAT(error, HasSubstr("cannot write report"));
+  EXPECT_THAT(error, HasSubstr("daily-20261203T060000Z.html"));
+  EXPECT_THAT(error, HasSubstr("too large"));
+  // The earlier report stays; no partial file or temporary is left.
+  EXPECT_EQ(Files(), std::vector<std::string>{"daily-20261202T060000Z.html"});
 }
 
 // One HTTP exchange on 127.0.0.1: records the request and answers `status`.

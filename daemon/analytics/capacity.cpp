@@ -34,7 +34,8 @@ std::optional<Timestamp> Crossing(const std::vector<promql::Point>& points, prom
     if (p.v >= limit) {
       if (!(previous.v < limit) || p.v == previous.v) return p.t;
       const double share = (limit - previous.v) / (p.v - previous.v);
-      return previous.t + static_cast<Timestamp>(std::llround(share * static_cast<double>(p.t - previous.t)));
+      return previous.t +
+             static_cast<Timestamp>(std::llround(share * static_cast<double>(p.t - previous.t)));
     }
     previous = p;
   }
@@ -61,8 +62,7 @@ nlohmann::json TimeOrNull(const std::optional<Timestamp>& t) {
 }
 
 std::string ResourceTitle(const CapacityRunway& r) {
-  return r.forecast.labels.empty() ? r.resource
-                                   : r.resource + " " + Series(r.forecast.labels);
+  return r.forecast.labels.empty() ? r.resource : r.resource + " " + Series(r.forecast.labels);
 }
 
 Finding MakeFinding(const CapacityRunway& r, Timestamp now, const CapacityOptions& options) {
@@ -81,8 +81,8 @@ Finding MakeFinding(const CapacityRunway& r, Timestamp now, const CapacityOption
     finding.summary = ResourceTitle(r) + " is at " + PercentOrValue(r.runway.current, r.unit) +
                       ", at or over its limit " + limit + ".";
   } else {
-    finding.summary = ResourceTitle(r) + " reaches its limit " + limit + " in " +
-                      Span(at - now) + " (earliest " +
+    finding.summary = ResourceTitle(r) + " reaches its limit " + limit + " in " + Span(at - now) +
+                      " (earliest " +
                       (r.runway.earliest ? Span(std::max<Timestamp>(0, *r.runway.earliest - now))
                                          : std::string("n/a")) +
                       ", latest " +
@@ -108,8 +108,8 @@ std::map<Timestamp, double> DriverValues(const AnalysisContext& context, Timesta
   const ForecastOptions& forecast = context.config.forecast;
   const std::int64_t step = std::max<std::int64_t>(forecast.step.count(), 1);
   std::map<Timestamp, double> values;
-  promql::QueryResult result =
-      context.engine.Range(context.config.capacity.driver, now - forecast.history.count(), now, step);
+  promql::QueryResult result = context.engine.Range(context.config.capacity.driver,
+                                                    now - forecast.history.count(), now, step);
   if (!result.ok()) {
     *error = result.error.empty() ? "query failed" : result.error;
     return values;
@@ -256,12 +256,19 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
   ReportFindings findings;
   ReportTable runway_table;
   const std::string warn = Span(options.warn_within.count());
-  runway_table.columns = {"resource", "series", "now", "limit", "reaches limit in", "earliest",
-                          "latest", "P(limit within " + warn + ")", "back-test MAPE",
+  runway_table.columns = {"resource",
+                          "series",
+                          "now",
+                          "limit",
+                          "reaches limit in",
+                          "earliest",
+                          "latest",
+                          "P(limit within " + warn + ")",
+                          "back-test MAPE",
                           "back-test coverage"};
   ReportTable scenario_table;
-  scenario_table.columns = {"resource", "series", "usage per driver unit", "at driver 0",
-                            "Spearman rho", "driver (p95, last week)"};
+  scenario_table.columns = {"resource",    "series",       "usage per driver unit",
+                            "at driver 0", "Spearman rho", "driver (p95, last week)"};
   for (double growth : options.scenarios) {
     scenario_table.columns.push_back("+" + Number(growth) + " %/week");
   }
@@ -280,26 +287,28 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
     runway_table.rows.push_back(
         {r.resource, Series(r.forecast.labels), PercentOrValue(r.runway.current, r.unit),
          has_limit ? PercentOrValue(r.limit, r.unit) : "none",
-         !has_limit ? "n/a" : r.runway.exhausted_now ? "now" : span_from_now(r.runway.at, beyond),
+         !has_limit               ? "n/a"
+         : r.runway.exhausted_now ? "now"
+                                  : span_from_now(r.runway.at, beyond),
          has_limit ? span_from_now(r.runway.earliest, beyond) : "n/a",
          has_limit ? span_from_now(r.runway.latest, beyond) : "n/a",
          has_limit ? Number(100 * r.runway.confidence) + " %" : "n/a",
          std::isfinite(r.forecast.mape) ? Number(r.forecast.mape) + " %" : "n/a",
-         std::isfinite(r.forecast.coverage) ? Number(100 * r.forecast.coverage) + " %"
-                                            : "n/a"});
+         std::isfinite(r.forecast.coverage) ? Number(100 * r.forecast.coverage) + " %" : "n/a"});
     if (r.driver_fit.ok()) {
-      std::vector<std::string> row{r.resource, Series(r.forecast.labels),
+      std::vector<std::string> row{r.resource,
+                                   Series(r.forecast.labels),
                                    Number(r.driver_fit.slope),
-                                   Number(r.driver_fit.intercept), Number(r.driver_fit.correlation),
+                                   Number(r.driver_fit.intercept),
+                                   Number(r.driver_fit.correlation),
                                    Number(r.driver_base)};
       for (std::size_t i = 0; i < r.scenario_days.size(); ++i) {
         row.push_back(has_limit ? Days(r.scenario_days[i]) : "n/a");
         const bool explained = r.driver_fit.correlation >= 0.5;
         if (has_limit && explained && std::isfinite(r.scenario_days[i]) && sentences.size() < 12) {
-          sentences.push_back("At +" + Number(options.scenarios[i]) +
-                              " % driver per week, " + ResourceTitle(r) + " reaches " +
-                              PercentOrValue(r.limit, r.unit) + " in " +
-                              Number(std::round(10 * r.scenario_days[i]) / 10) + " days.");
+          sentences.push_back("At +" + Number(options.scenarios[i]) + " % driver per week, " +
+                              ResourceTitle(r) + " reaches " + PercentOrValue(r.limit, r.unit) +
+                              " in " + Number(std::round(10 * r.scenario_days[i]) / 10) + " days.");
         }
       }
       scenario_table.rows.push_back(std::move(row));
@@ -311,8 +320,8 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
       chart.threshold = has_limit ? r.limit : kNaN;
       chart.lines.push_back({"usage", r.forecast.history});
       chart.lines.push_back({"forecast", r.forecast.predicted});
-      chart.bands.push_back({Number(100 * r.forecast.interval) + "% interval",
-                             r.forecast.lower, r.forecast.upper});
+      chart.bands.push_back(
+          {Number(100 * r.forecast.interval) + "% interval", r.forecast.lower, r.forecast.upper});
       if (r.runway.at && !r.runway.exhausted_now) {
         chart.markers.push_back({*r.runway.at, "limit reached"});
       }
@@ -343,8 +352,8 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
   std::vector<ReportBlock> head;
   head.push_back(ReportParagraph{
       "When each resource reaches its limit if it keeps following its Holt-Winters forecast (" +
-      Span(options.horizon.count()) + " ahead), and under growth of the driver (" +
-      options.driver + ")."});
+      Span(options.horizon.count()) + " ahead), and under growth of the driver (" + options.driver +
+      ")."});
   if (!findings.findings.empty()) head.push_back(std::move(findings));
   if (!runway_table.rows.empty()) {
     head.push_back(std::move(runway_table));
@@ -364,7 +373,8 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
                   {"critical_within_seconds", options.critical_within.count() / 1000}};
   section.notes = {
       "The limit is reached when the point forecast crosses it (interpolated between " +
-          Span(forecast_options.step.count()) + " steps); earliest and latest are where the "
+          Span(forecast_options.step.count()) +
+          " steps); earliest and latest are where the "
           "interval's upper and lower bounds cross it.",
       "Confidence: the largest probability, over the next " + warn +
           ", that usage is at or over the limit under the forecast's normal predictive "

@@ -69,9 +69,9 @@ struct CapacityRunway {
   std::string unit;
   ForecastResult forecast;
   Runway runway;
-  LinearFit driver_fit;     // usage on the driver
+  LinearFit driver_fit;                                           // usage on the driver
   double driver_base = std::numeric_limits<double>::quiet_NaN();  // p95 of the last week
-  std::vector<double> scenario_days;  // per capacity.scenarios
+  std::vector<double> scenario_days;                              // per capacity.scenarios
 };
 
 // Every resource's series at `now`; `errors` receives "resource: message" per failed query.

@@ -11,12 +11,11 @@ std::vector<CapacityResource> DefaultCapacityResources() {
   const std::string real_fs = "{fstype!~\"tmpfs|ramfs|squashfs|overlay|nsfs\"}";
   return {
       {"filesystem",
-       "1 - node_filesystem_avail_bytes" + real_fs + " / node_filesystem_size_bytes" + real_fs,
-       1.0, "ratio"},
-      {"memory", "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes", 1.0,
+       "1 - node_filesystem_avail_bytes" + real_fs + " / node_filesystem_size_bytes" + real_fs, 1.0,
        "ratio"},
-      {"cpu", "1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))",
-       0.8, "ratio"},
+      {"memory", "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes", 1.0, "ratio"},
+      {"cpu", "1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))", 0.8,
+       "ratio"},
       // No natural limit: what one player costs in AO handler calls; its forecast and its
       // growth are shown, a runway only once a limit is configured.
       {"ao_throughput_per_player",
@@ -54,25 +53,26 @@ const config::Section<CapacityOptions>& CapacitySection() {
     capacity
         ->List("resources", &CapacityOptions::resources, CapacityResourceSection(),
                CapacityResourceSection().doc())
-        .DefaultNote("filesystem, memory (limit 1), cpu (limit 0.8), ao_throughput_per_player "
-                     "(no limit)")
+        .DefaultNote(
+            "filesystem, memory (limit 1), cpu (limit 0.8), ao_throughput_per_player "
+            "(no limit)")
         .String("driver", &CapacityOptions::driver,
                 "PromQL: the demand usage grows with (summed when it has several series)")
-        .Add(config::MakeKeyInfo("scenarios", "list of numbers",
-                                 "driver growth in percent per week, compounding (each "
-                                 "0.1..1000)",
-                                 {{"type", {"array", "null"}},
-                                  {"items", {{"type", "number"}, {"minimum", 0.1},
-                                             {"maximum", 1000}}}}),
-             [](const ConfigNode& node, CapacityOptions& options) {
-               options.scenarios.clear();
-               for (const ConfigNode& item : node.Items()) {
-                 double value = item.AsDouble();
-                 if (value < 0.1 || value > 1000) item.Fail("must be between 0.1 and 1000");
-                 options.scenarios.push_back(value);
-               }
-             },
-             [](const CapacityOptions& options) { return nlohmann::json(options.scenarios); })
+        .Add(
+            config::MakeKeyInfo(
+                "scenarios", "list of numbers",
+                "driver growth in percent per week, compounding (each 0.1..1000)",
+                {{"type", {"array", "null"}},
+                 {"items", {{"type", "number"}, {"minimum", 0.1}, {"maximum", 1000}}}}),
+            [](const ConfigNode& node, CapacityOptions& options) {
+              options.scenarios.clear();
+              for (const ConfigNode& item : node.Items()) {
+                double value = item.AsDouble();
+                if (value < 0.1 || value > 1000) item.Fail("must be between 0.1 and 1000");
+                options.scenarios.push_back(value);
+              }
+            },
+            [](const CapacityOptions& options) { return nlohmann::json(options.scenarios); })
         .Dur("horizon", &CapacityOptions::horizon, "how far the runway forecast looks ahead",
              config::DurationBounds{hours(1), hours(365 * 24)})
         .Dur("warn_within", &CapacityOptions::warn_within,

@@ -68,9 +68,9 @@ double ForecastResult::Latest() const {
   return kNaN;
 }
 
-ForecastResult ForecastPoints(const promql::Labels& labels,
-                              std::span<const promql::Point> points, std::int64_t step_ms,
-                              std::int64_t horizon_ms, const ForecastOptions& options) {
+ForecastResult ForecastPoints(const promql::Labels& labels, std::span<const promql::Point> points,
+                              std::int64_t step_ms, std::int64_t horizon_ms,
+                              const ForecastOptions& options) {
   const auto began = std::chrono::steady_clock::now();
   ForecastResult result;
   result.labels = labels;
@@ -96,8 +96,8 @@ ForecastResult ForecastPoints(const promql::Labels& labels,
   std::size_t finite = 0;
   for (const promql::Point& p : points) {
     if (p.t < first || !std::isfinite(p.v)) continue;
-    const auto i = static_cast<std::size_t>(std::llround(static_cast<double>(p.t - first) /
-                                                         static_cast<double>(step_ms)));
+    const auto i = static_cast<std::size_t>(
+        std::llround(static_cast<double>(p.t - first) / static_cast<double>(step_ms)));
     if (i < n) {
       finite += std::isfinite(values[i]) ? 0 : 1;
       values[i] = p.v;
@@ -130,8 +130,8 @@ ForecastResult ForecastPoints(const promql::Labels& labels,
                             : static_cast<std::size_t>(horizon);
   holdout = std::min(holdout, n / 3);
   if (holdout >= 1 && n - holdout >= 3) Backtest(values, holdout, step_ms, options, result);
-  result.fit_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            began).count();
+  result.fit_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
   return result;
 }
 
@@ -164,8 +164,8 @@ std::vector<ForecastResult> ForecastExpr(const AnalysisContext& context, const s
         break;
       }
     }
-    const double key = std::isnan(latest) ? -std::numeric_limits<double>::infinity()
-                                          : (lowest ? -latest : latest);
+    const double key =
+        std::isnan(latest) ? -std::numeric_limits<double>::infinity() : (lowest ? -latest : latest);
     ranked.emplace_back(key, &series);
   }
   if (max_series > 0) {
@@ -191,8 +191,15 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
   const std::string band = std::to_string(level) + "% interval";
 
   ReportTable table;
-  table.columns = {"watch", "series", "model", "latest", "forecast at horizon", band,
-                   "back-test MAPE", "back-test coverage", "held out"};
+  table.columns = {"watch",
+                   "series",
+                   "model",
+                   "latest",
+                   "forecast at horizon",
+                   band,
+                   "back-test MAPE",
+                   "back-test coverage",
+                   "held out"};
   nlohmann::json data = nlohmann::json::array();
   std::vector<std::string> failures;
   std::size_t queried = 0;
@@ -258,10 +265,11 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
   if (table.rows.empty()) {
     section.blocks.push_back(ReportParagraph{"No watched series had enough history to forecast."});
   } else {
-    section.blocks.insert(section.blocks.begin(),
-                          ReportParagraph{"Holt-Winters forecasts " + Span(options.horizon.count()) +
-                                          " ahead, each with its accuracy back-tested on its own "
-                                          "history (MAPE and interval coverage)."});
+    section.blocks.insert(
+        section.blocks.begin(),
+        ReportParagraph{"Holt-Winters forecasts " + Span(options.horizon.count()) +
+                        " ahead, each with its accuracy back-tested on its own "
+                        "history (MAPE and interval coverage)."});
     section.blocks.push_back(std::move(table));
   }
   for (const std::string& failure : failures) {
@@ -280,17 +288,18 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
       "Intervals use the additive model's variance formula (Hyndman et al. 2008) from the "
       "one-step residuals, assuming normal, uncorrelated errors; they widen with the horizon.",
       "Back-test: the last " +
-          (options.backtest.count() > 0 ? Span(options.backtest.count())
-                                        : std::string("horizon")) +
+          (options.backtest.count() > 0 ? Span(options.backtest.count()) : std::string("horizon")) +
           " (at most a third of the history) is held out; MAPE skips zero actuals; coverage is "
           "the share of held-out values inside the interval.",
       "Gaps are filled with the model's own prediction; level shifts and outliers in the "
       "history are followed, not removed.",
-      "Watches of kinds: " + [&] {
-        std::string kinds;
-        for (const std::string& k : options.kinds) kinds += (kinds.empty() ? "" : ", ") + k;
-        return kinds;
-      }() + "; at most " + std::to_string(options.max_series) + " series per watch."};
+      "Watches of kinds: " +
+          [&] {
+            std::string kinds;
+            for (const std::string& k : options.kinds) kinds += (kinds.empty() ? "" : ", ") + k;
+            return kinds;
+          }() +
+          "; at most " + std::to_string(options.max_series) + " series per watch."};
   return section;
 }
 

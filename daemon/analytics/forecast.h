@@ -50,9 +50,9 @@ struct ForecastResult {
 
 // Forecasts `points` (ascending, `step_ms` apart, missing steps allowed) `horizon_ms` past the
 // last one. Needs 3 finite values.
-ForecastResult ForecastPoints(const promql::Labels& labels,
-                              std::span<const promql::Point> points, std::int64_t step_ms,
-                              std::int64_t horizon_ms, const ForecastOptions& options);
+ForecastResult ForecastPoints(const promql::Labels& labels, std::span<const promql::Point> points,
+                              std::int64_t step_ms, std::int64_t horizon_ms,
+                              const ForecastOptions& options);
 
 // A range query of `expr` over `forecast.history` before `now` at `forecast.step`, each result
 // series forecast `horizon` ahead. On a query error: empty, with `*error` set (if given).
@@ -63,8 +63,9 @@ std::vector<ForecastResult> ForecastExpr(const AnalysisContext& context, const s
                                          std::size_t max_series = 0, bool lowest = false);
 
 // Per watch of a kind in forecast.kinds, its `max_series` series with the worst latest value
-// (highest, or lowest for a watch where lower is worse): a chart (history, forecast, interval band, the watch's threshold) and a table row
-// with the back-test's MAPE and coverage beside the forecast.
+// (highest, or lowest for a watch where lower is worse): a chart (history, forecast, interval band,
+// the watch's threshold) and a table row with the back-test's MAPE and coverage beside the
+// forecast.
 ReportSection BuildForecastsSection(const AnalysisContext& context);
 
 // Shared by the forecast and capacity sections (a namespace of their own: other sections

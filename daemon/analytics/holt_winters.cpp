@@ -361,15 +361,15 @@ HoltWintersForecast PredictHoltWinters(const HoltWintersModel& model, int horizo
   out.lower.reserve(h_count);
   out.upper.reserve(h_count);
   double phi_sum = 0, phi_power = 1;  // phi + ... + phi^h
-  double variance_sum = 0;             // sum_{j=1}^{h-1} c_j^2
+  double variance_sum = 0;            // sum_{j=1}^{h-1} c_j^2
   for (std::size_t h = 1; h <= h_count; ++h) {
     phi_power *= model.phi;
     const double phi_h_prev = phi_sum;  // phi_{h-1}
     phi_sum += phi_power;
     if (h > 1) {
       const std::size_t j = h - 1;
-      const double c = model.alpha + model.beta * phi_h_prev +
-                       (m && j % m == 0 ? model.gamma : 0.0);
+      const double c =
+          model.alpha + model.beta * phi_h_prev + (m && j % m == 0 ? model.gamma : 0.0);
       variance_sum += c * c;
     }
     const double s = m ? model.seasonal[(model.n + h - 1) % m] : 0.0;

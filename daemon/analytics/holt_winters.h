@@ -33,14 +33,14 @@ struct HoltWintersModel {
   // The seasonal state by phase: seasonal[t % season] is the component of step t (0-based
   // from the first value fitted), last updated at t - season.
   std::vector<double> seasonal;
-  std::size_t n = 0;       // values fitted (the forecast starts at step n)
-  std::size_t used = 0;    // finite values that entered the error sum
-  double sse = 0;          // one-step-ahead, over the finite values
-  double sigma = 0;        // one-step residual standard deviation (sse / (used - parameters))
+  std::size_t n = 0;     // values fitted (the forecast starts at step n)
+  std::size_t used = 0;  // finite values that entered the error sum
+  double sse = 0;        // one-step-ahead, over the finite values
+  double sigma = 0;      // one-step residual standard deviation (sse / (used - parameters))
   // Akaike's criterion, used * ln(sse / used) + 2 k, k the parameters and initial states.
   double aic = 0;
   std::vector<double> fitted;  // the one-step prediction of each value (gaps: the imputation)
-  bool ok = false;         // false: no finite value at all (every output NaN)
+  bool ok = false;             // false: no finite value at all (every output NaN)
 };
 
 struct HoltWintersForecast {
@@ -53,8 +53,8 @@ int ChooseSeason(std::size_t n, std::int64_t step_ms);
 
 // Fits the model to `values` (NaN = gap; leading gaps are the caller's to trim). `season` 0
 // or < 2: none; a season longer than half the values is dropped too (it cannot be
-// initialised from two cycles). Bounded: a grid of ~160 parameter sets, then at most 6 rounds
-// of golden-section search per parameter, each an O(n) pass.
+// initialised from two cycles). Bounded: a grid of at most 160 parameter sets, then at most
+// 6 rounds of 12 golden-section steps per parameter, each step an O(n) pass.
 HoltWintersModel FitHoltWinters(std::span<const double> values, int season, bool damped);
 
 // The model forecasts use: the season ChooseSeason allows; when that is weekly, the daily
@@ -66,8 +66,7 @@ HoltWintersModel FitHoltWintersAuto(std::span<const double> values, std::int64_t
 // The next `horizon` steps with a two-sided `interval` (0 < interval < 1) prediction
 // interval: mean +- z * sigma * sqrt(1 + sum_{j<h} c_j^2), c_j = alpha + beta (phi + ... +
 // phi^j) + gamma [j % season == 0].
-HoltWintersForecast PredictHoltWinters(const HoltWintersModel& model, int horizon,
-                                       double interval);
+HoltWintersForecast PredictHoltWinters(const HoltWintersModel& model, int horizon, double interval);
 
 // The z of a two-sided normal interval at `interval` (0.95: 1.96); Acklam's rational
 // approximation of the normal quantile (relative error < 1.2e-9).

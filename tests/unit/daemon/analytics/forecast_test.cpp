@@ -1,5 +1,10 @@
 // Holt-Winters forecasts and capacity runway on synthetic series whose truth is known:
 // seasonality, ramps, Gaussian noise, gaps, constants, a filling disk, usage driven by players.
+#include "daemon/analytics/forecast.h"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -8,11 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
-
 #include "daemon/analytics/capacity.h"
-#include "daemon/analytics/forecast.h"
 #include "daemon/analytics/holt_winters.h"
 #include "daemon/analytics/robust_stats.h"
 #include "daemon/query/promql/memory_queryable.h"
@@ -57,7 +58,7 @@ TEST(HoltWinters, ChoosesTheSeasonTheHistoryAllows) {
   EXPECT_EQ(ChooseSeason(336, kHour), 168);  // 2 weeks hourly: weekly
   EXPECT_EQ(ChooseSeason(335, kHour), 24);   // short of 2 weeks: daily
   EXPECT_EQ(ChooseSeason(48, kHour), 24);
-  EXPECT_EQ(ChooseSeason(47, kHour), 0);     // short of 2 days: Holt's linear
+  EXPECT_EQ(ChooseSeason(47, kHour), 0);         // short of 2 days: Holt's linear
   EXPECT_EQ(ChooseSeason(1000, 7 * kHour), 24);  // a week is 24 steps of 7 h, a day is not
   EXPECT_EQ(ChooseSeason(1000, 5 * kHour), 0);   // neither is whole
   EXPECT_EQ(ChooseSeason(13, kDay), 0);          // a daily season of 1 step is none
@@ -147,8 +148,8 @@ TEST(Forecast, GapsAreImputed) {
   std::vector<Point> points;
   for (const Point& p : Hourly(14 * 24, truth)) {
     const int h = static_cast<int>((p.t - (kNow - (14 * 24 - 1) * kHour)) / kHour);
-    if (h >= 200 && h < 212) continue;              // a 12 h hole: missing steps
-    const bool drop = h > 0 && u(rng) < 0.2;  // (a leading gap would be trimmed)
+    if (h >= 200 && h < 212) continue;                   // a 12 h hole: missing steps
+    const bool drop = h > 0 && u(rng) < 0.2;             // (a leading gap would be trimmed)
     points.push_back({p.t, drop ? std::nan("") : p.v});  // and NaN values
   }
   ForecastResult result = ForecastPoints({}, points, kHour, 7 * kDay, Options());
@@ -227,7 +228,9 @@ struct Engine {
   std::unique_ptr<QueryEngine> engine;
   AnalyticsConfig config;
   void Start() { engine = MakeQueryableEngine(data); }
-  AnalysisContext Context() { return AnalysisContext{*engine, config, kNow, kNow - 7 * kDay, kNow}; }
+  AnalysisContext Context() {
+    return AnalysisContext{*engine, config, kNow, kNow - 7 * kDay, kNow};
+  }
 };
 
 Labels L(std::initializer_list<std::pair<const char*, const char*>> pairs) {
@@ -260,8 +263,8 @@ TEST(ForecastEngine, ForecastExprAndSectionThroughPromQL) {
       ForecastExpr(context, "queue_ratio", kNow, std::chrono::hours(24), &error);
   ASSERT_TRUE(error.empty()) << error;
   ASSERT_EQ(results.size(), 2u);
-  EXPECT_EQ(results[0].labels, L({{"shard", "a"}}));  // __name__ dropped
-  EXPECT_EQ(results[0].history.size(), 14u * 24 + 1);   // forecast.history at forecast.step
+  EXPECT_EQ(results[0].labels, L({{"shard", "a"}}));   // __name__ dropped
+  EXPECT_EQ(results[0].history.size(), 14u * 24 + 1);  // forecast.history at forecast.step
   EXPECT_EQ(results[0].predicted.front().t, kNow + kHour);
   std::printf("FIGURE forecast_backtest_mape_engine_percent %.4f\n", results[0].mape);
   EXPECT_LT(results[0].mape, 3.0);
@@ -290,8 +293,8 @@ TEST(ForecastEngine, ForecastExprAndSectionThroughPromQL) {
       ++tables;
       ASSERT_EQ(table->rows.size(), 2u);
       EXPECT_EQ(table->rows[0][1], "{shard=\"a\"}");  // highest latest value first
-      EXPECT_NE(table->rows[0][6], "n/a");             // MAPE beside the forecast
-      EXPECT_NE(table->rows[0][7], "n/a");             // and coverage
+      EXPECT_NE(table->rows[0][6], "n/a");            // MAPE beside the forecast
+      EXPECT_NE(table->rows[0][7], "n/a");            // and coverage
     }
   }
   EXPECT_EQ(charts, 2u);
@@ -313,8 +316,9 @@ TEST(ForecastEngine, SectionCostIsBoundedByMaxSeries) {
   std::normal_distribution<double> noise(0, 0.01);  // below the 0.1 between series
   for (int s = 0; s < 1000; ++s) {
     const std::string id = std::to_string(s);
-    e.data->Add(L({{"__name__", "handler_p95"}, {"action", id.c_str()}}),
-                Hourly(14 * 24 + 1, [&](int h) { return 100 + s * 0.1 + Daily(h, 10) + noise(rng); }));
+    e.data->Add(
+        L({{"__name__", "handler_p95"}, {"action", id.c_str()}}),
+        Hourly(14 * 24 + 1, [&](int h) { return 100 + s * 0.1 + Daily(h, 10) + noise(rng); }));
   }
   e.Start();
   Watch watch;
@@ -346,10 +350,10 @@ TEST(CapacityEngine, FillingDiskExhaustsWithinTenPercentOfTruth) {
   e.data->Add(fs("node_filesystem_avail_bytes", "/"), Hourly(hours + 1, [&](int h) {
                 return size * (1 - (0.5 + 0.01 * h / 24.0 + noise(rng)));
               }));
-  e.data->Add(fs("node_filesystem_size_bytes", "/data"), Hourly(hours + 1, [&](int) { return size; }));
-  e.data->Add(fs("node_filesystem_avail_bytes", "/data"), Hourly(hours + 1, [&](int) {
-                return size * (1 - (0.4 + noise(rng)));
-              }));
+  e.data->Add(fs("node_filesystem_size_bytes", "/data"),
+              Hourly(hours + 1, [&](int) { return size; }));
+  e.data->Add(fs("node_filesystem_avail_bytes", "/data"),
+              Hourly(hours + 1, [&](int) { return size * (1 - (0.4 + noise(rng))); }));
   e.Start();
   e.config.forecast.history = std::chrono::hours(40 * 24);
   AnalysisContext context = e.Context();
@@ -502,7 +506,8 @@ TEST(CapacityEngine, GrowthScenariosMatchTheClosedForm) {
   for (int i = 0; i < 3; ++i) {
     const double expected = 7 * std::log((0.8 - b) / a / base) / std::log(1 + growth[i] / 100);
     std::printf("FIGURE capacity_scenario_days_plus%d %.3f (closed form %.3f)\n",
-                static_cast<int>(growth[i]), r.scenario_days[static_cast<std::size_t>(i)], expected);
+                static_cast<int>(growth[i]), r.scenario_days[static_cast<std::size_t>(i)],
+                expected);
     EXPECT_NEAR(r.scenario_days[static_cast<std::size_t>(i)], expected, 1e-3 * expected);
   }
   ReportSection section = BuildCapacitySection(context);
@@ -546,20 +551,18 @@ TEST(CapacityConfig, DefaultsKeysAndPromQLChecks) {
   ASSERT_EQ(defaults.resources.size(), 4u);
   EXPECT_DOUBLE_EQ(defaults.resources[2].limit, 0.8);  // cpu saturation
   EXPECT_EQ(defaults.scenarios, (std::vector<double>{10, 25, 50}));
-  CapacityOptions set = ParseYaml(
-      CapacitySection(),
-      "{resources: [{name: disk, expr: 'disk_used_ratio'}], scenarios: [5, 100], "
-      "driver: 'sum(players)', warn_within: 7d, critical_within: 1d}");
+  CapacityOptions set =
+      ParseYaml(CapacitySection(),
+                "{resources: [{name: disk, expr: 'disk_used_ratio'}], scenarios: [5, 100], "
+                "driver: 'sum(players)', warn_within: 7d, critical_within: 1d}");
   ASSERT_EQ(set.resources.size(), 1u);
   EXPECT_DOUBLE_EQ(set.resources[0].limit, 1.0);
   EXPECT_EQ(set.scenarios, (std::vector<double>{5, 100}));
   EXPECT_THROW(ParseYaml(CapacitySection(), "{driver: 'sum(players'}"), ConfigError);
-  EXPECT_THROW(ParseYaml(CapacitySection(), "{resources: [{name: x, expr: 'a +'}]}"),
-               ConfigError);
+  EXPECT_THROW(ParseYaml(CapacitySection(), "{resources: [{name: x, expr: 'a +'}]}"), ConfigError);
   EXPECT_THROW(ParseYaml(CapacitySection(), "{resources: [{name: x}]}"), ConfigError);
   EXPECT_THROW(ParseYaml(CapacitySection(), "{scenarios: [0]}"), ConfigError);
-  EXPECT_THROW(ParseYaml(CapacitySection(), "{warn_within: 1d, critical_within: 2d}"),
-               ConfigError);
+  EXPECT_THROW(ParseYaml(CapacitySection(), "{warn_within: 1d, critical_within: 2d}"), ConfigError);
   EXPECT_THROW(ParseYaml(CapacitySection(), "{warn_within: 60d}"), ConfigError);
 }
 

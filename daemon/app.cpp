@@ -9,6 +9,7 @@
 
 #include "collectors/host/host_poller.h"
 #include "collectors/statsd/statsd_routes.h"
+#include "daemon/analytics/analytics_api.h"
 #include "daemon/build_info.h"
 #include "daemon/core/logging.h"
 #include "daemon/core/text_writer.h"
@@ -140,6 +141,7 @@ App::App(Flags flags)
 App::~App() {
   // Handlers still running on the server's workers use everything below.
   if (server_) server_->JoinWorkers();
+  analytics_.reset();  // its thread may post remote queries to the io_context
   // Every I/O object (timers, signal set, acceptor) must go before the io_context; sessions
   // still pending in it share their state with the server by shared_ptr, so order is safe.
   drain_timer_.reset();
@@ -176,6 +178,24 @@ alerting::RuleManager::ForStateHistory ForStateFromHistory(const storage::Histor
   return out;
 }
 
+analytics::Annotation AnnotationOfEvent(statsd::StatsdEvent event) {
+  analytics::Annotation annotation;
+  annotation.time = event.timestamp
+                        ? *event.timestamp * 1000
+                        : std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  annotation.time_end = annotation.time;
+  annotation.text = event.text.empty() ? event.title : event.title + "\n" + event.text;
+  annotation.tags = std::move(event.tags);
+  annotation.tags.push_back("alert_type:" + event.alert_type);
+  annotation.tags.push_back("priority:" + event.priority);
+  if (!event.hostname.empty()) annotation.tags.push_back("host:" + event.hostname);
+  if (!event.source_type.empty()) annotation.tags.push_back("source_type:" + event.source_type);
+  annotation.source = "dogstatsd";
+  return annotation;
+}
+
 std::string HistoryDirectory(const Flags& flags, const Config& config) {
   if (flags.storage_path) return *flags.storage_path;
   if (!config.history.path.empty()) return config.history.path;
@@ -201,6 +221,7 @@ SourceSetPtr App::BuildSources(const Config& config) {
     sources.push_back(alerting_->RecordingSource());
   }
   if (history_) sources.push_back(history_->MetricsSource());
+  if (analytics_) sources.push_back(analytics_->MetricsSource());
   self_metrics_.AppendSources(server_ ? server_->stats() : nullptr, sources);
   return std::make_shared<const SourceSet>(std::move(sources));
 }
@@ -235,6 +256,17 @@ int App::Run() {
       [this] { return alerting_->WithRecordingSource(sources_.Load()); });
   alerting_->SetForStateHistory(ForStateFromHistory(history_.get()));
   alerting_->SetQueryService(query_service_);  // rules are PromQL over history
+  {
+    char hostname[256] = "localhost";
+    ::gethostname(hostname, sizeof hostname - 1);
+    analytics_ = std::make_unique<analytics::AnalyticsService>(
+        query_service_, *ioc_, HistoryDirectory(flags_, *config), hostname);
+  }
+  if (statsd_) {
+    statsd_->SetEventSink([analytics = analytics_.get()](statsd::StatsdEvent event) {
+      analytics->AddAnnotationLater(AnnotationOfEvent(std::move(event)));
+    });
+  }
   config_.Store(config);
   sources_.Store(BuildSources(*config));
   self_metrics_.RecordReload(true);
@@ -262,6 +294,7 @@ int App::Run() {
   prober_->Configure(config->probes);
   ConfigureAlerting(config);
   history_->Start();  // opens the store on its own thread: a long load delays nothing
+  ConfigureAnalytics(config);
   notifier_->Ready();
   notifier_->StartWatchdog();
 
@@ -269,6 +302,7 @@ int App::Run() {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_->run(); });
   ioc_->run();
   for (auto& thread : pool) thread.join();
+  analytics_.reset();  // a refresh in progress finishes (its queries are bounded)
   history_.reset();  // stops sampling and writes the last flush
   LogInfo("stopped");
   return 0;
@@ -349,6 +383,11 @@ void App::ConfigureAlerting(const std::shared_ptr<const Config>& config) {
                        external_url_);
 }
 
+void App::ConfigureAnalytics(const std::shared_ptr<const Config>& config) {
+  analytics_->Configure(
+      std::shared_ptr<const analytics::AnalyticsConfig>(config, &config->analytics));
+}
+
 bool App::Reload(std::string& error) {
   MutexLock lock(reload_mutex_);
   notifier_->Reloading();
@@ -382,6 +421,7 @@ bool App::Reload(std::string& error) {
   ReconfigureStatsd(*config);
   prober_->Configure(config->probes);  // targets that stay keep their histograms
   ConfigureAlerting(config);           // rules that stay keep their alerts
+  ConfigureAnalytics(config);          // findings refresh on the new watches
   query_service_->SetOptions(query::EngineOptionsFrom(config->query));  // running queries finish
   config_.Store(config);
   sources_.Store(sources);
@@ -414,6 +454,7 @@ Routes App::AllRoutes() {
   AppendRoutes(components, query::HistoryApiRoutes([this]() -> std::shared_ptr<storage::Store> {
     return history_ ? history_->store() : nullptr;
   }));
+  AppendRoutes(components, analytics::AnalyticsRoutes(analytics_.get()));
   AppendRoutes(components, query::QueryApiRoutes(
                                {.service = query_service_,
                                 .build_info = {.version = kVersion,

@@ -9,6 +9,7 @@
 #include "collectors/probes/prober.h"
 #include "collectors/statsd/statsd_service.h"
 #include "daemon/alerting/rule_manager.h"
+#include "daemon/analytics/analytics_service.h"
 #include "daemon/config/config.h"
 #include "daemon/core/mutex.h"
 #include "daemon/core/route.h"
@@ -38,6 +39,10 @@ WebSecurityPtr LoadWebSecurityForFlags(const Flags& flags, const Config& config)
 // Reads ALERTS_FOR_STATE back from history for the rule manager's restore after a restart.
 // `history` must outlive the rule manager's evaluations.
 alerting::RuleManager::ForStateHistory ForStateFromHistory(const storage::HistoryService* history);
+
+// A DogStatsD event as an annotation: its title and text, its tags plus alert_type:,
+// priority:, host: and source_type: ones (as Datadog shows them), at its timestamp or now.
+analytics::Annotation AnnotationOfEvent(statsd::StatsdEvent event);
 
 // The history store's directory: --storage.path, else history.path, else data/ in the working
 // directory (Prometheus's default).
@@ -83,6 +88,8 @@ class App {
   void ReconfigureStatsd(const Config& config);
   // Starts or reconfigures rule evaluation and alert delivery.
   void ConfigureAlerting(const std::shared_ptr<const Config>& config);
+  // Starts or reconfigures analytics (findings refresh, scheduled reports).
+  void ConfigureAnalytics(const std::shared_ptr<const Config>& config);
 
   Flags flags_;
   std::unique_ptr<net::io_context> ioc_;
@@ -95,6 +102,7 @@ class App {
   std::shared_ptr<alerting::RuleManager> alerting_;
   std::unique_ptr<storage::HistoryService> history_;
   std::shared_ptr<query::QueryService> query_service_;  // answers "unavailable" without history_
+  std::unique_ptr<analytics::AnalyticsService> analytics_;  // its own thread; reads query_service_
   std::string external_url_;  // http://HOSTNAME:PORT, once listening
   std::unique_ptr<SystemdNotifier> notifier_;
   std::unique_ptr<net::signal_set> signals_;

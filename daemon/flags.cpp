@@ -6,6 +6,7 @@ namespace metricsd {
 
 std::string_view FlagsUsage() {
   return R"(usage: metricsd [<flags>]
+       metricsd report --name=NAME [--format=md|json|html] [<flags>]
 
 A metrics collection agent: host stats, AO probes and StatsD, served to Prometheus.
 
@@ -39,6 +40,14 @@ Flags:
       --log.level=LEVEL       Only log messages at or above this level:
                               debug, info, warn, error. Default: info.
       --log.format=FORMAT     Log line format: logfmt or json. Default: logfmt.
+
+Commands:
+  report --name=NAME [--format=FORMAT]
+                              Make report NAME of analytics.reports now, print it
+                              (md, json or html; default md) and exit. Reads the
+                              store under --storage.path (the daemon must be
+                              stopped: the store admits one process) or
+                              analytics.source when set.
 )";
 }
 
@@ -46,6 +55,10 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
   FlagsResult result;
   Flags& flags = result.flags;
   std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "report") {
+    flags.report = true;
+    args.erase(args.begin());
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     if (arg == "-h" || arg == "--help") { flags.help = true; continue; }
@@ -68,7 +81,8 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
                  name == "--path.sysfs" || name == "--path.rootfs" ||
                  name == "--statsd.listen-udp" || name == "--statsd.listen-tcp" ||
                  name == "--statsd.listen-unixgram" || name == "--print-docs" ||
-                 name == "--storage.path";
+                 name == "--storage.path" ||
+                 (flags.report && (name == "--name" || name == "--format"));
     if (!known) {
       result.error = "unknown flag " + std::string(arg) + " (see --help)";
       return result;
@@ -102,6 +116,14 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
     } else if (name == "--storage.path") {
       if (value.empty()) { result.error = "--storage.path must not be empty"; return result; }
       flags.storage_path = std::string(value);
+    } else if (name == "--name") {
+      flags.report_name = std::string(value);
+    } else if (name == "--format") {
+      if (value != "md" && value != "json" && value != "html") {
+        result.error = "--format must be md, json or html, got \"" + std::string(value) + "\"";
+        return result;
+      }
+      flags.report_format = std::string(value);
     } else if (name == "--print-docs") {
       flags.print_docs = std::string(value);
     } else if (name == "--web.config.file") {
@@ -130,6 +152,7 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
       flags.log_format = *format;
     }
   }
+  if (flags.report && flags.report_name.empty()) result.error = "report: --name is required";
   return result;
 }
 

@@ -38,6 +38,12 @@ struct Flags {
   // --storage.path (Prometheus's flag): the history store's directory; overrides history.path.
   // Neither given: data/ in the working directory.
   std::optional<std::string> storage_path;
+  // `metricsd report --name NAME [--format md|json|html]`: make one report of
+  // analytics.reports now (over the store of a stopped daemon, or analytics.source), print it
+  // to standard output and exit.
+  bool report = false;
+  std::string report_name;
+  std::string report_format = "md";
 };
 
 struct FlagsResult {

@@ -13,6 +13,7 @@
 #include "daemon/core/logging.h"
 #include "daemon/config/config_docs.h"
 #include "daemon/print_docs.h"
+#include "daemon/report_command.h"
 
 int main(int argc, char** argv) {
   using namespace metricsd;
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
                                  {"hard", std::to_string(limit.rlim_max)}});
   }
 
+  if (flags.report) return RunReportCommand(flags);
   if (flags.check_config) {
     try {
       auto config = LoadConfigForFlags(flags);

@@ -5,7 +5,6 @@
 #include "daemon/analytics/analytics_service.h"
 #include "daemon/analytics/annotation_api.h"
 #include "daemon/analytics/baseline.h"
-#include "daemon/analytics/impact.h"
 #include "daemon/analytics/report.h"
 #include "daemon/query/api_json.h"
 #include "daemon/query/api_params.h"
@@ -71,30 +70,6 @@ HttpResponse ServeBaselines(const HttpRequest& request, AnalyticsService& servic
   return ApiSuccess(request, json.dump());
 }
 
-HttpResponse ServeImpact(const HttpRequest& request, AnalyticsService& service) {
-  query::FormValues form;
-  HttpResponse bad;
-  if (!Form(request, form, bad)) return bad;
-  std::shared_ptr<const AnalyticsConfig> config = service.config();
-  AnalyticsDb* db = service.db();
-  if (!config || db == nullptr) {
-    return ApiError(request, ApiErrorType::kUnavailable, "the analytics database is not open");
-  }
-  std::int64_t id = 0;
-  try {
-    id = std::stoll(form.First("id").value_or(""));
-  } catch (const std::exception&) {
-    return ApiError(request, ApiErrorType::kBadData, "id must be an annotation id");
-  }
-  std::optional<Annotation> annotation = db->GetAnnotation(id);
-  if (!annotation) {
-    return ApiError(request, ApiErrorType::kBadData, "no annotation " + std::to_string(id));
-  }
-  std::unique_ptr<QueryEngine> engine = service.Engine(*config);
-  AnalysisContext context{.engine = *engine, .config = *config, .now = NowMs(), .db = db};
-  return ApiSuccess(request, ImpactOf(context, *annotation).dump());
-}
-
 HttpResponse ServeReport(const HttpRequest& request, AnalyticsService& service) {
   query::FormValues form;
   HttpResponse bad;
@@ -131,12 +106,6 @@ Routes AnalyticsRoutes(AnalyticsService* service) {
             .heavy = true,
             .doc = "Analytics: the stored (versioned) baselines of `watch`, per series and "
                    "hour-of-week."},
-      Route{.path = "/api/v1/analytics/impact",
-            .methods = {http::verb::get, http::verb::post},
-            .handler = [service](const HttpRequest& r) { return ServeImpact(r, *service); },
-            .heavy = true,
-            .doc = "Analytics: every watch before and after annotation `id`, with bootstrap "
-                   "confidence intervals."},
       Route{.path = std::string(kReportsPrefix),
             .prefix = true,
             .methods = {http::verb::get},
@@ -147,6 +116,17 @@ Routes AnalyticsRoutes(AnalyticsService* service) {
   };
   AppendRoutes(routes, AnnotationRoutes([service]() -> AnalyticsDb* {
                  return service == nullptr ? nullptr : service->db();
+               }));
+  // The impact of an annotation needs the database and an engine: none before both exist.
+  AppendRoutes(routes, ImpactRoutes([service](const auto& analyse) {
+                 std::shared_ptr<const AnalyticsConfig> config = service->config();
+                 AnalyticsDb* db = service->db();
+                 if (!config || db == nullptr) return false;
+                 std::unique_ptr<QueryEngine> engine = service->Engine(*config);
+                 AnalysisContext context{
+                     .engine = *engine, .config = *config, .now = NowMs(), .db = db};
+                 analyse(context);
+                 return true;
                }));
   return routes;
 }

@@ -20,6 +20,10 @@ const config::Section<AnalyticsConfig>& AnalyticsSection() {
         .Dur("interval", &AnalyticsConfig::interval,
              "how often findings (regressions, trends, leaks, runway) are refreshed",
              config::DurationBounds{std::chrono::seconds(10), std::chrono::hours(24)})
+        .Dur("slow_interval", &AnalyticsConfig::slow_interval,
+             "how often trends, leaks and runway (which look at days or weeks) are refreshed; "
+             "their findings are kept in between",
+             config::DurationBounds{std::chrono::seconds(10), std::chrono::hours(24)})
         .Block("source", &AnalyticsConfig::source, RemoteSourceSection(), RemoteSourceSection().doc())
         .List("watches", &AnalyticsConfig::watches, WatchSection(), WatchSection().doc())
         .Block("baseline", &AnalyticsConfig::baseline, BaselineSection(), BaselineSection().doc())

@@ -30,6 +30,9 @@ struct AnalyticsConfig {
   bool enabled = true;
   // How often findings (regressions, trends, leaks, runway) are refreshed.
   Duration interval = std::chrono::minutes(5);
+  // How often the methods that look at days or weeks (trends, leaks, runway) run again; their
+  // findings are kept in between.
+  Duration slow_interval = std::chrono::hours(1);
   RemoteSource source;  // url empty: the local history
   std::vector<Watch> watches = DefaultWatches();
   BaselineOptions baseline;

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <map>
 
-#include "daemon/analytics/detect.h"
 #include "daemon/analytics/remote_query_engine.h"
 #include "daemon/analytics/report.h"
 #include "daemon/analytics/report_delivery.h"
@@ -23,26 +22,7 @@ std::int64_t Ms(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
-
 }  // namespace
-
-Timestamp NextReportTime(const ReportConfig& report, Timestamp after) {
-  const std::int64_t every = Ms(report.every);
-  if (every <= 0) return std::numeric_limits<Timestamp>::max();
-  std::int64_t anchor = 0;
-  if (!report.at.empty() && report.at.size() == 5) {
-    const int hours = (report.at[0] - '0') * 10 + (report.at[1] - '0');
-    const int minutes = (report.at[3] - '0') * 10 + (report.at[4] - '0');
-    const std::int64_t midnight = after - ((after % kDayMs) + kDayMs) % kDayMs;
-    anchor = midnight + (hours * 60 + minutes) * 60 * 1000;
-  }
-  // The first anchor + k × every strictly after `after`.
-  const std::int64_t since = after - anchor;
-  std::int64_t k = since >= 0 ? since / every + 1 : -((-since) / every);
-  if (anchor + k * every <= after) ++k;
-  return anchor + k * every;
-}
 
 AnalyticsService::AnalyticsService(std::shared_ptr<query::QueryService> local, net::io_context& ioc,
                                    std::string directory, std::string host)
@@ -95,6 +75,40 @@ std::optional<ReportDocument> AnalyticsService::MakeReport(const std::string& na
   return BuildReport(context, *it, host_);
 }
 
+void AnalyticsService::AddAnnotationLater(Annotation annotation) {
+  {
+    MutexLock lock(mutex_);
+    if (pending_annotations_.size() >= kMaxPendingAnnotations) {
+      findings_->CountAnnotation(false);
+      return;
+    }
+    pending_annotations_.push_back(std::move(annotation));
+  }
+  wake_.notify_all();
+}
+
+void AnalyticsService::StorePendingAnnotations() {
+  std::vector<Annotation> pending;
+  AnalyticsDb* db = nullptr;
+  {
+    MutexLock lock(mutex_);
+    pending.swap(pending_annotations_);
+    db = db_.get();
+  }
+  for (Annotation& annotation : pending) {
+    bool stored = false;
+    if (db != nullptr) {
+      try {
+        db->AddAnnotation(std::move(annotation));
+        stored = true;
+      } catch (const std::exception& e) {
+        LogDebug("annotation not stored", {{"err", e.what()}});
+      }
+    }
+    findings_->CountAnnotation(stored);
+  }
+}
+
 void AnalyticsService::Loop() {
   try {
     std::unique_ptr<AnalyticsDb> db = AnalyticsDb::Open(directory_);
@@ -107,6 +121,7 @@ void AnalyticsService::Loop() {
   }
   Timestamp next_refresh = NowMs();
   std::map<std::string, Timestamp> due;  // scheduled reports by name
+  FindingsRefresher refresher;  // remade on reconfiguration (slow_interval may change)
   for (;;) {
     std::shared_ptr<const AnalyticsConfig> config;
     {
@@ -115,23 +130,25 @@ void AnalyticsService::Loop() {
       config = config_;
       if (reconfigured_) {
         reconfigured_ = false;
+        refresher = FindingsRefresher(Ms(config->slow_interval));
         due.clear();
         for (const ReportConfig& report : config->reports) {
-          if (report.every.count() > 0) due[report.name] = NextReportTime(report, NowMs());
+          if (auto at = NextReportRun(report, NowMs())) due[report.name] = *at;
         }
         next_refresh = std::min(next_refresh, NowMs() + Ms(config->interval));
       }
     }
+    StorePendingAnnotations();
     const Timestamp now = NowMs();
     if (config->enabled && now >= next_refresh) {
-      Refresh(config);
+      Refresh(config, refresher);
       next_refresh = NowMs() + Ms(config->interval);
     }
     for (const ReportConfig& report : config->reports) {
       auto it = due.find(report.name);
       if (it == due.end() || NowMs() < it->second) continue;
       if (config->enabled) RunScheduledReport(*config, report);
-      it->second = NextReportTime(report, NowMs());
+      it->second = NextReportRun(report, NowMs()).value_or(std::numeric_limits<Timestamp>::max());
     }
     Timestamp wake_at = config->enabled ? next_refresh : std::numeric_limits<Timestamp>::max();
     for (const auto& [name, at] : due) wake_at = std::min(wake_at, at);
@@ -139,18 +156,19 @@ void AnalyticsService::Loop() {
         std::min<Timestamp>(wake_at, NowMs() + 3600 * 1000)));
     MutexLock lock(mutex_);
     wake_.wait_until(mutex_, deadline, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-      return stopping_ || reconfigured_;
+      return stopping_ || reconfigured_ || !pending_annotations_.empty();
     });
   }
 }
 
-void AnalyticsService::Refresh(const std::shared_ptr<const AnalyticsConfig>& config) {
+void AnalyticsService::Refresh(const std::shared_ptr<const AnalyticsConfig>& config,
+                               FindingsRefresher& refresher) {
   const auto began = std::chrono::steady_clock::now();
   std::unique_ptr<QueryEngine> engine = Engine(*config);
   const Timestamp now = NowMs();
   AnalysisContext context{.engine = *engine, .config = *config, .now = now, .start = now,
                           .end = now, .db = db()};
-  DetectOutcome outcome = DetectAll(context);
+  DetectOutcome outcome = refresher.Refresh(context);
   RefreshStats stats = findings_->stats();
   stats.duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
@@ -174,7 +192,7 @@ void AnalyticsService::RunScheduledReport(const AnalyticsConfig& config, const R
     std::string outcome = "success";
     if (!report.directory.empty()) {
       try {
-        std::string path = WriteReport(report, document, format, rendered, now);
+        std::string path = WriteReport(report, format, rendered, now);
         LogInfo("report written", {{"report", report.name}, {"path", path}});
       } catch (const std::exception& e) {
         outcome = e.what();
@@ -184,9 +202,11 @@ void AnalyticsService::RunScheduledReport(const AnalyticsConfig& config, const R
     findings_->CountReport(outcome == "success");
     for (const WebhookTarget& webhook : report.webhooks) {
       PostReport(ioc_, webhook, rendered, std::string(ReportContentType(format)),
-                 [findings = findings_, name = report.name](bool ok, const std::string& error) {
-                   findings->CountReport(ok);
-                   if (!ok) LogError("report not delivered", {{"report", name}, {"err", error}});
+                 [findings = findings_, name = report.name](PostResult result) {
+                   findings->CountReport(result.ok);
+                   if (!result.ok) {
+                     LogError("report not delivered", {{"report", name}, {"err", result.error}});
+                   }
                  });
     }
     if (db != nullptr) {

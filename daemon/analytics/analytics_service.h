@@ -14,9 +14,12 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/analytics/analytics_config.h"
 #include "daemon/analytics/analytics_db.h"
+#include "daemon/analytics/annotation.h"
+#include "daemon/analytics/detect.h"
 #include "daemon/analytics/findings_source.h"
 #include "daemon/analytics/query_engine.h"
 #include "daemon/analytics/report_document.h"
@@ -43,6 +46,11 @@ class AnalyticsService {
   std::vector<Finding> MetricsSourceFindings() const { return findings_->findings(); }
   RefreshStats RefreshStatistics() const { return findings_->stats(); }
 
+  // Stores `annotation` (a DogStatsD event) on the analytics thread: cheap for the receiver
+  // that calls it. Past kMaxPendingAnnotations waiting, it is dropped and counted.
+  void AddAnnotationLater(Annotation annotation);
+  static constexpr std::size_t kMaxPendingAnnotations = 1000;
+
   // The engine the config names (the local one, or analytics.source's remote API).
   std::unique_ptr<QueryEngine> Engine(const AnalyticsConfig& config);
   // A report made now (on demand and scheduled); nullopt for an unknown name.
@@ -52,8 +60,9 @@ class AnalyticsService {
 
  private:
   void Loop();
-  void Refresh(const std::shared_ptr<const AnalyticsConfig>& config);
+  void Refresh(const std::shared_ptr<const AnalyticsConfig>& config, FindingsRefresher& refresher);
   void RunScheduledReport(const AnalyticsConfig& config, const ReportConfig& report);
+  void StorePendingAnnotations();
 
   const std::shared_ptr<query::QueryService> local_;
   net::io_context& ioc_;
@@ -67,12 +76,8 @@ class AnalyticsService {
   bool reconfigured_ ABSL_GUARDED_BY(mutex_) = false;
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::unique_ptr<AnalyticsDb> db_ ABSL_GUARDED_BY(mutex_);
+  std::vector<Annotation> pending_annotations_ ABSL_GUARDED_BY(mutex_);
   std::thread thread_;
 };
-
-// When a report with `every` (and optionally `at`, "HH:MM" UTC) is next due after `after`
-// (ms): the next `at + k × every` from the UTC midnight of `after`'s day, or the next multiple
-// of `every` since the epoch without `at`. Exposed for tests.
-Timestamp NextReportTime(const ReportConfig& report, Timestamp after);
 
 }  // namespace metricsd::analytics

@@ -67,12 +67,19 @@ void FindingsSource::Publish(std::vector<Finding> findings, RefreshStats stats) 
   exposed_ = std::move(exposed);
   stats.reports_ok = stats_.reports_ok;
   stats.reports_failed = stats_.reports_failed;
+  stats.events_stored = stats_.events_stored;
+  stats.events_dropped = stats_.events_dropped;
   stats_ = stats;
 }
 
 void FindingsSource::CountReport(bool ok) {
   MutexLock lock(mutex_);
   ++(ok ? stats_.reports_ok : stats_.reports_failed);
+}
+
+void FindingsSource::CountAnnotation(bool stored) {
+  MutexLock lock(mutex_);
+  ++(stored ? stats_.events_stored : stats_.events_dropped);
 }
 
 std::vector<Finding> FindingsSource::findings() const {
@@ -123,6 +130,13 @@ void FindingsSource::Visit(FamilyVisitor& visitor) const {
   Label ok{"outcome", "success"}, failed{"outcome", "failure"};
   visitor.Sample(Labels(&ok, 1), static_cast<double>(stats.reports_ok));
   visitor.Sample(Labels(&failed, 1), static_cast<double>(stats.reports_failed));
+  visitor.Family("metricsd_analytics_event_annotations_total",
+                 "DogStatsD events stored as annotations, by outcome (dropped: the analytics "
+                 "database was not open or failed, or 1,000 were already waiting).",
+                 MetricType::kCounter);
+  Label stored{"outcome", "stored"}, dropped{"outcome", "dropped"};
+  visitor.Sample(Labels(&stored, 1), static_cast<double>(stats.events_stored));
+  visitor.Sample(Labels(&dropped, 1), static_cast<double>(stats.events_dropped));
 }
 
 }  // namespace metricsd::analytics

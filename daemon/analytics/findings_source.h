@@ -27,6 +27,7 @@ struct RefreshStats {
   std::uint64_t refreshes = 0;
   std::uint64_t errors = 0;        // methods that failed (a query error), summed
   std::uint64_t reports_ok = 0, reports_failed = 0;
+  std::uint64_t events_stored = 0, events_dropped = 0;  // DogStatsD events as annotations
 };
 
 class FindingsSource : public Source {
@@ -36,6 +37,7 @@ class FindingsSource : public Source {
 
   void Publish(std::vector<Finding> findings, RefreshStats stats);
   void CountReport(bool ok);
+  void CountAnnotation(bool stored);
   std::vector<Finding> findings() const;
   RefreshStats stats() const;
 

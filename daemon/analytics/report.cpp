@@ -123,10 +123,4 @@ std::string RenderReport(const ReportDocument& document, std::string_view format
   return {};
 }
 
-std::string_view ReportContentType(std::string_view format) {
-  if (format == "json") return "application/json";
-  if (format == "md") return "text/markdown; charset=utf-8";
-  return "text/html; charset=utf-8";
-}
-
 }  // namespace metricsd::analytics

@@ -26,7 +26,5 @@ ReportDocument BuildReport(const AnalysisContext& context, const ReportConfig& r
 
 // "json", "md", "html" → the rendered document; empty for an unknown format.
 std::string RenderReport(const ReportDocument& document, std::string_view format);
-// The Content-Type of a format.
-std::string_view ReportContentType(std::string_view format);
 
 }  // namespace metricsd::analytics

@@ -16,7 +16,9 @@ const config::Section<Config>& ConfigSection() {
       .Block("alerting", &Config::alerting, alerting::AlertingSection(),
              alerting::AlertingSection().doc())
       .Block("history", &Config::history, storage::HistorySection(), storage::HistorySection().doc())
-      .Block("query", &Config::query, query::QuerySection(), query::QuerySection().doc());
+      .Block("query", &Config::query, query::QuerySection(), query::QuerySection().doc())
+      .Block("analytics", &Config::analytics, analytics::AnalyticsSection(),
+             analytics::AnalyticsSection().doc());
   return *section;
 }
 

@@ -13,6 +13,7 @@
 #include "collectors/probes/probe_config.h"
 #include "collectors/statsd/statsd_config.h"
 #include "daemon/alerting/alerting_config.h"
+#include "daemon/analytics/analytics_config.h"
 #include "daemon/config/web_config.h"
 #include "daemon/core/config_node.h"
 #include "daemon/core/config_schema.h"
@@ -37,6 +38,7 @@ struct Config {
   alerting::AlertingConfig alerting;
   storage::HistoryConfig history;
   query::QueryConfig query;
+  analytics::AnalyticsConfig analytics;
 
   // The effective config (defaults filled in) with every secret shown as kSecret
   // (daemon/core/secret.h), for /api/v1/status/config: as JSON, and rendered as YAML.

@@ -1,0 +1,212 @@
+"""Analytics in a running daemon (issue 14): weeks of synthetic history whose truth is known
+(tests/support/analytics_data.py) go in through POST /api/v1/import; the daemon must then find
+what is there and nothing that is not: a latency step (a regression), a disk filling toward its
+limit (runway and a gradual degradation), a process leaking memory between restarts; it serves
+baselines, the impact of an annotation, and reports in JSON, Markdown and HTML, scheduled to a
+directory and on demand; findings are gauges on /metrics (checked with promtool); and
+`metricsd report` makes the same report from the store once the daemon is stopped."""
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import analytics_data as data  # noqa: E402
+from harness import BIN, Daemon, parse_exposition, require_tool, wait_until  # noqa: E402
+
+CONFIG = """
+host: {enabled: false}
+history: {interval: 10s}
+analytics:
+  interval: 10s
+  slow_interval: 10s
+  watches:
+    - {name: latency, expr: test_latency_p95_seconds, kind: latency, unit: seconds, threshold: 1}
+    - name: disk
+      expr: 1 - node_filesystem_avail_bytes / node_filesystem_size_bytes
+      kind: resource
+      unit: ratio
+      threshold: 0.9
+  reports:
+    - name: daily
+      range: 24h
+      formats: [json, md, html]
+      directory: reports
+      every: 1h
+"""
+
+NOW_MS = int(time.time() * 1000) // 60_000 * 60_000
+STEP_AT_MS = NOW_MS - 40 * 60_000
+
+
+def import_lines(daemon, lines):
+    body = ("\n".join(lines) + "\n").encode()
+    status, _, answer = daemon.request("POST", "/api/v1/import", body=body, timeout=120)
+    assert status == 204, (status, answer[:300])
+
+
+def api(daemon, path, params=None):
+    query = "?" + urllib.parse.urlencode(params, doseq=True) if params else ""
+    status, headers, body = daemon.request("GET", path + query, timeout=120)
+    return status, headers, body
+
+
+def findings(daemon, **params):
+    status, _, body = api(daemon, "/api/v1/analytics/findings", params)
+    assert status == 200, body
+    return json.loads(body)["data"]["findings"]
+
+
+class AnalyticsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.daemon = Daemon(CONFIG)
+        d = cls.daemon
+        try:
+            d.wait_for_log(r'msg="history ready"', timeout=30, what="history to open")
+            end = NOW_MS - 60_000
+            import_lines(d, [data.stepped_latency(end, 4, 60_000, {"service": "stepped"},
+                                                  step_at_ms=STEP_AT_MS, step=0.25, seed=11),
+                             data.stepped_latency(end, 4, 60_000, {"service": "steady"}, seed=12)])
+            import_lines(d, data.filling_disk(end, 14, 300_000, start_ratio=0.50, per_day=0.02))
+            import_lines(d, data.leaking_process(end, 3, 60_000, per_hour_bytes=10 * 2**20,
+                                                 restart_every_ms=data.DAY))
+            import_lines(d, [data.players(end, 14, 300_000, base=500, per_day_growth=0.01)])
+            import_lines(d, data.latency_histogram(end, 24, 60_000, "game_ao_handler_duration_seconds",
+                                                   {"process": "p1", "action": "Battle"}, 0.08, 20))
+            import_lines(d, data.latency_histogram(end, 24, 60_000, "game_ao_handler_duration_seconds",
+                                                   {"process": "p1", "action": "Trade"}, 0.02, 50,
+                                                   seed=7))
+        except BaseException:
+            d.__exit__(None, None, None)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.__exit__(None, None, None)
+
+    def wait_for_finding(self, kind, watch=None, timeout=90):
+        found = []
+
+        def present():
+            found[:] = [f for f in findings(self.daemon, kind=kind)
+                        if watch is None or f["watch"] == watch]
+            return bool(found)
+        wait_until(present, timeout=timeout, interval=2, what=f"a {kind} finding")
+        return found
+
+    def test_regression_found_on_the_stepped_series_only(self):
+        found = self.wait_for_finding("regression", "latency")
+        services = {f["labels"].get("service") for f in found}
+        self.assertEqual(services, {"stepped"}, found)
+        f = found[0]
+        self.assertGreater(f["magnitude"], 10)
+        self.assertLess(f["magnitude"], 45)
+        self.assertGreater(f["confidence"], 0.99)
+        # The change began 40 minutes ago: CUSUM's start within 15 minutes of it.
+        self.assertLess(abs(f["start"] * 1000 - STEP_AT_MS), 15 * 60_000, f)
+
+    def test_disk_runway_and_degradation(self):
+        found = self.wait_for_finding("exhaustion")
+        mine = [f for f in found if f["labels"].get("mountpoint") == "/srv/game"]
+        self.assertTrue(mine, found)
+        # 2 %/day from 50 % 14 days ago: 78 % now, full (100 %) in 11 days.
+        days = mine[0]["magnitude"] / 86400
+        self.assertGreater(days, 8, mine[0])
+        self.assertLess(days, 14, mine[0])
+        degradation = self.wait_for_finding("degradation", "disk")
+        self.assertEqual(degradation[0]["labels"].get("mountpoint"), "/srv/game")
+
+    def test_leak_found(self):
+        found = self.wait_for_finding("leak")
+        self.assertEqual(found[0]["labels"].get("groupname"), "leaky", found)
+
+    def test_findings_are_gauges_promtool_accepts(self):
+        self.wait_for_finding("regression", "latency")
+        text = self.daemon.metrics()
+        samples = parse_exposition(text)
+        names = [k for k in samples if k.startswith("metricsd_analytics_regression{")]
+        self.assertTrue(any('service="stepped"' in k and 'watch="latency"' in k for k in names), names)
+        promtool = require_tool("promtool")
+        check = subprocess.run([promtool, "check", "metrics"], input=text, text=True,
+                               capture_output=True, timeout=60)
+        self.assertNotIn("error", (check.stdout + check.stderr).lower())
+
+    def test_baselines_route(self):
+        status, _, body = api(self.daemon, "/api/v1/analytics/baselines", {"watch": "latency"})
+        self.assertEqual(status, 200, body)
+        answer = json.loads(body)["data"]
+        self.assertIn("baselines", answer)
+        self.assertEqual(len(answer["baselines"]), 2)
+        status, _, body = api(self.daemon, "/api/v1/analytics/baselines", {"watch": "nope"})
+        self.assertEqual(status, 400, body)
+        self.assertIn("unknown watch", json.loads(body)["error"])
+
+    def test_annotation_and_its_impact(self):
+        d = self.daemon
+        body = json.dumps({"time": STEP_AT_MS, "tags": ["deploy", "optimization"],
+                           "text": "v2 rolled out"}).encode()
+        status, _, answer = d.request("POST", "/api/v1/annotations", body=body,
+                                      headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 200, answer)
+        annotation_id = json.loads(answer)["id"]
+        status, _, listed = api(d, "/api/v1/annotations",
+                                {"from": STEP_AT_MS - 1000, "to": STEP_AT_MS + 1000, "tags": "deploy"})
+        self.assertEqual(status, 200, listed)
+        self.assertEqual([a["text"] for a in json.loads(listed)], ["v2 rolled out"])
+        status, _, impact = api(d, "/api/v1/analytics/impact", {"id": annotation_id})
+        self.assertEqual(status, 200, impact)
+        self.assertIn("latency", impact.decode())
+
+    def test_reports_on_demand_in_three_formats(self):
+        self.wait_for_finding("regression", "latency")
+        status, headers, body = api(self.daemon, "/api/v1/reports/daily", {"format": "json"})
+        self.assertEqual(status, 200, body[:300])
+        report = json.loads(body)
+        ids = [s["id"] for s in report["sections"]]
+        for wanted in ("summary", "regressions", "forecasts", "capacity", "bottlenecks"):
+            self.assertIn(wanted, ids)
+        status, headers, md = api(self.daemon, "/api/v1/reports/daily", {"format": "md"})
+        self.assertEqual(status, 200)
+        self.assertIn("# ", md.decode())
+        status, headers, html = api(self.daemon, "/api/v1/reports/daily", {"format": "html"})
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/html"))
+        self.assertNotIn(b"<script", html)
+        self.assertIn(b"<svg", html)
+        status, _, _ = api(self.daemon, "/api/v1/reports/nope")
+        self.assertEqual(status, 404)
+
+
+class ReportCommandTest(unittest.TestCase):
+    def test_report_from_the_store_of_a_stopped_daemon(self):
+        with Daemon(CONFIG) as d:
+            d.wait_for_log(r'msg="history ready"', timeout=30, what="history to open")
+            import_lines(d, [data.stepped_latency(NOW_MS - 60_000, 1, 60_000, {"service": "x"})])
+            # Refused while the daemon holds the store.
+            busy = subprocess.run([BIN, "report", "--name", "daily", "--format", "md",
+                                   f"--config.file={d.config_path}",
+                                   f"--storage.path={os.path.join(d.dir.name, 'data')}"],
+                                  capture_output=True, text=True, timeout=120)
+            self.assertEqual(busy.returncode, 1, busy.stdout[:300])
+            self.assertIn("cannot open the history", busy.stderr)
+            self.assertEqual(d.stop(), 0)
+            done = subprocess.run([BIN, "report", "--name", "daily", "--format", "md",
+                                   f"--config.file={d.config_path}",
+                                   f"--storage.path={os.path.join(d.dir.name, 'data')}"],
+                                  capture_output=True, text=True, timeout=300)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("latency", done.stdout)
+            unknown = subprocess.run([BIN, "report", "--name", "weekly",
+                                      f"--config.file={d.config_path}",
+                                      f"--storage.path={os.path.join(d.dir.name, 'data')}"],
+                                     capture_output=True, text=True, timeout=60)
+            self.assertEqual(unknown.returncode, 1)
+            self.assertIn('no report named "weekly"', unknown.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

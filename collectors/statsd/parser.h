@@ -5,8 +5,8 @@
 // extended aggregation `name:1:2:3|ms`), and tags in the name in InfluxDB (`name,k=v`),
 // Librato (`name#k=v`) and SignalFX (`name[k=v]`) styles, each switchable. Types: c, g (a
 // leading +/- makes it relative), ms (converted to seconds), h and d; s (sets) is rejected,
-// as statsd_exporter rejects it. DogStatsD events (`_e{`) and service checks (`_sc|`) are
-// recognised, not errors.
+// as statsd_exporter rejects it. DogStatsD events (`_e{`, read by event.h, whose errors are
+// counted apart) and service checks (`_sc|`) are recognised, not metric errors.
 //
 // Nothing is allocated per line once the output's vectors have grown: names and tags are
 // views into the input line. A bad sample costs only itself (brubeck's and statsd_exporter's

@@ -70,15 +70,17 @@ void AppendFindings(std::string& out, const ReportFindings& block) {
     out += "<p class=\"none\">No findings.</p>";
     return;
   }
-  out += "<table class=\"findings\"><thead><tr><th>Severity</th><th>Kind</th><th>Watch</th>"
-         "<th>Series</th><th>Since</th><th>Magnitude</th><th>Confidence</th><th>Summary</th>"
-         "</tr></thead><tbody>";
+  out +=
+      "<table class=\"findings\"><thead><tr><th>Severity</th><th>Kind</th><th>Watch</th>"
+      "<th>Series</th><th>Since</th><th>Magnitude</th><th>Confidence</th><th>Summary</th>"
+      "</tr></thead><tbody>";
   for (const Finding& f : block.findings) {
     out += "<tr><td><span class=\"" + SeverityClass(f.severity) + "\">" + EscapeXml(f.severity) +
            "</span></td><td>" + EscapeXml(f.kind) + "</td><td>" + EscapeXml(f.watch) +
            "</td><td class=\"wrap\">" +
-           EscapeXml(f.labels.empty() ? "" : query::promql::LabelsToString(f.labels)) + "</td><td>" +
-           EscapeXml(FormatUtc(f.start)) + "</td><td>" + EscapeXml(FormatMagnitude(f)) + "</td><td>" +
+           EscapeXml(f.labels.empty() ? "" : query::promql::LabelsToString(f.labels)) +
+           "</td><td>" + EscapeXml(FormatUtc(f.start)) + "</td><td>" +
+           EscapeXml(FormatMagnitude(f)) + "</td><td>" +
            (std::isfinite(f.confidence) ? FormatReportNumber(f.confidence * 100) + "%" : "n/a") +
            "</td><td class=\"wrap\">" + EscapeXml(f.summary) + "</td></tr>";
   }

@@ -45,16 +45,20 @@ nlohmann::json BlockJson(const ReportBlock& block) {
           }
           nlohmann::json bands = nlohmann::json::array();
           for (const auto& band : b.bands) {
-            bands.push_back(
-                {{"name", band.name}, {"lower", Points(band.lower)}, {"upper", Points(band.upper)}});
+            bands.push_back({{"name", band.name},
+                             {"lower", Points(band.lower)},
+                             {"upper", Points(band.upper)}});
           }
           nlohmann::json markers = nlohmann::json::array();
           for (const auto& marker : b.markers) {
             markers.push_back({{"t", Seconds(marker.t)}, {"text", marker.text}});
           }
-          return {{"type", "chart"},         {"title", b.title},
-                  {"unit", b.unit},          {"lines", std::move(lines)},
-                  {"bands", std::move(bands)}, {"markers", std::move(markers)},
+          return {{"type", "chart"},
+                  {"title", b.title},
+                  {"unit", b.unit},
+                  {"lines", std::move(lines)},
+                  {"bands", std::move(bands)},
+                  {"markers", std::move(markers)},
                   {"threshold", NumberOrNull(b.threshold)}};
         } else {
           nlohmann::json findings = nlohmann::json::array();
@@ -72,13 +76,13 @@ nlohmann::json ReportToJson(const ReportDocument& document) {
   for (const ReportSection& section : document.sections) {
     nlohmann::json blocks = nlohmann::json::array();
     for (const ReportBlock& block : section.blocks) blocks.push_back(BlockJson(block));
-    sections.push_back({{"id", section.id},
-                        {"title", section.title},
-                        {"error", section.error.empty() ? nlohmann::json(nullptr)
-                                                        : nlohmann::json(section.error)},
-                        {"blocks", std::move(blocks)},
-                        {"notes", section.notes},
-                        {"data", section.data}});
+    sections.push_back(
+        {{"id", section.id},
+         {"title", section.title},
+         {"error", section.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(section.error)},
+         {"blocks", std::move(blocks)},
+         {"notes", section.notes},
+         {"data", section.data}});
   }
   return {{"name", document.name},
           {"title", document.title},
@@ -93,7 +97,8 @@ nlohmann::json ReportToJson(const ReportDocument& document) {
 std::string RenderJson(const ReportDocument& document) {
   // NaN and infinities in `data` dump as null; invalid UTF-8 (a label from the wire) is
   // replaced instead of throwing.
-  return ReportToJson(document).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return ReportToJson(document).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
 }  // namespace metricsd::analytics

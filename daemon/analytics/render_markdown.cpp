@@ -102,7 +102,8 @@ void AppendChart(std::string& out, const ReportChart& chart) {
     out += "Threshold: " + EscapeMarkdown(FormatValue(chart.threshold, chart.unit)) + "\n\n";
   }
   for (const ReportChart::Marker& marker : chart.markers) {
-    out += "- marker at " + EscapeMarkdown(FormatUtc(marker.t)) + ": " + EscapeMarkdown(marker.text) + "\n";
+    out += "- marker at " + EscapeMarkdown(FormatUtc(marker.t)) + ": " +
+           EscapeMarkdown(marker.text) + "\n";
   }
   if (!chart.markers.empty()) out += "\n";
 }
@@ -136,12 +137,31 @@ std::string EscapeMarkdown(std::string_view text) {
   out.reserve(text.size() + 8);
   for (char c : text) {
     switch (c) {
-      case '\n': case '\r': case '\t': out += ' '; break;
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~':
-      case '!': case '{': case '}':
+      case '\n':
+      case '\r':
+      case '\t':
+        out += ' ';
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
+      case '~':
+      case '!':
+      case '{':
+      case '}':
         out += '\\';
         out += c;
         break;
@@ -177,7 +197,8 @@ std::string EscapeMarkdownBlock(std::string_view text) {
 }
 
 std::string Sparkline(const std::vector<Point>& points, std::size_t width) {
-  static constexpr std::array<std::string_view, 8> kBlocks = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  static constexpr std::array<std::string_view, 8> kBlocks = {"▁", "▂", "▃", "▄",
+                                                              "▅", "▆", "▇", "█"};
   if (points.empty() || width == 0) return "";
   std::size_t buckets = std::min(width, points.size());
   std::vector<double> sums(buckets, 0);
@@ -201,7 +222,8 @@ std::string Sparkline(const std::vector<Point>& points, std::size_t width) {
       out += ' ';
       continue;
     }
-    std::size_t level = high > low ? static_cast<std::size_t>(std::lround((sums[b] - low) / (high - low) * 7)) : 3;
+    std::size_t level =
+        high > low ? static_cast<std::size_t>(std::lround((sums[b] - low) / (high - low) * 7)) : 3;
     out += kBlocks[std::min<std::size_t>(level, 7)];
   }
   return out;
@@ -211,8 +233,8 @@ std::string RenderMarkdown(const ReportDocument& document) {
   std::string out;
   out += "# " + EscapeMarkdown(document.title.empty() ? document.name : document.title) + "\n\n";
   out += "Range: " + EscapeMarkdown(FormatUtc(document.start)) + " to " +
-         EscapeMarkdown(FormatUtc(document.end)) + "  \nGenerated: " +
-         EscapeMarkdown(FormatUtc(document.generated));
+         EscapeMarkdown(FormatUtc(document.end)) +
+         "  \nGenerated: " + EscapeMarkdown(FormatUtc(document.generated));
   if (!document.source.empty()) out += " · Source: " + EscapeMarkdown(document.source);
   if (!document.host.empty()) out += " · Host: " + EscapeMarkdown(document.host);
   out += "\n\n";
@@ -220,7 +242,8 @@ std::string RenderMarkdown(const ReportDocument& document) {
   for (const ReportSection& section : document.sections) {
     out += "## " + EscapeMarkdown(section.title.empty() ? section.id : section.title) + "\n\n";
     if (!section.error.empty()) {
-      out += "> **Error:** this section could not be built: " + EscapeMarkdown(section.error) + "\n\n";
+      out +=
+          "> **Error:** this section could not be built: " + EscapeMarkdown(section.error) + "\n\n";
     } else {
       for (const ReportBlock& block : section.blocks) AppendBlock(out, block);
     }

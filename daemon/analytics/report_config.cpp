@@ -99,7 +99,8 @@ std::optional<query::promql::Timestamp> NextReportRun(const ReportConfig& report
   // Runs are anchor + k * every; the anchor is `at` on 1970-01-01 (UTC), so a 24h report with
   // at: "06:00" runs at 06:00 every day and a 12h one at 06:00 and 18:00.
   std::int64_t anchor = 0;
-  if (std::optional<int> minutes = ParseTimeOfDay(report.at)) anchor = std::int64_t{*minutes} * 60'000;
+  if (std::optional<int> minutes = ParseTimeOfDay(report.at))
+    anchor = std::int64_t{*minutes} * 60'000;
   std::int64_t offset = after - anchor;
   std::int64_t k = offset >= 0 ? offset / every : -((-offset + every - 1) / every);
   return anchor + (k + 1) * every;
@@ -139,36 +140,41 @@ const config::Section<ReportConfig>& ReportSectionConfig() {
         .Path("directory", &ReportConfig::directory,
               "where scheduled reports are written as NAME-<UTC time>.EXT, relative to this "
               "file; empty: not written")
-        .Int("keep", &ReportConfig::keep, 1, 100000, "files kept per format; older ones are deleted")
+        .Int("keep", &ReportConfig::keep, 1, 100000,
+             "files kept per format; older ones are deleted")
         .List("webhooks", &ReportConfig::webhooks, WebhookSection(), WebhookSection().doc())
-        .Check("name is [A-Za-z0-9_.-]+; sections and formats known and not repeated; every is "
-               "0 or at least 1h; at is HH:MM and needs every",
-               [](const ConfigNode& node, ReportConfig& config) {
-                 if (config.name.empty() ||
-                     !std::all_of(config.name.begin(), config.name.end(), [](char c) {
-                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                              (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-                     }) ||
-                     config.name.front() == '.') {
-                   node["name"].Fail("must be letters, digits, '_', '-' or '.' (not first): it "
-                                     "names files and URLs");
-                 }
-                 CheckItems(node, "sections", config.sections, kReportSectionIds, "section");
-                 CheckItems(node, "formats", config.formats, kReportFormats, "format");
-                 if (config.every.count() != 0 && config.every < kHour) {
-                   node["every"].Fail("must be 0 (on demand only) or at least 1h, got " +
-                                      FormatDuration(config.every));
-                 }
-                 if (!config.at.empty()) {
-                   if (!ParseTimeOfDay(config.at)) {
-                     node["at"].Fail("must be HH:MM (00:00 to 23:59, UTC), got \"" + config.at + "\"");
-                   }
-                   if (config.every.count() == 0) node["at"].Fail("needs every (at is the time of a scheduled run)");
-                 }
-                 if (!config.directory.empty() && config.formats.empty()) {
-                   node["formats"].Fail("needs at least one format to write to directory");
-                 }
-               });
+        .Check(
+            "name is [A-Za-z0-9_.-]+; sections and formats known and not repeated; every is "
+            "0 or at least 1h; at is HH:MM and needs every",
+            [](const ConfigNode& node, ReportConfig& config) {
+              if (config.name.empty() ||
+                  !std::all_of(config.name.begin(), config.name.end(),
+                               [](char c) {
+                                 return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                        (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+                               }) ||
+                  config.name.front() == '.') {
+                node["name"].Fail(
+                    "must be letters, digits, '_', '-' or '.' (not first): it "
+                    "names files and URLs");
+              }
+              CheckItems(node, "sections", config.sections, kReportSectionIds, "section");
+              CheckItems(node, "formats", config.formats, kReportFormats, "format");
+              if (config.every.count() != 0 && config.every < kHour) {
+                node["every"].Fail("must be 0 (on demand only) or at least 1h, got " +
+                                   FormatDuration(config.every));
+              }
+              if (!config.at.empty()) {
+                if (!ParseTimeOfDay(config.at)) {
+                  node["at"].Fail("must be HH:MM (00:00 to 23:59, UTC), got \"" + config.at + "\"");
+                }
+                if (config.every.count() == 0)
+                  node["at"].Fail("needs every (at is the time of a scheduled run)");
+              }
+              if (!config.directory.empty() && config.formats.empty()) {
+                node["formats"].Fail("needs at least one format to write to directory");
+              }
+            });
     return report;
   }();
   return *section;

@@ -21,8 +21,8 @@ namespace metricsd::analytics {
 
 // The section ids a report may list, in the order a report shows them.
 inline constexpr std::array<std::string_view, 13> kReportSectionIds = {
-    "summary",  "baselines", "regressions", "trends", "forecasts",  "capacity", "leaks",
-    "bottlenecks", "ux",     "correlation", "impact", "comparison", "roi"};
+    "summary",     "baselines", "regressions", "trends", "forecasts",  "capacity", "leaks",
+    "bottlenecks", "ux",        "correlation", "impact", "comparison", "roi"};
 
 // The formats a report is rendered in.
 inline constexpr std::array<std::string_view, 3> kReportFormats = {"json", "md", "html"};
@@ -45,7 +45,8 @@ struct ReportConfig {
   std::vector<std::string> sections;  // kReportSectionIds; empty: all of them
   Duration range = std::chrono::hours(24);
   Duration every{0};  // 0: on demand only
-  std::string at;     // "HH:MM" UTC: the time of day a scheduled report runs; empty: aligned to `every`
+  // "HH:MM" UTC: the time of day a scheduled report runs; empty: aligned to `every`.
+  std::string at;
   std::vector<std::string> formats = {"html"};
   std::string directory;  // resolved against the config file; empty: not written
   int keep = 14;          // files kept per report and format

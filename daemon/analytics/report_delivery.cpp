@@ -49,7 +49,8 @@ bool IsReportFile(std::string_view file, std::string_view name, std::string_view
   return true;
 }
 
-void Rotate(const fs::path& directory, std::string_view name, std::string_view extension, int keep) {
+void Rotate(const fs::path& directory, std::string_view name, std::string_view extension,
+            int keep) {
   std::error_code ec;
   std::vector<std::string> files;
   for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
@@ -57,7 +58,8 @@ void Rotate(const fs::path& directory, std::string_view name, std::string_view e
     if (IsReportFile(file, name, extension)) files.push_back(std::move(file));
   }
   if (ec) {
-    LogWarn("cannot list reports for rotation", {{"dir", directory.string()}, {"err", ec.message()}});
+    LogWarn("cannot list reports for rotation",
+            {{"dir", directory.string()}, {"err", ec.message()}});
     return;
   }
   if (files.size() <= static_cast<std::size_t>(std::max(keep, 1))) return;
@@ -95,7 +97,8 @@ std::string WriteReport(const ReportConfig& report, std::string_view format,
   fs::path path = directory / ReportFileName(report.name, format, now);
   // A dot file in the same directory: rename is atomic only within one file system, and
   // rotation never matches it.
-  fs::path temporary = directory / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()));
+  fs::path temporary =
+      directory / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()));
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) Fail("create", path.string(), errno);
   try {
@@ -105,7 +108,8 @@ std::string WriteReport(const ReportConfig& report, std::string_view format,
     int closed = ::close(fd);
     fd = -1;
     if (closed != 0) Fail("close", path.string(), errno);
-    if (::rename(temporary.c_str(), path.c_str()) != 0) Fail("rename into place", path.string(), errno);
+    if (::rename(temporary.c_str(), path.c_str()) != 0)
+      Fail("rename into place", path.string(), errno);
   } catch (...) {
     if (fd >= 0) ::close(fd);
     ::unlink(temporary.c_str());
@@ -148,7 +152,8 @@ void PostReport(net::io_context& ioc, const WebhookTarget& target, std::string b
   request.headers = {{"Content-Type", std::move(content_type)}, {"User-Agent", "metricsd"}};
   try {
     std::string authorization = target.auth.AuthorizationHeader();
-    if (!authorization.empty()) request.headers.emplace_back("Authorization", std::move(authorization));
+    if (!authorization.empty())
+      request.headers.emplace_back("Authorization", std::move(authorization));
   } catch (const std::exception& e) {
     // Names the unreadable secret file, never a secret.
     return fail_soon(std::string("credentials: ") + e.what());

@@ -14,9 +14,9 @@ using query::promql::Point;
 using query::promql::Timestamp;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr std::array<std::string_view, 10> kPalette = {
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#7f7f7f"};
+constexpr std::array<std::string_view, 10> kPalette = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
+                                                       "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+                                                       "#9c755f", "#7f7f7f"};
 constexpr std::string_view kBandColor = "#4e79a7";
 constexpr std::string_view kThresholdColor = "#d62728";
 constexpr std::string_view kMarkerColor = "#555555";
@@ -43,7 +43,8 @@ Scale PickScale(std::string_view unit, double magnitude) {
     return {86400, " d"};
   }
   if (unit == "bytes" || unit == "B") {
-    static constexpr std::array<std::string_view, 6> kNames = {" B", " KiB", " MiB", " GiB", " TiB", " PiB"};
+    static constexpr std::array<std::string_view, 6> kNames = {" B",   " KiB", " MiB",
+                                                               " GiB", " TiB", " PiB"};
     double factor = 1;
     std::size_t i = 0;
     while (i + 1 < kNames.size() && magnitude >= factor * 1024) {
@@ -150,9 +151,9 @@ struct TimeTicks {
 TimeTicks PickTimeTicks(Timestamp span) {
   constexpr Timestamp kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
   static constexpr std::array<Timestamp, 17> kSteps = {
-      kMinute,     2 * kMinute,  5 * kMinute, 10 * kMinute, 15 * kMinute, 30 * kMinute,
-      kHour,       2 * kHour,    3 * kHour,   6 * kHour,    12 * kHour,   kDay,
-      2 * kDay,    7 * kDay,     14 * kDay,   30 * kDay,    91 * kDay};
+      kMinute,  2 * kMinute, 5 * kMinute, 10 * kMinute, 15 * kMinute, 30 * kMinute,
+      kHour,    2 * kHour,   3 * kHour,   6 * kHour,    12 * kHour,   kDay,
+      2 * kDay, 7 * kDay,    14 * kDay,   30 * kDay,    91 * kDay};
   Timestamp step = kSteps.back();
   for (Timestamp candidate : kSteps) {
     if (span / candidate <= 7) {
@@ -273,14 +274,18 @@ struct LegendEntry {
 std::size_t Utf8Length(std::string_view text, std::size_t i) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   unsigned char lead = byte(i);
-  std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  std::size_t length = lead < 0x80           ? 1
+                       : (lead >> 5) == 0x6  ? 2
+                       : (lead >> 4) == 0xE  ? 3
+                       : (lead >> 3) == 0x1E ? 4
+                                             : 0;
   if (length == 0 || i + length > text.size()) return 0;
   for (std::size_t k = 1; k < length; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
   }
-  if (length == 2 && lead < 0xC2) return 0;                        // overlong
-  if (length == 3 && lead == 0xE0 && byte(i + 1) < 0xA0) return 0;  // overlong
-  if (length == 3 && lead == 0xED && byte(i + 1) >= 0xA0) return 0; // surrogates
+  if (length == 2 && lead < 0xC2) return 0;                          // overlong
+  if (length == 3 && lead == 0xE0 && byte(i + 1) < 0xA0) return 0;   // overlong
+  if (length == 3 && lead == 0xED && byte(i + 1) >= 0xA0) return 0;  // surrogates
   if (length == 4 && (lead > 0xF4 || (lead == 0xF0 && byte(i + 1) < 0x90) ||
                       (lead == 0xF4 && byte(i + 1) >= 0x90))) {
     return 0;
@@ -307,11 +312,21 @@ std::string EscapeXml(std::string_view text) {
       continue;
     }
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
         if (c == '\x7f') break;
@@ -450,8 +465,9 @@ std::string RenderSvgChart(const ReportChart& chart, const SvgChartOptions& opti
   // Legend entries.
   std::vector<LegendEntry> legend;
   for (std::size_t i = 0; i < drawn_lines && legend.size() < kMaxLegendEntries; ++i) {
-    legend.push_back({chart.lines[i].name.empty() ? "series " + std::to_string(i + 1) : chart.lines[i].name,
-                      std::string(kPalette[i % kPalette.size()]), LegendEntry::Kind::kLine});
+    legend.push_back(
+        {chart.lines[i].name.empty() ? "series " + std::to_string(i + 1) : chart.lines[i].name,
+         std::string(kPalette[i % kPalette.size()]), LegendEntry::Kind::kLine});
   }
   std::size_t unlisted = drawn_lines - std::min(drawn_lines, kMaxLegendEntries);
   for (const ReportChart::Band& band : chart.bands) {
@@ -463,11 +479,12 @@ std::string RenderSvgChart(const ReportChart& chart, const SvgChartOptions& opti
                       LegendEntry::Kind::kThreshold});
   }
   if (unlisted > 0) {
-    legend.push_back({"+" + std::to_string(unlisted) + " more series", "", LegendEntry::Kind::kNote});
+    legend.push_back(
+        {"+" + std::to_string(unlisted) + " more series", "", LegendEntry::Kind::kNote});
   }
   if (chart.lines.size() > drawn_lines) {
-    legend.push_back({std::to_string(chart.lines.size() - drawn_lines) + " series not drawn (limit " +
-                          std::to_string(options.max_lines) + ")",
+    legend.push_back({std::to_string(chart.lines.size() - drawn_lines) +
+                          " series not drawn (limit " + std::to_string(options.max_lines) + ")",
                       "", LegendEntry::Kind::kNote});
   }
 
@@ -555,8 +572,8 @@ std::string RenderSvgChart(const ReportChart& chart, const SvgChartOptions& opti
     svg += "<line x1=\"" + Coord(frame.left) + "\" y1=\"" + Coord(y) + "\" x2=\"" +
            Coord(frame.right) + "\" y2=\"" + Coord(y) + "\"/>";
     labels += "<text x=\"" + Coord(frame.left - 6) + "\" y=\"" + Coord(y + 4) +
-              "\" text-anchor=\"end\">" + EscapeXml(Scaled(std::fabs(v) < ticks.step * 1e-9 ? 0 : v, scale)) +
-              "</text>";
+              "\" text-anchor=\"end\">" +
+              EscapeXml(Scaled(std::fabs(v) < ticks.step * 1e-9 ? 0 : v, scale)) + "</text>";
   }
   svg += "</g><g fill=\"#333333\">" + labels + "</g>";
 
@@ -596,8 +613,7 @@ std::string RenderSvgChart(const ReportChart& chart, const SvgChartOptions& opti
   }
 
   for (std::size_t i = 0; i < drawn_lines; ++i) {
-    std::vector<Point> points =
-        DownsampleMinMax(WithGaps(chart.lines[i].points), t0, t1, buckets);
+    std::vector<Point> points = DownsampleMinMax(WithGaps(chart.lines[i].points), t0, t1, buckets);
     std::string d = LinePath(points, frame);
     if (d.empty()) continue;
     svg += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" +

@@ -49,9 +49,9 @@ std::vector<query::promql::Point> DownsampleMinMax(const std::vector<query::prom
 
 struct SvgChartOptions {
   int width = 760;
-  int height = 260;                    // plot and axes; the legend and marker rows add to it
+  int height = 260;  // plot and axes; the legend and marker rows add to it
   std::size_t max_points_per_line = 1000;
-  std::size_t max_lines = 100;         // further lines are counted in the legend, not drawn
+  std::size_t max_lines = 100;  // further lines are counted in the legend, not drawn
 };
 
 // A complete <svg> element (with xmlns) for `chart`; "no data" when nothing is finite.

@@ -85,8 +85,10 @@ ReportDocument Sample() {
   ReportSection summary;
   summary.id = "summary";
   summary.title = "Summary";
-  summary.blocks.push_back(ReportParagraph{"Two findings over the last 7 days; " + std::string(kHostile)});
-  summary.blocks.push_back(ReportKeyValues{{{"watches", "14"}, {"series analysed", "1,024"},
+  summary.blocks.push_back(
+      ReportParagraph{"Two findings over the last 7 days; " + std::string(kHostile)});
+  summary.blocks.push_back(ReportKeyValues{{{"watches", "14"},
+                                            {"series analysed", "1,024"},
                                             {"hostile key " + std::string(kHostile), kHostile}}});
   summary.blocks.push_back(ReportFindings{{regression, exhaustion}});
 

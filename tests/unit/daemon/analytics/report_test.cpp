@@ -12,10 +12,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/analytics/render_html.h"
 #include "daemon/analytics/render_json.h"
@@ -35,7 +34,8 @@ using ::testing::Not;
 
 constexpr Timestamp kEnd = 1796277600000;  // 2026-12-03 06:00:00 UTC
 constexpr Timestamp kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
-constexpr const char* kHostile = "<script>alert(1)</script> | `x` *y* [z](http://e.vil) & \"q\" 'a'";
+constexpr const char* kHostile =
+    "<script>alert(1)</script> | `x` *y* [z](http://e.vil) & \"q\" 'a'";
 const double kNaN = std::nan("");
 
 // ---------------------------------------------------------------------------------------------
@@ -114,15 +114,18 @@ const double kNaN = std::nan("");
 
 std::size_t Count(std::string_view text, std::string_view what) {
   std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1)) ++n;
+  for (std::size_t at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1))
+    ++n;
   return n;
 }
 
-std::vector<Point> Wave(Timestamp start, Timestamp end, Timestamp step, double base, std::mt19937& rng) {
+std::vector<Point> Wave(Timestamp start, Timestamp end, Timestamp step, double base,
+                        std::mt19937& rng) {
   std::normal_distribution<double> noise(0, base * 0.05);
   std::vector<Point> points;
   for (Timestamp t = start; t <= end; t += step) {
-    points.push_back({t, base * (1 + 0.3 * std::sin(static_cast<double>(t % kDay) / kDay * 6.283)) + noise(rng)});
+    points.push_back({t, base * (1 + 0.3 * std::sin(static_cast<double>(t % kDay) / kDay * 6.283)) +
+                             noise(rng)});
   }
   return points;
 }
@@ -155,7 +158,8 @@ ReportDocument HostileDocument() {
   ReportSection main;
   main.id = "regressions";
   main.title = kHostile;
-  main.blocks.push_back(ReportParagraph{std::string("# not a heading ") + kHostile + "\nsecond line"});
+  main.blocks.push_back(
+      ReportParagraph{std::string("# not a heading ") + kHostile + "\nsecond line"});
   main.blocks.push_back(ReportKeyValues{{{kHostile, kHostile}, {"p95", FormatReportNumber(kNaN)}}});
   main.blocks.push_back(ReportTable{{"operation", "p95 | ms", "share"},
                                     {{kHostile, "12.3", "n/a"}, {"a|b", "| |", "x\ny"}}});
@@ -190,7 +194,8 @@ ReportDocument HostileDocument() {
 // ---------------------------------------------------------------------------------------------
 // Config
 
-ReportConfig ParseReport(const std::string& yaml, const std::string& file = "/etc/metricsd/metricsd.yml") {
+ReportConfig ParseReport(const std::string& yaml,
+                         const std::string& file = "/etc/metricsd/metricsd.yml") {
   return ReportSectionConfig().Parse(ConfigNode(YAML::Load(yaml), file));
 }
 
@@ -262,7 +267,8 @@ TEST(ReportConfigTest, RejectsBadKeysWithTheirPosition) {
   EXPECT_THAT(error, HasSubstr("reports.yml:4:"));
   EXPECT_THAT(error, HasSubstr("unknown section \"regresions\""));
   EXPECT_THAT(ParseError("name: daily\nsections: [summary, summary]\n"), HasSubstr("listed twice"));
-  EXPECT_THAT(ParseError("name: daily\nformats: [html, pdf]\n"), HasSubstr("unknown format \"pdf\""));
+  EXPECT_THAT(ParseError("name: daily\nformats: [html, pdf]\n"),
+              HasSubstr("unknown format \"pdf\""));
   EXPECT_THAT(ParseError("name: daily\nevery: 30m\n"), HasSubstr("at least 1h"));
   EXPECT_THAT(ParseError("name: daily\nevery: 24h\nat: \"25:00\"\n"), HasSubstr("HH:MM"));
   EXPECT_THAT(ParseError("name: daily\nevery: 24h\nat: \"6:00\"\n"), HasSubstr("HH:MM"));
@@ -382,7 +388,7 @@ TEST(SvgChartTest, WellFormedAndEscaped) {
   EXPECT_THAT(svg, HasSubstr("stroke-dasharray=\"6 4\""));  // the threshold
   EXPECT_THAT(svg, HasSubstr("fill-opacity=\"0.18\""));     // the band
   EXPECT_THAT(svg, HasSubstr(">UTC<"));
-  EXPECT_THAT(svg, HasSubstr(" ms<"));  // value ticks in the unit
+  EXPECT_THAT(svg, HasSubstr(" ms<"));     // value ticks in the unit
   EXPECT_THAT(svg, HasSubstr(">12:00<"));  // time ticks, UTC
 }
 
@@ -408,7 +414,8 @@ TEST(SvgChartTest, LongLinesAreDownsampledAndGapsBreakTheLine) {
 }
 
 TEST(SvgChartTest, InvalidUtf8IsReplaced) {
-  EXPECT_EQ(EscapeXml("ok \xff\xfe é 日本 \xed\xa0\x80 \x01<"), "ok \uFFFD\uFFFD é 日本 \uFFFD\uFFFD\uFFFD &lt;");
+  EXPECT_EQ(EscapeXml("ok \xff\xfe é 日本 \xed\xa0\x80 \x01<"),
+            "ok \uFFFD\uFFFD é 日本 \uFFFD\uFFFD\uFFFD &lt;");
   ReportChart chart;
   chart.title = "bad \xc3";
   chart.lines.push_back({"\xe6\x97", {{kEnd, 1}, {kEnd + kMinute, 2}}});
@@ -442,7 +449,8 @@ TEST(SvgChartTest, ManySeriesAreBounded) {
   }
   auto started = std::chrono::steady_clock::now();
   std::string svg = RenderSvgChart(chart);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   EXPECT_TRUE(WellFormed(svg));
   EXPECT_EQ(Count(svg, "<path"), 100u);  // max_lines
   EXPECT_THAT(svg, HasSubstr("900 series not drawn"));
@@ -458,8 +466,9 @@ TEST(SvgChartTest, ManySeriesAreBounded) {
 TEST(RenderHtmlTest, SelfContainedAndEscaped) {
   std::string html = RenderHtml(HostileDocument());
   EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
-  EXPECT_THAT(html, HasSubstr("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
-                              "&#39;none&#39;; style-src &#39;unsafe-inline&#39;; img-src data:\">"));
+  EXPECT_THAT(html,
+              HasSubstr("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+                        "&#39;none&#39;; style-src &#39;unsafe-inline&#39;; img-src data:\">"));
   EXPECT_TRUE(WellFormed(html, /*html=*/true));
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, Not(HasSubstr("<img")));
@@ -509,13 +518,15 @@ TEST(RenderHtmlTest, WeekOfManySeriesStaysSmall) {
   for (int c = 0; c < 10; ++c) {
     ReportChart chart;
     chart.unit = "seconds";
-    for (int i = 0; i < 10; ++i) chart.lines.push_back({"l", Wave(kEnd - 7 * kDay, kEnd, kMinute, 0.1, rng)});
+    for (int i = 0; i < 10; ++i)
+      chart.lines.push_back({"l", Wave(kEnd - 7 * kDay, kEnd, kMinute, 0.1, rng)});
     section.blocks.push_back(std::move(chart));
   }
   doc.sections.push_back(std::move(section));
   auto started = std::chrono::steady_clock::now();
   std::string html = RenderHtml(doc);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   EXPECT_LT(html.size(), 4u << 20);
   EXPECT_LT(seconds, 5.0);
   RecordProperty("html_bytes", std::to_string(html.size()));
@@ -541,7 +552,7 @@ TEST(RenderJsonTest, EverySectionWithBlocksAndData) {
   EXPECT_EQ(chart["type"], "chart");
   EXPECT_EQ(chart["unit"], "seconds");
   EXPECT_EQ(chart["threshold"], 0.2);
-  EXPECT_EQ(chart["lines"][0]["points"].size(), 1441u);  // full resolution
+  EXPECT_EQ(chart["lines"][0]["points"].size(), 1441u);      // full resolution
   EXPECT_TRUE(chart["lines"][1]["points"][0][1].is_null());  // NaN
   EXPECT_EQ(chart["bands"][0]["lower"].size(), 145u);
   EXPECT_EQ(chart["markers"][0]["text"], kHostile);
@@ -674,9 +685,9 @@ TEST_F(ReportDeliveryTest, WritesAtomicallyAndRotates) {
   std::ofstream(dir_ / "reports" / "daily-x-20200101T000000Z.html") << "other report";
   std::ofstream(dir_ / "reports" / "notes.txt") << "someone's";
   for (int i = 1; i < 6; ++i) WriteReport(report, "html", std::to_string(i), kEnd + i * kDay);
-  std::vector<std::string> expected = {"daily-20261203T060000Z.md", "daily-20261206T060000Z.html",
-                                       "daily-20261207T060000Z.html", "daily-20261208T060000Z.html",
-                                       "daily-x-20200101T000000Z.html", "notes.txt"};
+  std::vector<std::string> expected = {
+      "daily-20261203T060000Z.md",   "daily-20261206T060000Z.html",   "daily-20261207T060000Z.html",
+      "daily-20261208T060000Z.html", "daily-x-20200101T000000Z.html", "notes.txt"};
   EXPECT_EQ(Files(), expected);  // no temporary left behind either
 }
 
@@ -705,7 +716,8 @@ TEST_F(ReportDeliveryTest, FailedWriteLeavesNoPartialFile) {
   report.name = "daily";
   report.directory = (dir_ / "reports").string();
   WriteReport(report, "html", "old", kEnd - kDay);
-  struct sigaction ignore {}, previous {};
+  struct sigaction ignore {
+  }, previous{};
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(::sigaction(SIGXFSZ, &ignore, &previous), 0);
   rlimit limit{}, saved{};

@@ -40,8 +40,10 @@ nlohmann::json LabelsToJson(const promql::Labels& labels) {
 }
 
 nlohmann::json StatsToJson(const SlotStats& s) {
-  return {{"median", NumberOrNull(s.median)}, {"p90", NumberOrNull(s.p90)},
-          {"p99", NumberOrNull(s.p99)},       {"mad", NumberOrNull(s.mad)},
+  return {{"median", NumberOrNull(s.median)},
+          {"p90", NumberOrNull(s.p90)},
+          {"p99", NumberOrNull(s.p99)},
+          {"mad", NumberOrNull(s.mad)},
           {"count", s.count}};
 }
 
@@ -110,8 +112,8 @@ double Baseline::Expected(Timestamp t) const {
       0.5;
   const double lower_position = std::floor(position);
   const double weight = position - lower_position;
-  const auto lower = static_cast<std::size_t>(
-      FloorMod(static_cast<Timestamp>(lower_position), kHoursPerWeek));
+  const auto lower =
+      static_cast<std::size_t>(FloorMod(static_cast<Timestamp>(lower_position), kHoursPerWeek));
   const std::size_t upper = (lower + 1) % kHoursPerWeek;
   const SlotStats& a = slots[lower];
   const SlotStats& b = slots[upper];
@@ -169,8 +171,8 @@ std::vector<Baseline> ComputeWatchBaselines(const AnalysisContext& context, cons
 
 std::vector<Baseline> ComputeWatchBaselines(const AnalysisContext& context, const Watch& watch,
                                             std::string* error) {
-  return ComputeWatchBaselines(context, watch, context.now - context.config.regression.window.count(),
-                               error);
+  return ComputeWatchBaselines(context, watch,
+                               context.now - context.config.regression.window.count(), error);
 }
 
 std::vector<Baseline> BaselinesFor(const AnalysisContext& context, const Watch& watch,
@@ -182,8 +184,8 @@ std::vector<Baseline> BaselinesFor(const AnalysisContext& context, const Watch& 
       if (stored && stored->computed_at <= context.now &&
           context.now - stored->computed_at < refresh) {
         std::string parse_error;
-        auto parsed = BaselinesFromJson(nlohmann::json::parse(stored->json, nullptr, false),
-                                        &parse_error);
+        auto parsed =
+            BaselinesFromJson(nlohmann::json::parse(stored->json, nullptr, false), &parse_error);
         // An unreadable stored version is computed again rather than trusted.
         if (parsed) return Stamp(std::move(*parsed), stored->version, stored->computed_at);
       }
@@ -288,8 +290,10 @@ ReportSection BuildBaselinesSection(const AnalysisContext& context) {
   const int slot = HourOfWeek(at);
   section.blocks.push_back(ReportParagraph{
       "What is normal for each watched series: robust statistics of the hour-of-week slot " +
-      std::to_string(slot) + " (UTC, Monday 00:00 = 0) that contains the end of the range, "
-      "over the last " + std::to_string(context.config.baseline.weeks) + " weeks."});
+      std::to_string(slot) +
+      " (UTC, Monday 00:00 = 0) that contains the end of the range, "
+      "over the last " +
+      std::to_string(context.config.baseline.weeks) + " weeks."});
   nlohmann::json watches = nlohmann::json::array();
   std::vector<std::string> errors;
   for (const Watch& watch : context.config.watches) {
@@ -302,8 +306,13 @@ ReportSection BuildBaselinesSection(const AnalysisContext& context) {
     }
     if (baselines.empty()) continue;
     ReportTable table;
-    table.columns = {"series (" + watch.name + ", " + watch.unit + ")", "kind", "median", "p90",
-                     "p99", "samples", "version"};
+    table.columns = {"series (" + watch.name + ", " + watch.unit + ")",
+                     "kind",
+                     "median",
+                     "p90",
+                     "p99",
+                     "samples",
+                     "version"};
     nlohmann::json series = nlohmann::json::array();
     for (const Baseline& b : baselines) {
       const SlotStats& s = b.At(at);

@@ -16,12 +16,11 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/analytics/analysis_context.h"
 #include "daemon/analytics/baseline_options.h"

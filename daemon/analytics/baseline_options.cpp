@@ -19,13 +19,11 @@ const config::Section<BaselineOptions>& BaselineSection() {
         .Dur("refresh", &BaselineOptions::refresh,
              "how long a stored baseline is reused before it is computed and stored again",
              config::DurationBounds{std::chrono::minutes(1), std::chrono::hours(24 * 28)})
-        .Check("min_weeks <= weeks",
-               [](const ConfigNode& node, BaselineOptions& options) {
-                 if (options.min_weeks > options.weeks) {
-                   node["min_weeks"].Fail("must not exceed weeks (" +
-                                          std::to_string(options.weeks) + ")");
-                 }
-               });
+        .Check("min_weeks <= weeks", [](const ConfigNode& node, BaselineOptions& options) {
+          if (options.min_weeks > options.weeks) {
+            node["min_weeks"].Fail("must not exceed weeks (" + std::to_string(options.weeks) + ")");
+          }
+        });
     return baseline;
   }();
   return *section;

@@ -25,13 +25,13 @@ struct CusumOptions {
 
 // One excursion of a side's sum that reached h.
 struct CusumEpisode {
-  int direction = 0;          // +1 an upward shift, -1 a downward one
-  std::size_t start = 0;      // first index of the shifted level (last zero before + 1)
-  std::size_t alarm = 0;      // index where the sum first reached h
+  int direction = 0;      // +1 an upward shift, -1 a downward one
+  std::size_t start = 0;  // first index of the shifted level (last zero before + 1)
+  std::size_t alarm = 0;  // index where the sum first reached h
   // Index where the sum came back to zero (the shift ended); npos while it still lasts at the
   // end of the input.
   std::size_t end = npos;
-  double peak = 0;            // the largest sum in the excursion
+  double peak = 0;  // the largest sum in the excursion
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
   bool ongoing() const { return end == npos; }
 };

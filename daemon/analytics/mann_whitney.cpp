@@ -23,8 +23,7 @@ MannWhitneyResult MannWhitney(std::span<const double> a, std::span<const double>
   }
   result.n_b = all.size() - result.n_a;
   if (!result.valid()) return result;
-  std::sort(all.begin(), all.end(),
-            [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
 
   const double n_a = static_cast<double>(result.n_a);
   const double n_b = static_cast<double>(result.n_b);

@@ -82,7 +82,8 @@ bool Fetch(const AnalysisContext& context, const Watch& watch, Timestamp from, T
 }
 
 // The (from, to] intervals, merged where they overlap, ascending.
-std::vector<std::pair<Timestamp, Timestamp>> Merge(std::vector<std::pair<Timestamp, Timestamp>> in) {
+std::vector<std::pair<Timestamp, Timestamp>> Merge(
+    std::vector<std::pair<Timestamp, Timestamp>> in) {
   std::sort(in.begin(), in.end());
   std::vector<std::pair<Timestamp, Timestamp>> out;
   for (const auto& interval : in) {
@@ -109,8 +110,8 @@ bool FetchWatchData(const AnalysisContext& context, const Watch& watch,
   const Timestamp first = times.front(), last = times.back();
   // Query ranges include both ends; (from, to] starts one step after `from`.
   if (!Fetch(context, watch, first - window + step, last, data.recent, error)) return false;
-  const bool any_seasonal = std::any_of(baselines.begin(), baselines.end(),
-                                        [](const Baseline& b) { return b.seasonal; });
+  const bool any_seasonal =
+      std::any_of(baselines.begin(), baselines.end(), [](const Baseline& b) { return b.seasonal; });
   const bool any_flat = std::any_of(baselines.begin(), baselines.end(),
                                     [](const Baseline& b) { return !b.seasonal; });
   if (any_seasonal) {
@@ -174,8 +175,8 @@ std::vector<Finding> EvaluateWatch(const AnalysisContext& context, const Watch& 
       const bool same_episode = previous != open.end() && analysis.start <= previous->second;
       open[labels] = t;
       if (same_episode) continue;  // the same shift, already reported
-      findings.push_back(MakeRegressionFinding(watch, promql::DropMetricName(labels), analysis, t,
-                                               options));
+      findings.push_back(
+          MakeRegressionFinding(watch, promql::DropMetricName(labels), analysis, t, options));
     }
   }
   return findings;
@@ -183,14 +184,15 @@ std::vector<Finding> EvaluateWatch(const AnalysisContext& context, const Watch& 
 
 // Evenly thinned to at most kChartPoints.
 std::vector<promql::Point> Thin(std::span<const promql::Point> points) {
-  const std::size_t every = std::max<std::size_t>(1, (points.size() + kChartPoints - 1) / kChartPoints);
+  const std::size_t every =
+      std::max<std::size_t>(1, (points.size() + kChartPoints - 1) / kChartPoints);
   std::vector<promql::Point> out;
   for (std::size_t i = 0; i < points.size(); i += every) out.push_back(points[i]);
   return out;
 }
 
-ReportChart ChartOf(const Watch& watch, const Finding& finding, std::span<const promql::Point> points,
-                    const Baseline& baseline) {
+ReportChart ChartOf(const Watch& watch, const Finding& finding,
+                    std::span<const promql::Point> points, const Baseline& baseline) {
   ReportChart chart;
   chart.title = SeriesName(watch, finding.labels);
   chart.unit = watch.unit;
@@ -354,11 +356,11 @@ Finding MakeRegressionFinding(const Watch& watch, const promql::Labels& labels,
   f.detected = detected;
   f.magnitude = analysis.magnitude;
   f.confidence = std::isfinite(analysis.p) ? 1 - analysis.p : 0;
-  const bool past_threshold =
-      std::isfinite(watch.threshold) &&
-      (watch.higher_is_worse() ? analysis.recent_median > watch.threshold
-                               : analysis.recent_median < watch.threshold);
-  f.severity = analysis.magnitude >= 3 * options.min_change || past_threshold ? "critical" : "warning";
+  const bool past_threshold = std::isfinite(watch.threshold) &&
+                              (watch.higher_is_worse() ? analysis.recent_median > watch.threshold
+                                                       : analysis.recent_median < watch.threshold);
+  f.severity =
+      analysis.magnitude >= 3 * options.min_change || past_threshold ? "critical" : "warning";
   f.summary = SeriesName(watch, labels) + " is " + Printf("%.0f", analysis.magnitude) + " % " +
               (watch.higher_is_worse() ? "higher" : "lower") + " than its baseline since " +
               FormatTime(analysis.start, detected) + " (p=" + Printf("%.1g", analysis.p) + ")";
@@ -437,15 +439,18 @@ ReportSection BuildRegressionsSection(const AnalysisContext& context) {
     }
     std::move(found.begin(), found.end(), std::back_inserter(all));
   }
-  std::stable_sort(all.begin(), all.end(), [](const Finding& a, const Finding& b) {
-    return a.magnitude > b.magnitude;
-  });
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Finding& a, const Finding& b) { return a.magnitude > b.magnitude; });
 
   section.blocks.push_back(ReportParagraph{
       std::to_string(all.size()) + (all.size() == 1 ? " regression" : " regressions") +
-      " found between " + FormatTime(start, 0) + " and " + FormatTime(end, 0) + ", replaying "
-      "detection every " + FormatDuration(options.window / 2) + " against each series' baseline "
-      "of the " + std::to_string(context.config.baseline.weeks) + " weeks before the range."});
+      " found between " + FormatTime(start, 0) + " and " + FormatTime(end, 0) +
+      ", replaying "
+      "detection every " +
+      FormatDuration(options.window / 2) +
+      " against each series' baseline "
+      "of the " +
+      std::to_string(context.config.baseline.weeks) + " weeks before the range."});
   for (const std::string& error : errors) section.blocks.push_back(ReportParagraph{error});
   if (!all.empty()) section.blocks.push_back(ReportFindings{all});
   for (ReportChart& chart : charts) section.blocks.push_back(std::move(chart));
@@ -472,13 +477,17 @@ ReportSection BuildRegressionsSection(const AnalysisContext& context) {
       "before, for a flat baseline); an incident in those weeks makes the reference worse and "
       "hides a repeat.",
       "The CUSUM scale is 1.4826 x the MAD of the reference ratios; p-values use the normal "
-      "approximation with continuity and tie corrections (not exact below ~20 values).",
+      "approximation with continuity and tie corrections (not exact below ~20 values), "
+      "Bonferroni-adjusted over the change starts the CUSUM could have picked.",
       "The start is the CUSUM's estimate (after the last point where its sum was zero); a shift "
       "older than regression.window is reported from the window's beginning.",
       "Severity is critical when the change is at least 3 x regression.min_change or the recent "
       "median is past the watch's threshold; confidence is 1 - p.",
-      "Measured (unit test): a 10 % step in a seasonal series with 5 % noise, detection every "
-      "5 minutes, is found within 30 minutes; no more than 1 false episode per week without it."};
+      "Measured (unit tests, 1-minute data, daily and weekly cycles, detection every 5 "
+      "minutes): a 10 % step is found in 10 minutes at 5 % noise, 15 at 7.5 %, 25 at 10 %; no "
+      "false episode in 5 clean weeks at 5 % noise.",
+      "Without an analytics database baselines are recomputed at every refresh (a range query "
+      "over baseline.weeks); with one they are reused for baseline.refresh."};
   return section;
 }
 

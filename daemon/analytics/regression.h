@@ -7,7 +7,8 @@
 //     1.4826 x the reference MAD, finds an ongoing level shift in the worse direction and when
 //     it began;
 //   - a one-sided Mann-Whitney U test of the ratios since that start against the reference
-//     confirms it at regression.alpha;
+//     confirms it at regression.alpha (its p Bonferroni-adjusted over the starts the CUSUM
+//     could have picked, since it picked the worst-looking one);
 //   - the shift's magnitude (median ratio since the start over the reference median, in percent)
 //     must reach regression.min_change.
 // All three agreeing makes a finding of kind "regression".
@@ -20,11 +21,10 @@
 
 #include <cstddef>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/analytics/analysis_context.h"
 #include "daemon/analytics/baseline.h"
@@ -40,8 +40,8 @@ struct RegressionAnalysis {
   bool regression = false;
   // Why not, when not ("no ongoing shift in the worse direction", "p=0.02 >= alpha", ...).
   std::string reason;
-  Timestamp start = 0;  // first point of the shifted level (CUSUM), ms
-  Timestamp alarm = 0;  // where the CUSUM reached h, ms
+  Timestamp start = 0;          // first point of the shifted level (CUSUM), ms
+  Timestamp alarm = 0;          // where the CUSUM reached h, ms
   std::size_t cusum_index = 0;  // index of `start` in the recent points
   // Signed percent change of the median since `start` against the reference, positive = worse.
   double magnitude = std::numeric_limits<double>::quiet_NaN();

@@ -23,13 +23,12 @@ const config::Section<RegressionOptions>& RegressionSection() {
                 "CUSUM decision interval, in standard deviations")
         .Int("min_points", &RegressionOptions::min_points, 3, 100000,
              "points after the change start needed before it is tested")
-        .Check("step <= window / 5",
-               [](const ConfigNode& node, RegressionOptions& options) {
-                 if (options.step * 5 > options.window) {
-                   node["step"].Fail("must be at most a fifth of window (" +
-                                     FormatDuration(options.window) + ")");
-                 }
-               });
+        .Check("step <= window / 5", [](const ConfigNode& node, RegressionOptions& options) {
+          if (options.step * 5 > options.window) {
+            node["step"].Fail("must be at most a fifth of window (" +
+                              FormatDuration(options.window) + ")");
+          }
+        });
     return regression;
   }();
   return *section;

@@ -1,6 +1,10 @@
 // Baselines and the two statistics regression detection rests on: the Mann-Whitney U test and
 // the tabular CUSUM. Synthetic data with known truth, seeded RNGs.
+#include "daemon/analytics/baseline.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <chrono>
 #include <cmath>
@@ -8,12 +12,10 @@
 #include <random>
 #include <vector>
 
-#include <unistd.h>
-
 #include "daemon/analytics/analytics_db.h"
-#include "daemon/analytics/baseline.h"
 #include "daemon/analytics/cusum.h"
 #include "daemon/analytics/mann_whitney.h"
+#include "daemon/analytics/regression_options.h"
 #include "daemon/query/promql/memory_queryable.h"
 
 namespace metricsd::analytics {
@@ -317,13 +319,12 @@ TEST(BaselineTest, JsonRoundTrip) {
   }
   EXPECT_FALSE(BaselinesFromJson(nlohmann::json::parse("{\"baselines\": 3}"), &error));
   EXPECT_FALSE(error.empty());
-  EXPECT_FALSE(BaselinesFromJson(nlohmann::json::parse("{\"baselines\": [{\"labels\": {}}]}"),
-                                 &error));
+  EXPECT_FALSE(
+      BaselinesFromJson(nlohmann::json::parse("{\"baselines\": [{\"labels\": {}}]}"), &error));
 }
 
 struct EngineFixture {
-  std::shared_ptr<promql::MemoryQueryable> queryable =
-      std::make_shared<promql::MemoryQueryable>();
+  std::shared_ptr<promql::MemoryQueryable> queryable = std::make_shared<promql::MemoryQueryable>();
   std::unique_ptr<QueryEngine> engine;
   AnalyticsConfig config;
 
@@ -383,8 +384,8 @@ TEST(BaselineTest, StoredVersionsAreReusedUntilRefresh) {
   EXPECT_EQ(computed[0].computed_at, now);
 
   // An hour later the stored version is reused (its `to` does not move).
-  AnalysisContext later{.engine = *f.engine, .config = f.config, .now = now + kHourMs,
-                        .db = db.get()};
+  AnalysisContext later{
+      .engine = *f.engine, .config = f.config, .now = now + kHourMs, .db = db.get()};
   std::vector<Baseline> reused = BaselinesFor(later, f.config.watches[0], &error);
   ASSERT_EQ(reused.size(), 2u);
   EXPECT_EQ(reused[0].version, 1);
@@ -392,8 +393,8 @@ TEST(BaselineTest, StoredVersionsAreReusedUntilRefresh) {
   EXPECT_DOUBLE_EQ(reused[1].slots[20].median, computed[1].slots[20].median);
 
   // Past baseline.refresh (24h) a new version is computed and stored.
-  AnalysisContext next_day{.engine = *f.engine, .config = f.config, .now = now + 25 * kHourMs,
-                           .db = db.get()};
+  AnalysisContext next_day{
+      .engine = *f.engine, .config = f.config, .now = now + 25 * kHourMs, .db = db.get()};
   std::vector<Baseline> refreshed = BaselinesFor(next_day, f.config.watches[0], &error);
   ASSERT_EQ(refreshed.size(), 2u);
   EXPECT_EQ(refreshed[0].version, 2);
@@ -413,8 +414,8 @@ TEST(BaselineTest, StoredVersionsAreReusedUntilRefresh) {
 TEST(BaselineTest, ReportSectionListsEverySeries) {
   EngineFixture f(2);
   const Timestamp now = kMonday + 2 * kWeekMs - kMinute;
-  AnalysisContext context{.engine = *f.engine, .config = f.config, .now = now,
-                          .start = now - 24 * kHourMs, .end = now};
+  AnalysisContext context{
+      .engine = *f.engine, .config = f.config, .now = now, .start = now - 24 * kHourMs, .end = now};
   ReportSection section = BuildBaselinesSection(context);
   EXPECT_EQ(section.id, "baselines");
   EXPECT_TRUE(section.error.empty());
@@ -429,6 +430,57 @@ TEST(BaselineTest, ReportSectionListsEverySeries) {
   EXPECT_EQ(table->rows[0][2], "168");  // Sunday 23:00 is slot 167, value 168
   EXPECT_FALSE(section.notes.empty());
   EXPECT_EQ(section.data["watches"][0]["series"].size(), 2u);
+}
+
+// --- Options ------------------------------------------------------------------------------
+
+template <class T>
+T ParseYaml(const config::Section<T>& section, const std::string& yaml) {
+  return section.Parse(ConfigNode(YAML::Load(yaml), "test.yaml"));
+}
+
+TEST(BaselineConfig, DefaultsKeysAndBounds) {
+  BaselineOptions defaults = ParseYaml(BaselineSection(), "{}");
+  EXPECT_EQ(defaults, BaselineOptions{});
+  EXPECT_EQ(defaults.weeks, 4);
+  EXPECT_EQ(defaults.min_weeks, 1);
+  EXPECT_EQ(defaults.step, std::chrono::minutes(5));
+  EXPECT_EQ(defaults.min_samples_per_slot, 3);
+  EXPECT_EQ(defaults.refresh, std::chrono::hours(24));
+  BaselineOptions set =
+      ParseYaml(BaselineSection(),
+                "{weeks: 8, min_weeks: 2, step: 15m, min_samples_per_slot: 5, refresh: 6h}");
+  EXPECT_EQ(set.weeks, 8);
+  EXPECT_EQ(set.min_weeks, 2);
+  EXPECT_EQ(set.step, std::chrono::minutes(15));
+  EXPECT_EQ(set.refresh, std::chrono::hours(6));
+  EXPECT_THROW(ParseYaml(BaselineSection(), "{weeks: 0}"), ConfigError);
+  EXPECT_THROW(ParseYaml(BaselineSection(), "{weeks: 2, min_weeks: 3}"), ConfigError);
+  EXPECT_THROW(ParseYaml(BaselineSection(), "{step: 1s}"), ConfigError);
+  EXPECT_THROW(ParseYaml(BaselineSection(), "{wekes: 4}"), ConfigError);
+}
+
+TEST(RegressionConfig, DefaultsKeysAndBounds) {
+  RegressionOptions defaults = ParseYaml(RegressionSection(), "{}");
+  EXPECT_EQ(defaults, RegressionOptions{});
+  EXPECT_EQ(defaults.window, std::chrono::hours(1));
+  EXPECT_EQ(defaults.step, std::chrono::minutes(1));
+  EXPECT_DOUBLE_EQ(defaults.alpha, 0.001);
+  EXPECT_DOUBLE_EQ(defaults.min_change, 5);
+  EXPECT_DOUBLE_EQ(defaults.cusum_k, 0.5);
+  EXPECT_DOUBLE_EQ(defaults.cusum_h, 5);
+  EXPECT_EQ(defaults.min_points, 10);
+  RegressionOptions set =
+      ParseYaml(RegressionSection(),
+                "{window: 2h, step: 30s, alpha: 0.01, min_change: 10, cusum_k: 1, cusum_h: 4, "
+                "min_points: 20}");
+  EXPECT_EQ(set.window, std::chrono::hours(2));
+  EXPECT_EQ(set.step, std::chrono::seconds(30));
+  EXPECT_DOUBLE_EQ(set.min_change, 10);
+  EXPECT_EQ(set.min_points, 20);
+  EXPECT_THROW(ParseYaml(RegressionSection(), "{alpha: 0.9}"), ConfigError);
+  EXPECT_THROW(ParseYaml(RegressionSection(), "{window: 1h, step: 30m}"), ConfigError);
+  EXPECT_THROW(ParseYaml(RegressionSection(), "{cusum_h: 0}"), ConfigError);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Regression detection: the pure layer on synthetic seasonal series with known steps (the
 // accuracy bar: a 10 % step found within 30 minutes, at most 1 false episode per week), and
 // the query layer through the real PromQL engine over a MemoryQueryable.
+#include "daemon/analytics/regression.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "daemon/analytics/baseline.h"
-#include "daemon/analytics/regression.h"
 #include "daemon/query/promql/memory_queryable.h"
 
 namespace metricsd::analytics {
@@ -28,12 +29,12 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr Timestamp kMonday = 1793577600000;
 
 struct SeriesSpec {
-  double mean = 100;                 // e.g. milliseconds of a p95
-  double daily = 0.3;                // daily sine amplitude, fraction of the mean
-  double weekly = 0.1;               // weekly sine amplitude
-  double noise = 0.05;               // multiplicative Gaussian noise, sd
-  Timestamp step_at = -1;            // when the level changes (-1: never)
-  double step = 0.10;                // the change, fraction of the level
+  double mean = 100;       // e.g. milliseconds of a p95
+  double daily = 0.3;      // daily sine amplitude, fraction of the mean
+  double weekly = 0.1;     // weekly sine amplitude
+  double noise = 0.05;     // multiplicative Gaussian noise, sd
+  Timestamp step_at = -1;  // when the level changes (-1: never)
+  double step = 0.10;      // the change, fraction of the level
   unsigned seed = 1;
 };
 
@@ -73,8 +74,7 @@ class PureDetector {
       computed_at_ = now;
     }
     std::span<const Point> recent = Slice(history_, now - window, now);
-    std::vector<Point> reference =
-        ReferenceWindow(history_, now, window, baseline_options_.weeks);
+    std::vector<Point> reference = ReferenceWindow(history_, now, window, baseline_options_.weeks);
     return AnalyzeSeries(*baseline_, recent, reference, higher_is_worse_, regression_);
   }
 
@@ -124,11 +124,11 @@ int Episodes(PureDetector& detector, Timestamp from, Timestamp to) {
 // weekend) and five seeds.
 TEST(RegressionAccuracyTest, TenPercentStepWithinThirtyMinutes) {
   const Timestamp step_times[] = {
-      kFirstRun + 3 * kHourMs + 17 * kMinute,             // Monday 05:17
-      kFirstRun + 1 * kDay + 4 * kHourMs + 3 * kMinute,   // Tuesday, the steep part
-      kFirstRun + 2 * kDay + 12 * kHourMs + 41 * kMinute, // Wednesday afternoon
-      kFirstRun + 4 * kDay + 20 * kHourMs + 29 * kMinute, // Friday night
-      kFirstRun + 5 * kDay + 16 * kHourMs + 58 * kMinute, // Saturday
+      kFirstRun + 3 * kHourMs + 17 * kMinute,              // Monday 05:17
+      kFirstRun + 1 * kDay + 4 * kHourMs + 3 * kMinute,    // Tuesday, the steep part
+      kFirstRun + 2 * kDay + 12 * kHourMs + 41 * kMinute,  // Wednesday afternoon
+      kFirstRun + 4 * kDay + 20 * kHourMs + 29 * kMinute,  // Friday night
+      kFirstRun + 5 * kDay + 16 * kHourMs + 58 * kMinute,  // Saturday
   };
   Timestamp worst = 0;
   double total = 0;
@@ -142,8 +142,8 @@ TEST(RegressionAccuracyTest, TenPercentStepWithinThirtyMinutes) {
     // From two hours before the step (no finding expected there) to one hour after.
     const Timestamp first =
         FirstDetection(detector, spec.step_at - 2 * kHourMs, spec.step_at + kHourMs, &analysis);
-    ASSERT_GE(first, spec.step_at) << "a finding before the step, case " << i << ": "
-                                   << analysis.ToJson().dump();
+    ASSERT_GE(first, spec.step_at)
+        << "a finding before the step, case " << i << ": " << analysis.ToJson().dump();
     const Timestamp delay = first - spec.step_at;
     EXPECT_LE(delay, 30 * kMinute) << "case " << i;
     EXPECT_NEAR(static_cast<double>(analysis.start - spec.step_at), 0, 15.0 * kMinute)
@@ -191,8 +191,8 @@ TEST(RegressionAccuracyTest, NoisierSeriesAreFoundLater) {
     EXPECT_LE(episodes, 1) << "noise " << noise;
     std::cout << "FIGURE regression_detection_delay_minutes_noise" << noise * 100 << " "
               << (first - step_at) / kMinute << "\n";
-    std::cout << "FIGURE regression_false_episodes_per_week_noise" << noise * 100 << " "
-              << episodes << "\n";
+    std::cout << "FIGURE regression_false_episodes_per_week_noise" << noise * 100 << " " << episodes
+              << "\n";
   }
 }
 
@@ -269,7 +269,8 @@ TEST(RegressionTest, ShortHistoryUsesTheFlatBaseline) {
     ASSERT_FALSE(b.seasonal);
     std::span<const Point> day = Slice(points, now - window - kDay, now - window);
     std::vector<Point> reference(day.begin(), day.end());
-    RegressionAnalysis a = AnalyzeSeries(b, Slice(points, now - window, now), reference, true, options);
+    RegressionAnalysis a =
+        AnalyzeSeries(b, Slice(points, now - window, now), reference, true, options);
     if (a.regression) {
       EXPECT_GE(now, spec.step_at) << a.ToJson().dump();
       detected_after = static_cast<int>((now - spec.step_at) / kMinute);
@@ -312,8 +313,7 @@ TEST(RegressionTest, ReferenceWindowTakesTheSameHoursOfEarlierWeeks) {
 // --- Through the real PromQL engine --------------------------------------------------------
 
 struct EngineCase {
-  std::shared_ptr<promql::MemoryQueryable> queryable =
-      std::make_shared<promql::MemoryQueryable>();
+  std::shared_ptr<promql::MemoryQueryable> queryable = std::make_shared<promql::MemoryQueryable>();
   std::unique_ptr<QueryEngine> engine;
   AnalyticsConfig config;
   Timestamp step_at = kFirstRun + 2 * kDay + 14 * kHourMs + 21 * kMinute;
@@ -372,8 +372,8 @@ TEST(RegressionEngineTest, DetectsTheStepThroughTheEngine) {
   EXPECT_EQ(finding.summary.rfind("ao_handler_p95{process=\"x\"} is ", 0), 0u) << finding.summary;
   EXPECT_NE(finding.summary.find("% higher than its baseline since "), std::string::npos);
   EXPECT_NE(finding.summary.find(" UTC (p="), std::string::npos);
-  for (const char* key : {"p", "u", "z", "effect_size", "baseline_median", "recent_median",
-                          "cusum_index"}) {
+  for (const char* key :
+       {"p", "u", "z", "effect_size", "baseline_median", "recent_median", "cusum_index"}) {
     EXPECT_TRUE(finding.details.contains(key)) << key;
   }
   EXPECT_GT(finding.details["recent_median"].get<double>(),
@@ -383,8 +383,8 @@ TEST(RegressionEngineTest, DetectsTheStepThroughTheEngine) {
 TEST(RegressionEngineTest, ReportSectionReplaysTheRange) {
   EngineCase c;
   const Timestamp end = c.step_at + 2 * kHourMs - kMinute;
-  AnalysisContext context{.engine = *c.engine, .config = c.config, .now = end,
-                          .start = end - 12 * kHourMs, .end = end};
+  AnalysisContext context{
+      .engine = *c.engine, .config = c.config, .now = end, .start = end - 12 * kHourMs, .end = end};
   ReportSection section = BuildRegressionsSection(context);
   EXPECT_EQ(section.id, "regressions");
   EXPECT_TRUE(section.error.empty()) << section.error;
@@ -421,6 +421,43 @@ TEST(RegressionEngineTest, QueryErrorsAreReportedNotThrownPerWatch) {
   // Only a failure of every watch throws (DetectAll turns it into its error list).
   c.config.watches = {bad};
   EXPECT_THROW(DetectRegressions(context), std::runtime_error);
+}
+
+TEST(RegressionEngineTest, ShortHistoryThroughTheEngineUsesTheDayBefore) {
+  // Three days of history: flat baselines, the reference is the day before the window.
+  SeriesSpec spec;
+  spec.daily = 0;
+  spec.weekly = 0;
+  spec.seed = 900;
+  spec.step_at = kMonday + 3 * kDay + 7 * kMinute;
+  auto queryable = std::make_shared<promql::MemoryQueryable>();
+  queryable->Add({{"__name__", "tps"}, {"shard", "1"}},
+                 Generate(spec, kMonday, spec.step_at + kHourMs));
+  auto engine = MakeQueryableEngine(queryable);
+  AnalyticsConfig config;
+  Watch watch;
+  watch.name = "tps";
+  watch.expr = "tps";
+  watch.kind = WatchKind::kThroughput;
+  watch.direction = Direction::kLowerIsWorse;
+  config.watches = {watch};
+  // A 10 % rise in throughput: an improvement, never a finding.
+  for (Timestamp now = spec.step_at - 20 * kMinute; now <= spec.step_at + 40 * kMinute;
+       now += kEvery) {
+    AnalysisContext context{.engine = *engine, .config = config, .now = now};
+    EXPECT_TRUE(DetectRegressions(context).empty()) << "at +" << (now - spec.step_at) / kMinute;
+  }
+  // The same rise with higher-is-worse is found through the flat baseline.
+  config.watches[0].direction = Direction::kHigherIsWorse;
+  Timestamp first = -1;
+  for (Timestamp now = spec.step_at - 20 * kMinute; now <= spec.step_at + 40 * kMinute && first < 0;
+       now += kEvery) {
+    AnalysisContext context{.engine = *engine, .config = config, .now = now};
+    std::vector<Finding> findings = DetectRegressions(context);
+    if (!findings.empty()) first = now;
+  }
+  ASSERT_GE(first, spec.step_at);
+  EXPECT_LE(first - spec.step_at, 30 * kMinute);
 }
 
 }  // namespace

@@ -122,7 +122,8 @@ bool ParseEvent(std::string_view line, StatsdEvent& out, EventError& error) {
   std::string_view rest = line.substr(close + 2);
   // Both lengths are at most 9 digits, so the sum cannot overflow.
   if (title_length + 1 + text_length > rest.size() || rest[title_length] != '|' ||
-      (rest.size() > title_length + 1 + text_length && rest[title_length + 1 + text_length] != '|')) {
+      (rest.size() > title_length + 1 + text_length &&
+       rest[title_length + 1 + text_length] != '|')) {
     error = EventError::kLengthMismatch;
     return false;
   }
@@ -161,7 +162,9 @@ std::vector<std::string> EventAnnotationTags(const StatsdEvent& event) {
   return tags;
 }
 
-std::string EventAnnotationText(const StatsdEvent& event) { return event.title + "\n" + event.text; }
+std::string EventAnnotationText(const StatsdEvent& event) {
+  return event.title + "\n" + event.text;
+}
 
 std::int64_t EventTimeMs(const StatsdEvent& event, std::int64_t now_ms) {
   constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 1000;

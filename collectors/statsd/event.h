@@ -31,14 +31,14 @@ namespace metricsd::statsd {
 
 struct StatsdEvent {
   std::string title;
-  std::string text;                      // "\\n" turned into newlines
+  std::string text;                       // "\\n" turned into newlines
   std::optional<std::int64_t> timestamp;  // d:, unix seconds; unset: the receiver's now
-  std::string hostname;                  // h:
-  std::string priority = "normal";       // p: normal | low
-  std::string alert_type = "info";       // t: error | warning | info | success
-  std::string aggregation_key;           // k:
-  std::string source_type;               // s:
-  std::vector<std::string> tags;         // #: as sent, "key:value" or "key"
+  std::string hostname;                   // h:
+  std::string priority = "normal";        // p: normal | low
+  std::string alert_type = "info";        // t: error | warning | info | success
+  std::string aggregation_key;            // k:
+  std::string source_type;                // s:
+  std::vector<std::string> tags;          // #: as sent, "key:value" or "key"
 
   friend bool operator==(const StatsdEvent&, const StatsdEvent&) = default;
 };
@@ -59,7 +59,9 @@ inline constexpr EnumTable<EventError, kEventErrorKinds> kEventErrorReasons{{{
     {EventError::kInvalidUtf8, "invalid_utf8"},
     {EventError::kMalformedField, "malformed_field"},
 }}};
-inline std::string_view EventErrorReason(EventError error) { return kEventErrorReasons.Name(error); }
+inline std::string_view EventErrorReason(EventError error) {
+  return kEventErrorReasons.Name(error);
+}
 
 // True when `line` (no '\n') is a DogStatsD event (starts with "_e{"), well-formed or not.
 inline bool IsEventLine(std::string_view line) { return line.substr(0, 3) == "_e{"; }

@@ -51,8 +51,8 @@ void AppendFormValue(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (char c : value) {
     auto byte = static_cast<unsigned char>(c);
-    if ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-        c == '-' || c == '_' || c == '.' || c == '~') {
+    if ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+        (byte >= '0' && byte <= '9') || c == '-' || c == '_' || c == '.' || c == '~') {
       out += c;
     } else {
       out += '%';
@@ -144,21 +144,23 @@ promql::QueryResult RemoteQueryEngine::Instant(std::string_view query, Timestamp
   return Ask("/api/v1/query", std::move(form));
 }
 
-promql::QueryResult RemoteQueryEngine::Range(std::string_view query, Timestamp start,
-                                             Timestamp end, std::int64_t step_ms) {
+promql::QueryResult RemoteQueryEngine::Range(std::string_view query, Timestamp start, Timestamp end,
+                                             std::int64_t step_ms) {
   // Prometheus's own checks (web/api/v1/api.go queryRange), before any request.
   if (step_ms <= 0) {
-    return Failure(ErrorType::kBadData,
-                   "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    return Failure(
+        ErrorType::kBadData,
+        "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
-  if (end < start) return Failure(ErrorType::kBadData, "end timestamp must not be before start time");
+  if (end < start)
+    return Failure(ErrorType::kBadData, "end timestamp must not be before start time");
   std::int64_t max_steps = std::max<std::int64_t>(state_->source.max_steps, 1);
   std::int64_t steps = (end - start) / step_ms + 1;
   if ((steps + max_steps - 1) / max_steps > kMaxRangePieces) {
     return Failure(ErrorType::kBadData,
                    "range query of " + std::to_string(steps) + " steps needs more than " +
-                       std::to_string(kMaxRangePieces) + " requests of " + std::to_string(max_steps) +
-                       " steps; use a larger step");
+                       std::to_string(kMaxRangePieces) + " requests of " +
+                       std::to_string(max_steps) + " steps; use a larger step");
   }
   promql::QueryResult whole;
   whole.value = promql::Matrix{};
@@ -171,12 +173,14 @@ promql::QueryResult RemoteQueryEngine::Range(std::string_view query, Timestamp s
     todo.pop_front();
     std::string form = "query=";
     AppendFormValue(form, query);
-    form += "&start=" + Seconds(piece.start) + "&end=" + Seconds(piece.end) + "&step=" + Seconds(step_ms);
+    form += "&start=" + Seconds(piece.start) + "&end=" + Seconds(piece.end) +
+            "&step=" + Seconds(step_ms);
     bool too_large = false;
     promql::QueryResult part = Ask("/api/v1/query_range", std::move(form), &too_large);
     ++requests;
     std::int64_t piece_steps = (piece.end - piece.start) / step_ms + 1;
-    if (too_large && piece_steps > 1 && requests + static_cast<std::int64_t>(todo.size()) + 2 <= kMaxRangePieces) {
+    if (too_large && piece_steps > 1 &&
+        requests + static_cast<std::int64_t>(todo.size()) + 2 <= kMaxRangePieces) {
       // Two halves on the same grid, asked next, in order.
       promql::Timestamp middle = piece.start + (piece_steps / 2 - 1) * step_ms;
       todo.push_front({middle + step_ms, piece.end});
@@ -192,20 +196,23 @@ promql::QueryResult RemoteQueryEngine::Range(std::string_view query, Timestamp s
     }
     auto* matrix = std::get_if<promql::Matrix>(&part.value);
     if (matrix == nullptr) {
-      return Failure(ErrorType::kInternal, state_->describe + ": a range query answered something other than a matrix");
+      return Failure(ErrorType::kInternal,
+                     state_->describe + ": a range query answered something other than a matrix");
     }
     AppendMatrix(std::get<promql::Matrix>(whole.value), std::move(*matrix));
   }
   return whole;
 }
 
-promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string form, bool* too_large) const {
+promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string form,
+                                           bool* too_large) const {
   const State& state = *state_;
   if (!state.error.empty()) return Failure(ErrorType::kUnavailable, state.error);
   if (ioc_.get_executor().running_in_this_thread()) {
     // Waiting here would block the very thread the request needs.
-    return Failure(ErrorType::kInternal,
-                   "remote query engine called on a thread running its io_context (it would deadlock)");
+    return Failure(
+        ErrorType::kInternal,
+        "remote query engine called on a thread running its io_context (it would deadlock)");
   }
   const RemoteSource& source = state.source;
   std::vector<std::string> secrets;
@@ -240,7 +247,8 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
   }
   secrets.push_back(source.auth.password);
   secrets.push_back(source.auth.bearer_token);
-  if (!source.auth.password_file.empty()) secrets.push_back(ReadPasswordFile(source.auth.password_file));
+  if (!source.auth.password_file.empty())
+    secrets.push_back(ReadPasswordFile(source.auth.password_file));
   // The longest first, so a secret containing another is replaced whole.
   std::sort(secrets.begin(), secrets.end(),
             [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
@@ -255,9 +263,9 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
                 [promise](ExchangeResult result) { promise->set_value(std::move(result)); });
   });
   if (future.wait_for(source.timeout + kWaitMargin) != std::future_status::ready) {
-    return Failure(ErrorType::kUnavailable,
-                   state.describe + ": no answer within " + FormatDuration(source.timeout) +
-                       " plus a margin (is the io_context running?)");
+    return Failure(ErrorType::kUnavailable, state.describe + ": no answer within " +
+                                                FormatDuration(source.timeout) +
+                                                " plus a margin (is the io_context running?)");
   }
   ExchangeResult exchange = future.get();
   promql::QueryResult result;
@@ -271,12 +279,14 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
                 " bytes (analytics.source.body_limit)";
       if (too_large != nullptr) *too_large = true;
     }
-    result = Failure(exchange.outcome == Outcome::kTimeout ? ErrorType::kTimeout : ErrorType::kUnavailable,
-                     std::move(message));
+    result = Failure(
+        exchange.outcome == Outcome::kTimeout ? ErrorType::kTimeout : ErrorType::kUnavailable,
+        std::move(message));
   } else if (exchange.status >= 300 && exchange.status < 400) {
-    result = Failure(ErrorType::kUnavailable,
-                     "HTTP " + std::to_string(exchange.status) +
-                         ": redirects are not followed; set analytics.source.url to the final address");
+    result =
+        Failure(ErrorType::kUnavailable,
+                "HTTP " + std::to_string(exchange.status) +
+                    ": redirects are not followed; set analytics.source.url to the final address");
   } else {
     result = ParseQueryResponse(exchange.status, exchange.body);
   }
@@ -285,7 +295,8 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
   return result;
 }
 
-std::unique_ptr<QueryEngine> MakeRemoteQueryEngine(net::io_context& ioc, const RemoteSource& source) {
+std::unique_ptr<QueryEngine> MakeRemoteQueryEngine(net::io_context& ioc,
+                                                   const RemoteSource& source) {
   return std::make_unique<RemoteQueryEngine>(ioc, source);
 }
 

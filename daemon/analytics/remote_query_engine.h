@@ -57,8 +57,9 @@ class RemoteQueryEngine final : public QueryEngine {
   std::shared_ptr<const State> state_;
 };
 
-// The same, as the interface; `source.url` must be set. Bad settings (an invalid URL, an unreadable CA file) do not throw:
-// every query then answers the error.
-std::unique_ptr<QueryEngine> MakeRemoteQueryEngine(net::io_context& ioc, const RemoteSource& source);
+// The same, as the interface; `source.url` must be set. Bad settings (an invalid URL, an unreadable
+// CA file) do not throw: every query then answers the error.
+std::unique_ptr<QueryEngine> MakeRemoteQueryEngine(net::io_context& ioc,
+                                                   const RemoteSource& source);
 
 }  // namespace metricsd::analytics

@@ -4,11 +4,10 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace metricsd::analytics {
 namespace {
@@ -62,9 +61,15 @@ class AnswerReader final : public nlohmann::json_sax<Json> {
 
   bool null() override { return Primitive(Kind::kNull, 0, nullptr); }
   bool boolean(bool) override { return Primitive(Kind::kOther, 0, nullptr); }
-  bool number_integer(number_integer_t v) override { return Primitive(Kind::kNumber, static_cast<double>(v), nullptr); }
-  bool number_unsigned(number_unsigned_t v) override { return Primitive(Kind::kNumber, static_cast<double>(v), nullptr); }
-  bool number_float(number_float_t v, const string_t&) override { return Primitive(Kind::kNumber, v, nullptr); }
+  bool number_integer(number_integer_t v) override {
+    return Primitive(Kind::kNumber, static_cast<double>(v), nullptr);
+  }
+  bool number_unsigned(number_unsigned_t v) override {
+    return Primitive(Kind::kNumber, static_cast<double>(v), nullptr);
+  }
+  bool number_float(number_float_t v, const string_t&) override {
+    return Primitive(Kind::kNumber, v, nullptr);
+  }
   bool string(string_t& v) override { return Primitive(Kind::kString, 0, &v); }
   bool binary(binary_t&) override { return Primitive(Kind::kOther, 0, nullptr); }
 
@@ -125,14 +130,16 @@ class AnswerReader final : public nlohmann::json_sax<Json> {
   bool end_array() override {
     if (Top(Frame::kPair)) {
       Frame& pair = stack_.back();
-      if (pair.index != 2 || !pair.has_time || !pair.has_value) return Fail("a sample is not [time, \"value\"]");
+      if (pair.index != 2 || !pair.has_time || !pair.has_value)
+        return Fail("a sample is not [time, \"value\"]");
       items.back().points.push_back(pair.point);
     }
     stack_.pop_back();
     return true;
   }
 
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) override {
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception&) override {
     syntax_error_at = position;
     return false;
   }
@@ -194,7 +201,8 @@ class AnswerReader final : public nlohmann::json_sax<Json> {
       case Frame::kPair:
         if (index == 0) {
           if (kind != Kind::kNumber) return Fail("a timestamp is not a number");
-          if (!std::isfinite(number) || std::fabs(number) > 9.2e15) return Fail("timestamp out of range");
+          if (!std::isfinite(number) || std::fabs(number) > 9.2e15)
+            return Fail("timestamp out of range");
           top.point.t = SecondsToMillis(number);
           top.has_time = true;
         } else if (index == 1) {
@@ -235,7 +243,8 @@ promql::Labels Sorted(promql::Labels labels) {
 }
 
 // The Value of a success answer, from what the reader collected; empty `error` on success.
-promql::Value ValueFrom(AnswerReader& reader, std::vector<std::string>& warnings, std::string& error) {
+promql::Value ValueFrom(AnswerReader& reader, std::vector<std::string>& warnings,
+                        std::string& error) {
   auto bad = [&error](std::string what) {
     error = std::move(what);
     return promql::Value{};
@@ -270,12 +279,14 @@ promql::Value ValueFrom(AnswerReader& reader, std::vector<std::string>& warnings
           }
           return bad("a vector sample has no \"value\"");
         }
-        vector.push_back({Sorted(std::move(item.labels)), item.points.at(0).t, item.points.at(0).v});
+        vector.push_back(
+            {Sorted(std::move(item.labels)), item.points.at(0).t, item.points.at(0).v});
       }
       value = std::move(vector);
     }
   } else if (type == "scalar" || type == "string") {
-    if (!reader.items.empty() || reader.result_times.size() != 1 || reader.result_scalars.size() != 1) {
+    if (!reader.items.empty() || reader.result_times.size() != 1 ||
+        reader.result_scalars.size() != 1) {
       return bad("a " + type + " result is not [time, \"value\"]");
     }
     promql::Timestamp t = SecondsToMillis(reader.result_times[0]);
@@ -300,9 +311,9 @@ promql::Value ValueFrom(AnswerReader& reader, std::vector<std::string>& warnings
 promql::ErrorType ErrorTypeFromName(std::string_view name) {
   // Spelled here: promql::ErrorTypeName is declared in query_error.h but defined nowhere.
   static constexpr std::pair<std::string_view, ErrorType> kNames[] = {
-      {"bad_data", ErrorType::kBadData},   {"execution", ErrorType::kExecution},
-      {"timeout", ErrorType::kTimeout},    {"canceled", ErrorType::kCanceled},
-      {"internal", ErrorType::kInternal},  {"unavailable", ErrorType::kUnavailable},
+      {"bad_data", ErrorType::kBadData},  {"execution", ErrorType::kExecution},
+      {"timeout", ErrorType::kTimeout},   {"canceled", ErrorType::kCanceled},
+      {"internal", ErrorType::kInternal}, {"unavailable", ErrorType::kUnavailable},
   };
   for (const auto& [spelled, type] : kNames) {
     if (spelled == name) return type;
@@ -352,17 +363,20 @@ promql::QueryResult ParseQueryResponse(unsigned http_status, std::string_view bo
   promql::QueryResult result;
   result.warnings = std::move(reader.warnings);
   if (reader.status == "error") {
-    result.error_type = reader.has_error_type ? ErrorTypeFromName(reader.error_type) : ErrorType::kInternal;
+    result.error_type =
+        reader.has_error_type ? ErrorTypeFromName(reader.error_type) : ErrorType::kInternal;
     result.error = reader.has_error ? std::move(reader.error) : status_text + " without a message";
     return result;
   }
   std::string error = reader.shape_error;
   if (error.empty() && !parsed) error = "truncated";
-  if (error.empty() && reader.status != "success") error = "\"status\" is neither success nor error";
+  if (error.empty() && reader.status != "success")
+    error = "\"status\" is neither success nor error";
   if (error.empty() && !ok_status) error = "success with " + status_text;
   if (error.empty()) result.value = ValueFrom(reader, result.warnings, error);
   if (!error.empty()) {
-    return Failure(ErrorType::kInternal, "malformed query API answer (" + status_text + "): " + error);
+    return Failure(ErrorType::kInternal,
+                   "malformed query API answer (" + status_text + "): " + error);
   }
   return result;
 }
@@ -386,7 +400,8 @@ void AppendMatrix(promql::Matrix& whole, promql::Matrix piece) {
   } else {
     std::unordered_map<std::string, std::size_t> index;
     index.reserve(whole.size());
-    for (std::size_t i = 0; i < whole.size(); ++i) index.emplace(promql::LabelsKey(whole[i].labels), i);
+    for (std::size_t i = 0; i < whole.size(); ++i)
+      index.emplace(promql::LabelsKey(whole[i].labels), i);
     for (promql::Series& series : piece) {
       auto [it, added] = index.emplace(promql::LabelsKey(series.labels), whole.size());
       if (added) {
@@ -397,9 +412,8 @@ void AppendMatrix(promql::Matrix& whole, promql::Matrix piece) {
       }
     }
   }
-  std::sort(whole.begin(), whole.end(), [](const promql::Series& a, const promql::Series& b) {
-    return a.labels < b.labels;
-  });
+  std::sort(whole.begin(), whole.end(),
+            [](const promql::Series& a, const promql::Series& b) { return a.labels < b.labels; });
 }
 
 }  // namespace metricsd::analytics

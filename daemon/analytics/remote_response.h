@@ -2,7 +2,8 @@
 // Mimir and VictoriaMetrics also write it) back into the engine's own types, the inverse of
 // daemon/query/query_json.h:
 //
-//   {"status":"success","data":{"resultType":"matrix","result":[{"metric":{..},"values":[[t,"v"]]}]},
+//   {"status":"success",
+//    "data":{"resultType":"matrix","result":[{"metric":{..},"values":[[t,"v"]]}]},
 //    "warnings":["..."]}
 //   {"status":"error","errorType":"bad_data","error":"1:5: parse error: ..."}
 //

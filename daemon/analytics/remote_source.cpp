@@ -1,8 +1,7 @@
 #include "daemon/analytics/remote_source.h"
 
-#include <optional>
-
 #include <boost/beast/core/string.hpp>
+#include <optional>
 
 #include "daemon/client/url.h"
 
@@ -39,21 +38,23 @@ const config::Section<RemoteSource>& RemoteSourceSection() {
         "A remote Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics) to "
         "analyse instead of the local history.");
     source
-        ->Add(config::MakeKeyInfo("url", "URL",
-                                  "base URL of the query API, before /api/v1 (e.g. "
-                                  "http://prometheus:9090); empty: the local history",
-                                  {{"type", {"string", "null"}},
-                                   {"pattern", "^$|^[hH][tT][tT][pP][sS]?://"}}),
-              [](const ConfigNode& node, RemoteSource& out) {
-                std::string text = node.AsString();
-                if (!text.empty() && !ParseUrl(text)) {
-                  bool userinfo = text.find('@') != std::string::npos;
-                  node.Fail("invalid URL \"" + RedactUrl(text) + "\" (expected http://HOST[:PORT]/... or https://...)" +
-                            (userinfo ? "; put credentials in basic_auth, not in the URL" : ""));
-                }
-                out.url = std::move(text);
-              },
-              [](const RemoteSource& in) { return nlohmann::json(RedactUrl(in.url)); })
+        ->Add(
+            config::MakeKeyInfo(
+                "url", "URL",
+                "base URL of the query API, before /api/v1 (e.g. "
+                "http://prometheus:9090); empty: the local history",
+                {{"type", {"string", "null"}}, {"pattern", "^$|^[hH][tT][tT][pP][sS]?://"}}),
+            [](const ConfigNode& node, RemoteSource& out) {
+              std::string text = node.AsString();
+              if (!text.empty() && !ParseUrl(text)) {
+                bool userinfo = text.find('@') != std::string::npos;
+                node.Fail("invalid URL \"" + RedactUrl(text) +
+                          "\" (expected http://HOST[:PORT]/... or https://...)" +
+                          (userinfo ? "; put credentials in basic_auth, not in the URL" : ""));
+              }
+              out.url = std::move(text);
+            },
+            [](const RemoteSource& in) { return nlohmann::json(RedactUrl(in.url)); })
         .Include(&RemoteSource::auth, HttpAuthSection())
         .Block("tls", &RemoteSource::tls, TlsSection(), "TLS of an https url")
         .Dur("timeout", &RemoteSource::timeout, "time allowed for one HTTP request",
@@ -63,7 +64,8 @@ const config::Section<RemoteSource>& RemoteSourceSection() {
                    /*secret=*/true,
                    [](const ConfigNode& node, const std::string& name) {
                      if (ReservedHeader(name)) {
-                       node.Fail("header " + name + " is set by metricsd (credentials: basic_auth or bearer_token)");
+                       node.Fail("header " + name +
+                                 " is set by metricsd (credentials: basic_auth or bearer_token)");
                      }
                    })
         .Int("max_steps", &RemoteSource::max_steps, 1, 1000000,

@@ -22,8 +22,8 @@ struct RemoteSource {
   // Base URL of the API, the part before /api/v1 ("http://prometheus:9090",
   // "https://mimir/prometheus"); empty: the local history. Never with userinfo (basic_auth).
   std::string url;
-  HttpAuth auth;        // basic_auth, or bearer_token (inline or a file read at each request)
-  TlsOptions tls;       // https only
+  HttpAuth auth;   // basic_auth, or bearer_token (inline or a file read at each request)
+  TlsOptions tls;  // https only
   Duration timeout = std::chrono::minutes(2);  // per HTTP request
   // Extra request headers (a tenant's X-Scope-OrgID for Mimir, THANOS-TENANT, ...); values are
   // masked in the effective config.

@@ -30,13 +30,20 @@ using metricsd::analytics::promql::ErrorType;
 
 std::string_view ErrorName(ErrorType type) {
   switch (type) {
-    case ErrorType::kNone: return "";
-    case ErrorType::kBadData: return "bad_data";
-    case ErrorType::kExecution: return "execution";
-    case ErrorType::kTimeout: return "timeout";
-    case ErrorType::kCanceled: return "canceled";
-    case ErrorType::kInternal: return "internal";
-    case ErrorType::kUnavailable: return "unavailable";
+    case ErrorType::kNone:
+      return "";
+    case ErrorType::kBadData:
+      return "bad_data";
+    case ErrorType::kExecution:
+      return "execution";
+    case ErrorType::kTimeout:
+      return "timeout";
+    case ErrorType::kCanceled:
+      return "canceled";
+    case ErrorType::kInternal:
+      return "internal";
+    case ErrorType::kUnavailable:
+      return "unavailable";
   }
   return "internal";
 }
@@ -104,10 +111,12 @@ int main(int argc, char** argv) {
   std::string out;
   if (result.ok()) {
     out = R"({"status":"success","data":)" + query::QueryDataJson(result.value);
-    if (!result.warnings.empty()) out += R"(,"warnings":)" + query::JsonStringArray(result.warnings);
+    if (!result.warnings.empty())
+      out += R"(,"warnings":)" + query::JsonStringArray(result.warnings);
     out += "}";
   } else {
-    out = R"({"status":"error","errorType":")" + std::string(ErrorName(result.error_type)) + R"(","error":)";
+    out = R"({"status":"error","errorType":")" + std::string(ErrorName(result.error_type)) +
+          R"(","error":)";
     query::AppendJsonString(out, result.error);
     out += "}";
   }

@@ -19,9 +19,10 @@ namespace metricsd::statsd {
 namespace {
 
 // The datagram a DogStatsD client writes, lengths computed in bytes.
-std::string Datagram(const std::string& title, const std::string& text, const std::string& fields = "") {
-  return "_e{" + std::to_string(title.size()) + "," + std::to_string(text.size()) + "}:" + title + "|" + text +
-         fields;
+std::string Datagram(const std::string& title, const std::string& text,
+                     const std::string& fields = "") {
+  return "_e{" + std::to_string(title.size()) + "," + std::to_string(text.size()) + "}:" + title +
+         "|" + text + fields;
 }
 
 EventError ErrorOf(std::string_view line) {
@@ -47,10 +48,11 @@ TEST(EventParser, MinimalEventHasDatadogDefaults) {
 TEST(EventParser, EveryFieldInAnyOrder) {
   StatsdEvent event;
   EventError error;
-  ASSERT_TRUE(ParseEvent(Datagram("Deploy 1.2", "rolled out\\nto eu",
-                                  "|#env:prod,canary,zone:eu-1|t:success|d:1700000000|h:web-1|p:low|"
-                                  "k:deploys|s:jenkins|c:ci-123|card:low"),
-                         event, error));
+  ASSERT_TRUE(
+      ParseEvent(Datagram("Deploy 1.2", "rolled out\\nto eu",
+                          "|#env:prod,canary,zone:eu-1|t:success|d:1700000000|h:web-1|p:low|"
+                          "k:deploys|s:jenkins|c:ci-123|card:low"),
+                 event, error));
   EXPECT_EQ(event.title, "Deploy 1.2");
   EXPECT_EQ(event.text, "rolled out\nto eu");
   EXPECT_EQ(event.timestamp, 1700000000);
@@ -78,22 +80,24 @@ TEST(EventParser, LengthsAreUtf8BytesAndMayCoverSeparators) {
 }
 
 TEST(EventParser, WrongLengthsAreRefused) {
-  EXPECT_EQ(ErrorOf("_e{4,4}:title|text"), EventError::kLengthMismatch);   // title longer
-  EXPECT_EQ(ErrorOf("_e{6,4}:title|text"), EventError::kLengthMismatch);   // title shorter
-  EXPECT_EQ(ErrorOf("_e{5,3}:title|text"), EventError::kLengthMismatch);   // text goes on
-  EXPECT_EQ(ErrorOf("_e{5,5}:title|text"), EventError::kLengthMismatch);   // past the end
+  EXPECT_EQ(ErrorOf("_e{4,4}:title|text"), EventError::kLengthMismatch);  // title longer
+  EXPECT_EQ(ErrorOf("_e{6,4}:title|text"), EventError::kLengthMismatch);  // title shorter
+  EXPECT_EQ(ErrorOf("_e{5,3}:title|text"), EventError::kLengthMismatch);  // text goes on
+  EXPECT_EQ(ErrorOf("_e{5,5}:title|text"), EventError::kLengthMismatch);  // past the end
   EXPECT_EQ(ErrorOf("_e{5,999999999}:title|text"), EventError::kLengthMismatch);
   EXPECT_EQ(ErrorOf("_e{0,4}:|text"), EventError::kEmptyTitleOrText);
   EXPECT_EQ(ErrorOf("_e{5,0}:title|"), EventError::kEmptyTitleOrText);
 }
 
 TEST(EventParser, MalformedHeadersAndFields) {
-  for (const char* line : {"_e{", "_e{5,4}", "_e{5,4}title|text", "_e{5;4}:title|text", "_e{-5,4}:title|text",
-                           "_e{+5,4}:title|text", "_e{5, 4}:title|text", "_e{,4}:title|text", "_e{5,}:title|text",
-                           "_e{1234567890,4}:title|text", "_e{5,4,3}:title|text", "_e{0x5,4}:title|text"}) {
+  for (const char* line :
+       {"_e{", "_e{5,4}", "_e{5,4}title|text", "_e{5;4}:title|text", "_e{-5,4}:title|text",
+        "_e{+5,4}:title|text", "_e{5, 4}:title|text", "_e{,4}:title|text", "_e{5,}:title|text",
+        "_e{1234567890,4}:title|text", "_e{5,4,3}:title|text", "_e{0x5,4}:title|text"}) {
     EXPECT_EQ(ErrorOf(line), EventError::kMalformedHeader) << line;
   }
-  for (const char* fields : {"|d:soon", "|d:", "|d:+5", "|d:1.5", "|p:urgent", "|t:fatal", "|t:", "|#", "|#,,"}) {
+  for (const char* fields :
+       {"|d:soon", "|d:", "|d:+5", "|d:1.5", "|p:urgent", "|t:fatal", "|t:", "|#", "|#,,"}) {
     EXPECT_EQ(ErrorOf(Datagram("title", "text", fields)), EventError::kMalformedField) << fields;
   }
   EXPECT_EQ(ErrorOf("_e{2,4}:\xC3(|text"), EventError::kInvalidUtf8);
@@ -137,9 +141,12 @@ TEST(EventParser, HostileInputsStayBounded) {
 TEST(EventParser, AnnotationFields) {
   StatsdEvent event;
   EventError error;
-  ASSERT_TRUE(ParseEvent(Datagram("Deploy", "v2\\ndone", "|#svc:ao,canary|t:error|h:web-1|d:1700000000"), event, error));
+  ASSERT_TRUE(
+      ParseEvent(Datagram("Deploy", "v2\\ndone", "|#svc:ao,canary|t:error|h:web-1|d:1700000000"),
+                 event, error));
   EXPECT_EQ(EventAnnotationTags(event),
-            (std::vector<std::string>{"svc:ao", "canary", "alert_type:error", "priority:normal", "host:web-1"}));
+            (std::vector<std::string>{"svc:ao", "canary", "alert_type:error", "priority:normal",
+                                      "host:web-1"}));
   EXPECT_EQ(EventAnnotationText(event), "Deploy\nv2\ndone");
   EXPECT_EQ(EventTimeMs(event, 5), 1700000000000);
   event.timestamp.reset();
@@ -171,8 +178,10 @@ TEST(EventSink, WellFormedEventsReachTheSinkAndEveryLineIsCounted) {
   // Without a sink: counted only.
   send("_e{1,1}:a|b\n");
   std::vector<StatsdEvent> received;
-  aggregator->SetEventSink([&received](StatsdEvent event) { received.push_back(std::move(event)); });
-  auto counts = send(Datagram("Deploy", "v2", "|t:warning|#svc:ao") + "\n_e{3,1}:a|b\n_e{1,1}:a|b|p:high\n"
+  aggregator->SetEventSink(
+      [&received](StatsdEvent event) { received.push_back(std::move(event)); });
+  auto counts = send(Datagram("Deploy", "v2", "|t:warning|#svc:ao") +
+                     "\n_e{3,1}:a|b\n_e{1,1}:a|b|p:high\n"
                      "hits:1|c\n_e{0,1}:|b\n");
   EXPECT_EQ(counts.accepted, 1u);  // the counter; events are not samples
   ASSERT_EQ(received.size(), 1u);
@@ -187,7 +196,8 @@ TEST(EventSink, WellFormedEventsReachTheSinkAndEveryLineIsCounted) {
   EXPECT_EQ(self["metricsd_statsd_dogstatsd_events_total{kind=\"event\"}"], 3);
   EXPECT_EQ(self["metricsd_statsd_dogstatsd_event_errors_total{reason=\"length_mismatch\"}"], 1);
   EXPECT_EQ(self["metricsd_statsd_dogstatsd_event_errors_total{reason=\"malformed_field\"}"], 1);
-  EXPECT_EQ(self["metricsd_statsd_dogstatsd_event_errors_total{reason=\"empty_title_or_text\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_dogstatsd_event_errors_total{reason=\"empty_title_or_text\"}"],
+            1);
   EXPECT_EQ(self["metricsd_statsd_dogstatsd_event_errors_total{reason=\"malformed_header\"}"], 0);
 }
 

@@ -8,11 +8,10 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/analytics/remote_query_engine.h"
 #include "daemon/analytics/remote_response.h"
@@ -62,7 +61,8 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
     std::size_t amp = body.find('&');
     std::string_view pair = body.substr(0, amp);
     std::size_t eq = pair.find('=');
-    if (eq != std::string_view::npos) form[FormDecode(pair.substr(0, eq))] = FormDecode(pair.substr(eq + 1));
+    if (eq != std::string_view::npos)
+      form[FormDecode(pair.substr(0, eq))] = FormDecode(pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     body.remove_prefix(amp + 1);
   }
@@ -76,7 +76,8 @@ class TestServer {
   using Handler = std::function<Reply(const SeenRequest&)>;
 
   explicit TestServer(Handler handler)
-      : handler_(std::move(handler)), acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
+      : handler_(std::move(handler)),
+        acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
     port_ = acceptor_.local_endpoint().port();
     thread_ = std::thread([this] { Serve(); });
   }
@@ -165,16 +166,17 @@ class RemoteEngineTest : public ::testing::Test {
 };
 
 std::string Success(const std::string& data, const std::string& warnings = "") {
-  return R"({"status":"success","data":)" + data + (warnings.empty() ? "" : R"(,"warnings":)" + warnings) + "}";
+  return R"({"status":"success","data":)" + data +
+         (warnings.empty() ? "" : R"(,"warnings":)" + warnings) + "}";
 }
 
 TEST(RemoteResponse, MatrixWithSpecialValuesAndUnsortedLabels) {
   promql::QueryResult result = ParseQueryResponse(200, Success(
-      R"({"resultType":"matrix","result":[
+                                                           R"({"resultType":"matrix","result":[
           {"metric":{"zone":"b","__name__":"up","job":"x"},
            "values":[[1700000000,"1.5"],[1700000015.5,"NaN"],[1700000031,"+Inf"],[1700000046.001,"-Inf"],[1700000061,"1e-07"]]},
           {"metric":{}}]})",
-      R"(["a warning"])"));
+                                                           R"(["a warning"])"));
   ASSERT_TRUE(result.ok()) << result.error;
   ASSERT_EQ(result.warnings, std::vector<std::string>{"a warning"});
   const auto& matrix = std::get<promql::Matrix>(result.value);
@@ -195,8 +197,10 @@ TEST(RemoteResponse, MatrixWithSpecialValuesAndUnsortedLabels) {
 }
 
 TEST(RemoteResponse, VectorScalarString) {
-  auto vector = ParseQueryResponse(200, Success(
-      R"({"resultType":"vector","result":[{"metric":{"b":"2","a":"1"},"value":[1.5,"-3"]}]})"));
+  auto vector = ParseQueryResponse(
+      200,
+      Success(
+          R"({"resultType":"vector","result":[{"metric":{"b":"2","a":"1"},"value":[1.5,"-3"]}]})"));
   ASSERT_TRUE(vector.ok()) << vector.error;
   const auto& samples = std::get<promql::Vector>(vector.value);
   ASSERT_EQ(samples.size(), 1u);
@@ -204,7 +208,8 @@ TEST(RemoteResponse, VectorScalarString) {
   EXPECT_EQ(samples[0].t, 1500);
   EXPECT_EQ(samples[0].v, -3);
 
-  auto scalar = ParseQueryResponse(200, Success(R"({"resultType":"scalar","result":[1700000000.123,"NaN"]})"));
+  auto scalar = ParseQueryResponse(
+      200, Success(R"({"resultType":"scalar","result":[1700000000.123,"NaN"]})"));
   ASSERT_TRUE(scalar.ok()) << scalar.error;
   EXPECT_EQ(std::get<promql::Scalar>(scalar.value).t, 1700000000123);
   EXPECT_TRUE(std::isnan(std::get<promql::Scalar>(scalar.value).v));
@@ -221,12 +226,14 @@ TEST(RemoteResponse, ErrorsKeepPrometheusTypes) {
     const char* type;
     ErrorType expected;
   };
-  for (const Case& c : {Case{400, "bad_data", ErrorType::kBadData}, Case{422, "execution", ErrorType::kExecution},
-                        Case{503, "timeout", ErrorType::kTimeout}, Case{503, "unavailable", ErrorType::kUnavailable},
-                        Case{499, "canceled", ErrorType::kCanceled}, Case{500, "internal", ErrorType::kInternal},
-                        Case{404, "not_found", ErrorType::kInternal}}) {
-    auto result = ParseQueryResponse(
-        c.status, std::string(R"({"status":"error","errorType":")") + c.type + R"(","error":"the reason"})");
+  for (const Case& c :
+       {Case{400, "bad_data", ErrorType::kBadData}, Case{422, "execution", ErrorType::kExecution},
+        Case{503, "timeout", ErrorType::kTimeout},
+        Case{503, "unavailable", ErrorType::kUnavailable},
+        Case{499, "canceled", ErrorType::kCanceled}, Case{500, "internal", ErrorType::kInternal},
+        Case{404, "not_found", ErrorType::kInternal}}) {
+    auto result = ParseQueryResponse(c.status, std::string(R"({"status":"error","errorType":")") +
+                                                   c.type + R"(","error":"the reason"})");
     EXPECT_EQ(result.error_type, c.expected) << c.type;
     EXPECT_EQ(result.error, "the reason");
   }
@@ -239,12 +246,15 @@ TEST(RemoteResponse, GarbageAndWrongShapes) {
   EXPECT_NE(html.error.find("Service Unavailable"), std::string::npos) << html.error;
   EXPECT_EQ(ParseQueryResponse(200, "not json").error_type, ErrorType::kInternal);
   EXPECT_EQ(ParseQueryResponse(200, "").error_type, ErrorType::kInternal);
-  for (const char* body : {R"({"status":"success"})", R"({"status":"success","data":{"resultType":"tensor","result":[]}})",
-                           R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"x"]}]}})",
-                           R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":1},"value":[1,"1"]}]}})",
-                           R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1]]}]}})",
-                           R"({"status":"success","data":{"resultType":"scalar","result":["1","1"]}})",
-                           R"({"status":"maybe"})", "[1,2]"}) {
+  for (
+      const char* body :
+      {R"({"status":"success"})",
+       R"({"status":"success","data":{"resultType":"tensor","result":[]}})",
+       R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"x"]}]}})",
+       R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":1},"value":[1,"1"]}]}})",
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1]]}]}})",
+       R"({"status":"success","data":{"resultType":"scalar","result":["1","1"]}})",
+       R"({"status":"maybe"})", "[1,2]"}) {
     auto result = ParseQueryResponse(200, body);
     EXPECT_EQ(result.error_type, ErrorType::kInternal) << body;
     EXPECT_FALSE(result.error.empty()) << body;
@@ -267,19 +277,24 @@ TEST(RemoteResponse, AnyKeyOrderUnknownKeysAndNativeHistograms) {
   ASSERT_EQ(result.warnings.size(), 1u);
   EXPECT_NE(result.warnings[0].find("native histogram"), std::string::npos);
 
-  auto vector = ParseQueryResponse(200, R"({"status":"success","data":{"resultType":"vector","result":[
+  auto vector =
+      ParseQueryResponse(200, R"({"status":"success","data":{"resultType":"vector","result":[
       {"metric":{"h":"1"},"histogram":[1,{"count":"2"}]},{"metric":{"f":"1"},"value":[1,"5"]}]}})");
   ASSERT_TRUE(vector.ok()) << vector.error;
   EXPECT_EQ(std::get<promql::Vector>(vector.value).size(), 1u);
 
   // Cut short: not JSON.
-  auto truncated = ParseQueryResponse(200, R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{})");
+  auto truncated = ParseQueryResponse(
+      200, R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{})");
   EXPECT_EQ(truncated.error_type, ErrorType::kInternal);
   // A type that does not match its result.
-  EXPECT_EQ(ParseQueryResponse(200, Success(R"({"resultType":"scalar","result":[{"metric":{},"value":[1,"1"]}]})")).error_type,
+  EXPECT_EQ(ParseQueryResponse(
+                200, Success(R"({"resultType":"scalar","result":[{"metric":{},"value":[1,"1"]}]})"))
+                .error_type,
             ErrorType::kInternal);
-  EXPECT_EQ(ParseQueryResponse(200, Success(R"({"resultType":"vector","result":[1,"1"]})")).error_type,
-            ErrorType::kInternal);
+  EXPECT_EQ(
+      ParseQueryResponse(200, Success(R"({"resultType":"vector","result":[1,"1"]})")).error_type,
+      ErrorType::kInternal);
 }
 
 TEST(RemoteResponse, LargeAnswerIsReadAsAStream) {
@@ -287,9 +302,11 @@ TEST(RemoteResponse, LargeAnswerIsReadAsAStream) {
   // 100 series returns): read without building a DOM.
   std::string body = R"({"status":"success","data":{"resultType":"matrix","result":[)";
   for (int s = 0; s < 100; ++s) {
-    body += (s ? "," : "") + std::string(R"({"metric":{"s":")") + std::to_string(s) + R"("},"values":[)";
+    body += (s ? "," : "") + std::string(R"({"metric":{"s":")") + std::to_string(s) +
+            R"("},"values":[)";
     for (int i = 0; i < 11000; ++i) {
-      body += (i ? "," : "") + std::string("[") + std::to_string(1700000000 + i * 15) + R"(,")" + std::to_string(i % 97) + R"("])";
+      body += (i ? "," : "") + std::string("[") + std::to_string(1700000000 + i * 15) + R"(,")" +
+              std::to_string(i % 97) + R"("])";
     }
     body += "]}";
   }
@@ -368,7 +385,8 @@ TEST_F(RemoteEngineTest, RangeQueryIsSplitIntoPiecesAndConcatenated) {
   source.max_steps = 10;
   auto engine = Engine(server.url() + "/prefix/", source);
   // 0 s .. 240 s by 10 s: 25 steps, 3 requests.
-  promql::QueryResult result = engine->Range("sum(rate(x[5m])) > 1 & y{a=\"b c\"}", 0, 240000, 10000);
+  promql::QueryResult result =
+      engine->Range("sum(rate(x[5m])) > 1 & y{a=\"b c\"}", 0, 240000, 10000);
   ASSERT_TRUE(result.ok()) << result.error;
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 3u);
@@ -403,7 +421,8 @@ TEST_F(RemoteEngineTest, PieceOverTheBodyLimitIsSplitAgain) {
   const auto& matrix = std::get<promql::Matrix>(result.value);
   ASSERT_EQ(matrix.size(), 2u);
   ASSERT_EQ(matrix[0].points.size(), 100u);
-  for (std::size_t i = 0; i < 100; ++i) EXPECT_EQ(matrix[0].points[i].t, static_cast<promql::Timestamp>(i) * 10000);
+  for (std::size_t i = 0; i < 100; ++i)
+    EXPECT_EQ(matrix[0].points[i].t, static_cast<promql::Timestamp>(i) * 10000);
   EXPECT_EQ(matrix[1].points.size(), 90u);  // 100 s .. 990 s
   EXPECT_GT(server.requests().size(), 4u);
   // One step alone over the limit: the error, not endless halving.
@@ -417,7 +436,10 @@ TEST_F(RemoteEngineTest, PieceOverTheBodyLimitIsSplitAgain) {
 
 TEST_F(RemoteEngineTest, InstantQuerySendsTimeAndParsesVector) {
   TestServer server([](const SeenRequest&) {
-    return Reply{200, Success(R"({"resultType":"vector","result":[{"metric":{"job":"a"},"value":[1700000000.123,"+Inf"]}]})")};
+    return Reply{
+        200,
+        Success(
+            R"({"resultType":"vector","result":[{"metric":{"job":"a"},"value":[1700000000.123,"+Inf"]}]})")};
   });
   auto engine = Engine(server.url());
   auto result = engine->Instant("up", 1700000000123);
@@ -436,14 +458,17 @@ TEST_F(RemoteEngineTest, InstantQuerySendsTimeAndParsesVector) {
 TEST_F(RemoteEngineTest, ApiErrorAndHttpErrors) {
   TestServer server([](const SeenRequest& request) {
     if (request.form.at("query") == "bad(") {
-      return Reply{400, R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected end of input"})"};
+      return Reply{
+          400,
+          R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected end of input"})"};
     }
     return Reply{503, "upstream connect error or disconnect/reset before headers", "text/plain"};
   });
   auto engine = Engine(server.url());
   auto bad = engine->Instant("bad(", 0);
   EXPECT_EQ(bad.error_type, ErrorType::kBadData);
-  EXPECT_NE(bad.error.find("1:5: parse error: unexpected end of input"), std::string::npos) << bad.error;
+  EXPECT_NE(bad.error.find("1:5: parse error: unexpected end of input"), std::string::npos)
+      << bad.error;
   auto down = engine->Range("up", 0, 60000, 15000);
   EXPECT_EQ(down.error_type, ErrorType::kUnavailable);
   EXPECT_NE(down.error.find("HTTP 503"), std::string::npos) << down.error;
@@ -451,7 +476,10 @@ TEST_F(RemoteEngineTest, ApiErrorAndHttpErrors) {
 }
 
 TEST_F(RemoteEngineTest, HangingServerTimesOutWithinBound) {
-  TestServer server([](const SeenRequest&) { return Reply{200, Success(R"({"resultType":"scalar","result":[1,"1"]})"), "application/json", 10s}; });
+  TestServer server([](const SeenRequest&) {
+    return Reply{200, Success(R"({"resultType":"scalar","result":[1,"1"]})"), "application/json",
+                 10s};
+  });
   RemoteSource source;
   source.timeout = 300ms;
   auto engine = Engine(server.url(), source);
@@ -465,14 +493,16 @@ TEST_F(RemoteEngineTest, HangingServerTimesOutWithinBound) {
 }
 
 TEST_F(RemoteEngineTest, OversizedBodyIsAnError) {
-  std::string big = Success(R"({"resultType":"string","result":[1,")" + std::string(100000, 'x') + R"("]})");
+  std::string big =
+      Success(R"({"resultType":"string","result":[1,")" + std::string(100000, 'x') + R"("]})");
   TestServer server([&big](const SeenRequest&) { return Reply{200, big}; });
   RemoteSource source;
   source.body_limit = 4096;
   auto engine = Engine(server.url(), source);
   auto result = engine->Instant("x", 0);
   EXPECT_EQ(result.error_type, ErrorType::kUnavailable);
-  EXPECT_NE(result.error.find("body larger than the limit of 4096 bytes"), std::string::npos) << result.error;
+  EXPECT_NE(result.error.find("body larger than the limit of 4096 bytes"), std::string::npos)
+      << result.error;
   EXPECT_NE(result.error.find("body_limit"), std::string::npos) << result.error;
   // Without a Content-Length (chunked), the body is cut while it is read: the same error.
   TestServer chunked([&big](const SeenRequest&) {
@@ -482,7 +512,8 @@ TEST_F(RemoteEngineTest, OversizedBodyIsAnError) {
   });
   auto cut = Engine(chunked.url(), source)->Instant("x", 0);
   EXPECT_EQ(cut.error_type, ErrorType::kUnavailable);
-  EXPECT_NE(cut.error.find("body larger than the limit of 4096 bytes"), std::string::npos) << cut.error;
+  EXPECT_NE(cut.error.find("body larger than the limit of 4096 bytes"), std::string::npos)
+      << cut.error;
 }
 
 TEST_F(RemoteEngineTest, ConnectionRefused) {
@@ -504,8 +535,10 @@ Reply EchoCredentials(const SeenRequest& request, const std::string& wanted) {
   if (request.authorization == wanted) {
     return {200, Success(R"({"resultType":"scalar","result":[1,"42"]})")};
   }
-  nlohmann::json error = {{"status", "error"}, {"errorType", "bad_data"},
-                          {"error", "wrong credentials " + request.authorization + " tenant " + request.tenant}};
+  nlohmann::json error = {
+      {"status", "error"},
+      {"errorType", "bad_data"},
+      {"error", "wrong credentials " + request.authorization + " tenant " + request.tenant}};
   return {401, error.dump()};
 }
 
@@ -517,9 +550,10 @@ void ExpectNoSecret(const promql::QueryResult& result, const std::vector<std::st
 }
 
 TEST_F(RemoteEngineTest, BasicAuthIsSentAndNeverShown) {
-  // base64("analyst:s3cret-pass") 
+  // base64("analyst:s3cret-pass")
   const std::string wanted = "Basic YW5hbHlzdDpzM2NyZXQtcGFzcw==";
-  TestServer server([&wanted](const SeenRequest& request) { return EchoCredentials(request, wanted); });
+  TestServer server(
+      [&wanted](const SeenRequest& request) { return EchoCredentials(request, wanted); });
   RemoteSource source;
   source.auth.username = "analyst";
   source.auth.password = "s3cret-pass";
@@ -535,11 +569,13 @@ TEST_F(RemoteEngineTest, BasicAuthIsSentAndNeverShown) {
   auto denied = engine2->Instant("1", 0);
   EXPECT_EQ(denied.error_type, ErrorType::kBadData);
   EXPECT_NE(denied.error.find("wrong credentials"), std::string::npos) << denied.error;
-  ExpectNoSecret(denied, {"wrong-password", "YW5hbHlzdDp3cm9uZy1wYXNzd29yZA==", "tenant-secret-42"});
+  ExpectNoSecret(denied,
+                 {"wrong-password", "YW5hbHlzdDp3cm9uZy1wYXNzd29yZA==", "tenant-secret-42"});
 }
 
 TEST_F(RemoteEngineTest, BearerTokenIsSentAndNeverShown) {
-  TestServer server([](const SeenRequest& request) { return EchoCredentials(request, "Bearer good-token-123"); });
+  TestServer server(
+      [](const SeenRequest& request) { return EchoCredentials(request, "Bearer good-token-123"); });
   RemoteSource source;
   source.auth.bearer_token = "good-token-123";
   ASSERT_TRUE(Engine(server.url(), source)->Instant("1", 0).ok());
@@ -569,7 +605,9 @@ TEST_F(RemoteEngineTest, DescribeAndInvalidUrlShowNoCredentials) {
 }
 
 TEST_F(RemoteEngineTest, CalledOnItsOwnIoThreadFailsInsteadOfDeadlocking) {
-  TestServer server([](const SeenRequest&) { return Reply{200, Success(R"({"resultType":"scalar","result":[1,"1"]})")}; });
+  TestServer server([](const SeenRequest&) {
+    return Reply{200, Success(R"({"resultType":"scalar","result":[1,"1"]})")};
+  });
   auto engine = Engine(server.url());
   std::promise<promql::QueryResult> done;
   net::post(ioc_, [&] { done.set_value(engine->Instant("1", 0)); });
@@ -610,7 +648,8 @@ TEST(RemoteSourceConfig, KeysDefaultsAndChecks) {
 
   RemoteSource source = ParseSource(
       "url: https://mimir.example/prometheus\nbearer_token: tok-secret\ntimeout: 30s\n"
-      "headers: {X-Scope-OrgID: team-a}\nmax_steps: 5000\nbody_limit: 64MiB\ntls: {insecure_skip_verify: true}\n");
+      "headers: {X-Scope-OrgID: team-a}\nmax_steps: 5000\nbody_limit: 64MiB\ntls: "
+      "{insecure_skip_verify: true}\n");
   EXPECT_TRUE(source.remote());
   EXPECT_EQ(source.auth.bearer_token, "tok-secret");
   EXPECT_EQ(source.timeout, std::chrono::seconds(30));
@@ -618,9 +657,11 @@ TEST(RemoteSourceConfig, KeysDefaultsAndChecks) {
   EXPECT_EQ(source.max_steps, 5000);
   EXPECT_EQ(source.body_limit, 64 << 20);
   EXPECT_TRUE(source.tls.insecure_skip_verify);
-  EXPECT_EQ(source, ParseSource("url: https://mimir.example/prometheus\nbearer_token: tok-secret\ntimeout: 30s\n"
-                                "headers: {X-Scope-OrgID: team-a}\nmax_steps: 5000\nbody_limit: 64MiB\n"
-                                "tls: {insecure_skip_verify: true}\n"));
+  EXPECT_EQ(
+      source,
+      ParseSource("url: https://mimir.example/prometheus\nbearer_token: tok-secret\ntimeout: 30s\n"
+                  "headers: {X-Scope-OrgID: team-a}\nmax_steps: 5000\nbody_limit: 64MiB\n"
+                  "tls: {insecure_skip_verify: true}\n"));
   EXPECT_FALSE(source == defaults);
   std::string rendered = RemoteSourceSection().Render(source).dump();
   EXPECT_EQ(rendered.find("tok-secret"), std::string::npos) << rendered;
@@ -631,12 +672,15 @@ TEST(RemoteSourceConfig, KeysDefaultsAndChecks) {
   EXPECT_EQ(userinfo.find("pw-in-url"), std::string::npos) << userinfo;
   EXPECT_NE(ConfigErrorOf("url: ftp://prom\n"), "");
   EXPECT_NE(ConfigErrorOf("url: http://prom\nheaders: {Authorization: x}\n"), "");
-  EXPECT_NE(ConfigErrorOf("url: http://prom\nbasic_auth: {username: a, password: b}\nbearer_token: c\n"), "");
+  EXPECT_NE(
+      ConfigErrorOf("url: http://prom\nbasic_auth: {username: a, password: b}\nbearer_token: c\n"),
+      "");
   EXPECT_NE(ConfigErrorOf("max_steps: 0\n"), "");
   EXPECT_FALSE(ParseSource("url:\n").remote());  // null: the local history
   // The JSON Schema agrees with the loader on the scheme (editors flag ftp:// too).
   nlohmann::json schema = RemoteSourceSection().Schema();
-  EXPECT_EQ(schema["properties"]["url"]["pattern"], "^$|^[hH][tT][tT][pP][sS]?://") << schema.dump();
+  EXPECT_EQ(schema["properties"]["url"]["pattern"], "^$|^[hH][tT][tT][pP][sS]?://")
+      << schema.dump();
 }
 
 }  // namespace

@@ -178,20 +178,15 @@ alerting::RuleManager::ForStateHistory ForStateFromHistory(const storage::Histor
   return out;
 }
 
-analytics::Annotation AnnotationOfEvent(statsd::StatsdEvent event) {
+analytics::Annotation AnnotationOfEvent(const statsd::StatsdEvent& event) {
   analytics::Annotation annotation;
-  annotation.time = event.timestamp
-                        ? *event.timestamp * 1000
-                        : std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+  annotation.time = statsd::EventTimeMs(
+      event, std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count());
   annotation.time_end = annotation.time;
-  annotation.text = event.text.empty() ? event.title : event.title + "\n" + event.text;
-  annotation.tags = std::move(event.tags);
-  annotation.tags.push_back("alert_type:" + event.alert_type);
-  annotation.tags.push_back("priority:" + event.priority);
-  if (!event.hostname.empty()) annotation.tags.push_back("host:" + event.hostname);
-  if (!event.source_type.empty()) annotation.tags.push_back("source_type:" + event.source_type);
+  annotation.text = statsd::EventAnnotationText(event);
+  annotation.tags = statsd::EventAnnotationTags(event);
   annotation.source = "dogstatsd";
   return annotation;
 }
@@ -264,7 +259,7 @@ int App::Run() {
   }
   if (statsd_) {
     statsd_->SetEventSink([analytics = analytics_.get()](statsd::StatsdEvent event) {
-      analytics->AddAnnotationLater(AnnotationOfEvent(std::move(event)));
+      analytics->AddAnnotationLater(AnnotationOfEvent(event));
     });
   }
   config_.Store(config);

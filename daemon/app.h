@@ -40,9 +40,8 @@ WebSecurityPtr LoadWebSecurityForFlags(const Flags& flags, const Config& config)
 // `history` must outlive the rule manager's evaluations.
 alerting::RuleManager::ForStateHistory ForStateFromHistory(const storage::HistoryService* history);
 
-// A DogStatsD event as an annotation: its title and text, its tags plus alert_type:,
-// priority:, host: and source_type: ones (as Datadog shows them), at its timestamp or now.
-analytics::Annotation AnnotationOfEvent(statsd::StatsdEvent event);
+// A DogStatsD event as an annotation (statsd/event.h says what it keeps), at its time or now.
+analytics::Annotation AnnotationOfEvent(const statsd::StatsdEvent& event);
 
 // The history store's directory: --storage.path, else history.path, else data/ in the working
 // directory (Prometheus's default).

@@ -309,16 +309,7 @@ promql::Value ValueFrom(AnswerReader& reader, std::vector<std::string>& warnings
 }  // namespace
 
 promql::ErrorType ErrorTypeFromName(std::string_view name) {
-  // Spelled here: promql::ErrorTypeName is declared in query_error.h but defined nowhere.
-  static constexpr std::pair<std::string_view, ErrorType> kNames[] = {
-      {"bad_data", ErrorType::kBadData},  {"execution", ErrorType::kExecution},
-      {"timeout", ErrorType::kTimeout},   {"canceled", ErrorType::kCanceled},
-      {"internal", ErrorType::kInternal}, {"unavailable", ErrorType::kUnavailable},
-  };
-  for (const auto& [spelled, type] : kNames) {
-    if (spelled == name) return type;
-  }
-  return ErrorType::kInternal;
+  return promql::kErrorTypeNames.Parse(name).value_or(ErrorType::kInternal);
 }
 
 bool ParseSampleValue(std::string_view text, double& value) {

@@ -30,7 +30,7 @@ def stepped_latency(end_ms, weeks, step_ms, labels, step_at_ms=None, step=0.10, 
     """A p95-like latency gauge: seasonal, multiplicative Gaussian noise, and (when
     step_at_ms is given) `step` more from then on."""
     rng = random.Random(seed)
-    start = end_ms - weeks * WEEK
+    start = int(end_ms - weeks * WEEK)
     points = []
     for t in range(start - start % step_ms, end_ms + 1, step_ms):
         v = seasonal(t, 0.120) * (1 + rng.gauss(0, noise))

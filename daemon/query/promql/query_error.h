@@ -9,11 +9,18 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/core/enum_table.h"
+
 namespace metricsd::query::promql {
 
 enum class ErrorType { kNone, kBadData, kExecution, kTimeout, kCanceled, kInternal, kUnavailable };
-// The API's errorType: "bad_data", "execution", "timeout", "canceled", "internal", "unavailable".
-std::string_view ErrorTypeName(ErrorType type);
+// The API's errorType spellings, both ways (the remote engine reads them back).
+inline constexpr EnumTable<ErrorType, 6> kErrorTypeNames{{{{ErrorType::kBadData, "bad_data"},
+                                                          {ErrorType::kExecution, "execution"},
+                                                          {ErrorType::kTimeout, "timeout"},
+                                                          {ErrorType::kCanceled, "canceled"},
+                                                          {ErrorType::kInternal, "internal"},
+                                                          {ErrorType::kUnavailable, "unavailable"}}}};
 
 class QueryError : public std::runtime_error {
  public:

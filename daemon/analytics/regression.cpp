@@ -22,6 +22,8 @@ constexpr Timestamp kFlatReferenceMs = kDayMs;
 // Charts keep at most this many points per line (the HTML report stays small).
 constexpr std::size_t kChartPoints = 720;
 constexpr std::size_t kMaxCharts = 8;
+// Standardized residuals are clipped here before the CUSUM (in standard deviations).
+constexpr double kClip = 4;
 
 using SeriesMap = std::map<promql::Labels, std::vector<promql::Point>>;
 
@@ -287,8 +289,13 @@ RegressionAnalysis AnalyzeSeries(const Baseline& baseline, std::span<const promq
   if (!(sigma > 0)) sigma = 1e-9;
   a.sigma = sigma;
 
+  // Standardized residuals, clipped at +-kClip (a Huber-type robust CUSUM): one outlier, a
+  // latency spike of 3x, would otherwise push the sum past h alone and hold it there for the
+  // rest of the window, moving the change start to the spike.
   std::vector<double> z(recent_ratios.size());
-  for (std::size_t i = 0; i < z.size(); ++i) z[i] = sign * (recent_ratios[i] - center) / sigma;
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    z[i] = std::clamp(sign * (recent_ratios[i] - center) / sigma, -kClip, kClip);
+  }
   const CusumResult cusum = Cusum(z, CusumOptions{options.cusum_k, options.cusum_h});
   // The newest shift in the worse direction that still lasts at the end of the window: an
   // excursion that already ended is noise or a blip, not a regression now.

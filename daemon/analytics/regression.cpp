@@ -24,6 +24,8 @@ constexpr std::size_t kChartPoints = 720;
 constexpr std::size_t kMaxCharts = 8;
 // Standardized residuals are clipped here before the CUSUM (in standard deviations).
 constexpr double kClip = 4;
+// A change start within this many points of the window's beginning may have come earlier.
+constexpr std::size_t kWindowBeginPoints = 3;
 
 using SeriesMap = std::map<promql::Labels, std::vector<promql::Point>>;
 
@@ -368,10 +370,15 @@ Finding MakeRegressionFinding(const Watch& watch, const promql::Labels& labels,
                                                        : analysis.recent_median < watch.threshold);
   f.severity =
       analysis.magnitude >= 3 * options.min_change || past_threshold ? "critical" : "warning";
+  // A shift already there when the window began (the CUSUM places such a start within the
+  // first points) began then or earlier.
+  const bool at_window_begin = analysis.cusum_index < kWindowBeginPoints;
   f.summary = SeriesName(watch, labels) + " is " + Printf("%.0f", analysis.magnitude) + " % " +
               (watch.higher_is_worse() ? "higher" : "lower") + " than its baseline since " +
-              FormatTime(analysis.start, detected) + " (p=" + Printf("%.1g", analysis.p) + ")";
+              FormatTime(analysis.start, detected) + (at_window_begin ? " or earlier" : "") +
+              " (p=" + Printf("%.1g", analysis.p) + ")";
   f.details = analysis.ToJson();
+  f.details["start_at_window_begin"] = at_window_begin;
   return f;
 }
 
@@ -486,8 +493,9 @@ ReportSection BuildRegressionsSection(const AnalysisContext& context) {
       "The CUSUM scale is 1.4826 x the MAD of the reference ratios; p-values use the normal "
       "approximation with continuity and tie corrections (not exact below ~20 values), "
       "Bonferroni-adjusted over the change starts the CUSUM could have picked.",
-      "The start is the CUSUM's estimate (after the last point where its sum was zero); a shift "
-      "older than regression.window is reported from the window's beginning.",
+      "The start is the CUSUM's estimate (after the last point where its sum was zero; "
+      "residuals clipped at 4 sigma so one spike does not move it); a shift older than "
+      "regression.window is reported from the window's beginning, \"or earlier\".",
       "Severity is critical when the change is at least 3 x regression.min_change or the recent "
       "median is past the watch's threshold; confidence is 1 - p.",
       "Measured (unit tests, 1-minute data, daily and weekly cycles, detection every 5 "

@@ -3,9 +3,9 @@
 // the same hour-of-week windows of the previous baseline.weeks weeks (or, for a flat baseline,
 // the day before the window), both season-adjusted by the baseline's expected value
 // (ratio = value / Expected(t)):
-//   - a two-sided tabular CUSUM on the ratios, centred on the reference median and scaled by
-//     1.4826 x the reference MAD, finds an ongoing level shift in the worse direction and when
-//     it began;
+//   - a two-sided tabular CUSUM on the ratios, centred on the reference median, scaled by
+//     1.4826 x the reference MAD and clipped at 4 (one outlier is not a shift), finds an
+//     ongoing level shift in the worse direction and when it began;
 //   - a one-sided Mann-Whitney U test of the ratios since that start against the reference
 //     confirms it at regression.alpha (its p Bonferroni-adjusted over the starts the CUSUM
 //     could have picked, since it picked the worst-looking one);

@@ -429,6 +429,15 @@ TEST(RegressionEngineTest, DetectsTheStepThroughTheEngine) {
   }
   EXPECT_GT(finding.details["recent_median"].get<double>(),
             finding.details["baseline_median"].get<double>());
+  EXPECT_FALSE(finding.details["start_at_window_begin"].get<bool>());
+
+  // Ninety minutes on the shift fills the whole window: its start is the window's, "or
+  // earlier".
+  AnalysisContext later{.engine = *c.engine, .config = c.config, .now = c.step_at + 90 * kMinute};
+  std::vector<Finding> still = DetectRegressions(later);
+  ASSERT_EQ(still.size(), 1u);
+  EXPECT_TRUE(still[0].details["start_at_window_begin"].get<bool>());
+  EXPECT_NE(still[0].summary.find(" UTC or earlier (p="), std::string::npos) << still[0].summary;
 }
 
 TEST(RegressionEngineTest, ReportSectionReplaysTheRange) {

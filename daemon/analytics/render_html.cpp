@@ -6,6 +6,9 @@
 namespace metricsd::analytics {
 namespace {
 
+// A time for people; 0 is "not known" (a finding without a start), not 1970.
+std::string When(query::promql::Timestamp ms) { return ms > 0 ? FormatUtc(ms) : "n/a"; }
+
 constexpr std::string_view kStyle = R"(
 :root { color-scheme: light; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222;
@@ -79,8 +82,8 @@ void AppendFindings(std::string& out, const ReportFindings& block) {
            "</span></td><td>" + EscapeXml(f.kind) + "</td><td>" + EscapeXml(f.watch) +
            "</td><td class=\"wrap\">" +
            EscapeXml(f.labels.empty() ? "" : query::promql::LabelsToString(f.labels)) +
-           "</td><td>" + EscapeXml(FormatUtc(f.start)) + "</td><td>" +
-           EscapeXml(FormatMagnitude(f)) + "</td><td>" +
+           "</td><td>" + EscapeXml(When(f.start)) + "</td><td>" + EscapeXml(FormatMagnitude(f)) +
+           "</td><td>" +
            (std::isfinite(f.confidence) ? FormatReportNumber(f.confidence * 100) + "%" : "n/a") +
            "</td><td class=\"wrap\">" + EscapeXml(f.summary) + "</td></tr>";
   }
@@ -127,8 +130,8 @@ std::string RenderHtml(const ReportDocument& document, const SvgChartOptions& ch
   out += "<title>" + EscapeXml(title) + "</title><style>";
   out += kStyle;
   out += "</style></head><body>\n<header><h1>" + EscapeXml(title) + "</h1><p class=\"meta\">" +
-         EscapeXml(FormatUtc(document.start)) + " to " + EscapeXml(FormatUtc(document.end)) +
-         " · generated " + EscapeXml(FormatUtc(document.generated));
+         EscapeXml(When(document.start)) + " to " + EscapeXml(When(document.end)) +
+         " · generated " + EscapeXml(When(document.generated));
   if (!document.source.empty()) out += " · source " + EscapeXml(document.source);
   if (!document.host.empty()) out += " · host " + EscapeXml(document.host);
   out += "</p>";

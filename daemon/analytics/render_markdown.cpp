@@ -10,6 +10,9 @@
 namespace metricsd::analytics {
 namespace {
 
+// A time for people; 0 is "not known" (a finding without a start), not 1970.
+std::string When(query::promql::Timestamp ms) { return ms > 0 ? FormatUtc(ms) : "n/a"; }
+
 using query::promql::Point;
 
 constexpr std::size_t kMaxChartRows = 20;
@@ -58,7 +61,7 @@ void AppendFindings(std::string& out, const ReportFindings& block) {
     out += ": " + EscapeMarkdown(f.summary) + " (magnitude " + EscapeMarkdown(FormatMagnitude(f)) +
            ", confidence " +
            (std::isfinite(f.confidence) ? FormatReportNumber(f.confidence * 100) + "%" : "n/a") +
-           ", since " + EscapeMarkdown(FormatUtc(f.start)) + ")\n";
+           ", since " + EscapeMarkdown(When(f.start)) + ")\n";
   }
   out += "\n";
 }
@@ -232,9 +235,9 @@ std::string Sparkline(const std::vector<Point>& points, std::size_t width) {
 std::string RenderMarkdown(const ReportDocument& document) {
   std::string out;
   out += "# " + EscapeMarkdown(document.title.empty() ? document.name : document.title) + "\n\n";
-  out += "Range: " + EscapeMarkdown(FormatUtc(document.start)) + " to " +
-         EscapeMarkdown(FormatUtc(document.end)) +
-         "  \nGenerated: " + EscapeMarkdown(FormatUtc(document.generated));
+  out += "Range: " + EscapeMarkdown(When(document.start)) + " to " +
+         EscapeMarkdown(When(document.end)) +
+         "  \nGenerated: " + EscapeMarkdown(When(document.generated));
   if (!document.source.empty()) out += " · Source: " + EscapeMarkdown(document.source);
   if (!document.host.empty()) out += " · Host: " + EscapeMarkdown(document.host);
   out += "\n\n";

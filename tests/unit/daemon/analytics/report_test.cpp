@@ -632,6 +632,15 @@ TEST(RenderMarkdownTest, StructureAndEscaping) {
   ReportDocument empty;
   empty.name = "empty";
   EXPECT_THAT(RenderMarkdown(empty), HasSubstr("no sections"));
+  // A finding without a known start says so rather than 1970.
+  ReportDocument unknown;
+  ReportSection section;
+  Finding finding = HostileFinding();
+  finding.start = 0;
+  section.blocks.push_back(ReportFindings{{finding}});
+  unknown.sections.push_back(section);
+  EXPECT_THAT(RenderMarkdown(unknown), HasSubstr("since n/a"));
+  EXPECT_THAT(RenderHtml(unknown), Not(HasSubstr("1970-01-01")));
 }
 
 TEST(RenderMarkdownTest, Sparkline) {

@@ -187,35 +187,44 @@ void AnalyticsService::RunScheduledReport(const AnalyticsConfig& config, const R
   AnalyticsDb* db = this->db();
   AnalysisContext context{.engine = *engine, .config = config, .now = now, .db = db};
   ReportDocument document = BuildReport(context, report, host_);
-  for (const std::string& format : report.formats) {
-    std::string rendered = RenderReport(document, format);
-    std::string outcome = "success";
-    if (!report.directory.empty()) {
+  std::map<std::string, std::string> rendered;  // by format: each rendered once
+  auto render = [&](const std::string& format) -> const std::string& {
+    auto it = rendered.find(format);
+    if (it == rendered.end()) it = rendered.emplace(format, RenderReport(document, format)).first;
+    return it->second;
+  };
+  auto record = [&](const std::string& format, const std::string& outcome) {
+    if (db == nullptr) return;
+    try {
+      db->RecordReportRun(report.name, now, format, outcome);
+    } catch (const std::exception& e) {
+      LogDebug("report run not recorded", {{"err", e.what()}});
+    }
+  };
+  if (!report.directory.empty()) {
+    for (const std::string& format : report.formats) {
+      std::string outcome = "success";
       try {
-        std::string path = WriteReport(report, format, rendered, now);
+        std::string path = WriteReport(report, format, render(format), now);
         LogInfo("report written", {{"report", report.name}, {"path", path}});
       } catch (const std::exception& e) {
         outcome = e.what();
         LogError("report not written", {{"report", report.name}, {"err", e.what()}});
       }
+      findings_->CountReport(outcome == "success");
+      record(format, outcome);
     }
-    findings_->CountReport(outcome == "success");
-    for (const WebhookTarget& webhook : report.webhooks) {
-      PostReport(ioc_, webhook, rendered, std::string(ReportContentType(format)),
-                 [findings = findings_, name = report.name](PostResult result) {
-                   findings->CountReport(result.ok);
-                   if (!result.ok) {
-                     LogError("report not delivered", {{"report", name}, {"err", result.error}});
-                   }
-                 });
-    }
-    if (db != nullptr) {
-      try {
-        db->RecordReportRun(report.name, now, format, outcome);
-      } catch (const std::exception& e) {
-        LogDebug("report run not recorded", {{"err", e.what()}});
-      }
-    }
+  }
+  // Each webhook gets one POST, in its own format.
+  for (const WebhookTarget& webhook : report.webhooks) {
+    PostReport(ioc_, webhook, render(webhook.format), std::string(ReportContentType(webhook.format)),
+               [findings = findings_, name = report.name](PostResult result) {
+                 findings->CountReport(result.ok);
+                 if (!result.ok) {
+                   LogError("report not delivered", {{"report", name}, {"err", result.error}});
+                 }
+               });
+    record(webhook.format, "posted to a webhook");
   }
 }
 

@@ -21,6 +21,7 @@
 #include "daemon/analytics/roi.h"
 #include "daemon/analytics/trend.h"
 #include "daemon/analytics/ux.h"
+#include "daemon/core/logging.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -55,9 +56,11 @@ ReportSection BuildSummarySection(const AnalysisContext& context) {
   return section;
 }
 
-const std::vector<std::pair<std::string, Builder>>& Builders() {
-  static const auto* builders = new std::vector<std::pair<std::string, Builder>>{
+// Every id of kReportSectionIds (report_config.h) has its builder here.
+const std::map<std::string_view, Builder>& Builders() {
+  static const auto* builders = new std::map<std::string_view, Builder>{
       {"summary", BuildSummarySection},
+      {"baselines", BuildBaselinesSection},
       {"regressions", BuildRegressionsSection},
       {"trends", BuildTrendsSection},
       {"forecasts", BuildForecastsSection},
@@ -66,24 +69,14 @@ const std::vector<std::pair<std::string, Builder>>& Builders() {
       {"bottlenecks", BuildBottlenecksSection},
       {"ux", BuildUxSection},
       {"correlation", BuildCorrelationSection},
-      {"comparison", BuildComparisonSection},
       {"impact", BuildImpactSection},
+      {"comparison", BuildComparisonSection},
       {"roi", BuildRoiSection},
-      {"baselines", BuildBaselinesSection},
   };
   return *builders;
 }
 
 }  // namespace
-
-const std::vector<std::string>& ReportSectionIds() {
-  static const auto* ids = [] {
-    auto* out = new std::vector<std::string>;
-    for (const auto& [id, builder] : Builders()) out->push_back(id);
-    return out;
-  }();
-  return *ids;
-}
 
 ReportDocument BuildReport(const AnalysisContext& base, const ReportConfig& report,
                            std::string_view host) {
@@ -98,17 +91,23 @@ ReportDocument BuildReport(const AnalysisContext& base, const ReportConfig& repo
   document.generated = context.now;
   document.source = context.engine.Describe();
   document.host = std::string(host);
-  for (const auto& [id, build] : Builders()) {
-    if (!report.sections.empty() &&
-        std::find(report.sections.begin(), report.sections.end(), id) == report.sections.end()) {
-      continue;
-    }
+  // In the order the report lists them (all, in kReportSectionIds' order, when it lists none).
+  for (const std::string& id : report.SectionIds()) {
+    auto builder = Builders().find(id);
     ReportSection section;
+    const auto began = std::chrono::steady_clock::now();
     try {
-      section = build(context);
+      if (builder == Builders().end()) throw std::runtime_error("no such section");
+      section = builder->second(context);
     } catch (const std::exception& e) {
       section.error = e.what();
     }
+    LogDebug("report section built",
+             {{"report", report.name},
+              {"section", id},
+              {"seconds", std::to_string(std::chrono::duration<double>(
+                                             std::chrono::steady_clock::now() - began)
+                                             .count())}});
     if (section.id.empty()) section.id = id;
     if (section.title.empty()) section.title = id;
     document.sections.push_back(std::move(section));

@@ -1,6 +1,6 @@
-// Builds a report: each section the report names (all when it names none) from its method's
-// Build*Section, over [now - range, now], through the context's engine. A section whose
-// method fails (a query error, an exception) carries the error instead of its blocks: one bad
+// Builds a report: each section the report names, in its order (all when it names none), from
+// its method's Build*Section, over [now - range, now], through the context's engine. A section
+// whose method fails (a query error, an exception) carries the error instead of its blocks: one bad
 // section never costs the others.
 //
 // Thread-safety: pure functions of their arguments (the engine is thread-safe).
@@ -15,9 +15,6 @@
 #include "daemon/analytics/report_document.h"
 
 namespace metricsd::analytics {
-
-// Every section id, in the order a report shows them.
-const std::vector<std::string>& ReportSectionIds();
 
 // The sections of `report` over its range ending at context.now (context.start/end are set
 // here from the report's range).

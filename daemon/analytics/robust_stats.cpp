@@ -9,24 +9,31 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::vector<double> SortedFinite(std::span<const double> values) {
-  std::vector<double> sorted;
-  sorted.reserve(values.size());
+std::vector<double> Finite(std::span<const double> values) {
+  std::vector<double> out;
+  out.reserve(values.size());
   for (double v : values) {
-    if (!std::isnan(v)) sorted.push_back(v);
+    if (!std::isnan(v)) out.push_back(v);
   }
-  std::sort(sorted.begin(), sorted.end());
-  return sorted;
+  return out;
 }
 
-double SortedQuantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty() || std::isnan(q)) return kNaN;
+// The q-quantile of `values` (NaN-free), reordering them: selection, not a sort, since every
+// method asks for medians and MADs of thousands of windows (a report replays detection over
+// a day), and selection is linear.
+double SelectQuantile(std::vector<double>& values, double q) {
+  if (values.empty() || std::isnan(q)) return kNaN;
   q = std::clamp(q, 0.0, 1.0);
-  const double rank = q * static_cast<double>(sorted.size() - 1);
+  const double rank = q * static_cast<double>(values.size() - 1);
   const auto lower = static_cast<std::size_t>(std::floor(rank));
-  const std::size_t upper = std::min(lower + 1, sorted.size() - 1);
   const double weight = rank - static_cast<double>(lower);
-  return sorted[lower] + (sorted[upper] - sorted[lower]) * weight;
+  auto nth = values.begin() + static_cast<std::ptrdiff_t>(lower);
+  std::nth_element(values.begin(), nth, values.end());
+  const double low = *nth;
+  if (weight == 0 || lower + 1 >= values.size()) return low;
+  // The next order statistic is the smallest of what selection put after the lower one.
+  const double high = *std::min_element(nth + 1, values.end());
+  return low + (high - low) * weight;
 }
 
 }  // namespace
@@ -41,20 +48,18 @@ std::vector<double> FiniteValues(std::span<const query::promql::Point> points) {
 }
 
 double Quantile(std::span<const double> values, double q) {
-  return SortedQuantile(SortedFinite(values), q);
+  std::vector<double> finite = Finite(values);
+  return SelectQuantile(finite, q);
 }
 
 double Median(std::span<const double> values) { return Quantile(values, 0.5); }
 
 double Mad(std::span<const double> values) {
-  const std::vector<double> sorted = SortedFinite(values);
-  const double median = SortedQuantile(sorted, 0.5);
+  std::vector<double> finite = Finite(values);
+  const double median = SelectQuantile(finite, 0.5);
   if (std::isnan(median)) return kNaN;
-  std::vector<double> deviations;
-  deviations.reserve(sorted.size());
-  for (double v : sorted) deviations.push_back(std::fabs(v - median));
-  std::sort(deviations.begin(), deviations.end());
-  return SortedQuantile(deviations, 0.5);
+  for (double& v : finite) v = std::fabs(v - median);
+  return SelectQuantile(finite, 0.5);
 }
 
 double Mean(std::span<const double> values) {

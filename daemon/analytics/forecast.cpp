@@ -204,10 +204,7 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
   std::vector<std::string> failures;
   std::size_t queried = 0;
   for (const Watch& watch : context.config.watches) {
-    const std::string kind(kWatchKindNames.Name(watch.kind));
-    if (std::find(options.kinds.begin(), options.kinds.end(), kind) == options.kinds.end()) {
-      continue;
-    }
+    if (!KindListed(options.kinds, watch.kind)) continue;
     ++queried;
     std::string error;
     std::vector<ForecastResult> forecasts =

@@ -35,11 +35,7 @@ const config::Section<ForecastOptions>& ForecastSection() {
                  if (options.history / options.step > 20000) {
                    node["history"].Fail("history / step must be at most 20000 points");
                  }
-                 for (const std::string& kind : options.kinds) {
-                   if (!kWatchKindNames.Parse(kind)) {
-                     node["kinds"].Fail("unknown watch kind \"" + kind + "\"");
-                   }
-                 }
+                 CheckWatchKinds(node["kinds"], options.kinds);
                });
     return forecast;
   }();

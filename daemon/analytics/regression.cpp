@@ -387,6 +387,7 @@ std::vector<Finding> DetectRegressions(const AnalysisContext& context,
   std::vector<Finding> findings;
   const std::vector<Timestamp> times = {context.now};
   for (const Watch& watch : context.config.watches) {
+    if (!KindListed(context.config.regression.kinds, watch.kind)) continue;
     std::string error;
     std::vector<Baseline> baselines = BaselinesFor(context, watch, &error);
     WatchData data;
@@ -431,6 +432,7 @@ ReportSection BuildRegressionsSection(const AnalysisContext& context) {
   std::vector<ReportChart> charts;
   std::vector<std::string> errors;
   for (const Watch& watch : context.config.watches) {
+    if (!KindListed(context.config.regression.kinds, watch.kind)) continue;
     std::string error;
     // Baselines as of the range's start: what was normal before it.
     std::vector<Baseline> baselines = ComputeWatchBaselines(context, watch, start, &error);

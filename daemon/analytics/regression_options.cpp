@@ -1,5 +1,7 @@
 #include "daemon/analytics/regression_options.h"
 
+#include "daemon/analytics/watch.h"
+
 namespace metricsd::analytics {
 
 const config::Section<RegressionOptions>& RegressionSection() {
@@ -23,12 +25,17 @@ const config::Section<RegressionOptions>& RegressionSection() {
                 "CUSUM decision interval, in standard deviations")
         .Int("min_points", &RegressionOptions::min_points, 3, 100000,
              "points after the change start needed before it is tested")
-        .Check("step <= window / 5", [](const ConfigNode& node, RegressionOptions& options) {
-          if (options.step * 5 > options.window) {
-            node["step"].Fail("must be at most a fifth of window (" +
-                              FormatDuration(options.window) + ")");
-          }
-        });
+        .Strings("kinds", &RegressionOptions::kinds,
+                 "kinds of watches tested (resources are left to trends and runway: a filling "
+                 "disk is always above its baseline)")
+        .Check("step <= window / 5; kinds are watch kinds",
+               [](const ConfigNode& node, RegressionOptions& options) {
+                 if (options.step * 5 > options.window) {
+                   node["step"].Fail("must be at most a fifth of window (" +
+                                     FormatDuration(options.window) + ")");
+                 }
+                 CheckWatchKinds(node["kinds"], options.kinds);
+               });
     return regression;
   }();
   return *section;

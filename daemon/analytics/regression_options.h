@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "daemon/core/config_schema.h"
 #include "daemon/core/duration.h"
@@ -26,6 +28,9 @@ struct RegressionOptions {
   // Points after the change start needed before testing it (a shorter burst is not a level
   // shift yet).
   std::int64_t min_points = 10;
+  // Kinds of watches tested. Resources are left to trends and runway: a filling disk is
+  // always "above its baseline", which says less than when it will be full.
+  std::vector<std::string> kinds = {"latency", "throughput", "errors", "ux"};
 
   bool operator==(const RegressionOptions&) const = default;
 };

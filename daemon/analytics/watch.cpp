@@ -1,5 +1,6 @@
 #include "daemon/analytics/watch.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "daemon/analytics/promql_key.h"
@@ -40,6 +41,19 @@ const config::Section<Watch>& WatchSection() {
     return watch;
   }();
   return *section;
+}
+
+bool KindListed(const std::vector<std::string>& kinds, WatchKind kind) {
+  return std::find(kinds.begin(), kinds.end(), kWatchKindNames.Name(kind)) != kinds.end();
+}
+
+void CheckWatchKinds(const ConfigNode& node, const std::vector<std::string>& kinds) {
+  for (const std::string& kind : kinds) {
+    if (!kWatchKindNames.Parse(kind)) {
+      node.Fail("unknown watch kind \"" + kind + "\" (one of: latency, throughput, resource, "
+                "errors, ux)");
+    }
+  }
 }
 
 namespace {

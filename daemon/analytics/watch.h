@@ -52,6 +52,11 @@ struct Watch {
 
 const config::Section<Watch>& WatchSection();
 
+// For methods that apply to some kinds only (a `kinds` key): whether `kind` is listed, and the
+// load check that every listed name is a kind (fails at node with its position).
+bool KindListed(const std::vector<std::string>& kinds, WatchKind kind);
+void CheckWatchKinds(const ConfigNode& node, const std::vector<std::string>& kinds);
+
 // The shipped watches of the game (AO handlers, battles, database, UI, frames, host).
 std::vector<Watch> DefaultWatches();
 

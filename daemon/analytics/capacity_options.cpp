@@ -35,6 +35,8 @@ const config::Section<CapacityResource>& CapacityResourceSection() {
         .Required()
         .Double("limit", &CapacityResource::limit, -1e300, 1e300,
                 "the level usage must stay under (0.8: CPU saturation)")
+        .DefaultNote("none: a forecast without a runway")
+        .OmitWhen([](const CapacityResource& r) { return !std::isfinite(r.limit); })
         .String("unit", &CapacityResource::unit, "of the usage: ratio, bytes, ...")
         .Check("expr is valid PromQL", [](const ConfigNode& node, CapacityResource& r) {
           CheckPromQL(node["expr"], r.expr);

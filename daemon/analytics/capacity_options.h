@@ -18,10 +18,10 @@ namespace metricsd::analytics {
 struct CapacityResource {
   std::string name;  // names findings and report rows
   std::string expr;  // PromQL: the usage (e.g. a ratio 0..1); each series on its own
-  // The level usage must stay under; +infinity (shipped for per-player throughput only, and
-  // not spelled in YAML): no runway, the forecast and the regression on the driver are still
-  // shown. Infinity rather than NaN keeps operator== meaningful.
-  double limit = 1.0;
+  // The level usage must stay under. Left out (+infinity, as shipped for per-player
+  // throughput): no runway, the forecast and the regression on the driver are still shown.
+  // Infinity rather than NaN keeps operator== meaningful.
+  double limit = std::numeric_limits<double>::infinity();
   std::string unit = "ratio";
 
   bool operator==(const CapacityResource&) const = default;

@@ -22,13 +22,16 @@ const config::Section<Watch>& WatchSection() {
         .Double("threshold", &Watch::threshold, -1e300, 1e300,
                 "the critical level: trends warn before it is crossed")
         .DefaultNote("none")
+        .OmitWhen([](const Watch& w) { return std::isnan(w.threshold); })
         .Double("slo", &Watch::slo, -1e300, 1e300, "the objective reports grade against")
         .DefaultNote("none")
+        .OmitWhen([](const Watch& w) { return std::isnan(w.slo); })
         .String("histogram", &Watch::histogram,
                 "the _bucket series (a selector) of a latency watch, for Apdex and heatmaps")
         .Double("apdex_t", &Watch::apdex_t, 1e-9, 1e9,
                 "Apdex's T in seconds (satisfied <= T, tolerating <= 4T)")
         .DefaultNote("the industry reference of the kind (RAIL: 0.1)")
+        .OmitWhen([](const Watch& w) { return std::isnan(w.apdex_t); })
         .String("reference", &Watch::reference,
                 "the industry reference graded against (see Analytics in the README); empty: by kind")
         .Bool("satisfaction", &Watch::satisfaction,

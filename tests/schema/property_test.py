@@ -25,7 +25,8 @@ at load besides types and bounds), so they keep the base config's values:
   udp/tcp/unixgram per listener, basic_auth password vs password_file, bearer_token vs
   bearer_token_file, buckets strictly increasing, a mapping's observer_type/timer_type vs its
   histogram_options/summary_options (a mapping's default observer is a summary), match_type
-  regex vs the match's syntax;
+  regex vs the match's syntax; analytics' method blocks (PromQL keys, steps and windows bounded
+  by each other);
 - duration bounds other than "greater than 0" (host.interval and probe intervals >= 100ms,
   history's intervals and retentions): no JSON Schema keyword checks them on a string; the
   schema states them as x-minimumMilliseconds/x-maximumMilliseconds annotations, which the
@@ -77,7 +78,14 @@ FIXED = [("probes", "targets", 0, "type"), ("probes", "targets", 0, "unit"),
          ("statsd", "mappings", 0, "observer_type"), ("statsd", "defaults", "observer_type"),
          ("statsd", "mappings", 0, "timer_type"), ("statsd", "defaults", "timer_type"),
          # a mapping's default observer is a summary: histogram_options would conflict
-         ("statsd", "mappings", 0, "histogram_options")]
+         ("statsd", "mappings", 0, "histogram_options"),
+         # analytics' methods: PromQL keys, and steps, windows and horizons bounded by each
+         # other (leaks.step <= min_duration / 6, critical_within <= warn_within <= horizon, ...)
+         ("analytics", "watches"), ("analytics", "source"), ("analytics", "baseline"),
+         ("analytics", "regression"), ("analytics", "trends"), ("analytics", "forecast"),
+         ("analytics", "capacity"), ("analytics", "leaks"), ("analytics", "bottlenecks"),
+         ("analytics", "ux"), ("analytics", "impact"), ("analytics", "cost"),
+         ("analytics", "reports")]
 DURATIONS = ["1s", "250ms", "1m30s", "2h", "1d", "15s", "1w", "10m"]
 DURATION_MS = {"1s": 1000, "250ms": 250, "1m30s": 90000, "2h": 7200000, "1d": 86400000,
                "15s": 15000, "1w": 604800000, "10m": 600000}

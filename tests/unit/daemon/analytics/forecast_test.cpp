@@ -556,7 +556,8 @@ TEST(CapacityConfig, DefaultsKeysAndPromQLChecks) {
                 "{resources: [{name: disk, expr: 'disk_used_ratio'}], scenarios: [5, 100], "
                 "driver: 'sum(players)', warn_within: 7d, critical_within: 1d}");
   ASSERT_EQ(set.resources.size(), 1u);
-  EXPECT_DOUBLE_EQ(set.resources[0].limit, 1.0);
+  // Without a limit: a forecast, no runway.
+  EXPECT_TRUE(std::isinf(set.resources[0].limit));
   EXPECT_EQ(set.scenarios, (std::vector<double>{5, 100}));
   EXPECT_THROW(ParseYaml(CapacitySection(), "{driver: 'sum(players'}"), ConfigError);
   EXPECT_THROW(ParseYaml(CapacitySection(), "{resources: [{name: x, expr: 'a +'}]}"), ConfigError);

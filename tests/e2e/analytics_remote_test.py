@@ -18,9 +18,11 @@ every other gauge step must be equal. Rates over 15 s windows hold different sam
 side, so they agree within 10% (runs here: the steady 20/s gave equal rates on both sides;
 the test prints the largest relative difference of each query).
 """
+import json
 import math
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -37,7 +39,22 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import crypt  # noqa: E402
 
-CONFIG = "history: {interval: 1s}\n"
+# StatsD timers of two AO Actions become a histogram the report's bottlenecks section ranks;
+# the same report is made from the local history and, by `metricsd report` with
+# analytics.source, from Prometheus.
+CONFIG = """
+history: {interval: 1s}
+statsd:
+  defaults: {observer_type: histogram, buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]}
+  mappings:
+    - {match: 'ao.handler.*.*', name: game_ao_handler_duration_seconds,
+       labels: {process: "$1", action: "$2"}}
+analytics:
+%s  reports:
+    - {name: live, range: 5m, sections: [bottlenecks]}
+"""
+REPORT_P95_TOLERANCE = 0.15   # relative, per operation
+REPORT_SHARE_TOLERANCE = 0.05  # absolute share of time
 PLATEAU = 10.0        # seconds each gauge value is held
 SETTLE = 2.5          # seconds after a change when the two stores may disagree
 RATE_TOLERANCE = 0.10
@@ -69,6 +86,10 @@ class Feeder(threading.Thread):
             lines = [f"players:{plateau_value(now)}|g|#zone:north",
                      f"players:{2 * plateau_value(now) + 100}|g|#zone:south",
                      "hits:5|c|#zone:north"]
+            # Attack: 20/40/80/160 ms in turn; Trade: always 8 ms, four times as often.
+            self.turn = getattr(self, "turn", 0) + 1
+            lines.append(f"ao.handler.p1.Attack:{20 * 2 ** (self.turn % 4)}|ms")
+            lines += ["ao.handler.p1.Trade:8|ms"] * 4
             self.sock.sendto("\n".join(lines).encode(), self.target)
             time.sleep(0.25)
         self.sock.close()
@@ -76,7 +97,7 @@ class Feeder(threading.Thread):
 
 class AnalyticsRemoteTest(unittest.TestCase):
     def test_remote_engine_on_prometheus_agrees_with_the_local_history(self):
-        with Daemon(CONFIG) as d:
+        with Daemon(CONFIG % "") as d:
             d.wait_for_log("history ready", what="the history store")
             feeder = Feeder(d.statsd["udp"])
             feeder.start()
@@ -88,6 +109,7 @@ class AnalyticsRemoteTest(unittest.TestCase):
                     first = time.time()
                     time.sleep(FEED_SECONDS)
                     self.check(d, f"http://127.0.0.1:{prom.port}", first)
+                    self.check_report(d, f"http://127.0.0.1:{prom.port}")
             finally:
                 feeder.stop.set()
                 feeder.join(timeout=5)
@@ -142,6 +164,46 @@ class AnalyticsRemoteTest(unittest.TestCase):
         self.assertEqual(bad["errorType"], "bad_data")
         sys.stderr.write(f"analytics_remote: (points compared, largest relative difference) {stats}\n")
 
+    def check_report(self, d, prom_url):
+        """The same report, from the local history (the daemon's route) and from Prometheus
+        (`metricsd report` with analytics.source): each operation's p95 within 15 %, its share of
+        time within 5 points. The two stores sample on their own phases, and the windows' edges
+        differ by up to a second of counts, hence a tolerance rather than equality."""
+        status, _, body = d.request("GET", "/api/v1/reports/live?format=json", timeout=120)
+        self.assertEqual(status, 200, body[:300])
+        local = json.loads(body)
+        with tempfile.TemporaryDirectory() as tmp:
+            config = os.path.join(tmp, "remote.yaml")
+            with open(config, "w") as f:
+                f.write(CONFIG % f"  source: {{url: '{prom_url}'}}\n")
+            run = subprocess.run([os.environ["METRICSD_BIN"], "report", "--name", "live", "--format",
+                                  "json", f"--config.file={config}", f"--storage.path={tmp}"],
+                                 capture_output=True, text=True, timeout=300)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        remote = json.loads(run.stdout)
+        self.assertEqual(remote["source"], prom_url)
+        ours, theirs = bottlenecks_of(local), bottlenecks_of(remote)
+        self.assertEqual(set(ours), {("p1", "Attack"), ("p1", "Trade")}, local)
+        self.assertEqual(set(theirs), set(ours), remote)
+        for op, (p95, share) in ours.items():
+            self.assertAlmostEqual(theirs[op][0], p95, delta=p95 * REPORT_P95_TOLERANCE, msg=op)
+            self.assertAlmostEqual(theirs[op][1], share, delta=REPORT_SHARE_TOLERANCE, msg=op)
+        # And the values themselves: Attack's 20-160 ms put its p95 in the 0.1-0.25 s bucket;
+        # Attack takes 75/(75+32) of the time.
+        self.assertGreater(ours[("p1", "Attack")][0], 0.1)
+        self.assertLess(ours[("p1", "Attack")][0], 0.25)
+        self.assertAlmostEqual(ours[("p1", "Attack")][1], 75 / 107, delta=0.05)
+        sys.stderr.write(f"analytics_remote: report bottlenecks local {ours} remote {theirs}\n")
+
+
+def bottlenecks_of(report):
+    """{(process, action): (p95 seconds, share)} of the report's AO Actions family."""
+    section = next(s for s in report["sections"] if s["id"] == "bottlenecks")
+    family = next(f for f in section["data"]["families"]
+                  if f["histogram"].startswith("game_ao_handler_duration_seconds"))
+    return {(op["labels"]["process"], op["labels"]["action"]): (op["p95_seconds"], op["share"])
+            for op in family["by_p95"]}
+
 
 class AnalyticsRemoteTlsAuthTest(unittest.TestCase):
     """The engine over HTTPS with basic auth, against metricsd's own API locked down with an
@@ -161,7 +223,7 @@ class AnalyticsRemoteTlsAuthTest(unittest.TestCase):
             with open(web_config, "w") as f:
                 f.write("tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
                         f"basic_auth_users:\n  analyst: '{hashed}'\n")
-            with Daemon("host: {enabled: false}\n" + CONFIG, args=[f"--web.config.file={web_config}"]) as d:
+            with Daemon("host: {enabled: false}\n" + CONFIG % "", args=[f"--web.config.file={web_config}"]) as d:
                 d.wait_for_log("history ready", what="the history store")
                 url = f"https://127.0.0.1:{d.port}"
 

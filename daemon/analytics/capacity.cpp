@@ -8,6 +8,7 @@
 
 #include "daemon/analytics/correlation.h"
 #include "daemon/analytics/holt_winters.h"
+#include "daemon/analytics/normal_distribution.h"
 #include "daemon/analytics/robust_stats.h"
 #include "daemon/analytics/theil_sen.h"
 
@@ -41,9 +42,6 @@ std::optional<Timestamp> Crossing(const std::vector<promql::Point>& points, prom
   }
   return std::nullopt;
 }
-
-// P(Z > z) of the standard normal.
-double UpperTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
 std::string PercentOrValue(double value, const std::string& unit) {
   if (unit == "ratio") return Number(100 * value) + " %";
@@ -142,13 +140,13 @@ Runway ComputeRunway(const ForecastResult& forecast, double limit, Timestamp unt
   runway.at = Crossing(forecast.predicted, from, limit);
   runway.earliest = Crossing(forecast.upper, from, limit);
   runway.latest = Crossing(forecast.lower, from, limit);
-  const double z = TwoSidedZ(forecast.interval);
+  const double z = normal::TwoSidedZ(forecast.interval);
   for (std::size_t i = 0; i < forecast.predicted.size(); ++i) {
     if (forecast.predicted[i].t > until) break;
     const double mean = forecast.predicted[i].v;
     const double sd = (forecast.upper[i].v - mean) / z;
     if (!std::isfinite(mean)) continue;
-    const double p = sd > 0 ? UpperTail((limit - mean) / sd) : (mean >= limit ? 1.0 : 0.0);
+    const double p = sd > 0 ? normal::UpperTail((limit - mean) / sd) : (mean >= limit ? 1.0 : 0.0);
     runway.confidence = std::max(runway.confidence, p);
   }
   return runway;

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "daemon/analytics/normal_distribution.h"
+
 namespace metricsd::analytics {
 namespace {
 
@@ -187,36 +189,7 @@ Params ToParams(const std::array<double, 4>& x, bool seasonal, bool damped) {
   return p;
 }
 
-// The standard normal p-quantile, 0 < p < 1.
-double NormalQuantile(double p) {
-  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
-                                 -2.759285104469687e+02, 1.383577518672690e+02,
-                                 -3.066479806614716e+01, 2.506628277459239e+00};
-  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
-                                 -1.556989798598866e+02, 6.680131188771972e+01,
-                                 -1.328068155288572e+01};
-  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
-                                 -2.400758277161838e+00, -2.549732539343734e+00,
-                                 4.374664141464968e+00,  2.938163982698783e+00};
-  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                                 2.445134137142996e+00, 3.754408661907416e+00};
-  constexpr double low = 0.02425;
-  if (p < low) {
-    const double q = std::sqrt(-2 * std::log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  }
-  if (p > 1 - low) return -NormalQuantile(1 - p);
-  const double q = p - 0.5, r = q * q;
-  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-}
-
 }  // namespace
-
-double TwoSidedZ(double interval) {
-  return NormalQuantile(0.5 + std::clamp(interval, 1e-9, 0.999999) / 2);
-}
 
 int ChooseSeason(std::size_t n, std::int64_t step_ms) {
   if (step_ms <= 0) return 0;
@@ -355,7 +328,7 @@ HoltWintersForecast PredictHoltWinters(const HoltWintersModel& model, int horizo
     out.lower = out.upper = out.mean;
     return out;
   }
-  const double z = TwoSidedZ(interval);
+  const double z = normal::TwoSidedZ(interval);
   const std::size_t m = static_cast<std::size_t>(std::max(model.season, 0));
   out.mean.reserve(h_count);
   out.lower.reserve(h_count);

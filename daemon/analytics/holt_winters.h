@@ -68,10 +68,6 @@ HoltWintersModel FitHoltWintersAuto(std::span<const double> values, std::int64_t
 // phi^j) + gamma [j % season == 0].
 HoltWintersForecast PredictHoltWinters(const HoltWintersModel& model, int horizon, double interval);
 
-// The z of a two-sided normal interval at `interval` (0.95: 1.96); Acklam's rational
-// approximation of the normal quantile (relative error < 1.2e-9).
-double TwoSidedZ(double interval);
-
 // "holt-winters additive, weekly season (168 steps), damped trend (phi 0.95)" and the like.
 std::string DescribeModel(const HoltWintersModel& model, std::int64_t step_ms);
 

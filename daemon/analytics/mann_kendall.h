@@ -41,16 +41,6 @@ MannKendallResult MannKendall(std::span<const double> values);
 // (n(n-1)(2n+5) - sum t(t-1)(2t+5)) / 18.
 double MannKendallVariance(std::size_t n, std::span<const std::size_t> tie_groups);
 
-// The standard normal distribution, in its own namespace: other methods keep their own
-// copies of these two functions (one shared copy belongs in robust_stats.h).
-namespace normal {
-// P(Z > z), through std::erfc.
-double UpperTail(double z);
-// The p-quantile (0 < p < 1; Acklam's rational approximation refined by one Halley step,
-// relative error below 1e-12); NaN outside (0, 1).
-double Quantile(double p);
-}  // namespace normal
-
 // The autocorrelation guard: the median value of each time bucket [k*bucket, (k+1)*bucket)
 // (ms, aligned to the epoch) at the bucket's middle; buckets without a finite value are
 // dropped. bucket_ms <= 0 returns the finite points unchanged.

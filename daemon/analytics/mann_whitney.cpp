@@ -5,9 +5,9 @@
 #include <utility>
 #include <vector>
 
-namespace metricsd::analytics {
+#include "daemon/analytics/normal_distribution.h"
 
-double NormalUpperTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+namespace metricsd::analytics {
 
 MannWhitneyResult MannWhitney(std::span<const double> a, std::span<const double> b) {
   MannWhitneyResult result;
@@ -52,9 +52,9 @@ MannWhitneyResult MannWhitney(std::span<const double> a, std::span<const double>
   const double diff = result.u - mean;
   result.z = diff / sd;
   // The continuity correction moves U half a unit towards the mean, as scipy does.
-  result.p_greater = std::min(1.0, NormalUpperTail((diff - 0.5) / sd));
-  result.p_less = std::min(1.0, NormalUpperTail((-diff - 0.5) / sd));
-  result.p_two_sided = std::min(1.0, 2 * NormalUpperTail((std::fabs(diff) - 0.5) / sd));
+  result.p_greater = std::min(1.0, normal::UpperTail((diff - 0.5) / sd));
+  result.p_less = std::min(1.0, normal::UpperTail((-diff - 0.5) / sd));
+  result.p_two_sided = std::min(1.0, 2 * normal::UpperTail((std::fabs(diff) - 0.5) / sd));
   return result;
 }
 

@@ -31,7 +31,4 @@ struct MannWhitneyResult {
 // equal) the result says nothing: p-values 1, effect 0.5.
 MannWhitneyResult MannWhitney(std::span<const double> a, std::span<const double> b);
 
-// The standard normal's upper tail P(Z > z), accurate far into the tail (erfc).
-double NormalUpperTail(double z);
-
 }  // namespace metricsd::analytics

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "daemon/analytics/mann_kendall.h"
+#include "daemon/analytics/normal_distribution.h"
 #include "daemon/analytics/robust_stats.h"
 
 namespace metricsd::analytics {

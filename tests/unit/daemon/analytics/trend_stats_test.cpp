@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/analytics/mann_kendall.h"
+#include "daemon/analytics/normal_distribution.h"
 #include "daemon/analytics/theil_sen.h"
 
 namespace metricsd::analytics {

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "daemon/analytics/analytics_db.h"
+#include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
 
 namespace metricsd::analytics {
@@ -18,20 +19,11 @@ constexpr Timestamp kEpochAfterMonday = 72 * kHourMs;
 
 Timestamp FloorMod(Timestamp a, Timestamp b) { return ((a % b) + b) % b; }
 
-nlohmann::json NumberOrNull(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
-
 double NumberOr(const nlohmann::json& j, double fallback) {
   return j.is_number() ? j.get<double>() : fallback;
 }
 
-std::string Format(double v) {
-  if (!std::isfinite(v)) return "-";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g", v);
-  return buffer;
-}
+std::string Format(double v) { return FormatNumber(v, 4, "-"); }
 
 nlohmann::json LabelsToJson(const promql::Labels& labels) {
   nlohmann::json out = nlohmann::json::object();

@@ -8,6 +8,7 @@
 
 #include "daemon/analytics/apdex.h"
 #include "daemon/analytics/industry_references.h"
+#include "daemon/analytics/report_text.h"
 #include "daemon/core/duration.h"
 
 namespace metricsd::analytics {
@@ -65,10 +66,6 @@ std::string Count(double value) {
   return buffer;
 }
 
-nlohmann::json Number(double value) {
-  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
 nlohmann::json LabelsJson(const promql::Labels& labels) {
   nlohmann::json out = nlohmann::json::object();
   for (const promql::Label& label : labels) out[label.name] = label.value;
@@ -76,9 +73,9 @@ nlohmann::json LabelsJson(const promql::Labels& labels) {
 }
 
 nlohmann::json OperationJson(const OperationStats& op) {
-  return {{"labels", LabelsJson(op.labels)}, {"p95_seconds", Number(op.p95)},
-          {"seconds", Number(op.seconds)},   {"share", Number(op.share)},
-          {"calls", Number(op.calls)}};
+  return {{"labels", LabelsJson(op.labels)}, {"p95_seconds", NumberOrNull(op.p95)},
+          {"seconds", NumberOrNull(op.seconds)},   {"share", NumberOrNull(op.share)},
+          {"calls", NumberOrNull(op.calls)}};
 }
 
 ReportTable OperationTable(const std::vector<OperationStats>& ops) {
@@ -231,7 +228,7 @@ ReportSection BuildBottlenecksSection(const AnalysisContext& context) {
     nlohmann::json family_data = {{"name", family.name},
                                   {"histogram", family.histogram},
                                   {"by", family.by},
-                                  {"total_seconds", Number(ranking.total_seconds)},
+                                  {"total_seconds", NumberOrNull(ranking.total_seconds)},
                                   {"queries", ranking.queries},
                                   {"by_p95", nlohmann::json::array()},
                                   {"by_share", nlohmann::json::array()}};
@@ -271,9 +268,9 @@ ReportSection BuildBottlenecksSection(const AnalysisContext& context) {
       table.rows.push_back({OperationName(cache.labels), Percent(cache.ratio), Count(cache.hits),
                             Count(cache.misses)});
       section.data["caches"].push_back({{"labels", LabelsJson(cache.labels)},
-                                        {"hits", Number(cache.hits)},
-                                        {"misses", Number(cache.misses)},
-                                        {"hit_ratio", Number(cache.ratio)}});
+                                        {"hits", NumberOrNull(cache.hits)},
+                                        {"misses", NumberOrNull(cache.misses)},
+                                        {"hit_ratio", NumberOrNull(cache.ratio)}});
     }
     section.blocks.push_back(ReportParagraph{"Cache hit ratios:"});
     section.blocks.push_back(std::move(table));

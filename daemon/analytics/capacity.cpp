@@ -9,15 +9,12 @@
 #include "daemon/analytics/correlation.h"
 #include "daemon/analytics/holt_winters.h"
 #include "daemon/analytics/normal_distribution.h"
+#include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
 #include "daemon/analytics/theil_sen.h"
 
 namespace metricsd::analytics {
 namespace {
-
-using forecast_text::Number;
-using forecast_text::Series;
-using forecast_text::Span;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
@@ -44,8 +41,8 @@ std::optional<Timestamp> Crossing(const std::vector<promql::Point>& points, prom
 }
 
 std::string PercentOrValue(double value, const std::string& unit) {
-  if (unit == "ratio") return Number(100 * value) + " %";
-  return Number(value) + (unit.empty() ? "" : " " + unit);
+  if (unit == "ratio") return FormatNumber(100 * value) + " %";
+  return FormatNumber(value) + (unit.empty() ? "" : " " + unit);
 }
 
 std::string Days(double days) {
@@ -60,7 +57,7 @@ nlohmann::json TimeOrNull(const std::optional<Timestamp>& t) {
 }
 
 std::string ResourceTitle(const CapacityRunway& r) {
-  return r.forecast.labels.empty() ? r.resource : r.resource + " " + Series(r.forecast.labels);
+  return r.forecast.labels.empty() ? r.resource : r.resource + " " + promql::LabelsToString(r.forecast.labels);
 }
 
 Finding MakeFinding(const CapacityRunway& r, Timestamp now, const CapacityOptions& options) {
@@ -79,13 +76,13 @@ Finding MakeFinding(const CapacityRunway& r, Timestamp now, const CapacityOption
     finding.summary = ResourceTitle(r) + " is at " + PercentOrValue(r.runway.current, r.unit) +
                       ", at or over its limit " + limit + ".";
   } else {
-    finding.summary = ResourceTitle(r) + " reaches its limit " + limit + " in " + Span(at - now) +
+    finding.summary = ResourceTitle(r) + " reaches its limit " + limit + " in " + FormatSpan(at - now) +
                       " (earliest " +
-                      (r.runway.earliest ? Span(std::max<Timestamp>(0, *r.runway.earliest - now))
+                      (r.runway.earliest ? FormatSpan(std::max<Timestamp>(0, *r.runway.earliest - now))
                                          : std::string("n/a")) +
                       ", latest " +
-                      (r.runway.latest ? Span(std::max<Timestamp>(0, *r.runway.latest - now))
-                                       : "beyond " + Span(options.horizon.count())) +
+                      (r.runway.latest ? FormatSpan(std::max<Timestamp>(0, *r.runway.latest - now))
+                                       : "beyond " + FormatSpan(options.horizon.count())) +
                       "); now " + PercentOrValue(r.runway.current, r.unit) + ".";
   }
   finding.details = {{"limit", r.limit},
@@ -253,7 +250,7 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
 
   ReportFindings findings;
   ReportTable runway_table;
-  const std::string warn = Span(options.warn_within.count());
+  const std::string warn = FormatSpan(options.warn_within.count());
   runway_table.columns = {"resource",
                           "series",
                           "now",
@@ -268,45 +265,45 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
   scenario_table.columns = {"resource",    "series",       "usage per driver unit",
                             "at driver 0", "Spearman rho", "driver (p95, last week)"};
   for (double growth : options.scenarios) {
-    scenario_table.columns.push_back("+" + Number(growth) + " %/week");
+    scenario_table.columns.push_back("+" + FormatNumber(growth) + " %/week");
   }
   std::vector<std::string> sentences;
   nlohmann::json data = nlohmann::json::array();
   std::map<std::string, std::size_t> charts;
   auto span_from_now = [&](const std::optional<Timestamp>& t, const std::string& none) {
-    return t ? Span(std::max<Timestamp>(0, *t - now)) : none;
+    return t ? FormatSpan(std::max<Timestamp>(0, *t - now)) : none;
   };
-  const std::string beyond = "beyond " + Span(options.horizon.count());
+  const std::string beyond = "beyond " + FormatSpan(options.horizon.count());
 
   for (const CapacityRunway& r : runways) {
     const bool has_limit = std::isfinite(r.limit);
     const bool soon = r.runway.at && *r.runway.at - now <= options.warn_within.count();
     if (r.runway.exhausted_now || soon) findings.findings.push_back(MakeFinding(r, now, options));
     runway_table.rows.push_back(
-        {r.resource, Series(r.forecast.labels), PercentOrValue(r.runway.current, r.unit),
+        {r.resource, promql::LabelsToString(r.forecast.labels), PercentOrValue(r.runway.current, r.unit),
          has_limit ? PercentOrValue(r.limit, r.unit) : "none",
          !has_limit               ? "n/a"
          : r.runway.exhausted_now ? "now"
                                   : span_from_now(r.runway.at, beyond),
          has_limit ? span_from_now(r.runway.earliest, beyond) : "n/a",
          has_limit ? span_from_now(r.runway.latest, beyond) : "n/a",
-         has_limit ? Number(100 * r.runway.confidence) + " %" : "n/a",
-         std::isfinite(r.forecast.mape) ? Number(r.forecast.mape) + " %" : "n/a",
-         std::isfinite(r.forecast.coverage) ? Number(100 * r.forecast.coverage) + " %" : "n/a"});
+         has_limit ? FormatNumber(100 * r.runway.confidence) + " %" : "n/a",
+         std::isfinite(r.forecast.mape) ? FormatNumber(r.forecast.mape) + " %" : "n/a",
+         std::isfinite(r.forecast.coverage) ? FormatNumber(100 * r.forecast.coverage) + " %" : "n/a"});
     if (r.driver_fit.ok()) {
       std::vector<std::string> row{r.resource,
-                                   Series(r.forecast.labels),
-                                   Number(r.driver_fit.slope),
-                                   Number(r.driver_fit.intercept),
-                                   Number(r.driver_fit.correlation),
-                                   Number(r.driver_base)};
+                                   promql::LabelsToString(r.forecast.labels),
+                                   FormatNumber(r.driver_fit.slope),
+                                   FormatNumber(r.driver_fit.intercept),
+                                   FormatNumber(r.driver_fit.correlation),
+                                   FormatNumber(r.driver_base)};
       for (std::size_t i = 0; i < r.scenario_days.size(); ++i) {
         row.push_back(has_limit ? Days(r.scenario_days[i]) : "n/a");
         const bool explained = r.driver_fit.correlation >= 0.5;
         if (has_limit && explained && std::isfinite(r.scenario_days[i]) && sentences.size() < 12) {
-          sentences.push_back("At +" + Number(options.scenarios[i]) + " % driver per week, " +
+          sentences.push_back("At +" + FormatNumber(options.scenarios[i]) + " % driver per week, " +
                               ResourceTitle(r) + " reaches " + PercentOrValue(r.limit, r.unit) +
-                              " in " + Number(std::round(10 * r.scenario_days[i]) / 10) + " days.");
+                              " in " + FormatNumber(std::round(10 * r.scenario_days[i]) / 10) + " days.");
         }
       }
       scenario_table.rows.push_back(std::move(row));
@@ -319,7 +316,7 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
       chart.lines.push_back({"usage", r.forecast.history});
       chart.lines.push_back({"forecast", r.forecast.predicted});
       chart.bands.push_back(
-          {Number(100 * r.forecast.interval) + "% interval", r.forecast.lower, r.forecast.upper});
+          {FormatNumber(100 * r.forecast.interval) + "% interval", r.forecast.lower, r.forecast.upper});
       if (r.runway.at && !r.runway.exhausted_now) {
         chart.markers.push_back({*r.runway.at, "limit reached"});
       }
@@ -350,7 +347,7 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
   std::vector<ReportBlock> head;
   head.push_back(ReportParagraph{
       "When each resource reaches its limit if it keeps following its Holt-Winters forecast (" +
-      Span(options.horizon.count()) + " ahead), and under growth of the driver (" + options.driver +
+      FormatSpan(options.horizon.count()) + " ahead), and under growth of the driver (" + options.driver +
       ")."});
   if (!findings.findings.empty()) head.push_back(std::move(findings));
   if (!runway_table.rows.empty()) {
@@ -371,13 +368,13 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
                   {"critical_within_seconds", options.critical_within.count() / 1000}};
   section.notes = {
       "The limit is reached when the point forecast crosses it (interpolated between " +
-          Span(forecast_options.step.count()) +
+          FormatSpan(forecast_options.step.count()) +
           " steps); earliest and latest are where the "
           "interval's upper and lower bounds cross it.",
       "Confidence: the largest probability, over the next " + warn +
           ", that usage is at or over the limit under the forecast's normal predictive "
           "distribution.",
-      "Forecasts: Holt-Winters fitted to " + Span(forecast_options.history.count()) +
+      "Forecasts: Holt-Winters fitted to " + FormatSpan(forecast_options.history.count()) +
           " of history; a trend is extrapolated as it is now, so step changes (a cleanup, a "
           "resize) reset the runway.",
       "Growth scenarios: usage regressed on the driver with Theil-Sen (median of pairwise "

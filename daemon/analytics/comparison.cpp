@@ -5,32 +5,13 @@
 #include <cstdio>
 #include <limits>
 
+#include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
 
 namespace metricsd::analytics {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-nlohmann::json Number(double value) {
-  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
-std::string SeriesName(const promql::Labels& labels) {
-  if (labels.empty()) return "(all)";
-  std::string out;
-  for (const promql::Label& label : labels) {
-    out += (out.empty() ? "" : ", ") + label.name + "=" + label.value;
-  }
-  return out;
-}
-
-std::string SignedPercent(double value) {
-  if (std::isnan(value)) return "n/a";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%+.1f %%", value);
-  return buffer;
-}
 
 }  // namespace
 
@@ -122,21 +103,21 @@ ReportSection BuildComparisonSection(const AnalysisContext& context) {
     for (const auto& [labels, values] : series) {
       double value = ConvertUnit(Quantile(values, q), watch.unit, reference->unit);
       Grading grading = GradeValue(value, *reference);
-      table.rows.push_back({watch.name, SeriesName(labels), FormatQuantity(value, reference->unit),
+      table.rows.push_back({watch.name, LabelPairs(labels), FormatQuantity(value, reference->unit),
                             std::string(reference->name),
                             FormatQuantity(reference->good, reference->unit),
                             FormatQuantity(reference->acceptable, reference->unit),
                             std::string(GradeName(grading.grade)),
-                            SignedPercent(grading.margin_percent)});
+                            FormatSignedPercent(grading.margin_percent)});
       nlohmann::json labels_json = nlohmann::json::object();
       for (const promql::Label& label : labels) labels_json[label.name] = label.value;
       watch_data["series"].push_back({{"labels", labels_json},
                                       {"quantile", q},
-                                      {"value", Number(value)},
+                                      {"value", NumberOrNull(value)},
                                       {"unit", reference->unit},
                                       {"grade", GradeName(grading.grade)},
-                                      {"margin", Number(grading.margin)},
-                                      {"margin_percent", Number(grading.margin_percent)}});
+                                      {"margin", NumberOrNull(grading.margin)},
+                                      {"margin_percent", NumberOrNull(grading.margin_percent)}});
     }
     section.data["watches"].push_back(std::move(watch_data));
   }

@@ -2,15 +2,9 @@
 
 #include <cmath>
 
+#include "daemon/analytics/report_text.h"
+
 namespace metricsd::analytics {
-namespace {
-
-nlohmann::json NumberOrNull(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
-
-}  // namespace
-
 nlohmann::json FindingToJson(const Finding& finding) {
   nlohmann::json labels = nlohmann::json::object();
   for (const auto& label : finding.labels) labels[label.name] = label.value;

@@ -7,14 +7,11 @@
 #include <variant>
 
 #include "daemon/analytics/holt_winters.h"
+#include "daemon/analytics/report_text.h"
 #include "daemon/analytics/watch.h"
 
 namespace metricsd::analytics {
 namespace {
-
-using forecast_text::Number;
-using forecast_text::Series;
-using forecast_text::Span;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Bounds the cost of one fit whatever the points given (20000 is the config's own cap).
@@ -56,7 +53,7 @@ void Backtest(std::span<const double> values, std::size_t holdout, std::int64_t 
 }
 
 std::string ChartTitle(const std::string& name, const promql::Labels& labels) {
-  return labels.empty() ? name : name + " " + Series(labels);
+  return labels.empty() ? name : name + " " + promql::LabelsToString(labels);
 }
 
 }  // namespace
@@ -227,11 +224,11 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
       section.blocks.push_back(std::move(chart));
 
       const promql::Point& end = f.predicted.back();
-      table.rows.push_back({watch.name, Series(f.labels), f.model, Number(f.Latest()),
-                            Number(end.v),
-                            Number(f.lower.back().v) + " .. " + Number(f.upper.back().v),
-                            std::isfinite(f.mape) ? Number(f.mape) + " %" : "n/a",
-                            std::isfinite(f.coverage) ? Number(100 * f.coverage) + " %" : "n/a",
+      table.rows.push_back({watch.name, promql::LabelsToString(f.labels), f.model, FormatNumber(f.Latest()),
+                            FormatNumber(end.v),
+                            FormatNumber(f.lower.back().v) + " .. " + FormatNumber(f.upper.back().v),
+                            std::isfinite(f.mape) ? FormatNumber(f.mape) + " %" : "n/a",
+                            std::isfinite(f.coverage) ? FormatNumber(100 * f.coverage) + " %" : "n/a",
                             std::to_string(f.backtest_points)});
       nlohmann::json item = {{"watch", watch.name},
                              {"labels", nlohmann::json::object()},
@@ -264,7 +261,7 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
   } else {
     section.blocks.insert(
         section.blocks.begin(),
-        ReportParagraph{"Holt-Winters forecasts " + Span(options.horizon.count()) +
+        ReportParagraph{"Holt-Winters forecasts " + FormatSpan(options.horizon.count()) +
                         " ahead, each with its accuracy back-tested on its own "
                         "history (MAPE and interval coverage)."});
     section.blocks.push_back(std::move(table));
@@ -285,7 +282,7 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
       "Intervals use the additive model's variance formula (Hyndman et al. 2008) from the "
       "one-step residuals, assuming normal, uncorrelated errors; they widen with the horizon.",
       "Back-test: the last " +
-          (options.backtest.count() > 0 ? Span(options.backtest.count()) : std::string("horizon")) +
+          (options.backtest.count() > 0 ? FormatSpan(options.backtest.count()) : std::string("horizon")) +
           " (at most a third of the history) is held out; MAPE skips zero actuals; coverage is "
           "the share of held-out values inside the interval.",
       "Gaps are filled with the model's own prediction; level shifts and outliers in the "
@@ -299,30 +296,5 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
           "; at most " + std::to_string(options.max_series) + " series per watch."};
   return section;
 }
-
-namespace forecast_text {
-
-std::string Number(double value) {
-  if (std::isnan(value)) return "n/a";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g", value);
-  return buffer;
-}
-
-std::string Span(std::int64_t ms) {
-  char buffer[32];
-  const double hours = static_cast<double>(ms) / 3600e3;
-  if (hours < 48) {
-    std::snprintf(buffer, sizeof buffer, "%.1f h", hours);
-  } else {
-    std::snprintf(buffer, sizeof buffer, "%.1f d", hours / 24);
-  }
-  return buffer;
-}
-
-std::string Series(const promql::Labels& labels) { return promql::LabelsToString(labels); }
-
-}  // namespace forecast_text
 
 }  // namespace metricsd::analytics

@@ -68,13 +68,4 @@ std::vector<ForecastResult> ForecastExpr(const AnalysisContext& context, const s
 // forecast.
 ReportSection BuildForecastsSection(const AnalysisContext& context);
 
-// Shared by the forecast and capacity sections (a namespace of their own: other sections
-// have helpers of the same names): a number with 4 significant digits ("n/a" for NaN), a
-// duration in hours or days ("36.0 h", "12.3 d"), a series' labels ("{}" when empty).
-namespace forecast_text {
-std::string Number(double value);
-std::string Span(std::int64_t ms);
-std::string Series(const promql::Labels& labels);
-}  // namespace forecast_text
-
 }  // namespace metricsd::analytics

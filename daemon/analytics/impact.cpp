@@ -11,6 +11,7 @@
 
 #include "daemon/analytics/analytics_db.h"
 #include "daemon/analytics/bootstrap.h"
+#include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
 
 namespace metricsd::analytics {
@@ -19,8 +20,6 @@ namespace {
 namespace promql = query::promql;
 
 std::int64_t Ms(Duration d) { return static_cast<std::int64_t>(d.count()); }
-
-nlohmann::json Number(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); }
 
 // The values of `points` with before_start <= t < before_end and after_start <= t <= after_end.
 void Split(std::span<const promql::Point> points, const ImpactWindows& w, std::vector<double>& before,
@@ -71,40 +70,17 @@ std::uint64_t SeedFor(std::int64_t annotation_id, const std::string& name) {
 }
 
 nlohmann::json ComparisonToJson(const Comparison& c) {
-  return {{"before_median", Number(c.before_median)},
-          {"after_median", Number(c.after_median)},
-          {"change_percent", Number(c.change_percent)},
-          {"change_ci", {Number(c.change_low), Number(c.change_high)}},
-          {"difference_ci", {Number(c.difference_low), Number(c.difference_high)}},
+  return {{"before_median", NumberOrNull(c.before_median)},
+          {"after_median", NumberOrNull(c.after_median)},
+          {"change_percent", NumberOrNull(c.change_percent)},
+          {"change_ci", {NumberOrNull(c.change_low), NumberOrNull(c.change_high)}},
+          {"difference_ci", {NumberOrNull(c.difference_low), NumberOrNull(c.difference_high)}},
           {"verdict", c.verdict},
           {"before_points", c.before_points},
           {"after_points", c.after_points}};
 }
 
-std::string Percent(double value) {
-  if (!std::isfinite(value)) return "n/a";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%+.1f %%", value);
-  return buffer;
-}
-
 }  // namespace
-
-std::string FormatTimeUtc(Timestamp ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", &tm);
-  return buffer;
-}
-
-std::string FormatNumber(double value) {
-  if (!std::isfinite(value)) return "n/a";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g", value);
-  return buffer;
-}
 
 ImpactWindows WindowsFor(const Annotation& annotation, const ImpactOptions& options, Timestamp now) {
   ImpactWindows w;
@@ -345,8 +321,8 @@ ReportSection BuildImpactSection(const AnalysisContext& context) {
         continue;
       }
       table.rows.push_back({w.watch, FormatNumber(c.before_median) + " " + w.unit,
-                            FormatNumber(c.after_median) + " " + w.unit, Percent(c.change_percent),
-                            Percent(c.change_low) + " .. " + Percent(c.change_high), c.verdict});
+                            FormatNumber(c.after_median) + " " + w.unit, FormatSignedPercent(c.change_percent),
+                            FormatSignedPercent(c.change_low) + " .. " + FormatSignedPercent(c.change_high), c.verdict});
       // The chart shows the watch that changed most (significant changes first).
       const double significant = c.verdict == kImproved || c.verdict == kWorse ? 1e9 : 0;
       const double rank = std::isfinite(c.change_percent) ? significant + std::fabs(c.change_percent) : -0.5;

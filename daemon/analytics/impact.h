@@ -30,6 +30,7 @@
 #include "daemon/analytics/annotation.h"
 #include "daemon/analytics/impact_options.h"
 #include "daemon/analytics/report_document.h"
+#include "daemon/analytics/report_text.h"
 
 namespace metricsd::analytics {
 
@@ -116,9 +117,5 @@ WindowMedians SummedWindowMedians(QueryEngine& engine, const std::string& expr, 
 // impact.max_annotations) with a table of every watch and a chart of the watch that changed
 // most, its annotation marked.
 ReportSection BuildImpactSection(const AnalysisContext& context);
-
-// Shared with ROI: "2026-12-03 05:00 UTC", and a number to 4 significant digits ("n/a" for NaN).
-std::string FormatTimeUtc(Timestamp ms);
-std::string FormatNumber(double value);
 
 }  // namespace metricsd::analytics

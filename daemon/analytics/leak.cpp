@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
 
 namespace metricsd::analytics {
@@ -27,12 +28,8 @@ constexpr double kStartTimeTolerance = 0.5;
 // The fewest bucket medians the latter half must give for the test to be meaningful.
 constexpr std::size_t kMinTestPoints = 6;
 
-std::string Num(double v, int digits = 3) {
-  if (!std::isfinite(v)) return "-";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*g", digits, v);
-  return buffer;
-}
+// Tables show a missing number as "-" with three digits (report_text's FormatNumber).
+std::string Num(double v, int digits = 3) { return FormatNumber(v, digits, "-"); }
 
 std::string Bytes(double v) {
   if (!std::isfinite(v)) return "-";
@@ -44,19 +41,6 @@ std::string Bytes(double v) {
     ++unit;
   }
   return Num(scaled) + " " + kUnits[unit];
-}
-
-nlohmann::json NumberOrNull(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
-
-std::string Utc(Timestamp ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", &tm);
-  return buffer;
 }
 
 std::string Hours(Timestamp ms) { return Num(static_cast<double>(ms) / 3'600'000.0) + " h"; }
@@ -254,7 +238,7 @@ Finding LeakFinding(const LeakAssessment& a, const std::string& group, const Lab
   f.severity = "warning";
   f.summary = "possible leak: process group " + group + " resident memory grows " +
               Bytes(a.bytes_per_hour) + " per hour (" + Num(a.percent_per_day) +
-              " % per day) in its run since " + Utc(a.segment_start) + " (" +
+              " % per day) in its run since " + FormatTimeUtc(a.segment_start) + " (" +
               std::to_string(a.segments.size() - 1) +
               " restarts in the range; Mann-Kendall p=" + Num(a.p, 2) + " over the latter half)";
   f.details = {{"bytes_per_hour", NumberOrNull(a.bytes_per_hour)},
@@ -298,7 +282,7 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
   }
   section.blocks.push_back(ReportParagraph{"Resident memory of each process group (by " +
                                            Join(options.group_by) + ") over the " +
-                                           FormatDuration(options.range) + " before " + Utc(end) +
+                                           FormatDuration(options.range) + " before " + FormatTimeUtc(end) +
                                            ", cut at restarts; the latest "
                                            "run of at least " +
                                            FormatDuration(options.min_duration) +
@@ -339,7 +323,7 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
     if (i < kMaxRows) {
       const bool slowing = a.leak && a.steadiness < 0.5;
       table.rows.push_back(
-          {g.name, std::to_string(restarts), a.tested ? "since " + Utc(a.segment_start) : "-",
+          {g.name, std::to_string(restarts), a.tested ? "since " + FormatTimeUtc(a.segment_start) : "-",
            a.tested ? Hours(a.segment_end - a.segment_start) : "-", Bytes(a.bytes_per_hour),
            Num(a.percent_per_day), Num(a.test.tau, 2), Num(a.p, 2),
            (a.leak ? "POSSIBLE LEAK: " : "") + a.reason +

@@ -11,6 +11,7 @@
 
 #include "daemon/analytics/cusum.h"
 #include "daemon/analytics/mann_whitney.h"
+#include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
 
 namespace metricsd::analytics {
@@ -28,10 +29,6 @@ constexpr double kClip = 4;
 constexpr std::size_t kWindowBeginPoints = 3;
 
 using SeriesMap = std::map<promql::Labels, std::vector<promql::Point>>;
-
-nlohmann::json NumberOrNull(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
 
 std::string Printf(const char* format, double v) {
   char buffer[64];

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "daemon/analytics/report_text.h"
 #include "daemon/analytics/svg_chart.h"
 
 namespace metricsd::analytics {
@@ -12,10 +13,6 @@ using query::promql::Point;
 using query::promql::Timestamp;
 
 nlohmann::json Seconds(Timestamp ms) { return static_cast<double>(ms) / 1000; }
-
-nlohmann::json NumberOrNull(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
 
 nlohmann::json Points(const std::vector<Point>& points) {
   nlohmann::json out = nlohmann::json::array();

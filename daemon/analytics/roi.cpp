@@ -7,14 +7,13 @@
 
 #include "daemon/analytics/analytics_db.h"
 #include "daemon/analytics/impact.h"
+#include "daemon/analytics/report_text.h"
 
 namespace metricsd::analytics {
 namespace {
 
 constexpr double kBytesPerGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr double kMinutesPerMonth = 60 * kHoursPerMonth;
-
-nlohmann::json Number(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); }
 
 RoiLine Line(std::string item, std::string unit, double before, double after, bool saved_is_before_minus_after,
              double price, std::string price_text, double scale = 1) {
@@ -85,12 +84,12 @@ nlohmann::json RoiToJson(const RoiEstimate& estimate) {
   for (const RoiLine& line : estimate.lines) {
     lines.push_back({{"item", line.item},
                      {"unit", line.unit},
-                     {"before", Number(line.before)},
-                     {"after", Number(line.after)},
-                     {"change", Number(line.change)},
+                     {"before", NumberOrNull(line.before)},
+                     {"after", NumberOrNull(line.after)},
+                     {"change", NumberOrNull(line.change)},
                      {"price_per_unit_month", line.price},
                      {"price", line.price_text},
-                     {"per_month", Number(line.per_month)},
+                     {"per_month", NumberOrNull(line.per_month)},
                      {"note", line.note}});
   }
   return {{"currency", estimate.currency}, {"lines", std::move(lines)}, {"total_per_month", estimate.total_per_month}};

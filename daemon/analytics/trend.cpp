@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
 
 namespace metricsd::analytics {
@@ -22,16 +23,8 @@ constexpr double kSecondsPerDay = 86400;
 constexpr std::size_t kMaxRows = 20;
 constexpr std::size_t kMaxChartSeries = 5;
 
-std::string Num(double v, int digits = 3) {
-  if (!std::isfinite(v)) return "-";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*g", digits, v);
-  return buffer;
-}
-
-nlohmann::json NumberOrNull(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
+// Tables show a missing number as "-" with three digits (report_text's FormatNumber).
+std::string Num(double v, int digits = 3) { return FormatNumber(v, digits, "-"); }
 
 // "2026-12-08 14:00 UTC"
 std::string Utc(double unix_seconds) {

@@ -9,27 +9,15 @@
 #include "daemon/analytics/correlation.h"
 #include "daemon/analytics/frame_smoothness.h"
 #include "daemon/analytics/industry_references.h"
+#include "daemon/analytics/report_text.h"
 #include "daemon/core/duration.h"
 
 namespace metricsd::analytics {
 namespace {
 
-nlohmann::json Number(double value) {
-  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
 nlohmann::json LabelsJson(const promql::Labels& labels) {
   nlohmann::json out = nlohmann::json::object();
   for (const promql::Label& label : labels) out[label.name] = label.value;
-  return out;
-}
-
-std::string SeriesName(const promql::Labels& labels) {
-  if (labels.empty()) return "(all)";
-  std::string out;
-  for (const promql::Label& label : labels) {
-    out += (out.empty() ? "" : ", ") + label.name + "=" + label.value;
-  }
   return out;
 }
 
@@ -87,7 +75,7 @@ ReportChart ApdexChart(QueryEngine& engine, const Watch& watch, const std::vecto
   for (const auto& [score, labels] : worst) {
     for (const BucketSteps& series : steps.series) {
       if (series.labels != labels) continue;
-      ReportChart::Line line{SeriesName(labels), {}};
+      ReportChart::Line line{LabelPairs(labels), {}};
       for (const auto& [at, buckets] : series.steps) {
         line.points.push_back({at, ApdexFromBuckets(buckets, t)});  // NaN: no requests, a gap
       }
@@ -160,7 +148,7 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
       const double frustrated = apdex.total - apdex.satisfied - apdex.tolerating;
       std::string mark = apdex.interpolated ? " *" : "";
       apdex_table.rows.push_back(
-          {watch.name, SeriesName(series.labels), FormatQuantity(t, "seconds"),
+          {watch.name, LabelPairs(series.labels), FormatQuantity(t, "seconds"),
            Fixed(apdex.score, "%.3f") + mark, std::string(ApdexBand(apdex.score)),
            FormatQuantity(apdex.satisfied / apdex.total, "ratio"),
            FormatQuantity(apdex.tolerating / apdex.total, "ratio"),
@@ -170,7 +158,7 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
                                        {"t_seconds", t},
                                        {"t_origin", origin},
                                        {"by", by},
-                                       {"score", Number(apdex.score)},
+                                       {"score", NumberOrNull(apdex.score)},
                                        {"band", ApdexBand(apdex.score)},
                                        {"satisfied", apdex.satisfied},
                                        {"tolerating", apdex.tolerating},
@@ -200,8 +188,8 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
                                                   end - window_ms, end, options.step.count());
     nlohmann::json frame_data = {{"query", frames.query},
                                  {"frames", frames.overall.total},
-                                 {"share_over_16_7ms", Number(frames.overall.over_60)},
-                                 {"share_over_33_3ms", Number(frames.overall.over_30)},
+                                 {"share_over_16_7ms", NumberOrNull(frames.overall.over_60)},
+                                 {"share_over_33_3ms", NumberOrNull(frames.overall.over_30)},
                                  {"interpolated", frames.overall.interpolated}};
     if (!frames.error.empty()) {
       errors.push_back("frames: " + frames.error);
@@ -285,10 +273,10 @@ ReportSection BuildCorrelationSection(const AnalysisContext& context) {
       }
       if (table.rows.size() < kRows) {
         table.rows.push_back(
-            {pair.technical, SeriesName(pair.technical_labels),
+            {pair.technical, LabelPairs(pair.technical_labels),
              pair.satisfaction + (pair.satisfaction_labels.empty()
                                       ? ""
-                                      : " " + SeriesName(pair.satisfaction_labels)),
+                                      : " " + LabelPairs(pair.satisfaction_labels)),
              FormatQuantity(static_cast<double>(pair.lag_ms) / 1000, "seconds"),
              Fixed(r.spearman, "%+.3f"), Fixed(r.pearson, "%+.3f"),
              std::to_string(r.n), Fixed(r.p_adjusted, "%.2g")});
@@ -298,11 +286,11 @@ ReportSection BuildCorrelationSection(const AnalysisContext& context) {
                                        {"satisfaction", pair.satisfaction},
                                        {"satisfaction_labels", LabelsJson(pair.satisfaction_labels)},
                                        {"lag_seconds", static_cast<double>(pair.lag_ms) / 1000},
-                                       {"spearman", Number(r.spearman)},
-                                       {"pearson", Number(r.pearson)},
+                                       {"spearman", NumberOrNull(r.spearman)},
+                                       {"pearson", NumberOrNull(r.pearson)},
                                        {"n", r.n},
-                                       {"p_value", Number(r.p_value)},
-                                       {"p_adjusted", Number(r.p_adjusted)},
+                                       {"p_value", NumberOrNull(r.p_value)},
+                                       {"p_adjusted", NumberOrNull(r.p_adjusted)},
                                        {"lags_tried", r.lags_tried}});
     }
     section.data["truncated"] = run.truncated;

@@ -69,11 +69,7 @@ std::vector<Baseline> Stamp(std::vector<Baseline> baselines, std::int64_t versio
 }  // namespace
 
 SlotStats ComputeSlotStats(std::span<const double> values) {
-  std::vector<double> finite;
-  finite.reserve(values.size());
-  for (double v : values) {
-    if (std::isfinite(v)) finite.push_back(v);
-  }
+  std::vector<double> finite = FiniteValues(values);
   SlotStats s;
   s.count = static_cast<std::int64_t>(finite.size());
   if (finite.empty()) return s;

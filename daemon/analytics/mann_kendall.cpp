@@ -34,12 +34,12 @@ double MannKendallVariance(std::size_t n, std::span<const std::size_t> tie_group
   return var / 18.0;
 }
 
+double MannKendallVariance(std::span<const double> values) {
+  return MannKendallVariance(values.size(), TieGroups({values.begin(), values.end()}));
+}
+
 MannKendallResult MannKendall(std::span<const double> values) {
-  std::vector<double> y;
-  y.reserve(values.size());
-  for (double v : values) {
-    if (std::isfinite(v)) y.push_back(v);
-  }
+  const std::vector<double> y = FiniteValues(values);
   MannKendallResult result;
   result.n = y.size();
   if (y.size() < 3) return result;
@@ -48,8 +48,7 @@ MannKendallResult MannKendall(std::span<const double> values) {
     for (std::size_t j = i + 1; j < y.size(); ++j) s += (y[j] > y[i]) - (y[j] < y[i]);
   }
   result.s = static_cast<double>(s);
-  const std::vector<std::size_t> ties = TieGroups(y);
-  result.var_s = MannKendallVariance(y.size(), ties);
+  result.var_s = MannKendallVariance(y);
   const double n = static_cast<double>(y.size());
   result.tau = result.s / (n * (n - 1) / 2);
   if (!(result.var_s > 0)) {  // every value equal: no evidence either way

@@ -40,6 +40,9 @@ MannKendallResult MannKendall(std::span<const double> values);
 // Var(S) of n values with tie groups of the given sizes:
 // (n(n-1)(2n+5) - sum t(t-1)(2t+5)) / 18.
 double MannKendallVariance(std::size_t n, std::span<const std::size_t> tie_groups);
+// Var(S) of these (finite) values, their ties found by sorting a copy; Theil-Sen's slope
+// interval takes its width from the same variance.
+double MannKendallVariance(std::span<const double> values);
 
 // The autocorrelation guard: the median value of each time bucket [k*bucket, (k+1)*bucket)
 // (ms, aligned to the epoch) at the bucket's middle; buckets without a finite value are

@@ -51,15 +51,6 @@ std::string SeriesName(const Watch& watch, const promql::Labels& labels) {
   return labels.empty() ? watch.name : watch.name + promql::LabelsToString(labels);
 }
 
-std::vector<double> Finite(std::span<const double> values) {
-  std::vector<double> out;
-  out.reserve(values.size());
-  for (double v : values) {
-    if (std::isfinite(v)) out.push_back(v);
-  }
-  return out;
-}
-
 // Appends `from`..`to` of the watch at regression.step to `out`, per series. Calls must come
 // in ascending time order so every series stays sorted.
 bool Fetch(const AnalysisContext& context, const Watch& watch, Timestamp from, Timestamp to,
@@ -267,7 +258,7 @@ RegressionAnalysis AnalyzeSeries(const Baseline& baseline, std::span<const promq
   const double sign = higher_is_worse ? 1 : -1;
   const auto min_points = static_cast<std::size_t>(options.min_points);
   const std::vector<double> recent_ratios = RatiosAgainst(baseline, recent);
-  const std::vector<double> reference_ratios = Finite(RatiosAgainst(baseline, reference));
+  const std::vector<double> reference_ratios = FiniteValues(RatiosAgainst(baseline, reference));
   a.reference_points = reference_ratios.size();
   if (reference_ratios.size() < min_points) {
     a.reason = "too little reference data";

@@ -47,6 +47,15 @@ std::vector<double> FiniteValues(std::span<const query::promql::Point> points) {
   return values;
 }
 
+std::vector<double> FiniteValues(std::span<const double> values) {
+  std::vector<double> out;
+  out.reserve(values.size());
+  for (double v : values) {
+    if (std::isfinite(v)) out.push_back(v);
+  }
+  return out;
+}
+
 double Quantile(std::span<const double> values, double q) {
   std::vector<double> finite = Finite(values);
   return SelectQuantile(finite, q);

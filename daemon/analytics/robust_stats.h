@@ -14,6 +14,8 @@ namespace metricsd::analytics {
 
 // The finite values of `points` (NaN and infinities dropped), in time order.
 std::vector<double> FiniteValues(std::span<const query::promql::Point> points);
+// The finite values of `values`, in order.
+std::vector<double> FiniteValues(std::span<const double> values);
 
 // The q-quantile (0 <= q <= 1) by linear interpolation between closest ranks (R's type 7,
 // numpy's default, Prometheus's quantile_over_time).

@@ -30,19 +30,6 @@ double MedianBySelection(std::vector<double>& values) {
   return (lower + upper) / 2;
 }
 
-// Sizes of the groups of equal values, for the variance's tie correction.
-std::vector<std::size_t> TieGroups(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  std::vector<std::size_t> groups;
-  for (std::size_t i = 0; i < values.size();) {
-    std::size_t j = i + 1;
-    while (j < values.size() && values[j] == values[i]) ++j;
-    if (j - i > 1) groups.push_back(j - i);
-    i = j;
-  }
-  return groups;
-}
-
 TheilSenFit Fit(const std::vector<double>& x, const std::vector<double>& y, double confidence) {
   TheilSenFit fit;
   fit.confidence = confidence;
@@ -65,7 +52,7 @@ TheilSenFit Fit(const std::vector<double>& x, const std::vector<double>& y, doub
 
   // Sen's interval: C = z_{1-a/2} sqrt(Var(S)); the bounds are the (N - C)/2-th and
   // (N + C)/2 + 1-th ordered slopes (1-based), N the number of slopes.
-  const double var_s = MannKendallVariance(y.size(), TieGroups(y));
+  const double var_s = MannKendallVariance(y);
   const double z = normal::Quantile(0.5 + confidence / 2);
   const double c = z * std::sqrt(std::max(var_s, 0.0));
   const double count = static_cast<double>(slopes.size());

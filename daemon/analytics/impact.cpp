@@ -252,6 +252,31 @@ nlohmann::json ImpactOf(const AnalysisContext& context, const Annotation& annota
   return json;
 }
 
+bool SectionAnnotations(const AnalysisContext& context, const std::string& tag, std::int64_t max,
+                        ReportSection& section, std::vector<Annotation>* out) {
+  if (context.db == nullptr) {
+    section.blocks.push_back(ReportParagraph{"No analytics database (history is off or a remote-only report): "
+                                             "annotations are not available."});
+    return false;
+  }
+  try {
+    std::vector<std::string> tags;
+    if (!tag.empty()) tags.push_back(tag);
+    *out = context.db->Annotations(context.start, context.end, tags, static_cast<std::size_t>(max));
+  } catch (const std::exception& e) {
+    section.error = e.what();
+    return false;
+  }
+  if (out->empty()) {
+    section.blocks.push_back(ReportParagraph{
+        "No " + (tag.empty() ? std::string("annotations") : "annotations tagged \"" + tag + "\"") +
+        " between " + FormatTimeUtc(context.start) + " and " + FormatTimeUtc(context.end) + "."});
+    return false;
+  }
+  std::reverse(out->begin(), out->end());  // oldest first reads as a story
+  return true;
+}
+
 ReportSection BuildImpactSection(const AnalysisContext& context) {
   const ImpactOptions& options = context.config.impact;
   ReportSection section;
@@ -270,25 +295,8 @@ ReportSection BuildImpactSection(const AnalysisContext& context) {
       "differs between them) is attributed to the annotation.",
   };
   section.data = nlohmann::json::array();
-  if (context.db == nullptr) {
-    section.blocks.push_back(ReportParagraph{"No analytics database (history is off or a remote-only report): "
-                                             "annotations are not available."});
-    return section;
-  }
   std::vector<Annotation> annotations;
-  try {
-    annotations = context.db->Annotations(context.start, context.end, {},
-                                          static_cast<std::size_t>(options.max_annotations));
-  } catch (const std::exception& e) {
-    section.error = e.what();
-    return section;
-  }
-  if (annotations.empty()) {
-    section.blocks.push_back(ReportParagraph{"No annotations between " + FormatTimeUtc(context.start) + " and " +
-                                             FormatTimeUtc(context.end) + "."});
-    return section;
-  }
-  std::reverse(annotations.begin(), annotations.end());  // oldest first reads as a story
+  if (!SectionAnnotations(context, "", options.max_annotations, section, &annotations)) return section;
   for (const Annotation& annotation : annotations) {
     const ImpactResult result = ComputeImpact(context, annotation);
     nlohmann::json json = ImpactToJson(result);

@@ -30,7 +30,6 @@
 #include "daemon/analytics/annotation.h"
 #include "daemon/analytics/impact_options.h"
 #include "daemon/analytics/report_document.h"
-#include "daemon/analytics/report_text.h"
 
 namespace metricsd::analytics {
 
@@ -117,5 +116,11 @@ WindowMedians SummedWindowMedians(QueryEngine& engine, const std::string& expr, 
 // impact.max_annotations) with a table of every watch and a chart of the watch that changed
 // most, its annotation marked.
 ReportSection BuildImpactSection(const AnalysisContext& context);
+
+// The annotations in [context.start, context.end] (those tagged `tag` when it is not empty; the
+// newest `max`), oldest first, for the impact and ROI sections. False when there are none to
+// show, with `section` told why: a paragraph (no database, none in the range) or its error.
+bool SectionAnnotations(const AnalysisContext& context, const std::string& tag, std::int64_t max,
+                        ReportSection& section, std::vector<Annotation>* out);
 
 }  // namespace metricsd::analytics

@@ -117,28 +117,8 @@ ReportSection BuildRoiSection(const AnalysisContext& context) {
           model.players + "`; churn `" + (model.churn.empty() ? std::string("(none)") : model.churn) + "`.",
   };
   section.data = nlohmann::json::array();
-  if (context.db == nullptr) {
-    section.blocks.push_back(ReportParagraph{"No analytics database (history is off or a remote-only report): "
-                                             "annotations are not available."});
-    return section;
-  }
   std::vector<Annotation> annotations;
-  try {
-    std::vector<std::string> tags;
-    if (!model.tag.empty()) tags.push_back(model.tag);
-    annotations = context.db->Annotations(context.start, context.end, tags,
-                                          static_cast<std::size_t>(impact.max_annotations));
-  } catch (const std::exception& e) {
-    section.error = e.what();
-    return section;
-  }
-  if (annotations.empty()) {
-    section.blocks.push_back(ReportParagraph{
-        "No " + (model.tag.empty() ? std::string("annotations") : "annotations tagged \"" + model.tag + "\"") +
-        " between " + FormatTimeUtc(context.start) + " and " + FormatTimeUtc(context.end) + "."});
-    return section;
-  }
-  std::reverse(annotations.begin(), annotations.end());
+  if (!SectionAnnotations(context, model.tag, impact.max_annotations, section, &annotations)) return section;
   for (const Annotation& annotation : annotations) {
     std::vector<std::string> errors;
     const RoiEstimate estimate = RoiOf(context, annotation, &errors);

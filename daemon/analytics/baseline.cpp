@@ -25,12 +25,6 @@ double NumberOr(const nlohmann::json& j, double fallback) {
 
 std::string Format(double v) { return FormatNumber(v, 4, "-"); }
 
-nlohmann::json LabelsToJson(const promql::Labels& labels) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& label : labels) out[label.name] = label.value;
-  return out;
-}
-
 nlohmann::json StatsToJson(const SlotStats& s) {
   return {{"median", NumberOrNull(s.median)},
           {"p90", NumberOrNull(s.p90)},
@@ -221,7 +215,7 @@ nlohmann::json BaselinesToJson(const std::string& watch, std::int64_t version,
       slots.push_back({NumberOrNull(s.median), NumberOrNull(s.p90), NumberOrNull(s.p99),
                        NumberOrNull(s.mad), s.count});
     }
-    list.push_back({{"labels", LabelsToJson(b.labels)},
+    list.push_back({{"labels", LabelsJson(b.labels)},
                     {"seasonal", b.seasonal},
                     {"from", b.from},
                     {"to", b.to},
@@ -308,7 +302,7 @@ ReportSection BuildBaselinesSection(const AnalysisContext& context) {
       table.rows.push_back({promql::LabelsToString(promql::DropMetricName(b.labels)),
                             own_slot ? "seasonal" : "flat", Format(s.median), Format(s.p90),
                             Format(s.p99), std::to_string(s.count), std::to_string(b.version)});
-      series.push_back({{"labels", LabelsToJson(b.labels)},
+      series.push_back({{"labels", LabelsJson(b.labels)},
                         {"kind", own_slot ? "seasonal" : "flat"},
                         {"slot", slot},
                         {"stats", StatsToJson(s)},

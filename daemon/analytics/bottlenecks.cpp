@@ -66,12 +66,6 @@ std::string Count(double value) {
   return buffer;
 }
 
-nlohmann::json LabelsJson(const promql::Labels& labels) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const promql::Label& label : labels) out[label.name] = label.value;
-  return out;
-}
-
 nlohmann::json OperationJson(const OperationStats& op) {
   return {{"labels", LabelsJson(op.labels)}, {"p95_seconds", NumberOrNull(op.p95)},
           {"seconds", NumberOrNull(op.seconds)},   {"share", NumberOrNull(op.share)},

@@ -340,7 +340,7 @@ ReportSection BuildCapacitySection(const AnalysisContext& context) {
                            {"driver_correlation", r.driver_fit.correlation},
                            {"driver_base", r.driver_base},
                            {"scenario_days", r.scenario_days}};
-    for (const promql::Label& label : r.forecast.labels) item["labels"][label.name] = label.value;
+    item["labels"] = LabelsJson(r.forecast.labels);
     data.push_back(std::move(item));
   }
 

@@ -109,9 +109,7 @@ ReportSection BuildComparisonSection(const AnalysisContext& context) {
                             FormatQuantity(reference->acceptable, reference->unit),
                             std::string(GradeName(grading.grade)),
                             FormatSignedPercent(grading.margin_percent)});
-      nlohmann::json labels_json = nlohmann::json::object();
-      for (const promql::Label& label : labels) labels_json[label.name] = label.value;
-      watch_data["series"].push_back({{"labels", labels_json},
+      watch_data["series"].push_back({{"labels", LabelsJson(labels)},
                                       {"quantile", q},
                                       {"value", NumberOrNull(value)},
                                       {"unit", reference->unit},

@@ -6,11 +6,9 @@
 
 namespace metricsd::analytics {
 nlohmann::json FindingToJson(const Finding& finding) {
-  nlohmann::json labels = nlohmann::json::object();
-  for (const auto& label : finding.labels) labels[label.name] = label.value;
   return {{"kind", finding.kind},
           {"watch", finding.watch},
-          {"labels", std::move(labels)},
+          {"labels", LabelsJson(finding.labels)},
           {"start", static_cast<double>(finding.start) / 1000},
           {"detected", static_cast<double>(finding.detected) / 1000},
           {"magnitude", NumberOrNull(finding.magnitude)},

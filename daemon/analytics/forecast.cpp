@@ -243,7 +243,7 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
                              {"mape_percent", f.mape},
                              {"coverage", f.coverage},
                              {"backtest_points", f.backtest_points}};
-      for (const promql::Label& label : f.labels) item["labels"][label.name] = label.value;
+      item["labels"] = LabelsJson(f.labels);
       nlohmann::json points = nlohmann::json::array();
       for (std::size_t i = 0; i < f.predicted.size(); ++i) {
         points.push_back({f.predicted[i].t / 1000, f.predicted[i].v, f.lower[i].v, f.upper[i].v});

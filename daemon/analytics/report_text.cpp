@@ -10,6 +10,12 @@ nlohmann::json NumberOrNull(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
+nlohmann::json LabelsJson(const query::promql::Labels& labels) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const query::promql::Label& label : labels) out[label.name] = label.value;
+  return out;
+}
+
 std::string FormatNumber(double value, int digits, std::string_view missing) {
   if (!std::isfinite(value)) return std::string(missing);
   char buffer[64];

@@ -17,6 +17,9 @@ namespace metricsd::analytics {
 // A number for the JSON `data` of a section: NaN and infinities are not JSON, so they are null.
 nlohmann::json NumberOrNull(double value);
 
+// A series' labels for the JSON `data`: {"name": "value", ...}, {} when it has none.
+nlohmann::json LabelsJson(const query::promql::Labels& labels);
+
 // `value` with `digits` significant digits ("%.*g"); `missing` for NaN and infinities.
 std::string FormatNumber(double value, int digits = 4, std::string_view missing = "n/a");
 

@@ -26,15 +26,9 @@ constexpr std::size_t kMaxChartSeries = 5;
 // Tables show a missing number as "-" with three digits (report_text's FormatNumber).
 std::string Num(double v, int digits = 3) { return FormatNumber(v, digits, "-"); }
 
-// "2026-12-08 14:00 UTC"
+// The ETA is in seconds and NaN when there is none; tables show that as "-".
 std::string Utc(double unix_seconds) {
-  if (!std::isfinite(unix_seconds)) return "-";
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", &tm);
-  return buffer;
+  return std::isfinite(unix_seconds) ? FormatTimeUtc(std::llround(unix_seconds * 1000)) : "-";
 }
 
 std::string SeriesName(const Labels& labels) {

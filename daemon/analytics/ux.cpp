@@ -15,12 +15,6 @@
 namespace metricsd::analytics {
 namespace {
 
-nlohmann::json LabelsJson(const promql::Labels& labels) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const promql::Label& label : labels) out[label.name] = label.value;
-  return out;
-}
-
 std::string Fixed(double value, const char* format) {
   if (std::isnan(value)) return "n/a";
   char buffer[48];

@@ -16,12 +16,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string Join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
 // The samples of an instant query by label set (without __name__); `error` set on failure.
 std::map<promql::Labels, double> InstantByLabels(QueryEngine& engine, const std::string& query,
                                                  Timestamp at, std::string& error) {
@@ -46,15 +40,6 @@ double Lookup(const std::map<promql::Labels, double>& map, const promql::Labels&
   return it == map.end() ? kNaN : it->second;
 }
 
-std::string OperationName(const promql::Labels& labels) {
-  if (labels.empty()) return "(all)";
-  std::string out;
-  for (const promql::Label& label : labels) {
-    out += (out.empty() ? "" : ", ") + label.name + "=" + label.value;
-  }
-  return out;
-}
-
 constexpr std::size_t kChartLines = 3;  // operations drawn per family
 
 std::string Percent(double share) { return FormatQuantity(share, "ratio"); }
@@ -76,7 +61,7 @@ ReportTable OperationTable(const std::vector<OperationStats>& ops) {
   ReportTable table;
   table.columns = {"operation", "p95", "share of time", "time", "calls"};
   for (const OperationStats& op : ops) {
-    table.rows.push_back({OperationName(op.labels), FormatQuantity(op.p95, "seconds"),
+    table.rows.push_back({LabelPairs(op.labels), FormatQuantity(op.p95, "seconds"),
                           Percent(op.share), FormatQuantity(op.seconds, "seconds"),
                           Count(op.calls)});
   }
@@ -93,7 +78,7 @@ ReportChart P95Chart(QueryEngine& engine, const BottleneckFamily& family,
   chart.title = family.name + ": p95 of the slowest operations";
   chart.unit = "seconds";
   const std::int64_t step = std::max<std::int64_t>((end - start) / 120, 60'000);
-  const std::string by = Join(family.by);
+  const std::string by = JoinList(family.by);
   const std::string query = "histogram_quantile(0.95, sum by (" + by + (by.empty() ? "" : ", ") +
                             "le) (rate(" + FamilySeries(family.histogram, "_bucket") + "[" +
                             PromDuration(std::max<std::int64_t>(step, 300'000)) + "])))";
@@ -103,7 +88,7 @@ ReportChart P95Chart(QueryEngine& engine, const BottleneckFamily& family,
   for (std::size_t i = 0; i < top.size() && i < count; ++i) {
     for (const promql::Series& series : *matrix) {
       if (promql::DropMetricName(series.labels) == top[i].labels) {
-        chart.lines.push_back({OperationName(top[i].labels), series.points});
+        chart.lines.push_back({LabelPairs(top[i].labels), series.points});
       }
     }
   }
@@ -117,7 +102,7 @@ FamilyRanking RankFamily(QueryEngine& engine, const BottleneckFamily& family, in
   FamilyRanking out;
   out.name = family.name;
   const std::string range = "[" + PromDuration(window_ms) + "]";
-  const std::string by = Join(family.by);
+  const std::string by = JoinList(family.by);
   const std::string n = std::to_string(std::max(top, 1));
   const std::string sum_by_op = "sum by (" + by + ") (increase(" +
                                 FamilySeries(family.histogram, "_sum") + range + "))";
@@ -181,7 +166,7 @@ std::vector<CacheRatio> QueryCacheRatios(QueryEngine& engine, const BottleneckOp
   std::vector<CacheRatio> out;
   if (options.cache_hits.empty() || options.cache_misses.empty()) return out;
   const std::string range = "[" + PromDuration(window_ms) + "]";
-  const std::string by = Join(options.cache_by);
+  const std::string by = JoinList(options.cache_by);
   std::string message;
   auto hits = InstantByLabels(
       engine, "sum by (" + by + ") (increase(" + options.cache_hits + range + "))", at, message);
@@ -240,7 +225,7 @@ ReportSection BuildBottlenecksSection(const AnalysisContext& context) {
       continue;
     }
     section.blocks.push_back(ReportParagraph{
-        family.name + " (" + family.histogram + ", by " + Join(family.by) + "): " +
+        family.name + " (" + family.histogram + ", by " + JoinList(family.by) + "): " +
         FormatQuantity(ranking.total_seconds, "seconds") + " spent in total. Top by p95:"});
     section.blocks.push_back(OperationTable(ranking.by_p95));
     ReportChart chart = P95Chart(context.engine, family, ranking.by_p95, kChartLines,
@@ -259,7 +244,7 @@ ReportSection BuildBottlenecksSection(const AnalysisContext& context) {
     ReportTable table;
     table.columns = {"cache", "hit ratio", "hits", "misses"};
     for (const CacheRatio& cache : caches) {
-      table.rows.push_back({OperationName(cache.labels), Percent(cache.ratio), Count(cache.hits),
+      table.rows.push_back({LabelPairs(cache.labels), Percent(cache.ratio), Count(cache.hits),
                             Count(cache.misses)});
       section.data["caches"].push_back({{"labels", LabelsJson(cache.labels)},
                                         {"hits", NumberOrNull(cache.hits)},

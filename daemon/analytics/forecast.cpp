@@ -287,12 +287,7 @@ ReportSection BuildForecastsSection(const AnalysisContext& context) {
           "the share of held-out values inside the interval.",
       "Gaps are filled with the model's own prediction; level shifts and outliers in the "
       "history are followed, not removed.",
-      "Watches of kinds: " +
-          [&] {
-            std::string kinds;
-            for (const std::string& k : options.kinds) kinds += (kinds.empty() ? "" : ", ") + k;
-            return kinds;
-          }() +
+      "Watches of kinds: " + JoinList(options.kinds) +
           "; at most " + std::to_string(options.max_series) + " series per watch."};
   return section;
 }

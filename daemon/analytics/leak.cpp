@@ -58,16 +58,10 @@ struct LeakAnalysis {
   std::vector<GroupLeak> groups;
 };
 
-std::string Join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
 LeakAnalysis Analyze(const AnalysisContext& context, Timestamp end) {
   const LeakOptions& options = context.config.leaks;
   const Timestamp start = end - options.range.count();
-  const std::string by = Join(options.group_by);
+  const std::string by = JoinList(options.group_by);
   LeakAnalysis out;
   promql::QueryResult memory = context.engine.Range("sum by (" + by + ") (" + options.memory + ")",
                                                     start, end, options.step.count());
@@ -281,7 +275,7 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
     return section;
   }
   section.blocks.push_back(ReportParagraph{"Resident memory of each process group (by " +
-                                           Join(options.group_by) + ") over the " +
+                                           JoinList(options.group_by) + ") over the " +
                                            FormatDuration(options.range) + " before " + FormatTimeUtc(end) +
                                            ", cut at restarts; the latest "
                                            "run of at least " +
@@ -357,10 +351,10 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
                   {"alpha", options.alpha},
                   {"groups", std::move(groups)}};
   section.notes = {
-      "Memory: sum by (" + Join(options.group_by) + ") (" + options.memory +
+      "Memory: sum by (" + JoinList(options.group_by) + ") (" + options.memory +
           "); restarts: a "
           "change of min by (" +
-          Join(options.group_by) + ") (" +
+          JoinList(options.group_by) + ") (" +
           (options.start_time.empty() ? std::string("none configured") : options.start_time) +
           ") or a fall of more than " + Num(options.reset_drop) + " % in one step.",
       "Warm-up rule: only the latter half of the run is judged, so memory that grows while "

@@ -59,4 +59,13 @@ std::string LabelPairs(const query::promql::Labels& labels) {
   return out;
 }
 
+std::string JoinList(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
 }  // namespace metricsd::analytics

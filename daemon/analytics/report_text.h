@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,5 +35,8 @@ std::string FormatSpan(std::int64_t ms);
 
 // A series' labels for a table cell: "(all)" when it has none, else "name=value, name=value".
 std::string LabelPairs(const query::promql::Labels& labels);
+
+// `items` joined by `separator` ("a, b, c"): PromQL `by` lists, kinds, error lists.
+std::string JoinList(const std::vector<std::string>& items, std::string_view separator = ", ");
 
 }  // namespace metricsd::analytics

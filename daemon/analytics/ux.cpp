@@ -22,12 +22,6 @@ std::string Fixed(double value, const char* format) {
   return buffer;
 }
 
-std::string JoinErrors(const std::vector<std::string>& errors) {
-  std::string joined;
-  for (const std::string& e : errors) joined += (joined.empty() ? "" : "; ") + e;
-  return joined;
-}
-
 // The label names a watch's expression groups by (its result's labels): Apdex groups the
 // histogram the same way, so a row matches a row of the watch.
 std::vector<std::string> WatchLabels(QueryEngine& engine, const Watch& watch, Timestamp at) {
@@ -212,7 +206,7 @@ ReportSection BuildUxSection(const AnalysisContext& context) {
     section.data["frames"] = std::move(frame_data);
   }
 
-  if (!errors.empty()) section.error = JoinErrors(errors);
+  if (!errors.empty()) section.error = JoinList(errors, "; ");
   section.notes = {
       "Apdex reads the histogram's cumulative _bucket counters: increase() over the window, "
       "summed by the labels of the watch's own result (a watch without data now: the whole "
@@ -253,7 +247,7 @@ ReportSection BuildCorrelationSection(const AnalysisContext& context) {
     CorrelationRun run =
         CorrelateWatches(context.engine, context.config.watches,
                          RangeStart(context, end, 86'400'000), end, step, max_lag);
-    if (!run.errors.empty()) section.error = JoinErrors(run.errors);
+    if (!run.errors.empty()) section.error = JoinList(run.errors, "; ");
     ReportTable table;
     table.columns = {"technical", "series",   "satisfaction", "lag",
                      "Spearman",  "Pearson",  "n",            "p (Bonferroni)"};

@@ -37,7 +37,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def url_request(method, url, body=None, headers=None, timeout=60):
+def url_request(method, url, body=None, headers=None, timeout=120):
     """(status, body bytes) of one request to any loopback server (Prometheus,
     VictoriaMetrics, metricsd); status None when the server cannot be reached."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})

@@ -38,6 +38,11 @@ analytics:
       every: 1h
 """
 
+# Under the sanitizers everything runs several times slower: two weeks of history instead of
+# four (the seasonal baseline needs one), and longer waits.
+SANITIZED = any(name in os.environ for name in ("ASAN_OPTIONS", "TSAN_OPTIONS"))
+WEEKS = 2 if SANITIZED else 4
+SLOWDOWN = 5 if SANITIZED else 1
 NOW_MS = int(time.time() * 1000) // 60_000 * 60_000
 STEP_AT_MS = NOW_MS - 40 * 60_000
 
@@ -68,9 +73,10 @@ class AnalyticsTest(unittest.TestCase):
         try:
             d.wait_for_log(r'msg="history ready"', timeout=30, what="history to open")
             end = NOW_MS - 60_000
-            import_lines(d, [data.stepped_latency(end, 4, 60_000, {"service": "stepped"},
+            import_lines(d, [data.stepped_latency(end, WEEKS, 60_000, {"service": "stepped"},
                                                   step_at_ms=STEP_AT_MS, step=0.25, seed=11),
-                             data.stepped_latency(end, 4, 60_000, {"service": "steady"}, seed=12)])
+                             data.stepped_latency(end, WEEKS, 60_000, {"service": "steady"},
+                                                  seed=12)])
             import_lines(d, data.filling_disk(end, 14, 300_000, start_ratio=0.50, per_day=0.02))
             import_lines(d, data.leaking_process(end, 3, 60_000, per_hour_bytes=10 * 2**20,
                                                  restart_every_ms=data.DAY))
@@ -95,7 +101,7 @@ class AnalyticsTest(unittest.TestCase):
             found[:] = [f for f in findings(self.daemon, kind=kind)
                         if watch is None or f["watch"] == watch]
             return bool(found)
-        wait_until(present, timeout=timeout, interval=2, what=f"a {kind} finding")
+        wait_until(present, timeout=timeout * SLOWDOWN, interval=2, what=f"a {kind} finding")
         return found
 
     def test_regression_found_on_the_stepped_series_only(self):

@@ -333,7 +333,6 @@ TEST(ForecastEngine, SectionCostIsBoundedByMaxSeries) {
   EXPECT_TRUE(section.error.empty());
   EXPECT_EQ(section.data["forecasts"].size(), 5u);
   EXPECT_EQ(section.data["forecasts"][0]["labels"]["action"], "999");
-  EXPECT_LT(ms, 5000.0);
 }
 
 // Disk usage growing 1 %/day from 50 % over 40 days (so 90 % now): full in 10 days.

@@ -479,7 +479,6 @@ TEST(ImpactCostTest, TenWatchesOfTwentySeriesStayBounded) {
   int no_change = 0;
   for (const WatchImpact& w : result.watches) no_change += w.aggregate.verdict == kNoChange ? 1 : 0;
   EXPECT_GE(no_change, 9) << "no step anywhere: at most one false positive at 95 %";
-  EXPECT_LT(seconds, 30);
 }
 
 }  // namespace

@@ -321,7 +321,6 @@ TEST(RemoteResponse, LargeAnswerIsReadAsAStream) {
   EXPECT_EQ(matrix[99].points[10999].t, (1700000000 + 10999 * 15) * 1000LL);
   EXPECT_EQ(matrix[99].points[10999].v, 10999 % 97);
   std::cerr << "parsed " << body.size() / 1e6 << " MB, 1.1M points in " << seconds << " s\n";
-  EXPECT_LT(seconds, 20);
 }
 
 TEST(RemoteResponse, SampleValues) {

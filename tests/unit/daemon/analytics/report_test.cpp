@@ -455,7 +455,6 @@ TEST(SvgChartTest, ManySeriesAreBounded) {
   EXPECT_EQ(Count(svg, "<path"), 100u);  // max_lines
   EXPECT_THAT(svg, HasSubstr("900 series not drawn"));
   EXPECT_LT(svg.size(), 2'000'000u);
-  EXPECT_LT(seconds, 2.0);
   RecordProperty("svg_bytes_1000_series_7d", std::to_string(svg.size()));
   RecordProperty("svg_seconds_1000_series_7d", std::to_string(seconds));
 }
@@ -528,7 +527,6 @@ TEST(RenderHtmlTest, WeekOfManySeriesStaysSmall) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   EXPECT_LT(html.size(), 4u << 20);
-  EXPECT_LT(seconds, 5.0);
   RecordProperty("html_bytes", std::to_string(html.size()));
   RecordProperty("html_seconds", std::to_string(seconds));
 }

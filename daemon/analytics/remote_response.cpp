@@ -265,6 +265,12 @@ promql::Value ValueFrom(AnswerReader& reader, std::vector<std::string>& warnings
       for (auto& item : reader.items) {
         if (item.single) return bad("a matrix series has \"value\"");
         histograms = histograms || item.histograms;
+        // Every method reads points in time order; Prometheus sends them so, a server that
+        // does not is answered as an error rather than trusted.
+        if (!std::is_sorted(item.points.begin(), item.points.end(),
+                            [](const promql::Point& a, const promql::Point& b) { return a.t < b.t; })) {
+          return bad("a matrix series' points are not in time order");
+        }
         matrix.push_back({Sorted(std::move(item.labels)), std::move(item.points)});
       }
       value = std::move(matrix);

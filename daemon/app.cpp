@@ -41,36 +41,6 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-// The `code` spans of a route's one-line doc as <code> (the rest stays escaped text).
-std::string MarkdownCodeToHtml(std::string_view text) {
-  std::string out;
-  bool open = false;
-  for (char c : text) {
-    if (c == '`') {
-      out += open ? "</code>" : "<code>";
-      open = !open;
-    } else {
-      out += c;
-    }
-  }
-  if (open) out += "</code>";
-  return out;
-}
-
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
@@ -450,6 +420,7 @@ Routes App::AllRoutes() {
     return history_ ? history_->store() : nullptr;
   }));
   AppendRoutes(components, analytics::AnalyticsRoutes(analytics_.get()));
+  AppendRoutes(components, web::DashboardRoutes([this] { return DashboardView(); }, &index_));
   AppendRoutes(components, query::QueryApiRoutes(
                                {.service = query_service_,
                                 .build_info = {.version = kVersion,
@@ -512,11 +483,6 @@ Routes App::OwnRoutes() {
              "effective values with defaults filled in and `yaml` the same rendered as YAML (never "
              "the file's text); every secret (passwords, bearer tokens, every probe header value, "
              "probe bodies and dry-run `data`) shows as `<secret>`, a `*_file` path as itself"});
-  routes.push_back(Route{
-      .path = "/",
-      .methods = {http::verb::get},
-      .handler = [this](const HttpRequest& request) { return ServeIndex(request); },
-      .doc = "a small page with version, config path and this list, linked"});
   return routes;
 }
 
@@ -546,23 +512,19 @@ HttpResponse App::ServeReload(const HttpRequest& request) {
                       "failed to reload config: " + error + "\n");
 }
 
-HttpResponse App::ServeIndex(const HttpRequest& request) const {
+web::DashboardView App::DashboardView() const {
   std::shared_ptr<const Config> config = config_.Load();
-  std::string page =
-      "<!DOCTYPE html>\n<html><head><title>metricsd</title></head><body>\n"
-      "<h1>metricsd</h1>\n<p>Version " + std::string(kVersion) + " (" + kRevision +
-      "), config <code>" + HtmlEscape(config->file) + "</code></p>\n<ul>\n";
-  for (const Route& route : index_) {
-    bool linkable = std::find(route.methods.begin(), route.methods.end(), http::verb::get) !=
-                    route.methods.end();
-    std::string path = HtmlEscape(route.path);
-    page += "<li>" +
-            (linkable ? "<a href=\"" + path + "\">" + path + "</a>"
-                      : MethodsText(route) + " " + path) +
-            ": " + MarkdownCodeToHtml(HtmlEscape(route.doc)) + "</li>\n";
+  web::DashboardView view{.config_file = config->file,
+                          .version = std::string(kVersion),
+                          .revision = std::string(kRevision),
+                          .history = config->history.enabled,
+                          .analytics = config->history.enabled && config->analytics.enabled,
+                          .alerting = true};
+  if (config->dashboard.enabled) {
+    view.config = std::shared_ptr<const web::DashboardConfig>(config, &config->dashboard);
   }
-  page += "</ul>\n</body></html>\n";
-  return MakeResponse(request, http::status::ok, std::move(page), "text/html; charset=utf-8");
+  for (const auto& report : config->analytics.reports) view.reports.push_back(report.name);
+  return view;
 }
 
 HttpResponse App::ServeConfig(const HttpRequest& request) const {

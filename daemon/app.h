@@ -25,6 +25,7 @@
 #include "daemon/storage/history_service.h"
 #include "daemon/storage/series_key.h"
 #include "daemon/systemd_notifier.h"
+#include "daemon/web/dashboard_routes.h"
 
 namespace metricsd {
 
@@ -79,7 +80,7 @@ class App {
 
   HttpResponse ServeMetrics(const HttpRequest& request) const;
   HttpResponse ServeReload(const HttpRequest& request);
-  HttpResponse ServeIndex(const HttpRequest& request) const;
+  web::DashboardView DashboardView() const;
   HttpResponse ServeConfig(const HttpRequest& request) const;
   // Starts StatsD ingestion if the config enables it; false (logged) if a listener fails.
   bool StartStatsd(const Config& config);

@@ -1,6 +1,6 @@
 #include "daemon/analytics/bottleneck_options.h"
 
-#include "daemon/analytics/promql_key.h"
+#include "daemon/query/promql_key.h"
 
 namespace metricsd::analytics {
 
@@ -32,7 +32,7 @@ const config::Section<BottleneckFamily>& BottleneckFamilySection() {
         .Check("histogram is a valid PromQL selector",
                [](const ConfigNode& node, BottleneckFamily& f) {
                  if (f.histogram.empty()) node["histogram"].Fail("must not be empty");
-                 CheckPromQL(node["histogram"], FamilySeries(f.histogram, "_bucket"));
+                 query::CheckPromQL(node["histogram"], FamilySeries(f.histogram, "_bucket"));
                });
     return family;
   }();
@@ -57,8 +57,8 @@ const config::Section<BottleneckOptions>& BottleneckSection() {
         .Strings("cache_by", &BottleneckOptions::cache_by, "the labels naming a cache")
         .Check("cache_hits and cache_misses are valid PromQL, both set or both empty",
                [](const ConfigNode& node, BottleneckOptions& options) {
-                 CheckPromQL(node["cache_hits"], options.cache_hits);
-                 CheckPromQL(node["cache_misses"], options.cache_misses);
+                 query::CheckPromQL(node["cache_hits"], options.cache_hits);
+                 query::CheckPromQL(node["cache_misses"], options.cache_misses);
                  if (options.cache_hits.empty() != options.cache_misses.empty()) {
                    node["cache_hits"].Fail("cache_hits and cache_misses are both set or both empty");
                  }

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "daemon/analytics/promql_key.h"
+#include "daemon/query/promql_key.h"
 
 namespace metricsd::analytics {
 
@@ -39,7 +39,7 @@ const config::Section<CapacityResource>& CapacityResourceSection() {
         .OmitWhen([](const CapacityResource& r) { return !std::isfinite(r.limit); })
         .String("unit", &CapacityResource::unit, "of the usage: ratio, bytes, ...")
         .Check("expr is valid PromQL", [](const ConfigNode& node, CapacityResource& r) {
-          CheckPromQL(node["expr"], r.expr);
+          query::CheckPromQL(node["expr"], r.expr);
         });
     return resource;
   }();
@@ -85,7 +85,7 @@ const config::Section<CapacityOptions>& CapacitySection() {
              config::DurationBounds{Duration(0), hours(365 * 24)})
         .Check("critical_within <= warn_within <= horizon; driver is valid PromQL",
                [](const ConfigNode& node, CapacityOptions& options) {
-                 CheckPromQL(node["driver"], options.driver);
+                 query::CheckPromQL(node["driver"], options.driver);
                  if (options.critical_within > options.warn_within) {
                    node["critical_within"].Fail("must not exceed warn_within");
                  }

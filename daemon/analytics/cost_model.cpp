@@ -1,6 +1,6 @@
 #include "daemon/analytics/cost_model.h"
 
-#include "daemon/analytics/promql_key.h"
+#include "daemon/query/promql_key.h"
 
 namespace metricsd::analytics {
 
@@ -24,11 +24,11 @@ const config::Section<CostModel>& CostModelSection() {
         .String("churn", &CostModel::churn, "PromQL: churn as a ratio 0..1; empty: not measured")
         .String("tag", &CostModel::tag, "annotations ROI covers carry this tag; empty: every annotation in range")
         .Check("cpu, memory, disk, players and churn are valid PromQL", [](const ConfigNode& node, CostModel& c) {
-          CheckPromQL(node["cpu"], c.cpu);
-          CheckPromQL(node["memory"], c.memory);
-          CheckPromQL(node["disk"], c.disk);
-          CheckPromQL(node["players"], c.players);
-          CheckPromQL(node["churn"], c.churn);
+          query::CheckPromQL(node["cpu"], c.cpu);
+          query::CheckPromQL(node["memory"], c.memory);
+          query::CheckPromQL(node["disk"], c.disk);
+          query::CheckPromQL(node["players"], c.players);
+          query::CheckPromQL(node["churn"], c.churn);
         });
     return cost;
   }();

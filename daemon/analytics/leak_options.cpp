@@ -1,6 +1,6 @@
 #include "daemon/analytics/leak_options.h"
 
-#include "daemon/analytics/promql_key.h"
+#include "daemon/query/promql_key.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -51,8 +51,8 @@ const config::Section<LeakOptions>& LeakSection() {
                "names; min_duration holds at least 6 steps and 6 test buckets",
                [](const ConfigNode& node, LeakOptions& o) {
                  if (o.memory.empty()) node["memory"].Fail("must not be empty");
-                 CheckPromQL(node["memory"], o.memory);
-                 CheckPromQL(node["start_time"], o.start_time);
+                 query::CheckPromQL(node["memory"], o.memory);
+                 query::CheckPromQL(node["start_time"], o.start_time);
                  // group_by is spliced into `sum by (...)`: only label names may go there.
                  auto items = node["group_by"].Items();
                  for (std::size_t i = 0; i < o.group_by.size(); ++i) {

@@ -1,6 +1,6 @@
 #include "daemon/analytics/ux_options.h"
 
-#include "daemon/analytics/promql_key.h"
+#include "daemon/query/promql_key.h"
 
 namespace metricsd::analytics {
 
@@ -25,7 +25,7 @@ const config::Section<UxOptions>& UxSection() {
              config::DurationBounds{Duration(0), std::chrono::hours(24 * 90)})
         .Check("frame_histogram is valid PromQL; max_lag is at most 500 steps",
                [](const ConfigNode& node, UxOptions& options) {
-                 CheckPromQL(node["frame_histogram"], options.frame_histogram);
+                 query::CheckPromQL(node["frame_histogram"], options.frame_histogram);
                  if (options.max_lag.count() / options.step.count() > 500) {
                    node["max_lag"].Fail("max_lag must be at most 500 steps");
                  }

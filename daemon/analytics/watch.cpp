@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "daemon/analytics/promql_key.h"
+#include "daemon/query/promql_key.h"
 
 namespace metricsd::analytics {
 
@@ -38,8 +38,8 @@ const config::Section<Watch>& WatchSection() {
               "a player-satisfaction signal (session length, quits, ratings) the others are "
               "correlated with")
         .Check("expr and histogram are valid PromQL", [](const ConfigNode& node, Watch& w) {
-          CheckPromQL(node["expr"], w.expr);
-          CheckPromQL(node["histogram"], w.histogram);
+          query::CheckPromQL(node["expr"], w.expr);
+          query::CheckPromQL(node["histogram"], w.histogram);
         });
     return watch;
   }();

@@ -18,7 +18,8 @@ const config::Section<Config>& ConfigSection() {
       .Block("history", &Config::history, storage::HistorySection(), storage::HistorySection().doc())
       .Block("query", &Config::query, query::QuerySection(), query::QuerySection().doc())
       .Block("analytics", &Config::analytics, analytics::AnalyticsSection(),
-             analytics::AnalyticsSection().doc());
+             analytics::AnalyticsSection().doc())
+      .Block("dashboard", &Config::dashboard, web::DashboardSection(), web::DashboardSection().doc());
   return *section;
 }
 

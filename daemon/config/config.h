@@ -19,6 +19,7 @@
 #include "daemon/core/config_schema.h"
 #include "daemon/query/query_config.h"
 #include "daemon/storage/history_config.h"
+#include "daemon/web/dashboard_config.h"
 
 namespace metricsd {
 
@@ -39,6 +40,7 @@ struct Config {
   storage::HistoryConfig history;
   query::QueryConfig query;
   analytics::AnalyticsConfig analytics;
+  web::DashboardConfig dashboard;
 
   // The effective config (defaults filled in) with every secret shown as kSecret
   // (daemon/core/secret.h), for /api/v1/status/config: as JSON, and rendered as YAML.

@@ -77,10 +77,15 @@ class EndpointTest(unittest.TestCase):
         with Daemon(GOOD_CONFIG) as d:
             self.assertEqual(d.get("/-/healthy")[0], 200)
             self.assertEqual(d.get("/-/ready")[0], 200)
+            # `/` is the dashboard: its page loads only the daemon's own scripts.
             status, headers, body = d.get("/")
             self.assertEqual(status, 200)
-            self.assertIn(b'href="/metrics"', body)
-            self.assertIn(d.config_path.encode(), body)
+            self.assertIn(b'src="/assets/app.js"', body)
+            self.assertIn("default-src 'self'", headers["content-security-policy"])
+            status, _, body = d.get("/api/v1/dashboard")
+            dashboard = json.loads(body)["data"]
+            self.assertEqual(dashboard["config_file"], d.config_path)
+            self.assertIn("/metrics", [e["path"] for e in dashboard["endpoints"]])
             status, _, body = d.get("/api/v1/status/config")
             self.assertEqual(status, 200)
             answer = json.loads(body)
@@ -90,6 +95,7 @@ class EndpointTest(unittest.TestCase):
             self.assertIn("max_connections: 16\n", answer["data"]["yaml"])
             self.assertEqual(answer["data"]["config"]["web"]["max_connections"], 16)
             self.assertEqual(d.get("/nope")[0], 404)
+            self.assertEqual(d.get("/assets/nope.js")[0], 404)
             status, headers, _ = d.request("POST", "/metrics")
             self.assertEqual(status, 405)
             self.assertEqual(headers["allow"], "GET")
@@ -98,6 +104,14 @@ class EndpointTest(unittest.TestCase):
             samples = d.samples()
             self.assertGreaterEqual(samples['metricsd_http_requests_total{code="404",handler="other"}'], 1)
             self.assertGreaterEqual(samples['metricsd_http_requests_total{code="405",handler="/metrics"}'], 1)
+
+    def test_dashboard_off_serves_the_plain_endpoint_list(self):
+        with Daemon("dashboard: {enabled: false}\n") as d:
+            status, _, body = d.get("/")
+            self.assertEqual(status, 200)
+            self.assertIn(b'href="/metrics"', body)
+            self.assertIn(d.config_path.encode(), body)
+            self.assertEqual(d.get("/assets/app.js")[0], 404)
 
 
 class ReloadTest(unittest.TestCase):

@@ -8,10 +8,10 @@
 
 #include "daemon/core/config_node.h"
 
-namespace metricsd::analytics {
+namespace metricsd::query {
 
 // Fails through node.Fail with Prometheus's parse error ("1:5: parse error: ...") when `expr`
 // is not valid PromQL; an empty `expr` passes (callers decide whether the key is required).
 void CheckPromQL(const ConfigNode& node, const std::string& expr);
 
-}  // namespace metricsd::analytics
+}  // namespace metricsd::query

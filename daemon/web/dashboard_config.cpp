@@ -91,6 +91,7 @@ const config::Section<DashboardConfig>& DashboardSection() {
              "1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h or 1 d, and at "
              "least min_step")
         .List("pages", &DashboardConfig::pages, PageSection(), PageSection().doc())
+        .DefaultNote("the game's Overview, Game, Host and Probes (config/metricsd.yaml lists them)")
         .Check("page ids are unique", [](const ConfigNode& node, DashboardConfig& config) {
           std::set<std::string> ids;
           auto items = node["pages"].Items();

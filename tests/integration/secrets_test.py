@@ -94,7 +94,7 @@ probes:
         return [kind for kind, value in self.values.items() if value in text]
 
 
-ENDPOINTS = ["/", "/metrics", "/api/v1/status/config", "/api/v1/targets", "/api/v1/rules",
+ENDPOINTS = ["/", "/api/v1/dashboard", "/assets/app.js", "/metrics", "/api/v1/status/config", "/api/v1/targets", "/api/v1/rules",
              "/api/v1/alerts", "/-/healthy", "/-/ready", "/nope"]
 
 

@@ -129,7 +129,8 @@ class WebTlsAuthTest(unittest.TestCase):
                 # exporter-toolkit sets its headers on every response, refusals included.
                 self.assertEqual(headers.get("x-frame-options"), "deny", args)
             # Every path is behind auth, not only /metrics.
-            for path in ("/", "/-/healthy", "/api/v1/status/config", "/api/v1/targets"):
+            for path in ("/", "/assets/app.js", "/api/v1/dashboard", "/-/healthy",
+                         "/api/v1/status/config", "/api/v1/targets"):
                 self.assertEqual(self.https(d, path)[1], 401, path)
 
             # The certificate is the configured one: without the CA, curl refuses it.

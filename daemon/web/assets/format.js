@@ -101,3 +101,21 @@ export function legendName(labels, template) {
   if (pairs.length === 0) return name || "{}";
   return `${name}{${pairs.join(", ")}}`;
 }
+
+// A sample value as the API writes it ("1.5", "NaN", "+Inf", "-Inf") -> a number.
+export function parseValue(text) {
+  if (typeof text === "number") return text;
+  if (text === "+Inf" || text === "Inf") return Infinity;
+  if (text === "-Inf") return -Infinity;
+  return Number(text);
+}
+
+// A series' labels as the JSON of data-labels attributes (keys sorted, __name__ first).
+export function labelsJson(labels) {
+  const set = labels || {};
+  const keys = Object.keys(set).sort((a, b) => (a === "__name__" ? -1 : b === "__name__" ? 1 :
+                                                a < b ? -1 : a > b ? 1 : 0));
+  const sorted = {};
+  for (const k of keys) sorted[k] = set[k];
+  return JSON.stringify(sorted);
+}

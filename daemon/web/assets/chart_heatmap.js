@@ -1,0 +1,201 @@
+// Heatmap panels: the expression gives a histogram's cumulative `le` bucket rates over time
+// (e.g. sum by (le) (rate(x_bucket[1m]))); each time step's per-bucket counts (differences of
+// neighbouring buckets) are drawn as a column of cells on a canvas, darker for more.
+
+import { queryRange } from "./api.js";
+import { formatValue, parseValue } from "./format.js";
+
+const HEIGHT = 220;
+const LEFT = 64;
+const BOTTOM = 22;
+const TOP = 6;
+const RIGHT = 8;
+
+function leValue(text) {
+  if (text === "+Inf" || text === "Inf") return Infinity;
+  return Number(text);
+}
+
+// Light yellow -> orange -> dark purple, t in [0, 1].
+const STOPS = [[255, 247, 188], [254, 196, 79], [236, 112, 20], [180, 40, 70], [70, 20, 90]];
+function colorAt(t) {
+  const x = Math.min(1, Math.max(0, t)) * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = STOPS[i];
+  const b = STOPS[i + 1];
+  return `rgb(${Math.round(a[0] + (b[0] - a[0]) * f)}, ${Math.round(a[1] + (b[1] - a[1]) * f)}, ` +
+         `${Math.round(a[2] + (b[2] - a[2]) * f)})`;
+}
+
+function timeLabel(seconds, span) {
+  const d = new Date(seconds * 1000);
+  const hm = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  if (span > 2 * 86400) return `${d.getMonth() + 1}/${d.getDate()} ${hm}`;
+  return hm;
+}
+
+// The buckets of query_range's matrix on the range's grid:
+// {xs, bounds: [le], counts: [bucket][time] (null: no sample)}.
+export function bucketCounts(result, range) {
+  const { start, step } = range;
+  const n = Math.max(1, Math.floor((range.end - start) / step + 1e-9) + 1);
+  const byLe = new Map();
+  for (const s of result) {
+    const le = s.metric ? s.metric.le : undefined;
+    if (le === undefined) {
+      throw new Error("a heatmap needs series with an `le` label (e.g. sum by (le) " +
+                      "(rate(x_bucket[1m])))");
+    }
+    let cum = byLe.get(le);
+    if (!cum) {
+      cum = new Array(n).fill(null);
+      byLe.set(le, cum);
+    }
+    for (const [t, raw] of s.values || []) {
+      const i = Math.round((t - start) / step);
+      const v = parseValue(raw);
+      if (i < 0 || i >= n || !Number.isFinite(v)) continue;
+      cum[i] = cum[i] === null ? v : cum[i] + v;
+    }
+  }
+  const les = [...byLe.keys()].sort((a, b) => leValue(a) - leValue(b));
+  const counts = les.map(() => new Array(n).fill(null));
+  for (let i = 0; i < n; i++) {
+    let below = 0;
+    for (let b = 0; b < les.length; b++) {
+      const c = byLe.get(les[b])[i];
+      if (c === null) continue;
+      counts[b][i] = Math.max(0, c - below);
+      below = Math.max(below, c);
+    }
+  }
+  const xs = new Array(n);
+  for (let i = 0; i < n; i++) xs[i] = start + i * step;
+  return { xs, bounds: les, counts };
+}
+
+export class HeatmapChart {
+  constructor(section, body, spec, ctx) {
+    this.section = section;
+    this.body = body;
+    this.spec = spec;
+    this.ctx = ctx;
+    this.unit = spec.unit || "short";
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "heatmap";
+    this.canvas.height = HEIGHT;
+    this.body.append(this.canvas);
+    this.data = null;
+    this.width = 0;
+    this.observer = new ResizeObserver(() => this.resize());
+    this.observer.observe(body);
+    this.onMove = (event) => this.hover(event);
+    this.canvas.addEventListener("mousemove", this.onMove);
+  }
+
+  async update(range) {
+    const data = await queryRange(this.spec.expr, range.start, range.end, range.step);
+    const result = data && Array.isArray(data.result) ? data.result : [];
+    this.range = range;
+    if (result.length === 0) {
+      this.data = null;
+      this.section.dataset.buckets = "0";
+      this.canvas.hidden = true;
+      return "empty";
+    }
+    this.data = bucketCounts(result, range);
+    this.section.dataset.buckets = String(this.data.bounds.length);
+    this.canvas.hidden = false;
+    this.draw();
+    return "ok";
+  }
+
+  resize() {
+    const width = this.body.clientWidth;
+    if (width > 0 && width !== this.width && this.data) this.draw();
+  }
+
+  draw() {
+    const width = this.body.clientWidth || 400;
+    this.width = width;
+    const ratio = window.devicePixelRatio || 1;
+    const canvas = this.canvas;
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(HEIGHT * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(HEIGHT * ratio);
+      canvas.style.width = `${width}px`;
+      canvas.style.height = `${HEIGHT}px`;
+    }
+    const g = canvas.getContext("2d");
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, width, HEIGHT);
+    const { xs, bounds, counts } = this.data;
+    const plotW = Math.max(10, width - LEFT - RIGHT);
+    const plotH = HEIGHT - TOP - BOTTOM;
+    let max = 0;
+    for (const row of counts) for (const v of row) if (v !== null && v > max) max = v;
+    const cellW = plotW / xs.length;
+    const cellH = plotH / bounds.length;
+    g.fillStyle = "#f4f6f9";
+    g.fillRect(LEFT, TOP, plotW, plotH);
+    for (let b = 0; b < bounds.length; b++) {
+      const y = TOP + plotH - (b + 1) * cellH;
+      const row = counts[b];
+      for (let i = 0; i < xs.length; i++) {
+        const v = row[i];
+        if (v === null || v <= 0 || max <= 0) continue;
+        g.fillStyle = colorAt(Math.sqrt(v / max));
+        g.fillRect(LEFT + i * cellW, y, Math.ceil(cellW), Math.ceil(cellH));
+      }
+    }
+    // Axes: bucket bounds on the left, times below.
+    g.fillStyle = "#5b6470";
+    g.font = "11px system-ui, sans-serif";
+    g.textAlign = "right";
+    g.textBaseline = "middle";
+    const every = Math.max(1, Math.ceil(bounds.length / Math.max(1, Math.floor(plotH / 14))));
+    for (let b = 0; b < bounds.length; b += every) {
+      const y = TOP + plotH - (b + 0.5) * cellH;
+      const le = leValue(bounds[b]);
+      g.fillText(le === Infinity ? "+Inf" : formatValue(le, this.unit), LEFT - 6, y);
+    }
+    g.textAlign = "center";
+    g.textBaseline = "top";
+    const span = xs[xs.length - 1] - xs[0];
+    const ticks = Math.max(2, Math.floor(plotW / 90));
+    for (let k = 0; k <= ticks; k++) {
+      const t = this.range.start + (k / ticks) * (this.range.end - this.range.start);
+      const x = LEFT + (k / ticks) * plotW;
+      g.textAlign = k === 0 ? "left" : k === ticks ? "right" : "center";
+      g.fillText(timeLabel(t, span), x, TOP + plotH + 5);
+    }
+  }
+
+  hover(event) {
+    if (!this.data) return;
+    const rect = this.canvas.getBoundingClientRect();
+    const x = event.clientX - rect.left - LEFT;
+    const y = event.clientY - rect.top - TOP;
+    const plotW = Math.max(10, this.width - LEFT - RIGHT);
+    const plotH = HEIGHT - TOP - BOTTOM;
+    const { xs, bounds, counts } = this.data;
+    if (x < 0 || y < 0 || x >= plotW || y >= plotH) {
+      this.canvas.title = "";
+      return;
+    }
+    const i = Math.floor((x / plotW) * xs.length);
+    const b = bounds.length - 1 - Math.floor((y / plotH) * bounds.length);
+    const v = counts[b] ? counts[b][i] : null;
+    const lower = b > 0 ? bounds[b - 1] : "0";
+    const format = (le) => (leValue(le) === Infinity ? "+Inf" : formatValue(leValue(le), this.unit));
+    this.canvas.title = `${new Date(xs[i] * 1000).toLocaleString()}\n` +
+      `(${format(lower)}, ${format(bounds[b])}]: ${v === null ? "–" : formatValue(v, "short")}`;
+  }
+
+  destroy() {
+    this.observer.disconnect();
+    this.canvas.removeEventListener("mousemove", this.onMove);
+    this.canvas.remove();
+  }
+}

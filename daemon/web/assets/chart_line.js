@@ -1,0 +1,282 @@
+// Line and stacked panels: one query_range drawn with uPlot, a legend table of each series'
+// last value, annotations as markers. The uPlot instance is kept across refreshes (setData) while
+// the set of series is unchanged; it follows the panel's width (ResizeObserver).
+
+import uPlot from "./uPlot.esm.js";
+import { queryRange } from "./api.js";
+import { drawAnnotations, annotationAt, annotationText } from "./annotations.js";
+import { formatValue, labelsJson, legendName, parseValue } from "./format.js";
+
+export const PALETTE = [
+  "#3b6fd4", "#e8833a", "#2e9e5b", "#d64545", "#8a5cc7", "#1fa3a3", "#c9a227", "#d4569b",
+  "#5f7d95", "#7cb342", "#a0522d", "#00838f",
+];
+const HEIGHT = 220;
+
+export function colorOf(i) {
+  return PALETTE[i % PALETTE.length];
+}
+
+function fillOf(color) {
+  // #rrggbb -> the color at 55 % over white (opaque, so stacked areas do not mix).
+  const n = parseInt(color.slice(1), 16);
+  const mix = (c) => Math.round(c * 0.55 + 255 * 0.45);
+  return `rgb(${mix((n >> 16) & 255)}, ${mix((n >> 8) & 255)}, ${mix(n & 255)})`;
+}
+
+function el(tag, attrs = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text) node.textContent = text;
+  return node;
+}
+
+// query_range's matrix on the range's grid: {xs, series: [{labels, key, values, last}]}.
+export function alignMatrix(result, range) {
+  const { start, step } = range;
+  const n = Math.max(1, Math.floor((range.end - start) / step + 1e-9) + 1);
+  const xs = new Array(n);
+  for (let i = 0; i < n; i++) xs[i] = start + i * step;
+  const series = [];
+  for (const s of result) {
+    const values = new Array(n).fill(null);
+    let last = null;
+    for (const [t, raw] of s.values || []) {
+      const i = Math.round((t - start) / step);
+      const v = parseValue(raw);
+      if (i >= 0 && i < n) values[i] = Number.isFinite(v) ? v : null;
+      if (!Number.isNaN(v)) last = [t, raw];
+    }
+    series.push({ labels: s.metric || {}, key: labelsJson(s.metric), values, last });
+  }
+  return { xs, series };
+}
+
+export class LineChart {
+  constructor(section, body, spec, ctx) {
+    this.section = section;
+    this.body = body;
+    this.spec = spec;
+    this.ctx = ctx;
+    this.stacked = spec.kind === "stacked";
+    this.unit = spec.unit || "short";
+    this.chart = null;
+    this.seriesKey = "";
+    this.rows = [];
+    this.annotations = [];
+    this.drawn = 0;
+    this.range = null;
+    this.legend = el("table", { class: "legend" });
+    this.legendBody = el("tbody");
+    this.legend.append(this.legendBody);
+    section.append(this.legend);
+    this.tooltip = el("div", { class: "chart-tooltip" });
+    this.tooltip.hidden = true;
+    this.width = 0;
+    this.observer = new ResizeObserver(() => this.resize());
+    this.observer.observe(body);
+  }
+
+  async update(range) {
+    const store = this.ctx && this.ctx.annotations;
+    const [data, annotations] = await Promise.all([
+      queryRange(this.spec.expr, range.start, range.end, range.step),
+      store ? store.fetch(range) : Promise.resolve([]),
+    ]);
+    this.range = range;
+    this.annotations = annotations || [];
+    const result = data && Array.isArray(data.result) ? data.result : [];
+    if (result.length === 0) {
+      this.clear();
+      return "empty";
+    }
+    const { xs, series } = alignMatrix(result, range);
+    const key = series.map((s) => s.key).join("\n");
+    const plot = this.plotData(xs, series);
+    if (this.chart && key === this.seriesKey) {
+      this.chart.setData(plot);
+    } else {
+      this.clear();
+      this.seriesKey = key;
+      this.create(series, plot);
+    }
+    this.updateLegend(series);
+    return "ok";
+  }
+
+  // uPlot's data: line: the series as they are; stacked: cumulative sums, drawn top first.
+  plotData(xs, series) {
+    if (!this.stacked) return [xs, ...series.map((s) => s.values)];
+    const n = xs.length;
+    const sums = [];
+    let below = new Array(n).fill(null);
+    for (const s of series) {
+      const cum = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = s.values[i];
+        const b = below[i];
+        cum[i] = v === null ? b : (b === null ? v : b + v);
+      }
+      sums.push(cum);
+      below = cum;
+    }
+    return [xs, ...sums.reverse()];
+  }
+
+  create(series, plot) {
+    const unit = this.unit;
+    const count = series.length;
+    const uSeries = [{}];
+    for (let j = 0; j < count; j++) {
+      const i = this.stacked ? count - 1 - j : j;
+      const color = colorOf(i);
+      uSeries.push({
+        label: legendName(series[i].labels, this.spec.legend),
+        stroke: color,
+        width: this.stacked ? 1 : 1.5,
+        fill: this.stacked ? fillOf(color) : undefined,
+        spanGaps: false,
+        points: { show: false },
+        value: (u, v) => formatValue(v, unit),
+      });
+    }
+    this.width = this.body.clientWidth || 400;
+    const opts = {
+      width: this.width,
+      height: HEIGHT,
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
+      scales: {
+        x: { time: true, range: () => [this.range.start, this.range.end] },
+        y: this.stacked ? { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] } : {},
+      },
+      axes: [
+        { stroke: "#5b6470", grid: { stroke: "#e6e9ee", width: 1 }, ticks: { stroke: "#e6e9ee" } },
+        {
+          stroke: "#5b6470",
+          size: 64,
+          grid: { stroke: "#e6e9ee", width: 1 },
+          ticks: { stroke: "#e6e9ee" },
+          values: (u, splits) => splits.map((v) => formatValue(v, unit)),
+        },
+      ],
+      series: uSeries,
+      hooks: {
+        draw: [(u) => this.drawMarkers(u)],
+        setCursor: [(u) => this.showTooltip(u)],
+      },
+    };
+    this.chart = new uPlot(opts, plot, this.body);
+    this.chart.over.append(this.tooltip);
+    this.seriesLabels = uSeries.slice(1).map((s) => s.label);
+    this.buildLegend(series);
+  }
+
+  drawMarkers(u) {
+    const drawn = drawAnnotations(u, this.annotations);
+    if (drawn !== this.drawn || this.section.dataset.annotations !== String(drawn)) {
+      this.drawn = drawn;
+      this.section.dataset.annotations = String(drawn);
+    }
+  }
+
+  showTooltip(u) {
+    const idx = u.cursor.idx;
+    if (idx === null || idx === undefined || u.cursor.left < 0) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const x = u.data[0][idx];
+    const lines = [new Date(x * 1000).toLocaleString()];
+    const count = u.series.length - 1;
+    for (let i = 0; i < count; i++) {  // the legend's order
+      const uIndex = this.stacked ? count - i : i + 1;
+      let v = u.data[uIndex][idx];
+      if (this.stacked && v !== null) {
+        const under = uIndex + 1 <= count ? u.data[uIndex + 1][idx] : null;
+        v = under === null ? v : v - under;
+      }
+      if (lines.length > 12) { lines.push("…"); break; }
+      lines.push(`${this.seriesLabels[uIndex - 1]}: ${v === null ? "–" : formatValue(v, this.unit)}`);
+    }
+    const a = annotationAt(this.annotations, u.posToVal(u.cursor.left, "x"),
+                           (this.range.end - this.range.start) / 100);
+    if (a) lines.push(`◆ ${annotationText(a)}`);
+    this.tooltip.textContent = lines.join("\n");
+    this.tooltip.hidden = false;
+    const left = u.cursor.left;
+    const width = u.over.clientWidth;
+    if (left > width / 2) {
+      this.tooltip.style.left = "";
+      this.tooltip.style.right = `${width - left + 12}px`;
+    } else {
+      this.tooltip.style.right = "";
+      this.tooltip.style.left = `${left + 12}px`;
+    }
+  }
+
+  buildLegend(series) {
+    this.legendBody.textContent = "";
+    this.rows = series.map((s, i) => {
+      const tr = el("tr", { class: "legend-row", "data-labels": s.key });
+      const name = el("td", { class: "legend-name" });
+      const swatch = el("span", { class: "swatch" });
+      swatch.style.background = colorOf(i);
+      name.append(swatch, document.createTextNode(legendName(s.labels, this.spec.legend)));
+      name.title = legendName(s.labels, "");
+      const value = el("td", { class: "legend-value" });
+      tr.append(name, value);
+      this.legendBody.append(tr);
+      return { value, raw: null, time: null };
+    });
+  }
+
+  updateLegend(series) {
+    for (let i = 0; i < series.length; i++) {
+      const row = this.rows[i];
+      const last = series[i].last;
+      const raw = last ? String(last[1]) : "";
+      const time = last ? String(last[0]) : "";
+      if (raw === row.raw && time === row.time) continue;
+      row.raw = raw;
+      row.time = time;
+      if (last) {
+        row.value.dataset.value = raw;
+        row.value.dataset.time = time;
+        row.value.textContent = formatValue(parseValue(raw), this.unit);
+      } else {
+        delete row.value.dataset.value;
+        delete row.value.dataset.time;
+        row.value.textContent = "–";
+      }
+    }
+  }
+
+  resize() {
+    if (!this.chart) return;
+    const width = this.body.clientWidth;
+    if (width > 0 && Math.abs(width - this.width) >= 1) {
+      this.width = width;
+      this.chart.setSize({ width, height: HEIGHT });
+    }
+  }
+
+  clear() {
+    if (this.chart) {
+      this.chart.destroy();
+      this.chart = null;
+    }
+    this.seriesKey = "";
+    this.rows = [];
+    this.legendBody.textContent = "";
+    if (this.drawn !== 0) {
+      this.drawn = 0;
+      this.section.dataset.annotations = "0";
+    }
+  }
+
+  destroy() {
+    this.observer.disconnect();
+    this.clear();
+  }
+}

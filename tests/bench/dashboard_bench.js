@@ -1,0 +1,536 @@
+// The built-in dashboard's cost in headless Chromium (issue 15, Performance). Run by hand (the
+// set-up is dashboard_bench.py's); not a ctest: speed is measured, not asserted.
+//
+// Goals (issue 15): first render of Overview <= 1 s with 20 panels; a refresh tick <= 50 ms
+// of page CPU; the page's memory flat over 10 minutes of live refresh. No reference tool is
+// named for these, so each figure is printed next to its goal, as a ratio.
+//
+// Phases (--phases render,tick,memory):
+//  render  `page.goto(#/overview)` until `#page[data-state=ready]` (the DOM contract: every
+//          panel's request answered and drawn), --runs times cold (a new browser context each:
+//          empty HTTP cache) and warm (one context, about:blank in between: assets revalidated
+//          by ETag). Wall time from goto, the page's own time of ready (performance.now() when
+//          a MutationObserver saw data-state=ready, i.e. from navigation start), the next
+//          frame after it, navigation timing, the requests, and the main thread's busy time
+//          (CDP Performance.getMetrics TaskDuration/ScriptDuration/Layout/RecalcStyle).
+//  tick    live refresh: every completed refresh (data-refreshes changes; a CDP binding called
+//          by a MutationObserver, so nothing polls the page) samples Performance.getMetrics;
+//          page CPU per tick = TaskDuration delta / refreshes completed, over --ticks ticks
+//          (median, p90, mean), with ScriptDuration, Layout and RecalcStyle, the renderer
+//          process's CPU over all its threads (SystemInfo.getProcessInfo) and the daemon's.
+//  memory  --minutes of live refresh; every --sample-seconds (30): HeapProfiler.collectGarbage,
+//          then JSHeapUsedSize, DOM nodes, listeners (Performance.getMetrics) and the renderer's
+//          RSS. Start, end, least-squares slope per minute; flat = heap growth over 10 minutes
+//          (slope x 10) < 1 MiB and DOM nodes growth < max(50, 1 %).
+// --profile: a CPU profile (CDP Profiler, 100 us sampling) of one cold render and of the
+// ticks; the functions and files with the most self time are printed (where the time goes).
+//
+//   node tests/bench/dashboard_bench.js --url http://127.0.0.1:PORT/ [--page overview]
+//        [--runs 10] [--ticks 60] [--minutes 10] [--json] [--profile] [--daemon-pid PID]
+// Usually through: python3 tests/bench/dashboard_bench.py --metricsd build/daemon/metricsd
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+let chromium;
+for (const where of ['playwright-core', path.join(__dirname, '..', 'browser', 'node_modules', 'playwright-core')]) {
+  try {
+    ({ chromium } = require(where));
+    break;
+  } catch (e) { /* next */ }
+}
+if (!chromium) {
+  console.error('playwright-core is missing: run `npm ci --prefix tests/browser` (.ci/install-deps --with-tests)');
+  process.exit(1);
+}
+
+const GOALS = { renderSeconds: 1, tickMs: 50, heapGrowthMiBPer10Min: 1 };
+
+function parseArgs(argv) {
+  const args = {
+    url: '', page: 'overview', chromium: '/usr/bin/chromium', runs: 10, ticks: 60, minutes: 10,
+    sampleSeconds: 30, phases: 'render,tick,memory', json: false, profile: false, daemonPid: 0,
+    setup: null, width: 1400, height: 1000, timeout: 60,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => argv[++i];
+    switch (flag) {
+      case '--url': args.url = value(); break;
+      case '--page': args.page = value(); break;
+      case '--chromium': args.chromium = value(); break;
+      case '--runs': args.runs = Number(value()); break;
+      case '--ticks': args.ticks = Number(value()); break;
+      case '--minutes': args.minutes = Number(value()); break;
+      case '--sample-seconds': args.sampleSeconds = Number(value()); break;
+      case '--phases': args.phases = value(); break;
+      case '--json': args.json = true; break;
+      case '--profile': args.profile = true; break;
+      case '--daemon-pid': args.daemonPid = Number(value()); break;
+      case '--setup': args.setup = JSON.parse(value()); break;
+      case '--timeout': args.timeout = Number(value()); break;
+      default: throw new Error(`unknown flag ${flag}`);
+    }
+  }
+  if (!args.url) throw new Error('usage: dashboard_bench.js --url http://127.0.0.1:PORT/ [...]');
+  if (!args.url.endsWith('/')) args.url += '/';
+  args.phases = new Set(args.phases.split(','));
+  return args;
+}
+
+const log = (...a) => console.error(...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function quantile(values, q) {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
+}
+const mean = (v) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+function stats(values) {
+  return { n: values.length, median: quantile(values, 0.5), p90: quantile(values, 0.9), mean: mean(values),
+           min: values.length ? Math.min(...values) : null, max: values.length ? Math.max(...values) : null };
+}
+function slope(xs, ys) {  // least squares
+  const mx = mean(xs), my = mean(ys);
+  let num = 0, den = 0;
+  for (let i = 0; i < xs.length; i++) { num += (xs[i] - mx) * (ys[i] - my); den += (xs[i] - mx) ** 2; }
+  return den ? num / den : 0;
+}
+
+// Linux: on-CPU seconds of every thread of a process (ns resolution).
+function schedSeconds(pid) {
+  if (!pid) return null;
+  let total = 0;
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      try { total += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch (e) { /* gone */ }
+    }
+  } catch (e) { return null; }
+  return total / 1e9;
+}
+function rssBytes(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch (e) { return null; }
+}
+
+// Injected before any page script (CDP addScriptToEvaluateOnNewDocument: not subject to the CSP).
+// Records when #page turns ready and every change of data-refreshes, and calls the CDP binding
+// __benchRefreshed (when installed) so the driver samples metrics without polling the page.
+const INIT_SCRIPT = `(() => {
+  const bench = window.__bench = { readyAt: null, readyFrameAt: null, refreshes: [], states: [] };
+  let seen = null, lastRefreshes = null;
+  const check = () => {
+    const p = document.getElementById('page');
+    if (!p) return;
+    if (p !== seen) { seen = p; observer.observe(p, { attributes: true, attributeFilter: ['data-state', 'data-refreshes', 'data-page'] }); }
+    const state = p.getAttribute('data-state');
+    if (state !== (bench.states.length ? bench.states[bench.states.length - 1][0] : null)) bench.states.push([state, performance.now()]);
+    if (state === 'ready' && bench.readyAt === null) {
+      bench.readyAt = performance.now();
+      requestAnimationFrame(() => setTimeout(() => { bench.readyFrameAt = performance.now(); }, 0));
+    }
+    const n = p.getAttribute('data-refreshes');
+    if (n !== lastRefreshes) {
+      lastRefreshes = n;
+      bench.refreshes.push([Number(n), performance.now()]);
+      if (typeof window.__benchRefreshed === 'function') window.__benchRefreshed(String(n));
+    }
+  };
+  const observer = new MutationObserver(check);
+  const root = new MutationObserver(check);
+  const start = () => { root.observe(document.documentElement, { childList: true, subtree: true }); check(); };
+  if (document.documentElement) start(); else document.addEventListener('readystatechange', start, { once: true });
+  document.addEventListener('DOMContentLoaded', () => { root.disconnect(); check(); }, { once: true });
+})();`;
+
+const METRICS = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'JSHeapUsedSize',
+                 'JSHeapTotalSize', 'Nodes', 'JSEventListeners', 'Documents', 'LayoutCount', 'RecalcStyleCount'];
+async function metrics(cdp) {
+  const { metrics: list } = await cdp.send('Performance.getMetrics');
+  const out = {};
+  for (const m of list) if (METRICS.includes(m.name)) out[m.name] = m.value;
+  return out;
+}
+
+class Bench {
+  constructor(args) {
+    this.args = args;
+    this.target = `${args.url}#/${args.page}`;
+    this.readySelector = `#page[data-page="${args.page}"][data-state="ready"]`;
+    this.problems = [];
+  }
+
+  async launch() {
+    this.browser = await chromium.launch({ executablePath: this.args.chromium, args: ['--no-sandbox'] });
+    this.browserCdp = await this.browser.newBrowserCDPSession();
+  }
+
+  async rendererCpu() {  // {pid, cpuSeconds} of the renderer(s): all their threads
+    try {
+      const { processInfo } = await this.browserCdp.send('SystemInfo.getProcessInfo');
+      const renderers = processInfo.filter((p) => p.type === 'renderer');
+      return { pids: renderers.map((p) => p.id), cpu: renderers.reduce((a, p) => a + p.cpuTime, 0) };
+    } catch (e) {
+      return { pids: [], cpu: null };
+    }
+  }
+
+  async newPage(context) {
+    const page = await context.newPage();
+    await page.addInitScript(INIT_SCRIPT);
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e}`));
+    page.on('requestfailed', (r) => errors.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
+    return { page, errors };
+  }
+
+  async newContext() {
+    return this.browser.newContext({ viewport: { width: this.args.width, height: this.args.height } });
+  }
+
+  // One load of the page; the page must already be on another URL (or new).
+  async load(page, cdp) {
+    const requests = [];
+    const onFinished = (r) => requests.push(r);
+    page.on('requestfinished', onFinished);
+    const t0 = performance.now();
+    await page.goto(this.target, { waitUntil: 'commit', timeout: this.args.timeout * 1000 });
+    await page.waitForSelector(this.readySelector, { state: 'attached', timeout: this.args.timeout * 1000 });
+    const wall = (performance.now() - t0) / 1000;
+    await page.waitForFunction(() => window.__bench.readyFrameAt !== null, null, { timeout: 10000 });
+    page.off('requestfinished', onFinished);
+    const inPage = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const resources = performance.getEntriesByType('resource');
+      const api = resources.filter((r) => r.name.includes('/api/'));
+      const assets = resources.filter((r) => r.name.includes('/assets/'));
+      const panels = [...document.querySelectorAll('section.panel')];
+      const count = (s) => panels.filter((p) => p.dataset.state === s).length;
+      return {
+        readyAt: window.__bench.readyAt, readyFrameAt: window.__bench.readyFrameAt,
+        nav: nav && { responseEnd: nav.responseEnd, domInteractive: nav.domInteractive,
+                      domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
+                      transferSize: nav.transferSize },
+        assets: { n: assets.length, lastEnd: Math.max(0, ...assets.map((r) => r.responseEnd)),
+                  transferBytes: assets.reduce((a, r) => a + (r.transferSize || 0), 0) },
+        api: { n: api.length, firstStart: api.length ? Math.min(...api.map((r) => r.startTime)) : null,
+               lastEnd: Math.max(0, ...api.map((r) => r.responseEnd)),
+               slowest: api.length ? Math.max(...api.map((r) => r.responseEnd - r.startTime)) : null,
+               transferBytes: api.reduce((a, r) => a + (r.transferSize || 0), 0) },
+        panels: { n: panels.length, ok: count('ok'), empty: count('empty'), error: count('error'),
+                  kinds: panels.reduce((a, p) => { a[p.dataset.kind] = (a[p.dataset.kind] || 0) + 1; return a; }, {}) },
+        nodes: document.getElementsByTagName('*').length,
+      };
+    });
+    const busy = cdp ? await metrics(cdp) : null;
+    return { wall, requests: requests.length, ...inPage, busy };
+  }
+
+  async phaseRender() {
+    const { runs } = this.args;
+    const out = { cold: [], warm: [] };
+    let profile = null;
+    for (let i = 0; i < runs; i++) {
+      const context = await this.newContext();
+      const { page, errors } = await this.newPage(context);
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const profiling = this.args.profile && i === 0;
+      if (profiling) await startProfile(cdp);
+      out.cold.push(await this.load(page, cdp));
+      if (profiling) profile = await stopProfile(cdp);
+      this.problems.push(...errors.map((e) => `render cold ${i + 1}: ${e}`));
+      await context.close();
+      log(`cold ${i + 1}/${runs}: ready ${fmtMs(out.cold[i].readyAt)} after navigation start, ${out.cold[i].wall.toFixed(3)} s from goto`);
+    }
+    const context = await this.newContext();
+    const { page, errors } = await this.newPage(context);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await this.load(page, cdp);  // fills the cache
+    for (let i = 0; i < runs; i++) {
+      await page.goto('about:blank');
+      out.warm.push(await this.load(page, cdp));
+      log(`warm ${i + 1}/${runs}: ready ${fmtMs(out.warm[i].readyAt)} after navigation start, ${out.warm[i].wall.toFixed(3)} s from goto`);
+    }
+    this.problems.push(...errors.map((e) => `render warm: ${e}`));
+    await context.close();
+    const summary = {};
+    for (const kind of ['cold', 'warm']) {
+      const r = out[kind];
+      summary[kind] = {
+        wall_s: stats(r.map((x) => x.wall)),
+        ready_s: stats(r.map((x) => x.readyAt / 1000)),
+        ready_frame_s: stats(r.map((x) => x.readyFrameAt / 1000)),
+        dom_content_loaded_s: stats(r.map((x) => (x.nav ? x.nav.domContentLoaded / 1000 : null)).filter((x) => x !== null)),
+        assets_loaded_s: stats(r.map((x) => x.assets.lastEnd / 1000)),
+        first_api_request_s: stats(r.map((x) => x.api.firstStart / 1000)),
+        last_api_response_s: stats(r.map((x) => x.api.lastEnd / 1000)),
+        slowest_api_request_s: stats(r.map((x) => x.api.slowest / 1000)),
+        main_thread_busy_s: stats(r.map((x) => x.busy.TaskDuration)),
+        script_s: stats(r.map((x) => x.busy.ScriptDuration)),
+        layout_s: stats(r.map((x) => x.busy.LayoutDuration)),
+        recalc_style_s: stats(r.map((x) => x.busy.RecalcStyleDuration)),
+        requests: r[0].requests, api_requests: r[0].api.n, asset_bytes: r[0].assets.transferBytes,
+        api_bytes: r[0].api.transferBytes, panels: r[0].panels, dom_elements: r[0].nodes,
+      };
+    }
+    if (profile) summary.profile = profile;
+    return summary;
+  }
+
+  // Opens the page live and returns {context, page, cdp, waitRefresh(n), samples}.
+  async livePage() {
+    const context = await this.newContext();
+    const { page, errors } = await this.newPage(context);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const samples = [];
+    const waiters = [];
+    let latest = -1;
+    await cdp.send('Runtime.addBinding', { name: '__benchRefreshed' });
+    cdp.on('Runtime.bindingCalled', async (event) => {
+      if (event.name !== '__benchRefreshed') return;
+      const n = Number(event.payload);
+      const t = performance.now();
+      const m = await metrics(cdp).catch(() => null);
+      if (!m) return;
+      samples.push({ n, t, m, daemon: schedSeconds(this.args.daemonPid), renderer: (await this.rendererCpu()).cpu });
+      latest = Math.max(latest, n);
+      for (const w of [...waiters]) if (latest >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+    });
+    await page.goto(this.target, { waitUntil: 'commit' });
+    await page.waitForSelector(this.readySelector, { state: 'attached', timeout: this.args.timeout * 1000 });
+    const live = await page.evaluate(() => { const l = document.getElementById('live'); return l ? l.checked : null; });
+    if (live === false) {
+      log('live is off by default: turning it on');
+      await page.check('#live');
+    }
+    const waitRefresh = (n, seconds) => new Promise((resolve, reject) => {
+      if (latest >= n) return resolve();
+      const w = { n, resolve };
+      waiters.push(w);
+      setTimeout(() => reject(new Error(`no refresh #${n} within ${seconds} s (latest ${latest})`)), seconds * 1000);
+    });
+    return { context, page, cdp, errors, samples, waitRefresh, latest: () => latest };
+  }
+
+  async phaseTick() {
+    const { ticks } = this.args;
+    const live = await this.livePage();
+    // Warm-up: 3 refreshes (JIT, first setData), then the measured window.
+    await live.waitRefresh(3, 60);
+    const first = live.samples.length - 1;
+    const startN = live.samples[first].n;
+    if (this.args.profile) await startProfile(live.cdp);
+    await live.waitRefresh(startN + ticks, ticks * 10 + 60);
+    const profile = this.args.profile ? await stopProfile(live.cdp) : null;
+    const win = live.samples.slice(first);
+    const per = { task: [], script: [], layout: [], style: [], period: [], daemon: [], renderer: [] };
+    for (let i = 1; i < win.length; i++) {
+      const a = win[i - 1], b = win[i];
+      const dn = b.n - a.n;
+      if (dn <= 0) continue;
+      per.task.push((b.m.TaskDuration - a.m.TaskDuration) * 1000 / dn);
+      per.script.push((b.m.ScriptDuration - a.m.ScriptDuration) * 1000 / dn);
+      per.layout.push((b.m.LayoutDuration - a.m.LayoutDuration) * 1000 / dn);
+      per.style.push((b.m.RecalcStyleDuration - a.m.RecalcStyleDuration) * 1000 / dn);
+      per.period.push((b.t - a.t) / dn);
+      if (a.daemon !== null && b.daemon !== null) per.daemon.push((b.daemon - a.daemon) * 1000 / dn);
+      if (a.renderer !== null && b.renderer !== null) per.renderer.push((b.renderer - a.renderer) * 1000 / dn);
+    }
+    const a = win[0], b = win[win.length - 1];
+    const n = b.n - a.n;
+    const result = {
+      ticks: n,
+      task_ms: { ...stats(per.task), overall: (b.m.TaskDuration - a.m.TaskDuration) * 1000 / n },
+      script_ms: { ...stats(per.script), overall: (b.m.ScriptDuration - a.m.ScriptDuration) * 1000 / n },
+      layout_ms: stats(per.layout),
+      recalc_style_ms: stats(per.style),
+      period_ms: stats(per.period),
+      renderer_all_threads_ms: per.renderer.length ? { ...stats(per.renderer), overall: (b.renderer - a.renderer) * 1000 / n } : null,
+      daemon_cpu_ms: per.daemon.length ? { ...stats(per.daemon), overall: (b.daemon - a.daemon) * 1000 / n } : null,
+      layouts_per_tick: (b.m.LayoutCount - a.m.LayoutCount) / n,
+      style_recalcs_per_tick: (b.m.RecalcStyleCount - a.m.RecalcStyleCount) / n,
+    };
+    if (profile) result.profile = profile;
+    this.problems.push(...live.errors.map((e) => `tick: ${e}`));
+    await live.context.close();
+    return result;
+  }
+
+  async phaseMemory() {
+    const { minutes, sampleSeconds } = this.args;
+    const live = await this.livePage();
+    await live.waitRefresh(3, 60);
+    const rows = [];
+    const t0 = performance.now();
+    const end = t0 + minutes * 60000;
+    for (;;) {
+      await live.cdp.send('HeapProfiler.enable');
+      await live.cdp.send('HeapProfiler.collectGarbage');
+      await live.cdp.send('HeapProfiler.collectGarbage');
+      const m = await metrics(live.cdp);
+      const dom = await live.cdp.send('Memory.getDOMCounters').catch(() => null);
+      const renderers = (await this.rendererCpu()).pids;
+      const rss = renderers.length === 1 ? rssBytes(renderers[0]) : null;
+      const row = { minute: (performance.now() - t0) / 60000, refreshes: live.latest(), heap: m.JSHeapUsedSize,
+                    heapTotal: m.JSHeapTotalSize, nodes: dom ? dom.nodes : m.Nodes, listeners: dom ? dom.jsEventListeners : m.JSEventListeners,
+                    documents: dom ? dom.documents : m.Documents, rendererRss: rss };
+      rows.push(row);
+      log(`memory ${row.minute.toFixed(1)} min: heap ${(row.heap / 2 ** 20).toFixed(2)} MiB, ${row.nodes} nodes, ` +
+          `${row.listeners} listeners, refresh #${row.refreshes}` + (rss ? `, renderer RSS ${(rss / 2 ** 20).toFixed(0)} MiB` : ''));
+      if (performance.now() >= end - 1000) break;
+      await sleep(Math.min(sampleSeconds * 1000, end - performance.now()));
+    }
+    this.problems.push(...live.errors.map((e) => `memory: ${e}`));
+    await live.context.close();
+    const xs = rows.map((r) => r.minute);
+    const first = rows[0], last = rows[rows.length - 1];
+    const heapSlope = slope(xs, rows.map((r) => r.heap)) / 2 ** 20;
+    const nodeSlope = slope(xs, rows.map((r) => r.nodes));
+    const span = last.minute - first.minute;
+    const flatHeap = heapSlope * 10 < GOALS.heapGrowthMiBPer10Min;
+    const flatNodes = nodeSlope * 10 < Math.max(50, first.nodes * 0.01);
+    return {
+      minutes: span, refreshes: last.refreshes - first.refreshes, samples: rows,
+      heap_mib: { start: first.heap / 2 ** 20, end: last.heap / 2 ** 20, max: Math.max(...rows.map((r) => r.heap)) / 2 ** 20,
+                  slope_per_min: heapSlope, growth_per_10min: heapSlope * 10 },
+      dom_nodes: { start: first.nodes, end: last.nodes, slope_per_min: nodeSlope },
+      listeners: { start: first.listeners, end: last.listeners, slope_per_min: slope(xs, rows.map((r) => r.listeners)) },
+      renderer_rss_mib: first.rendererRss ? { start: first.rendererRss / 2 ** 20, end: last.rendererRss / 2 ** 20,
+                                             slope_per_min: slope(xs, rows.map((r) => r.rendererRss || 0)) / 2 ** 20 } : null,
+      flat: flatHeap && flatNodes, flat_heap: flatHeap, flat_nodes: flatNodes,
+    };
+  }
+}
+
+// CPU profiles: self time per function and per file, top entries.
+async function startProfile(cdp) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+}
+async function stopProfile(cdp) {
+  const { profile } = await cdp.send('Profiler.stop');
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const dt = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    dt.set(id, (dt.get(id) || 0) + (profile.timeDeltas[i] || 0));
+  }
+  const functions = new Map();
+  const files = new Map();
+  let total = 0;
+  for (const [id, us] of dt) {
+    const n = byId.get(id);
+    const cf = n.callFrame;
+    const file = cf.url ? cf.url.replace(/^.*\//, '') : `(${cf.functionName || 'native'})`;
+    const fn = `${cf.functionName || '(anonymous)'} ${file}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+    functions.set(fn, (functions.get(fn) || 0) + us);
+    files.set(file, (files.get(file) || 0) + us);
+    total += us;
+  }
+  self.clear();
+  const top = (m, k) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k)
+    .map(([name, us]) => ({ name, self_ms: us / 1000, share: total ? us / total : 0 }));
+  return { total_ms: total / 1000, functions: top(functions, 20), files: top(files, 12) };
+}
+
+function fmtMs(ms) { return ms === null || ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(3)} s`; }
+function fmt(v, digits = 1) { return v === null || v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(digits); }
+
+function table(results, args) {
+  const rows = [];
+  const goal = (v, g) => (v === null || v === undefined ? 'n/a' : (v / g).toFixed(2));
+  const r = results.render;
+  if (r) {
+    for (const kind of ['cold', 'warm']) {
+      const k = r[kind];
+      rows.push([`first render ${kind}: ready (median / p90)`, `${fmt(k.ready_s.median, 3)} / ${fmt(k.ready_s.p90, 3)} s`,
+                 `${GOALS.renderSeconds} s`, `${goal(k.ready_s.median, GOALS.renderSeconds)} / ${goal(k.ready_s.p90, GOALS.renderSeconds)}`]);
+      rows.push([`  ${kind}: goto -> ready, wall (median / p90)`, `${fmt(k.wall_s.median, 3)} / ${fmt(k.wall_s.p90, 3)} s`, '', '']);
+      rows.push([`  ${kind}: next frame after ready (median)`, `${fmt(k.ready_frame_s.median, 3)} s`, '', '']);
+      rows.push([`  ${kind}: DOMContentLoaded / assets / 1st API / last API`,
+                 `${fmt(k.dom_content_loaded_s.median, 3)} / ${fmt(k.assets_loaded_s.median, 3)} / ${fmt(k.first_api_request_s.median, 3)} / ${fmt(k.last_api_response_s.median, 3)} s`, '', '']);
+      rows.push([`  ${kind}: main thread busy (script, layout, style)`,
+                 `${fmt(k.main_thread_busy_s.median * 1000, 0)} ms (${fmt(k.script_s.median * 1000, 0)}, ${fmt(k.layout_s.median * 1000, 0)}, ${fmt(k.recalc_style_s.median * 1000, 0)})`, '', '']);
+      rows.push([`  ${kind}: requests (API), bytes assets / API`, `${k.requests} (${k.api_requests}), ${(k.asset_bytes / 1024).toFixed(0)} / ${(k.api_bytes / 1024).toFixed(0)} KiB`, '', '']);
+    }
+    rows.push(['  panels (ok / empty / error)', `${r.cold.panels.n} (${r.cold.panels.ok} / ${r.cold.panels.empty} / ${r.cold.panels.error})`, '20', '']);
+  }
+  const t = results.tick;
+  if (t) {
+    rows.push([`refresh tick: page CPU (median / p90)`, `${fmt(t.task_ms.median)} / ${fmt(t.task_ms.p90)} ms`, `${GOALS.tickMs} ms`,
+               `${goal(t.task_ms.median, GOALS.tickMs)} / ${goal(t.task_ms.p90, GOALS.tickMs)}`]);
+    rows.push([`  mean over ${t.ticks} ticks (max)`, `${fmt(t.task_ms.overall)} ms (${fmt(t.task_ms.max)})`, `${GOALS.tickMs} ms`, goal(t.task_ms.overall, GOALS.tickMs)]);
+    rows.push(['  script / layout / style (median)', `${fmt(t.script_ms.median)} / ${fmt(t.layout_ms.median)} / ${fmt(t.recalc_style_ms.median)} ms`, '', '']);
+    rows.push(['  layouts, style recalcs per tick', `${fmt(t.layouts_per_tick)}, ${fmt(t.style_recalcs_per_tick)}`, '', '']);
+    if (t.renderer_all_threads_ms) rows.push(['  renderer process, all threads (median)', `${fmt(t.renderer_all_threads_ms.median)} ms`, '', '']);
+    if (t.daemon_cpu_ms) rows.push(['  metricsd CPU per tick (median)', `${fmt(t.daemon_cpu_ms.median)} ms`, '', '']);
+    rows.push(['  tick period (median)', `${fmt(t.period_ms.median, 0)} ms`, '', '']);
+  }
+  const m = results.memory;
+  if (m) {
+    rows.push([`memory: JS heap after GC over ${fmt(m.minutes)} min`, `${fmt(m.heap_mib.start, 2)} -> ${fmt(m.heap_mib.end, 2)} MiB`, '', '']);
+    rows.push(['  heap slope (growth per 10 min)', `${fmt(m.heap_mib.slope_per_min, 3)} MiB/min (${fmt(m.heap_mib.growth_per_10min, 2)} MiB)`,
+               `< ${GOALS.heapGrowthMiBPer10Min} MiB/10 min`, `${goal(m.heap_mib.growth_per_10min, GOALS.heapGrowthMiBPer10Min)}`]);
+    rows.push(['  DOM nodes (slope per min)', `${m.dom_nodes.start} -> ${m.dom_nodes.end} (${fmt(m.dom_nodes.slope_per_min, 1)})`, '', '']);
+    rows.push(['  listeners', `${m.listeners.start} -> ${m.listeners.end}`, '', '']);
+    if (m.renderer_rss_mib) rows.push(['  renderer RSS (slope per min)', `${fmt(m.renderer_rss_mib.start, 0)} -> ${fmt(m.renderer_rss_mib.end, 0)} MiB (${fmt(m.renderer_rss_mib.slope_per_min, 2)})`, '', '']);
+    rows.push(['  flat', m.flat ? 'yes' : 'NO', 'flat', '', '']);
+    rows.push(['  refreshes during the run', String(m.refreshes), '', '']);
+  }
+  const head = ['figure', 'measured', 'goal', 'ratio'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i] ?? '').length)));
+  const line = (row) => row.slice(0, 4).map((c, i) => String(c ?? '').padEnd(w[i])).join('  ').trimEnd();
+  const out = [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)];
+  for (const [name, p] of [['first render (cold, one run)', r && r.profile], ['refresh ticks', t && t.profile]]) {
+    if (!p) continue;
+    out.push('', `CPU profile of ${name}: ${fmt(p.total_ms, 0)} ms sampled; self time by file:`);
+    for (const f of p.files) out.push(`  ${fmt(f.self_ms, 1).padStart(8)} ms ${(100 * f.share).toFixed(1).padStart(5)} %  ${f.name}`);
+    out.push('  by function:');
+    for (const f of p.functions.slice(0, 15)) out.push(`  ${fmt(f.self_ms, 1).padStart(8)} ms ${(100 * f.share).toFixed(1).padStart(5)} %  ${f.name}`);
+  }
+  return out.join('\n');
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const bench = new Bench(args);
+  await bench.launch();
+  const results = { setup: args.setup, url: bench.target, chromium: bench.browser.version(), goals: GOALS };
+  try {
+    if (args.phases.has('render')) results.render = await bench.phaseRender();
+    if (args.phases.has('tick')) results.tick = await bench.phaseTick();
+    if (args.phases.has('memory')) results.memory = await bench.phaseMemory();
+  } finally {
+    await bench.browser.close();
+  }
+  results.problems = bench.problems;
+  results.verdict = {
+    render_cold_median_ok: results.render ? results.render.cold.ready_s.median <= GOALS.renderSeconds : null,
+    render_warm_median_ok: results.render ? results.render.warm.ready_s.median <= GOALS.renderSeconds : null,
+    tick_median_ok: results.tick ? results.tick.task_ms.median <= GOALS.tickMs : null,
+    memory_flat: results.memory ? results.memory.flat : null,
+  };
+  if (args.json) {
+    console.log(JSON.stringify(results, null, 1));
+  } else {
+    if (args.setup) console.log(`set-up: ${JSON.stringify(args.setup)}`);
+    console.log(`Chromium ${results.chromium}, ${args.url}#/${args.page}`);
+    console.log(table(results, args));
+    if (bench.problems.length) console.log(`\nproblems (${bench.problems.length}):\n  ` + [...new Set(bench.problems)].slice(0, 20).join('\n  '));
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -25,8 +25,10 @@ Interface (used by tests/e2e/grafana_dashboards_test.py and the dashboard's brow
     metricsd_config(statsd_port, history_dir, probe_url=None) -> str
         A metricsd YAML config: history at history_dir (sampled every 5 s), a UDP StatsD
         listener on 127.0.0.1:statsd_port with the game mapping (absolute path), and when
-        probe_url is given an HTTP probe target `game-web` on it (every 2 s) so that the
-        probe_* series exist.
+        probe_url is given an HTTP probe target `game-web` on it (every 10 s: slower than the
+        5 s sampling, so two samplers a few seconds apart see the same probe results) so that
+        the probe_* series exist. It also loads the game's shipped alerting rules
+        (config/examples/alerts.yaml, every 15 s; no Alertmanager), so metricsd_rule_* exist.
     ProbeTarget
         Context manager: a tiny HTTP server on 127.0.0.1 (kernel-chosen port) in a thread,
         answering 200 "ok" to every GET and HEAD; `.url` is its address.
@@ -45,6 +47,7 @@ import time
 SOURCE_DIR = os.environ.get("METRICSD_SOURCE_DIR") or os.path.normpath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 MAPPING_FILE = os.path.join(SOURCE_DIR, "config", "examples", "statsd-mapping", "game.yaml")
+RULES_FILE = os.path.join(SOURCE_DIR, "config", "examples", "alerts.yaml")
 
 # AO processes of the game and the Actions each handles, with a typical handler time (ms).
 AO_HANDLERS = {
@@ -156,15 +159,19 @@ def metricsd_config(statsd_port, history_dir, probe_url=None):
             "statsd:\n"
             "  listeners:\n"
             f"    - udp: 127.0.0.1:{int(statsd_port)}\n"
-            f"  mapping_file: {json.dumps(MAPPING_FILE)}\n")
+            f"  mapping_file: {json.dumps(MAPPING_FILE)}\n"
+            # The game's shipped alerting rules, evaluated every 15 s (no Alertmanager).
+            "alerting:\n"
+            "  evaluation_interval: 15s\n"
+            f"  rule_files: [{json.dumps(RULES_FILE)}]\n")
     if probe_url:
         text += ("probes:\n"
                  "  targets:\n"
                  "    - name: game-web\n"
                  "      type: http\n"
                  f"      url: {json.dumps(probe_url)}\n"
-                 "      interval: 2s\n"
-                 "      timeout: 1s\n")
+                 "      interval: 10s\n"
+                 "      timeout: 2s\n")
     return text
 
 

@@ -99,7 +99,16 @@ export function completionContext(text, cursor, force = false) {
     const prev = text[before - 1];
     if (prev !== "{" && prev !== ",") return null;
     if (!LABEL_CHAR.test(prefix.slice(-1) || "a")) return null;
-    return { kind: "label", from, to, prefix, metric: top.ident || null };
+    // Labels the braces already match on are not offered again.
+    let close = text.indexOf("}", top.index);
+    if (close < 0) close = text.length;
+    const used = [];
+    const re = /([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g;
+    const inside = text.slice(top.index + 1, close);
+    let m;
+    const word = text.slice(from, to);
+    while ((m = re.exec(inside)) !== null) if (m[1] !== word) used.push(m[1]);
+    return { kind: "label", from, to, prefix, metric: top.ident || null, used };
   }
   if (top && top.char === "(" && LABEL_LIST_KEYWORDS.has(top.ident)) {
     return { kind: "label", from, to, prefix, metric: null, metrics: metricsIn(text) };
@@ -162,8 +171,9 @@ export function createProvider(getRange) {
             const known = new Set(await metricNames().catch(() => []));
             metrics = context.metrics.filter((m) => known.has(m)).slice(0, 5);
           }
+          const used = new Set(context.used || []);
           const names = await labelsOf(metrics);
-          return names.map((value) => ({ value, kind: "label" }));
+          return names.filter((n) => !used.has(n)).map((value) => ({ value, kind: "label" }));
         }
         case "value": {
           const values = await cached(`values:${context.label}`, () => labelValues(context.label));

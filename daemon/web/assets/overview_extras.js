@@ -8,6 +8,18 @@ import { getJson, query } from "./api.js";
 
 const MAX_ITEMS = 8;
 
+// pages.css, linked here when index.html does not link it (once per document).
+function ensureStyles() {
+  const href = new URL("./pages.css", import.meta.url).href;
+  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+    if (link.href === href) return;
+  }
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = href;
+  document.head.appendChild(link);
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -79,24 +91,39 @@ function fillSources(body, sources) {
   body.appendChild(grid);
 }
 
+// One line per alert name and state: the labels when it has one series, else the count.
 function fillAlerts(body, alerts) {
   if (alerts.length === 0) {
     body.appendChild(el("p", "empty-note", "No pending or firing alerts."));
     return;
   }
+  const groups = new Map();
+  for (const alert of alerts) {
+    const key = `${alert.state}\u0000${alert.labels?.alertname || ""}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(alert);
+  }
+  const lines = [...groups.values()];
   const list = el("ul", "extras-list");
-  for (const alert of alerts.slice(0, MAX_ITEMS)) {
+  for (const group of lines.slice(0, MAX_ITEMS)) {
+    const alert = group[0];
     const item = el("li", "overview-alert");
     item.dataset.state = alert.state;
+    item.dataset.alertname = alert.labels?.alertname || "";
+    item.dataset.count = String(group.length);
     item.appendChild(el("span", `state-badge state-${alert.state}`, alert.state));
     item.appendChild(el("span", "extras-name", alert.labels?.alertname || ""));
-    const labels = labelText(alert.labels, ["alertname"]);
-    if (labels) item.appendChild(el("span", "extras-detail", labels));
+    if (group.length > 1) {
+      item.appendChild(el("span", "extras-detail", `${group.length} series`));
+    } else {
+      const labels = labelText(alert.labels, ["alertname"]);
+      if (labels) item.appendChild(el("span", "extras-detail", labels));
+    }
     list.appendChild(item);
   }
   body.appendChild(list);
-  if (alerts.length > MAX_ITEMS) {
-    body.appendChild(el("p", "extras-more", `and ${alerts.length - MAX_ITEMS} more`));
+  if (lines.length > MAX_ITEMS) {
+    body.appendChild(el("p", "extras-more", `and ${lines.length - MAX_ITEMS} more`));
   }
 }
 
@@ -129,6 +156,7 @@ const STATE_ORDER = { firing: 0, pending: 1 };
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 
 export function mount(root, ctx) {
+  ensureStyles();
   const features = ctx?.dashboard?.features || {};
   const box = el("div", "extras-grid");
   box.id = "overview-extras";

@@ -5,6 +5,18 @@
 import { getJson } from "./api.js";
 import { formatValue } from "./format.js";
 
+// pages.css, linked here when index.html does not link it (once per document).
+function ensureStyles() {
+  const href = new URL("./pages.css", import.meta.url).href;
+  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+    if (link.href === href) return;
+  }
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = href;
+  document.head.appendChild(link);
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -34,7 +46,7 @@ export function formatAge(seconds) {
       s %= size;
     }
   }
-  if (parts.length < 2) parts.push(`${s}s`);
+  if (parts.length === 0 || (parts.length < 2 && s > 0)) parts.push(`${s}s`);
   return parts.slice(0, 2).join(" ");
 }
 
@@ -113,7 +125,7 @@ function alertRows(body, alerts, now) {
   }
 }
 
-function ruleRows(body, groups, range) {
+function ruleRows(body, groups, range, now) {
   body.replaceChildren();
   for (const group of groups) {
     (group.rules || []).forEach((rule, i) => {
@@ -152,13 +164,19 @@ function ruleRows(body, groups, range) {
       error.className = "rule-error";
       error.textContent = rule.lastError || "";
       const last = parseTime(rule.lastEvaluation);
-      row.insertCell().textContent = last ? formatTime(last) : "never";
-      row.insertCell().textContent = formatValue(rule.evaluationTime, "seconds");
+      const lastCell = row.insertCell();
+      lastCell.className = "rule-last";
+      lastCell.textContent = last ? `${formatAge(now - last.getTime() / 1000)} ago` : "never";
+      if (last) lastCell.title = formatTime(last);
+      const duration = row.insertCell();
+      duration.className = "rule-duration";
+      duration.textContent = formatValue(rule.evaluationTime, "seconds");
     });
   }
 }
 
 export function mount(root, ctx) {
+  ensureStyles();
   const features = ctx?.dashboard?.features || {};
   const page = el("div", "page-alerts");
   root.appendChild(page);
@@ -195,7 +213,6 @@ export function mount(root, ctx) {
   page.appendChild(rulesNone);
 
   let alertsKey = null;
-  let rulesKey = null;
   let destroyed = false;
 
   async function refreshAlerts() {
@@ -232,11 +249,8 @@ export function mount(root, ctx) {
       rulesCounts.textContent = `${all.length} rules in ${groups.length} groups` +
         (bad ? `, ${bad} failing` : "");
       rulesNone.hidden = all.length !== 0;
-      const key = JSON.stringify([groups, ctx.range?.key]);
-      if (key !== rulesKey) {
-        rulesKey = key;
-        ruleRows(rules.body, groups, ctx.range);
-      }
+      // "Last evaluation" reads as an age, which moves every tick: always rebuilt (small).
+      ruleRows(rules.body, groups, ctx.range, Date.now() / 1000);
     } catch (err) {
       if (destroyed) return;
       rulesError.textContent = err.message;

@@ -11,6 +11,18 @@ import { attachCompletion, createProvider } from "./completion.js";
 
 const MAX_ROWS = 2000;
 
+// pages.css, linked here when index.html does not link it (once per document).
+function ensureStyles() {
+  const href = new URL("./pages.css", import.meta.url).href;
+  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+    if (link.href === href) return;
+  }
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = href;
+  document.head.appendChild(link);
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -85,6 +97,7 @@ function fillTable(table, rows, resultType) {
 }
 
 export function mount(root, ctx) {
+  ensureStyles();
   const page = el("div", "page-explore");
   root.appendChild(page);
 
@@ -136,6 +149,7 @@ export function mount(root, ctx) {
   let panelExpr = null;
   let tableKey = null;
   let seq = 0;
+  let badExpr = null;
   let destroyed = false;
 
   function showError(message) {
@@ -174,9 +188,13 @@ export function mount(root, ctx) {
 
   // Queries the expression of the last run over ctx.range: the instant table first (its
   // error is the engine's message for a bad expression), then the chart.
-  async function evaluate() {
+  // A refresh tick does not repeat an expression the engine refused as bad data (a parse
+  // error stays one): no failing request every tick; Run asks again.
+  async function evaluate(force = false) {
     const current = expr;
+    if (!force && badExpr !== null && badExpr === current) return;
     const mine = ++seq;
+    badExpr = null;
     if (!current.trim()) {
       showError("");
       clearResult();
@@ -188,6 +206,7 @@ export function mount(root, ctx) {
       result = await instant(current, range);
     } catch (err) {
       if (destroyed || mine !== seq) return;
+      if (err && err.errorType === "bad_data") badExpr = current;
       showError(err && err.message ? err.message : String(err));
       clearResult();
       return;
@@ -229,7 +248,7 @@ export function mount(root, ctx) {
     completion.close();
     expr = textarea.value.trim();
     writeHash();
-    return evaluate();
+    return evaluate(true);
   }
 
   run.addEventListener("click", () => { runNow(); });
@@ -241,7 +260,7 @@ export function mount(root, ctx) {
   });
 
   return {
-    refresh: evaluate,
+    refresh: () => evaluate(false),
     destroy() {
       destroyed = true;
       completion.destroy();

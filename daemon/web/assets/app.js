@@ -3,6 +3,7 @@
 // refreshes at once). Page modules are loaded when their page is opened.
 
 import * as api from "./api.js";
+import * as panelsPage from "./page_panels.js";
 import { RangeBar, isLive, resolveRange, stateFromParams, writeParams } from "./time_range.js";
 
 const BUILT_IN = [
@@ -81,7 +82,7 @@ function setNavActive(id) {
 }
 
 async function loadModule(page) {
-  if (page.configured) return import("./page_panels.js");
+  if (page.configured) return panelsPage;
   return import(page.module);
 }
 

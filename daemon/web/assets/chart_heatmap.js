@@ -16,17 +16,18 @@ function leValue(text) {
   return Number(text);
 }
 
-// Light yellow -> orange -> dark purple, t in [0, 1].
+// Light yellow -> orange -> dark purple: 256 RGB entries for t in [0, 1].
 const STOPS = [[255, 247, 188], [254, 196, 79], [236, 112, 20], [180, 40, 70], [70, 20, 90]];
-function colorAt(t) {
-  const x = Math.min(1, Math.max(0, t)) * (STOPS.length - 1);
-  const i = Math.min(STOPS.length - 2, Math.floor(x));
-  const f = x - i;
-  const a = STOPS[i];
-  const b = STOPS[i + 1];
-  return `rgb(${Math.round(a[0] + (b[0] - a[0]) * f)}, ${Math.round(a[1] + (b[1] - a[1]) * f)}, ` +
-         `${Math.round(a[2] + (b[2] - a[2]) * f)})`;
-}
+const SCALE = (() => {
+  const table = new Uint8ClampedArray(256 * 3);
+  for (let k = 0; k < 256; k++) {
+    const x = (k / 255) * (STOPS.length - 1);
+    const i = Math.min(STOPS.length - 2, Math.floor(x));
+    const f = x - i;
+    for (let c = 0; c < 3; c++) table[k * 3 + c] = STOPS[i][c] + (STOPS[i + 1][c] - STOPS[i][c]) * f;
+  }
+  return table;
+})();
 
 function timeLabel(seconds, span) {
   const d = new Date(seconds * 1000);
@@ -88,7 +89,7 @@ export class HeatmapChart {
     this.body.append(this.canvas);
     this.data = null;
     this.width = 0;
-    this.observer = new ResizeObserver(() => this.resize());
+    this.observer = new ResizeObserver((entries) => this.resize(entries));
     this.observer.observe(body);
     this.onMove = (event) => this.hover(event);
     this.canvas.addEventListener("mousemove", this.onMove);
@@ -111,14 +112,19 @@ export class HeatmapChart {
     return "ok";
   }
 
-  resize() {
-    const width = this.body.clientWidth;
-    if (width > 0 && width !== this.width && this.data) this.draw();
+  resize(entries) {
+    const box = entries && entries.length ? entries[entries.length - 1].contentRect : null;
+    const width = Math.floor(box ? box.width : this.body.clientWidth);
+    if (width > 0 && width !== this.width) {
+      this.width = width;
+      if (this.data) this.draw();
+    }
   }
 
   draw() {
-    const width = this.body.clientWidth || 400;
-    this.width = width;
+    // The width the ResizeObserver saw (reading clientWidth here would force a layout a tick).
+    if (!this.width) this.width = Math.floor(this.body.clientWidth) || 400;
+    const width = this.width;
     const ratio = window.devicePixelRatio || 1;
     const canvas = this.canvas;
     if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(HEIGHT * ratio)) {
@@ -135,20 +141,39 @@ export class HeatmapChart {
     const plotH = HEIGHT - TOP - BOTTOM;
     let max = 0;
     for (const row of counts) for (const v of row) if (v !== null && v > max) max = v;
-    const cellW = plotW / xs.length;
     const cellH = plotH / bounds.length;
-    g.fillStyle = "#f4f6f9";
-    g.fillRect(LEFT, TOP, plotW, plotH);
-    for (let b = 0; b < bounds.length; b++) {
-      const y = TOP + plotH - (b + 1) * cellH;
-      const row = counts[b];
-      for (let i = 0; i < xs.length; i++) {
-        const v = row[i];
-        if (v === null || v <= 0 || max <= 0) continue;
-        g.fillStyle = colorAt(Math.sqrt(v / max));
-        g.fillRect(LEFT + i * cellW, y, Math.ceil(cellW), Math.ceil(cellH));
+    // One pixel per cell in an offscreen image, scaled up without smoothing.
+    const cols = xs.length;
+    const rows = bounds.length;
+    if (!this.image || this.image.width !== cols || this.image.height !== rows) {
+      this.image = new ImageData(cols, rows);
+      this.offscreen = document.createElement("canvas");
+      this.offscreen.width = cols;
+      this.offscreen.height = rows;
+    }
+    const pixels = this.image.data;
+    pixels.fill(0);
+    if (max > 0) {
+      for (let b = 0; b < rows; b++) {
+        const row = counts[b];
+        const base = (rows - 1 - b) * cols * 4;
+        for (let i = 0; i < cols; i++) {
+          const v = row[i];
+          if (v === null || v <= 0) continue;
+          const k = Math.round(Math.sqrt(v / max) * 255) * 3;
+          const o = base + i * 4;
+          pixels[o] = SCALE[k];
+          pixels[o + 1] = SCALE[k + 1];
+          pixels[o + 2] = SCALE[k + 2];
+          pixels[o + 3] = 255;
+        }
       }
     }
+    this.offscreen.getContext("2d").putImageData(this.image, 0, 0);
+    g.fillStyle = "#f4f6f9";
+    g.fillRect(LEFT, TOP, plotW, plotH);
+    g.imageSmoothingEnabled = false;
+    g.drawImage(this.offscreen, LEFT, TOP, plotW, plotH);
     // Axes: bucket bounds on the left, times below.
     g.fillStyle = "#5b6470";
     g.font = "11px system-ui, sans-serif";

@@ -13,6 +13,13 @@ export const PALETTE = [
 ];
 const HEIGHT = 220;
 
+// The y axis' width for its labels (about 7 px a character at 11-12 px).
+function axisWidth(values) {
+  let longest = 4;
+  for (const v of values || []) if (v && v.length > longest) longest = v.length;
+  return Math.ceil(longest * 7 + 18);
+}
+
 export function colorOf(i) {
   return PALETTE[i % PALETTE.length];
 }
@@ -31,24 +38,41 @@ function el(tag, attrs = {}, text = "") {
   return node;
 }
 
+// An array of n nulls: pool[i] reused when it has that length (charts keep their arrays across
+// refreshes, so a tick allocates nothing new).
+export function nulls(pool, i, n) {
+  let a = pool[i];
+  if (!a || a.length !== n) {
+    a = new Array(n);
+    pool[i] = a;
+  }
+  a.fill(null);
+  return a;
+}
+
 // query_range's matrix on the range's grid: {xs, series: [{labels, key, values, last}]}.
-export function alignMatrix(result, range) {
+export function alignMatrix(result, range, pool = []) {
   const { start, step } = range;
   const n = Math.max(1, Math.floor((range.end - start) / step + 1e-9) + 1);
-  const xs = new Array(n);
+  const xs = nulls(pool, 0, n);
   for (let i = 0; i < n; i++) xs[i] = start + i * step;
-  const series = [];
-  for (const s of result) {
-    const values = new Array(n).fill(null);
+  const series = new Array(result.length);
+  for (let k = 0; k < result.length; k++) {
+    const s = result[k];
+    const values = nulls(pool, k + 1, n);
+    const points = s.values || [];
     let last = null;
-    for (const [t, raw] of s.values || []) {
-      const i = Math.round((t - start) / step);
+    for (let p = 0; p < points.length; p++) {
+      const point = points[p];
+      const raw = point[1];
       const v = parseValue(raw);
-      if (i >= 0 && i < n) values[i] = Number.isFinite(v) ? v : null;
-      if (!Number.isNaN(v)) last = [t, raw];
+      const i = Math.round((point[0] - start) / step);
+      if (i >= 0 && i < n) values[i] = v === v && v !== Infinity && v !== -Infinity ? v : null;
+      if (v === v) last = point;
     }
-    series.push({ labels: s.metric || {}, key: labelsJson(s.metric), values, last });
+    series[k] = { labels: s.metric || {}, key: labelsJson(s.metric), values, last };
   }
+  pool.length = Math.max(result.length + 1, 1);
   return { xs, series };
 }
 
@@ -63,6 +87,8 @@ export class LineChart {
     this.chart = null;
     this.seriesKey = "";
     this.rows = [];
+    this.pool = [];
+    this.sums = [];
     this.annotations = [];
     this.drawn = 0;
     this.range = null;
@@ -73,7 +99,7 @@ export class LineChart {
     this.tooltip = el("div", { class: "chart-tooltip" });
     this.tooltip.hidden = true;
     this.width = 0;
-    this.observer = new ResizeObserver(() => this.resize());
+    this.observer = new ResizeObserver((entries) => this.resize(entries));
     this.observer.observe(body);
   }
 
@@ -90,7 +116,7 @@ export class LineChart {
       this.clear();
       return "empty";
     }
-    const { xs, series } = alignMatrix(result, range);
+    const { xs, series } = alignMatrix(result, range, this.pool);
     const key = series.map((s) => s.key).join("\n");
     const plot = this.plotData(xs, series);
     if (this.chart && key === this.seriesKey) {
@@ -109,17 +135,19 @@ export class LineChart {
     if (!this.stacked) return [xs, ...series.map((s) => s.values)];
     const n = xs.length;
     const sums = [];
-    let below = new Array(n).fill(null);
-    for (const s of series) {
-      const cum = new Array(n);
+    let below = null;
+    for (let k = 0; k < series.length; k++) {
+      const s = series[k];
+      const cum = nulls(this.sums, k, n);
       for (let i = 0; i < n; i++) {
         const v = s.values[i];
-        const b = below[i];
+        const b = below === null ? null : below[i];
         cum[i] = v === null ? b : (b === null ? v : b + v);
       }
       sums.push(cum);
       below = cum;
     }
+    this.sums.length = series.length;
     return [xs, ...sums.reverse()];
   }
 
@@ -140,7 +168,7 @@ export class LineChart {
         value: (u, v) => formatValue(v, unit),
       });
     }
-    this.width = this.body.clientWidth || 400;
+    this.width = Math.floor(this.body.clientWidth) || 400;
     const opts = {
       width: this.width,
       height: HEIGHT,
@@ -154,7 +182,7 @@ export class LineChart {
         { stroke: "#5b6470", grid: { stroke: "#e6e9ee", width: 1 }, ticks: { stroke: "#e6e9ee" } },
         {
           stroke: "#5b6470",
-          size: 64,
+          size: (u, values) => axisWidth(values),
           grid: { stroke: "#e6e9ee", width: 1 },
           ticks: { stroke: "#e6e9ee" },
           values: (u, splits) => splits.map((v) => formatValue(v, unit)),
@@ -252,10 +280,11 @@ export class LineChart {
     }
   }
 
-  resize() {
+  resize(entries) {
     if (!this.chart) return;
-    const width = this.body.clientWidth;
-    if (width > 0 && Math.abs(width - this.width) >= 1) {
+    const box = entries && entries.length ? entries[entries.length - 1].contentRect : null;
+    const width = Math.floor(box ? box.width : this.body.clientWidth);
+    if (width > 0 && width !== this.width) {
       this.width = width;
       this.chart.setSize({ width, height: HEIGHT });
     }

@@ -10,6 +10,11 @@ import { createPanel } from "./panel.js";
 import { attachCompletion, createProvider } from "./completion.js";
 
 const MAX_ROWS = 2000;
+const EXAMPLES = [
+  "sum by (handler) (rate(metricsd_http_requests_total[5m]))",
+  "metricsd_collector_duration_seconds",
+  "metricsd_collector_success == 0",
+];
 
 // pages.css, linked here when index.html does not link it (once per document).
 function ensureStyles() {
@@ -122,6 +127,20 @@ export function mount(root, ctx) {
   form.append(inputBox, actions);
   page.appendChild(form);
 
+  // Examples over metricsd's own metrics, until a first run.
+  const examples = el("div", "explore-examples");
+  examples.appendChild(el("span", "hint", "Try: "));
+  for (const example of EXAMPLES) {
+    const button = el("button", "example", example);
+    button.type = "button";
+    button.addEventListener("click", () => {
+      textarea.value = example;
+      runNow();
+    });
+    examples.appendChild(button);
+  }
+  page.appendChild(examples);
+
   const error = el("div", "explore-error");
   error.id = "explore-error";
   error.setAttribute("role", "alert");
@@ -145,6 +164,7 @@ export function mount(root, ctx) {
 
   let expr = (ctx.params && ctx.params.get("expr")) || "";
   textarea.value = expr;
+  examples.hidden = expr !== "";
   let panel = null;
   let panelExpr = null;
   let tableKey = null;
@@ -246,6 +266,7 @@ export function mount(root, ctx) {
 
   function runNow() {
     completion.close();
+    examples.hidden = true;
     expr = textarea.value.trim();
     writeHash();
     return evaluate(true);

@@ -78,9 +78,9 @@ function annotationRows(body, annotations) {
     const time = row.insertCell();
     time.textContent = formatTime(a.time);
     if (a.timeEnd && a.timeEnd !== a.time) time.textContent += ` – ${formatTime(a.timeEnd)}`;
-    const tags = row.insertCell();
-    tags.className = "annotation-tags";
+    const tags = el("span", "annotation-tags");
     for (const tag of Array.isArray(a.tags) ? a.tags : []) tags.appendChild(el("span", "tag", tag));
+    row.insertCell().appendChild(tags);
     const text = row.insertCell();
     text.className = "annotation-text";
     text.textContent = a.text || "";

@@ -97,6 +97,7 @@ export class HeatmapChart {
 
   async update(range) {
     const data = await queryRange(this.spec.expr, range.start, range.end, range.step);
+    if (this.destroyed) return "ok";
     const result = data && Array.isArray(data.result) ? data.result : [];
     this.range = range;
     if (result.length === 0) {
@@ -219,6 +220,7 @@ export class HeatmapChart {
   }
 
   destroy() {
+    this.destroyed = true;
     this.observer.disconnect();
     this.canvas.removeEventListener("mousemove", this.onMove);
     this.canvas.remove();

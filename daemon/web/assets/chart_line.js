@@ -109,6 +109,7 @@ export class LineChart {
       queryRange(this.spec.expr, range.start, range.end, range.step),
       store ? store.fetch(range) : Promise.resolve([]),
     ]);
+    if (this.destroyed) return "ok";
     this.range = range;
     this.annotations = annotations || [];
     const result = data && Array.isArray(data.result) ? data.result : [];
@@ -305,6 +306,7 @@ export class LineChart {
   }
 
   destroy() {
+    this.destroyed = true;
     this.observer.disconnect();
     this.clear();
   }

@@ -58,7 +58,9 @@ export class StatPanel {
       this.items = rows.map((r, i) => {
         const box = el("div", { class: "stat", "data-labels": keys[i] });
         const value = el("span", { class: "stat-value" });
-        const name = el("span", { class: "stat-name" }, legendName(r.labels, this.spec.legend));
+        const empty = Object.keys(r.labels).length === 0;
+        const name = el("span", { class: "stat-name" },
+                        empty && !this.spec.legend ? "" : legendName(r.labels, this.spec.legend));
         name.title = legendName(r.labels, "");
         box.append(value, name);
         this.grid.append(box);

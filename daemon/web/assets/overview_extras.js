@@ -8,18 +8,6 @@ import { getJson, query } from "./api.js";
 
 const MAX_ITEMS = 8;
 
-// pages.css, linked here when index.html does not link it (once per document).
-function ensureStyles() {
-  const href = new URL("./pages.css", import.meta.url).href;
-  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
-    if (link.href === href) return;
-  }
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.appendChild(link);
-}
-
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -156,7 +144,6 @@ const STATE_ORDER = { firing: 0, pending: 1 };
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 
 export function mount(root, ctx) {
-  ensureStyles();
   const features = ctx?.dashboard?.features || {};
   const box = el("div", "extras-grid");
   box.id = "overview-extras";

@@ -5,18 +5,6 @@
 import { getJson } from "./api.js";
 import { formatValue } from "./format.js";
 
-// pages.css, linked here when index.html does not link it (once per document).
-function ensureStyles() {
-  const href = new URL("./pages.css", import.meta.url).href;
-  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
-    if (link.href === href) return;
-  }
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.appendChild(link);
-}
-
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -176,7 +164,6 @@ function ruleRows(body, groups, range, now) {
 }
 
 export function mount(root, ctx) {
-  ensureStyles();
   const features = ctx?.dashboard?.features || {};
   const page = el("div", "page-alerts");
   root.appendChild(page);

@@ -2,18 +2,6 @@
 // whether a plain GET answers, doc), and the daemon's version, revision and config file.
 // Static: the list comes with /api/v1/dashboard, so a refresh tick does nothing.
 
-// pages.css, linked here when index.html does not link it (once per document).
-function ensureStyles() {
-  const href = new URL("./pages.css", import.meta.url).href;
-  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
-    if (link.href === href) return;
-  }
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.appendChild(link);
-}
-
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -78,7 +66,6 @@ function endpointsTable(endpoints) {
 }
 
 export function mount(root, ctx) {
-  ensureStyles();
   const dashboard = (ctx && ctx.dashboard) || {};
   const page = el("div", "page-endpoints");
   page.appendChild(el("h2", "page-heading", "Endpoints"));

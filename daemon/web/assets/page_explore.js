@@ -16,18 +16,6 @@ const EXAMPLES = [
   "metricsd_collector_success == 0",
 ];
 
-// pages.css, linked here when index.html does not link it (once per document).
-function ensureStyles() {
-  const href = new URL("./pages.css", import.meta.url).href;
-  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
-    if (link.href === href) return;
-  }
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.appendChild(link);
-}
-
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -102,7 +90,6 @@ function fillTable(table, rows, resultType) {
 }
 
 export function mount(root, ctx) {
-  ensureStyles();
   const page = el("div", "page-explore");
   root.appendChild(page);
 

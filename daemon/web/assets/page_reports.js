@@ -4,18 +4,6 @@
 // a form that adds one (POST /api/v1/annotations {time, text, tags}). Without
 // features.analytics the page is a note and makes no request.
 
-// pages.css, linked here when index.html does not link it (once per document).
-function ensureStyles() {
-  const href = new URL("./pages.css", import.meta.url).href;
-  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
-    if (link.href === href) return;
-  }
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.appendChild(link);
-}
-
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -103,7 +91,6 @@ function field(labelText, input) {
 }
 
 export function mount(root, ctx) {
-  ensureStyles();
   const dashboard = ctx?.dashboard || {};
   const page = el("div", "page-reports");
   root.appendChild(page);

@@ -151,7 +151,7 @@ export function mount(root, ctx) {
   box.appendChild(sources.root);
   const alerts = features.alerting === false ? null : card("overview-alerts", "Alerts", "#/alerts");
   if (alerts) box.appendChild(alerts.root);
-  const findings = features.analytics ? card("overview-findings", "Findings", "#/reports") : null;
+  const findings = features.analytics ? card("overview-findings", "Findings") : null;
   if (findings) box.appendChild(findings.root);
   root.appendChild(box);
   let destroyed = false;

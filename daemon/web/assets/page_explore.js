@@ -179,6 +179,14 @@ export function mount(root, ctx) {
     const params = new URLSearchParams(ctx.params || "");
     if (expr) params.set("expr", expr);
     else params.delete("expr");
+    const range = ctx.range;
+    if (!params.has("range") && range && range.key) {
+      params.set("range", range.key);
+      if (range.key === "custom") {
+        params.set("from", String(Math.round(range.start)));
+        params.set("to", String(Math.round(range.end)));
+      }
+    }
     const text = params.toString();
     const hash = `#/explore${text ? `?${text}` : ""}`;
     if (location.hash !== hash) {

@@ -290,7 +290,10 @@ async function waitRefreshes(page, above, timeout, what) {
 }
 
 // Every panel section of the page with its legend, stats, table rows and drawn pixels.
-function snapshotPanels() {
+// `dataWindow` {from, start, end} (unix seconds): pixels are counted only right of `from` in a chart
+// spanning start..end, where the data is, so that an annotation marker (posted long before the
+// data, and coloured too) never passes for a drawn series.
+function snapshotPanels(dataWindow) {
   const attr = (e, name) => (e ? e.getAttribute(name) : null);
   const text = (e) => (e ? e.textContent : null);
   // Pixels of the plotting area (uPlot's .u-over) of the panel's canvases that are opaque and
@@ -314,6 +317,10 @@ function snapshotPanels() {
         y0 = Math.max(0, Math.floor((overRect.top - rect.top) * sy));
         x1 = Math.min(canvas.width, Math.ceil((overRect.right - rect.left) * sx));
         y1 = Math.min(canvas.height, Math.ceil((overRect.bottom - rect.top) * sy));
+        if (dataWindow && dataWindow.end > dataWindow.start) {
+          const f = Math.min(1, Math.max(0, (dataWindow.from - dataWindow.start) / (dataWindow.end - dataWindow.start)));
+          x0 = Math.max(x0, Math.floor(x0 + f * (x1 - x0)));
+        }
       }
       if (x1 <= x0 || y1 <= y0) continue;
       const off = document.createElement('canvas');
@@ -361,16 +368,21 @@ function snapshotPanels() {
 
 // A consistent reading: panels plus the requests finished before it, with no refresh between.
 async function readPage(page, net) {
+  const dataWindow = () => {
+    const last = [...net.requests].reverse().find((r) => r.path === '/api/v1/query_range' && r.finished);
+    if (!last || !FACTS.data_from_ms) return null;
+    return { from: FACTS.data_from_ms / 1000, start: Number(last.params.get('start')), end: Number(last.params.get('end')) };
+  };
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const before = await refreshes(page);
     const seq = net.seq;
-    const panels = await page.evaluate(snapshotPanels);
+    const panels = await page.evaluate(snapshotPanels, dataWindow());
     const after = await refreshes(page);
     const busy = await page.evaluate(() => [...document.querySelectorAll('#page section.panel')].some((p) => p.dataset.state === 'loading'));
     if (before === after && !busy) return { panels, seq };
     await page.waitForTimeout(300);
   }
-  return { panels: await page.evaluate(snapshotPanels), seq: net.seq };
+  return { panels: await page.evaluate(snapshotPanels, dataWindow()), seq: net.seq };
 }
 
 // The last request for `expr` to `apiPath` that finished before `seq`.
@@ -407,7 +419,7 @@ async function compareWithInstant(where, expr, labelsText, value, time) {
 }
 
 // Checks one configured panel; returns {empty, drawn, annotations}. `range`: seconds or null.
-async function checkPanel(pageId, spec, panel, net, seq, dashboard, range) {
+async function checkPanel(page, pageId, spec, panel, net, seq, dashboard, range) {
   const where = `${pageId} panel "${spec.title}" (${spec.kind})`;
   const result = { empty: false, annotations: null, chart: false };
   check(panel.kind === spec.kind, `${where}: data-kind is "${panel.kind}"`);
@@ -437,7 +449,9 @@ async function checkPanel(pageId, spec, panel, net, seq, dashboard, range) {
     result.annotations = panel.annotations;
     if (withData) {
       check(panel.state === 'ok', `${where}: data-state=${panel.state}, but /api/v1/query_range returns ${data.result.length} series over the range`);
-      check(panel.pixels && panel.pixels.data >= MIN_DATA_PIXELS, `${where}: the canvas is blank (${JSON.stringify(panel.pixels)}), but /api/v1/query_range returns ${data.result.length} series`);
+      if (!check(panel.pixels && panel.pixels.data >= MIN_DATA_PIXELS, `${where}: the canvas is blank (${JSON.stringify(panel.pixels)}), but /api/v1/query_range returns ${data.result.length} series; the panel's picture: ${pageId}-panel-${panel.index}.png`)) {
+        await page.locator('#page section.panel').nth(panel.index).screenshot({ path: path.join(OUT_DIR, `${pageId}-panel-${panel.index}.png`) }).catch(() => {});
+      }
     } else {
       check(panel.state === 'empty', `${where}: data-state=${panel.state}, but /api/v1/query_range returns no data over the range`);
     }
@@ -451,6 +465,18 @@ async function checkPanel(pageId, spec, panel, net, seq, dashboard, range) {
     const series = data.result.filter((s) => (s.values || []).length > 0);
     check(panel.legend.length === series.length, `${where}: ${panel.legend.length} legend rows, /api/v1/query_range has ${series.length} series`);
     for (const row of panel.legend) {
+      // The series' last non-null point: NaN is a gap for the chart, so a series of NaNs only
+      // has no data-value and no data-time.
+      const labels = parseLabels(row.labels);
+      const inRange = labels && series.find((s) => labelsKey(s.metric) === labelsKey(labels));
+      if (!check(inRange, `${where}: legend row ${short(row.labels)} is not a series of /api/v1/query_range`)) continue;
+      const points = inRange.values.filter((v) => !Number.isNaN(parseNumber(v[1])));
+      if (points.length === 0) {
+        check(row.value === null && row.time === null, `${where} ${short(row.labels)}: the series is NaN over the whole range, but data-value=${row.value} data-time=${row.time}`);
+        continue;
+      }
+      const lastPoint = points[points.length - 1];
+      check(sameNumber(row.time, lastPoint[0]), `${where} ${short(row.labels)}: data-time ${row.time}, the series' last non-NaN point of /api/v1/query_range is at ${lastPoint[0]}`);
       const time = parseNumber(row.time);
       if (time !== undefined && step) {
         const k = (time - start) / step;
@@ -494,14 +520,15 @@ async function checkConfiguredPage(page, net, dashboard, config, range) {
     collecting = [];
     const { panels, seq } = await readPage(page, net);
     const used = new Set();
-    const outcome = { empty: [], drawn: 0, charts: [] };
+    const outcome = { empty: [], drawn: 0, charts: [], pixels: [] };
     check(panels.length >= config.panels.length, `${config.id}: ${panels.length} section.panel on the page, the config has ${config.panels.length}`);
     for (const spec of config.panels) {
       const panel = panels.find((p) => !used.has(p.index) && p.expr === spec.expr && p.kind === spec.kind) ||
         panels.find((p) => !used.has(p.index) && p.expr === spec.expr);
       if (!check(panel, `${config.id} panel "${spec.title}": no section.panel with data-expr="${spec.expr}"`)) continue;
       used.add(panel.index);
-      const r = await checkPanel(config.id, spec, panel, net, seq, dashboard, range);
+      const r = await checkPanel(page, config.id, spec, panel, net, seq, dashboard, range);
+      if (panel.pixels) outcome.pixels.push(`${spec.title}=${panel.pixels.data}${r.empty ? '(empty)' : ''}`);
       if (r.empty) outcome.empty.push(spec.title);
       else outcome.drawn += 1;
       if (r.chart && !r.empty && spec.kind !== 'heatmap') outcome.charts.push({ title: spec.title, annotations: Number(r.annotations) });
@@ -561,7 +588,7 @@ async function main() {
       const mark = () => {
         const main = document.getElementById('page');
         if (main && main.dataset.state === 'ready' && window.__firstReady === undefined) {
-          window.__firstReady = { ms: performance.now(), page: main.dataset.page, panels: document.querySelectorAll('#page section.panel').length };
+          window.__firstReady = { ms: performance.now(), page: main.dataset.page, refreshes: main.dataset.refreshes, panels: document.querySelectorAll('#page section.panel').length };
         }
       };
       new MutationObserver(mark).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
@@ -588,7 +615,7 @@ async function main() {
       check(JSON.stringify(defaults.active) === '["1h"]', `the active range button is ${JSON.stringify(defaults.active)}, the default is 1h`);
       check(JSON.stringify(defaults.buttons) === JSON.stringify(Object.keys(RANGES)), `#range buttons are ${JSON.stringify(defaults.buttons)}`);
       check(defaults.controls.length === 0, `#range lacks ${defaults.controls.join(', ')}`);
-      check(defaults.refreshes === '0', `data-refreshes is "${defaults.refreshes}" after the first render (0 expected)`);
+      check(first.refreshes === '0', `data-refreshes is "${first.refreshes}" when #page turns ready (0 expected after the first render)`);
       check(JSON.stringify(defaults.nav.map((n) => n.id)) === JSON.stringify(expectedNav), `nav order ${JSON.stringify(defaults.nav.map((n) => n.id))}, expected ${JSON.stringify(expectedNav)}`);
       for (const n of defaults.nav) check(n.href === `#/${n.id}`, `nav link ${n.id} has href "${n.href}"`);
       check(JSON.stringify(defaults.nav.filter((n) => n.active).map((n) => n.id)) === JSON.stringify([overviewId]), `active nav links: ${JSON.stringify(defaults.nav.filter((n) => n.active).map((n) => n.id))}`);
@@ -626,9 +653,15 @@ async function main() {
       // Unticking #live stops the refreshes (one already running may still complete).
       await page.click('#live');
       check(await page.evaluate(() => document.getElementById('live').checked) === false, '#live stays ticked after a click');
-      await page.waitForTimeout(Math.min(1500, refreshMs / 2) * SLOW);
-      await waitFor(page, () => document.getElementById('page').dataset.state === 'ready', null, scaled(10000), '#page ready after unticking #live');
-      const stopped = await refreshes(page);
+      // A refresh already running when #live was unticked may still complete: wait until the
+      // count holds still for a while, then for two refresh periods.
+      let stopped = await refreshes(page);
+      for (let i = 0; i < 5; i += 1) {
+        await page.waitForTimeout(scaled(1500));
+        const now = await refreshes(page);
+        if (now === stopped) break;
+        stopped = now;
+      }
       await page.waitForTimeout(2 * refreshMs + 1000);
       const later = await refreshes(page);
       check(later === stopped, `data-refreshes went from ${stopped} to ${later} in ${2 * refreshMs + 1000} ms after #live was unticked`);
@@ -675,6 +708,7 @@ async function main() {
           const outcome = await checkConfiguredPage(page, net, dashboard, config, RANGES['1h']);
           empties[id] = outcome.empty;
           check(outcome.drawn > 0, `${id}: not one panel has data (every panel empty: ${outcome.empty.join('; ')})`);
+          info(`${id}: coloured pixels in the data window: ${outcome.pixels.join(', ')}`);
           info(`${id}: ${outcome.drawn} panels with data, ${outcome.empty.length} empty${outcome.empty.length ? `: ${outcome.empty.join('; ')}` : ''}`);
           annotated = annotated.concat(outcome.charts.map((c) => ({ page: id, ...c })));
           if (id === overviewId && FACTS.alert) {

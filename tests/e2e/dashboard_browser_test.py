@@ -15,6 +15,7 @@ sanitizers (ASAN_OPTIONS or TSAN_OPTIONS set, as ctest passes them) every wait i
 """
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -54,6 +55,15 @@ def free_udp_port():
         return s.getsockname()[1]
 
 
+def with_rules_file(config, rules_path):
+    """`config` (game_workload's) with rules_path added to alerting.rule_files."""
+    pattern = re.compile(r"^(  rule_files: \[)(.*)\]$", re.M)
+    if pattern.search(config):
+        return pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}, {json.dumps(rules_path)}]", config, count=1)
+    assert not re.search(r"^alerting:", config, re.M), "game_workload's alerting section changed shape"
+    return config + f"alerting:\n  rule_files: [{json.dumps(rules_path)}]\n"
+
+
 def api(daemon, path):
     status, _, body = daemon.request("GET", path, timeout=60 * SLOWDOWN)
     assert status == 200, f"GET {path}: {status} {body[:300]!r}"
@@ -78,12 +88,12 @@ def main():
         history_dir = os.path.join(work, "history")
         statsd_port = free_udp_port()
         config = game_workload.metricsd_config(statsd_port, history_dir, target.url)
-        config += ("alerting:\n"
-                   "  evaluation_interval: 1s\n"
-                   f"  rule_files: [{json.dumps(rules_path)}]\n")
+        config = with_rules_file(config, rules_path)
         with Daemon(config, args=[f"--statsd.listen-udp=127.0.0.1:{statsd_port}",
                                   f"--storage.path={history_dir}"]) as daemon:
             base = f"http://127.0.0.1:{daemon.port}"
+            # Charts have data from here on (host collectors from the start, the game's later).
+            data_from_ms = int(time.time() * 1000) - 10_000
             dashboard = api(daemon, "/api/v1/dashboard")["data"]
             assert dashboard["enabled"], "the dashboard is enabled by default"
             assert dashboard["features"]["history"], dashboard["features"]
@@ -93,8 +103,9 @@ def main():
             sent = game_workload.send_udp(statsd_port, WORKLOAD_SECONDS, WORKLOAD_RATE)
             print(f"sent {sent} StatsD lines in {WORKLOAD_SECONDS} s", flush=True)
 
-            # One annotation inside every relative range the test uses (5m, 1h, 24h, 7d).
-            annotation_ms = int(time.time() * 1000) - 20_000
+            # One annotation in the default range (1h), half an hour before any data: its marker
+            # is drawn apart from the series, where the test does not count a chart's pixels.
+            annotation_ms = int(time.time() * 1000) - 30 * 60_000
             body = json.dumps({"time": annotation_ms, "tags": ["deploy", "browser-test"],
                                "text": ANNOTATION_TEXT}).encode()
 
@@ -116,7 +127,8 @@ def main():
                        timeout=30 * SLOWDOWN, interval=0.5, what="game_players in history")
 
             facts = {"slowdown": SLOWDOWN, "alert": ALERT, "annotation_text": ANNOTATION_TEXT,
-                     "annotation_ms": annotation_ms, "probe_url": target.url}
+                     "annotation_ms": annotation_ms, "data_from_ms": data_from_ms,
+                     "probe_url": target.url}
             env = dict(os.environ)
             env["DASHBOARD_TEST_FACTS"] = json.dumps(facts)
             # ctest stops the test at 300 s: leave the last seconds for a clear message.

@@ -67,7 +67,7 @@ function fillTable(table, rows, resultType) {
   const head = el("thead");
   const headRow = head.insertRow();
   for (const name of columns) headRow.appendChild(el("th", "label-col", name));
-  headRow.appendChild(el("th", "value-col", resultType === "matrix" ? "last value" : "value"));
+  headRow.appendChild(el("th", "value value-col", resultType === "matrix" ? "last value" : "value"));
   const body = el("tbody");
   for (const row of rows.slice(0, MAX_ROWS)) {
     const tr = body.insertRow();
@@ -135,7 +135,9 @@ export function mount(root, ctx) {
   page.appendChild(error);
 
   const chartBox = el("div", "explore-chart");
-  page.appendChild(chartBox);
+  const chartNote = el("p", "page-note explore-chart-note");
+  chartNote.hidden = true;
+  page.append(chartBox, chartNote);
 
   const tableHeading = el("h3", "explore-table-heading");
   tableHeading.hidden = true;
@@ -165,6 +167,7 @@ export function mount(root, ctx) {
   }
 
   function clearResult() {
+    chartNote.hidden = true;
     if (panel) panel.destroy();
     panel = null;
     panelExpr = null;
@@ -242,12 +245,19 @@ export function mount(root, ctx) {
     tableNote.textContent = rows.length === 0 ? "Empty result at the range's end." : "";
     tableNote.hidden = rows.length !== 0;
 
-    if (data.resultType === "string") {
+    // A range vector or a string has no graph over time (query_range refuses them).
+    if (data.resultType === "string" || data.resultType === "matrix") {
       if (panel) panel.destroy();
       panel = null;
       panelExpr = null;
+      chartNote.textContent = data.resultType === "matrix"
+        ? "A range vector has no graph: the table shows each series' last sample in the range " +
+          "selector's window. Wrap it in a function (rate, avg_over_time, ...) to graph it."
+        : "A string has no graph.";
+      chartNote.hidden = false;
       return;
     }
+    chartNote.hidden = true;
     if (!panel || panelExpr !== current) {
       if (panel) panel.destroy();
       panel = createPanel(chartBox, {

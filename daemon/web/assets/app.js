@@ -64,6 +64,17 @@ function buildHeader(dashboard) {
     state.navLinks.set(page.id, link);
     nav.append(link);
   }
+  // A click keeps the current range (the href stays #/<id>, for a new tab's default view).
+  nav.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-nav]");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey ||
+        event.altKey || !state.current) {
+      return;
+    }
+    event.preventDefault();
+    const params = writeParams(new URLSearchParams(), state.current.rangeState);
+    location.hash = hashOf(link.dataset.nav, params);
+  });
   state.nav = nav;
   const bar = el("div", { class: "header-range" });
   top.append(brand, nav, bar);

@@ -68,7 +68,7 @@ function duration(seconds) {
 }
 
 export function formatValue(value, unit = "short") {
-  const v = typeof value === "string" ? Number(value) : value;
+  const v = typeof value === "string" ? parseValue(value) : value;
   const s = special(v);
   if (s !== null) return s;
   switch (unit) {
@@ -78,7 +78,7 @@ export function formatValue(value, unit = "short") {
     case "bytes/s": return iec(v, "/s");
     case "percent": return `${num(v)}%`;
     case "ratio": return `${num(v * 100)}%`;
-    case "ops/s": return si(v, "ops/s");
+    case "ops/s": return `${si(v, "")} ops/s`;
     case "celsius": return `${num(v)} °C`;
     case "hertz": return si(v, "Hz");
     case "short":

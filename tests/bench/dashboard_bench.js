@@ -51,7 +51,7 @@ function parseArgs(argv) {
   const args = {
     url: '', page: 'overview', chromium: '/usr/bin/chromium', runs: 10, ticks: 60, minutes: 10,
     sampleSeconds: 30, phases: 'render,tick,memory', json: false, profile: false, daemonPid: 0,
-    setup: null, width: 1400, height: 1000, timeout: 60,
+    setup: null, width: 1400, height: 1000, timeout: 60, kindTicks: 20,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -70,6 +70,7 @@ function parseArgs(argv) {
       case '--daemon-pid': args.daemonPid = Number(value()); break;
       case '--setup': args.setup = JSON.parse(value()); break;
       case '--timeout': args.timeout = Number(value()); break;
+      case '--kind-ticks': args.kindTicks = Number(value()); break;
       default: throw new Error(`unknown flag ${flag}`);
     }
   }
@@ -149,7 +150,7 @@ const INIT_SCRIPT = `(() => {
   document.addEventListener('DOMContentLoaded', () => { root.disconnect(); check(); }, { once: true });
 })();`;
 
-const METRICS = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'JSHeapUsedSize',
+const METRICS = ['TaskDuration', 'TaskOtherDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'JSHeapUsedSize',
                  'JSHeapTotalSize', 'Nodes', 'JSEventListeners', 'Documents', 'LayoutCount', 'RecalcStyleCount'];
 async function metrics(cdp) {
   const { metrics: list } = await cdp.send('Performance.getMetrics');
@@ -201,10 +202,12 @@ class Bench {
     const requests = [];
     const onFinished = (r) => requests.push(r);
     page.on('requestfinished', onFinished);
+    const daemon0 = schedSeconds(this.args.daemonPid);
     const t0 = performance.now();
     await page.goto(this.target, { waitUntil: 'commit', timeout: this.args.timeout * 1000 });
     await page.waitForSelector(this.readySelector, { state: 'attached', timeout: this.args.timeout * 1000 });
     const wall = (performance.now() - t0) / 1000;
+    const daemon1 = schedSeconds(this.args.daemonPid);
     await page.waitForFunction(() => window.__bench.readyFrameAt !== null, null, { timeout: 10000 });
     page.off('requestfinished', onFinished);
     const inPage = await page.evaluate(() => {
@@ -231,22 +234,35 @@ class Bench {
       };
     });
     const busy = cdp ? await metrics(cdp) : null;
-    return { wall, requests: requests.length, ...inPage, busy };
+    const paths = {};
+    for (const r of requests) { const u = new URL(r.url()); paths[u.pathname] = (paths[u.pathname] || 0) + 1; }
+    return { wall, requests: requests.length, paths, daemon: daemon0 === null ? null : daemon1 - daemon0, ...inPage, busy };
   }
 
   async phaseRender() {
     const { runs } = this.args;
     const out = { cold: [], warm: [] };
     let profile = null;
+    let trace = null;
+    if (this.args.profile) {  // an extra cold run each, not among the measured ones
+      for (const how of ['profile', 'trace']) {
+        const context = await this.newContext();
+        const { page } = await this.newPage(context);
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+        const file = path.join(require('node:os').tmpdir(), `dashboard_bench_${process.pid}.json`);
+        if (how === 'profile') await startProfile(cdp); else await startTrace(this.browser, page, file);
+        await this.load(page, cdp);
+        if (how === 'profile') profile = await stopProfile(cdp); else trace = await stopTrace(this.browser, file, 0);
+        await context.close();
+      }
+    }
     for (let i = 0; i < runs; i++) {
       const context = await this.newContext();
       const { page, errors } = await this.newPage(context);
       const cdp = await context.newCDPSession(page);
-      await cdp.send('Performance.enable');
-      const profiling = this.args.profile && i === 0;
-      if (profiling) await startProfile(cdp);
+      await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
       out.cold.push(await this.load(page, cdp));
-      if (profiling) profile = await stopProfile(cdp);
       this.problems.push(...errors.map((e) => `render cold ${i + 1}: ${e}`));
       await context.close();
       log(`cold ${i + 1}/${runs}: ready ${fmtMs(out.cold[i].readyAt)} after navigation start, ${out.cold[i].wall.toFixed(3)} s from goto`);
@@ -254,14 +270,18 @@ class Bench {
     const context = await this.newContext();
     const { page, errors } = await this.newPage(context);
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
     await this.load(page, cdp);  // fills the cache
     for (let i = 0; i < runs; i++) {
       await page.goto('about:blank');
-      out.warm.push(await this.load(page, cdp));
+      const before = await metrics(cdp);
+      const run = await this.load(page, cdp);
+      for (const k of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration']) run.busy[k] -= before[k];
+      out.warm.push(run);
       log(`warm ${i + 1}/${runs}: ready ${fmtMs(out.warm[i].readyAt)} after navigation start, ${out.warm[i].wall.toFixed(3)} s from goto`);
     }
-    this.problems.push(...errors.map((e) => `render warm: ${e}`));
+    // Leaving the page aborts its live refresh in flight: not a problem of the page.
+    this.problems.push(...errors.filter((e) => !e.includes('net::ERR_ABORTED')).map((e) => `render warm: ${e}`));
     await context.close();
     const summary = {};
     for (const kind of ['cold', 'warm']) {
@@ -279,11 +299,14 @@ class Bench {
         script_s: stats(r.map((x) => x.busy.ScriptDuration)),
         layout_s: stats(r.map((x) => x.busy.LayoutDuration)),
         recalc_style_s: stats(r.map((x) => x.busy.RecalcStyleDuration)),
+        daemon_cpu_s: stats(r.filter((x) => x.daemon !== null).map((x) => x.daemon)),
+        request_paths: r[0].paths,
         requests: r[0].requests, api_requests: r[0].api.n, asset_bytes: r[0].assets.transferBytes,
         api_bytes: r[0].api.transferBytes, panels: r[0].panels, dom_elements: r[0].nodes,
       };
     }
     if (profile) summary.profile = profile;
+    if (trace) summary.trace = trace;
     return summary;
   }
 
@@ -292,17 +315,33 @@ class Bench {
     const context = await this.newContext();
     const { page, errors } = await this.newPage(context);
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
+    // threadTicks: durations in the main thread's CPU time, not wall time (which a loaded
+    // machine inflates while the thread waits for a core).
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    const wallCdp = await context.newCDPSession(page);
+    await wallCdp.send('Performance.enable', { timeDomain: 'timeTicks' });
     const samples = [];
     const waiters = [];
+    const counters = { bytes: 0, requests: 0 };
+    const apiIds = new Set();
+    await cdp.send('Network.enable');
+    cdp.on('Network.requestWillBeSent', (e) => { if (e.request.url.includes('/api/')) apiIds.add(e.requestId); });
+    cdp.on('Network.loadingFinished', (e) => {
+      if (!apiIds.delete(e.requestId)) return;
+      counters.requests += 1;
+      counters.bytes += e.encodedDataLength;
+    });
     let latest = -1;
+    await cdp.send('Runtime.enable');  // Runtime.bindingCalled is sent to sessions with Runtime on
     await cdp.send('Runtime.addBinding', { name: '__benchRefreshed' });
     cdp.on('Runtime.bindingCalled', async (event) => {
       if (event.name !== '__benchRefreshed') return;
       const n = Number(event.payload);
       const t = performance.now();
       const m = await metrics(cdp).catch(() => null);
+      const wall = await metrics(wallCdp).catch(() => null);
       if (!m) return;
+      if (wall) m.TaskWall = wall.TaskDuration;
       samples.push({ n, t, m, daemon: schedSeconds(this.args.daemonPid), renderer: (await this.rendererCpu()).cpu });
       latest = Math.max(latest, n);
       for (const w of [...waiters]) if (latest >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
@@ -320,27 +359,71 @@ class Bench {
       waiters.push(w);
       setTimeout(() => reject(new Error(`no refresh #${n} within ${seconds} s (latest ${latest})`)), seconds * 1000);
     });
-    return { context, page, cdp, errors, samples, waitRefresh, latest: () => latest };
+    return { context, page, cdp, errors, samples, waitRefresh, latest: () => latest,
+             get bytes() { return counters.bytes; }, get requests() { return counters.requests; } };
   }
 
-  async phaseTick() {
-    const { ticks } = this.args;
+  // Tick CPU of the pages k-<kind> (dashboard_bench.py's config: the Overview's panels of one
+  // kind each), --kind-ticks ticks each: what each kind costs.
+  async phaseKinds() {
+    const out = {};
+    const { page: saved } = this.args;
+    for (const kind of ['line', 'stacked', 'heatmap', 'stat', 'table']) {
+      this.args.page = `k-${kind}`;
+      this.target = `${this.args.url}#/${this.args.page}`;
+      this.readySelector = `#page[data-page="${this.args.page}"][data-state="ready"]`;
+      try {
+        const r = await this.phaseTick(this.args.kindTicks, false);
+        out[kind] = { panels: r.panels, task_ms: r.task_ms.median, script_ms: r.script_ms.median,
+                      other_ms: r.other_ms.median, per_panel_ms: r.panels ? r.task_ms.median / r.panels : null,
+                      api_kib: r.api_kib_per_tick };
+        log(`kind ${kind}: ${fmt(r.task_ms.median)} ms a tick for ${r.panels} panels`);
+      } catch (e) {
+        out[kind] = { error: String(e) };
+      }
+    }
+    this.args.page = saved;
+    this.target = `${this.args.url}#/${saved}`;
+    this.readySelector = `#page[data-page="${saved}"][data-state="ready"]`;
+    return out;
+  }
+
+  async phaseTick(ticks = this.args.ticks, deep = this.args.profile) {
     const live = await this.livePage();
     // Warm-up: 3 refreshes (JIT, first setData), then the measured window.
     await live.waitRefresh(3, 60);
     const first = live.samples.length - 1;
     const startN = live.samples[first].n;
-    if (this.args.profile) await startProfile(live.cdp);
+    const bytesAt = () => live.bytes;
+    const bytes0 = bytesAt(), requests0 = live.requests;
     await live.waitRefresh(startN + ticks, ticks * 10 + 60);
-    const profile = this.args.profile ? await stopProfile(live.cdp) : null;
     const win = live.samples.slice(first);
-    const per = { task: [], script: [], layout: [], style: [], period: [], daemon: [], renderer: [] };
+    const apiBytes = bytesAt() - bytes0, apiRequests = live.requests - requests0;
+    let profile = null, trace = null;
+    if (deep) {  // extra ticks, after the measured ones
+      const extra = Math.min(ticks, 10);
+      let n0 = live.latest();
+      await startProfile(live.cdp);
+      await live.waitRefresh(n0 + extra, extra * 10 + 60);
+      profile = await stopProfile(live.cdp);
+      profile.ticks = live.latest() - n0;
+      const file = path.join(require('node:os').tmpdir(), `dashboard_bench_${process.pid}.json`);
+      n0 = live.latest();
+      await startTrace(this.browser, live.page, file);
+      await live.waitRefresh(n0 + extra, extra * 10 + 60);
+      const traced = live.latest() - n0;
+      trace = await stopTrace(this.browser, file, traced);
+      trace.ticks = traced;
+    }
+    const per = { task: [], wall: [], other: [], script: [], layout: [], style: [], period: [], daemon: [], renderer: [] };
     for (let i = 1; i < win.length; i++) {
       const a = win[i - 1], b = win[i];
       const dn = b.n - a.n;
       if (dn <= 0) continue;
       per.task.push((b.m.TaskDuration - a.m.TaskDuration) * 1000 / dn);
       per.script.push((b.m.ScriptDuration - a.m.ScriptDuration) * 1000 / dn);
+      per.other.push((b.m.TaskOtherDuration - a.m.TaskOtherDuration) * 1000 / dn);
+      if (a.m.TaskWall !== undefined && b.m.TaskWall !== undefined) per.wall.push((b.m.TaskWall - a.m.TaskWall) * 1000 / dn);
       per.layout.push((b.m.LayoutDuration - a.m.LayoutDuration) * 1000 / dn);
       per.style.push((b.m.RecalcStyleDuration - a.m.RecalcStyleDuration) * 1000 / dn);
       per.period.push((b.t - a.t) / dn);
@@ -353,15 +436,21 @@ class Bench {
       ticks: n,
       task_ms: { ...stats(per.task), overall: (b.m.TaskDuration - a.m.TaskDuration) * 1000 / n },
       script_ms: { ...stats(per.script), overall: (b.m.ScriptDuration - a.m.ScriptDuration) * 1000 / n },
+      task_wall_ms: stats(per.wall),
+      other_ms: stats(per.other),
       layout_ms: stats(per.layout),
       recalc_style_ms: stats(per.style),
       period_ms: stats(per.period),
       renderer_all_threads_ms: per.renderer.length ? { ...stats(per.renderer), overall: (b.renderer - a.renderer) * 1000 / n } : null,
       daemon_cpu_ms: per.daemon.length ? { ...stats(per.daemon), overall: (b.daemon - a.daemon) * 1000 / n } : null,
+      panels: await live.page.evaluate(() => document.querySelectorAll('section.panel').length),
+      api_requests_per_tick: apiRequests / n,
+      api_kib_per_tick: apiBytes / 1024 / n,
       layouts_per_tick: (b.m.LayoutCount - a.m.LayoutCount) / n,
       style_recalcs_per_tick: (b.m.RecalcStyleCount - a.m.RecalcStyleCount) / n,
     };
     if (profile) result.profile = profile;
+    if (trace) result.trace = trace;
     this.problems.push(...live.errors.map((e) => `tick: ${e}`));
     await live.context.close();
     return result;
@@ -446,6 +535,54 @@ async function stopProfile(cdp) {
   return { total_ms: total / 1000, functions: top(functions, 20), files: top(files, 12) };
 }
 
+// A Chrome trace of the page (devtools.timeline and friends): self time on the renderer's main
+// thread by trace event name (thread CPU time where the event has it), the busiest main thread.
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'cc',
+                          'toplevel', 'loading', 'disabled-by-default-v8.gc'];
+async function startTrace(browser, page, file) {
+  await browser.startTracing(page, { path: file, categories: TRACE_CATEGORIES });
+}
+async function stopTrace(browser, file, divisor) {
+  await browser.stopTracing();
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  fs.unlinkSync(file);
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+  const names = new Map();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, e.args.name);
+  const byThread = new Map();
+  for (const e of events) {
+    if (e.ph !== 'X' || e.dur === undefined) continue;
+    const key = `${e.pid}:${e.tid}`;
+    if (names.get(key) !== 'CrRendererMain') continue;
+    if (!byThread.has(key)) byThread.set(key, []);
+    byThread.get(key).push(e);
+  }
+  let best = null;
+  for (const [, list] of byThread) {
+    list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    const self = new Map();
+    const stack = [];
+    let top = 0;
+    for (const e of list) {
+      const d = e.tdur !== undefined ? e.tdur : e.dur;
+      while (stack.length && stack[stack.length - 1].end <= e.ts) stack.pop();
+      if (stack.length) self.set(stack[stack.length - 1].name, (self.get(stack[stack.length - 1].name) || 0) - d);
+      else top += d;
+      self.set(e.name, (self.get(e.name) || 0) + d);
+      stack.push({ end: e.ts + e.dur, name: e.name });
+    }
+    if (!best || top > best.top) best = { top, self };
+  }
+  if (!best) return null;
+  const per = divisor || 1;
+  return {
+    main_thread_ms: best.top / 1000 / per,
+    per: divisor ? 'tick' : 'run',
+    events: [...best.self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)
+      .map(([name, us]) => ({ name, self_ms: us / 1000 / per, share: best.top ? us / best.top : 0 })),
+  };
+}
+
 function fmtMs(ms) { return ms === null || ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(3)} s`; }
 function fmt(v, digits = 1) { return v === null || v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(digits); }
 
@@ -465,6 +602,7 @@ function table(results, args) {
       rows.push([`  ${kind}: main thread busy (script, layout, style)`,
                  `${fmt(k.main_thread_busy_s.median * 1000, 0)} ms (${fmt(k.script_s.median * 1000, 0)}, ${fmt(k.layout_s.median * 1000, 0)}, ${fmt(k.recalc_style_s.median * 1000, 0)})`, '', '']);
       rows.push([`  ${kind}: requests (API), bytes assets / API`, `${k.requests} (${k.api_requests}), ${(k.asset_bytes / 1024).toFixed(0)} / ${(k.api_bytes / 1024).toFixed(0)} KiB`, '', '']);
+      rows.push([`  ${kind}: slowest API request; metricsd CPU`, `${fmt(k.slowest_api_request_s.median, 3)} s; ${fmt(k.daemon_cpu_s.median, 3)} s`, '', '']);
     }
     rows.push(['  panels (ok / empty / error)', `${r.cold.panels.n} (${r.cold.panels.ok} / ${r.cold.panels.empty} / ${r.cold.panels.error})`, '20', '']);
   }
@@ -473,11 +611,20 @@ function table(results, args) {
     rows.push([`refresh tick: page CPU (median / p90)`, `${fmt(t.task_ms.median)} / ${fmt(t.task_ms.p90)} ms`, `${GOALS.tickMs} ms`,
                `${goal(t.task_ms.median, GOALS.tickMs)} / ${goal(t.task_ms.p90, GOALS.tickMs)}`]);
     rows.push([`  mean over ${t.ticks} ticks (max)`, `${fmt(t.task_ms.overall)} ms (${fmt(t.task_ms.max)})`, `${GOALS.tickMs} ms`, goal(t.task_ms.overall, GOALS.tickMs)]);
-    rows.push(['  script / layout / style (median)', `${fmt(t.script_ms.median)} / ${fmt(t.layout_ms.median)} / ${fmt(t.recalc_style_ms.median)} ms`, '', '']);
+    rows.push(['  script / layout / style / other (median)', `${fmt(t.script_ms.median)} / ${fmt(t.layout_ms.median)} / ${fmt(t.recalc_style_ms.median)} / ${fmt(t.other_ms.median)} ms`, '', '']);
+    rows.push(['  main thread busy, wall time (median)', `${fmt(t.task_wall_ms.median)} ms`, '', '']);
     rows.push(['  layouts, style recalcs per tick', `${fmt(t.layouts_per_tick)}, ${fmt(t.style_recalcs_per_tick)}`, '', '']);
+    rows.push(['  API requests, KiB per tick', `${fmt(t.api_requests_per_tick)}, ${fmt(t.api_kib_per_tick, 0)}`, '', '']);
     if (t.renderer_all_threads_ms) rows.push(['  renderer process, all threads (median)', `${fmt(t.renderer_all_threads_ms.median)} ms`, '', '']);
     if (t.daemon_cpu_ms) rows.push(['  metricsd CPU per tick (median)', `${fmt(t.daemon_cpu_ms.median)} ms`, '', '']);
     rows.push(['  tick period (median)', `${fmt(t.period_ms.median, 0)} ms`, '', '']);
+  }
+  if (results.kinds) {
+    for (const [kind, k] of Object.entries(results.kinds)) {
+      if (k.error) { rows.push([`  page of ${kind} panels only`, k.error.slice(0, 60), '', '']); continue; }
+      rows.push([`  page of the ${k.panels} ${kind} panels: CPU a tick (per panel)`,
+                 `${fmt(k.task_ms)} ms (${fmt(k.per_panel_ms)}); script ${fmt(k.script_ms)}, other ${fmt(k.other_ms)}; ${fmt(k.api_kib, 0)} KiB`, '', '']);
+    }
   }
   const m = results.memory;
   if (m) {
@@ -501,6 +648,11 @@ function table(results, args) {
     out.push('  by function:');
     for (const f of p.functions.slice(0, 15)) out.push(`  ${fmt(f.self_ms, 1).padStart(8)} ms ${(100 * f.share).toFixed(1).padStart(5)} %  ${f.name}`);
   }
+  for (const [name, p] of [['first render (cold, one run)', r && r.trace], ['a refresh tick (mean)', t && t.trace]]) {
+    if (!p) continue;
+    out.push('', `Trace of ${name}: main thread ${fmt(p.main_thread_ms, 0)} ms; self time by trace event:`);
+    for (const e of p.events.slice(0, 15)) out.push(`  ${fmt(e.self_ms, 1).padStart(8)} ms ${(100 * e.share).toFixed(1).padStart(5)} %  ${e.name}`);
+  }
   return out.join('\n');
 }
 
@@ -508,14 +660,18 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const bench = new Bench(args);
   await bench.launch();
-  const results = { setup: args.setup, url: bench.target, chromium: bench.browser.version(), goals: GOALS };
+  const os = require('node:os');
+  const results = { setup: args.setup, url: bench.target, chromium: bench.browser.version(), goals: GOALS,
+                    machine: { cpus: os.cpus().length, model: os.cpus()[0] && os.cpus()[0].model, loadavg_start: os.loadavg() } };
   try {
     if (args.phases.has('render')) results.render = await bench.phaseRender();
     if (args.phases.has('tick')) results.tick = await bench.phaseTick();
+    if (args.phases.has('kinds')) results.kinds = await bench.phaseKinds();
     if (args.phases.has('memory')) results.memory = await bench.phaseMemory();
   } finally {
     await bench.browser.close();
   }
+  results.machine.loadavg_end = os.loadavg();
   results.problems = bench.problems;
   results.verdict = {
     render_cold_median_ok: results.render ? results.render.cold.ready_s.median <= GOALS.renderSeconds : null,
@@ -527,7 +683,9 @@ async function main() {
     console.log(JSON.stringify(results, null, 1));
   } else {
     if (args.setup) console.log(`set-up: ${JSON.stringify(args.setup)}`);
-    console.log(`Chromium ${results.chromium}, ${args.url}#/${args.page}`);
+    console.log(`Chromium ${results.chromium}, ${args.url}#/${args.page}; ${results.machine.cpus} CPUs (${results.machine.model}), ` +
+                `load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at the start, ` +
+                `${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at the end`);
     console.log(table(results, args));
     if (bench.problems.length) console.log(`\nproblems (${bench.problems.length}):\n  ` + [...new Set(bench.problems)].slice(0, 20).join('\n  '));
   }

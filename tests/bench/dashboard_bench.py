@@ -27,6 +27,7 @@ import json
 import math
 import os
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -216,6 +217,7 @@ PANELS = [
      "short", 6, "{{mode}}"),
 ]
 assert len(PANELS) == 20
+KINDS = ("line", "stacked", "heatmap", "stat", "table")
 
 
 def _yaml_string(text):
@@ -225,10 +227,16 @@ def _yaml_string(text):
 def config(refresh):
     lines = ["history: {interval: 10s}", "dashboard:", f"  refresh: {refresh}", "  pages:",
              "    - id: overview", "      title: Overview", "      panels:"]
-    for title, expr, kind, unit, width, legend in PANELS:
-        lines.append(f"        - {{title: {_yaml_string(title)}, expr: {_yaml_string(expr)}, "
-                     f"kind: {kind}, unit: {_yaml_string(unit)}, width: {width}, "
-                     f"legend: {_yaml_string(legend)}}}")
+    def panel(title, expr, kind, unit, width, legend):
+        return (f"        - {{title: {_yaml_string(title)}, expr: {_yaml_string(expr)}, "
+                f"kind: {kind}, unit: {_yaml_string(unit)}, width: {width}, "
+                f"legend: {_yaml_string(legend)}}}")
+    lines += [panel(*p) for p in PANELS]
+    # One page per kind with the Overview's panels of that kind, for the cost per kind
+    # (dashboard_bench.js --phases kinds).
+    for kind in KINDS:
+        lines += [f"    - id: k-{kind}", f"      title: Only {kind}", "      panels:"]
+        lines += [panel(*p) for p in PANELS if p[2] == kind]
     return "\n".join(lines) + "\n"
 
 
@@ -280,7 +288,8 @@ def main():
     parser.add_argument("--runs", type=int, default=10, help="first renders, cold and warm each")
     parser.add_argument("--ticks", type=int, default=60, help="refresh ticks measured for CPU")
     parser.add_argument("--minutes", type=float, default=10, help="live refresh for memory")
-    parser.add_argument("--phases", default="render,tick,memory")
+    parser.add_argument("--phases", default="render,tick,kinds,memory",
+                        help="render, tick, kinds (tick CPU of a page per panel kind), memory")
     parser.add_argument("--profile", action="store_true",
                         help="also profile ticks (CDP Profiler) and print the hottest functions")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -288,6 +297,8 @@ def main():
                         help="print the URL and keep the daemon running until Enter (by hand)")
     args = parser.parse_args()
     harness.BIN = os.path.abspath(args.metricsd)
+    # SIGTERM (e.g. stopping a --keep run) still stops the daemon and removes its directory.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     synth = Synthetic()
     with harness.Daemon(config(args.refresh)) as d:
@@ -300,8 +311,7 @@ def main():
         setup = {"series": len(synth.series), "points_per_series": len(times),
                  "history_step_s": STEP_MS // 1000, "import_seconds": round(imported, 1),
                  "panels": len(PANELS), "refresh": args.refresh,
-                 "kinds": {k: sum(1 for p in PANELS if p[2] == k)
-                           for k in ("line", "stacked", "stat", "table", "heatmap")}}
+                 "kinds": {k: sum(1 for p in PANELS if p[2] == k) for k in KINDS}}
         print(f"imported {len(synth.series)} series x {len(times)} points (1 h at 10 s) in "
               f"{imported:.1f} s; daemon pid {d.proc.pid} on port {d.port}", file=sys.stderr)
         # The import is visible to reads (it can lag under load).

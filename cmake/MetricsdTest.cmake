@@ -1,3 +1,40 @@
+# Seconds the long tests take (Testing/Temporary/CTestCostData.txt of a default and of an asan
+# build, 2 cores, ctest -j2), as ctest's COST: `ctest -j` starts the costliest tests first, but it
+# learns the costs only from a previous run, so on a fresh tree (every CI run) it would start
+# them in the order they were added, and a long test added late would end the run alone. Tests
+# not listed (under ~8 s in both builds) keep cost 0 and fill the gaps. Refresh the numbers from
+# the cost files now and then; the order is what matters, not the exact seconds.
+set(METRICSD_TEST_COSTS
+  # name:default:sanitizer build
+  integration_history_crash:135:57  e2e_promql_diff:83:98  e2e_alerting_diff:40:40
+  integration_history_faults:27:39  schema_property:24:117  integration_alerting:21:31
+  integration_probes:18:34  schema_lsp:16:18  e2e_prometheus_https:16:18
+  integration_statsd_hostile:15:25  promql_cases_promtool:13:17  e2e_analytics_remote:11:73
+  integration_web_hardening:11:61  integration_alert_restore:10:11  e2e_prometheus:8:8
+  e2e_alertmanager:8:9  e2e_history_vm:7:15  integration_package:6:66  integration_daemon:1:41
+  metricsd_storage_test:1:49  metricsd_analytics_impact_test:2:46  integration_analytics:3:29
+  metricsd_analytics_trend_test:1:26  integration_statsd:2:20  metricsd_analytics_remote_test:1:17
+  metricsd_analytics_baseline_test:1:15  integration_web_tls_auth:5:15
+  integration_probes_redirect:5:12  integration_secrets:2:11  metricsd_statsd_test:1:9)
+
+# metricsd_test_cost(<name>): the test's COST from METRICSD_TEST_COSTS, if listed there. Call it in
+# the directory that added the test (the metricsd_add_* functions below do).
+function(metricsd_test_cost name)
+  foreach(entry IN LISTS METRICSD_TEST_COSTS)
+    string(REPLACE ":" ";" fields "${entry}")
+    list(GET fields 0 listed)
+    if(listed STREQUAL name)
+      if(METRICSD_SANITIZE)
+        list(GET fields 2 cost)
+      else()
+        list(GET fields 1 cost)
+      endif()
+      set_tests_properties(${name} PROPERTIES COST ${cost})
+      return()
+    endif()
+  endforeach()
+endfunction()
+
 # metricsd_add_test(<name> SOURCES ... LIBRARIES ...)
 # One GoogleTest executable, registered with ctest, run with the sanitizer environment.
 function(metricsd_add_test name)
@@ -7,6 +44,7 @@ function(metricsd_add_test name)
   target_compile_definitions(${name} PRIVATE METRICSD_SOURCE_DIR="${METRICSD_ROOT}")
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS unit ENVIRONMENT "${METRICSD_SANITIZER_ENV}")
+  metricsd_test_cost(${name})
 endfunction()
 
 # metricsd_add_script_test(<name> <script> [args...])
@@ -18,4 +56,5 @@ function(metricsd_add_script_test name label script)
     LABELS ${label}
     ENVIRONMENT "METRICSD_BIN=$<TARGET_FILE:metricsd>;METRICSD_SOURCE_DIR=${METRICSD_ROOT};FAKE_AO_SERVER=$<TARGET_FILE:fake_ao_server>;${METRICSD_SANITIZER_ENV}"
     TIMEOUT 300)
+  metricsd_test_cost(${name})
 endfunction()

@@ -20,6 +20,28 @@ function axisWidth(values) {
   return Math.ceil(longest * 7 + 18);
 }
 
+// The y scale: the data's span (stacked: from 0) with room above and a little below, so a
+// series flat at the bottom (all zeros) is drawn inside the plot, not on its edge.
+export function yRange(min, max, fromZero) {
+  if (min === null || max === null || min === undefined || max === undefined ||
+      !Number.isFinite(min) || !Number.isFinite(max)) {
+    return [0, 1];
+  }
+  let lo = fromZero ? Math.min(0, min) : min;
+  let hi = fromZero ? Math.max(0, max) : max;
+  if (lo === hi) {
+    const d = hi === 0 ? 1 : Math.abs(hi) * 0.1;
+    if (hi === 0) {
+      hi = d;
+    } else {
+      lo -= d;
+      hi += d;
+    }
+  }
+  const span = hi - lo;
+  return [lo - span * 0.04, hi + span * 0.06];
+}
+
 export function colorOf(i) {
   return PALETTE[i % PALETTE.length];
 }
@@ -177,7 +199,7 @@ export class LineChart {
       cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
       scales: {
         x: { time: true, range: () => [this.range.start, this.range.end] },
-        y: this.stacked ? { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] } : {},
+        y: { range: (u, min, max) => yRange(min, max, this.stacked) },
       },
       axes: [
         { stroke: "#5b6470", grid: { stroke: "#e6e9ee", width: 1 }, ticks: { stroke: "#e6e9ee" } },

@@ -402,7 +402,8 @@ void App::InstallRoutes() {
   });
   Routes routes = AllRoutes();
   for (const Route& route : routes) {
-    index_.push_back(Route{.path = route.path, .methods = route.methods, .doc = route.doc});
+    index_.push_back(
+        Route{.path = route.path, .prefix = route.prefix, .methods = route.methods, .doc = route.doc});
   }
   router_.Add(std::move(routes));
 }

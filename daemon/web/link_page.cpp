@@ -41,8 +41,9 @@ std::string RenderLinkPage(std::string_view version, std::string_view revision,
                      HtmlEscape(version) + " (" + HtmlEscape(revision) + "), config <code>" +
                      HtmlEscape(config_file) + "</code></p>\n<ul>\n";
   for (const Route& route : routes) {
-    bool linkable = std::find(route.methods.begin(), route.methods.end(), http::verb::get) !=
-                    route.methods.end();
+    // A prefix ("/api/v1/label/") is not itself a page.
+    bool linkable = !route.prefix && std::find(route.methods.begin(), route.methods.end(),
+                                               http::verb::get) != route.methods.end();
     std::string path = HtmlEscape(route.path);
     page += "<li>" +
             (linkable ? "<a href=\"" + path + "\">" + path + "</a>"

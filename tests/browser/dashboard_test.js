@@ -760,6 +760,7 @@ async function main() {
         await page.waitForTimeout(300);
         checkNoProblems(net, problemsBefore, `page ${id}`);
         const file = path.join(OUT_DIR, `${id}.png`);
+        await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: file, fullPage: true, timeout: scaled(30000) });
         check(fs.statSync(file).size > 5000, `the screenshot ${file} is nearly empty`);
         if (id === overviewId && id !== 'overview') fs.copyFileSync(file, path.join(OUT_DIR, 'overview.png'));
@@ -822,6 +823,9 @@ async function main() {
         check(rows.length > 0 && rows.length === data.result.length, `#explore-table has ${rows.length} rows, /api/v1/query has ${data.result.length} series`);
         for (const row of rows.slice(0, 20)) await compareWithInstant('#explore-table', pick, row.labels, row.value, time);
       }
+      // Explore's picture with a result (the tour's one has none yet).
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: path.join(OUT_DIR, 'explore.png'), fullPage: true, timeout: scaled(30000) });
       info(`ran ${pick}: ${rows.length} table rows, ${panel.legend.length} legend rows, ${panel.pixels ? panel.pixels.data : 0} data pixels`);
       checkNoProblems(net, problemsBefore, 'Explore run');
     });

@@ -52,6 +52,7 @@ function parseArgs(argv) {
     url: '', page: 'overview', chromium: '/usr/bin/chromium', runs: 10, ticks: 60, minutes: 10,
     sampleSeconds: 30, phases: 'render,tick,memory', json: false, profile: false, daemonPid: 0,
     setup: null, width: 1400, height: 1000, timeout: 60, kindTicks: 20,
+    configFile: '', renderRefresh: '5s', liveRefresh: '1s',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -71,6 +72,9 @@ function parseArgs(argv) {
       case '--setup': args.setup = JSON.parse(value()); break;
       case '--timeout': args.timeout = Number(value()); break;
       case '--kind-ticks': args.kindTicks = Number(value()); break;
+      case '--config-file': args.configFile = value(); break;
+      case '--render-refresh': args.renderRefresh = value(); break;
+      case '--live-refresh': args.liveRefresh = value(); break;
       default: throw new Error(`unknown flag ${flag}`);
     }
   }
@@ -172,6 +176,29 @@ class Bench {
     this.browserCdp = await this.browser.newBrowserCDPSession();
   }
 
+  // With --config-file (and --daemon-pid): sets the config's `dashboard.refresh` and reloads
+  // the daemon (SIGHUP) until /api/v1/dashboard says so: the first render is measured at the
+  // default period (5 s, no tick in its way), the ticks and memory at a short one (1 s).
+  async ensureRefresh(text) {
+    if (!this.args.configFile || !this.args.daemonPid) return null;
+    const ms = parseDuration(text);
+    const current = async () => {
+      const r = await fetch(`${this.args.url}api/v1/dashboard`);
+      return (await r.json()).data.refresh_ms;
+    };
+    if (await current() === ms) return ms;
+    const config = fs.readFileSync(this.args.configFile, 'utf8');
+    if (!/^  refresh: .*$/m.test(config)) throw new Error(`no "  refresh:" line in ${this.args.configFile}`);
+    fs.writeFileSync(`${this.args.configFile}.tmp`, config.replace(/^  refresh: .*$/m, `  refresh: ${text}`));
+    fs.renameSync(`${this.args.configFile}.tmp`, this.args.configFile);
+    process.kill(this.args.daemonPid, 'SIGHUP');
+    for (let i = 0; i < 200; i++) {
+      if (await current() === ms) { log(`dashboard.refresh is ${text}`); return ms; }
+      await sleep(100);
+    }
+    throw new Error(`dashboard.refresh did not become ${text} after a reload`);
+  }
+
   async rendererCpu() {  // {pid, cpuSeconds} of the renderer(s): all their threads
     try {
       const { processInfo } = await this.browserCdp.send('SystemInfo.getProcessInfo');
@@ -224,6 +251,7 @@ class Bench {
                       transferSize: nav.transferSize },
         assets: { n: assets.length, lastEnd: Math.max(0, ...assets.map((r) => r.responseEnd)),
                   transferBytes: assets.reduce((a, r) => a + (r.transferSize || 0), 0) },
+        firstQuery: Math.min(...api.filter((r) => /\/api\/v1\/query/.test(r.name)).map((r) => r.startTime)),
         api: { n: api.length, firstStart: api.length ? Math.min(...api.map((r) => r.startTime)) : null,
                lastEnd: Math.max(0, ...api.map((r) => r.responseEnd)),
                slowest: api.length ? Math.max(...api.map((r) => r.responseEnd - r.startTime)) : null,
@@ -293,6 +321,7 @@ class Bench {
         dom_content_loaded_s: stats(r.map((x) => (x.nav ? x.nav.domContentLoaded / 1000 : null)).filter((x) => x !== null)),
         assets_loaded_s: stats(r.map((x) => x.assets.lastEnd / 1000)),
         first_api_request_s: stats(r.map((x) => x.api.firstStart / 1000)),
+        first_panel_query_s: stats(r.map((x) => x.firstQuery / 1000)),
         last_api_response_s: stats(r.map((x) => x.api.lastEnd / 1000)),
         slowest_api_request_s: stats(r.map((x) => x.api.slowest / 1000)),
         main_thread_busy_s: stats(r.map((x) => x.busy.TaskDuration)),
@@ -583,6 +612,12 @@ async function stopTrace(browser, file, divisor) {
   };
 }
 
+function parseDuration(text) {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!m) throw new Error(`bad duration ${text}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2]];
+}
+
 function fmtMs(ms) { return ms === null || ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(3)} s`; }
 function fmt(v, digits = 1) { return v === null || v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(digits); }
 
@@ -597,8 +632,8 @@ function table(results, args) {
                  `${GOALS.renderSeconds} s`, `${goal(k.ready_s.median, GOALS.renderSeconds)} / ${goal(k.ready_s.p90, GOALS.renderSeconds)}`]);
       rows.push([`  ${kind}: goto -> ready, wall (median / p90)`, `${fmt(k.wall_s.median, 3)} / ${fmt(k.wall_s.p90, 3)} s`, '', '']);
       rows.push([`  ${kind}: next frame after ready (median)`, `${fmt(k.ready_frame_s.median, 3)} s`, '', '']);
-      rows.push([`  ${kind}: DOMContentLoaded / assets / 1st API / last API`,
-                 `${fmt(k.dom_content_loaded_s.median, 3)} / ${fmt(k.assets_loaded_s.median, 3)} / ${fmt(k.first_api_request_s.median, 3)} / ${fmt(k.last_api_response_s.median, 3)} s`, '', '']);
+      rows.push([`  ${kind}: DOMContentLoaded / assets / 1st API / 1st query / last API`,
+                 `${fmt(k.dom_content_loaded_s.median, 3)} / ${fmt(k.assets_loaded_s.median, 3)} / ${fmt(k.first_api_request_s.median, 3)} / ${fmt(k.first_panel_query_s.median, 3)} / ${fmt(k.last_api_response_s.median, 3)} s`, '', '']);
       rows.push([`  ${kind}: main thread busy (script, layout, style)`,
                  `${fmt(k.main_thread_busy_s.median * 1000, 0)} ms (${fmt(k.script_s.median * 1000, 0)}, ${fmt(k.layout_s.median * 1000, 0)}, ${fmt(k.recalc_style_s.median * 1000, 0)})`, '', '']);
       rows.push([`  ${kind}: requests (API), bytes assets / API`, `${k.requests} (${k.api_requests}), ${(k.asset_bytes / 1024).toFixed(0)} / ${(k.api_bytes / 1024).toFixed(0)} KiB`, '', '']);
@@ -664,7 +699,12 @@ async function main() {
   const results = { setup: args.setup, url: bench.target, chromium: bench.browser.version(), goals: GOALS,
                     machine: { cpus: os.cpus().length, model: os.cpus()[0] && os.cpus()[0].model, loadavg_start: os.loadavg() } };
   try {
-    if (args.phases.has('render')) results.render = await bench.phaseRender();
+    if (args.phases.has('render')) {
+      const refresh = await bench.ensureRefresh(args.renderRefresh);
+      results.render = await bench.phaseRender();
+      results.render.refresh_ms = refresh;
+    }
+    if (['tick', 'kinds', 'memory'].some((p) => args.phases.has(p))) results.live_refresh_ms = await bench.ensureRefresh(args.liveRefresh);
     if (args.phases.has('tick')) results.tick = await bench.phaseTick();
     if (args.phases.has('kinds')) results.kinds = await bench.phaseKinds();
     if (args.phases.has('memory')) results.memory = await bench.phaseMemory();

@@ -42,6 +42,26 @@ export function yRange(min, max, fromZero) {
   return [lo - span * 0.04, hi + span * 0.06];
 }
 
+// uPlot's points filter: the indexes of points in runs of at most 3 (between gaps), drawn as
+// dots; a line alone would hardly show them.
+function shortRuns(u, seriesIdx) {
+  const data = u.data[seriesIdx];
+  let out = null;
+  let runStart = -1;
+  for (let i = 0; i <= data.length; i++) {
+    const present = i < data.length && data[i] !== null && data[i] !== undefined;
+    if (present && runStart < 0) runStart = i;
+    if (!present && runStart >= 0) {
+      if (i - runStart <= 3) {
+        if (!out) out = [];
+        for (let k = runStart; k < i; k++) out.push(k);
+      }
+      runStart = -1;
+    }
+  }
+  return out;
+}
+
 export function colorOf(i) {
   return PALETTE[i % PALETTE.length];
 }
@@ -187,7 +207,7 @@ export class LineChart {
         width: this.stacked ? 1 : 1.5,
         fill: this.stacked ? fillOf(color) : undefined,
         spanGaps: false,
-        points: { show: false },
+        points: { show: false, size: 5, width: 1, fill: color, stroke: color, filter: shortRuns },
         value: (u, v) => formatValue(v, unit),
       });
     }

@@ -109,8 +109,8 @@ async function mount(id, params) {
     old.gone = true;
     try {
       if (old.page && old.page.destroy) old.page.destroy();
-    } catch (err) {
-      console.warn("destroy", err);
+    } catch (_) {
+      // A page that fails to clean up is gone all the same.
     }
   }
   const page = state.pages.find((p) => p.id === id);

@@ -24,6 +24,7 @@ export function mount(root, ctx) {
   let extras = null;
   let extrasLoad = null;
   let extrasDiv = null;
+  let extrasError = null;
   if (spec.id === "overview") {
     extrasDiv = el("div", { class: "overview-extras" });
     root.append(extrasDiv);
@@ -48,8 +49,14 @@ export function mount(root, ctx) {
     if (!extras || destroyed) return;
     try {
       await extras.refresh();
+      if (extrasError) extrasError.remove();
+      extrasError = null;
     } catch (err) {
-      console.warn("overview extras", err);
+      if (!extrasError) {
+        extrasError = el("div", { class: "page-error" });
+        extrasDiv.prepend(extrasError);
+      }
+      extrasError.textContent = `overview: ${err && err.message ? err.message : err}`;
     }
   }
 

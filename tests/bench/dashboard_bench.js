@@ -392,6 +392,44 @@ class Bench {
              get bytes() { return counters.bytes; }, get requests() { return counters.requests; } };
   }
 
+  // The requests of one tick, replayed 5 times with fetch() + json() (and with text() only) in
+  // a page of the same origin without the dashboard: the page CPU of getting the data, apart
+  // from drawing it.
+  async replayTick(live) {
+    const urls = [];
+    const onRequest = (r) => { if (r.url().includes('/api/')) urls.push(r.url()); };
+    const n0 = live.latest();
+    await live.waitRefresh(n0 + 1, 60);
+    live.page.on('request', onRequest);
+    await live.waitRefresh(n0 + 2, 60);
+    live.page.off('request', onRequest);
+    // A context of its own (its own renderer process), the live page closed: nothing else runs
+    // on the main thread measured.
+    await live.context.close();
+    const context = await this.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    await page.goto(`${this.args.url}-/healthy`);
+    const out = {};
+    for (const how of ['json', 'text']) {
+      const cpu = [];
+      for (let i = 0; i < 5; i++) {
+        const a = await metrics(cdp);
+        await page.evaluate(async ([list, mode]) => {
+          await Promise.all(list.map((u) => fetch(u).then((r) => (mode === 'json' ? r.json() : r.text()))));
+        }, [urls, how]);
+        await sleep(200);  // tasks after the last promise (GC, body cleanup)
+        const b = await metrics(cdp);
+        cpu.push((b.TaskDuration - a.TaskDuration) * 1000);
+      }
+      out[`${how}_ms`] = quantile(cpu, 0.5);
+    }
+    await context.close();
+    out.requests = urls.length;
+    return out;
+  }
+
   // Tick CPU of the pages k-<kind> (dashboard_bench.py's config: the Overview's panels of one
   // kind each), --kind-ticks ticks each: what each kind costs.
   async phaseKinds() {
@@ -428,7 +466,8 @@ class Bench {
     await live.waitRefresh(startN + ticks, ticks * 10 + 60);
     const win = live.samples.slice(first);
     const apiBytes = bytesAt() - bytes0, apiRequests = live.requests - requests0;
-    let profile = null, trace = null;
+    const panels = await live.page.evaluate(() => document.querySelectorAll('section.panel').length);
+    let profile = null, trace = null, result_replay = null;
     if (deep) {  // extra ticks, after the measured ones
       const extra = Math.min(ticks, 10);
       let n0 = live.latest();
@@ -443,6 +482,7 @@ class Bench {
       const traced = live.latest() - n0;
       trace = await stopTrace(this.browser, file, traced);
       trace.ticks = traced;
+      result_replay = await this.replayTick(live);
     }
     const per = { task: [], wall: [], other: [], script: [], layout: [], style: [], period: [], daemon: [], renderer: [] };
     for (let i = 1; i < win.length; i++) {
@@ -472,7 +512,7 @@ class Bench {
       period_ms: stats(per.period),
       renderer_all_threads_ms: per.renderer.length ? { ...stats(per.renderer), overall: (b.renderer - a.renderer) * 1000 / n } : null,
       daemon_cpu_ms: per.daemon.length ? { ...stats(per.daemon), overall: (b.daemon - a.daemon) * 1000 / n } : null,
-      panels: await live.page.evaluate(() => document.querySelectorAll('section.panel').length),
+      panels,
       api_requests_per_tick: apiRequests / n,
       api_kib_per_tick: apiBytes / 1024 / n,
       layouts_per_tick: (b.m.LayoutCount - a.m.LayoutCount) / n,
@@ -480,8 +520,9 @@ class Bench {
     };
     if (profile) result.profile = profile;
     if (trace) result.trace = trace;
+    if (result_replay) result.replay = result_replay;
     this.problems.push(...live.errors.map((e) => `tick: ${e}`));
-    await live.context.close();
+    if (!result_replay) await live.context.close();  // the replay closed it
     return result;
   }
 
@@ -653,6 +694,7 @@ function table(results, args) {
     if (t.renderer_all_threads_ms) rows.push(['  renderer process, all threads (median)', `${fmt(t.renderer_all_threads_ms.median)} ms`, '', '']);
     if (t.daemon_cpu_ms) rows.push(['  metricsd CPU per tick (median)', `${fmt(t.daemon_cpu_ms.median)} ms`, '', '']);
     rows.push(['  tick period (median)', `${fmt(t.period_ms.median, 0)} ms`, '', '']);
+    if (t.replay) rows.push([`  the tick's ${t.replay.requests} requests alone: fetch+json (text)`, `${fmt(t.replay.json_ms)} ms (${fmt(t.replay.text_ms)} ms)`, '', '']);
   }
   if (results.kinds) {
     for (const [kind, k] of Object.entries(results.kinds)) {

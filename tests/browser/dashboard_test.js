@@ -574,6 +574,9 @@ async function main() {
   if (!BASE || !OUT_DIR) throw new Error('usage: dashboard_test.js BASE_URL OUT_DIR [CHROMIUM]');
   if (!fs.existsSync(EXECUTABLE)) throw new Error(`no Chromium at ${EXECUTABLE} (Debian package chromium)`);
   fs.mkdirSync(OUT_DIR, { recursive: true });
+  for (const file of fs.readdirSync(OUT_DIR)) {
+    if (/-panel-\d+\.png$/.test(file)) fs.unlinkSync(path.join(OUT_DIR, file));
+  }
   const dashboard = await api('/api/v1/dashboard');
   const configured = dashboard.pages || [];
   const expectedNav = [...configured.map((p) => p.id), ...BUILT_IN];
@@ -650,9 +653,10 @@ async function main() {
       const ticks = r1 - r0;
       if (ticks > 0) {
         const cpu = ((m1.TaskDuration - m0.TaskDuration) / ticks) * 1000;
-        const script = ((m1.ScriptDuration - m0.ScriptDuration) / ticks) * 1000;
+        const per = (name) => (((m1[name] || 0) - (m0[name] || 0)) / ticks) * 1000;
+        const script = per('ScriptDuration');
         const panels = await page.evaluate(() => document.querySelectorAll('#page section.panel').length);
-        figures.push(`FIGURE dashboard_refresh_tick_cpu_ms=${cpu.toFixed(1)} script_ms=${script.toFixed(1)} ticks=${ticks} page=${overviewId} panels=${panels} heap_used_mib=${(m1.JSHeapUsedSize / 1048576).toFixed(1)} (CDP Performance.getMetrics TaskDuration delta / ticks)`);
+        figures.push(`FIGURE dashboard_refresh_tick_cpu_ms=${cpu.toFixed(1)} script_ms=${script.toFixed(1)} layout_ms=${per('LayoutDuration').toFixed(1)} style_ms=${per('RecalcStyleDuration').toFixed(1)} ticks=${ticks} page=${overviewId} panels=${panels} heap_used_mib=${(m1.JSHeapUsedSize / 1048576).toFixed(1)} (CDP Performance.getMetrics TaskDuration delta / ticks)`);
         console.log(figures[figures.length - 1]);
       }
       await cdp.detach();
@@ -677,7 +681,7 @@ async function main() {
     // ------------------------------------------------------------------ range changes
     await step('range changes', async () => {
       const problemsBefore = net.problems.length;
-      for (const key of ['24h', '5m', '1h']) {
+      const checkRange = async (key) => {
         const mark = net.seq;
         const before = await refreshes(page);
         await page.click(`#range button[data-range="${key}"]`);
@@ -694,7 +698,35 @@ async function main() {
         const active = await page.evaluate(() => [...document.querySelectorAll('#range button[data-range].active')].map((b) => b.dataset.range));
         check(JSON.stringify(active) === JSON.stringify([key]), `after clicking ${key} the active range buttons are ${JSON.stringify(active)}`);
         info(`${key}: ${issued.length} query_range requests, step ${step} s`);
+      };
+      await checkRange('24h');
+      await checkRange('5m');
+      // A custom range: 30 minutes ending 10 minutes ago, in the inputs' local time.
+      {
+        const custom = await page.evaluate(() => {
+          const pad = (n) => String(n).padStart(2, '0');
+          const fmt = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+          const from = new Date(Math.floor((Date.now() - 40 * 60000) / 60000) * 60000);
+          const to = new Date(from.getTime() + 30 * 60000);
+          return { fromText: fmt(from), toText: fmt(to), from: from.getTime() / 1000, to: to.getTime() / 1000 };
+        });
+        const mark = net.seq;
+        const before = await refreshes(page);
+        await page.fill('#range-from', custom.fromText);
+        await page.fill('#range-to', custom.toText);
+        await page.click('#range-apply');
+        await waitRefreshes(page, before, scaled(30000), `a refresh after applying the custom range ${custom.fromText} to ${custom.toText}`);
+        const issued = net.requests.filter((r) => r.seq > mark && r.path === '/api/v1/query_range');
+        const step = expectedStep(custom.to - custom.from, dashboard);
+        check(issued.length > 0, 'applying a custom range issued no /api/v1/query_range');
+        const wrong = issued.filter((r) => !(Math.abs(Number(r.params.get('start')) - custom.from) < 1e-3 &&
+          Math.abs(Number(r.params.get('end')) - custom.to) < 1e-3 && parseNumber(r.params.get('step')) === step));
+        check(wrong.length === 0, `custom range ${custom.fromText} to ${custom.toText}: expected start=${custom.from} end=${custom.to} step=${step}; ${wrong.length} of ${issued.length} query_range requests differ, e.g. start=${wrong[0] && wrong[0].params.get('start')} end=${wrong[0] && wrong[0].params.get('end')} step=${wrong[0] && wrong[0].params.get('step')}`);
+        const live = await page.evaluate(() => document.getElementById('live').checked);
+        check(live === false, 'a custom range leaves #live ticked (it turns live off)');
+        info(`custom: ${issued.length} query_range requests, step ${step} s`);
       }
+      await checkRange('1h');
       checkNoProblems(net, problemsBefore, 'range changes');
     });
 
@@ -804,8 +836,16 @@ async function main() {
       const real = suggestions.filter((s) => known.has(s));
       info(`typed "${prefix}": ${suggestions.length} suggestions, ${real.length} metric names, e.g. ${suggestions.slice(0, 4).join(' ')}`);
       if (!check(real.length > 0, `no suggestion for "${prefix}" is a metric name of /api/v1/label/__name__/values: ${short(suggestions.join(' '), 200)}`)) return;
+      // Tab accepts the highlighted suggestion.
+      await box.press('Tab');
+      const tabbed = (await box.inputValue()).trim();
+      check(suggestions.includes(tabbed) && known.has(tabbed), `Tab after "${prefix}" left "${tabbed}" in #explore-expr, not one of the suggested metric names`);
+      await box.fill('');
+      await box.pressSequentially(prefix, { delay: 40 });
+      await waitFor(page, () => document.querySelectorAll('#explore-suggestions li[data-value]').length > 0, null, scaled(10000), `a suggestion in #explore-suggestions after typing "${prefix}" again`);
       const pick = real.find((s) => s.endsWith('_count')) || real[0];
-      const index = suggestions.indexOf(pick);
+      const index = (await page.$$eval('#explore-suggestions li[data-value]', (items) => items.map((li) => li.dataset.value))).indexOf(pick);
+      if (!check(index >= 0, `"${pick}" is no longer suggested after typing "${prefix}" again`)) return;
       await page.locator('#explore-suggestions li[data-value]').nth(index).click();
       const value = await box.inputValue();
       if (!check(value.trim() === pick, `#explore-expr reads "${value}" after accepting the suggestion "${pick}"`)) return;
@@ -854,8 +894,8 @@ async function main() {
       checkNoProblems(net, problemsBefore, 'Explore error');
       // The error goes away with a good query.
       await box.fill('vector(1)');
-      await page.click('#explore-run');
-      await waitFor(page, () => (document.getElementById('explore-error').textContent || '').trim() === '', null, scaled(10000), '#explore-error to clear after a good query');
+      await box.press('Control+Enter');
+      await waitFor(page, () => (document.getElementById('explore-error').textContent || '').trim() === '', null, scaled(10000), '#explore-error to clear after a good query run with Ctrl+Enter');
     });
 
     await step('panel link to Explore', async () => {

@@ -27,6 +27,7 @@
 //
 //   node tests/bench/dashboard_bench.js --url http://127.0.0.1:PORT/ [--page overview]
 //        [--runs 10] [--ticks 60] [--minutes 10] [--json] [--profile] [--daemon-pid PID]
+//   node tests/bench/dashboard_bench.js --from-json RESULTS.json   (the table of a --json run)
 // Usually through: python3 tests/bench/dashboard_bench.py --metricsd build/daemon/metricsd
 'use strict';
 
@@ -52,7 +53,7 @@ function parseArgs(argv) {
     url: '', page: 'overview', chromium: '/usr/bin/chromium', runs: 10, ticks: 60, minutes: 10,
     sampleSeconds: 30, phases: 'render,tick,memory', json: false, profile: false, daemonPid: 0,
     setup: null, width: 1400, height: 1000, timeout: 60, kindTicks: 20,
-    configFile: '', renderRefresh: '5s', liveRefresh: '1s',
+    configFile: '', renderRefresh: '5s', liveRefresh: '1s', fromJson: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -75,11 +76,12 @@ function parseArgs(argv) {
       case '--config-file': args.configFile = value(); break;
       case '--render-refresh': args.renderRefresh = value(); break;
       case '--live-refresh': args.liveRefresh = value(); break;
+      case '--from-json': args.fromJson = value(); break;
       default: throw new Error(`unknown flag ${flag}`);
     }
   }
-  if (!args.url) throw new Error('usage: dashboard_bench.js --url http://127.0.0.1:PORT/ [...]');
-  if (!args.url.endsWith('/')) args.url += '/';
+  if (!args.url && !args.fromJson) throw new Error('usage: dashboard_bench.js --url http://127.0.0.1:PORT/ [...]');
+  if (args.url && !args.url.endsWith('/')) args.url += '/';
   args.phases = new Set(args.phases.split(','));
   return args;
 }
@@ -666,7 +668,7 @@ function parseDuration(text) {
 function fmtMs(ms) { return ms === null || ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(3)} s`; }
 function fmt(v, digits = 1) { return v === null || v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(digits); }
 
-function table(results, args) {
+function table(results) {
   const rows = [];
   const goal = (v, g) => (v === null || v === undefined ? 'n/a' : (v / g).toFixed(2));
   const r = results.render;
@@ -737,8 +739,23 @@ function table(results, args) {
   return out.join('\n');
 }
 
+function printTable(results) {
+  if (results.setup) console.log(`set-up: ${JSON.stringify(results.setup)}`);
+  const m = results.machine;
+  console.log(`Chromium ${results.chromium}, ${results.url}; ${m.cpus} CPUs (${m.model}), ` +
+              `load average ${m.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at the start, ` +
+              `${m.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at the end`);
+  console.log(table(results));
+  const problems = results.problems || [];
+  if (problems.length) console.log(`\nproblems (${problems.length}):\n  ` + [...new Set(problems)].slice(0, 20).join('\n  '));
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.fromJson) {  // the table of an earlier --json run
+    printTable(JSON.parse(fs.readFileSync(args.fromJson, 'utf8')));
+    return;
+  }
   const bench = new Bench(args);
   await bench.launch();
   const os = require('node:os');
@@ -765,16 +782,8 @@ async function main() {
     tick_median_ok: results.tick ? results.tick.task_ms.median <= GOALS.tickMs : null,
     memory_flat: results.memory ? results.memory.flat : null,
   };
-  if (args.json) {
-    console.log(JSON.stringify(results, null, 1));
-  } else {
-    if (args.setup) console.log(`set-up: ${JSON.stringify(args.setup)}`);
-    console.log(`Chromium ${results.chromium}, ${args.url}#/${args.page}; ${results.machine.cpus} CPUs (${results.machine.model}), ` +
-                `load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at the start, ` +
-                `${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at the end`);
-    console.log(table(results, args));
-    if (bench.problems.length) console.log(`\nproblems (${bench.problems.length}):\n  ` + [...new Set(bench.problems)].slice(0, 20).join('\n  '));
-  }
+  if (args.json) console.log(JSON.stringify(results, null, 1));
+  else printTable(results);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -216,6 +216,8 @@ function watch(page) {
     if (entry) entry.finished = ++state.seq;
   });
   page.on('requestfailed', (request) => {
+    const entry = state.byRequest.get(request);
+    if (entry) entry.finished = -1;
     const error = request.failure() ? request.failure().errorText : '?';
     // A page that aborts its own fetches on navigation or a newer refresh (AbortController)
     // fails nothing: such requests are counted, not reported.
@@ -250,6 +252,18 @@ function watch(page) {
   });
   page.on('pageerror', (error) => state.problems.push(`[${stepName}] page error: ${error && error.stack ? error.stack : error}`));
   return state;
+}
+
+// Waits until no request of the page has been running for `quietMs` (bounded by `timeout`).
+async function waitIdle(page, net, quietMs, timeout) {
+  const deadline = Date.now() + timeout;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    if (net.requests.some((r) => r.finished === 0)) quietSince = Date.now();
+    else if (Date.now() - quietSince >= quietMs) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`requests still running after ${timeout} ms: ${net.requests.filter((r) => r.finished === 0).map((r) => r.url.href).join(' ')}`);
 }
 
 // Reports the problems (console, page errors, failed requests) seen since `from`.
@@ -663,15 +677,11 @@ async function main() {
       // Unticking #live stops the refreshes (one already running may still complete).
       await page.click('#live');
       check(await page.evaluate(() => document.getElementById('live').checked) === false, '#live stays ticked after a click');
-      // A refresh already running when #live was unticked may still complete: wait until the
-      // count holds still for a while, then for two refresh periods.
-      let stopped = await refreshes(page);
-      for (let i = 0; i < 5; i += 1) {
-        await page.waitForTimeout(scaled(1500));
-        const now = await refreshes(page);
-        if (now === stopped) break;
-        stopped = now;
-      }
+      // A refresh already running when #live was unticked may still complete: wait until no
+      // request runs, then for two refresh periods.
+      await waitIdle(page, net, 1000, scaled(20000));
+      await page.waitForTimeout(200);
+      const stopped = await refreshes(page);
       await page.waitForTimeout(2 * refreshMs + 1000);
       const later = await refreshes(page);
       check(later === stopped, `data-refreshes went from ${stopped} to ${later} in ${2 * refreshMs + 1000} ms after #live was unticked`);

@@ -189,12 +189,19 @@ export class HeatmapChart {
     g.textAlign = "center";
     g.textBaseline = "top";
     const span = xs[xs.length - 1] - xs[0];
-    const ticks = Math.max(2, Math.floor(plotW / 90));
+    const sample = g.measureText(timeLabel(this.range.end, span)).width;
+    const ticks = Math.max(1, Math.floor(plotW / (sample + 28)));
+    g.textAlign = "left";
+    let lastRight = -Infinity;
     for (let k = 0; k <= ticks; k++) {
       const t = this.range.start + (k / ticks) * (this.range.end - this.range.start);
-      const x = LEFT + (k / ticks) * plotW;
-      g.textAlign = k === 0 ? "left" : k === ticks ? "right" : "center";
-      g.fillText(timeLabel(t, span), x, TOP + plotH + 5);
+      const text = timeLabel(t, span);
+      const w = g.measureText(text).width;
+      // Centred on its time, kept inside the plot, skipped when it would touch the previous.
+      const x = Math.min(LEFT + plotW - w, Math.max(LEFT, LEFT + (k / ticks) * plotW - w / 2));
+      if (x < lastRight + 12) continue;
+      g.fillText(text, x, TOP + plotH + 5);
+      lastRight = x + w;
     }
   }
 

@@ -10,7 +10,8 @@ front end against the DOM contract and the API (its header says what it asserts)
 
     dashboard_browser_test.py METRICSD_BIN OUT_DIR [CHROMIUM]
 
-Screenshots of every page go to OUT_DIR (OUT_DIR/overview.png is the README's). Under the
+The workload goes on at half the rate while the browser runs. Screenshots of every page go
+to OUT_DIR (OUT_DIR/overview.png is the README's). Under the
 sanitizers (ASAN_OPTIONS or TSAN_OPTIONS set, as ctest passes them) every wait is 5x longer.
 """
 import json
@@ -20,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
@@ -126,6 +128,10 @@ def main():
             wait_until(lambda: api(daemon, "/api/v1/query?query=count(game_players)")["data"]["result"],
                        timeout=30 * SLOWDOWN, interval=0.5, what="game_players in history")
 
+            # The game keeps playing while the browser looks (live charts move, the README's
+            # picture shows traffic); send_udp returns on its own, the thread dies with the test.
+            threading.Thread(target=game_workload.send_udp, args=(statsd_port, 240, WORKLOAD_RATE // 2, 2),
+                             daemon=True).start()
             facts = {"slowdown": SLOWDOWN, "alert": ALERT, "annotation_text": ANNOTATION_TEXT,
                      "annotation_ms": annotation_ms, "data_from_ms": data_from_ms,
                      "probe_url": target.url}

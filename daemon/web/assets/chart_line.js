@@ -62,6 +62,22 @@ function shortRuns(u, seriesIdx) {
   return out;
 }
 
+function pad2(n) {
+  return String(n).padStart(2, "0");
+}
+
+// An x axis label, one line: 14:05:30 (ticks under a minute), 14:05, 12/3 14:00 (ranges over
+// a day and a half), 12/3 (daily ticks).
+function timeTick(seconds, incr, scale) {
+  const d = new Date(seconds * 1000);
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  const day = `${d.getMonth() + 1}/${d.getDate()}`;
+  if (incr >= 86400) return day;
+  if (scale && scale.max - scale.min > 86400 * 1.5) return `${day} ${hm}`;
+  if (incr < 60) return `${hm}:${pad2(d.getSeconds())}`;
+  return hm;
+}
+
 export function colorOf(i) {
   return PALETTE[i % PALETTE.length];
 }
@@ -222,7 +238,14 @@ export class LineChart {
         y: { range: (u, min, max) => yRange(min, max, this.stacked) },
       },
       axes: [
-        { stroke: "#5b6470", grid: { stroke: "#e6e9ee", width: 1 }, ticks: { stroke: "#e6e9ee" } },
+        {
+          stroke: "#5b6470",
+          grid: { stroke: "#e6e9ee", width: 1 },
+          ticks: { stroke: "#e6e9ee" },
+          size: 28,
+          space: (u, i, min, max) => (max - min > 86400 * 1.5 ? 96 : 64),
+          values: (u, splits, i, space, incr) => splits.map((v) => timeTick(v, incr, u.scales.x)),
+        },
         {
           stroke: "#5b6470",
           size: (u, values) => axisWidth(values),

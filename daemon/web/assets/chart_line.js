@@ -154,6 +154,17 @@ export class LineChart {
     this.legendBody = el("tbody");
     this.legend.append(this.legendBody);
     section.append(this.legend);
+    if (!this.stacked) {
+      // A click on a legend row hides or shows its series (one listener for every row).
+      this.legend.addEventListener("click", (event) => {
+        const row = event.target.closest("tr.legend-row");
+        if (!row || !this.chart) return;
+        const index = [...this.legendBody.children].indexOf(row);
+        if (index < 0) return;
+        const shown = !row.classList.toggle("off");
+        this.chart.setSeries(index + 1, { show: shown });
+      });
+    }
     this.tooltip = el("div", { class: "chart-tooltip" });
     this.tooltip.hidden = true;
     this.width = 0;

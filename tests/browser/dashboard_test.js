@@ -565,7 +565,8 @@ async function checkConfiguredPage(page, net, dashboard, config, range) {
   } finally {
     collecting = null;
   }
-  if (failed.some((f) => /data-value .* gives|no series with these labels/.test(f))) {
+  // Only differences in the data itself are read again (the game keeps sending while we look).
+  if (failed.some((f) => /data-value .* gives|no series with these labels|last non-NaN point|legend rows|not a series of|result-table rows|\.stat, \/api/.test(f))) {
     info(`${config.id}: ${failed.length} difference(s) on the first reading; reading again after #refresh-now`);
     const before = await refreshes(page);
     await page.click('#refresh-now');

@@ -18,7 +18,8 @@
 //          page CPU per tick = TaskDuration delta / refreshes completed, over --ticks ticks
 //          (median, p90, mean), with ScriptDuration, Layout and RecalcStyle, the renderer
 //          process's CPU over all its threads (SystemInfo.getProcessInfo) and the daemon's.
-//  memory  --minutes of live refresh; every --sample-seconds (30): HeapProfiler.collectGarbage,
+//  memory  --minutes of live refresh; every --sample-seconds (30), right after a refresh
+//          completed: HeapProfiler.collectGarbage,
 //          then JSHeapUsedSize, DOM nodes, listeners (Performance.getMetrics) and the renderer's
 //          RSS. Start, end, least-squares slope per minute; flat = heap growth over 10 minutes
 //          (slope x 10) < 1 MiB and DOM nodes growth < max(50, 1 %).
@@ -398,13 +399,24 @@ class Bench {
   // a page of the same origin without the dashboard: the page CPU of getting the data, apart
   // from drawing it.
   async replayTick(live) {
-    const urls = [];
-    const onRequest = (r) => { if (r.url().includes('/api/')) urls.push(r.url()); };
-    const n0 = live.latest();
-    await live.waitRefresh(n0 + 1, 60);
+    // The API requests over 3 refreshes, grouped by their range end (`end`, `time`, `to`): one
+    // refresh resolves its range once, so the largest group is one whole tick's requests.
+    const seen = [];
+    const onRequest = (r) => { if (r.url().includes('/api/')) seen.push(r.url()); };
     live.page.on('request', onRequest);
-    await live.waitRefresh(n0 + 2, 60);
+    const n0 = live.latest();
+    await live.waitRefresh(n0 + 3, 120);
     live.page.off('request', onRequest);
+    const groups = new Map();
+    for (const u of seen) {
+      const q = new URL(u).searchParams;
+      const end = q.get('end') || q.get('time') || (q.get('to') ? String(Number(q.get('to')) / 1000) : null);
+      if (end === null) continue;
+      const key = Math.round(Number(end));
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(u);
+    }
+    const urls = [...groups.values()].sort((a, b) => b.length - a.length)[0] || [];
     // A context of its own (its own renderer process), the live page closed: nothing else runs
     // on the main thread measured.
     await live.context.close();
@@ -536,6 +548,9 @@ class Bench {
     const t0 = performance.now();
     const end = t0 + minutes * 60000;
     for (;;) {
+      // Right after a refresh completed: no refresh's responses held in the heap (a sample in
+      // the middle of one counts its ~3 MB of parsed JSON).
+      await live.waitRefresh(live.latest() + 1, 60);
       await live.cdp.send('HeapProfiler.enable');
       await live.cdp.send('HeapProfiler.collectGarbage');
       await live.cdp.send('HeapProfiler.collectGarbage');

@@ -28,6 +28,8 @@
 //
 //   node tests/bench/dashboard_bench.js --url http://127.0.0.1:PORT/ [--page overview]
 //        [--runs 10] [--ticks 60] [--minutes 10] [--json] [--profile] [--daemon-pid PID]
+//        [--width 1400 --height 1000]   (charts off screen are not redrawn on ticks: a tall
+//        viewport, e.g. --height 4000, has every panel on screen)
 //   node tests/bench/dashboard_bench.js --from-json RESULTS.json   (the table of a --json run)
 // Usually through: python3 tests/bench/dashboard_bench.py --metricsd build/daemon/metricsd
 'use strict';
@@ -78,6 +80,8 @@ function parseArgs(argv) {
       case '--render-refresh': args.renderRefresh = value(); break;
       case '--live-refresh': args.liveRefresh = value(); break;
       case '--from-json': args.fromJson = value(); break;
+      case '--width': args.width = Number(value()); break;
+      case '--height': args.height = Number(value()); break;
       default: throw new Error(`unknown flag ${flag}`);
     }
   }
@@ -757,7 +761,8 @@ function table(results) {
 function printTable(results) {
   if (results.setup) console.log(`set-up: ${JSON.stringify(results.setup)}`);
   const m = results.machine;
-  console.log(`Chromium ${results.chromium}, ${results.url}; ${m.cpus} CPUs (${m.model}), ` +
+  const v = results.viewport;
+  console.log(`Chromium ${results.chromium}, ${results.url}${v ? ` (viewport ${v.width}x${v.height})` : ''}; ${m.cpus} CPUs (${m.model}), ` +
               `load average ${m.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at the start, ` +
               `${m.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at the end`);
   console.log(table(results));
@@ -775,6 +780,7 @@ async function main() {
   await bench.launch();
   const os = require('node:os');
   const results = { setup: args.setup, url: bench.target, chromium: bench.browser.version(), goals: GOALS,
+                    viewport: { width: args.width, height: args.height },
                     machine: { cpus: os.cpus().length, model: os.cpus()[0] && os.cpus()[0].model, loadavg_start: os.loadavg() } };
   try {
     if (args.phases.has('render')) {

@@ -298,6 +298,9 @@ def main():
     parser.add_argument("--profile", action="store_true",
                         help="also profile ticks (CDP Profiler) and print the hottest functions")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--height", type=int, default=1000,
+                        help="viewport height (width 1400); charts off screen skip their redraw "
+                             "on ticks, so e.g. 4000 puts all 20 panels on screen")
     parser.add_argument("--keep", action="store_true",
                         help="print the URL and keep the daemon running until Enter (by hand)")
     args = parser.parse_args()
@@ -333,7 +336,8 @@ def main():
                        "--ticks", str(args.ticks), "--minutes", str(args.minutes),
                        "--phases", args.phases, "--daemon-pid", str(d.proc.pid),
                        "--setup", json.dumps(setup), "--config-file", d.config_path,
-                       "--render-refresh", "5s", "--live-refresh", args.refresh]
+                       "--render-refresh", "5s", "--live-refresh", args.refresh,
+                       "--height", str(args.height)]
             if args.json:
                 command.append("--json")
             if args.profile:

@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import harness  # noqa: E402
-from harness import Daemon, url_request, wait_until  # noqa: E402
+from harness import Daemon, wait_until  # noqa: E402
 import game_workload  # noqa: E402
 
 SANITIZED = any(name in os.environ for name in ("ASAN_OPTIONS", "TSAN_OPTIONS"))

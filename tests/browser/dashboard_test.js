@@ -1,8 +1,11 @@
 // The built-in dashboard in a real headless Chromium (Debian's chromium, driven by
 // playwright-core), against a running metricsd that tests/e2e/dashboard_browser_test.py set up
 // with the game workload, a probe, a firing alert and one annotation. It checks the front end
-// against the DOM contract (/work/notes/frontend_contract.md, summarized in the page modules'
-// headers) and every number it shows against the daemon's own API:
+// against its DOM contract (the ids, classes and data-* attributes named below: #nav a[data-nav],
+// #page[data-page][data-state][data-refreshes], #range, section.panel[data-kind][data-expr]
+// [data-state][data-annotations], tr.legend-row[data-labels] td.legend-value[data-value]
+// [data-time], .stat, table.result-table, Explore's #explore-*) and every number it shows
+// against the daemon's own API:
 //
 //  - every page (each nav link, in the contract's order) reaches #page[data-state=ready] with no
 //    console error or warning, no page error, no failed request (requestfailed, or a response

@@ -4,6 +4,7 @@
 
 import { queryRange } from "./api.js";
 import { formatValue, parseValue } from "./format.js";
+import { watchVisibility } from "./visibility.js";
 
 const HEIGHT = 220;
 const LEFT = 64;
@@ -91,6 +92,10 @@ export class HeatmapChart {
     this.width = 0;
     this.observer = new ResizeObserver((entries) => this.resize(entries));
     this.observer.observe(body);
+    this.stale = false;  // data not drawn while the chart is off screen
+    this.visibility = watchVisibility(body, () => {
+      if (this.stale && this.data) this.draw();
+    });
     this.onMove = (event) => this.hover(event);
     this.canvas.addEventListener("mousemove", this.onMove);
   }
@@ -109,7 +114,8 @@ export class HeatmapChart {
     this.data = bucketCounts(result, range);
     this.section.dataset.buckets = String(this.data.bounds.length);
     this.canvas.hidden = false;
-    this.draw();
+    if (this.visibility.visible()) this.draw();
+    else this.stale = true;
     return "ok";
   }
 
@@ -126,6 +132,7 @@ export class HeatmapChart {
     // The width the ResizeObserver saw (reading clientWidth here would force a layout a tick).
     if (!this.width) this.width = Math.floor(this.body.clientWidth) || 400;
     const width = this.width;
+    this.stale = false;
     const ratio = window.devicePixelRatio || 1;
     const canvas = this.canvas;
     if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(HEIGHT * ratio)) {
@@ -229,6 +236,7 @@ export class HeatmapChart {
   destroy() {
     this.destroyed = true;
     this.observer.disconnect();
+    this.visibility.release();
     this.canvas.removeEventListener("mousemove", this.onMove);
     this.canvas.remove();
   }

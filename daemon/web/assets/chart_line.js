@@ -6,6 +6,7 @@ import uPlot from "./uPlot.esm.js";
 import { queryRange } from "./api.js";
 import { drawAnnotations, annotationAt, annotationText } from "./annotations.js";
 import { formatValue, labelsJson, legendName, parseValue } from "./format.js";
+import { watchVisibility } from "./visibility.js";
 
 export const PALETTE = [
   "#3b6fd4", "#e8833a", "#2e9e5b", "#d64545", "#8a5cc7", "#1fa3a3", "#c9a227", "#d4569b",
@@ -170,6 +171,8 @@ export class LineChart {
     this.width = 0;
     this.observer = new ResizeObserver((entries) => this.resize(entries));
     this.observer.observe(body);
+    this.pending = null;  // data not drawn while the chart is off screen
+    this.visibility = watchVisibility(body, () => this.showPending());
   }
 
   async update(range) {
@@ -190,7 +193,12 @@ export class LineChart {
     const key = series.map((s) => s.key).join("\n");
     const plot = this.plotData(xs, series);
     if (this.chart && key === this.seriesKey) {
-      this.chart.setData(plot);
+      if (this.visibility.visible()) {
+        this.pending = null;
+        this.chart.setData(plot);
+      } else {
+        this.pending = plot;
+      }
     } else {
       this.clear();
       this.seriesKey = key;
@@ -275,6 +283,14 @@ export class LineChart {
     this.chart.over.append(this.tooltip);
     this.seriesLabels = uSeries.slice(1).map((s) => s.label);
     this.buildLegend(series);
+  }
+
+  showPending() {
+    if (this.chart && this.pending) {
+      const plot = this.pending;
+      this.pending = null;
+      this.chart.setData(plot);
+    }
   }
 
   drawMarkers(u) {
@@ -368,6 +384,7 @@ export class LineChart {
   }
 
   clear() {
+    this.pending = null;
     if (this.chart) {
       this.chart.destroy();
       this.chart = null;
@@ -384,6 +401,7 @@ export class LineChart {
   destroy() {
     this.destroyed = true;
     this.observer.disconnect();
+    this.visibility.release();
     this.clear();
   }
 }

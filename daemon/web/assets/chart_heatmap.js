@@ -92,7 +92,8 @@ export class HeatmapChart {
     this.width = 0;
     this.observer = new ResizeObserver((entries) => this.resize(entries));
     this.observer.observe(body);
-    this.stale = false;  // data not drawn while the chart is off screen
+    this.stale = false;
+    this.drawn = true;  // data not drawn while the chart is off screen
     this.visibility = watchVisibility(body, () => {
       if (this.stale && this.data) this.draw();
     });
@@ -107,6 +108,7 @@ export class HeatmapChart {
     this.range = range;
     if (result.length === 0) {
       this.data = null;
+      this.drawn = false;
       this.section.dataset.buckets = "0";
       this.canvas.hidden = true;
       return "empty";
@@ -114,7 +116,8 @@ export class HeatmapChart {
     this.data = bucketCounts(result, range);
     this.section.dataset.buckets = String(this.data.bounds.length);
     this.canvas.hidden = false;
-    if (this.visibility.visible()) this.draw();
+    // Off screen: drawn when it comes into view (but a first picture is drawn at once).
+    if (this.visibility.visible() || !this.drawn) this.draw();
     else this.stale = true;
     return "ok";
   }

@@ -92,8 +92,8 @@ export class HeatmapChart {
     this.width = 0;
     this.observer = new ResizeObserver((entries) => this.resize(entries));
     this.observer.observe(body);
-    this.stale = false;
-    this.drawn = true;  // data not drawn while the chart is off screen
+    this.stale = false;  // data not drawn while the chart is off screen
+    this.drawn = false;  // a picture of data is on the canvas
     this.visibility = watchVisibility(body, () => {
       if (this.stale && this.data) this.draw();
     });
@@ -136,6 +136,7 @@ export class HeatmapChart {
     if (!this.width) this.width = Math.floor(this.body.clientWidth) || 400;
     const width = this.width;
     this.stale = false;
+    this.drawn = true;
     const ratio = window.devicePixelRatio || 1;
     const canvas = this.canvas;
     if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(HEIGHT * ratio)) {

@@ -807,4 +807,5 @@ async function main() {
   else printTable(results);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+// Exit when done: a pending refresh-wait timer must not keep node running.
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });

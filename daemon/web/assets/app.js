@@ -5,6 +5,7 @@
 import * as api from "./api.js";
 import * as panelsPage from "./page_panels.js";
 import { RangeBar, isLive, resolveRange, stateFromParams, writeParams } from "./time_range.js";
+import { el } from "./dom.js";
 
 const BUILT_IN = [
   { id: "alerts", title: "Alerts", module: "./page_alerts.js" },
@@ -25,13 +26,6 @@ const state = {
 };
 
 const pageEl = document.getElementById("page");
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text) node.textContent = text;
-  return node;
-}
 
 function messageOf(err) {
   return err && err.message ? err.message : String(err);

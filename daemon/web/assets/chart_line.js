@@ -7,6 +7,7 @@ import { queryRange } from "./api.js";
 import { drawAnnotations, annotationAt, annotationText } from "./annotations.js";
 import { formatValue, labelsJson, legendName, parseValue } from "./format.js";
 import { watchVisibility } from "./visibility.js";
+import { el } from "./dom.js";
 
 export const PALETTE = [
   "#3b6fd4", "#e8833a", "#2e9e5b", "#d64545", "#8a5cc7", "#1fa3a3", "#c9a227", "#d4569b",
@@ -88,13 +89,6 @@ function fillOf(color) {
   const n = parseInt(color.slice(1), 16);
   const mix = (c) => Math.round(c * 0.55 + 255 * 0.45);
   return `rgb(${mix((n >> 16) & 255)}, ${mix((n >> 8) & 255)}, ${mix(n & 255)})`;
-}
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text) node.textContent = text;
-  return node;
 }
 
 // An array of n nulls: pool[i] reused when it has that length (charts keep their arrays across

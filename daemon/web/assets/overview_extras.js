@@ -5,15 +5,9 @@
 // its content changed.
 
 import { getJson, query } from "./api.js";
+import { classed as el } from "./dom.js";
 
 const MAX_ITEMS = 8;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
 
 // A card: title, a count line and a body; `update` fills them unless nothing changed.
 function card(id, title, href) {

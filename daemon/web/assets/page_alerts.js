@@ -4,17 +4,7 @@
 
 import { getJson } from "./api.js";
 import { formatValue } from "./format.js";
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function pad(n) {
-  return String(n).padStart(2, "0");
-}
+import { classed as el, pad } from "./dom.js";
 
 // Local time as YYYY-MM-DD HH:MM:SS.
 export function formatTime(date) {

@@ -2,12 +2,7 @@
 // whether a plain GET answers, doc), and the daemon's version, revision and config file.
 // Static: the list comes with /api/v1/dashboard, so a refresh tick does nothing.
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
+import { classed as el } from "./dom.js";
 
 // The doc's `code` spans as <code> elements; everything else as text nodes (never markup).
 export function appendDoc(parent, doc) {

@@ -8,6 +8,7 @@ import { query } from "./api.js";
 import { formatValue } from "./format.js";
 import { createPanel } from "./panel.js";
 import { attachCompletion, createProvider } from "./completion.js";
+import { classed as el, pad } from "./dom.js";
 
 const MAX_ROWS = 2000;
 const EXAMPLES = [
@@ -15,17 +16,6 @@ const EXAMPLES = [
   "metricsd_collector_duration_seconds",
   "metricsd_collector_success == 0",
 ];
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function pad(n) {
-  return String(n).padStart(2, "0");
-}
 
 function formatTime(seconds) {
   const d = new Date(seconds * 1000);

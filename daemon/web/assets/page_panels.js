@@ -4,13 +4,7 @@
 
 import { createPanel } from "./panel.js";
 import { AnnotationStore } from "./annotations.js";
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text) node.textContent = text;
-  return node;
-}
+import { el } from "./dom.js";
 
 function pageSpec(ctx) {
   if (ctx.page && ctx.page.spec) return ctx.page.spec;

@@ -4,16 +4,7 @@
 // a form that adds one (POST /api/v1/annotations {time, text, tags}). Without
 // features.analytics the page is a note and makes no request.
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function pad(n) {
-  return String(n).padStart(2, "0");
-}
+import { classed as el, pad } from "./dom.js";
 
 function formatTime(ms) {
   const date = new Date(ms);

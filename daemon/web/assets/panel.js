@@ -7,6 +7,7 @@ import { HeatmapChart } from "./chart_heatmap.js";
 import { StatPanel } from "./panel_stat.js";
 import { TablePanel } from "./panel_table.js";
 import { rangeQuery } from "./time_range.js";
+import { el } from "./dom.js";
 
 const KINDS = {
   line: LineChart,
@@ -15,13 +16,6 @@ const KINDS = {
   stat: StatPanel,
   table: TablePanel,
 };
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text) node.textContent = text;
-  return node;
-}
 
 export function exploreHref(expr, range) {
   const state = range ? { key: range.key || "1h", from: range.start, to: range.end } : { key: "1h" };

@@ -2,13 +2,7 @@
 
 import { query } from "./api.js";
 import { formatValue, labelsJson, legendName, parseValue } from "./format.js";
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text) node.textContent = text;
-  return node;
-}
+import { el } from "./dom.js";
 
 // An instant query's result as [{labels, time, raw}] whatever its type.
 export function instantRows(data) {

@@ -3,13 +3,7 @@
 import { query } from "./api.js";
 import { formatValue, labelsJson, parseValue } from "./format.js";
 import { instantRows } from "./panel_stat.js";
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text) node.textContent = text;
-  return node;
-}
+import { el } from "./dom.js";
 
 // Fills table (a <table class="result-table">) with rows: a header row of the label names and
 // "value", then one <tr data-labels> per series. Used by table panels (and free for Explore).

@@ -2,6 +2,8 @@
 // (absolute from/to). Kept in the hash params (range, from, to, live) so a link reproduces the
 // view. The step follows the range (contract: frontend_contract.md, "time_range.js").
 
+import { el, pad } from "./dom.js";
+
 export const RANGES = { "5m": 300, "1h": 3600, "24h": 86400, "7d": 604800 };
 export const DEFAULT_RANGE = "1h";
 const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
@@ -88,10 +90,6 @@ export function isLive(state) {
   return state.key !== "custom" && state.live;
 }
 
-function pad(n) {
-  return String(n).padStart(2, "0");
-}
-
 // Unix seconds -> the value of an <input type="datetime-local"> (local time).
 export function toLocalInput(seconds) {
   const d = new Date(seconds * 1000);
@@ -104,13 +102,6 @@ export function fromLocalInput(text) {
   if (!text) return null;
   const ms = new Date(text).getTime();
   return Number.isNaN(ms) ? null : ms / 1000;
-}
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text) node.textContent = text;
-  return node;
 }
 
 // The range bar (<div id="range">). onChange(newState) when the user picks a range, toggles

@@ -1,12 +1,11 @@
 #include "daemon/web/dashboard_routes.h"
 
-#include <zlib.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "daemon/http/router.h"
+#include "daemon/query/request_body.h"
 #include "daemon/web/embedded_assets.h"
 
 namespace metricsd::web {
@@ -14,20 +13,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string Gunzip(const std::string& data) {
-  z_stream stream{};
-  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
-  std::string out(8 << 20, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
-  out.resize(stream.total_out);
-  inflateEnd(&stream);
-  return out;
-}
 
 class DashboardRoutesTest : public ::testing::Test {
  protected:
@@ -115,7 +100,9 @@ TEST_F(DashboardRoutesTest, GzipsForAClientThatAcceptsIt) {
   EXPECT_EQ(response[http::field::content_encoding], "gzip");
   EXPECT_EQ(response[http::field::vary], "Accept-Encoding");
   EXPECT_LT(response.body().size(), FindAsset("uPlot.esm.js")->bytes.size());
-  EXPECT_EQ(Gunzip(response.body()), FindAsset("uPlot.esm.js")->bytes);
+  query::DecodedBody inflated = query::Gunzip(response.body(), 8 << 20);
+  ASSERT_EQ(inflated.error, query::BodyDecodeError::kNone) << inflated.message;
+  EXPECT_EQ(inflated.text, FindAsset("uPlot.esm.js")->bytes);
 }
 
 TEST_F(DashboardRoutesTest, UnknownFilesAndPathsAre404) {

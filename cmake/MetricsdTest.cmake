@@ -44,6 +44,11 @@ function(metricsd_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBRARIES} GTest::gmock_main metricsd_warnings)
   target_compile_definitions(${name} PRIVATE METRICSD_SOURCE_DIR="${METRICSD_ROOT}")
+  # The fuzz build instruments all code for coverage; a test's own sources need none of it
+  # (measured: their compile time, and their run time under ASan, drop).
+  if(METRICSD_BUILD_FUZZERS)
+    target_compile_options(${name} PRIVATE -fno-sanitize=fuzzer-no-link)
+  endif()
   add_test(NAME ${name} COMMAND ${name})
   # PROCESSORS 2: a GoogleTest executable keeps a core busy (under ASan for up to a minute), while
   # the Python tests mostly wait on sockets and timers (measured: 4-25% of a core in the default

@@ -112,6 +112,9 @@ App::~App() {
   // Handlers still running on the server's workers use everything below.
   if (server_) server_->JoinWorkers();
   analytics_.reset();  // its thread may post remote queries to the io_context
+  scaling_.reset();
+  remote_write_.reset();
+  load_shedder_.reset();
   // Every I/O object (timers, signal set, acceptor) must go before the io_context; sessions
   // still pending in it share their state with the server by shared_ptr, so order is safe.
   drain_timer_.reset();
@@ -187,6 +190,9 @@ SourceSetPtr App::BuildSources(const Config& config) {
   }
   if (history_) sources.push_back(history_->MetricsSource());
   if (analytics_) sources.push_back(analytics_->MetricsSource());
+  if (remote_write_) sources.push_back(remote_write_->MetricsSource());
+  if (load_shedder_) sources.push_back(load_shedder_->MetricsSource());
+  if (scaling_) sources.push_back(scaling_->MetricsSource());
   self_metrics_.AppendSources(server_ ? server_->stats() : nullptr, sources);
   return std::make_shared<const SourceSet>(std::move(sources));
 }
@@ -227,6 +233,11 @@ int App::Run() {
     analytics_ = std::make_unique<analytics::AnalyticsService>(
         query_service_, *ioc_, HistoryDirectory(flags_, *config), hostname);
   }
+  remote_write_ = std::make_unique<remote::RemoteWriteService>(
+      *ioc_, [this]() -> std::shared_ptr<storage::Store> { return history_ ? history_->store() : nullptr; },
+      HistoryDirectory(flags_, *config));
+  load_shedder_ = std::make_unique<limits::LoadShedder>(*ioc_);
+  scaling_ = std::make_unique<scaling::ScalingAdvisor>(*ioc_, query_service_);
   if (statsd_) {
     statsd_->SetEventSink([analytics = analytics_.get()](statsd::StatsdEvent event) {
       analytics->AddAnnotationLater(AnnotationOfEvent(event));
@@ -260,6 +271,7 @@ int App::Run() {
   ConfigureAlerting(config);
   history_->Start();  // opens the store on its own thread: a long load delays nothing
   ConfigureAnalytics(config);
+  ConfigureScaleAndLoad(config);
   notifier_->Ready();
   notifier_->StartWatchdog();
 
@@ -294,6 +306,9 @@ void App::Shutdown() {
   if (statsd_) statsd_->Stop();
   prober_->Stop();
   alerting_->Stop();
+  scaling_->Stop();
+  remote_write_->Stop();
+  load_shedder_->Stop();
   drain_timer_ = std::make_unique<net::steady_timer>(*ioc_);
   WaitForConnectionsToDrain(std::chrono::steady_clock::now() + kShutdownGrace);
 }
@@ -353,6 +368,12 @@ void App::ConfigureAnalytics(const std::shared_ptr<const Config>& config) {
       std::shared_ptr<const analytics::AnalyticsConfig>(config, &config->analytics));
 }
 
+void App::ConfigureScaleAndLoad(const std::shared_ptr<const Config>& config) {
+  load_shedder_->Configure(config->limits);
+  remote_write_->Configure(config->remote_write);  // endpoints that stay keep their position
+  scaling_->Configure(std::shared_ptr<const scaling::ScalingConfig>(config, &config->scaling));
+}
+
 bool App::Reload(std::string& error) {
   MutexLock lock(reload_mutex_);
   notifier_->Reloading();
@@ -387,6 +408,7 @@ bool App::Reload(std::string& error) {
   prober_->Configure(config->probes);  // targets that stay keep their histograms
   ConfigureAlerting(config);           // rules that stay keep their alerts
   ConfigureAnalytics(config);          // findings refresh on the new watches
+  ConfigureScaleAndLoad(config);
   query_service_->SetOptions(query::EngineOptionsFrom(config->query));  // running queries finish
   config_.Store(config);
   sources_.Store(sources);
@@ -421,6 +443,7 @@ Routes App::AllRoutes() {
     return history_ ? history_->store() : nullptr;
   }));
   AppendRoutes(components, analytics::AnalyticsRoutes(analytics_.get()));
+  AppendRoutes(components, scaling::ScalingRoutes(scaling_.get()));
   AppendRoutes(components, web::DashboardRoutes([this] { return DashboardView(); }, &index_));
   AppendRoutes(components, query::QueryApiRoutes(
                                {.service = query_service_,

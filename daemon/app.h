@@ -14,13 +14,16 @@
 #include "daemon/core/mutex.h"
 #include "daemon/core/route.h"
 #include "daemon/core/snapshot.h"
+#include "daemon/export/remote_write_service.h"
 #include "daemon/core/source_set.h"
 #include "daemon/flags.h"
 #include "daemon/http/router.h"
 #include "daemon/http/server.h"
 #include "daemon/http/web_security.h"
+#include "daemon/limits/load_shedder.h"
 #include "daemon/query/history_api.h"
 #include "daemon/query/query_service.h"
+#include "daemon/scaling/scaling_advisor.h"
 #include "daemon/self_metrics.h"
 #include "daemon/storage/history_service.h"
 #include "daemon/storage/series_key.h"
@@ -90,6 +93,8 @@ class App {
   void ConfigureAlerting(const std::shared_ptr<const Config>& config);
   // Starts or reconfigures analytics (findings refresh, scheduled reports).
   void ConfigureAnalytics(const std::shared_ptr<const Config>& config);
+  // Applies remote_write, limits and scaling (issue 16's sections), at start and on reload.
+  void ConfigureScaleAndLoad(const std::shared_ptr<const Config>& config);
 
   Flags flags_;
   std::unique_ptr<net::io_context> ioc_;
@@ -103,6 +108,9 @@ class App {
   std::unique_ptr<storage::HistoryService> history_;
   std::shared_ptr<query::QueryService> query_service_;  // answers "unavailable" without history_
   std::unique_ptr<analytics::AnalyticsService> analytics_;  // its own thread; reads query_service_
+  std::unique_ptr<remote::RemoteWriteService> remote_write_;  // reads history_'s store
+  std::unique_ptr<limits::LoadShedder> load_shedder_;
+  std::unique_ptr<scaling::ScalingAdvisor> scaling_;  // reads query_service_
   std::string external_url_;  // http://HOSTNAME:PORT, once listening
   std::unique_ptr<SystemdNotifier> notifier_;
   std::unique_ptr<net::signal_set> signals_;

@@ -19,7 +19,12 @@ const config::Section<Config>& ConfigSection() {
       .Block("query", &Config::query, query::QuerySection(), query::QuerySection().doc())
       .Block("analytics", &Config::analytics, analytics::AnalyticsSection(),
              analytics::AnalyticsSection().doc())
-      .Block("dashboard", &Config::dashboard, web::DashboardSection(), web::DashboardSection().doc());
+      .Block("dashboard", &Config::dashboard, web::DashboardSection(), web::DashboardSection().doc())
+      .List("remote_write", &Config::remote_write, remote::RemoteWriteEndpointSection(),
+            "Endpoints every stored sample is sent to (Prometheus remote_write 1.0), as in "
+            "prometheus.yml.")
+      .Block("limits", &Config::limits, limits::LimitsSection(), limits::LimitsSection().doc())
+      .Block("scaling", &Config::scaling, scaling::ScalingSection(), scaling::ScalingSection().doc());
   return *section;
 }
 

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,7 +18,10 @@
 #include "daemon/config/web_config.h"
 #include "daemon/core/config_node.h"
 #include "daemon/core/config_schema.h"
+#include "daemon/export/remote_write_config.h"
+#include "daemon/limits/limits_config.h"
 #include "daemon/query/query_config.h"
+#include "daemon/scaling/scaling_config.h"
 #include "daemon/storage/history_config.h"
 #include "daemon/web/dashboard_config.h"
 
@@ -41,6 +45,9 @@ struct Config {
   query::QueryConfig query;
   analytics::AnalyticsConfig analytics;
   web::DashboardConfig dashboard;
+  std::vector<remote::RemoteWriteEndpoint> remote_write;
+  limits::LimitsConfig limits;
+  scaling::ScalingConfig scaling;
 
   // The effective config (defaults filled in) with every secret shown as kSecret
   // (daemon/core/secret.h), for /api/v1/status/config: as JSON, and rendered as YAML.

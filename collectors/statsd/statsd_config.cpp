@@ -199,6 +199,9 @@ const Section<StatsdConfig>& StatsdSection() {
       .OmitWhen([](const StatsdConfig& c) { return !c.mapping_file.empty() || !c.mapper; })
       .Block("http", [](auto& c) -> auto& { return c; }, HttpSection(),
              "StatsD lines over HTTP (POST /api/v1/statsd)")
+      .Block("relay", &StatsdConfig::relay, RelaySection(),
+             "relay mode: forward every line to one of several aggregators by consistent hashing "
+             "of its series, with health checks (horizontal scaling of StatsD)")
       .Check("listeners are unique; mapping_file or inline defaults/mappings, not both; a "
              "mapping needs a name unless action: drop; histogram_options only with a histogram "
              "observer, summary_options only with a summary one (the default)",

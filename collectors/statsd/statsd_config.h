@@ -12,6 +12,7 @@
 #include "collectors/statsd/label_rules.h"
 #include "collectors/statsd/mapper.h"
 #include "collectors/statsd/parser.h"
+#include "collectors/statsd/relay_config.h"
 #include "collectors/statsd/series_table.h"
 #include "daemon/core/config_node.h"
 #include "daemon/core/config_schema.h"
@@ -53,6 +54,7 @@ struct StatsdConfig {
   std::shared_ptr<const Mapper> mapper;
   std::vector<std::string> http_allowed_origins;  // CORS for POST /api/v1/statsd; "*" allowed
   std::size_t http_max_body = 1 << 20;
+  RelayConfig relay;  // statsd.relay: forward lines to aggregators (relay.h)
 
   // Receivers actually started per UDP listener.
   int EffectiveReceivers() const;

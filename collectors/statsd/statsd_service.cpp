@@ -35,13 +35,15 @@ StatsdService::StatsdService(net::io_context& ioc, const StatsdConfig& config, s
       receivers_(config.EffectiveReceivers()),
       aggregator_(std::make_shared<Aggregator>(SettingsFrom(config), config.max_series,
                                                config.max_series_bytes)),
-      io_ingester_(std::make_shared<SharedIngester>(aggregator_)) {
+      relay_config_(config.relay),
+      relay_(config.relay.enabled() ? Relay::Create(ioc, config.relay, config.parse) : nullptr),
+      io_ingester_(std::make_shared<SharedIngester>(aggregator_, relay_)) {
   SetTcpLimits(config, *tcp_limits_);
   for (const ListenerConfig& listener : config.listeners) {
     switch (listener.kind) {
       case ListenerConfig::Kind::kUdp: {
         auto udp = std::make_unique<UdpReceivers>(*aggregator_, listener.address, receivers_,
-                                                  config.read_buffer);
+                                                  config.read_buffer, relay_);
         ListenAddress bound = listener.address;
         bound.port = udp->port();
         bound_.push_back("udp://" + bound.ToString());
@@ -79,6 +81,7 @@ void StatsdService::Start() {
   for (auto& unixgram : unixgram_) unixgram->Start();
   expiry_timer_ = std::make_unique<net::steady_timer>(ioc_);
   ScheduleExpiry();
+  if (relay_) relay_->Start();
 }
 
 void StatsdService::Stop() {
@@ -86,6 +89,7 @@ void StatsdService::Stop() {
   for (auto& tcp : tcp_) tcp->Stop();
   for (auto& unixgram : unixgram_) unixgram->Stop();
   if (expiry_timer_) expiry_timer_->cancel();
+  if (relay_) relay_->Stop();
 }
 
 void StatsdService::ScheduleExpiry() {
@@ -100,7 +104,8 @@ void StatsdService::ScheduleExpiry() {
 bool StatsdService::Configure(const StatsdConfig& config) {
   aggregator_->Configure(SettingsFrom(config), config.max_series, config.max_series_bytes);
   SetTcpLimits(config, *tcp_limits_);
-  return config.listeners == listener_configs_ && config.EffectiveReceivers() == receivers_;
+  return config.listeners == listener_configs_ && config.EffectiveReceivers() == receivers_ &&
+         config.relay == relay_config_;
 }
 
 std::vector<std::shared_ptr<const Source>> StatsdService::Sources() const {
@@ -112,15 +117,24 @@ std::vector<std::shared_ptr<const Source>> StatsdService::Sources() const {
   if (!inodes.empty()) {
     kernel_drops = [procfs = procfs_, inodes] { return UdpKernelDrops(procfs, inodes); };
   }
-  return {std::make_shared<StatsdSource>(aggregator_),
-          std::make_shared<StatsdSelfSource>(aggregator_, std::move(kernel_drops))};
+  std::vector<std::shared_ptr<const Source>> sources = {
+      std::make_shared<StatsdSource>(aggregator_),
+      std::make_shared<StatsdSelfSource>(aggregator_, std::move(kernel_drops))};
+  if (relay_) sources.push_back(relay_->MetricsSource());
+  return sources;
 }
 
 Ingester::Counts StatsdService::IngestHttp(std::string_view body) {
   Ingester& ingester = io_ingester_->get();
   Ingester::Batch batch(ingester);
   ++ingester.stats().http_requests;
-  return ingester.Lines(body);
+  Ingester::Counts counts;
+  if (RelayWriter* relay = io_ingester_->relay()) {
+    counts.accepted = relay->Lines(body);
+    relay->Flush();
+  }
+  if (io_ingester_->aggregate()) counts = ingester.Lines(body);
+  return counts;
 }
 
 }  // namespace metricsd::statsd

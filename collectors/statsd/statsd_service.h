@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "collectors/statsd/aggregator.h"
+#include "collectors/statsd/relay.h"
 #include "collectors/statsd/statsd_config.h"
 #include "collectors/statsd/stream_listeners.h"
 #include "collectors/statsd/udp_receiver.h"
@@ -34,14 +35,15 @@ class StatsdService {
   void Start();
   void Stop();
 
-  // Applies the mapping, dialects and limits. Returns false when the listeners or receivers
-  // differ from the running ones (those need a restart).
+  // Applies the mapping, dialects and limits. Returns false when the listeners, receivers or
+  // relay settings differ from the running ones (those need a restart).
   bool Configure(const StatsdConfig& config);
 
-  // The aggregated families and metricsd_statsd_*.
+  // The aggregated families and metricsd_statsd_* (with metricsd_statsd_relay_* in relay mode).
   std::vector<std::shared_ptr<const Source>> Sources() const;
 
-  // Lines from POST /api/v1/statsd, through the same parser, mapping and limits.
+  // Lines from POST /api/v1/statsd, through the same parser, mapping and limits (and the relay
+  // in relay mode; relay-only, `accepted` counts the lines relayed).
   Ingester::Counts IngestHttp(std::string_view body);
 
   // Every well-formed DogStatsD event (`_e{...}`, event.h) from now on goes to `sink`, called
@@ -61,6 +63,8 @@ class StatsdService {
   std::vector<ListenerConfig> listener_configs_;
   int receivers_;
   std::shared_ptr<Aggregator> aggregator_;
+  RelayConfig relay_config_;
+  std::shared_ptr<Relay> relay_;  // relay mode only
   std::shared_ptr<SharedIngester> io_ingester_;
   std::shared_ptr<TcpLimits> tcp_limits_ = std::make_shared<TcpLimits>();
   std::vector<std::unique_ptr<UdpReceivers>> udp_;

@@ -85,18 +85,27 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
         break;
       }
       if (pending_.empty()) {
-        ingester.Lines(chunk.substr(0, newline));
+        RelayLines(chunk.substr(0, newline));
+        if (ingester_->aggregate()) ingester.Lines(chunk.substr(0, newline));
       } else {
         pending_.append(chunk.substr(0, newline));
-        ingester.Lines(pending_);
+        RelayLines(pending_);
+        if (ingester_->aggregate()) ingester.Lines(pending_);
         ReleasePending();
       }
       chunk.remove_prefix(newline + 1);
     }
     if (closed && !pending_.empty()) {  // the peer closed: a last line without '\n' still counts
-      ingester.Lines(pending_);
+      RelayLines(pending_);
+      if (ingester_->aggregate()) ingester.Lines(pending_);
       ReleasePending();
     }
+    if (RelayWriter* relay = ingester_->relay()) relay->Flush();
+  }
+
+  // Relay mode: inside the Batch (which serialises the shared writer).
+  void RelayLines(std::string_view lines) {
+    if (RelayWriter* relay = ingester_->relay()) relay->Lines(lines);
   }
 
   void ReleasePending() {
@@ -214,7 +223,12 @@ void UnixgramListener::Receive() {
                             Ingester& ingester = self->ingester_->get();
                             Ingester::Batch batch(ingester);
                             ++ingester.stats().unixgram_packets;
-                            ingester.Lines(std::string_view(self->buffer_.get(), n));
+                            std::string_view datagram(self->buffer_.get(), n);
+                            if (RelayWriter* relay = self->ingester_->relay()) {
+                              relay->Lines(datagram);
+                              relay->Flush();
+                            }
+                            if (self->ingester_->aggregate()) ingester.Lines(datagram);
                           }
                           self->Receive();
                         });

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "collectors/statsd/aggregator.h"
+#include "collectors/statsd/relay.h"
 #include "collectors/statsd/statsd_config.h"
 #include "daemon/core/asio.h"
 
@@ -21,15 +22,25 @@ namespace metricsd::statsd {
 
 // The Ingester that io_context handlers share; Batch serialises them on the shard's lock.
 // Held by shared_ptr by every connection, so it (and the Aggregator) outlive them.
+// In relay mode it also holds the io_context's RelayWriter, used inside a Batch only (the
+// shard's lock serialises it too): relay() the lines, then Lines() them into get() when
+// aggregate(), and Flush the relay before the Batch ends.
 class SharedIngester {
  public:
-  explicit SharedIngester(std::shared_ptr<Aggregator> aggregator)
-      : aggregator_(std::move(aggregator)), ingester_(*aggregator_, aggregator_->AddShard()) {}
+  explicit SharedIngester(std::shared_ptr<Aggregator> aggregator,
+                          std::shared_ptr<Relay> relay = nullptr)
+      : aggregator_(std::move(aggregator)), ingester_(*aggregator_, aggregator_->AddShard()),
+        relay_(relay ? relay->NewWriter() : nullptr),
+        aggregate_(!relay || relay->aggregate_locally()) {}
   Ingester& get() { return ingester_; }
+  RelayWriter* relay() { return relay_.get(); }  // null unless relaying
+  bool aggregate() const { return aggregate_; }
 
  private:
   std::shared_ptr<Aggregator> aggregator_;
   Ingester ingester_;
+  std::unique_ptr<RelayWriter> relay_;
+  bool aggregate_;
 };
 
 // statsd.tcp's limits, shared by every TCP listener and connection and changed live on

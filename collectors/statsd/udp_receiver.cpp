@@ -94,7 +94,8 @@ std::uint16_t BoundPort(int fd) {
 }  // namespace
 
 UdpReceivers::UdpReceivers(Aggregator& aggregator, const ListenAddress& address, int count,
-                           std::int64_t read_buffer) {
+                           std::int64_t read_buffer, std::shared_ptr<Relay> relay)
+    : aggregate_(!relay || relay->aggregate_locally()) {
   try {
     port_ = address.port;
     if (port_ != 0) {
@@ -108,6 +109,7 @@ UdpReceivers::UdpReceivers(Aggregator& aggregator, const ListenAddress& address,
       receiver->fd = BindSocket(address, port_, read_buffer, true);
       if (i == 0) port_ = BoundPort(receiver->fd);
       receiver->ingester = std::make_unique<Ingester>(aggregator, aggregator.AddShard());
+      if (relay) receiver->relay = relay->NewWriter();
       receivers_.push_back(std::move(receiver));
     }
   } catch (...) {
@@ -161,10 +163,14 @@ void UdpReceivers::Run(Receiver& receiver) {
       ShardStats& stats = receiver.ingester->stats();
       for (int i = 0; i < n; ++i) {
         ++stats.udp_packets;
-        receiver.ingester->Lines(std::string_view(buffers.get() + static_cast<std::size_t>(i) * kDatagramSize,
-                                                  messages[i].msg_len));
+        std::string_view datagram(buffers.get() + static_cast<std::size_t>(i) * kDatagramSize,
+                                  messages[i].msg_len);
+        if (receiver.relay) receiver.relay->Lines(datagram);
+        if (aggregate_) receiver.ingester->Lines(datagram);
       }
     }
+    // The relay's batches leave once per receive batch: no latency beyond it.
+    if (receiver.relay) receiver.relay->Flush();
     // The rate over the whole last cycle (wait included) sizes the next wait.
     auto now = std::chrono::steady_clock::now();
     double cycle = std::max(std::chrono::duration<double>(now - last_receive).count(), 1e-6);

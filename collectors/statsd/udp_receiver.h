@@ -11,15 +11,18 @@
 #include <vector>
 
 #include "collectors/statsd/aggregator.h"
+#include "collectors/statsd/relay.h"
 #include "daemon/core/listen_address.h"
 
 namespace metricsd::statsd {
 
 class UdpReceivers {
  public:
-  // Binds `count` sockets (throws std::system_error); threads start with Start().
+  // Binds `count` sockets (throws std::system_error); threads start with Start(). With a
+  // `relay`, each receiver relays its datagrams through a writer of its own, and aggregates
+  // them too only when the relay says aggregate_locally.
   UdpReceivers(Aggregator& aggregator, const ListenAddress& address, int count,
-               std::int64_t read_buffer);
+               std::int64_t read_buffer, std::shared_ptr<Relay> relay = nullptr);
   ~UdpReceivers();  // stops and joins
 
   void Start();
@@ -34,12 +37,14 @@ class UdpReceivers {
   struct Receiver {
     int fd = -1;
     std::unique_ptr<Ingester> ingester;
+    std::unique_ptr<RelayWriter> relay;  // relay mode only
     std::thread thread;
   };
   void Run(Receiver& receiver);
 
   std::vector<std::unique_ptr<Receiver>> receivers_;
   std::uint16_t port_ = 0;
+  bool aggregate_ = true;
   std::atomic<bool> stopping_{false};
 };
 

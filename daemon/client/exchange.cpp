@@ -2,7 +2,6 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,24 +12,16 @@
 
 #include <boost/beast/ssl.hpp>
 
+#include "daemon/client/connection_steps.h"
 #include "daemon/core/beast.h"
 #include "daemon/core/mutex.h"
 
 namespace metricsd {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using client_steps::Clock;
+using client_steps::Seconds;
 using tcp = net::ip::tcp;
-
-double Seconds(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double>(to - from).count();
-}
-
-bool IsIpLiteral(const std::string& host) {
-  boost::system::error_code ec;
-  net::ip::make_address(host, ec);
-  return !ec;
-}
 
 // The earliest notAfter in the peer's chain, in unix seconds.
 std::optional<double> EarliestExpiry(SSL* ssl) {
@@ -103,14 +94,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void OnResolve(const boost::system::error_code& ec, tcp::resolver::results_type results) {
     if (Stopped(ec, Outcome::kDnsError, "resolve")) return;
     result_.resolve += Seconds(phase_, Clock::now());
-    // Preferred family first, the other as the fallback (blackbox_exporter's ip_protocol).
-    endpoints_.clear();
-    for (const auto& entry : results) {
-      if (entry.endpoint().address().is_v6() == request_.prefer_ip6) endpoints_.push_back(entry.endpoint());
-    }
-    for (const auto& entry : results) {
-      if (entry.endpoint().address().is_v6() != request_.prefer_ip6) endpoints_.push_back(entry.endpoint());
-    }
+    endpoints_ = client_steps::OrderEndpoints(results, request_.prefer_ip6);
     if (endpoints_.empty()) return Finish(Outcome::kDnsError, "no address for " + request_.host);
     tcp_.emplace(strand_);
     ssl_.reset();
@@ -127,14 +111,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (!request_.use_tls || !request_.tls) return AfterHandshake();
     ssl_.emplace(std::move(*tcp_), *request_.tls);
     tcp_.reset();
-    SSL* ssl = ssl_->native_handle();
-    const std::string& name = request_.server_name.empty() ? request_.host : request_.server_name;
-    if (IsIpLiteral(name)) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
-    } else {
-      SSL_set_tlsext_host_name(ssl, name.c_str());
-      SSL_set1_host(ssl, name.c_str());
-    }
+    client_steps::SetPeerName(ssl_->native_handle(),
+                              request_.server_name.empty() ? request_.host : request_.server_name);
     phase_ = Clock::now();
     ssl_->async_handshake(net::ssl::stream_base::client,
                           [self = shared_from_this()](const boost::system::error_code& error) {
@@ -197,8 +175,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void OnBody(const boost::system::error_code& ec) {
     if (ec == http::error::body_limit) {
-      return Finish(Outcome::kBadResponse,
-                    "body larger than the limit of " + std::to_string(request_.body_limit) + " bytes");
+      return Finish(Outcome::kBadResponse, client_steps::BodyLimitMessage(request_.body_limit));
     }
     if (Stopped(ec, Outcome::kBadResponse, "read response body")) return;
     result_.transfer += Seconds(phase_, Clock::now());
@@ -271,10 +248,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       return true;
     }
     if (!ec) return false;
-    if (ec.category() == net::error::get_ssl_category() || ec == net::ssl::error::stream_truncated) {
-      if (outcome == Outcome::kTlsError || outcome == Outcome::kConnectError) outcome = Outcome::kTlsError;
-    }
-    Finish(outcome, std::string(what) + ": " + ec.message());
+    Finish(client_steps::Classify(ec, outcome), std::string(what) + ": " + ec.message());
     return true;
   }
 

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "collectors/probes/prober_target.h"
+#include "daemon/core/shed_state.h"
 
 namespace metricsd::probes {
 namespace {
@@ -102,12 +103,27 @@ void Prober::Tick(const std::shared_ptr<Target>& target) {
     ++target->skipped;
     return;
   }
+  if (ShedThisTick(*target)) {
+    CountShedDrop(ShedStep::kProbes);
+    return;
+  }
   if (in_flight_ >= max_concurrency_) {
     target->queued = true;
     waiting_.push_back(target);
     return;
   }
   Launch(target);
+}
+
+bool Prober::ShedThisTick(const Target& target) const {
+  if (!IsShed(ShedStep::kProbes) || !target.has_result) return false;
+  // When the last probe started (its end less its duration): the schedule keeps absolute
+  // deadlines, so "kShedStretch intervals since the last start, less half an interval"
+  // picks exactly one tick in kShedStretch, however long the probes take.
+  auto started = target.last_run - std::chrono::duration_cast<SystemClock::duration>(
+                                       std::chrono::duration<double>(target.duration));
+  auto stretched = target.config->interval * kShedStretch - target.config->interval / 2;
+  return SystemClock::now() - started < std::chrono::duration_cast<SystemClock::duration>(stretched);
 }
 
 void Prober::Launch(const std::shared_ptr<Target>& target) {

@@ -5,8 +5,11 @@
 // Each target runs every `interval` on absolute deadlines, starting at an offset spread over
 // the interval; it never overlaps itself (a tick that finds it running is skipped and
 // counted), and at most probes.max_concurrency probes are in flight (the rest wait their
-// turn). A reload keeps the state of targets whose name and type stay, so their histograms
-// and counters continue.
+// turn; the wait list holds each target at most once, so it is bounded by the target count).
+// While load shedding sheds probes (daemon/core/shed_state.h), a target that has a result runs
+// at one tick in kShedStretch; the others are skipped and counted in
+// metricsd_shed_dropped_total{component="probes"}. A reload keeps the state of targets whose
+// name and type stay, so their histograms and counters continue.
 //
 // Thread-safety: every method may be called from any thread. Lifetime: the Prober owns its
 // targets, their timers and the targets of probes in flight; handlers left in the io_context
@@ -58,6 +61,8 @@ class Prober : public std::enable_shared_from_this<Prober> {
   void Schedule(const std::shared_ptr<Target>& target, PeriodicJob::Clock::time_point first)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Tick(const std::shared_ptr<Target>& target);
+  // Whether load shedding skips this tick of `target` (see the header).
+  bool ShedThisTick(const Target& target) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Launch(const std::shared_ptr<Target>& target) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Complete(const std::shared_ptr<Target>& target, Outcome outcome, std::string error,
                 const ExchangeResult& exchange);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <thread>
 
+#include "daemon/core/shed_state.h"
+
 namespace metricsd::statsd {
 namespace {
 
@@ -103,10 +105,23 @@ Ingester::Batch::Batch(Ingester& ingester) : ingester_(ingester) {
   ingester_.Refresh();
 }
 
-Ingester::Batch::~Batch() { ingester_.shard_.mutex().Unlock(); }
+Ingester::Batch::~Batch() {
+  ingester_.FlushShedCounts();
+  ingester_.shard_.mutex().Unlock();
+}
+
+void Ingester::FlushShedCounts() {
+  if (shed_pending_[0] != 0) CountShedDrop(ShedStep::kStatsdLow, shed_pending_[0]);
+  if (shed_pending_[1] != 0) CountShedDrop(ShedStep::kStatsdNormal, shed_pending_[1]);
+  shed_pending_ = {};
+}
 
 void Ingester::Refresh() {
   now_ms_ = SteadyMillis();
+  int level = ShedLevel();
+  shed_below_ = level >= static_cast<int>(ShedStep::kStatsdNormal) ? Priority::kCritical
+                : level >= static_cast<int>(ShedStep::kStatsdLow)  ? Priority::kNormal
+                                                                   : Priority::kLow;
   // Cached resolutions go stale when the mapping changes or the shard frees local entries.
   if (shard_.removals() != shard_removals_) {
     shard_removals_ = shard_.removals();
@@ -162,6 +177,11 @@ bool Ingester::FastLine(std::string_view line, bool& aggregated) {
   // Anything the parser would reject goes the slow way, so it is counted there.
   if (!ParseValue(value_text, raw) || std::isnan(raw)) return false;
   if (resolved.type == SampleType::kCounter && raw < 0) return false;
+  if (resolved.shed_only && resolved.priority >= shed_below_) {
+    // Resolved while its priority was shed, which it no longer is: resolve it for real.
+    lines_.erase(it);
+    return false;
+  }
   bool relative = resolved.type == SampleType::kGauge && (value_text[0] == '+' || value_text[0] == '-');
   ShardStats& stats = shard_.stats();
   ++stats.samples;
@@ -169,6 +189,10 @@ bool Ingester::FastLine(std::string_view line, bool& aggregated) {
   stats.tag_errors += resolved.tag_errors;
   if (resolved.drop) {
     ++stats.events_dropped_by_mapping;
+    aggregated = false;
+    return true;
+  }
+  if (Shed(resolved.priority)) {
     aggregated = false;
     return true;
   }
@@ -229,6 +253,10 @@ bool Ingester::Line(std::string_view line) {
       ++stats.events_dropped_by_mapping;
       continue;
     }
+    if (resolved.shed_only) {
+      Shed(resolved.priority);  // counts it
+      continue;
+    }
     Apply(resolved, sample.value, sample.relative, sample.repeat);
     Count(resolved);
     aggregated = true;
@@ -254,6 +282,12 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
   const Mapping* mapping = mapped.mapping;
   if (mapping != nullptr && mapping->drop) {
     out.drop = true;
+    return true;
+  }
+  // Load shedding drops it before it costs a series (memory may be what is over budget).
+  out.priority = mapping != nullptr ? mapping->priority : Priority::kNormal;
+  if (out.priority < shed_below_) {
+    out.shed_only = true;
     return true;
   }
   mapped.name = EscapeMetricName(matched ? std::string_view(mapped.name) : parsed_.name);

@@ -9,6 +9,7 @@
 // its lock. Nothing is locked per line.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -152,10 +153,22 @@ class Ingester {
     MetricType metric_type : 8 = MetricType::kCounter;
     MetricKind kind : 8 = MetricKind::kCounter;
     SampleType type : 8 = SampleType::kCounter;
+    Priority priority : 8 = Priority::kNormal;  // the mapping's (unmapped lines: normal)
     bool ttl : 1 = false;       // refresh the series' last-update stamp
     bool drop : 1 = false;
     bool unmapped : 1 = false;
+    // Resolved while load shedding dropped its priority: no series behind it; the line takes
+    // the slow path again once its priority is no longer shed.
+    bool shed_only : 1 = false;
   };
+
+  // Whether load shedding drops a line of `priority` in this batch (counted per batch).
+  bool Shed(Priority priority) {
+    if (priority >= shed_below_) return false;
+    ++shed_pending_[static_cast<std::size_t>(priority)];
+    return true;
+  }
+  void FlushShedCounts();
 
   void Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
   // A line seen before: true when it was aggregated (or dropped by mapping) from the cache.
@@ -177,6 +190,10 @@ class Ingester {
   std::string line_key_;  // scratch
   MapResult mapped_;      // scratch
   std::int64_t now_ms_ = 0;
+  // Lines of a priority below this are dropped (load shedding, read once per batch from
+  // daemon/core/shed_state.h: no atomic per line). kLow: nothing is shed.
+  Priority shed_below_ = Priority::kLow;
+  std::array<std::uint64_t, 2> shed_pending_{};  // low, normal: counted at the batch's end
   ParsedLine parsed_;
   std::vector<std::pair<std::string, std::string>> labels_;  // scratch, sorted
   std::size_t label_count_ = 0;

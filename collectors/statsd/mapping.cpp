@@ -99,7 +99,7 @@ struct Defaults {
 Mapping ParseMapping(const ConfigNode& node, const Defaults& defaults) {
   node.ExpectKeys({"match", "match_type", "name", "labels", "honor_labels", "help", "action",
                    "match_metric_type", "observer_type", "timer_type", "histogram_options",
-                   "summary_options", "buckets", "quantiles", "ttl", "scale"});
+                   "summary_options", "buckets", "quantiles", "ttl", "scale", "priority"});
   Mapping mapping;
   mapping.match = node["match"].AsString();
   mapping.is_regex = ParseMatchType(node["match_type"], defaults.regex);
@@ -179,6 +179,12 @@ Mapping ParseMapping(const ConfigNode& node, const Defaults& defaults) {
   mapping.ttl = node.GetDuration("ttl", defaults.ttl);
   if (mapping.ttl.count() == 0) mapping.ttl = defaults.ttl;
   if (node["scale"].IsSet()) mapping.scale = node["scale"].AsDouble();
+  if (node["priority"].IsSet()) {
+    std::string priority = node["priority"].AsString();
+    auto parsed = kPriorityNames.Parse(priority);
+    if (!parsed) node["priority"].Fail("must be low, normal or critical, got \"" + priority + "\"");
+    mapping.priority = *parsed;
+  }
   return mapping;
 }
 
@@ -245,7 +251,8 @@ nlohmann::json MappingConfig::ToJson() const {
                             {"action", m.drop ? "drop" : "map"},
                             {"observer_type", kObserverTypeNames.Name(m.observer_type)},
                             {"ttl", FormatDuration(m.ttl)},
-                            {"honor_labels", m.honor_labels}};
+                            {"honor_labels", m.honor_labels},
+                            {"priority", kPriorityNames.Name(m.priority)}};
     if (m.match_metric_type) entry["match_metric_type"] = KindName(*m.match_metric_type);
     if (m.observer_type == ObserverType::kHistogram) entry["buckets"] = m.buckets;
     else entry["summary_options"] = SummaryJson(m.summary);

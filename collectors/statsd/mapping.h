@@ -3,6 +3,7 @@
 // with statsd_exporter's own rules so a file it rejects is rejected here, with file:line:column.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,16 @@ inline constexpr EnumTable<ObserverType, 2> kObserverTypeNames{{{
     {ObserverType::kSummary, "summary"},
 }}};
 
+// What load shedding may drop (`priority`, a metricsd key statsd_exporter does not have): over
+// the limits budget, low-priority lines go first, normal ones (and unmapped lines) last;
+// critical lines are never shed (daemon/core/shed_state.h).
+enum class Priority : std::uint8_t { kLow, kNormal, kCritical };
+inline constexpr EnumTable<Priority, 3> kPriorityNames{{{
+    {Priority::kLow, "low"},
+    {Priority::kNormal, "normal"},
+    {Priority::kCritical, "critical"},
+}}};
+
 struct Objective {
   double quantile;
   double error;
@@ -62,6 +73,7 @@ struct Mapping {
   std::optional<double> scale;                // multiplies every value
   std::string help;
   bool honor_labels = false;                  // tags win over the mapping's labels
+  Priority priority = Priority::kNormal;      // what load shedding may drop
 };
 
 struct MappingConfig {

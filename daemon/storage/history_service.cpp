@@ -4,10 +4,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
 #include "daemon/core/logging.h"
+#include "daemon/core/shed_state.h"
 #include "daemon/storage/history_source.h"
 #include "daemon/storage/sampler.h"
 
@@ -32,6 +34,14 @@ SystemClock::time_point NextSlot(SystemClock::time_point now, Duration interval)
 }
 
 }  // namespace
+
+bool ShedSkipsPass(Timestamp slot, Duration interval, bool shed) {
+  if (!shed) return false;
+  // Slots are multiples of the interval on the wall clock; keeping those that are multiples of
+  // kShedStretch intervals keeps passes evenly spaced, the same ones however shedding began.
+  auto index = slot / std::max<Duration::rep>(1, interval.count());
+  return index % kShedStretch != 0;
+}
 
 HistoryService::HistoryService(HistoryConfig config, std::string directory, SourcesGetter sources)
     : config_(std::move(config)), directory_(std::move(directory)), sources_(std::move(sources)) {}
@@ -106,7 +116,11 @@ void HistoryService::SampleLoop() {
   auto next_flush = SystemClock::now() + config_.flush_interval;
   for (auto slot = NextSlot(SystemClock::now(), config_.interval); WaitUntil(slot);
        slot = NextSlot(std::max(slot, SystemClock::now()), config_.interval)) {
-    if (SourceSetPtr sources = sources_()) sampler.SampleOnce(*sources, ToMillis(slot));
+    if (ShedSkipsPass(ToMillis(slot), config_.interval, IsShed(ShedStep::kHistory))) {
+      CountShedDrop(ShedStep::kHistory);
+    } else if (SourceSetPtr sources = sources_()) {
+      sampler.SampleOnce(*sources, ToMillis(slot));
+    }
     if (SystemClock::now() >= next_flush) {
       next_flush = SystemClock::now() + config_.flush_interval;
       {
@@ -121,6 +135,7 @@ void HistoryService::SampleLoop() {
 void HistoryService::WriteLoop() {
   std::shared_ptr<Store> store = this->store();
   auto next_retention = SystemClock::now();
+  std::uint64_t shed_flushes = 0;
   for (;;) {
     bool stopping;
     {
@@ -129,10 +144,12 @@ void HistoryService::WriteLoop() {
       stopping = stopping_;
       flush_due_ = false;
     }
-    store->Flush();
+    store->Flush();  // never shed: it writes what is already sampled
     if (stopping) return;
     auto now = SystemClock::now();
-    store->Downsample(ToMillis(now));
+    // Tier work is deferred, not lost: each run downsamples from where the last one stopped.
+    bool shed = IsShed(ShedStep::kHistory);
+    if (!shed || ++shed_flushes % kShedStretch == 0) store->Downsample(ToMillis(now));
     if (now >= next_retention) {
       next_retention = now + kRetentionEvery;
       store->EnforceRetention(ToMillis(now));

@@ -5,6 +5,12 @@
 // the io threads. A store that cannot open leaves the daemon running without history, with
 // the reason logged and in status().
 //
+// Load shedding (daemon/core/shed_state.h, step "history"): while it is shed, the sampler takes
+// one pass in kShedStretch (the others are counted in metricsd_shed_dropped_total) and
+// downsampling runs at one flush in kShedStretch. Flushes, retention and everything already
+// sampled are untouched: shedding thins new history, it never loses stored data. A skipped pass
+// is a gap, not a staleness marker, so queries within PromQL's lookback still see the series.
+//
 // Thread-safety: thread-safe. Start() once; store(), status() and the metrics Source from any
 // thread; the destructor stops both threads and writes a last flush.
 #pragma once
@@ -22,6 +28,9 @@
 #include "daemon/storage/store.h"
 
 namespace metricsd::storage {
+
+// Whether the pass at `slot` (ms, a multiple of `interval`) is skipped while history is shed.
+bool ShedSkipsPass(Timestamp slot, Duration interval, bool shed);
 
 class HistoryService {
  public:

@@ -7,6 +7,8 @@ namespace metricsd {
 std::string_view FlagsUsage() {
   return R"(usage: metricsd [<flags>]
        metricsd report --name=NAME [--format=md|json|html] [<flags>]
+       metricsd loadgen --target=URL [<loadgen flags>]
+       metricsd capacity --target=URL [<capacity flags>]
 
 A metrics collection agent: host stats, AO probes and StatsD, served to Prometheus.
 
@@ -48,6 +50,15 @@ Commands:
                               store under --storage.path (the daemon must be
                               stopped: the store admits one process) or
                               analytics.source when set.
+  loadgen --target=URL [--rate=N] [--duration=D] [--ramp=D] [--metrics-url=URL]
+                              Send the game's StatsD traffic (udp://, tcp:// or
+                              http://HOST:PORT) at a paced rate and report the rate
+                              achieved and, from the target's own counters, the loss.
+                              See metricsd loadgen --help.
+  capacity --target=URL [--statsd=URL] [--cpu-budget=CORES] [--output-dir=DIR]
+                              Ramp load on a running metricsd until it loses lines or
+                              exceeds its CPU budget; write a capacity report (JSON and
+                              Markdown). See metricsd capacity --help.
 )";
 }
 
@@ -55,6 +66,11 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
   FlagsResult result;
   Flags& flags = result.flags;
   std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (!args.empty() && (args.front() == "loadgen" || args.front() == "capacity")) {
+    flags.command = std::string(args.front());
+    for (std::size_t i = 1; i < args.size(); ++i) flags.command_args.emplace_back(args[i]);
+    return result;
+  }
   if (!args.empty() && args.front() == "report") {
     flags.report = true;
     args.erase(args.begin());

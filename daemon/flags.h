@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/core/listen_address.h"
 #include "daemon/core/logging.h"
@@ -44,6 +45,11 @@ struct Flags {
   bool report = false;
   std::string report_name;
   std::string report_format = "md";
+  // `metricsd loadgen ...` and `metricsd capacity ...`: the command ("loadgen" or "capacity";
+  // empty for the daemon) and the arguments after it, which it parses itself
+  // (daemon/loadgen/loadgen_command.h).
+  std::string command;
+  std::vector<std::string> command_args;
 };
 
 struct FlagsResult {

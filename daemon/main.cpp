@@ -7,11 +7,14 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "daemon/app.h"
 #include "daemon/build_info.h"
 #include "daemon/core/logging.h"
 #include "daemon/config/config_docs.h"
+#include "daemon/loadgen/loadgen_command.h"
 #include "daemon/print_docs.h"
 #include "daemon/report_command.h"
 
@@ -23,6 +26,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   const Flags& flags = parsed.flags;
+  if (!flags.command.empty()) {
+    // Clients of a running metricsd, not the daemon: their own flags, no config.
+    std::vector<std::string_view> args(flags.command_args.begin(), flags.command_args.end());
+    return flags.command == "loadgen" ? loadgen::RunLoadgenCommand(args)
+                                      : loadgen::RunCapacityCommand(args);
+  }
   if (flags.help) {
     std::cout << FlagsUsage();
     return 0;

@@ -1,0 +1,266 @@
+#include "daemon/loadgen/capacity_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace metricsd::loadgen {
+namespace {
+
+using nlohmann::json;
+
+json OrNull(std::optional<double> value) {
+  return value && std::isfinite(*value) ? json(*value) : json();
+}
+
+std::string Method(const CapacityOptions& o) {
+  char buffer[1600];
+  std::snprintf(
+      buffer, sizeof buffer,
+      "Steps of constant game StatsD load (the game profile: AO handler timings, DB queries, "
+      "UI timings, battle phases and results, players per region, as the shipped mapping "
+      "config/examples/statsd-mapping/game.yaml maps them) were sent to %s for %.0f s each, "
+      "starting at %.0f lines/s and doubling while a step was good, then bisecting between the "
+      "last good and the first bad rate until they were within %.0f%% (at most %d bisections), "
+      "never above %.0f lines/s. Before and after each step the target's own /metrics was read: "
+      "lines received are the increase of metricsd_statsd_lines_total (after waiting up to "
+      "%.0f s for it to count what was sent), loss = lines sent - lines received, and its CPU is "
+      "the increase of process_cpu_seconds_total over the wall time between the readings. A "
+      "step is good when loss <= %.3g%% of the lines sent and CPU <= %.2f cores, and when the "
+      "generator reached 90%% of the rate asked (else the step measures the generator, not the "
+      "target). CPU per million lines sums the good steps' CPU over their lines received; the "
+      "net figure first subtracts the target's idle CPU, measured for %.0f s before the first "
+      "step. Memory is process_resident_memory_bytes at the end; series are "
+      "metricsd_statsd_metrics_total (one per mapped name and label set; a histogram counts "
+      "once). Other traffic to the target during the run counts as received and hides loss: "
+      "run it against a target nothing else feeds.",
+      o.statsd.ToString().c_str(), o.step_duration, o.start_rate, o.precision * 100,
+      o.max_bisections, o.max_rate, o.drain_timeout, o.loss_threshold * 100, o.cpu_budget,
+      o.idle_sample);
+  return buffer;
+}
+
+std::string Num(const json& value, int decimals = 0) {
+  if (!value.is_number()) return "not measured";
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value.get<double>());
+  return buffer;
+}
+
+std::string Bytes(const json& value) {
+  if (!value.is_number()) return "not measured";
+  const double bytes = value.get<double>();
+  char buffer[64];
+  if (bytes >= 1 << 30) {
+    std::snprintf(buffer, sizeof buffer, "%.2f GiB", bytes / (1 << 30));
+  } else if (bytes >= 1 << 20) {
+    std::snprintf(buffer, sizeof buffer, "%.1f MiB", bytes / (1 << 20));
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%.0f KiB", bytes / 1024);
+  }
+  return buffer;
+}
+
+}  // namespace
+
+json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
+  std::vector<std::string> notes = r.notes;
+  // Figures over the good steps.
+  double cpu = 0, cpu_net = 0, received = 0, generator_max = 0;
+  bool cpu_known = true;
+  std::optional<double> cpu_at_max;
+  json steps = json::array();
+  for (const CapacityStep& step : r.steps) {
+    generator_max = std::max(generator_max, step.run.AchievedRate());
+    steps.push_back({
+        {"phase", step.phase},
+        {"rate", step.rate},
+        {"verdict", VerdictName(step.verdict)},
+        {"achieved_rate", step.run.AchievedRate()},
+        {"elapsed_seconds", step.run.elapsed},
+        {"lines_sent", step.run.lines_sent},
+        {"send_errors", step.run.send_errors},
+        {"received", step.run.measured ? json(step.run.received) : json()},
+        {"loss", step.run.measured ? json(step.run.loss) : json()},
+        {"loss_ratio", step.run.measured ? json(step.run.loss_ratio) : json()},
+        {"cpu_cores", OrNull(step.run.cpu_cores)},
+        {"resident_memory_bytes", step.run.measured ? OrNull(step.run.after.Get(kResidentBytes)) : json()},
+        {"series", step.run.measured ? OrNull(step.run.after.Get(kSeriesHeld)) : json()},
+    });
+    if (step.verdict != StepVerdict::kOk) continue;
+    if (!step.run.cpu_cores) cpu_known = false;
+    cpu += step.cpu_seconds;
+    cpu_net += step.cpu_seconds - r.idle_cpu_cores.value_or(0) * step.wall_seconds;
+    received += step.run.received;
+    if (step.rate == r.max_lossless_rate) cpu_at_max = step.run.cpu_cores;
+  }
+  std::optional<double> per_million, per_million_net;
+  if (cpu_known && received > 0) {
+    per_million = cpu / received * 1e6;
+    if (r.idle_cpu_cores) per_million_net = std::max(0.0, cpu_net) / received * 1e6;
+  } else {
+    notes.push_back(received > 0 ? "the target exposes no process_cpu_seconds_total: CPU not measured"
+                                 : "no good step: CPU per line not measured");
+  }
+
+  const TargetReading& last = r.final.ok ? r.final : r.idle_end.ok ? r.idle_end : r.baseline;
+  std::optional<double> rss = last.ok ? last.Get(kResidentBytes) : std::nullopt;
+  std::optional<double> series = last.ok ? last.Get(kSeriesHeld) : std::nullopt;
+  std::optional<double> per_100k, growth_per_100k;
+  double series_growth = 0;
+  if (rss && series && *series > 0) per_100k = *rss / *series * 1e5;
+  if (series && r.baseline.ok) {
+    series_growth = *series - r.baseline.GetOr(kSeriesHeld);
+    const auto rss_before = r.baseline.Get(kResidentBytes);
+    if (series_growth >= 1000 && rss && rss_before) {
+      growth_per_100k = (*rss - *rss_before) / series_growth * 1e5;
+    } else {
+      notes.push_back("RSS growth per series not measured: the run added " +
+                      std::to_string(static_cast<long long>(series_growth)) +
+                      " series (at least 1000 needed; raise --servers). rss_bytes_per_100k_series "
+                      "divides the whole process's memory by its series: an upper bound");
+    }
+  }
+
+  json probe = {{"measured", false}, {"cpu", "not measured"}};
+  if (r.baseline.ok && last.ok) {
+    const double count = last.GetOr(kProbeDurationCount) - r.baseline.GetOr(kProbeDurationCount);
+    const double sum = last.GetOr(kProbeDurationSum) - r.baseline.GetOr(kProbeDurationSum);
+    const double wall = std::chrono::duration<double>(last.at - r.baseline.at).count();
+    if (count > 0 && wall > 0) {
+      probe["measured"] = true;
+      probe["probes"] = count;
+      probe["probes_per_second"] = count / wall;
+      probe["mean_duration_seconds"] = sum / count;
+      probe["note"] = "probe durations from metricsd_probe_duration_seconds; metricsd does not "
+                      "account CPU per component, so the probes' CPU share is not measured";
+    } else {
+      probe["note"] = "not measured: no probe ran on the target during the run";
+    }
+  } else {
+    probe["note"] = "not measured: the target's /metrics could not be read";
+  }
+
+  json report = {
+      {"version", kCapacityReportVersion},
+      {"kind", "metricsd-capacity-report"},
+      {"generated_at", r.started_at},
+      {"wall_seconds", r.wall_seconds},
+      {"target", o.web.ToString()},
+      {"statsd", o.statsd.ToString()},
+      {"profile",
+       {{"name", "game"},
+        {"players", o.profile.players},
+        {"battles_per_second", o.profile.battles_per_second},
+        {"servers", o.profile.servers},
+        {"seed", o.profile.seed}}},
+      {"parameters",
+       {{"cpu_budget_cores", o.cpu_budget},
+        {"loss_threshold", o.loss_threshold},
+        {"start_rate", o.start_rate},
+        {"max_rate", o.max_rate},
+        {"step_duration_seconds", o.step_duration},
+        {"precision", o.precision},
+        {"max_bisections", o.max_bisections},
+        {"deadline_seconds", o.deadline}}},
+      {"method", Method(o)},
+      {"result",
+       {{"max_lossless_rate", r.max_lossless_rate},
+        {"stopped_by", r.stopped_by},
+        {"interrupted", r.interrupted},
+        {"cpu_seconds_per_million_lines", OrNull(per_million)},
+        {"cpu_seconds_per_million_lines_net", OrNull(per_million_net)},
+        {"idle_cpu_cores", OrNull(r.idle_cpu_cores)},
+        {"cpu_cores_at_max_rate", OrNull(cpu_at_max)},
+        {"resident_memory_bytes", OrNull(rss)},
+        {"series", OrNull(series)},
+        {"series_growth", series_growth},
+        {"rss_bytes_per_100k_series", OrNull(per_100k)},
+        {"rss_growth_bytes_per_100k_series", OrNull(growth_per_100k)},
+        {"generator_max_rate", generator_max},
+        {"probe_cost", probe}}},
+      {"steps", steps},
+      {"notes", notes},
+  };
+  if (!r.error.empty()) report["result"]["error"] = r.error;
+  return report;
+}
+
+std::string CapacityReportMarkdown(const json& report) {
+  const json& result = report["result"];
+  std::ostringstream out;
+  out << "# metricsd capacity report\n\n";
+  out << "Target " << report["target"].get<std::string>() << ", StatsD to "
+      << report["statsd"].get<std::string>() << ", run at " << report["generated_at"].get<std::string>()
+      << " (" << Num(report["wall_seconds"]) << " s).";
+  if (result["interrupted"].get<bool>()) out << " **Interrupted: a partial report.**";
+  out << "\n\n";
+  out << "| figure | value |\n| --- | --- |\n";
+  out << "| max lossless rate | " << Num(result["max_lossless_rate"]) << " lines/s |\n";
+  out << "| stopped by | " << result["stopped_by"].get<std::string>() << " |\n";
+  out << "| CPU per million lines | " << Num(result["cpu_seconds_per_million_lines"], 3)
+      << " s (net of idle: " << Num(result["cpu_seconds_per_million_lines_net"], 3) << " s) |\n";
+  out << "| CPU at the max lossless rate | " << Num(result["cpu_cores_at_max_rate"], 3)
+      << " cores (budget " << Num(report["parameters"]["cpu_budget_cores"], 2) << ") |\n";
+  out << "| idle CPU | " << Num(result["idle_cpu_cores"], 3) << " cores |\n";
+  out << "| resident memory | " << Bytes(result["resident_memory_bytes"]) << " for "
+      << Num(result["series"]) << " StatsD series |\n";
+  out << "| RSS per 100k series | " << Bytes(result["rss_bytes_per_100k_series"])
+      << " (whole process; growth only: " << Bytes(result["rss_growth_bytes_per_100k_series"])
+      << ") |\n";
+  const json& probe = result["probe_cost"];
+  out << "| probe cost | ";
+  if (probe["measured"].get<bool>()) {
+    out << Num(probe["probes_per_second"], 2) << " probes/s, mean "
+        << Num(probe["mean_duration_seconds"], 4) << " s; CPU " << probe["cpu"].get<std::string>();
+  } else {
+    out << "not measured";
+  }
+  out << " |\n";
+  out << "| fastest the generator sent | " << Num(result["generator_max_rate"]) << " lines/s |\n";
+  if (result.contains("error")) out << "| error | " << result["error"].get<std::string>() << " |\n";
+  out << "\n## Steps\n\n";
+  out << "| # | phase | rate asked | achieved | sent | received | loss | loss % | CPU cores | RSS | series | verdict |\n";
+  out << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  int index = 0;
+  for (const json& step : report["steps"]) {
+    out << "| " << ++index << " | " << step["phase"].get<std::string>() << " | "
+        << Num(step["rate"]) << " | " << Num(step["achieved_rate"]) << " | "
+        << Num(step["lines_sent"]) << " | " << Num(step["received"]) << " | "
+        << Num(step["loss"]) << " | "
+        << (step["loss_ratio"].is_number() ? Num(json(step["loss_ratio"].get<double>() * 100), 3)
+                                           : "not measured")
+        << " | " << Num(step["cpu_cores"], 3) << " | " << Bytes(step["resident_memory_bytes"])
+        << " | " << Num(step["series"]) << " | " << step["verdict"].get<std::string>() << " |\n";
+  }
+  out << "\n## Method\n\n" << report["method"].get<std::string>() << "\n";
+  if (!probe["measured"].get<bool>() || probe.contains("note")) {
+    out << "\nProbe cost: " << probe["note"].get<std::string>() << ".\n";
+  }
+  if (!report["notes"].empty()) {
+    out << "\n## Notes\n\n";
+    for (const json& note : report["notes"]) out << "- " << note.get<std::string>() << "\n";
+  }
+  return out.str();
+}
+
+std::string CapacityReportSummary(const json& report) {
+  const json& result = report["result"];
+  std::ostringstream out;
+  out << "capacity of " << report["target"].get<std::string>() << ": max lossless rate "
+      << Num(result["max_lossless_rate"]) << " lines/s (stopped by "
+      << result["stopped_by"].get<std::string>() << ")\n";
+  out << "  CPU per million lines: " << Num(result["cpu_seconds_per_million_lines"], 3)
+      << " s (net of idle " << Num(result["cpu_seconds_per_million_lines_net"], 3) << " s)\n";
+  out << "  RSS per 100k series:   " << Bytes(result["rss_bytes_per_100k_series"]) << " ("
+      << Num(result["series"]) << " series)\n";
+  out << "  probe cost:            "
+      << (result["probe_cost"]["measured"].get<bool>()
+              ? Num(result["probe_cost"]["mean_duration_seconds"], 4) + " s per probe, CPU not measured"
+              : std::string("not measured"))
+      << "\n";
+  return out.str();
+}
+
+}  // namespace metricsd::loadgen

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace metricsd::scaling {
@@ -34,7 +35,9 @@ void Append(std::string& reason, const std::string& part) {
 Recommendation Recommend(int current, double load, const HpaParams& params) {
   Recommendation out;
   out.ratio = load / params.target;
-  if (std::abs(out.ratio - 1.0) <= params.tolerance) {
+  // The epsilon keeps a ratio of exactly 1 + tolerance (110 / 100) inside, whatever binary
+  // rounding makes of it.
+  if (std::abs(out.ratio - 1.0) <= params.tolerance + 1e-9) {
     out.within_tolerance = true;
     out.replicas = current;
     return out;

@@ -11,6 +11,8 @@ namespace {
 using config::Section;
 
 constexpr std::int64_t kMaxReplicas = 1'000'000;
+// HPA's stabilizationWindowSeconds: 0 to 3600.
+constexpr config::DurationBounds kWindowBounds{Duration(0), std::chrono::hours(1)};
 
 const Section<WebhookHook>& WebhookSection() {
   static const auto* section = [] {
@@ -73,10 +75,12 @@ const Section<Stabilization>& StabilizationSection() {
             "recommendation of the last scale_down window, a scale-up the lowest of the last "
             "scale_up window."))
            .Dur("scale_up", &Stabilization::scale_up,
-                "window over which the lowest recommendation is used when scaling up (HPA: 0s)")
+                "window over which the lowest recommendation is used when scaling up (HPA: 0s)",
+                kWindowBounds)
            .Dur("scale_down", &Stabilization::scale_down,
                 "window over which the highest recommendation is used when scaling down "
-                "(HPA: 5m)");
+                "(HPA: 5m)",
+                kWindowBounds);
   return *section;
 }
 

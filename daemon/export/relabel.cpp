@@ -163,6 +163,7 @@ bool Step(const RelabelConfig& c, Labels& labels, Scratch& scratch) {
       return true;
     }
     case RelabelAction::kHashmod: {
+      if (c.modulus == 0) return true;  // refused at load; guarded for configs built in code
       std::uint64_t mod = HashMod(Joined(c, labels, scratch.joined), c.modulus);
       Set(labels, c.target_label, std::to_string(mod));
       return true;

@@ -233,7 +233,11 @@ RelabelRegex RelabelRegex::Compile(std::string_view text) {
   out.match_all = text == "(.*)";
   if (out.match_all) return out;
   auto re = std::make_shared<const RE2>("^(?:" + out.text + ")$", RE2::Quiet);
-  if (!re->ok()) throw std::invalid_argument(re->error());
+  if (!re->ok()) {
+    // The error in the user's own text, not in the anchored pattern.
+    RE2 plain(out.text, RE2::Quiet);
+    throw std::invalid_argument(plain.ok() ? re->error() : plain.error());
+  }
   out.re = std::move(re);
   return out;
 }

@@ -262,15 +262,17 @@ void RemoteWriteQueue::Cycle() {
   if (!position) {
     // A new endpoint starts from now, as Prometheus does.
     position = readable;
-    MutexLock file(file_mutex_);
-    if (stopped()) return;
-    std::string error;
-    if (!SavePosition(position_file_, active_.RemoteName(), *position, &error)) {
-      LogWarn("remote_write position not saved", {{"remote_name", active_.RemoteName()}, {"err", error}});
+    {
+      MutexLock file(file_mutex_);
+      if (stopped()) return;
+      std::string error;
+      if (!SavePosition(position_file_, active_.RemoteName(), *position, &error)) {
+        LogWarn("remote_write position not saved", {{"remote_name", active_.RemoteName()}, {"err", error}});
+      }
+      MutexLock lock(mutex_);
+      position_ = position;
+      stats_.position_seconds = static_cast<double>(*position) / 1000;
     }
-    MutexLock lock(mutex_);
-    position_ = position;
-    stats_.position_seconds = static_cast<double>(*position) / 1000;
     return ScheduleCycle(deadline);
   }
   if (readable <= *position) return ScheduleCycle(deadline);

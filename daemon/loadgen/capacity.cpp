@@ -36,6 +36,8 @@ std::string_view VerdictName(StepVerdict verdict) {
 StepVerdict Judge(const CapacityOptions& options, const LoadgenResult& run) {
   if (run.interrupted) return StepVerdict::kInterrupted;
   if (!run.measured) return StepVerdict::kError;
+  // Its lines were received but not aggregated: the figures would be the cost of a drop.
+  if (run.conflicts > 0) return StepVerdict::kError;
   if (run.loss_ratio > options.loss_threshold) return StepVerdict::kLoss;
   if (run.cpu_cores && *run.cpu_cores > options.cpu_budget) return StepVerdict::kCpu;
   // The generator could not send at the rate: this step says nothing about the target above
@@ -115,6 +117,12 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
     if (step.verdict == StepVerdict::kError) {
       result.stopped_by = "error";
       result.error = step.run.measure_error;
+      if (step.run.conflicts > 0) {
+        result.error = std::to_string(static_cast<long long>(step.run.conflicts)) +
+                       " samples dropped as conflicts (metricsd_statsd_events_conflict_total): the "
+                       "target's game families have other label names; pass the --servers it was "
+                       "fed with (0: untagged), or use a fresh target";
+      }
       return std::nullopt;
     }
     return step.verdict;

@@ -65,7 +65,8 @@ Flags:
                               lines. Default: 3s.
       --players=N, --battles-per-second=B, --servers=N, --seed=N
                               The game profile, as for loadgen (--servers default: 100, so
-                              that the run makes series to weigh).
+                              that the run makes series to weigh; a target already fed
+                              with another --servers refuses the lines as conflicts).
       --output-dir=DIR        Where the reports go (created). Default: the current directory.
       --output=FORMAT         What goes to standard output: text (a summary) or json (the
                               report). Default: text.

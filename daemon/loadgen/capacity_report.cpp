@@ -81,6 +81,7 @@ json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
         {"elapsed_seconds", step.run.elapsed},
         {"lines_sent", step.run.lines_sent},
         {"send_errors", step.run.send_errors},
+        {"conflicts", step.run.measured ? json(step.run.conflicts) : json()},
         {"received", step.run.measured ? json(step.run.received) : json()},
         {"loss", step.run.measured ? json(step.run.loss) : json()},
         {"loss_ratio", step.run.measured ? json(step.run.loss_ratio) : json()},

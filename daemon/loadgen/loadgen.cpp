@@ -155,6 +155,9 @@ LoadgenResult RunLoadgen(const LoadgenOptions& options, const std::atomic<bool>&
           result.after.GetOr(kSampleErrors) - result.before.GetOr(kSampleErrors);
       result.kernel_drops =
           result.after.GetOr(kUdpKernelDrops) - result.before.GetOr(kUdpKernelDrops);
+      result.conflicts = result.after.GetOr(kConflicts) - result.before.GetOr(kConflicts);
+      result.series_dropped =
+          result.after.GetOr(kSeriesDropped) - result.before.GetOr(kSeriesDropped);
       const auto cpu_before = result.before.Get(kCpuSeconds);
       const auto cpu_after = result.after.Get(kCpuSeconds);
       const double wall = Seconds(result.after.at - result.before.at);
@@ -203,6 +206,8 @@ nlohmann::json ToJson(const LoadgenOptions& options, const LoadgenResult& r) {
       target["loss_ratio"] = r.loss_ratio;
       target["sample_errors"] = r.sample_errors;
       target["udp_kernel_drops"] = r.kernel_drops;
+      target["conflicts"] = r.conflicts;
+      target["series_dropped"] = r.series_dropped;
       target["drain_seconds"] = r.drain_seconds;
       target["cpu_cores"] = r.cpu_cores ? nlohmann::json(*r.cpu_cores) : nlohmann::json();
       target["resident_memory_bytes"] = r.after.GetOr(kResidentBytes);
@@ -244,6 +249,15 @@ std::string ToText(const LoadgenOptions& options, const LoadgenResult& r) {
       if (r.sample_errors > 0) {
         out << "  malformed: " << Format(r.sample_errors, 0) << " samples (" << kSampleErrors
             << ")\n";
+      }
+      if (r.conflicts > 0) {
+        out << "  conflicts: " << Format(r.conflicts, 0) << " samples dropped by the target: its "
+            << "game families have other label names (fed with another --servers?) ("
+            << kConflicts << ")\n";
+      }
+      if (r.series_dropped > 0) {
+        out << "  series:    " << Format(r.series_dropped, 0)
+            << " new series dropped by the target's limits (" << kSeriesDropped << ")\n";
       }
       if (r.cpu_cores) out << "  target CPU: " << Format(*r.cpu_cores, 3) << " cores\n";
     }

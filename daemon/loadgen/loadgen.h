@@ -57,6 +57,10 @@ struct LoadgenResult {
   double loss_ratio = 0;         // loss / lines_sent
   double sample_errors = 0;      // Δ metricsd_statsd_sample_errors_total
   double kernel_drops = 0;       // Δ metricsd_statsd_udp_kernel_drops_total (datagrams)
+  // Received but not aggregated: samples whose family has other label names (the target was
+  // fed with another --servers) and new series over its limits.
+  double conflicts = 0;          // Δ metricsd_statsd_events_conflict_total
+  double series_dropped = 0;     // Δ metricsd_statsd_series_dropped_total
   double drain_seconds = 0;      // waited after sending for the counters to settle
   // Target CPU over the run (Δ process_cpu_seconds_total / Δ wall), when exposed.
   std::optional<double> cpu_cores;

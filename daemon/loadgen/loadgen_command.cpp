@@ -32,6 +32,9 @@ Flags:
       --players=N             Players online (AO Actions, UI timings). Default: 1000.
       --battles-per-second=B  Battles (phases, results, DB queries). Default: 10.
       --servers=N             Tag lines server:gs-01..N (series x N). Default: 0 (untagged).
+                              Keep it the same against one target: metricsd, like
+                              statsd_exporter, drops samples whose label names differ
+                              from their family's (metricsd_statsd_events_conflict_total).
       --seed=N                The same seed sends the same lines. Default: 1.
       --metrics-url=URL       The target's /metrics (http://HOST:PORT[/metrics]): its
                               metricsd_statsd_lines_total before and after gives the loss.

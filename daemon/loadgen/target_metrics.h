@@ -23,6 +23,7 @@ inline constexpr std::string_view kSampleErrors = "metricsd_statsd_sample_errors
 inline constexpr std::string_view kUdpKernelDrops = "metricsd_statsd_udp_kernel_drops_total";
 inline constexpr std::string_view kSeriesHeld = "metricsd_statsd_metrics_total";
 inline constexpr std::string_view kSeriesDropped = "metricsd_statsd_series_dropped_total";
+inline constexpr std::string_view kConflicts = "metricsd_statsd_events_conflict_total";
 inline constexpr std::string_view kCpuSeconds = "process_cpu_seconds_total";
 inline constexpr std::string_view kResidentBytes = "process_resident_memory_bytes";
 inline constexpr std::string_view kProbeDurationSum = "metricsd_probe_duration_seconds_sum";

@@ -210,6 +210,10 @@ TEST(CapacityTest, JudgesLossCpuAndTheGenerator) {
   // Asked 2000/s, sent 1000/s: the generator's limit, not the target's.
   EXPECT_EQ(Judge(options, MeasuredRun(2000, 1000, 10000, 10000, 0.2)), StepVerdict::kGenerator);
   EXPECT_EQ(Judge(options, MeasuredRun(2000, 1900, 10000, 10000, 0.2)), StepVerdict::kOk);
+  // Received but dropped as label conflicts: not a measure of the target's capacity.
+  LoadgenResult conflicted = MeasuredRun(1000, 1000, 10000, 10000, 0.2);
+  conflicted.conflicts = 5;
+  EXPECT_EQ(Judge(options, conflicted), StepVerdict::kError);
   LoadgenResult unmeasured;
   EXPECT_EQ(Judge(options, unmeasured), StepVerdict::kError);
   unmeasured.interrupted = true;

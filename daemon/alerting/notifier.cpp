@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/client/exchange.h"
+#include "daemon/client/http_pool.h"
 #include "daemon/core/logging.h"
 
 namespace metricsd::alerting {
@@ -116,13 +117,37 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
   Destination(net::io_context& context, DestinationConfig destination,
               std::shared_ptr<std::atomic<std::uint64_t>> dropped_total)
       : ioc(context), dropped(std::move(dropped_total)), config(std::move(destination)),
-        retry(context) {}
+        retry(context) {
+    MutexLock lock(mutex);
+    pool = NewPool();
+  }
+
+  // Keep-alive connections to the receiver: Alertmanager sees one connection, not one per
+  // batch (with TLS, one handshake). One request is in flight at most, so one is kept.
+  std::shared_ptr<HttpPool> NewPool() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    HttpPoolOptions options;
+    options.host = config.parsed.host;
+    options.port = config.parsed.port;
+    if (config.parsed.https) options.tls = config.tls;
+    options.server_name = config.tls_options.server_name;
+    options.max_idle = 1;
+    return std::make_shared<HttpPool>(ioc, std::move(options));
+  }
+
+  // After a reload changed `config`: a new pool when the TLS settings changed (the URL, and so
+  // the origin, is the same: Is()).
+  void Reconfigure(DestinationConfig wanted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    bool same_tls = wanted.tls == config.tls && wanted.tls_options.server_name == config.tls_options.server_name;
+    config = std::move(wanted);
+    if (!same_tls && !stopped) pool = NewPool();
+  }
 
   net::io_context& ioc;
   std::shared_ptr<std::atomic<std::uint64_t>> dropped;
 
   Mutex mutex;
   DestinationConfig config ABSL_GUARDED_BY(mutex);  // a reload may replace it
+  std::shared_ptr<HttpPool> pool ABSL_GUARDED_BY(mutex);  // null once stopped
   net::steady_timer retry ABSL_GUARDED_BY(mutex);
   std::string external_url ABSL_GUARDED_BY(mutex);
   std::size_t capacity ABSL_GUARDED_BY(mutex) = 10000;
@@ -170,17 +195,20 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
   void Post(std::shared_ptr<std::vector<Notification>> batch, int attempt) {
     DestinationConfig target;
     std::string base_url;
+    std::shared_ptr<HttpPool> connections;
     {
       MutexLock lock(mutex);  // a reload may be replacing the config
       target = config;
       base_url = external_url;
+      connections = pool;
     }
-    ExchangeRequest request;
-    request.host = target.parsed.host;
-    request.port = target.parsed.port;
-    request.use_tls = target.parsed.https;
-    request.tls = target.tls;
-    request.server_name = target.tls_options.server_name;
+    if (!connections) {
+      ExchangeResult stopped_result;
+      stopped_result.outcome = Outcome::kConnectError;
+      stopped_result.error = "notifier stopped";
+      return Done(batch, attempt, stopped_result);
+    }
+    ExchangeRequest request;  // host, port and TLS are the pool's
     request.url = target.parsed;
     bool alertmanager = target.kind == DestinationConfig::Kind::kAlertmanager;
     if (alertmanager) {
@@ -205,10 +233,10 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
     request.follow_redirects = false;
     request.body_limit = 64 << 10;
     request.timeout = target.timeout;
-    RunExchange(ioc, std::move(request),
-                [self = shared_from_this(), batch, attempt](ExchangeResult result) {
-                  self->Done(batch, attempt, result);
-                });
+    connections->Request(std::move(request),
+                         [self = shared_from_this(), batch, attempt](ExchangeResult result) {
+                           self->Done(batch, attempt, result);
+                         });
   }
 
   void Done(const std::shared_ptr<std::vector<Notification>>& batch, int attempt,
@@ -218,6 +246,11 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
       MutexLock lock(mutex);
       if (ok) {
         sent += batch->size();
+      } else if (stopped) {
+        // Removed by a reload or shut down: its pool closed; not the receiver's failure.
+        dropped->fetch_add(batch->size(), std::memory_order_relaxed);
+        busy = false;
+        return;
       } else {
         ++errors;
         std::string error = result.outcome == Outcome::kOk
@@ -266,7 +299,7 @@ void Notifier::Configure(const AlertingConfig& config, std::string external_url)
     }
     if (!destination) destination = std::make_shared<Destination>(ioc_, wanted, dropped_total_);
     MutexLock destination_lock(destination->mutex);
-    destination->config = wanted;  // credentials, TLS and timeout may have changed
+    destination->Reconfigure(wanted);  // credentials, TLS and timeout may have changed
     destination->external_url = external_url;
     destination->capacity = config.queue_capacity;
     next.push_back(std::move(destination));
@@ -277,6 +310,7 @@ void Notifier::Configure(const AlertingConfig& config, std::string external_url)
     removed->stopped = true;
     removed->queue.clear();
     removed->retry.cancel();
+    removed->pool.reset();  // closes its connections; a request in flight ends now
   }
   destinations_ = std::move(next);
   capacity_ = config.queue_capacity;
@@ -298,6 +332,7 @@ void Notifier::Stop() {
     MutexLock destination_lock(destination->mutex);
     destination->stopped = true;
     destination->retry.cancel();
+    destination->pool.reset();
   }
 }
 

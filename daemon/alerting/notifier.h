@@ -6,6 +6,10 @@
 // returns, and the other receivers keep getting theirs. A failed batch is retried with backoff
 // (0.5 s, 1 s, 2 s), then dropped; the rule manager re-sends firing and resolved alerts every
 // resend_delay anyway, which is what delivers them once a receiver is back.
+//
+// Each destination posts over a keep-alive connection of its own pool (daemon/client/http_pool.h):
+// one TCP (and TLS) handshake per receiver, not per batch. Destroy the Notifier before its
+// io_context.
 #pragma once
 
 #include <atomic>

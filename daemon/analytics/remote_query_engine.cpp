@@ -12,6 +12,7 @@
 
 #include "daemon/analytics/remote_response.h"
 #include "daemon/client/exchange.h"
+#include "daemon/client/http_pool.h"
 #include "daemon/client/url.h"
 #include "daemon/core/config_node.h"
 #include "daemon/query/query_json.h"
@@ -99,6 +100,9 @@ struct RemoteQueryEngine::State {
   std::string error;  // set: every query fails with it
   std::shared_ptr<net::ssl::context> tls;
   std::string base_path, query_string;  // the URL's path without a trailing '/', its "?..."
+  // Keep-alive connections to the remote API: an analysis asks many queries in a row, and a
+  // range query split in pieces asks them back to back. Null when `error` is set.
+  std::shared_ptr<HttpPool> pool;
 };
 
 RemoteQueryEngine::RemoteQueryEngine(net::io_context& ioc, RemoteSource source) : ioc_(ioc) {
@@ -127,6 +131,15 @@ RemoteQueryEngine::RemoteQueryEngine(net::io_context& ioc, RemoteSource source) 
       } catch (const std::exception& e) {
         state->error = state->describe + ": TLS: " + e.what();
       }
+    }
+    if (state->error.empty()) {
+      HttpPoolOptions options;
+      options.host = state->url->host;
+      options.port = state->url->port;
+      options.tls = state->tls;
+      options.server_name = source.tls.server_name;
+      options.max_idle = 4;
+      state->pool = std::make_shared<HttpPool>(ioc, std::move(options));
     }
   }
   state->source = std::move(source);
@@ -216,12 +229,7 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
   }
   const RemoteSource& source = state.source;
   std::vector<std::string> secrets;
-  ExchangeRequest request;
-  request.host = state.url->host;
-  request.port = state.url->port;
-  request.use_tls = state.url->https;
-  request.tls = state.tls;
-  request.server_name = source.tls.server_name;
+  ExchangeRequest request;  // host, port and TLS are the pool's
   request.url = *state.url;
   request.url.target = state.base_path + std::string(path) + state.query_string;
   request.method = "POST";
@@ -258,10 +266,8 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
 
   auto promise = std::make_shared<std::promise<ExchangeResult>>();
   std::future<ExchangeResult> future = promise->get_future();
-  net::post(ioc_, [&ioc = ioc_, request = std::move(request), promise]() mutable {
-    RunExchange(ioc, std::move(request),
-                [promise](ExchangeResult result) { promise->set_value(std::move(result)); });
-  });
+  state.pool->Request(std::move(request),
+                      [promise](ExchangeResult result) { promise->set_value(std::move(result)); });
   if (future.wait_for(source.timeout + kWaitMargin) != std::future_status::ready) {
     return Failure(ErrorType::kUnavailable, state.describe + ": no answer within " +
                                                 FormatDuration(source.timeout) +

@@ -2,9 +2,10 @@
 // VictoriaMetrics): POST {url}/api/v1/query and /api/v1/query_range, form-encoded, the answer
 // read back into the engine's types (remote_response.h).
 //
-// - Synchronous over the asynchronous client (daemon/client/exchange.h): each request is
-//   posted to `ioc`, which other threads run (the daemon's, or one the CLI starts), and the
-//   caller waits for it with the source's timeout plus a margin. NEVER call it from a thread
+// - Synchronous over the asynchronous client (daemon/client/http_pool.h): each request goes
+//   over a keep-alive connection of the engine's own pool (at most 4 kept idle) on `ioc`, which
+//   other threads run (the daemon's, or one the CLI starts), and the caller waits for it with
+//   the source's timeout plus a margin. Destroy the engine before `ioc`. NEVER call it from a thread
 //   running `ioc`: the caller would wait for work only it could run. Such a call is detected
 //   and answered with an error instead of a deadlock.
 // - A range query of more than `max_steps` steps (default 11,000, Prometheus's limit per

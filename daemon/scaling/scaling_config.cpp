@@ -24,7 +24,7 @@ const Section<WebhookHook>& WebhookSection() {
     webhook->Include(&WebhookHook::auth, HttpAuthSection())
         .Block("tls", &WebhookHook::tls, TlsSection(), "TLS of https URLs")
         .StringMap("headers", &WebhookHook::headers,
-                   "extra request headers (values are secrets: never shown or logged)",
+                   "extra request headers",
                    /*secret=*/true)
         .Dur("timeout", &WebhookHook::timeout, "time allowed for the whole request",
              config::DurationBounds{std::chrono::milliseconds(100), std::chrono::minutes(5)});

@@ -4,6 +4,9 @@
 // its hooks against real processes.
 #include <atomic>
 #include <cmath>
+#include <functional>
+#include <map>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -18,7 +21,11 @@
 
 #include "daemon/analytics/forecast.h"
 #include "daemon/core/config_node.h"
+#include "daemon/core/asio.h"
+#include "daemon/query/promql/memory_queryable.h"
+#include "daemon/query/query_service.h"
 #include "daemon/scaling/hpa.h"
+#include "daemon/scaling/scaling_advisor.h"
 #include "daemon/scaling/scaling_config.h"
 #include "daemon/scaling/scaling_hooks.h"
 #include "tests/unit/support/config_error_of.h"
@@ -461,6 +468,164 @@ TEST_F(ExecHookTest, FailuresAndTimeoutsAreResults) {
   hook.argv = {"/bin/sh", "-c", "head -c 100000 /dev/zero"};
   hook.timeout = seconds(10);
   EXPECT_EQ(RunExecHook(hook, Event(), stopping_).result, "success");
+}
+
+// ---- the advisor over a real engine (a MemoryQueryable), on its own threads ----
+
+// Collects the counter and gauge samples of a Source as "name{k=\"v\",...}" -> value.
+class SampleMap final : public FamilyVisitor {
+ public:
+  void Family(std::string_view name, std::string_view, MetricType) override { family_ = name; }
+  void Sample(Labels labels, double value) override {
+    std::string key = family_ + "{";
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      key += (i ? "," : "") + std::string(labels[i].name) + "=\"" + std::string(labels[i].value) + "\"";
+    }
+    samples[key + "}"] = value;
+  }
+  void Histogram(Labels, std::span<const double>, std::span<const std::uint64_t>, double,
+                 std::uint64_t) override {}
+  void Summary(Labels, std::span<const Quantile>, double, std::uint64_t) override {}
+  std::map<std::string, double> samples;
+
+ private:
+  std::string family_;
+};
+
+class AdvisorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto queryable = std::make_shared<query::promql::MemoryQueryable>();
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    // Ten minutes of samples around now, every second (the advisor queries at wall time).
+    auto series = [&](query::promql::Labels labels, double value) {
+      std::vector<query::promql::Point> points;
+      for (std::int64_t t = now - 300'000; t <= now + 300'000; t += 1000) points.push_back({t, value});
+      queryable->Add(std::move(labels), std::move(points));
+    };
+    series({{"__name__", "game_load"}}, 400);
+    series({{"__name__", "replicas"}}, 3);
+    series({{"__name__", "multi"}, {"i", "1"}}, 1);
+    series({{"__name__", "multi"}, {"i", "2"}}, 2);
+    series({{"__name__", "broken"}}, std::nan(""));
+    query_ = std::make_shared<query::QueryService>(
+        [queryable] { return std::static_pointer_cast<query::promql::Queryable>(queryable); },
+        query::promql::EngineOptions{});
+    advisor_ = std::make_unique<ScalingAdvisor>(ioc_, query_);
+  }
+
+  std::shared_ptr<ScalingConfig> Config(const std::string& targets) {
+    auto config = std::make_shared<ScalingConfig>(
+        Load("scaling:\n  interval: 20ms\n  targets:\n" + targets));
+    return config;
+  }
+
+  // Waits (bounded) until `done` holds of the advisor's status.
+  bool WaitFor(const std::function<bool(const nlohmann::json&)>& done) {
+    for (int i = 0; i < 1000; ++i) {
+      if (done(advisor_->Status())) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  static nlohmann::json Target(const nlohmann::json& status, const std::string& name) {
+    for (const nlohmann::json& t : status["targets"]) {
+      if (t["name"] == name) return t;
+    }
+    return nullptr;
+  }
+
+  std::map<std::string, double> Samples() {
+    SampleMap map;
+    advisor_->MetricsSource()->Visit(map);
+    return map.samples;
+  }
+
+  net::io_context ioc_;
+  std::shared_ptr<query::QueryService> query_;
+  std::unique_ptr<ScalingAdvisor> advisor_;
+};
+
+TEST_F(AdvisorTest, DecidesExposesAndCountsWhatItCannotDecide) {
+  advisor_->Configure(Config(
+      "    - {name: static, load: game_load, target: 100, current_replicas: 2}\n"
+      "    - {name: queried, load: game_load, target: 100, current_expr: replicas, max_replicas: 10}\n"
+      "    - {name: many, load: multi, target: 1, current_replicas: 1}\n"
+      "    - {name: nan, load: broken, target: 1, current_replicas: 1}\n"
+      "    - {name: none, load: absent_metric, target: 1, current_replicas: 1}\n"
+      "    - {name: badcurrent, load: game_load, target: 1, current_expr: multi}\n"));
+  ASSERT_TRUE(WaitFor([](const nlohmann::json& s) {
+    return !Target(s, "static")["desired"].is_null() && !Target(s, "queried")["desired"].is_null();
+  })) << advisor_->Status().dump(2);
+  nlohmann::json status = advisor_->Status();
+  nlohmann::json fixed = Target(status, "static");
+  EXPECT_EQ(fixed["current"], 2);
+  EXPECT_EQ(fixed["desired"], 8);
+  EXPECT_EQ(fixed["direction"], "up");
+  EXPECT_EQ(fixed["load"], 400.0);
+  EXPECT_EQ(fixed["dry_run"], true);
+  EXPECT_TRUE(fixed["last_hook"].is_null());  // no hooks configured
+  EXPECT_THAT(fixed["reason"].get<std::string>(), HasSubstr("ceil(2 x 4) = 8"));
+  nlohmann::json queried = Target(status, "queried");
+  EXPECT_EQ(queried["current"], 3);
+  EXPECT_EQ(queried["desired"], 10);  // ceil(3 x 4) = 12, clamped
+  EXPECT_THAT(queried["reason"].get<std::string>(), HasSubstr("clamped to max_replicas 10"));
+  for (const char* name : {"many", "nan", "none", "badcurrent"}) {
+    EXPECT_TRUE(Target(status, name)["desired"].is_null()) << name;
+    EXPECT_NE(Target(status, name)["last_error"], "") << name;
+  }
+  EXPECT_THAT(Target(status, "many")["last_error"].get<std::string>(), HasSubstr("2 series"));
+
+  std::map<std::string, double> samples = Samples();
+  EXPECT_EQ(samples["metricsd_scaling_desired_replicas{target=\"static\"}"], 8);
+  EXPECT_EQ(samples["metricsd_scaling_current_replicas{target=\"queried\"}"], 3);
+  EXPECT_EQ(samples["metricsd_scaling_load{target=\"static\"}"], 400);
+  EXPECT_GE(samples["metricsd_scaling_decisions_total{direction=\"up\",target=\"static\"}"], 1);
+  EXPECT_EQ(samples.count("metricsd_scaling_decisions_total{direction=\"down\",target=\"static\"}"), 1u);
+  EXPECT_GE(samples["metricsd_scaling_evaluation_errors_total{reason=\"load_many_series\",target=\"many\"}"], 1);
+  EXPECT_GE(samples["metricsd_scaling_evaluation_errors_total{reason=\"load_nan\",target=\"nan\"}"], 1);
+  EXPECT_GE(samples["metricsd_scaling_evaluation_errors_total{reason=\"load_no_data\",target=\"none\"}"], 1);
+  EXPECT_GE(samples["metricsd_scaling_evaluation_errors_total{reason=\"current_many_series\",target=\"badcurrent\"}"], 1);
+  EXPECT_EQ(samples.count("metricsd_scaling_desired_replicas{target=\"nan\"}"), 0u);
+  advisor_->Stop();
+}
+
+TEST_F(AdvisorTest, HooksRunUnlessDryRunAndReloadsKeepState) {
+  std::string out = ::testing::TempDir() + "scaling_advisor_" + std::to_string(::getpid()) + ".log";
+  std::remove(out.c_str());
+  const std::string hook = "{exec: {argv: [/bin/sh, -c, 'echo $METRICSD_SCALING_DESIRED >> \"$0\"', " + out + "]}}";
+  advisor_->Configure(Config(
+      "    - {name: live, load: game_load, target: 100, current_replicas: 2, dry_run: false,\n"
+      "       cooldown: 1h, hooks: " + hook + "}\n"
+      "    - {name: rehearsal, load: game_load, target: 100, current_replicas: 2, hooks: " + hook + "}\n"));
+  ASSERT_TRUE(WaitFor([](const nlohmann::json& s) {
+    return Target(s, "live")["last_hook"].is_object() && Target(s, "rehearsal")["last_hook"].is_object();
+  })) << advisor_->Status().dump(2);
+  nlohmann::json status = advisor_->Status();
+  EXPECT_EQ(Target(status, "live")["last_hook"]["kind"], "exec");
+  EXPECT_EQ(Target(status, "live")["last_hook"]["result"], "success");
+  EXPECT_EQ(Target(status, "rehearsal")["last_hook"]["result"], "dry_run");
+  std::ifstream file(out);
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(file, line)) lines.push_back(line);
+  EXPECT_EQ(lines, std::vector<std::string>{"8"});  // one call: the cooldown is an hour
+
+  // A reload that keeps "live" keeps its cooldown and counters; "rehearsal" goes.
+  double decisions = Samples()["metricsd_scaling_decisions_total{direction=\"up\",target=\"live\"}"];
+  advisor_->Configure(Config(
+      "    - {name: live, load: game_load, target: 100, current_replicas: 2, dry_run: false,\n"
+      "       cooldown: 1h, hooks: " + hook + "}\n"));
+  ASSERT_TRUE(WaitFor([](const nlohmann::json& s) { return s["targets"].size() == 1; }));
+  std::map<std::string, double> samples = Samples();
+  EXPECT_GE(samples["metricsd_scaling_decisions_total{direction=\"up\",target=\"live\"}"], decisions);
+  EXPECT_EQ(samples["metricsd_scaling_hook_calls_total{hook=\"exec\",result=\"success\",target=\"live\"}"], 1);
+  EXPECT_EQ(samples.count("metricsd_scaling_decisions_total{direction=\"up\",target=\"rehearsal\"}"), 0u);
+  advisor_->Stop();
+  std::remove(out.c_str());
 }
 
 }  // namespace

@@ -257,6 +257,37 @@ TEST(RemoteWriteConfigTest, TargetLabelValidity) {
   }
 }
 
+// config/examples/remote_write.yaml loads, and its relabelling does what its comments say.
+TEST(RemoteWriteConfigTest, ExampleFileLoads) {
+  std::string path = std::string(METRICSD_SOURCE_DIR) + "/config/examples/remote_write.yaml";
+  ConfigNode root = ParseYaml(ReadConfigFile(path), path);
+  std::vector<RemoteWriteEndpoint> endpoints;
+  for (const ConfigNode& item : root["remote_write"].Items()) {
+    endpoints.push_back(RemoteWriteEndpointSection().Parse(item));
+  }
+  CheckRemoteWriteEndpoints(root["remote_write"], endpoints);
+  ASSERT_EQ(endpoints.size(), 2u);
+  EXPECT_EQ(endpoints[0].RemoteName(), "central-prometheus");
+  EXPECT_EQ(endpoints[1].RemoteName().size(), 6u);
+  EXPECT_EQ(endpoints[1].queue.max_samples_per_send, 2000);
+  EXPECT_EQ(endpoints[1].queue.capacity, 2500);  // the rest keep their defaults
+
+  Labels game = {{"__name__", "game_players"}, {"pid", "7"}, {"region", "eu"}};
+  AddExternalLabels(endpoints[0].external_labels, game);
+  ASSERT_TRUE(Relabel(endpoints[0].write_relabel_configs, game));
+  EXPECT_EQ(game, (Labels{{"__name__", "game_players"}, {"game_region", "eu"},
+                          {"host", "game-server-1"}, {"site", "eu-west-1"}}));
+  Labels go = {{"__name__", "go_goroutines"}, {"instance", "a:1"}};
+  Labels go_copy = go;
+  EXPECT_FALSE(Relabel(endpoints[0].write_relabel_configs, go));
+  EXPECT_FALSE(Relabel(endpoints[1].write_relabel_configs, go_copy));
+  Labels up = {{"__name__", "up"}, {"instance", "a:1"}};
+  ASSERT_TRUE(Relabel(endpoints[1].write_relabel_configs, up));
+  ASSERT_EQ(up.size(), 3u);
+  EXPECT_EQ(up[2].first, "shard");
+  EXPECT_THAT(up[2].second, ::testing::AnyOf("0", "1", "2", "3"));
+}
+
 // --- relabel --------------------------------------------------------------------------------
 
 struct RelabelHolder {

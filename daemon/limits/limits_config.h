@@ -17,7 +17,7 @@ struct LimitsConfig {
   Duration interval = std::chrono::milliseconds(500);  // how often usage is measured
   Duration over_for = std::chrono::seconds(3);          // averaged over this before a step up
   double recover_below = 0.8;   // fraction of the budget usage must stay under to step down
-  Duration recover_for = std::chrono::seconds(2);       // ... for this long before the first step down
+  Duration recover_for = std::chrono::milliseconds(1500);  // ... for this long before the first step down
 
   // Whether any budget is set (otherwise nothing is measured and nothing is ever shed).
   bool enabled() const { return cpu > 0 || memory > 0; }

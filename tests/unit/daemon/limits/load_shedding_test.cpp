@@ -212,7 +212,7 @@ TEST_F(ShedTest, SectionDefaultsAndSizes) {
   EXPECT_EQ(config.interval, 500ms);
   EXPECT_EQ(config.over_for, 3s);
   EXPECT_DOUBLE_EQ(config.recover_below, 0.8);
-  EXPECT_EQ(config.recover_for, 2s);
+  EXPECT_EQ(config.recover_for, 1500ms);
   EXPECT_TRUE(config.enabled());
   EXPECT_FALSE(Parse("{}").enabled());
   config = Parse("memory: 2GB\ninterval: 1s\nover_for: 10s\nrecover_below: 0.5\nrecover_for: 5s\n");
@@ -230,7 +230,7 @@ TEST_F(ShedTest, SectionErrorsNameTheirPosition) {
   message = error("cpu: 1\ninterval: 2s\nover_for: 1s\n");
   EXPECT_NE(message.find("limits.yaml:3:11"), std::string::npos) << message;
   EXPECT_NE(message.find("over_for (1s) must be at least interval (2s)"), std::string::npos) << message;
-  // The default recover_for (2s) under a longer interval: blamed on the interval written.
+  // The default recover_for (1.5s) under a longer interval: blamed on the interval written.
   message = error("cpu: 1\ninterval: 5s\nover_for: 10s\n");
   EXPECT_NE(message.find("limits.yaml:2:11"), std::string::npos) << message;
   EXPECT_NE(message.find("recover_for"), std::string::npos) << message;

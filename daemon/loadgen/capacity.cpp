@@ -139,6 +139,13 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
       searching = false;
       break;
     }
+    if (*verdict == StepVerdict::kGenerator) {
+      // The target kept up with all this machine could send: bisecting would only measure
+      // the generator again.
+      result.stopped_by = "generator";
+      searching = false;
+      break;
+    }
     if (*verdict != StepVerdict::kOk) {
       bad = rate;
       bad_verdict = *verdict;
@@ -163,6 +170,11 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
       searching = false;
       break;
     }
+    if (*verdict == StepVerdict::kGenerator) {
+      result.stopped_by = "generator";
+      searching = false;
+      break;
+    }
     if (*verdict == StepVerdict::kOk) {
       good = mid;
     } else {
@@ -171,11 +183,19 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
     }
   }
   if (searching && bad > 0) result.stopped_by = std::string(VerdictName(bad_verdict));
-  result.max_lossless_rate = good;
-  if (bad_verdict == StepVerdict::kGenerator) {
+  // The rate the target took without loss: what the best good step achieved (the generator
+  // may have sent a little under what it was asked).
+  result.max_lossless_rate_asked = good;
+  for (const CapacityStep& step : result.steps) {
+    if (step.verdict == StepVerdict::kOk) {
+      result.max_lossless_rate = std::max(result.max_lossless_rate, step.run.AchievedRate());
+    }
+  }
+  if (result.stopped_by == "generator") {
     result.notes.push_back(
-        "the load generator could not send faster than the failing step asked: the target's "
-        "limit is above what this machine generated; run loadgen from more hosts");
+        "the load generator could not send at the rate a step asked while the target lost "
+        "nothing: the target's limit is above what this machine generated (one sending thread); "
+        "run loadgen from more hosts or processes at once to go further");
   }
   result.final = ReadTargetMetrics(connection, options.web.path);
   result.wall_seconds = Seconds(Clock::now() - start);

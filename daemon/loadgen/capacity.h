@@ -52,7 +52,8 @@ struct CapacityResult {
   std::string started_at;       // RFC 3339, UTC
   double wall_seconds = 0;
   std::vector<CapacityStep> steps;
-  double max_lossless_rate = 0;
+  double max_lossless_rate = 0;        // achieved by the best good step
+  double max_lossless_rate_asked = 0;  // that step's rate
   std::string stopped_by;       // loss, cpu, max_rate, generator, deadline, interrupted, error
   std::string error;            // when stopped_by == "error"
   bool interrupted = false;

@@ -15,7 +15,7 @@ json OrNull(std::optional<double> value) {
 }
 
 std::string Method(const CapacityOptions& o) {
-  char buffer[1600];
+  char buffer[3000];
   std::snprintf(
       buffer, sizeof buffer,
       "Steps of constant game StatsD load (the game profile: AO handler timings, DB queries, "
@@ -28,13 +28,15 @@ std::string Method(const CapacityOptions& o) {
       "%.0f s for it to count what was sent), loss = lines sent - lines received, and its CPU is "
       "the increase of process_cpu_seconds_total over the wall time between the readings. A "
       "step is good when loss <= %.3g%% of the lines sent and CPU <= %.2f cores, and when the "
-      "generator reached 90%% of the rate asked (else the step measures the generator, not the "
-      "target). CPU per million lines sums the good steps' CPU over their lines received; the "
-      "net figure first subtracts the target's idle CPU, measured for %.0f s before the first "
-      "step. Memory is process_resident_memory_bytes at the end; series are "
-      "metricsd_statsd_metrics_total (one per mapped name and label set; a histogram counts "
-      "once). Other traffic to the target during the run counts as received and hides loss: "
-      "run it against a target nothing else feeds.",
+      "generator reached 90%% of the rate asked; when it did not (and the target lost nothing) "
+      "the run stops there: the target's limit is above what the generator, one sending "
+      "thread, reaches. The max lossless rate is what the best good step achieved. CPU per "
+      "million lines sums the good steps' CPU over their lines received; the net figure first "
+      "subtracts the target's idle CPU, measured for %.0f s before the first step. Memory is "
+      "process_resident_memory_bytes at the end; series are metricsd_statsd_metrics_total (one "
+      "per mapped name and label set, a histogram counting once); exposed_series counts every "
+      "sample line of /metrics. Other traffic to the target during the run counts as received "
+      "and hides loss: run it against a target nothing else feeds.",
       o.statsd.ToString().c_str(), o.step_duration, o.start_rate, o.precision * 100,
       o.max_bisections, o.max_rate, o.drain_timeout, o.loss_threshold * 100, o.cpu_budget,
       o.idle_sample);
@@ -94,7 +96,7 @@ json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
     cpu += step.cpu_seconds;
     cpu_net += step.cpu_seconds - r.idle_cpu_cores.value_or(0) * step.wall_seconds;
     received += step.run.received;
-    if (step.rate == r.max_lossless_rate) cpu_at_max = step.run.cpu_cores;
+    if (step.rate == r.max_lossless_rate_asked) cpu_at_max = step.run.cpu_cores;
   }
   std::optional<double> per_million, per_million_net;
   if (cpu_known && received > 0) {
@@ -168,6 +170,7 @@ json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
       {"method", Method(o)},
       {"result",
        {{"max_lossless_rate", r.max_lossless_rate},
+        {"max_lossless_rate_asked", r.max_lossless_rate_asked},
         {"stopped_by", r.stopped_by},
         {"interrupted", r.interrupted},
         {"cpu_seconds_per_million_lines", OrNull(per_million)},
@@ -176,6 +179,7 @@ json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
         {"cpu_cores_at_max_rate", OrNull(cpu_at_max)},
         {"resident_memory_bytes", OrNull(rss)},
         {"series", OrNull(series)},
+        {"exposed_series", last.ok ? json(last.exposed_series) : json()},
         {"series_growth", series_growth},
         {"rss_bytes_per_100k_series", OrNull(per_100k)},
         {"rss_growth_bytes_per_100k_series", OrNull(growth_per_100k)},
@@ -198,7 +202,8 @@ std::string CapacityReportMarkdown(const json& report) {
   if (result["interrupted"].get<bool>()) out << " **Interrupted: a partial report.**";
   out << "\n\n";
   out << "| figure | value |\n| --- | --- |\n";
-  out << "| max lossless rate | " << Num(result["max_lossless_rate"]) << " lines/s |\n";
+  out << "| max lossless rate | " << Num(result["max_lossless_rate"]) << " lines/s (step asked "
+      << Num(result["max_lossless_rate_asked"]) << ") |\n";
   out << "| stopped by | " << result["stopped_by"].get<std::string>() << " |\n";
   out << "| CPU per million lines | " << Num(result["cpu_seconds_per_million_lines"], 3)
       << " s (net of idle: " << Num(result["cpu_seconds_per_million_lines_net"], 3) << " s) |\n";
@@ -206,7 +211,8 @@ std::string CapacityReportMarkdown(const json& report) {
       << " cores (budget " << Num(report["parameters"]["cpu_budget_cores"], 2) << ") |\n";
   out << "| idle CPU | " << Num(result["idle_cpu_cores"], 3) << " cores |\n";
   out << "| resident memory | " << Bytes(result["resident_memory_bytes"]) << " for "
-      << Num(result["series"]) << " StatsD series |\n";
+      << Num(result["series"]) << " StatsD series (" << Num(result["exposed_series"])
+      << " series exposed on /metrics) |\n";
   out << "| RSS per 100k series | " << Bytes(result["rss_bytes_per_100k_series"])
       << " (whole process; growth only: " << Bytes(result["rss_growth_bytes_per_100k_series"])
       << ") |\n";

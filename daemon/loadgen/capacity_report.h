@@ -4,9 +4,10 @@
 //
 // Schema version 1 (all rates in lines/s, CPU in seconds or cores, memory in bytes):
 //   version, kind ("metricsd-capacity-report"), generated_at, target, statsd, profile{},
-//   parameters{}, method (text), result{max_lossless_rate, stopped_by, interrupted,
+//   parameters{}, method (text), result{max_lossless_rate (achieved), max_lossless_rate_asked,
+//   stopped_by, interrupted,
 //   cpu_seconds_per_million_lines, cpu_seconds_per_million_lines_net, idle_cpu_cores,
-//   cpu_cores_at_max_rate, resident_memory_bytes, series, rss_bytes_per_100k_series,
+//   cpu_cores_at_max_rate, resident_memory_bytes, series, exposed_series, rss_bytes_per_100k_series,
 //   rss_growth_bytes_per_100k_series, series_growth, generator_max_rate, probe_cost{}},
 //   steps[{phase, rate, verdict, achieved_rate, lines_sent, received, loss, loss_ratio,
 //   send_errors, conflicts, cpu_cores, resident_memory_bytes, series, elapsed_seconds}], notes[].

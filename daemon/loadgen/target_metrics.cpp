@@ -43,8 +43,10 @@ bool ParseSample(std::string_view line, std::string_view& name, double& value) {
 
 }  // namespace
 
-std::map<std::string, double, std::less<>> SumByName(std::string_view exposition) {
+std::map<std::string, double, std::less<>> SumByName(std::string_view exposition,
+                                                     std::size_t* samples) {
   std::map<std::string, double, std::less<>> sums;
+  if (samples != nullptr) *samples = 0;
   while (!exposition.empty()) {
     std::size_t newline = exposition.find('\n');
     std::string_view line = exposition.substr(0, newline);
@@ -54,6 +56,7 @@ std::map<std::string, double, std::less<>> SumByName(std::string_view exposition
     std::string_view name;
     double value = 0;
     if (!ParseSample(line, name, value)) continue;
+    if (samples != nullptr) ++*samples;
     auto it = sums.find(name);
     if (it == sums.end()) {
       sums.emplace(std::string(name), value);
@@ -86,7 +89,7 @@ TargetReading ReadTargetMetrics(HttpConnection& connection, std::string_view pat
     reading.error = "HTTP " + std::to_string(result.status);
     return reading;
   }
-  reading.sums = SumByName(result.body);
+  reading.sums = SumByName(result.body, &reading.exposed_series);
   if (!reading.Get(kLinesReceived)) {
     reading.error = "no " + std::string(kLinesReceived) + " in the answer: not a metricsd /metrics";
     return reading;

@@ -30,14 +30,17 @@ inline constexpr std::string_view kProbeDurationSum = "metricsd_probe_duration_s
 inline constexpr std::string_view kProbeDurationCount = "metricsd_probe_duration_seconds_count";
 
 // Sums of every sample line's value by metric name (labels ignored) in a text exposition.
-// Comments, blank and unparsable lines are skipped.
-std::map<std::string, double, std::less<>> SumByName(std::string_view exposition);
+// Comments, blank and unparsable lines are skipped; `samples`, when given, gets the number of
+// sample lines (the series exposed).
+std::map<std::string, double, std::less<>> SumByName(std::string_view exposition,
+                                                     std::size_t* samples = nullptr);
 
 struct TargetReading {
   bool ok = false;
   std::string error;              // when !ok
   Clock::time_point at{};         // when the response arrived
   std::map<std::string, double, std::less<>> sums;
+  std::size_t exposed_series = 0;  // sample lines in the whole /metrics
 
   std::optional<double> Get(std::string_view name) const;
   double GetOr(std::string_view name, double fallback = 0) const;

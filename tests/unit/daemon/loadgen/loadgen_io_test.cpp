@@ -169,6 +169,7 @@ TEST(StatsdSenderTest, TcpWritesNewlineTerminatedLinesAndCountsARefusal) {
 }
 
 TEST(TargetMetricsTest, SumsEachNameOverItsSeries) {
+  std::size_t samples = 0;
   const auto sums = SumByName(
       "# HELP metricsd_statsd_lines_total The total number of StatsD lines received.\n"
       "# TYPE metricsd_statsd_lines_total counter\n"
@@ -179,7 +180,9 @@ TEST(TargetMetricsTest, SumsEachNameOverItsSeries) {
       "process_resident_memory_bytes 1.5e+07\n"
       "nan_metric NaN\n"
       "broken{label=\"unterminated 5\n"
-      "\n");
+      "\n",
+      &samples);
+  EXPECT_EQ(samples, 6u);
   EXPECT_EQ(sums.at("metricsd_statsd_lines_total"), 1234);
   EXPECT_EQ(sums.at("metricsd_statsd_metrics_total"), 33);
   EXPECT_EQ(sums.at("weird"), 2.5);
@@ -252,13 +255,15 @@ TEST(CapacityReportTest, TheJsonHasItsSchemaAndTheMarkdownItsFigures) {
   failed.rate = 4000;
   failed.run = MeasuredRun(4000, 4000, 40000, 39000, 0.3);
   failed.verdict = StepVerdict::kLoss;
-  result.max_lossless_rate = 2000;
+  result.max_lossless_rate = 1990;
+  result.max_lossless_rate_asked = 2000;
   result.stopped_by = "loss";
   result.final = Reading(69000, 5.0, 150e6, 2000, t0 + std::chrono::seconds(40));
   const nlohmann::json report = CapacityReportJson(options, result);
   EXPECT_EQ(report["version"], kCapacityReportVersion);
   EXPECT_EQ(report["kind"], "metricsd-capacity-report");
-  EXPECT_EQ(report["result"]["max_lossless_rate"], 2000);
+  EXPECT_EQ(report["result"]["max_lossless_rate"], 1990);
+  EXPECT_EQ(report["result"]["max_lossless_rate_asked"], 2000);
   EXPECT_EQ(report["result"]["stopped_by"], "loss");
   // 2 CPU seconds over 30000 lines received in the good steps.
   EXPECT_NEAR(report["result"]["cpu_seconds_per_million_lines"].get<double>(), 2.0 / 30000 * 1e6, 1e-6);
@@ -272,7 +277,7 @@ TEST(CapacityReportTest, TheJsonHasItsSchemaAndTheMarkdownItsFigures) {
   EXPECT_EQ(report["steps"][2]["loss"], 1000);
   EXPECT_FALSE(report["method"].get<std::string>().empty());
   const std::string markdown = CapacityReportMarkdown(report);
-  EXPECT_NE(markdown.find("| max lossless rate | 2000 lines/s |"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("| max lossless rate | 1990 lines/s (step asked 2000) |"), std::string::npos) << markdown;
   EXPECT_NE(markdown.find("## Method"), std::string::npos);
   EXPECT_NE(markdown.find("| probe cost | not measured |"), std::string::npos) << markdown;
   EXPECT_NE(markdown.find("| 3 | double | 4000 |"), std::string::npos) << markdown;

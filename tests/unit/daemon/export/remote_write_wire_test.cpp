@@ -4,6 +4,7 @@
 // serialization of the same request).
 #include <snappy.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>

@@ -328,7 +328,7 @@ void ScalingAdvisor::State::RunHooks() {
       hook_queue.pop_front();
     }
     if (job.hooks.webhook.configured()) {
-      HookResult result = PostWebhook(ioc, job.hooks.webhook, job.event);
+      HookResult result = PostWebhook(ioc, job.hooks.webhook, job.event, stopping);
       Record(job.target, "webhook", result.result, result.detail);
     }
     if (job.hooks.exec.configured() && !stopping.load()) {

@@ -204,7 +204,8 @@ HookResult RunExecHook(const ExecHook& hook, const HookEvent& event,
   return {"failure", hook.argv[0] + " ended abnormally"};
 }
 
-HookResult PostWebhook(net::io_context& ioc, const WebhookHook& hook, const HookEvent& event) {
+HookResult PostWebhook(net::io_context& ioc, const WebhookHook& hook, const HookEvent& event,
+                       const std::atomic<bool>& stopping) {
   if (!hook.url) return {"failure", "no url"};
   const std::string where = "POST " + RedactUrl(hook.url->ToString());
   ExchangeRequest request;
@@ -238,9 +239,15 @@ HookResult PostWebhook(net::io_context& ioc, const WebhookHook& hook, const Hook
   std::future<ExchangeResult> answer = promise->get_future();
   RunExchange(ioc, std::move(request),
               [promise](ExchangeResult result) { promise->set_value(std::move(result)); });
-  // The exchange's own deadline ends it; the grace covers a stopped io_context.
-  if (answer.wait_for(hook.timeout + std::chrono::seconds(1)) != std::future_status::ready) {
-    return {"timeout", where + ": no answer within " + FormatDuration(hook.timeout)};
+  // The exchange's own deadline ends it; the grace covers a stopped io_context. Waits in
+  // slices so a shutdown is not held up by a slow receiver (the handler still runs, or is
+  // dropped with the io_context; the promise is shared with it).
+  const auto give_up = SteadyClock::now() + hook.timeout + std::chrono::seconds(1);
+  while (answer.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+    if (stopping.load()) return {"failure", where + ": stopped"};
+    if (SteadyClock::now() >= give_up) {
+      return {"timeout", where + ": no answer within " + FormatDuration(hook.timeout)};
+    }
   }
   ExchangeResult result = answer.get();
   if (result.outcome == Outcome::kTimeout) {

@@ -56,7 +56,10 @@ std::string FormatRfc3339(TimePoint time);
 HookResult RunExecHook(const ExecHook& hook, const HookEvent& event,
                        const std::atomic<bool>& stopping);
 
-// POSTs the event; waits at most the hook's timeout (plus a second's grace for the handler).
-HookResult PostWebhook(net::io_context& ioc, const WebhookHook& hook, const HookEvent& event);
+// POSTs the event; waits at most the hook's timeout (plus a second's grace for the handler),
+// or until `stopping` turns true (result "failure", detail "stopped": shutdown never waits
+// for a slow receiver).
+HookResult PostWebhook(net::io_context& ioc, const WebhookHook& hook, const HookEvent& event,
+                       const std::atomic<bool>& stopping);
 
 }  // namespace metricsd::scaling

@@ -4,7 +4,7 @@ to 400 and the exec hook (a Python script run through argv, no shell) and the we
 receiver) are called with desired 8 = ceil(2 x 400 / 100), no more often than the cooldown;
 /api/v1/scaling and /metrics agree; the load drops and the scale-down waits for its window; a
 dry_run target calls nothing; an expression without data is counted, not decided on; the
-webhook's secret header never shows."""
+webhook's secret header never shows; a predictive target gets a forecast."""
 import json
 import os
 import socket
@@ -56,6 +56,11 @@ scaling:
       current_replicas: 2
       hooks:
         exec: {{argv: [{python}, {script}, {dry_out}]}}
+    - name: ahead
+      load: 'game_load'
+      target: 100
+      current_replicas: 2
+      predictive: {{lead: 10s, history: 30s, step: 1s}}
     - name: nodata
       load: 'no_such_metric'
       target: 1
@@ -185,6 +190,16 @@ class ScalingTest(unittest.TestCase):
                 self.assertEqual(rehearsal["last_hook"]["result"], "dry_run")
                 self.assertGreaterEqual(samples['metricsd_scaling_hook_calls_total{hook="exec",result="dry_run",target="rehearsal"}'], 1)
                 self.assertEqual(read_lines(dry_out), [])
+
+                # The forecast runs through the daemon's engine and never lowers a decision.
+                wait_until(lambda: scaling()["ahead"]["forecast"] is not None, timeout=10,
+                           what="a forecast for the predictive target")
+                ahead = scaling()["ahead"]
+                self.assertGreaterEqual(ahead["desired"], 8, ahead)
+                self.assertEqual(ahead["forecast_lead"], "10s")
+                print(f"FIGURE integration_scaling_forecast_load_10s_ahead {ahead['forecast']:.1f} "
+                      f"(load {ahead['load']}, desired {ahead['desired']})")
+                self.assertIn('metricsd_scaling_forecast_load{target="ahead"}', daemon.samples())
 
                 # No data: no decision, counted with its reason.
                 self.assertIsNone(api["nodata"]["desired"])

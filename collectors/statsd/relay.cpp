@@ -178,6 +178,8 @@ struct Relay::Destination {
   std::array<std::atomic<std::uint64_t>, kRelayDrops> dropped{};
   std::atomic<std::uint64_t> checks_ok{0};
   std::atomic<std::uint64_t> checks_failed{0};
+  // Counts transitions to up: a writer seeing a new value clears its socket's stale error.
+  std::atomic<std::uint64_t> up_generation{0};
 
   void Drop(RelayDrop reason, std::uint64_t lines_dropped) {
     dropped[static_cast<std::size_t>(reason)].fetch_add(lines_dropped, std::memory_order_relaxed);
@@ -322,6 +324,7 @@ void Relay::SetUp(std::size_t index, bool up, std::string_view why) {
   if (((before & bit) != 0) == up) return;  // no change: log only transitions
   const std::string& address = destinations_[index]->config.address;
   if (up) {
+    destinations_[index]->up_generation.fetch_add(1, std::memory_order_release);
     LogInfo("statsd relay destination up", {{"destination", address}, {"reason", std::string(why)}});
   } else {
     LogWarn("statsd relay destination down; its series go to their next destination",
@@ -484,6 +487,16 @@ void RelayWriter::Send(std::size_t index) {
     if (!destination.tcp->Enqueue(out.batch, lines)) destination.Drop(RelayDrop::kQueueFull, lines);
     out.batch.clear();
     return;
+  }
+  std::uint64_t generation = destination.up_generation.load(std::memory_order_acquire);
+  if (generation != out.generation && out.fd >= 0) {
+    // Back up: a refusal this socket received while the aggregator was away is stale (this
+    // writer's last datagram before the mark-down); reading SO_ERROR clears it, else the first
+    // send would report it and mark the destination down again.
+    out.generation = generation;
+    int stale = 0;
+    socklen_t length = sizeof stale;
+    ::getsockopt(out.fd, SOL_SOCKET, SO_ERROR, &stale, &length);
   }
   ssize_t sent = out.fd < 0 ? -1 : ::send(out.fd, out.batch.data(), out.batch.size(), MSG_DONTWAIT);
   int error = sent < 0 ? (out.fd < 0 ? EBADF : errno) : 0;

@@ -132,6 +132,7 @@ class RelayWriter {
     std::size_t lines = 0;
     std::uint64_t rerouted = 0;  // counted into the destination at the next send
     int fd = -1;                 // udp: a socket connected to the destination
+    std::uint64_t generation = 0;  // the destination's up_generation this socket has seen
   };
   bool Route(std::string_view line);
   void Send(std::size_t index);

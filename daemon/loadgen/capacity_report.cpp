@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <string_view>
 
 namespace metricsd::loadgen {
 namespace {
@@ -48,6 +49,12 @@ std::string Num(const json& value, int decimals = 0) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value.get<double>());
   return buffer;
+}
+
+// A number with its unit, or "not measured" alone.
+std::string Num(const json& value, int decimals, std::string_view unit) {
+  if (!value.is_number()) return "not measured";
+  return Num(value, decimals) + " " + std::string(unit);
 }
 
 std::string Bytes(const json& value) {
@@ -205,11 +212,11 @@ std::string CapacityReportMarkdown(const json& report) {
   out << "| max lossless rate | " << Num(result["max_lossless_rate"]) << " lines/s (step asked "
       << Num(result["max_lossless_rate_asked"]) << ") |\n";
   out << "| stopped by | " << result["stopped_by"].get<std::string>() << " |\n";
-  out << "| CPU per million lines | " << Num(result["cpu_seconds_per_million_lines"], 3)
-      << " s (net of idle: " << Num(result["cpu_seconds_per_million_lines_net"], 3) << " s) |\n";
-  out << "| CPU at the max lossless rate | " << Num(result["cpu_cores_at_max_rate"], 3)
-      << " cores (budget " << Num(report["parameters"]["cpu_budget_cores"], 2) << ") |\n";
-  out << "| idle CPU | " << Num(result["idle_cpu_cores"], 3) << " cores |\n";
+  out << "| CPU per million lines | " << Num(result["cpu_seconds_per_million_lines"], 3, "s")
+      << " (net of idle: " << Num(result["cpu_seconds_per_million_lines_net"], 3, "s") << ") |\n";
+  out << "| CPU at the max lossless rate | " << Num(result["cpu_cores_at_max_rate"], 3, "cores")
+      << " (budget " << Num(report["parameters"]["cpu_budget_cores"], 2) << ") |\n";
+  out << "| idle CPU | " << Num(result["idle_cpu_cores"], 3, "cores") << " |\n";
   out << "| resident memory | " << Bytes(result["resident_memory_bytes"]) << " for "
       << Num(result["series"]) << " StatsD series (" << Num(result["exposed_series"])
       << " series exposed on /metrics) |\n";
@@ -258,8 +265,8 @@ std::string CapacityReportSummary(const json& report) {
   out << "capacity of " << report["target"].get<std::string>() << ": max lossless rate "
       << Num(result["max_lossless_rate"]) << " lines/s (stopped by "
       << result["stopped_by"].get<std::string>() << ")\n";
-  out << "  CPU per million lines: " << Num(result["cpu_seconds_per_million_lines"], 3)
-      << " s (net of idle " << Num(result["cpu_seconds_per_million_lines_net"], 3) << " s)\n";
+  out << "  CPU per million lines: " << Num(result["cpu_seconds_per_million_lines"], 3, "s")
+      << " (net of idle " << Num(result["cpu_seconds_per_million_lines_net"], 3, "s") << ")\n";
   out << "  RSS per 100k series:   " << Bytes(result["rss_bytes_per_100k_series"]) << " ("
       << Num(result["series"]) << " series)\n";
   out << "  probe cost:            "

@@ -1,6 +1,8 @@
 // Where the load goes, and where its effect is read: udp://HOST:PORT, tcp://HOST:PORT and
 // http://HOST:PORT[/PATH] (POST /api/v1/statsd when no path is given) for StatsD, and a
 // metricsd web address (http://HOST:PORT[/PATH]) whose /metrics is read.
+//
+// Thread-safety: Endpoint is a plain value; ParseEndpoint is a pure function.
 #pragma once
 
 #include <cstdint>

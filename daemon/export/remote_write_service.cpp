@@ -142,8 +142,9 @@ std::shared_ptr<const Source> RemoteWriteService::MetricsSource() const {
     family(n("max_samples_per_send"),
            "The maximum number of samples to be sent, in a single request, to the remote storage.",
            MT::kGauge, [](const QueueStats& q) { return q.max_samples_per_send; });
-    visitor.Family(n("sent_batch_duration_seconds"), "Duration of send calls to the remote storage.",
-                   MT::kHistogram);
+    // The visitor keeps the family name's view until the family's samples are written.
+    const std::string duration_name = n("sent_batch_duration_seconds");
+    visitor.Family(duration_name, "Duration of send calls to the remote storage.", MT::kHistogram);
     for (const Row& row : rows) {
       Label labels[] = {{"remote_name", row.name}, {"url", row.url}};
       row.stats.send_duration.Visit(visitor, metricsd::Labels(labels, 2));

@@ -94,8 +94,8 @@ LoadShedder::LoadShedder(net::io_context& ioc, UsageReader reader)
 LoadShedder::~LoadShedder() { Stop(); }
 
 void LoadShedder::Configure(const LimitsConfig& config) {
-  MutexLock lock(state_->mutex);
   State& s = *state_;
+  MutexLock lock(s.mutex);
   bool retime = !s.job || s.config.interval != config.interval;
   s.config = config;
   int before = s.policy.level();

@@ -36,8 +36,10 @@ std::string Method(const CapacityOptions& o) {
       "subtracts the target's idle CPU, measured for %.0f s before the first step. Memory is "
       "process_resident_memory_bytes at the end; series are metricsd_statsd_metrics_total (one "
       "per mapped name and label set, a histogram counting once); exposed_series counts every "
-      "sample line of /metrics. Other traffic to the target during the run counts as received "
-      "and hides loss: run it against a target nothing else feeds.",
+      "sample line of /metrics. Reading /metrics costs the target CPU too (more with more "
+      "series), which weighs most in the first, slowest steps. Other traffic to the target "
+      "during the run counts as received and hides loss: run it against a target nothing else "
+      "feeds.",
       o.statsd.ToString().c_str(), o.step_duration, o.start_rate, o.precision * 100,
       o.max_bisections, o.max_rate, o.drain_timeout, o.loss_threshold * 100, o.cpu_budget,
       o.idle_sample);

@@ -185,6 +185,37 @@ void CheckRelabel(const ConfigNode& node, RelabelConfig& c) {
   }
 }
 
+// Prometheus's HTTPClientConfig.Validate for the `authorization` block, with its messages.
+const Section<AuthorizationBlock>& AuthorizationSection() {
+  static const auto* section = &(*new Section<AuthorizationBlock>(
+      "The Authorization header as \"<type> <credentials>\" (Prometheus's authorization)."))
+      .String("type", &AuthorizationBlock::type, "the scheme, e.g. Bearer (basic: use basic_auth)")
+      .String("credentials", &AuthorizationBlock::credentials, "the credentials", /*secret=*/true)
+      .OmitWhen([](const AuthorizationBlock& a) { return a.credentials.empty(); })
+      .Path("credentials_file", &AuthorizationBlock::credentials_file,
+            "a file holding the credentials, read at each request")
+      .OmitWhen([](const AuthorizationBlock& a) { return a.credentials_file.empty(); })
+      .Check("credentials or credentials_file, not both; type is not basic",
+             [](const ConfigNode& node, AuthorizationBlock& a) {
+               if (!a.credentials.empty() && !a.credentials_file.empty()) {
+                 node["credentials_file"].Fail(
+                     "at most one of authorization credentials & credentials_file must be "
+                     "configured");
+               }
+               std::string type = a.type;
+               while (!type.empty() && type.back() == ' ') type.pop_back();
+               while (!type.empty() && type.front() == ' ') type.erase(type.begin());
+               if (type.empty()) type = "Bearer";
+               if (Lower(type) == "basic") {
+                 At(node, "type").Fail(
+                     "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+               }
+               if (!IsHeaderName(type)) At(node, "type").Fail("invalid authorization type \"" + type + "\"");
+               a.type = type;
+             });
+  return *section;
+}
+
 const Section<QueueConfig>& QueueSection() {
   static const auto* section = &(*new Section<QueueConfig>(
       "How samples are batched and sent: Prometheus's queue_config, with its 2.42 defaults."))
@@ -255,6 +286,16 @@ bool IsValidLabelName(std::string_view name) {
 
 std::string RemoteWriteEndpoint::RemoteName() const {
   return name.empty() ? HexSha256(url).substr(0, 6) : name;
+}
+
+std::string RemoteWriteEndpoint::AuthorizationHeader() const {
+  if (!authorization.credentials_file.empty()) {
+    std::string secret = ReadConfigFile(authorization.credentials_file);
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    return authorization.type + " " + secret;
+  }
+  if (!authorization.credentials.empty()) return authorization.type + " " + authorization.credentials;
+  return auth.AuthorizationHeader();
 }
 
 const Section<RelabelConfig>& RelabelConfigSection() {
@@ -351,6 +392,10 @@ const Section<RemoteWriteEndpoint>& RemoteWriteEndpointSection() {
                    "X-Prometheus-Remote-Write-Version, ...) are refused",
                    /*secret=*/true, CheckHeader)
         .Include(&RemoteWriteEndpoint::auth, HttpAuthSection())
+        .Block("authorization", &RemoteWriteEndpoint::authorization, AuthorizationSection(),
+               "the Authorization header as type and credentials (instead of basic_auth or "
+               "bearer_token)")
+        .OmitWhen([](const RemoteWriteEndpoint& e) { return !e.authorization.IsSet(); })
         .Block("tls_config", &RemoteWriteEndpoint::tls, TlsSection(), "TLS of an https url")
         .Block("queue_config", &RemoteWriteEndpoint::queue, QueueSection(),
                QueueSection().doc())
@@ -370,7 +415,22 @@ const Section<RemoteWriteEndpoint>& RemoteWriteEndpointSection() {
         .Bool("send_exemplars", &RemoteWriteEndpoint::send_exemplars,
               "accepted for Prometheus compatibility; metricsd stores no exemplars")
         .Bool("send_native_histograms", &RemoteWriteEndpoint::send_native_histograms,
-              "accepted for Prometheus compatibility; metricsd stores no native histograms");
+              "accepted for Prometheus compatibility; metricsd stores no native histograms")
+        .Check("authorization excludes basic_auth, bearer_token and bearer_token_file",
+               [](const ConfigNode& node, RemoteWriteEndpoint& e) {
+                 if (!node["authorization"].IsSet()) return;
+                 if (!e.authorization.IsSet()) {
+                   node["authorization"].Fail("needs credentials or credentials_file");
+                 }
+                 if (!e.auth.bearer_token.empty() || !e.auth.bearer_token_file.empty()) {
+                   node["authorization"].Fail(
+                       "authorization is not compatible with bearer_token & bearer_token_file");
+                 }
+                 if (!e.auth.username.empty()) {
+                   node["authorization"].Fail(
+                       "at most one of basic_auth, oauth2 & authorization must be configured");
+                 }
+               });
     return endpoint;
   }();
   return *section;

@@ -63,13 +63,23 @@ struct QueueConfig {
   bool retry_on_http_429 = false;
 };
 
+// Prometheus's `authorization` block: the Authorization header as "<type> <credentials>".
+struct AuthorizationBlock {
+  std::string type = "Bearer";
+  std::string credentials;       // secret
+  std::string credentials_file;  // read at each request
+
+  bool IsSet() const { return !credentials.empty() || !credentials_file.empty(); }
+};
+
 struct RemoteWriteEndpoint {
   std::string url;
   Url parsed_url;                   // `url` parsed (checked at load)
   std::string name;                 // the remote_name label; default: a hash of the url
   Duration remote_timeout = std::chrono::seconds(30);
   std::map<std::string, std::string> headers;  // secret: values never leave the process
-  HttpAuth auth;
+  HttpAuth auth;                    // basic_auth, bearer_token, bearer_token_file
+  AuthorizationBlock authorization;  // exclusive with the above
   TlsOptions tls;
   QueueConfig queue;
   std::vector<RelabelConfig> write_relabel_configs;
@@ -83,6 +93,10 @@ struct RemoteWriteEndpoint {
   // (Prometheus hashes its whole marshalled endpoint config; hashing the url keeps the name,
   // and so the queue's position and counters, stable across edits of the other keys.)
   std::string RemoteName() const;
+  // The Authorization header of each request (empty: none), from `authorization` or else
+  // basic_auth / bearer_token. Reads secret files; throws std::runtime_error if one cannot be
+  // read.
+  std::string AuthorizationHeader() const;
 };
 
 const config::Section<RemoteWriteEndpoint>& RemoteWriteEndpointSection();

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -242,6 +243,49 @@ TEST(RemoteWriteConfigTest, ErrorsNameTheirPlace) {
   EXPECT_EQ(ErrorOf("remote_write:\n  - url: ftp://h/\n"),
             "rw.yaml:2:10: remote_write[0].url: invalid URL \"ftp://h/\" (expected "
             "http://HOST[:PORT]/... or https://...)");
+}
+
+TEST(RemoteWriteConfigTest, AuthorizationBlock) {
+  Holder holder = Load(
+      "remote_write:\n"
+      "  - url: http://a/\n    authorization: {credentials: tok}\n"
+      "  - url: http://b/\n    authorization: {type: Token, credentials: tok2}\n"
+      "  - url: http://c/\n    basic_auth: {username: u, password: p}\n"
+      "  - url: http://d/\n");
+  ASSERT_EQ(holder.remote_write.size(), 4u);
+  EXPECT_EQ(holder.remote_write[0].AuthorizationHeader(), "Bearer tok");
+  EXPECT_EQ(holder.remote_write[1].AuthorizationHeader(), "Token tok2");
+  EXPECT_EQ(holder.remote_write[2].AuthorizationHeader(), "Basic dTpw");  // base64("u:p")
+  EXPECT_EQ(holder.remote_write[3].AuthorizationHeader(), "");
+  nlohmann::json out = HolderSection().Render(holder)["remote_write"];
+  EXPECT_EQ(out[1]["authorization"]["type"], "Token");
+  EXPECT_EQ(out[1]["authorization"]["credentials"], "<secret>");
+  EXPECT_FALSE(out[3].contains("authorization"));
+  EXPECT_THAT(out.dump(), ::testing::Not(HasSubstr("tok2")));
+
+  // A credentials file is read at each request (rotation needs no reload).
+  std::string path = ::testing::TempDir() + "/rw_credentials";
+  { std::ofstream(path) << "first\n"; }
+  holder = Load("remote_write:\n  - url: http://a/\n    authorization: {credentials_file: " + path + "}\n");
+  EXPECT_EQ(holder.remote_write[0].AuthorizationHeader(), "Bearer first");
+  { std::ofstream(path) << "second"; }
+  EXPECT_EQ(holder.remote_write[0].AuthorizationHeader(), "Bearer second");
+
+  const std::string head = "remote_write:\n  - url: http://a/\n";
+  EXPECT_EQ(ErrorOf(head + "    authorization: {type: Basic, credentials: x}\n"),
+            "rw.yaml:3:27: remote_write[0].authorization.type: authorization type cannot be set "
+            "to \"basic\", use \"basic_auth\" instead");
+  EXPECT_EQ(ErrorOf(head + "    authorization: {credentials: x, credentials_file: /f}\n"),
+            "rw.yaml:3:55: remote_write[0].authorization.credentials_file: at most one of "
+            "authorization credentials & credentials_file must be configured");
+  EXPECT_EQ(ErrorOf(head + "    authorization: {credentials: x}\n    bearer_token: y\n"),
+            "rw.yaml:3:20: remote_write[0].authorization: authorization is not compatible with "
+            "bearer_token & bearer_token_file");
+  EXPECT_EQ(ErrorOf(head + "    authorization: {credentials: x}\n    basic_auth: {username: u}\n"),
+            "rw.yaml:3:20: remote_write[0].authorization: at most one of basic_auth, oauth2 & "
+            "authorization must be configured");
+  EXPECT_EQ(ErrorOf(head + "    authorization: {type: Bearer}\n"),
+            "rw.yaml:3:20: remote_write[0].authorization: needs credentials or credentials_file");
 }
 
 // Prometheus's TestTargetLabelValidity (relabel_test.go): which target_label a replace accepts.

@@ -18,14 +18,18 @@ namespace metricsd::statsd {
 
 // A tcp destination's connection and its bounded queue. Writers append under the lock, once
 // per batch; the connection, its writes and its reconnects run on a strand of the io_context.
-// Thread-safety: Enqueue() and queued() from any thread; the rest on the strand.
+// It keeps its own counters: its pending handlers may outlive the Relay at shutdown.
+// Thread-safety: Enqueue(), sent() and send_errors() from any thread; the rest on the strand.
 class TcpSender : public std::enable_shared_from_this<TcpSender> {
  public:
   using Failed = std::function<void()>;
-  TcpSender(net::io_context& ioc, net::ip::tcp::endpoint endpoint, std::size_t limit,
-            std::atomic<std::uint64_t>& sent, std::atomic<std::uint64_t>& send_errors, Failed failed)
+  TcpSender(net::io_context& ioc, net::ip::tcp::endpoint endpoint, std::size_t limit, Failed failed)
       : strand_(net::make_strand(ioc)), socket_(strand_), timer_(strand_), endpoint_(endpoint),
-        limit_(limit), sent_(sent), send_errors_(send_errors), failed_(std::move(failed)) {}
+        limit_(limit), failed_(std::move(failed)) {}
+
+  // Lines written, and lines lost in a failed write.
+  std::uint64_t sent() const { return sent_.load(std::memory_order_relaxed); }
+  std::uint64_t send_errors() const { return send_errors_.load(std::memory_order_relaxed); }
 
   // False (nothing queued) when the queue would exceed its limit.
   bool Enqueue(std::string_view data, std::size_t lines) {
@@ -150,8 +154,8 @@ class TcpSender : public std::enable_shared_from_this<TcpSender> {
   net::steady_timer timer_;
   net::ip::tcp::endpoint endpoint_;
   std::size_t limit_;
-  std::atomic<std::uint64_t>& sent_;
-  std::atomic<std::uint64_t>& send_errors_;
+  std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> send_errors_{0};
   Failed failed_;
   bool closed_ = false;
   bool connecting_ = false;
@@ -220,7 +224,6 @@ std::shared_ptr<Relay> Relay::Create(net::io_context& ioc, const RelayConfig& co
     std::weak_ptr<Relay> weak = relay;
     destination.tcp = std::make_shared<TcpSender>(
         ioc, net::ip::tcp::endpoint(destination.ip, destination.config.port), config.queue_size,
-        destination.lines, destination.dropped[static_cast<std::size_t>(RelayDrop::kSendError)],
         [weak, i] {
           if (auto self = weak.lock()) self->SendFailed(i);
         });
@@ -342,6 +345,10 @@ RelayCounts Relay::Counts(std::size_t index) const {
   }
   counts.checks_ok = destination.checks_ok.load(std::memory_order_relaxed);
   counts.checks_failed = destination.checks_failed.load(std::memory_order_relaxed);
+  if (destination.tcp) {
+    counts.lines += destination.tcp->sent();
+    counts.dropped[static_cast<std::size_t>(RelayDrop::kSendError)] += destination.tcp->send_errors();
+  }
   counts.up = (up_mask() >> index) & 1;
   return counts;
 }

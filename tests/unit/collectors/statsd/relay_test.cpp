@@ -20,6 +20,7 @@
 
 #include "collectors/statsd/relay_hash.h"
 #include "collectors/statsd/statsd_config.h"
+#include "collectors/statsd/statsd_service.h"
 #include "daemon/core/family_builder.h"
 #include "tests/unit/support/config_error_of.h"
 
@@ -473,6 +474,76 @@ TEST(RelayTest, LongLinesAreDroppedAndCounted) {
   EXPECT_EQ(relay->Counts(0).dropped[static_cast<std::size_t>(RelayDrop::kLineTooLong)], 1u);
   EXPECT_EQ(sink.Drain(), std::vector<std::string>{"short:1|c"});
 }
+
+// The service's hooks: lines from UDP, TCP and HTTP reach the relay; aggregate_locally decides
+// whether they are aggregated here too.
+class RelayServiceTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(RelayServiceTest, EveryTransportIsRelayedAndAggregatedOnlyWhenAsked) {
+  bool aggregate_locally = GetParam();
+  UdpSink sink;
+  StatsdConfig config = ParseStatsdConfig(ParseYaml(
+      "listeners: [{udp: '127.0.0.1:0'}, {tcp: '127.0.0.1:0'}]\n"
+      "receivers: 2\n"
+      "relay:\n"
+      "  destinations: [{address: 'udp://127.0.0.1:" + std::to_string(sink.port()) + "'}]\n"
+      "  aggregate_locally: " + (aggregate_locally ? "true" : "false") + "\n",
+      "m.yaml"));
+  net::io_context ioc;
+  auto guard = net::make_work_guard(ioc);
+  StatsdService service(ioc, config, "/proc");
+  service.Start();
+  std::thread io([&] { ioc.run(); });
+  auto port_of = [&](std::string_view kind) {
+    for (const std::string& listener : service.BoundListeners()) {
+      if (listener.starts_with(kind)) return static_cast<std::uint16_t>(std::stoi(listener.substr(listener.rfind(':') + 1)));
+    }
+    return std::uint16_t{0};
+  };
+  net::ip::udp::endpoint udp(net::ip::make_address("127.0.0.1"), port_of("udp"));
+  net::ip::tcp::endpoint tcp(net::ip::make_address("127.0.0.1"), port_of("tcp"));
+  {
+    net::io_context client;
+    net::ip::udp::socket udp_socket(client, net::ip::udp::v4());
+    udp_socket.send_to(net::buffer(std::string("udp.hits:1|c|#b:2,a:1")), udp);
+    net::ip::tcp::socket tcp_socket(client);
+    tcp_socket.connect(tcp);
+    net::write(tcp_socket, net::buffer(std::string("tcp.hits:2|c\n")));
+  }
+  EXPECT_EQ(service.IngestHttp("http.hits:3|c\n").accepted, 1u);
+  std::multiset<std::string> lines;
+  for (int i = 0; i < 50 && lines.size() < 3; ++i) {
+    for (const std::string& datagram : sink.Drain()) {
+      for (const std::string& line : SplitLines(datagram)) lines.insert(line);
+    }
+  }
+  EXPECT_EQ(lines, (std::multiset<std::string>{"http.hits:3|c", "tcp.hits:2|c", "udp.hits:1|c|#b:2,a:1"}));
+  std::set<std::string> families;
+  for (int i = 0; i < 100; ++i) {
+    families.clear();
+    for (const auto& family : CollectFamilies(*service.Sources()[0])) families.insert(family.name);
+    if (!aggregate_locally || families.size() == 3) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  if (aggregate_locally) {
+    EXPECT_EQ(families, (std::set<std::string>{"http_hits", "tcp_hits", "udp_hits"}));
+  } else {
+    EXPECT_TRUE(families.empty());
+  }
+  std::vector<std::shared_ptr<const Source>> sources = service.Sources();
+  ASSERT_EQ(sources.size(), 3u);
+  double relayed = 0;
+  for (const auto& family : CollectFamilies(*sources[2])) {
+    if (family.name == "metricsd_statsd_relay_lines_total") relayed = family.metric.at(0).counter.value;
+  }
+  EXPECT_EQ(relayed, 3);
+  service.Stop();
+  guard.reset();
+  ioc.stop();
+  io.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(AggregateLocally, RelayServiceTest, ::testing::Bool());
 
 // Not a timing assertion: prints the routing throughput of one writer (parse, hash, pick,
 // batch, send) over three udp destinations on loopback.

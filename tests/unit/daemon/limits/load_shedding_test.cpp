@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "collectors/probes/probe_config.h"
+#include "collectors/probes/prober.h"
 #include "collectors/statsd/aggregator.h"
 #include "collectors/statsd/statsd_source.h"
 #include "daemon/core/config_node.h"
@@ -444,6 +446,61 @@ TEST_F(ShedTest, MappingPriorityIsCheckedAndShown) {
   std::string message = ConfigErrorOf([&] { parse("mappings:\n  - match: a.*\n    name: a\n    priority: urgent\n"); });
   EXPECT_NE(message.find("mapping.yaml:4:15"), std::string::npos) << message;
   EXPECT_NE(message.find("must be low, normal or critical, got \"urgent\""), std::string::npos) << message;
+}
+
+TEST_F(ShedTest, ProbesRunOnceInStretchIntervalsWhileShed) {
+  // A closed port: each probe ends at once (connection refused), whatever its outcome.
+  int port;
+  {
+    net::io_context scratch;
+    net::ip::tcp::acceptor closed(scratch, {net::ip::make_address("127.0.0.1"), 0});
+    port = closed.local_endpoint().port();
+  }
+  net::io_context ioc;
+  auto work = net::make_work_guard(ioc);
+  std::thread runner([&] { ioc.run(); });
+  auto prober = std::make_shared<probes::Prober>(ioc);
+  prober->Configure(probes::ParseProbesConfig(ParseYaml(
+      "targets:\n  - {type: tcp, name: t, address: '127.0.0.1:" + std::to_string(port) +
+          "', interval: 100ms, timeout: 50ms}\n",
+      "probes.yaml")));
+  auto source = prober->MakeSource();
+  auto runs = [&] {
+    double total = 0;
+    for (const auto& [key, value] : Scrape(*source)) {
+      if (key.rfind("metricsd_probes_total{", 0) == 0) total += value;
+    }
+    return total;
+  };
+  auto wait = [](auto done) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    return done();
+  };
+  ASSERT_TRUE(wait([&] { return runs() >= 1; }));
+
+  SetShedLevel(static_cast<int>(ShedStep::kProbes));
+  auto started = std::chrono::steady_clock::now();
+  std::uint64_t dropped0 = ShedDropped(ShedStep::kProbes);
+  double runs0 = runs();
+  ASSERT_TRUE(wait([&] { return ShedDropped(ShedStep::kProbes) - dropped0 >= 9; }));
+  double shed_runs = runs() - runs0;
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  // The prober enforces the spacing itself (a start 3.5 intervals after the previous one at
+  // the earliest), so this bound holds however late the ticks come.
+  EXPECT_LE(shed_runs, 1 + elapsed / 350ms) << shed_runs << " runs in " << elapsed / 1ms << " ms";
+  EXPECT_GE(shed_runs, 1) << "nine ticks skipped in a row: a probe is due by then";
+  std::printf("FIGURE probe_ticks_skipped_per_run_while_shed %.2f\n",
+              static_cast<double>(ShedDropped(ShedStep::kProbes) - dropped0) / std::max(1.0, shed_runs));
+
+  SetShedLevel(static_cast<int>(ShedStep::kStatsdLow));  // below probes: every tick runs again
+  std::uint64_t dropped1 = ShedDropped(ShedStep::kProbes);
+  double runs1 = runs();
+  ASSERT_TRUE(wait([&] { return runs() >= runs1 + 3; }));
+  EXPECT_EQ(ShedDropped(ShedStep::kProbes), dropped1);
+  prober->Stop();
+  work.reset();
+  runner.join();
 }
 
 TEST_F(ShedTest, HistoryKeepsOnePassInStretchWhileShed) {

@@ -1,4 +1,11 @@
 // The AO dry-run probe: a dry-run message to a Compute Unit, its answer checked.
+//
+// A fresh connection per probe (RunExchange), not a keep-alive pool (daemon/client/http_pool.h):
+// AO probes expose blackbox_exporter's probe_http_duration_seconds{phase="connect"|"tls"} and
+// probe_ssl_earliest_cert_expiry, and their latency histograms are the unit's answer time as a
+// new client sees it. Over a reused connection the connect and TLS phases would read 0, the
+// certificate expiry would vanish, and the histograms would mix handshake and no-handshake
+// round trips. At one probe per interval per target the handshake costs little.
 #include "collectors/probes/prober.h"
 
 #include "collectors/probes/prober_target.h"

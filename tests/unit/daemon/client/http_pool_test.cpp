@@ -3,169 +3,23 @@
 #include "daemon/client/http_pool.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
 #include <future>
-#include <list>
 #include <thread>
 #include <vector>
 
-#include <boost/beast/ssl.hpp>
-
-#include "daemon/core/beast.h"
-#include "daemon/core/mutex.h"
+#include "tests/unit/daemon/client/test_http_server.h"
 
 namespace metricsd {
 namespace {
 
 using namespace std::chrono_literals;
-using tcp = net::ip::tcp;
-
-// How the test server treats each connection.
-enum class Mode {
-  kKeepAlive,           // answers every request, keeps the connection
-  kCloseEach,           // answers with `Connection: close` and closes
-  kHttp10,              // answers as HTTP/1.0 without keep-alive, then closes
-  kCloseAfterResponse,  // answers as if keeping the connection, then closes it silently
-  kDropSecond,          // answers the first request; reads the second and closes unanswered
-  kDropAll,             // reads every request and closes unanswered
-  kHang,                // reads the request and never answers
-  kBigBody,             // answers with a 1 MB body
-};
-
-struct CertAndKey {
-  std::string cert_pem, key_pem;
-};
-
-// A self-signed P-256 certificate for CN=localhost, made in memory.
-CertAndKey SelfSignedLocalhost() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
-                             -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509_sign(cert, key, EVP_sha256());
-  auto pem = [](auto write) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    write(bio);
-    char* data = nullptr;
-    long length = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<std::size_t>(length));
-    BIO_free(bio);
-    return out;
-  };
-  CertAndKey out;
-  out.cert_pem = pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert); });
-  out.key_pem = pem([&](BIO* bio) { PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr); });
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return out;
-}
-
-// A blocking HTTP/1.1 server, one thread per connection; counts connections and requests.
-class TestServer {
- public:
-  TestServer(Mode mode, const CertAndKey* tls = nullptr, std::chrono::milliseconds delay = 0ms)
-      : mode_(mode), delay_(delay), acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0}) {
-    if (tls != nullptr) {
-      tls_.emplace(net::ssl::context::tls_server);
-      tls_->use_certificate_chain(net::buffer(tls->cert_pem));
-      tls_->use_private_key(net::buffer(tls->key_pem), net::ssl::context::pem);
-    }
-    port_ = acceptor_.local_endpoint().port();
-    accept_thread_ = std::thread([this] { AcceptLoop(); });
-  }
-
-  ~TestServer() {
-    stopping_ = true;
-    {
-      boost::system::error_code ignored;
-      tcp::socket wake(ioc_);
-      wake.connect({net::ip::make_address("127.0.0.1"), port_}, ignored);
-      accept_thread_.join();
-    }
-    {
-      MutexLock lock(mutex_);
-      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
-    }
-    for (auto& thread : threads_) thread.join();
-  }
-
-  std::uint16_t port() const { return port_; }
-  int connections() const { return connections_.load(); }
-  int requests() const { return requests_.load(); }
-
- private:
-  void AcceptLoop() {
-    for (;;) {
-      tcp::socket socket(ioc_);
-      boost::system::error_code ec;
-      acceptor_.accept(socket, ec);
-      if (stopping_ || ec) return;
-      connections_.fetch_add(1);
-      {
-        MutexLock lock(mutex_);
-        fds_.push_back(socket.native_handle());
-      }
-      threads_.emplace_back([this, socket = std::move(socket)]() mutable {
-        if (!tls_) return Serve(socket);
-        net::ssl::stream<tcp::socket> stream(std::move(socket), *tls_);
-        boost::system::error_code error;
-        stream.handshake(net::ssl::stream_base::server, error);
-        if (!error) Serve(stream);
-      });
-    }
-  }
-
-  template <typename Stream>
-  void Serve(Stream& stream) {
-    beast::flat_buffer buffer;
-    for (int n = 0;; ++n) {
-      http::request<http::string_body> request;
-      boost::system::error_code ec;
-      http::read(stream, buffer, request, ec);
-      if (ec) return;
-      requests_.fetch_add(1);
-      if ((mode_ == Mode::kDropSecond && n == 1) || mode_ == Mode::kDropAll) return;
-      if (mode_ == Mode::kHang) {
-        while (!stopping_) std::this_thread::sleep_for(10ms);
-        return;
-      }
-      if (delay_ > 0ms) std::this_thread::sleep_for(delay_);
-      http::response<http::string_body> response{http::status::ok, mode_ == Mode::kHttp10 ? 10 : 11};
-      response.body() = mode_ == Mode::kBigBody ? std::string(1 << 20, 'x')
-                                                : std::string(request.target()) + " " +
-                                                      std::to_string(request.body().size());
-      response.keep_alive(mode_ != Mode::kCloseEach && mode_ != Mode::kHttp10 && request.keep_alive());
-      response.prepare_payload();
-      http::write(stream, response, ec);
-      if (ec || !response.keep_alive() || mode_ == Mode::kCloseAfterResponse) return;
-    }
-  }
-
-  Mode mode_;
-  std::chrono::milliseconds delay_;
-  net::io_context ioc_;
-  tcp::acceptor acceptor_;
-  std::optional<net::ssl::context> tls_;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> connections_{0}, requests_{0};
-  std::thread accept_thread_;
-  std::list<std::thread> threads_;  // touched by the accept thread, then joined after it
-  Mutex mutex_;
-  std::vector<int> fds_ ABSL_GUARDED_BY(mutex_);
-};
+using test_http::CertAndKey;
+using test_http::Mode;
+using test_http::SelfSignedLocalhost;
+using test_http::TestServer;
 
 class HttpPoolTest : public ::testing::Test {
  protected:

@@ -81,6 +81,7 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
   step_options.ramp = 0;
   step_options.metrics = options.web;
   step_options.drain_timeout = options.drain_timeout;
+  step_options.threads = options.threads;
   step_options.io_timeout = options.io_timeout;
 
   // Runs one step at `rate`; false when the run must end (stop, deadline, error).
@@ -194,8 +195,8 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
   if (result.stopped_by == "generator") {
     result.notes.push_back(
         "the load generator could not send at the rate a step asked while the target lost "
-        "nothing: the target's limit is above what this machine generated (one sending thread); "
-        "run loadgen from more hosts or processes at once to go further");
+        "nothing: the target's limit is above what this machine generated; raise --threads, or "
+        "run loadgen from more hosts at once, to go further");
   }
   result.final = ReadTargetMetrics(connection, options.web.path);
   result.wall_seconds = Seconds(Clock::now() - start);

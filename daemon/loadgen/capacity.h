@@ -33,6 +33,7 @@ struct CapacityOptions {
   double deadline = 900;        // seconds for the whole run
   double idle_sample = 2;       // seconds of idle CPU measured before the first step
   double drain_timeout = 3;
+  int threads = 1;              // sending threads (LoadgenOptions::threads)
   std::chrono::milliseconds io_timeout{2000};
 };
 

@@ -63,6 +63,7 @@ Flags:
       --drain-timeout=DURATION
                               Wait up to this after each step for the target to count the
                               lines. Default: 3s.
+      --threads=N             Sending threads, as for loadgen. Default: 1.
       --players=N, --battles-per-second=B, --servers=N, --seed=N
                               The game profile, as for loadgen (--servers default: 100, so
                               that the run makes series to weigh; a target already fed
@@ -118,6 +119,8 @@ int RunCapacityCommand(std::span<const std::string_view> args) {
       if (auto v = reader.Seconds(1, 7 * 86400)) options.deadline = *v;
     } else if (name == "--idle-sample") {
       if (auto v = reader.Seconds(0, 600)) options.idle_sample = *v;
+    } else if (name == "--threads") {
+      if (auto v = reader.Number(1, 64)) options.threads = static_cast<int>(*v);
     } else if (name == "--drain-timeout") {
       if (auto v = reader.Seconds(0, 600)) options.drain_timeout = *v;
     } else if (name == "--output-dir") {

@@ -30,8 +30,8 @@ std::string Method(const CapacityOptions& o) {
       "the increase of process_cpu_seconds_total over the wall time between the readings. A "
       "step is good when loss <= %.3g%% of the lines sent and CPU <= %.2f cores, and when the "
       "generator reached 90%% of the rate asked; when it did not (and the target lost nothing) "
-      "the run stops there: the target's limit is above what the generator, one sending "
-      "thread, reaches. The max lossless rate is what the best good step achieved. CPU per "
+      "the run stops there: the target's limit is above what the generator (%d sending "
+      "threads) reaches. The max lossless rate is what the best good step achieved. CPU per "
       "million lines sums the good steps' CPU over their lines received; the net figure first "
       "subtracts the target's idle CPU, measured for %.0f s before the first step. Memory is "
       "process_resident_memory_bytes at the end; series are metricsd_statsd_metrics_total (one "
@@ -42,7 +42,7 @@ std::string Method(const CapacityOptions& o) {
       "feeds.",
       o.statsd.ToString().c_str(), o.step_duration, o.start_rate, o.precision * 100,
       o.max_bisections, o.max_rate, o.drain_timeout, o.loss_threshold * 100, o.cpu_budget,
-      o.idle_sample);
+      o.threads, o.idle_sample);
   return buffer;
 }
 
@@ -175,6 +175,7 @@ json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
         {"step_duration_seconds", o.step_duration},
         {"precision", o.precision},
         {"max_bisections", o.max_bisections},
+        {"threads", o.threads},
         {"deadline_seconds", o.deadline}}},
       {"method", Method(o)},
       {"result",

@@ -60,14 +60,76 @@ TargetReading Drain(HttpConnection& connection, const std::string& path, double 
   return reading;
 }
 
+struct SenderRun {
+  SendStats stats;
+  std::array<std::uint64_t, kLineKinds> lines_by_kind{};
+  double elapsed = 0;
+  double steady_rate = 0;  // after the ramp
+  bool interrupted = false;
+};
+
+// One sending thread: `rate` lines/s (after the ramp) of profile stream `index` from `start`
+// until the duration or `stop`.
+void SendShare(const LoadgenOptions& options, double rate, int index, Clock::time_point start,
+          const std::atomic<bool>& stop, SenderRun& run) {
+  const double duration = std::max(0.0, options.duration);
+  const double ramp = std::clamp(options.ramp, 0.0, duration);
+  std::unique_ptr<StatsdSender> sender = MakeSender(options.target, options.io_timeout);
+  GameProfileOptions profile_options = options.profile;
+  profile_options.seed += static_cast<std::uint64_t>(index) * 1'000'003;  // stream 0: the seed
+  GameProfile profile(profile_options);
+  // A tenth of a second of tokens at most: enough to ride out a scheduling hiccup without
+  // turning a long stall into a flood.
+  RateController pacing(rate, ramp, std::max(64.0, rate * 0.1));
+  const double min_interval = MinInterval(options.target.kind);
+  // Lines per write: what accrues in min_interval at the rate (at least 1; a batch is never
+  // held back longer than that interval).
+  const std::size_t batch = static_cast<std::size_t>(std::clamp(
+      std::floor(rate * min_interval), 1.0, static_cast<double>(kMaxLinesPerBatch)));
+  std::vector<std::string> lines(kMaxLinesPerBatch);
+
+  double t = 0;
+  std::optional<std::pair<double, std::uint64_t>> ramp_end;  // (instant, lines sent then)
+  while (true) {
+    t = Seconds(Clock::now() - start);
+    if (t >= duration) break;
+    if (stop.load()) {
+      run.interrupted = true;
+      break;
+    }
+    if (!ramp_end && t >= ramp) ramp_end.emplace(t, sender->stats().lines_sent);
+    const std::size_t due = static_cast<std::size_t>(
+        std::min<double>(pacing.Available(t), kMaxLinesPerBatch));
+    const bool last_chance = t + min_interval >= duration;  // send what is due before the end
+    if (due < batch && !(last_chance && due > 0)) {
+      // Sleep until a batch is due (fewer, larger writes), at most 50 ms (to see ctrl-C) and
+      // never past the end.
+      double wake = pacing.WhenAvailable(t, static_cast<double>(batch));
+      wake = std::min({wake, t + 0.05, duration});
+      std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(wake)));
+      continue;
+    }
+    for (std::size_t i = 0; i < due; ++i) {
+      ++run.lines_by_kind[static_cast<std::size_t>(profile.Next(lines[i]))];
+    }
+    pacing.Consume(static_cast<double>(due));
+    sender->Send(std::span<const std::string>(lines.data(), due));
+  }
+  run.elapsed = std::min(t, duration);
+  run.stats = sender->stats();
+  if (ramp_end && run.elapsed - ramp_end->first >= 0.5) {
+    run.steady_rate = static_cast<double>(run.stats.lines_sent - ramp_end->second) /
+                      (run.elapsed - ramp_end->first);
+  }
+  // The sender closes here: a TCP connection's last lines are read by the target.
+}
+
 }  // namespace
 
 LoadgenResult RunLoadgen(const LoadgenOptions& options, const std::atomic<bool>& stop) {
   LoadgenResult result;
   result.rate = options.rate > 0 ? options.rate : NaturalRate(options.profile);
-  const double duration = std::max(0.0, options.duration);
-  const double ramp = std::clamp(options.ramp, 0.0, duration);
-
   std::unique_ptr<HttpConnection> metrics;
   if (options.metrics) {
     metrics = std::make_unique<HttpConnection>(options.metrics->host, options.metrics->port,
@@ -79,60 +141,31 @@ LoadgenResult RunLoadgen(const LoadgenOptions& options, const std::atomic<bool>&
     }
   }
 
-  std::unique_ptr<StatsdSender> sender = MakeSender(options.target, options.io_timeout);
-  GameProfile profile(options.profile);
-  // A tenth of a second of tokens at most: enough to ride out a scheduling hiccup without
-  // turning a long stall into a flood.
-  RateController pacing(result.rate, ramp, std::max(64.0, result.rate * 0.1));
-  // Lines per write: what accrues in MinInterval at the rate (at least 1; a batch of
-  // `batch` lines is never held back longer than that interval).
-  const std::size_t batch = static_cast<std::size_t>(std::clamp(
-      std::floor(result.rate * MinInterval(options.target.kind)), 1.0,
-      static_cast<double>(kMaxLinesPerBatch)));
-  std::vector<std::string> lines(kMaxLinesPerBatch);
-
+  // Each sending thread paces its share of the rate with its own sender (a socket or a
+  // connection of its own) and its own profile stream; their counts add up.
+  const int threads = std::max(1, options.threads);
+  std::vector<SenderRun> runs(static_cast<std::size_t>(threads));
   const Clock::time_point start = Clock::now();
-  double t = 0;
-  std::optional<std::pair<double, std::uint64_t>> ramp_end;  // (instant, lines sent then)
-  while (true) {
-    t = Seconds(Clock::now() - start);
-    if (t >= duration) break;
-    if (stop.load()) {
-      result.interrupted = true;
-      break;
+  {
+    std::vector<std::jthread> workers;
+    for (int i = 1; i < threads; ++i) {
+      workers.emplace_back([&, i] {
+        SendShare(options, result.rate / threads, i, start, stop, runs[static_cast<std::size_t>(i)]);
+      });
     }
-    if (!ramp_end && t >= ramp) ramp_end.emplace(t, sender->stats().lines_sent);
-    const std::size_t due = static_cast<std::size_t>(
-        std::min<double>(pacing.Available(t), kMaxLinesPerBatch));
-    const double min_interval = MinInterval(options.target.kind);
-    const bool last_chance = t + min_interval >= duration;  // send what is due before the end
-    if (due < batch && !(last_chance && due > 0)) {
-      // Sleep until a batch is due (min_interval's worth of lines: fewer, larger writes), at
-      // most 50 ms (to see ctrl-C) and never past the end.
-      double wake = pacing.WhenAvailable(t, static_cast<double>(batch));
-      wake = std::min({wake, t + 0.05, duration});
-      std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
-                                                std::chrono::duration<double>(wake)));
-      continue;
-    }
-    for (std::size_t i = 0; i < due; ++i) {
-      ++result.lines_by_kind[static_cast<std::size_t>(profile.Next(lines[i]))];
-    }
-    pacing.Consume(static_cast<double>(due));
-    sender->Send(std::span<const std::string>(lines.data(), due));
+    SendShare(options, result.rate / threads, 0, start, stop, runs[0]);
+  }  // joins
+  for (const SenderRun& run : runs) {
+    result.elapsed = std::max(result.elapsed, run.elapsed);
+    result.interrupted = result.interrupted || run.interrupted;
+    result.lines_sent += run.stats.lines_sent;
+    result.lines_failed += run.stats.lines_failed;
+    result.send_errors += run.stats.errors;
+    result.writes += run.stats.writes;
+    if (!run.stats.last_error.empty()) result.last_error = run.stats.last_error;
+    for (std::size_t k = 0; k < kLineKinds; ++k) result.lines_by_kind[k] += run.lines_by_kind[k];
+    result.steady_rate += run.steady_rate;
   }
-  result.elapsed = std::min(t, duration);
-  const SendStats& stats = sender->stats();
-  result.lines_sent = stats.lines_sent;
-  result.lines_failed = stats.lines_failed;
-  result.send_errors = stats.errors;
-  result.writes = stats.writes;
-  result.last_error = stats.last_error;
-  if (ramp_end && result.elapsed - ramp_end->first >= 0.5) {
-    result.steady_rate = static_cast<double>(result.lines_sent - ramp_end->second) /
-                         (result.elapsed - ramp_end->first);
-  }
-  sender.reset();  // closes a TCP connection: the target reads what is left
 
   if (metrics && result.before.ok) {
     const double before_lines = result.before.GetOr(kLinesReceived);
@@ -182,6 +215,7 @@ nlohmann::json ToJson(const LoadgenOptions& options, const LoadgenResult& r) {
         {"servers", options.profile.servers},
         {"seed", options.profile.seed}}},
       {"rate", r.rate},
+      {"threads", std::max(1, options.threads)},
       {"duration_seconds", options.duration},
       {"ramp_seconds", options.ramp},
       {"elapsed_seconds", r.elapsed},

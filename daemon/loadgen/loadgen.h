@@ -30,6 +30,7 @@ struct LoadgenOptions {
   double ramp = 10;       // seconds from 0 to `rate`
   std::optional<Endpoint> metrics;  // the target's /metrics (http)
   double drain_timeout = 5;         // seconds to wait for the target to count what was sent
+  int threads = 1;                  // sending threads, each with rate/threads and its own socket
   std::chrono::milliseconds io_timeout{2000};
 };
 

@@ -36,6 +36,8 @@ Flags:
                               statsd_exporter, drops samples whose label names differ
                               from their family's (metricsd_statsd_events_conflict_total).
       --seed=N                The same seed sends the same lines. Default: 1.
+      --threads=N             Sending threads, each with its own socket and rate/N (one
+                              thread sends about 2M lines/s over UDP). Default: 1.
       --metrics-url=URL       The target's /metrics (http://HOST:PORT[/metrics]): its
                               metricsd_statsd_lines_total before and after gives the loss.
       --drain-timeout=DURATION
@@ -81,6 +83,8 @@ int RunLoadgenCommand(std::span<const std::string_view> args) {
       if (auto v = reader.Seconds(0, 7 * 86400)) options.duration = *v;
     } else if (name == "--ramp") {
       if (auto v = reader.Seconds(0, 7 * 86400)) options.ramp = *v;
+    } else if (name == "--threads") {
+      if (auto v = reader.Number(1, 64)) options.threads = static_cast<int>(*v);
     } else if (name == "--drain-timeout") {
       if (auto v = reader.Seconds(0, 600)) options.drain_timeout = *v;
     } else if (name == "--timeout") {

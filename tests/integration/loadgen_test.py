@@ -126,8 +126,10 @@ class LoadgenTest(unittest.TestCase):
     def test_tcp_and_http_lines_are_all_counted(self):
         for target in (f"tcp://{self.daemon.statsd['tcp']}", f"{self.web}/api/v1/statsd"):
             before = family_sums(self.daemon)
+            # Two sending threads: two connections, each with half the rate.
             report, seconds = self.loadgen(target, "--rate=3000", "--duration=1500ms",
-                                           "--ramp=0s")
+                                           "--ramp=0s", "--threads=2")
+            self.assertEqual(report["threads"], 2)
             after = family_sums(self.daemon)
             print(f"FIGURE loadgen_{target.split(':')[0]}_run_seconds {seconds:.2f}")
             received = self.assert_counted_exactly(report, before, after)

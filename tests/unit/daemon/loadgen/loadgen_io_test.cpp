@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "daemon/loadgen/capacity.h"
 #include "daemon/loadgen/capacity_report.h"
 #include "daemon/loadgen/game_profile.h"
+#include "daemon/loadgen/loadgen.h"
 #include "daemon/loadgen/statsd_sender.h"
 #include "daemon/loadgen/target.h"
 #include "daemon/loadgen/target_metrics.h"
@@ -166,6 +168,42 @@ TEST(StatsdSenderTest, TcpWritesNewlineTerminatedLinesAndCountsARefusal) {
   EXPECT_EQ(refused->stats().errors, 1u);
   EXPECT_NE(refused->stats().last_error.find("refused"), std::string::npos)
       << refused->stats().last_error;
+}
+
+// Counts only (no timing): what two sending threads sent is what a UDP sink got, never more
+// than the schedule allows, every line counted by kind.
+TEST(RunLoadgenTest, ThreadsShareTheRateAndEveryLineIsCounted) {
+  std::uint16_t port = 0;
+  const int sink = BoundSocket(SOCK_DGRAM, port);
+  int buffer = 4 << 20;
+  ::setsockopt(sink, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  LoadgenOptions options;
+  options.target = {.kind = Endpoint::Kind::kUdp, .host = "127.0.0.1", .port = port, .path = {}};
+  options.rate = 4000;
+  options.duration = 0.5;
+  options.ramp = 0.2;
+  options.threads = 2;
+  const std::atomic<bool> stop{false};
+  const LoadgenResult result = RunLoadgen(options, stop);
+  EXPECT_FALSE(result.interrupted);
+  EXPECT_FALSE(result.measured);
+  EXPECT_EQ(result.send_errors, 0u);
+  // Each thread's share: at most its integral, whole lines.
+  EXPECT_LE(result.lines_sent, 4000 * 0.1 + 4000 * 0.3 + 2);
+  EXPECT_GT(result.lines_sent, 0u);
+  std::uint64_t by_kind = 0;
+  for (std::uint64_t n : result.lines_by_kind) by_kind += n;
+  EXPECT_EQ(by_kind, result.lines_sent);
+  std::uint64_t received = 0;
+  char datagram[65536];
+  pollfd p{.fd = sink, .events = POLLIN, .revents = 0};
+  while (received < result.lines_sent && ::poll(&p, 1, 2000) == 1) {
+    const ssize_t n = ::recv(sink, datagram, sizeof datagram, 0);
+    ASSERT_GT(n, 0);
+    received += 1 + std::count(datagram, datagram + n, '\n');
+  }
+  EXPECT_EQ(received, result.lines_sent);
+  ::close(sink);
 }
 
 TEST(TargetMetricsTest, SumsEachNameOverItsSeries) {

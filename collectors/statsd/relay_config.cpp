@@ -44,7 +44,9 @@ const Section<RelayDestination>& DestinationSection() {
                            RedactUrl(out.health_url) + "\"");
                }
              },
-             [](const RelayDestination& in) { return nlohmann::json(in.health_url); });
+             [](const RelayDestination& in) { return nlohmann::json(in.health_url); })
+        .OmitWhen([](const RelayDestination& in) { return in.health_url.empty(); })
+        .NoDefault();
     return destination;
   }();
   return *section;

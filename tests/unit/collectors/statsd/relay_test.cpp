@@ -160,6 +160,21 @@ relay:
   EXPECT_FALSE(relay == ParseRelay("{}"));
 }
 
+// The shipped example parses, and its effective config (as /api/v1/status/config renders it)
+// loads back the same.
+TEST(RelayConfigTest, ExampleLoadsAndItsEffectiveConfigLoadsBackTheSame) {
+  std::string path = std::string(METRICSD_SOURCE_DIR) + "/config/examples/statsd-relay.yaml";
+  ConfigNode root = ParseYaml(ReadConfigFile(path), path);
+  StatsdConfig first = ParseStatsdConfig(root["statsd"]);
+  ASSERT_EQ(first.relay.destinations.size(), 3u);
+  EXPECT_EQ(first.relay.destinations[2].protocol, RelayDestination::Protocol::kTcp);
+  EXPECT_TRUE(first.relay.destinations[2].health_url.empty());
+  std::string rendered = first.ToJson().dump();  // JSON is YAML
+  StatsdConfig second = ParseStatsdConfig(ParseYaml(rendered, "effective.yaml"));
+  EXPECT_EQ(second.ToJson(), first.ToJson());
+  EXPECT_TRUE(second.relay == first.relay);
+}
+
 TEST(RelayConfigTest, ErrorsNameFileLineAndColumn) {
   auto error = [](const std::string& yaml) { return ConfigErrorOf([&] { ParseRelay(yaml); }); };
   EXPECT_EQ(error("relay: {destinations: [{address: 'http://x:1'}]}"),

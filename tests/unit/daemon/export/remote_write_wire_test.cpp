@@ -288,6 +288,38 @@ TEST(RemoteWriteConfigTest, AuthorizationBlock) {
             "rw.yaml:3:20: remote_write[0].authorization: needs credentials or credentials_file");
 }
 
+// What the README, the default config and the JSON Schema are generated from.
+TEST(RemoteWriteConfigTest, DocsAndSchema) {
+  std::vector<std::string> names;
+  for (const config::KeyInfo& key : RemoteWriteEndpointSection().Keys()) names.push_back(key.name);
+  EXPECT_THAT(names, ::testing::IsSupersetOf({"url", "name", "remote_timeout", "headers",
+                                              "basic_auth", "bearer_token", "bearer_token_file",
+                                              "authorization", "tls_config", "queue_config",
+                                              "write_relabel_configs", "external_labels"}));
+  for (const config::KeyInfo& key : RemoteWriteEndpointSection().Keys()) {
+    EXPECT_FALSE(key.doc.empty()) << key.name;
+    if (key.name == "headers" || key.name == "bearer_token") {
+      EXPECT_TRUE(key.secret) << key.name;
+    }
+    if (key.name == "url") {
+      EXPECT_TRUE(key.required);
+    }
+    if (key.name == "remote_timeout") {
+      EXPECT_EQ(key.default_value, "30s");
+    }
+    if (key.name == "queue_config") {
+      EXPECT_EQ(key.default_value["capacity"], 2500);
+    }
+  }
+  nlohmann::json schema = RemoteWriteEndpointSection().Schema();
+  EXPECT_TRUE(schema["properties"].contains("write_relabel_configs"));
+  EXPECT_TRUE(schema["properties"]["queue_config"]["properties"].contains("retry_on_http_429"));
+  std::vector<std::string> relabel_keys;
+  for (const config::KeyInfo& key : RelabelConfigSection().Keys()) relabel_keys.push_back(key.name);
+  EXPECT_EQ(relabel_keys, (std::vector<std::string>{"source_labels", "separator", "regex", "modulus",
+                                                    "target_label", "replacement", "action"}));
+}
+
 // Prometheus's TestTargetLabelValidity (relabel_test.go): which target_label a replace accepts.
 TEST(RemoteWriteConfigTest, TargetLabelValidity) {
   const std::vector<std::pair<std::string, bool>> cases = {

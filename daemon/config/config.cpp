@@ -23,6 +23,10 @@ const config::Section<Config>& ConfigSection() {
       .List("remote_write", &Config::remote_write, remote::RemoteWriteEndpointSection(),
             "Endpoints every stored sample is sent to (Prometheus remote_write 1.0), as in "
             "prometheus.yml.")
+      .Check("remote_write names are unique; two unnamed endpoints have different urls",
+             [](const ConfigNode& node, Config& config) {
+               remote::CheckRemoteWriteEndpoints(node["remote_write"], config.remote_write);
+             })
       .Block("limits", &Config::limits, limits::LimitsSection(), limits::LimitsSection().doc())
       .Block("scaling", &Config::scaling, scaling::ScalingSection(), scaling::ScalingSection().doc());
   return *section;

@@ -162,28 +162,35 @@ class HttpSender final : public StatsdSender {
   HttpSender(const Endpoint& endpoint, std::chrono::milliseconds timeout)
       : endpoint_(endpoint), connection_(endpoint.host, endpoint.port, timeout) {}
 
-  std::size_t MaxBatchBytes() const override { return kMaxHttpBodyBytes; }
+  std::size_t MaxBatchBytes() const override { return limit_; }
 
   void Send(std::span<const std::string> lines) override {
     std::size_t first = 0;
     while (first < lines.size()) {
-      // One POST per MaxBatchBytes of lines.
+      // One POST per limit_ bytes of lines.
       body_.clear();
       std::size_t last = first;
       while (last < lines.size() &&
-             (last == first || body_.size() + 1 + lines[last].size() <= kMaxHttpBodyBytes)) {
+             (last == first || body_.size() + 1 + lines[last].size() <= limit_)) {
         if (last > first) body_ += '\n';
         body_ += lines[last++];
       }
-      Post(last - first);
+      // 413: the target's statsd.http.max_body_bytes is lower; halve the bodies and resend
+      // these lines (down to one line per POST, which then fails for good).
+      if (!Post(last - first) && last - first > 1) {
+        limit_ = std::max<std::size_t>(256, body_.size() / 2);
+        continue;
+      }
       first = last;
     }
   }
 
  private:
-  void Post(std::size_t count) {
+  // False (nothing counted) for a 413 of a body of several lines, which is sent again smaller.
+  bool Post(std::size_t count) {
     ++stats_.writes;
     HttpResult result = connection_.Request("POST", endpoint_.path, body_, "text/plain");
+    if (result.status == 413 && count > 1) return false;
     // metricsd answers {"accepted":N,"rejected":M}, with 400 when it accepted none (a batch of
     // lines its mapping drops, say): either way it received every line of the batch.
     const bool counted = result.status == 400 &&
@@ -198,10 +205,12 @@ class HttpSender final : public StatsdSender {
       Failed(count, "POST " + endpoint_.ToString() + ": HTTP " + std::to_string(result.status) +
                         (body.empty() ? "" : ": " + body));
     }
+    return true;
   }
 
   Endpoint endpoint_;
   HttpConnection connection_;
+  std::size_t limit_ = kMaxHttpBodyBytes;
   std::string body_;
 };
 

@@ -2,8 +2,9 @@
 // 1500-byte Ethernet MTU minus IP and UDP headers and some slack, statsd clients' usual
 // choice; sent with sendmmsg), newline-terminated writes on one TCP connection (reconnected
 // after an error), or POSTs of newline-separated lines to metricsd's /api/v1/statsd over one
-// keep-alive connection. Every line is counted either sent or failed; failures are counted
-// errors with the last message kept, never thrown.
+// keep-alive connection (bodies of at most 60 KiB, halved whenever the target answers 413).
+// Every line is counted either sent or failed; failures are counted errors with the last
+// message kept, never thrown.
 //
 // Thread-safety: not thread-safe; one sending thread owns a sender.
 #pragma once

@@ -256,7 +256,18 @@ void RemoteWriteQueue::Cycle() {
   }
   if (!sender_) return ScheduleCycle(deadline);
   std::shared_ptr<storage::Store> store = store_();
-  if (!store) return ScheduleCycle(deadline);  // history not open (yet)
+  if (!store) {
+    // History not open yet, or off: remote_write reads from it, so it waits.
+    // Opening history takes a moment at start-up: only a long wait is worth a warning.
+    auto now = SteadyClock::now();
+    if (!waiting_for_store_since_) waiting_for_store_since_ = now;
+    if (!waiting_for_store_logged_ && now - *waiting_for_store_since_ > std::chrono::seconds(60)) {
+      waiting_for_store_logged_ = true;
+      LogWarn("remote_write waits for the history store (it sends what history keeps: is history on?)",
+              {{"remote_name", active_.RemoteName()}});
+    }
+    return ScheduleCycle(deadline);
+  }
 
   storage::Timestamp readable = options_.now() - Millis(options_.read_lag);
   if (!position) {

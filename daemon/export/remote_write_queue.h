@@ -226,6 +226,8 @@ class RemoteWriteQueue : public std::enable_shared_from_this<RemoteWriteQueue> {
   std::unordered_map<std::uint32_t, CachedLabels> label_cache_;  // by SeriesRef
   double slice_rate_ = 0;               // samples per ms of data in the last slice
   bool failing_ = false;                // logged the current failure already
+  std::optional<std::chrono::steady_clock::time_point> waiting_for_store_since_;
+  bool waiting_for_store_logged_ = false;
   net::steady_timer cycle_timer_;
   // Held while the position file is written, so Stop() can wait for a write in progress.
   Mutex file_mutex_;

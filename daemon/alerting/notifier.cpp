@@ -139,7 +139,21 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
   void Reconfigure(DestinationConfig wanted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     bool same_tls = wanted.tls == config.tls && wanted.tls_options.server_name == config.tls_options.server_name;
     config = std::move(wanted);
-    if (!same_tls && !stopped) pool = NewPool();
+    if (!same_tls && !stopped) {
+      ClosePool();
+      pool = NewPool();
+    }
+  }
+
+  // Drops the pool (its connections close, a request in flight ends now), keeping its count.
+  void ClosePool() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    if (pool) connections_closed_pools += pool->Stats().connections_opened;
+    pool.reset();
+  }
+
+  // Connections opened to the receiver so far.
+  std::uint64_t ConnectionsOpened() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    return connections_closed_pools + (pool ? pool->Stats().connections_opened : 0);
   }
 
   net::io_context& ioc;
@@ -148,6 +162,7 @@ struct Notifier::Destination : std::enable_shared_from_this<Destination> {
   Mutex mutex;
   DestinationConfig config ABSL_GUARDED_BY(mutex);  // a reload may replace it
   std::shared_ptr<HttpPool> pool ABSL_GUARDED_BY(mutex);  // null once stopped
+  std::uint64_t connections_closed_pools ABSL_GUARDED_BY(mutex) = 0;  // opened by pools dropped
   net::steady_timer retry ABSL_GUARDED_BY(mutex);
   std::string external_url ABSL_GUARDED_BY(mutex);
   std::size_t capacity ABSL_GUARDED_BY(mutex) = 10000;
@@ -310,7 +325,7 @@ void Notifier::Configure(const AlertingConfig& config, std::string external_url)
     removed->stopped = true;
     removed->queue.clear();
     removed->retry.cancel();
-    removed->pool.reset();  // closes its connections; a request in flight ends now
+    removed->ClosePool();
   }
   destinations_ = std::move(next);
   capacity_ = config.queue_capacity;
@@ -332,7 +347,7 @@ void Notifier::Stop() {
     MutexLock destination_lock(destination->mutex);
     destination->stopped = true;
     destination->retry.cancel();
-    destination->pool.reset();
+    destination->ClosePool();
   }
 }
 
@@ -346,14 +361,15 @@ void Notifier::Visit(FamilyVisitor& visitor) const {
   }
   struct Row {
     std::string url;
-    std::uint64_t sent, errors;
+    std::uint64_t sent, errors, connections;
     std::size_t queued;
   };
   std::vector<Row> rows;
   std::size_t queued = 0;
   for (const auto& destination : destinations) {
     MutexLock lock(destination->mutex);
-    rows.push_back({destination->config.url, destination->sent, destination->errors, destination->queue.size()});
+    rows.push_back({destination->config.url, destination->sent, destination->errors,
+                    destination->ConnectionsOpened(), destination->queue.size()});
     queued += destination->queue.size();
   }
   auto per_destination = [&](std::string_view name, std::string_view help, auto field) {
@@ -367,6 +383,10 @@ void Notifier::Visit(FamilyVisitor& visitor) const {
                   "Alerts sent to each Alertmanager or webhook, counted once per alert.", &Row::sent);
   per_destination("metricsd_notifications_errors_total",
                   "Failed requests to each Alertmanager or webhook (each retry counts).", &Row::errors);
+  per_destination("metricsd_notifications_connections_opened_total",
+                  "TCP (and TLS) connections opened to each Alertmanager or webhook; batches reuse "
+                  "a kept-alive connection, so this grows only when the receiver closed it.",
+                  &Row::connections);
   visitor.Family("metricsd_notifications_dropped_total",
                  "Alerts dropped: a full queue, or a batch that failed every retry.", MetricType::kCounter);
   visitor.Sample({}, static_cast<double>(dropped_total_->load(std::memory_order_relaxed)));

@@ -57,8 +57,8 @@ class Notifier {
   void Send(const std::vector<Notification>& alerts);
   void Stop();
 
-  // metricsd_notifications_{sent,errors}_total{alertmanager}, _dropped_total, _queue_length,
-  // _queue_capacity.
+  // metricsd_notifications_{sent,errors,connections_opened}_total{alertmanager},
+  // _dropped_total, _queue_length, _queue_capacity.
   void Visit(FamilyVisitor& visitor) const;
 
   struct Destination;

@@ -259,9 +259,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (Failed(ec, Outcome::kBadResponse)) return;
     call_->result.transfer += Seconds(phase_, Clock::now());
     auto& response = parser_->get();
-    // Reusable only when the response ended by its framing (not by EOF), the server keeps the
-    // connection open, and nothing unasked-for followed the response.
-    keep_ = response.keep_alive() && !parser_->need_eof() && buffer_.size() == 0;
+    // Reusable only when neither side asked to close, the response ended by its framing (not
+    // by EOF), and nothing unasked-for followed the response.
+    keep_ = http_request_.keep_alive() && response.keep_alive() && !parser_->need_eof() && buffer_.size() == 0;
     call_->result.status = response.result_int();
     call_->result.content_length = static_cast<std::int64_t>(response.body().size());
     call_->result.body = std::move(response.body());

@@ -56,6 +56,19 @@ TEST_F(PooledClientsTest, NotifierSendsEveryBatchOverOneConnection) {
     ASSERT_EQ(server.requests(), i);
   }
   EXPECT_EQ(server.connections(), 1);
+  // The notifier's own count says the same.
+  struct Collect : FamilyVisitor {
+    std::string family;
+    double connections = -1;
+    void Family(std::string_view name, std::string_view, MetricType) override { family = name; }
+    void Sample(Labels, double value) override {
+      if (family == "metricsd_notifications_connections_opened_total") connections = value;
+    }
+    void Histogram(Labels, std::span<const double>, std::span<const std::uint64_t>, double, std::uint64_t) override {}
+    void Summary(Labels, std::span<const Quantile>, double, std::uint64_t) override {}
+  } collect;
+  notifier.Visit(collect);
+  EXPECT_EQ(collect.connections, 1);
   notifier.Stop();
 }
 

@@ -4,7 +4,9 @@ to 400 and the exec hook (a Python script run through argv, no shell) and the we
 receiver) are called with desired 8 = ceil(2 x 400 / 100), no more often than the cooldown;
 /api/v1/scaling and /metrics agree; the load drops and the scale-down waits for its window; a
 dry_run target calls nothing; an expression without data is counted, not decided on; the
-webhook's secret header never shows; a predictive target gets a forecast."""
+webhook's secrets never show; a predictive target gets a forecast; HTTPS with a CA file and basic
+auth."""
+import base64
 import json
 import os
 import socket
@@ -14,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, wait_until  # noqa: E402
+from harness import Daemon, self_signed_cert, wait_until  # noqa: E402
 from webhook_receiver import Receiver  # noqa: E402
 
 HOOK_SCRIPT = """
@@ -61,6 +63,17 @@ scaling:
       target: 100
       current_replicas: 2
       predictive: {{lead: 10s, history: 30s, step: 1s}}
+    - name: secure
+      load: 'game_load'
+      target: 100
+      current_replicas: 2
+      cooldown: 1m
+      dry_run: false
+      hooks:
+        webhook:
+          url: {secure_url}
+          basic_auth: {{username: scaler, password: pw-s3cret}}
+          tls: {{ca_file: {ca_file}}}
     - name: nodata
       load: 'no_such_metric'
       target: 1
@@ -89,18 +102,20 @@ def rfc3339_seconds(text):
 class ScalingTest(unittest.TestCase):
     def test_statsd_driven_ramp_calls_the_hooks_with_the_hpa_replicas(self):
         began = time.monotonic()
-        with Receiver() as receiver:
+        work_dir = tempfile.TemporaryDirectory(prefix="metricsd-scaling-")
+        self.addCleanup(work_dir.cleanup)
+        work = work_dir.name
+        cert, key = self_signed_cert(work)
+        with Receiver() as receiver, Receiver(tls=(cert, key)) as secure:
             daemon = None
             try:
-                work_dir = tempfile.TemporaryDirectory(prefix="metricsd-scaling-")
-                self.addCleanup(work_dir.cleanup)
-                work = work_dir.name
                 script = os.path.join(work, "hook.py")
                 with open(script, "w") as f:
                     f.write(HOOK_SCRIPT)
                 exec_out = os.path.join(work, "exec.jsonl")
                 dry_out = os.path.join(work, "dry.jsonl")
-                config = CONFIG.format(url=receiver.url, python=sys.executable, script=script,
+                config = CONFIG.format(url=receiver.url, secure_url=secure.url, ca_file=cert,
+                                       python=sys.executable, script=script,
                                        exec_out=exec_out, dry_out=dry_out, cooldown=int(COOLDOWN),
                                        down=int(SCALE_DOWN_WINDOW))
                 daemon = Daemon(config)
@@ -219,11 +234,20 @@ class ScalingTest(unittest.TestCase):
                           if dropped_at <= rfc3339_seconds(b["time"]) < rfc3339_seconds(down["time"])]
                 self.assertTrue(all(b["desired"] == 8 for b in before), before)
 
+                # HTTPS with the configured CA and basic auth; one call within the cooldown.
+                self.assertGreaterEqual(len(secure.bodies), 1)
+                self.assertEqual(secure.bodies[0]["target"], "secure")
+                self.assertIn(secure.bodies[0]["desired"], (4, 6, 8))  # whichever step came first
+                self.assertEqual(secure.bodies[0]["current"], 2)
+                self.assertEqual(secure.headers[0]["Authorization"],
+                                 "Basic " + base64.b64encode(b"scaler:pw-s3cret").decode())
+                self.assertEqual(len(secure.bodies), 1)  # the cooldown is a minute
+
                 # Secrets never leave the process.
                 for path in ("/api/v1/scaling", "/api/v1/status/config"):
                     status, _, body = daemon.get(path)
                     self.assertEqual(status, 200, path)
-                    self.assertNotIn(b"s3cret-header-value", body, path)
+                    self.assertNotIn(b"s3cret", body, path)
                 self.assertFalse(any("s3cret" in line for line in daemon.lines))
                 self.assertEqual(daemon.stop(), 0)
             finally:

@@ -15,9 +15,11 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/core/beast.h"
 #include "daemon/core/mutex.h"
 #include "daemon/export/queue_position.h"
 #include "daemon/export/remote_write_queue.h"
+#include "daemon/export/remote_write_sender.h"
 #include "daemon/export/write_request.h"
 #include "daemon/storage/series_key.h"
 #include "daemon/storage/store.h"
@@ -431,6 +433,140 @@ TEST_F(QueueTest, CatchingUpReadsBoundedSlices) {
   // samples (four passes of five series).
   EXPECT_LE(most, 20u + 5u);
   EXPECT_EQ(sender_->Acknowledged().size(), 300u);
+}
+
+// A blocking HTTP/1.1 receiver on 127.0.0.1: answers each request with the next scripted
+// status (then 204), keeps connections alive, and records what it was sent.
+class ScriptedReceiver {
+ public:
+  struct Received {
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+  };
+
+  explicit ScriptedReceiver(std::vector<unsigned> statuses)
+      : statuses_(statuses.begin(), statuses.end()),
+        acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0}) {
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ScriptedReceiver() {
+    stopping_ = true;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    {
+      MutexLock lock(mutex_);
+      if (socket_) socket_->shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    }
+    net::ip::tcp::socket wake(ioc_);
+    wake.connect({net::ip::make_address("127.0.0.1"), port_}, ignored);
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+  int connections() const { return connections_.load(); }
+  std::vector<Received> received() const {
+    MutexLock lock(mutex_);
+    return received_;
+  }
+
+ private:
+  void Serve() {
+    while (!stopping_) {
+      auto socket = std::make_shared<net::ip::tcp::socket>(ioc_);
+      boost::system::error_code ec;
+      acceptor_.accept(*socket, ec);
+      if (ec || stopping_) return;
+      connections_.fetch_add(1);
+      {
+        MutexLock lock(mutex_);
+        socket_ = socket;
+      }
+      beast::flat_buffer buffer;
+      for (;;) {
+        http::request<http::string_body> request;
+        http::read(*socket, buffer, request, ec);
+        if (ec) break;
+        unsigned status = 204;
+        {
+          MutexLock lock(mutex_);
+          Received got;
+          for (const auto& field : request) {
+            std::string name(field.name_string());
+            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            got.headers[name] = std::string(field.value());
+          }
+          got.body = request.body();
+          received_.push_back(std::move(got));
+          if (!statuses_.empty()) {
+            status = statuses_.front();
+            statuses_.pop_front();
+          }
+        }
+        http::response<http::string_body> response{static_cast<http::status>(status), 11};
+        response.keep_alive(request.keep_alive());
+        response.prepare_payload();
+        http::write(*socket, response, ec);
+        if (ec || !response.keep_alive()) break;
+      }
+    }
+  }
+
+  net::io_context ioc_;
+  std::deque<unsigned> statuses_;
+  net::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+  mutable Mutex mutex_;
+  std::vector<Received> received_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<net::ip::tcp::socket> socket_ ABSL_GUARDED_BY(mutex_);
+};
+
+// The real sender over a real socket: remote_write 1.0's headers, the endpoint's headers and
+// credentials, a 503 retried with the same body, one kept-alive connection across slices.
+TEST_F(QueueTest, HttpSenderSpeaksRemoteWrite10AndRetries5xx) {
+  ScriptedReceiver receiver({503});
+  endpoint_.url = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/api/v1/write";
+  endpoint_.headers = {{"X-Scope-OrgID", "tenant-1"}};
+  endpoint_.auth.username = "shipper";
+  endpoint_.auth.password = "s3cret";
+  endpoint_.queue.min_backoff = 5ms;
+  ASSERT_TRUE(SavePosition(PositionFile(), "test", kT0, nullptr));
+  Pass(kT0 + 1000, {{"a", 1}, {"b", 2}});
+  now_ = kT0 + 1000;
+  RemoteWriteQueue::Options options;
+  options.now = [this] { return now_.load(); };
+  options.read_lag = 0ms;
+  auto queue = std::make_shared<RemoteWriteQueue>(
+      ioc_, endpoint_, [store = store_] { return store; }, PositionFile(),
+      [this](const RemoteWriteEndpoint& e, std::string* error) { return MakeHttpSender(ioc_, e, error); },
+      options);
+  queues_.push_back(queue);
+  queue->Start();
+  ASSERT_TRUE(WaitForPosition(queue, kT0 + 1000));
+  Pass(kT0 + 2000, {{"a", 1}, {"b", 2}});
+  now_ = kT0 + 2000;
+  ASSERT_TRUE(WaitForPosition(queue, kT0 + 2000));
+
+  std::vector<ScriptedReceiver::Received> received = receiver.received();
+  ASSERT_EQ(received.size(), 3u);  // 503, its retry, the second slice
+  EXPECT_EQ(received[0].body, received[1].body) << "a retry sends the same request";
+  for (const auto& request : received) {
+    EXPECT_EQ(request.headers.at("content-encoding"), "snappy");
+    EXPECT_EQ(request.headers.at("content-type"), "application/x-protobuf");
+    EXPECT_EQ(request.headers.at("x-prometheus-remote-write-version"), "0.1.0");
+    EXPECT_EQ(request.headers.at("x-scope-orgid"), "tenant-1");
+    EXPECT_EQ(request.headers.at("authorization"), "Basic c2hpcHBlcjpzM2NyZXQ=");
+    std::vector<OutgoingSeries> series;
+    std::string error;
+    ASSERT_TRUE(DecodeWriteRequest(request.body, series, &error)) << error;
+    EXPECT_EQ(series.size(), 2u);
+  }
+  EXPECT_EQ(receiver.connections(), 1) << "the pool keeps the connection alive";
+  QueueStats stats = queue->Stats();
+  EXPECT_EQ(stats.samples_retried, 2u);
+  EXPECT_EQ(stats.samples_sent, 4u);
 }
 
 TEST(RemoteWriteQueueRules, Classify) {

@@ -39,7 +39,8 @@ Flags:
       --threads=N             Sending threads, each with its own socket and rate/N (one
                               thread sends about 2M lines/s over UDP). Default: 1.
       --metrics-url=URL       The target's /metrics (http://HOST:PORT[/metrics]): its
-                              metricsd_statsd_lines_total before and after gives the loss.
+                              metricsd_statsd_lines_total (a statsd_exporter's
+                              statsd_exporter_lines_total) before and after gives the loss.
       --drain-timeout=DURATION
                               Wait up to this for the target to count what was sent.
                               Default: 5s.

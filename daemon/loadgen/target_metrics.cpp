@@ -1,6 +1,8 @@
 #include "daemon/loadgen/target_metrics.h"
 
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
 namespace metricsd::loadgen {
 namespace {
@@ -77,6 +79,29 @@ double TargetReading::GetOr(std::string_view name, double fallback) const {
   return Get(name).value_or(fallback);
 }
 
+TargetReading ReadingFromExposition(std::string_view text) {
+  TargetReading reading;
+  reading.sums = SumByName(text, &reading.exposed_series);
+  constexpr std::string_view kExporterPrefix = "statsd_exporter_", kOurPrefix = "metricsd_statsd_";
+  if (!reading.Get(kLinesReceived) && reading.Get("statsd_exporter_lines_total")) {
+    std::vector<std::pair<std::string, double>> renamed;
+    for (const auto& [name, value] : reading.sums) {
+      if (name.starts_with(kExporterPrefix)) {
+        renamed.emplace_back(std::string(kOurPrefix) + name.substr(kExporterPrefix.size()), value);
+      }
+    }
+    reading.sums.insert(renamed.begin(), renamed.end());
+  }
+  if (!reading.Get(kLinesReceived)) {
+    reading.error = "no " + std::string(kLinesReceived) +
+                    " (nor statsd_exporter_lines_total) in the answer: not a StatsD server's "
+                    "/metrics, or its StatsD is off";
+    return reading;
+  }
+  reading.ok = true;
+  return reading;
+}
+
 TargetReading ReadTargetMetrics(HttpConnection& connection, std::string_view path) {
   TargetReading reading;
   HttpResult result = connection.Request("GET", path, {});
@@ -89,12 +114,9 @@ TargetReading ReadTargetMetrics(HttpConnection& connection, std::string_view pat
     reading.error = "HTTP " + std::to_string(result.status);
     return reading;
   }
-  reading.sums = SumByName(result.body, &reading.exposed_series);
-  if (!reading.Get(kLinesReceived)) {
-    reading.error = "no " + std::string(kLinesReceived) + " in the answer: not a metricsd /metrics";
-    return reading;
-  }
-  reading.ok = true;
+  const Clock::time_point at = reading.at;
+  reading = ReadingFromExposition(result.body);
+  reading.at = at;
   return reading;
 }
 

@@ -46,6 +46,11 @@ struct TargetReading {
   double GetOr(std::string_view name, double fallback = 0) const;
 };
 
+// A reading of an exposition's text. A statsd_exporter's own families (statsd_exporter_*, the
+// names metricsd's metricsd_statsd_* mirror) are read as metricsd's, so a statsd_exporter can
+// be the target too. !ok (with the reason) when neither exposes its lines counter.
+TargetReading ReadingFromExposition(std::string_view text);
+
 // GETs `path` (e.g. "/metrics") over `connection`.
 TargetReading ReadTargetMetrics(HttpConnection& connection, std::string_view path);
 

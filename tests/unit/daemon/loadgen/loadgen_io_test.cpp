@@ -229,6 +229,21 @@ TEST(TargetMetricsTest, SumsEachNameOverItsSeries) {
   EXPECT_FALSE(sums.contains("broken"));
 }
 
+TEST(TargetMetricsTest, AStatsdExporterIsReadAsMetricsd) {
+  TargetReading exporter = ReadingFromExposition(
+      "statsd_exporter_lines_total 10\n"
+      "statsd_exporter_events_conflict_total{type=\"counter\"} 2\n"
+      "process_cpu_seconds_total 1.5\n");
+  ASSERT_TRUE(exporter.ok) << exporter.error;
+  EXPECT_EQ(exporter.GetOr(kLinesReceived), 10);
+  EXPECT_EQ(exporter.GetOr(kConflicts), 2);
+  EXPECT_EQ(exporter.GetOr(kCpuSeconds), 1.5);
+  EXPECT_EQ(exporter.exposed_series, 3u);
+  TargetReading other = ReadingFromExposition("node_load1 0.5\n");
+  EXPECT_FALSE(other.ok);
+  EXPECT_NE(other.error.find("metricsd_statsd_lines_total"), std::string::npos);
+}
+
 LoadgenResult MeasuredRun(double rate, double achieved, double sent, double received, double cpu) {
   LoadgenResult run;
   run.rate = rate;

@@ -441,16 +441,19 @@ RelayWriter::~RelayWriter() {
   }
 }
 
-std::size_t RelayWriter::Lines(std::string_view buffer) {
-  std::size_t relayed = 0;
+RelayWriter::Counts RelayWriter::Lines(std::string_view buffer) {
+  Counts counts;
   while (!buffer.empty()) {
     std::size_t newline = buffer.find('\n');
     std::string_view line = buffer.substr(0, newline);
-    if (!line.empty() && Route(line)) ++relayed;
+    if (!line.empty()) {
+      ++counts.lines;
+      if (Route(line)) ++counts.relayed;
+    }
     if (newline == std::string_view::npos) break;
     buffer.remove_prefix(newline + 1);
   }
-  return relayed;
+  return counts;
 }
 
 bool RelayWriter::Route(std::string_view line) {

@@ -121,8 +121,12 @@ class RelayWriter {
   RelayWriter(const RelayWriter&) = delete;
   RelayWriter& operator=(const RelayWriter&) = delete;
 
-  // Routes a buffer of '\n'-separated lines; returns how many were given to a destination.
-  std::size_t Lines(std::string_view buffer);
+  // Routes a buffer of '\n'-separated lines.
+  struct Counts {
+    std::size_t lines = 0;    // non-empty lines seen
+    std::size_t relayed = 0;  // given to a destination (the others are counted drops)
+  };
+  Counts Lines(std::string_view buffer);
   // Sends every pending batch: call at the end of each receive batch.
   void Flush();
 

@@ -130,8 +130,11 @@ Ingester::Counts StatsdService::IngestHttp(std::string_view body) {
   ++ingester.stats().http_requests;
   Ingester::Counts counts;
   if (RelayWriter* relay = io_ingester_->relay()) {
-    counts.accepted = relay->Lines(body);
+    RelayWriter::Counts relayed = relay->Lines(body);
     relay->Flush();
+    counts.accepted = relayed.relayed;
+    counts.rejected = relayed.lines - relayed.relayed;
+    if (!io_ingester_->aggregate()) ingester.stats().lines += relayed.lines;
   }
   if (io_ingester_->aggregate()) counts = ingester.Lines(body);
   return counts;

@@ -66,10 +66,11 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
     Ingester& ingester = ingester_->get();
     Ingester::Batch batch(ingester);
     std::size_t max_line = ingester.max_line_length();
+    std::size_t relayed = 0;  // relay mode: lines seen
     while (!chunk.empty()) {
       std::size_t newline = chunk.find('\n');
       if (discarding_) {
-        if (newline == std::string_view::npos) return;
+        if (newline == std::string_view::npos) break;  // (pending_ is empty while discarding)
         discarding_ = false;
         chunk.remove_prefix(newline + 1);
         continue;
@@ -85,27 +86,29 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
         break;
       }
       if (pending_.empty()) {
-        RelayLines(chunk.substr(0, newline));
+        relayed += RelayLines(chunk.substr(0, newline));
         if (ingester_->aggregate()) ingester.Lines(chunk.substr(0, newline));
       } else {
         pending_.append(chunk.substr(0, newline));
-        RelayLines(pending_);
+        relayed += RelayLines(pending_);
         if (ingester_->aggregate()) ingester.Lines(pending_);
         ReleasePending();
       }
       chunk.remove_prefix(newline + 1);
     }
     if (closed && !pending_.empty()) {  // the peer closed: a last line without '\n' still counts
-      RelayLines(pending_);
+      relayed += RelayLines(pending_);
       if (ingester_->aggregate()) ingester.Lines(pending_);
       ReleasePending();
     }
     if (RelayWriter* relay = ingester_->relay()) relay->Flush();
+    if (!ingester_->aggregate()) ingester.stats().lines += relayed;  // relay-only: still received
   }
 
-  // Relay mode: inside the Batch (which serialises the shared writer).
-  void RelayLines(std::string_view lines) {
-    if (RelayWriter* relay = ingester_->relay()) relay->Lines(lines);
+  // Relay mode: inside the Batch (which serialises the shared writer). Returns the lines seen.
+  std::size_t RelayLines(std::string_view lines) {
+    RelayWriter* relay = ingester_->relay();
+    return relay ? relay->Lines(lines).lines : 0;
   }
 
   void ReleasePending() {
@@ -225,8 +228,9 @@ void UnixgramListener::Receive() {
                             ++ingester.stats().unixgram_packets;
                             std::string_view datagram(self->buffer_.get(), n);
                             if (RelayWriter* relay = self->ingester_->relay()) {
-                              relay->Lines(datagram);
+                              std::size_t lines = relay->Lines(datagram).lines;
                               relay->Flush();
+                              if (!self->ingester_->aggregate()) ingester.stats().lines += lines;
                             }
                             if (self->ingester_->aggregate()) ingester.Lines(datagram);
                           }

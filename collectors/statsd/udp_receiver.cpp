@@ -165,8 +165,11 @@ void UdpReceivers::Run(Receiver& receiver) {
         ++stats.udp_packets;
         std::string_view datagram(buffers.get() + static_cast<std::size_t>(i) * kDatagramSize,
                                   messages[i].msg_len);
-        if (receiver.relay) receiver.relay->Lines(datagram);
         if (aggregate_) receiver.ingester->Lines(datagram);
+        if (receiver.relay) {
+          std::size_t lines = receiver.relay->Lines(datagram).lines;
+          if (!aggregate_) stats.lines += lines;  // relay-only: still lines received
+        }
       }
     }
     // The relay's batches leave once per receive batch: no latency beyond it.

@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import BIN, Daemon, parse_exposition, url_request  # noqa: E402
+from harness import BIN, SOURCE_DIR, Daemon, url_request  # noqa: E402
 from game_workload import MAPPING_FILE, ProbeTarget  # noqa: E402
 
 # The family each kind of line becomes under the shipped game mapping, and whether each line
@@ -192,6 +192,20 @@ class LoadgenTest(unittest.TestCase):
         self.assertEqual(report, json.loads(proc.stdout))
         self.assertEqual(report["version"], 1)
         self.assertEqual(report["kind"], "metricsd-capacity-report")
+        # The report keeps its published schema (Debian's python3-jsonschema, as the config
+        # schema tests use it).
+        schema = os.path.join(SOURCE_DIR, "daemon", "loadgen", "capacity-report.schema.json")
+        check = subprocess.run(
+            ["/usr/bin/python3", "-c",
+             "import json, sys, jsonschema\n"
+             "schema = json.load(open(sys.argv[1]))\n"
+             "jsonschema.Draft7Validator.check_schema(schema)\n"
+             "errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors("
+             "json.load(open(sys.argv[2])))]\n"
+             "print('\\n'.join(errors)); sys.exit(1 if errors else 0)\n",
+             schema, os.path.join(out.name, "capacity-report.json")],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
         result = report["result"]
         for key in ("max_lossless_rate", "stopped_by", "cpu_seconds_per_million_lines",
                     "cpu_seconds_per_million_lines_net", "idle_cpu_cores", "cpu_cores_at_max_rate",

@@ -306,4 +306,34 @@ std::unique_ptr<QueryEngine> MakeRemoteQueryEngine(net::io_context& ioc,
   return std::make_unique<RemoteQueryEngine>(ioc, source);
 }
 
+namespace {
+
+// A kept engine lent to one analysis.
+class SharedEngine final : public QueryEngine {
+ public:
+  explicit SharedEngine(std::shared_ptr<QueryEngine> engine) : engine_(std::move(engine)) {}
+  promql::QueryResult Instant(std::string_view query, Timestamp t) override {
+    return engine_->Instant(query, t);
+  }
+  promql::QueryResult Range(std::string_view query, Timestamp start, Timestamp end,
+                            std::int64_t step_ms) override {
+    return engine_->Range(query, start, end, step_ms);
+  }
+  std::string Describe() const override { return engine_->Describe(); }
+
+ private:
+  std::shared_ptr<QueryEngine> engine_;
+};
+
+}  // namespace
+
+std::unique_ptr<QueryEngine> RemoteEngineCache::Engine(const RemoteSource& source) {
+  MutexLock lock(mutex_);
+  if (!engine_ || !(source_ == source)) {
+    engine_ = MakeRemoteQueryEngine(ioc_, source);
+    source_ = source;
+  }
+  return std::make_unique<SharedEngine>(engine_);
+}
+
 }  // namespace metricsd::analytics

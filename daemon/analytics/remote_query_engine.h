@@ -29,6 +29,7 @@
 #include "daemon/analytics/query_engine.h"
 #include "daemon/analytics/remote_source.h"
 #include "daemon/core/asio.h"
+#include "daemon/core/mutex.h"
 
 namespace metricsd::analytics {
 
@@ -62,5 +63,24 @@ class RemoteQueryEngine final : public QueryEngine {
 // CA file) do not throw: every query then answers the error.
 std::unique_ptr<QueryEngine> MakeRemoteQueryEngine(net::io_context& ioc,
                                                    const RemoteSource& source);
+
+// One remote engine kept across analyses while analytics.source stays the same, so that its
+// connections (a TCP and often a TLS handshake each) serve every analysis, not only one: the
+// daemon makes an engine per analysis (AnalyticsService::Engine). A changed source (a reload)
+// replaces the kept engine; analyses still running keep the one they started with.
+//
+// Thread-safety: thread-safe. Destroy it (and every engine it gave) before `ioc`.
+class RemoteEngineCache {
+ public:
+  explicit RemoteEngineCache(net::io_context& ioc) : ioc_(ioc) {}
+  // An engine for `source` (`source.url` set) over the kept engine's connections.
+  std::unique_ptr<QueryEngine> Engine(const RemoteSource& source);
+
+ private:
+  net::io_context& ioc_;
+  Mutex mutex_;
+  RemoteSource source_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<QueryEngine> engine_ ABSL_GUARDED_BY(mutex_);
+};
 
 }  // namespace metricsd::analytics

@@ -89,5 +89,22 @@ TEST_F(PooledClientsTest, RemoteQueryEngineAsksEveryQueryOverOneConnection) {
   EXPECT_EQ(server.connections(), 1);
 }
 
+TEST_F(PooledClientsTest, EnginesFromTheCacheShareConnectionsUntilTheSourceChanges) {
+  TestServer server(Mode::kPrometheusScalar);
+  analytics::RemoteSource source;
+  source.url = "http://127.0.0.1:" + std::to_string(server.port());
+  analytics::RemoteEngineCache cache(ioc_);
+  for (int analysis = 0; analysis < 3; ++analysis) {
+    std::unique_ptr<analytics::QueryEngine> engine = cache.Engine(source);
+    EXPECT_EQ(engine->Describe(), source.url);
+    ASSERT_TRUE(engine->Instant("42", 1700000000000).ok());
+  }
+  EXPECT_EQ(server.connections(), 1);
+  source.timeout = std::chrono::seconds(30);  // a reload changed the source: a new engine
+  ASSERT_TRUE(cache.Engine(source)->Instant("42", 1700000000000).ok());
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(server.requests(), 4);
+}
+
 }  // namespace
 }  // namespace metricsd

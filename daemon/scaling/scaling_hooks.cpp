@@ -137,6 +137,9 @@ HookResult RunExecHook(const ExecHook& hook, const HookEvent& event,
     posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&setup.actions, pipe_fds[1], 1);
     posix_spawn_file_actions_adddup2(&setup.actions, pipe_fds[1], 2);
+    // Nothing else of the daemon's: Asio opens its sockets without O_CLOEXEC, and a hook that
+    // leaves a process behind must not hold the daemon's listening ports.
+    posix_spawn_file_actions_addclosefrom_np(&setup.actions, 3);
     // A group of its own, so a timeout kills what the hook started too; the signals the
     // daemon handles are back to their defaults and none is blocked.
     posix_spawnattr_setflags(&setup.attr,

@@ -4,7 +4,8 @@
 //   - exec: posix_spawnp(argv) in a process group of its own, no shell; the decision in
 //     METRICSD_SCALING_* environment variables (plus PATH and the configured env, nothing else
 //     of the daemon's environment); stdout and stderr captured (bounded) and logged at debug;
-//     SIGKILL to the group when the timeout passes.
+//     SIGKILL to the group when the timeout passes. The child gets stdin from /dev/null and
+//     no other descriptor of the daemon's.
 //   - webhook: one POST of the decision as JSON through RunExchange (daemon/client/exchange.h)
 //     on the io_context; the calling thread waits for its answer.
 //

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
@@ -422,16 +423,28 @@ TEST_F(ExecHookTest, PassesTheDecisionInTheEnvironmentWithoutAShell) {
   ExecHook hook;
   std::string out = OutPath();
   // sh is the program here (argv, not a shell line of ours): it dumps its environment.
-  hook.argv = {"/bin/sh", "-c", "env > \"$1\"; echo 'to stdout'; echo 'to stderr' >&2", "sh", out};
+  hook.argv = {"/bin/sh", "-c",
+               "env > \"$1\"; ls /proc/self/fd >> \"$1\"; echo 'to stdout'; echo 'to stderr' >&2",
+               "sh", out};
+  // A descriptor of the daemon's without O_CLOEXEC (as Asio opens sockets) stays out.
+  int opened = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(opened, 0);
+  int inherited = ::fcntl(opened, F_DUPFD, 50);  // above anything ls opens itself
+  ::close(opened);
+  ASSERT_GE(inherited, 50);
   hook.env = {{"EXTRA", "yes; $(not run)"}};
   HookEvent event = Event();
   event.forecast = 512.5;
   HookResult result = RunExecHook(hook, event, stopping_);
+  ::close(inherited);
   EXPECT_EQ(result.result, "success") << result.detail;
   std::ifstream file(out);
   std::stringstream text;
   text << file.rdbuf();
   std::remove(out.c_str());
+  // ls lists its own 0, 1, 2 and the directory it reads; never the daemon's descriptor.
+  EXPECT_THAT(text.str(), HasSubstr("\n2\n"));
+  EXPECT_THAT(text.str(), Not(HasSubstr("\n" + std::to_string(inherited) + "\n")));
   EXPECT_THAT(text.str(), HasSubstr("METRICSD_SCALING_TARGET=game\n"));
   EXPECT_THAT(text.str(), HasSubstr("METRICSD_SCALING_CURRENT=2\n"));
   EXPECT_THAT(text.str(), HasSubstr("METRICSD_SCALING_DESIRED=8\n"));

@@ -4,8 +4,15 @@
 // retention) and loses nothing. Each endpoint has its own queue, shards, position and
 // metricsd_remote_storage_* metrics (Prometheus's prometheus_remote_storage_* names).
 //
+// Queues are keyed by remote_name; each keeps its position in
+// <state_directory>/remote_write/<remote_name>.json (queue_position.h), so an endpoint that is
+// removed and added back later, or renamed to a new url under the same name, resumes from that
+// position (bounded by the store's raw retention) rather than from now.
+//
 // Thread-safety: thread-safe; Configure() and Stop() may run on any thread (reload, shutdown)
-// while the queues send on the io_context.
+// while the queues send on the io_context. The queue map is guarded by a Mutex; each queue
+// sends on a strand of its own and guards its counters with its own Mutex
+// (remote_write_queue.h), so MetricsSource() never waits for a send.
 #pragma once
 
 #include <functional>

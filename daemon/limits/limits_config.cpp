@@ -35,7 +35,9 @@ const config::Section<LimitsConfig>& LimitsSection() {
                    "fraction of the budget; between it and the budget the level holds")
            .Dur("recover_for", &LimitsConfig::recover_for,
                 "how long usage must stay under recover_below before the first step is given "
-                "back; then one more step each interval while it stays under",
+                "back; then one more step each interval while it stays under. A step shed again "
+                "right after being given back doubles this wait (up to 16x) until the load has "
+                "been calm for a while, so a load that shedding only just tames does not cycle",
                 {std::chrono::milliseconds(0), std::chrono::hours(1)})
            .Check("over_for and recover_for are at least one interval",
                   [](const ConfigNode& node, LimitsConfig& config) {

@@ -60,7 +60,8 @@ struct LoadShedder::State {
                {"cause", std::string(decision.cause)},
                {"used", used},
                {"budget", budget},
-               {"pressure_avg", Fixed(decision.average)}});
+               {"pressure_avg", Fixed(decision.average)},
+               {"recover_wait", FormatDuration(config.recover_for * decision.recover_backoff)}});
     } else {
       LogInfo(decision.level == 0 ? "load shedding: under budget, back to normal"
                                   : "load shedding: under budget, one step given back",

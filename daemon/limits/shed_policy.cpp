@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "daemon/core/shed_state.h"
 
@@ -24,6 +25,8 @@ void ShedPolicy::Configure(const LimitsConfig& config) {
   window_.clear();
   window_sum_ = 0;
   under_run_ = 0;
+  backoff_ = 1;
+  since_down_ = since_up_ = std::numeric_limits<std::int32_t>::max();
 }
 
 ShedDecision ShedPolicy::Observe(const Usage& usage) {
@@ -45,6 +48,12 @@ ShedDecision ShedPolicy::Observe(const Usage& usage) {
   }
   under_run_ = pressure < config_.recover_below ? under_run_ + 1 : 0;
   decision.average = window_sum_ / static_cast<double>(window_.size());
+  ++since_down_;
+  ++since_up_;
+  // Calm for long enough: give-backs wait recover_for again.
+  if (backoff_ > 1 && since_up_ > static_cast<std::int64_t>(kBackoffResetWindows) * recover_samples_ * backoff_) {
+    backoff_ = 1;
+  }
 
   if (!config_.enabled()) {
     level_ = 0;
@@ -54,13 +63,18 @@ ShedDecision ShedPolicy::Observe(const Usage& usage) {
     window_.clear();
     window_sum_ = 0;
     under_run_ = 0;
-  } else if (level_ > 0 && under_run_ >= recover_samples_) {
+    // Shed again right after a give-back: the load cycles, so wait longer next time.
+    if (since_down_ <= 2 * over_samples_) backoff_ = std::min(backoff_ * 2, kMaxRecoverBackoff);
+    since_up_ = 0;
+  } else if (level_ > 0 && under_run_ >= recover_samples_ * backoff_) {
     // under_run_ is kept: the next measurement under gives back the next step.
     --level_;
     window_.clear();
     window_sum_ = 0;
+    since_down_ = 0;
   }
   decision.level = level_;
+  decision.recover_backoff = backoff_;
   return decision;
 }
 

@@ -12,6 +12,11 @@
 //     under: the band between recover_below and 1.0 holds the level, so noise around the
 //     budget neither sheds more nor flaps back and forth, and a burst's end unwinds every step
 //     within recover_for + 3 intervals.
+//   - A load that shedding pushes under recover_below but that is over budget again as soon as
+//     a step is given back would cycle forever (shed, give back, shed...). So a step shed again
+//     within two windows of being given back doubles the wait before the next give-back (up to
+//     kMaxRecoverBackoff x recover_for), and the wait returns to recover_for once nothing has
+//     been shed anew for kBackoffResetWindows windows of that wait.
 //
 // Thread-safety: not thread-safe; one owner (the LoadShedder's timer, or a test).
 #pragma once
@@ -31,6 +36,7 @@ struct ShedDecision {
   double pressure = 0;          // this measurement's
   double average = 0;           // over the current over_for window (so far)
   std::string_view cause;       // "cpu" or "memory": the larger pressure; "" without a budget
+  int recover_backoff = 1;      // recover_for is multiplied by this now
   bool changed() const { return level != previous; }
 };
 
@@ -46,6 +52,11 @@ class ShedPolicy {
   ShedDecision Observe(const Usage& usage);
 
   int level() const { return level_; }
+  // What recover_for is multiplied by now (1 unless the level has been cycling).
+  int recover_backoff() const { return backoff_; }
+
+  static constexpr int kMaxRecoverBackoff = 16;
+  static constexpr int kBackoffResetWindows = 8;
   // Measurements one step up needs (over_for / interval) and one step down (recover_for /
   // interval), at least 1.
   int over_samples() const { return over_samples_; }
@@ -59,6 +70,9 @@ class ShedPolicy {
   std::deque<double> window_;  // pressures since the last change, at most over_samples_
   double window_sum_ = 0;
   int under_run_ = 0;          // consecutive measurements under recover_below
+  int backoff_ = 1;            // recover_for multiplier
+  std::int64_t since_down_ = 0;  // measurements since the last step given back
+  std::int64_t since_up_ = 0;    // measurements since the last step shed
 };
 
 }  // namespace metricsd::limits

@@ -171,6 +171,31 @@ TEST_F(ShedTest, SheddingThatWorksHoldsItsLevel) {
   EXPECT_EQ(Changes(levels), 2);
 }
 
+TEST_F(ShedTest, ALoadThatCyclesWaitsLongerBeforeEachGiveBack) {
+  // 1.4x the budget with fewer than two steps shed, 0.5x with two: giving back the second
+  // step makes it over budget again at once. Without a backoff that cycles every 10
+  // measurements (4 under, 6 over) forever.
+  ShedPolicy policy(Config());
+  std::vector<int> levels;
+  for (int i = 0; i < 400; ++i) {
+    double usage = policy.level() >= 2 ? 0.5 : 1.4;
+    levels.push_back(policy.Observe(Usage{usage, 0}).level);
+  }
+  int changes = Changes(levels);
+  std::printf("FIGURE cycling_load_level_changes_per_400_intervals %d (80 without backoff)\n", changes);
+  EXPECT_LE(changes, 24);
+  EXPECT_GE(Max(levels), 2);
+  EXPECT_EQ(policy.recover_backoff(), ShedPolicy::kMaxRecoverBackoff);
+
+  // Calm for long enough (held in the band, nothing shed anew): the wait is recover_for again,
+  // and the end of a later burst unwinds as fast as ever.
+  Replay(policy, Repeat(0.9, 8 * 4 * ShedPolicy::kMaxRecoverBackoff + 1));
+  EXPECT_EQ(policy.recover_backoff(), 1);
+  Replay(policy, Repeat(2.0, 24));
+  ASSERT_EQ(policy.level(), 4);
+  EXPECT_EQ(Replay(policy, Repeat(0.1, 7)), (std::vector<int>{4, 4, 4, 3, 2, 1, 0}));
+}
+
 TEST_F(ShedTest, MemoryBudgetAndTheLargerPressureWins) {
   ShedPolicy policy(Config(/*cpu=*/2.0, /*memory=*/1000));
   ShedDecision decision = policy.Observe(Usage{1.0, 1500});

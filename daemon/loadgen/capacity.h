@@ -26,7 +26,7 @@ struct CapacityOptions {
   double cpu_budget = 1.0;      // cores of the target
   double loss_threshold = 0.001;
   double start_rate = 1000;     // lines/s of the first step
-  double max_rate = 1'000'000;  // never above
+  double max_rate = 10'000'000;  // never above
   double step_duration = 10;    // seconds per step
   double precision = 0.1;       // bisect until (bad − good) / bad is at most this
   int max_bisections = 5;

@@ -54,7 +54,7 @@ Flags:
       --cpu-budget=CORES      A step using more of the target's CPU fails. Default: 1.0.
       --loss-threshold=RATIO  A step losing more of its lines fails. Default: 0.001.
       --start-rate=N          Lines/s of the first step. Default: 1000.
-      --max-rate=N            Never send faster. Default: 1000000.
+      --max-rate=N            Never send faster. Default: 10000000.
       --step-duration=DURATION
                               Each step's length. Default: 10s.
       --max-bisections=N      Steps spent narrowing the limit. Default: 5.

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <utility>
+#include <vector>
 #include <string_view>
 
 namespace metricsd::loadgen {
@@ -32,8 +34,11 @@ std::string Method(const CapacityOptions& o) {
       "generator reached 90%% of the rate asked; when it did not (and the target lost nothing) "
       "the run stops there: the target's limit is above what the generator (%d sending "
       "threads) reaches. The max lossless rate is what the best good step achieved. CPU per "
-      "million lines sums the good steps' CPU over their lines received; the net figure first "
-      "subtracts the target's idle CPU, measured for %.0f s before the first step. Memory is "
+      "million lines is that step's CPU over its lines received; the net figure first "
+      "subtracts the target's idle CPU, measured for %.0f s before the first step; the "
+      "marginal figure is the slope of a least-squares line of CPU cores against the rate "
+      "received over the good steps (at least three), its intercept the fixed CPU (idle work "
+      "and the /metrics readings). Memory is "
       "process_resident_memory_bytes at the end; series are metricsd_statsd_metrics_total (one "
       "per mapped name and label set, a histogram counting once); exposed_series counts every "
       "sample line of /metrics. Reading /metrics costs the target CPU too (more with more "
@@ -78,9 +83,9 @@ std::string Bytes(const json& value) {
 json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
   std::vector<std::string> notes = r.notes;
   // Figures over the good steps.
-  double cpu = 0, cpu_net = 0, received = 0, generator_max = 0;
-  bool cpu_known = true;
-  std::optional<double> cpu_at_max;
+  double generator_max = 0;
+  std::optional<double> cpu_at_max, per_million, per_million_net;
+  std::vector<std::pair<double, double>> points;  // (lines/s received, CPU cores)
   json steps = json::array();
   for (const CapacityStep& step : r.steps) {
     generator_max = std::max(generator_max, step.run.AchievedRate());
@@ -100,20 +105,40 @@ json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
         {"resident_memory_bytes", step.run.measured ? OrNull(step.run.after.Get(kResidentBytes)) : json()},
         {"series", step.run.measured ? OrNull(step.run.after.Get(kSeriesHeld)) : json()},
     });
-    if (step.verdict != StepVerdict::kOk) continue;
-    if (!step.run.cpu_cores) cpu_known = false;
-    cpu += step.cpu_seconds;
-    cpu_net += step.cpu_seconds - r.idle_cpu_cores.value_or(0) * step.wall_seconds;
-    received += step.run.received;
-    if (step.rate == r.max_lossless_rate_asked) cpu_at_max = step.run.cpu_cores;
+    if (step.verdict != StepVerdict::kOk || !step.run.cpu_cores || step.wall_seconds <= 0) {
+      continue;
+    }
+    // Points of CPU cores against the rate received, for the marginal cost.
+    points.emplace_back(step.run.received / step.wall_seconds,
+                        step.cpu_seconds / step.wall_seconds);
+    if (step.rate == r.max_lossless_rate_asked && step.run.received > 0) {
+      cpu_at_max = step.run.cpu_cores;
+      per_million = step.cpu_seconds / step.run.received * 1e6;
+      if (r.idle_cpu_cores) {
+        const double busy = step.cpu_seconds - *r.idle_cpu_cores * step.wall_seconds;
+        per_million_net = std::max(0.0, busy) / step.run.received * 1e6;
+      }
+    }
   }
-  std::optional<double> per_million, per_million_net;
-  if (cpu_known && received > 0) {
-    per_million = cpu / received * 1e6;
-    if (r.idle_cpu_cores) per_million_net = std::max(0.0, cpu_net) / received * 1e6;
+  if (!per_million) notes.push_back("CPU per line not measured: no good step with CPU readings");
+  // Least squares: cores = fixed + slope · rate; the slope is the cost of one more line.
+  std::optional<double> marginal, fixed_cores;
+  if (points.size() >= 3) {
+    double mean_x = 0, mean_y = 0;
+    for (const auto& [x, y] : points) mean_x += x, mean_y += y;
+    mean_x /= static_cast<double>(points.size());
+    mean_y /= static_cast<double>(points.size());
+    double sxx = 0, sxy = 0;
+    for (const auto& [x, y] : points) {
+      sxx += (x - mean_x) * (x - mean_x);
+      sxy += (x - mean_x) * (y - mean_y);
+    }
+    if (sxx > 0) {
+      marginal = sxy / sxx * 1e6;
+      fixed_cores = mean_y - sxy / sxx * mean_x;
+    }
   } else {
-    notes.push_back(received > 0 ? "the target exposes no process_cpu_seconds_total: CPU not measured"
-                                 : "no good step: CPU per line not measured");
+    notes.push_back("marginal CPU per line not measured: fewer than three good steps");
   }
 
   const TargetReading& last = r.final.ok ? r.final : r.idle_end.ok ? r.idle_end : r.baseline;
@@ -185,6 +210,8 @@ json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
         {"interrupted", r.interrupted},
         {"cpu_seconds_per_million_lines", OrNull(per_million)},
         {"cpu_seconds_per_million_lines_net", OrNull(per_million_net)},
+        {"cpu_seconds_per_million_lines_marginal", OrNull(marginal)},
+        {"fixed_cpu_cores", OrNull(fixed_cores)},
         {"idle_cpu_cores", OrNull(r.idle_cpu_cores)},
         {"cpu_cores_at_max_rate", OrNull(cpu_at_max)},
         {"resident_memory_bytes", OrNull(rss)},
@@ -216,7 +243,10 @@ std::string CapacityReportMarkdown(const json& report) {
       << Num(result["max_lossless_rate_asked"]) << ") |\n";
   out << "| stopped by | " << result["stopped_by"].get<std::string>() << " |\n";
   out << "| CPU per million lines | " << Num(result["cpu_seconds_per_million_lines"], 3, "s")
-      << " (net of idle: " << Num(result["cpu_seconds_per_million_lines_net"], 3, "s") << ") |\n";
+      << " at the max lossless rate (net of idle: "
+      << Num(result["cpu_seconds_per_million_lines_net"], 3, "s") << "; marginal: "
+      << Num(result["cpu_seconds_per_million_lines_marginal"], 3, "s") << " over "
+      << Num(result["fixed_cpu_cores"], 3, "fixed cores") << ") |\n";
   out << "| CPU at the max lossless rate | " << Num(result["cpu_cores_at_max_rate"], 3, "cores")
       << " (budget " << Num(report["parameters"]["cpu_budget_cores"], 2) << ") |\n";
   out << "| idle CPU | " << Num(result["idle_cpu_cores"], 3, "cores") << " |\n";
@@ -269,7 +299,8 @@ std::string CapacityReportSummary(const json& report) {
       << Num(result["max_lossless_rate"]) << " lines/s (stopped by "
       << result["stopped_by"].get<std::string>() << ")\n";
   out << "  CPU per million lines: " << Num(result["cpu_seconds_per_million_lines"], 3, "s")
-      << " (net of idle " << Num(result["cpu_seconds_per_million_lines_net"], 3, "s") << ")\n";
+      << " (net of idle " << Num(result["cpu_seconds_per_million_lines_net"], 3, "s")
+      << ", marginal " << Num(result["cpu_seconds_per_million_lines_marginal"], 3, "s") << ")\n";
   out << "  RSS per 100k series:   " << Bytes(result["rss_bytes_per_100k_series"]) << " ("
       << Num(result["series"]) << " series)\n";
   out << "  probe cost:            "

@@ -318,10 +318,12 @@ TEST(CapacityReportTest, TheJsonHasItsSchemaAndTheMarkdownItsFigures) {
   EXPECT_EQ(report["result"]["max_lossless_rate"], 1990);
   EXPECT_EQ(report["result"]["max_lossless_rate_asked"], 2000);
   EXPECT_EQ(report["result"]["stopped_by"], "loss");
-  // 2 CPU seconds over 30000 lines received in the good steps.
-  EXPECT_NEAR(report["result"]["cpu_seconds_per_million_lines"].get<double>(), 2.0 / 30000 * 1e6, 1e-6);
-  // Net of 0.01 idle cores over the 20 s of those steps.
-  EXPECT_NEAR(report["result"]["cpu_seconds_per_million_lines_net"].get<double>(), 1.8 / 30000 * 1e6, 1e-6);
+  // At the max lossless step: 1 CPU second over its 20000 lines received.
+  EXPECT_NEAR(report["result"]["cpu_seconds_per_million_lines"].get<double>(), 1.0 / 20000 * 1e6, 1e-6);
+  // Net of 0.01 idle cores over its 10 s.
+  EXPECT_NEAR(report["result"]["cpu_seconds_per_million_lines_net"].get<double>(), 0.9 / 20000 * 1e6, 1e-6);
+  // Two good steps: no line to fit.
+  EXPECT_TRUE(report["result"]["cpu_seconds_per_million_lines_marginal"].is_null());
   EXPECT_EQ(report["result"]["rss_bytes_per_100k_series"], 150e6 / 2000 * 1e5);
   EXPECT_EQ(report["result"]["rss_growth_bytes_per_100k_series"], 100e6 / 2000 * 1e5);
   EXPECT_FALSE(report["result"]["probe_cost"]["measured"].get<bool>());
@@ -334,6 +336,27 @@ TEST(CapacityReportTest, TheJsonHasItsSchemaAndTheMarkdownItsFigures) {
   EXPECT_NE(markdown.find("## Method"), std::string::npos);
   EXPECT_NE(markdown.find("| probe cost | not measured |"), std::string::npos) << markdown;
   EXPECT_NE(markdown.find("| 3 | double | 4000 |"), std::string::npos) << markdown;
+}
+
+TEST(CapacityReportTest, TheMarginalCostIsTheSlopeOverTheGoodSteps) {
+  CapacityOptions options;
+  CapacityResult result;
+  result.baseline = Reading(0, 0, 50e6, 0, Clock::time_point{});
+  // cores = 0.05 + 0.2 per million lines/s, exactly.
+  for (double rate : {1e5, 2e5, 4e5, 8e5}) {
+    CapacityStep& step = result.steps.emplace_back();
+    step.phase = "double";
+    step.rate = rate;
+    step.run = MeasuredRun(rate, rate, rate * 10, rate * 10, 0.05 + 0.2 * rate / 1e6);
+    step.wall_seconds = 10;
+    step.cpu_seconds = *step.run.cpu_cores * step.wall_seconds;
+  }
+  result.max_lossless_rate = result.max_lossless_rate_asked = 8e5;
+  const nlohmann::json report = CapacityReportJson(options, result);
+  EXPECT_NEAR(report["result"]["cpu_seconds_per_million_lines_marginal"].get<double>(), 0.2, 1e-9);
+  EXPECT_NEAR(report["result"]["fixed_cpu_cores"].get<double>(), 0.05, 1e-9);
+  // At the top step the fixed part is spread over its lines: (0.05 + 0.16) / 0.8.
+  EXPECT_NEAR(report["result"]["cpu_seconds_per_million_lines"].get<double>(), 0.2625, 1e-9);
 }
 
 }  // namespace

@@ -425,7 +425,9 @@ void HttpPool::Request(ExchangeRequest request, ExchangeCallback done) {
   if (connection) return connection->Run(std::move(call), true);
   connection = state.Open(state_);
   if (connection) return connection->Run(std::move(call), false);
-  net::post(state.ioc, [call] { http_pool_internal::Fail(*call, Outcome::kConnectError, http_pool_internal::kClosed); });
+  net::post(state.ioc, [call] {
+    http_pool_internal::Fail(*call, Outcome::kConnectError, http_pool_internal::kClosed);
+  });
 }
 
 HttpPoolStats HttpPool::Stats() const {

@@ -61,7 +61,7 @@ AnalyticsDb* AnalyticsService::db() const {
 
 std::unique_ptr<QueryEngine> AnalyticsService::Engine(const AnalyticsConfig& config) {
   if (config.source.url.empty()) return MakeLocalQueryEngine(local_);
-  return MakeRemoteQueryEngine(ioc_, config.source);
+  return remote_engines_.Engine(config.source);
 }
 
 std::optional<ReportDocument> AnalyticsService::MakeReport(const std::string& name) {

@@ -22,6 +22,7 @@
 #include "daemon/analytics/detect.h"
 #include "daemon/analytics/findings_source.h"
 #include "daemon/analytics/query_engine.h"
+#include "daemon/analytics/remote_query_engine.h"
 #include "daemon/analytics/report_document.h"
 #include "daemon/core/asio.h"
 #include "daemon/core/mutex.h"
@@ -66,6 +67,7 @@ class AnalyticsService {
 
   const std::shared_ptr<query::QueryService> local_;
   net::io_context& ioc_;
+  RemoteEngineCache remote_engines_{ioc_};  // one remote engine's connections across analyses
   const std::string directory_;
   const std::string host_;
   const std::shared_ptr<FindingsSource> findings_ = std::make_shared<FindingsSource>();

@@ -342,9 +342,13 @@ void RemoteWriteQueue::ReadSlice(storage::Store& store, storage::Timestamp from,
   std::vector<storage::Sample> samples;
   std::uint64_t dropped = 0;
   storage::Timestamp newest = 0;
+  double read_seconds = 0;
+  auto started = SteadyClock::now();
   for (storage::SeriesRef ref : refs) {
     samples.clear();
+    auto read_start = SteadyClock::now();
     store.RawSamples(ref, from, to, samples);
+    read_seconds += std::chrono::duration<double>(SteadyClock::now() - read_start).count();
     if (samples.empty()) continue;
     newest = std::max(newest, samples.back().t);
     CachedLabels entry;
@@ -391,8 +395,11 @@ void RemoteWriteQueue::ReadSlice(storage::Store& store, storage::Timestamp from,
   }
   // Only the series of this slice stay cached: the cache never outgrows the store.
   label_cache_.swap(cache);
+  double total_seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   MutexLock lock(mutex_);
   stats_.samples_dropped += dropped;
+  stats_.read_seconds += read_seconds;
+  stats_.build_seconds += std::max(0.0, total_seconds - read_seconds);
   if (newest > 0) {
     stats_.highest_timestamp_seconds =
         std::max(stats_.highest_timestamp_seconds, static_cast<double>(newest) / 1000);

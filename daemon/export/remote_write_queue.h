@@ -105,6 +105,8 @@ struct QueueStats {
   std::uint64_t bytes_sent = 0;        // request bodies acknowledged, compressed
   std::uint64_t samples_pending = 0;   // of the current slice, not yet acknowledged or dropped
   std::uint64_t slices = 0;            // completed slices
+  double read_seconds = 0;             // spent reading slices from the history store
+  double build_seconds = 0;            // spent relabelling and batching what was read
   double highest_timestamp_seconds = 0;       // newest sample read from the store
   double highest_sent_timestamp_seconds = 0;  // newest sample acknowledged
   double position_seconds = 0;                // everything up to it is done

@@ -127,6 +127,12 @@ std::shared_ptr<const Source> RemoteWriteService::MetricsSource() const {
     family(n("position_timestamp_seconds"),
            "Every sample of the history store up to this time (seconds since epoch) was acknowledged or dropped; persisted, a restart resumes after it.",
            MT::kGauge, [](const QueueStats& q) { return q.position_seconds; });
+    family(n("read_seconds_total"),
+           "Time spent reading slices of samples from the history store (metricsd only: Prometheus reads its WAL).",
+           MT::kCounter, [](const QueueStats& q) { return q.read_seconds; });
+    family(n("build_seconds_total"),
+           "Time spent relabelling and batching the samples read, before encoding (metricsd only).",
+           MT::kCounter, [](const QueueStats& q) { return q.build_seconds; });
     family(n("shards"), "The number of shards used for parallel sending to the remote storage.",
            MT::kGauge, [](const QueueStats& q) { return q.shards; });
     family(n("shards_desired"),

@@ -149,13 +149,19 @@ def main():
             mark = os.stat(position_file[0]).st_mtime_ns
             wait_until(lambda: slice_done(mark), timeout=60, interval=0.02, what="a slice")
             m2, a2, s2, t2 = cpu_seconds(daemon.proc.pid), cpu_seconds(agent.pid), agent_sent(), time.monotonic()
-            r2 = metric(scrape(metrics_url), "metricsd_remote_storage_samples_total")
+            at2 = scrape(metrics_url)
+            r2 = metric(at2, "metricsd_remote_storage_samples_total")
             time.sleep(max(args.seconds - 2.5, 1))
             mark = os.stat(position_file[0]).st_mtime_ns
             wait_until(lambda: slice_done(mark), timeout=60, interval=0.02, what="a slice")
             m3, a3, s3, t3 = cpu_seconds(daemon.proc.pid), cpu_seconds(agent.pid), agent_sent(), time.monotonic()
-            r3 = metric(scrape(metrics_url), "metricsd_remote_storage_samples_total")
-            failed = metric(scrape(metrics_url), "metricsd_remote_storage_samples_failed_total")
+            at3 = scrape(metrics_url)
+            r3 = metric(at3, "metricsd_remote_storage_samples_total")
+            failed = metric(at3, "metricsd_remote_storage_samples_failed_total")
+            read_seconds = (metric(at3, "metricsd_remote_storage_read_seconds_total") -
+                            metric(at2, "metricsd_remote_storage_read_seconds_total"))
+            build_seconds = (metric(at3, "metricsd_remote_storage_build_seconds_total") -
+                             metric(at2, "metricsd_remote_storage_build_seconds_total"))
             stop.set()
             sender.join(10)
 
@@ -176,6 +182,9 @@ def main():
             "metricsd_cpu_phase2_seconds": m3 - m2,
             "metricsd_remote_write_cpu_per_100k": metricsd_rw_cpu / metricsd_samples * per if metricsd_samples else None,
             "metricsd_whole_cpu_per_100k": (m3 - m2) / metricsd_samples * per if metricsd_samples else None,
+            # Wall time in phase 2 (one queue reads on one thread at a time).
+            "metricsd_store_read_seconds_per_100k": read_seconds / metricsd_samples * per if metricsd_samples else None,
+            "metricsd_build_seconds_per_100k": build_seconds / metricsd_samples * per if metricsd_samples else None,
             "agent_samples_sent": agent_samples,
             "agent_cpu_seconds": agent_cpu,
             "agent_cpu_per_100k": agent_cpu / agent_samples * per if agent_samples else None,
@@ -192,6 +201,9 @@ def main():
                   f"{m1 - m0:.2f}s without / {m3 - m2:.2f}s with remote_write")
             print(f"  remote_write CPU per 100k samples: {result['metricsd_remote_write_cpu_per_100k']:.3f}s")
             print(f"  whole daemon CPU per 100k samples: {result['metricsd_whole_cpu_per_100k']:.3f}s")
+            print(f"  of which reading the history store (Store::RawSamples, wall): "
+                  f"{result['metricsd_store_read_seconds_per_100k']:.3f}s, relabelling and batching: "
+                  f"{result['metricsd_build_seconds_per_100k']:.3f}s")
             print(f"prometheus agent: {agent_samples:.0f} samples sent, CPU {agent_cpu:.2f}s, "
                   f"per 100k samples: {result['agent_cpu_per_100k']:.3f}s")
             if "ratio_remote_write" in result:

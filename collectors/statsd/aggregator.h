@@ -7,6 +7,10 @@
 // and a number parse. A line not seen before takes the slow path: the full parser, the mapper,
 // labels, the series key, the shard's index and, for a new series, the shared table under
 // its lock. Nothing is locked per line.
+//
+// Load shedding (daemon/core/shed_state.h) is read once per batch: a line whose mapping's
+// priority is shed is dropped after the cache lookup (or, first seen, after mapping and before
+// any series is made for it) and counted at the batch's end.
 #pragma once
 
 #include <array>

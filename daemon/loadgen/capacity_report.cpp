@@ -101,6 +101,7 @@ json CapacityReportJson(const CapacityOptions& o, const CapacityResult& r) {
         {"received", step.run.measured ? json(step.run.received) : json()},
         {"loss", step.run.measured ? json(step.run.loss) : json()},
         {"loss_ratio", step.run.measured ? json(step.run.loss_ratio) : json()},
+        {"udp_kernel_drops", step.run.measured ? json(step.run.kernel_drops) : json()},
         {"cpu_cores", OrNull(step.run.cpu_cores)},
         {"resident_memory_bytes", step.run.measured ? OrNull(step.run.after.Get(kResidentBytes)) : json()},
         {"series", step.run.measured ? OrNull(step.run.after.Get(kSeriesHeld)) : json()},
@@ -268,8 +269,9 @@ std::string CapacityReportMarkdown(const json& report) {
   out << "| fastest the generator sent | " << Num(result["generator_max_rate"]) << " lines/s |\n";
   if (result.contains("error")) out << "| error | " << result["error"].get<std::string>() << " |\n";
   out << "\n## Steps\n\n";
-  out << "| # | phase | rate asked | achieved | sent | received | loss | loss % | CPU cores | RSS | series | verdict |\n";
-  out << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  out << "| # | phase | rate asked | achieved | sent | received | loss | loss % | kernel drops "
+         "(datagrams) | CPU cores | RSS | series | verdict |\n";
+  out << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
   int index = 0;
   for (const json& step : report["steps"]) {
     out << "| " << ++index << " | " << step["phase"].get<std::string>() << " | "
@@ -278,7 +280,8 @@ std::string CapacityReportMarkdown(const json& report) {
         << Num(step["loss"]) << " | "
         << (step["loss_ratio"].is_number() ? Num(json(step["loss_ratio"].get<double>() * 100), 3)
                                            : "not measured")
-        << " | " << Num(step["cpu_cores"], 3) << " | " << Bytes(step["resident_memory_bytes"])
+        << " | " << Num(step["udp_kernel_drops"]) << " | " << Num(step["cpu_cores"], 3) << " | "
+        << Bytes(step["resident_memory_bytes"])
         << " | " << Num(step["series"]) << " | " << step["verdict"].get<std::string>() << " |\n";
   }
   out << "\n## Method\n\n" << report["method"].get<std::string>() << "\n";

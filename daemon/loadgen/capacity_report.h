@@ -11,7 +11,7 @@
 //   cpu_cores_at_max_rate, resident_memory_bytes, series, exposed_series, rss_bytes_per_100k_series,
 //   rss_growth_bytes_per_100k_series, series_growth, generator_max_rate, probe_cost{}},
 //   steps[{phase, rate, verdict, achieved_rate, lines_sent, received, loss, loss_ratio,
-//   send_errors, conflicts, cpu_cores, resident_memory_bytes, series, elapsed_seconds}], notes[].
+//   send_errors, conflicts, udp_kernel_drops (datagrams), cpu_cores, resident_memory_bytes, series, elapsed_seconds}], notes[].
 //   A figure that could not be measured is null, with a note saying why. The JSON Schema is
 //   daemon/loadgen/capacity-report.schema.json (integration_loadgen validates real reports).
 //

@@ -64,7 +64,7 @@ foreach(line IN LISTS lines)
   endif()
   string(REGEX MATCH "^ *" indent "${line}")
   string(LENGTH "${indent}" indent)
-  if(stripped MATCHES "^-" AND indent LESS_EQUAL 6)
+  if((stripped MATCHES "^-" OR section STREQUAL "COMMANDS") AND indent LESS_EQUAL 6)
     # "  -h, --help      Text" or a flag line alone (its text on the next lines).
     if(stripped MATCHES "^(.*[^ ])   *([^ -].*)$")
       set(flag "${CMAKE_MATCH_1}")

@@ -181,6 +181,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     result_.transfer += Seconds(phase_, Clock::now());
     auto& response = parser_->get();
     result_.status = response.result_int();
+    result_.retry_after = std::string(response[http::field::retry_after]);
     std::string_view location = response[http::field::location];
     if (request_.follow_redirects && IsFollowedRedirect(result_.status) && !location.empty()) {
       return FollowRedirect(location);

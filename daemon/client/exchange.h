@@ -48,6 +48,7 @@ struct ExchangeResult {
   Outcome outcome = Outcome::kOk;  // kOk: connected (and, for HTTP, a whole response arrived)
   std::string error;
   unsigned status = 0;
+  std::string retry_after;  // the response's Retry-After header, as sent ("" when absent)
   std::string body;
   std::int64_t content_length = -1;
   int redirects = 0;

@@ -263,6 +263,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // by EOF), and nothing unasked-for followed the response.
     keep_ = http_request_.keep_alive() && response.keep_alive() && !parser_->need_eof() && buffer_.size() == 0;
     call_->result.status = response.result_int();
+    call_->result.retry_after = std::string(response[http::field::retry_after]);
     call_->result.content_length = static_cast<std::int64_t>(response.body().size());
     call_->result.body = std::move(response.body());
     Finish(Outcome::kOk, "");

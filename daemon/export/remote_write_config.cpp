@@ -160,9 +160,10 @@ void CheckRelabel(const ConfigNode& node, RelabelConfig& c) {
         .Fail("\"" + c.target_label + "\" is invalid 'target_label' for " + action + " action");
   }
   if (c.action == RelabelAction::kKeepEqual || c.action == RelabelAction::kDropEqual) {
-    // Prometheus compares the regex by identity: any regex written is "set".
+    // Prometheus compares the regex by identity (any regex written is "set"); we compare
+    // values, so the effective config (which spells every default out) loads back.
     for (std::string_view key : {"regex", "modulus", "separator", "replacement"}) {
-      bool differs = key == "regex"         ? node["regex"].IsSet()
+      bool differs = key == "regex"         ? c.regex.text != defaults.regex.text
                      : key == "modulus"     ? c.modulus != defaults.modulus
                      : key == "separator"   ? c.separator != defaults.separator
                                             : c.replacement != defaults.replacement;
@@ -175,7 +176,7 @@ void CheckRelabel(const ConfigNode& node, RelabelConfig& c) {
   }
   if (c.action == RelabelAction::kLabeldrop || c.action == RelabelAction::kLabelkeep) {
     for (std::string_view key : {"source_labels", "target_label", "modulus", "separator", "replacement"}) {
-      bool differs = key == "source_labels"  ? node["source_labels"].IsSet()
+      bool differs = key == "source_labels"  ? !c.source_labels.empty()
                      : key == "target_label" ? !c.target_label.empty()
                      : key == "modulus"      ? c.modulus != defaults.modulus
                      : key == "separator"    ? c.separator != defaults.separator

@@ -361,11 +361,7 @@ void RemoteWriteQueue::ReadSlice(storage::Store& store, storage::Timestamp from,
       labels.reserve(stored.size() + config.external_labels.size());
       for (storage::LabelPair& pair : stored) labels.emplace_back(std::move(pair.name), std::move(pair.value));
       std::sort(labels.begin(), labels.end());
-      for (const auto& [name, value] : config.external_labels) {
-        auto at = std::lower_bound(labels.begin(), labels.end(), name,
-                                   [](const auto& pair, const std::string& n) { return pair.first < n; });
-        if (at == labels.end() || at->first != name) labels.emplace(at, name, value);
-      }
+      AddExternalLabels(config.external_labels, labels);
       entry.kept = config.write_relabel_configs.empty() || Relabel(config.write_relabel_configs, labels);
       if (entry.kept) {
         entry.hash = HashLabels(labels);
@@ -414,7 +410,7 @@ void RemoteWriteQueue::SendNext(std::size_t shard_index) {
     if (--slice_->shards_running == 0) FinishSlice();
     return;
   }
-  shard.body = shard.encoder.Encode(shard.batches[shard.next].series);
+  shard.encoder.EncodeTo(shard.batches[shard.next].series, shard.body);
   Post(shard_index);
 }
 

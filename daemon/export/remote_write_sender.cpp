@@ -8,18 +8,6 @@
 namespace metricsd::remote {
 
 namespace {
-
-// The response's Retry-After, once ExchangeResult carries it (a field `retry_after`); until
-// then none, and the queue backs off on its own schedule.
-template <typename Result>
-std::string RetryAfterOf(const Result& result) {
-  if constexpr (requires { result.retry_after; }) {
-    return std::string(result.retry_after);
-  } else {
-    return {};
-  }
-}
-
 class HttpSender final : public BatchSender {
  public:
   HttpSender(net::io_context& ioc, HttpPoolOptions options, Url url, RemoteWriteEndpoint endpoint)
@@ -41,7 +29,7 @@ class HttpSender final : public BatchSender {
                        {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
     for (const auto& [name, value] : endpoint_.headers) request.headers.emplace_back(name, value);
     try {
-      std::string authorization = endpoint_.auth.AuthorizationHeader();
+      std::string authorization = endpoint_.AuthorizationHeader();
       if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
     } catch (const std::exception& e) {
       SendResult failed;
@@ -55,7 +43,7 @@ class HttpSender final : public BatchSender {
       out.completed = result.outcome == Outcome::kOk;
       out.status = result.status;
       out.error = out.completed ? std::string() : std::string(OutcomeName(result.outcome)) + ": " + result.error;
-      out.retry_after = RetryAfterOf(result);
+      out.retry_after = result.retry_after;
       done(std::move(out));
     });
   }

@@ -18,7 +18,7 @@ import re
 import subprocess
 import sys
 
-BEGIN = re.compile(r"^<!-- generated: ([a-z0-9-]+) .*-->$")
+BEGIN = re.compile(r"^<!-- generated: ([a-z0-9_-]+) .*-->$")
 END = "<!-- end generated: {} -->"
 
 

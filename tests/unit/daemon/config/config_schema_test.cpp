@@ -162,8 +162,11 @@ TEST(ConfigSchemaTest, DefaultConfigIsTheDeclaredDefaultsAndEveryKeyIsInTheSchem
   nlohmann::json schema = ConfigJsonSchema();
   EXPECT_EQ(schema["$schema"], "http://json-schema.org/draft-07/schema#");
   for (const config::KeyInfo& section : ConfigSection().Keys()) {
+    // A list section (remote_write) declares the keys of each item.
+    const nlohmann::json& keys = section.list ? schema["properties"][section.name]["items"]["properties"]
+                                              : schema["properties"][section.name]["properties"];
     for (const config::KeyInfo& key : section.block->Keys()) {
-      EXPECT_TRUE(schema["properties"][section.name]["properties"].contains(key.name))
+      EXPECT_TRUE(keys.contains(key.name))
           << section.name << "." << key.name;
       EXPECT_FALSE(key.doc.empty()) << section.name << "." << key.name << " has no doc";
     }

@@ -9,7 +9,7 @@ set(METRICSD_TEST_COSTS
   integration_history_crash:135:57  e2e_promql_diff:83:98  e2e_alerting_diff:40:40
   integration_history_faults:27:39  schema_property:24:117  integration_alerting:21:31
   integration_probes:18:34  schema_lsp:16:18  e2e_prometheus_https:16:18
-  integration_statsd_hostile:15:25  promql_cases_promtool:13:17  e2e_analytics_remote:11:73
+  integration_statsd_hostile:15:25  promql_cases_promtool:13:17  e2e_analytics_remote:70:100
   integration_web_hardening:11:61  integration_alert_restore:10:11  e2e_prometheus:8:8
   e2e_alertmanager:8:9  e2e_history_vm:7:15  integration_package:6:66  integration_daemon:1:41
   metricsd_storage_test:1:49  metricsd_analytics_impact_test:2:46  integration_analytics:3:29
@@ -17,7 +17,9 @@ set(METRICSD_TEST_COSTS
   metricsd_analytics_baseline_test:1:15  integration_web_tls_auth:5:15
   integration_probes_redirect:5:12  integration_secrets:2:11  metricsd_statsd_test:1:9
   # new, estimated (their waits are 5x longer under sanitizers): measure and correct
-  e2e_dashboard:60:150  e2e_grafana_dashboards:35:100)
+  e2e_dashboard:60:150  e2e_grafana_dashboards:35:100
+  e2e_remote_write:28:60  integration_statsd_burst:21:24  integration_loadgen:18:35
+  integration_scaling:17:30  e2e_statsd_relay:3:8)
 
 # metricsd_test_cost(<name>): the test's COST from METRICSD_TEST_COSTS, if listed there. Call it in
 # the directory that added the test (the metricsd_add_* functions below do).

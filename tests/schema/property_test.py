@@ -26,7 +26,8 @@ at load besides types and bounds), so they keep the base config's values:
   bearer_token_file, buckets strictly increasing, a mapping's observer_type/timer_type vs its
   histogram_options/summary_options (a mapping's default observer is a summary), match_type
   regex vs the match's syntax; analytics' method blocks (PromQL keys, steps and windows bounded
-  by each other);
+  by each other); the StatsD relay's health check timeout vs its interval, the limits' windows
+  vs their interval, scaling targets, remote_write endpoints;
 - duration bounds other than "greater than 0" (host.interval and probe intervals >= 100ms,
   history's intervals and retentions): no JSON Schema keyword checks them on a string; the
   schema states them as x-minimumMilliseconds/x-maximumMilliseconds annotations, which the
@@ -85,7 +86,11 @@ FIXED = [("probes", "targets", 0, "type"), ("probes", "targets", 0, "unit"),
          ("analytics", "regression"), ("analytics", "trends"), ("analytics", "forecast"),
          ("analytics", "capacity"), ("analytics", "leaks"), ("analytics", "bottlenecks"),
          ("analytics", "ux"), ("analytics", "impact"), ("analytics", "cost"),
-         ("analytics", "reports")]
+         ("analytics", "reports"),
+         # issue 16: health_check_timeout <= health_check_interval; limits' windows >= interval;
+         # scaling targets (PromQL, exactly one of current_replicas/current_expr, min <= max);
+         # remote_write (min_shards <= max_shards, auth exclusivity, relabel actions' keys)
+         ("statsd", "relay"), ("limits",), ("scaling",), ("remote_write",)]
 DURATIONS = ["1s", "250ms", "1m30s", "2h", "1d", "15s", "1w", "10m"]
 DURATION_MS = {"1s": 1000, "250ms": 250, "1m30s": 90000, "2h": 7200000, "1d": 86400000,
                "15s": 15000, "1w": 604800000, "10m": 600000}

@@ -216,7 +216,7 @@ TEST(RemoteWriteConfigTest, ErrorsNameTheirPlace) {
       {"    write_relabel_configs:\n      - {separator: ',', action: labelkeep}\n",
        "rw.yaml:4:21: remote_write[0].write_relabel_configs[0].separator: labelkeep action requires "
        "only 'regex', and no other fields"},
-      {"    write_relabel_configs:\n      - {source_labels: [a], target_label: b, regex: '(.*)', action: keepequal}\n",
+      {"    write_relabel_configs:\n      - {source_labels: [a], target_label: b, regex: '(a.*)', action: keepequal}\n",
        "rw.yaml:4:54: remote_write[0].write_relabel_configs[0].regex: keepequal action requires "
        "only 'source_labels' and `target_label`, and no other fields"},
       {"    write_relabel_configs:\n      - {source_labels: [a], action: replce}\n",

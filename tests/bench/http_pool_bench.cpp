@@ -29,44 +29,12 @@
 #include "daemon/client/exchange.h"
 #include "daemon/client/http_pool.h"
 #include "daemon/core/beast.h"
+#include "tests/unit/support/self_signed_cert.h"
 
 namespace metricsd {
 namespace {
 
 using tcp = net::ip::tcp;
-
-struct CertAndKey {
-  std::string cert_pem, key_pem;
-};
-
-CertAndKey SelfSignedLocalhost() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
-                             -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509_sign(cert, key, EVP_sha256());
-  auto pem = [](auto write) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    write(bio);
-    char* data = nullptr;
-    long length = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<std::size_t>(length));
-    BIO_free(bio);
-    return out;
-  };
-  CertAndKey out;
-  out.cert_pem = pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert); });
-  out.key_pem = pem([&](BIO* bio) { PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr); });
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return out;
-}
 
 // An asynchronous keep-alive server: answers every request 200 "ok", closes when asked to.
 template <typename Stream>
@@ -113,7 +81,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 class Server {
  public:
-  explicit Server(const CertAndKey* tls) : acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0}) {
+  explicit Server(const test_support::CertAndKey* tls) : acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0}) {
     if (tls != nullptr) {
       tls_.emplace(net::ssl::context::tls_server);
       tls_->use_certificate_chain(net::buffer(tls->cert_pem));
@@ -171,7 +139,7 @@ struct Figures {
 };
 
 Figures Run(Client client, bool https, int requests, std::size_t body, int concurrency) {
-  static const CertAndKey pair = SelfSignedLocalhost();
+  static const test_support::CertAndKey pair = test_support::SelfSignedCert("localhost");
   Server server(https ? &pair : nullptr);
   net::io_context ioc{1};
   auto guard = net::make_work_guard(ioc);

@@ -21,8 +21,12 @@
 
 #include "daemon/core/beast.h"
 #include "daemon/core/mutex.h"
+#include "tests/unit/support/self_signed_cert.h"
 
 namespace metricsd::test_http {
+
+using test_support::CertAndKey;
+inline CertAndKey SelfSignedLocalhost() { return test_support::SelfSignedCert("localhost"); }
 
 using namespace std::chrono_literals;
 using tcp = net::ip::tcp;
@@ -39,40 +43,6 @@ enum class Mode {
   kBigBody,             // answers with a 1 MB body
   kPrometheusScalar,    // answers a Prometheus API scalar result (JSON)
 };
-
-struct CertAndKey {
-  std::string cert_pem, key_pem;
-};
-
-// A self-signed P-256 certificate for CN=localhost, made in memory.
-inline CertAndKey SelfSignedLocalhost() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
-                             -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509_sign(cert, key, EVP_sha256());
-  auto pem = [](auto write) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    write(bio);
-    char* data = nullptr;
-    long length = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<std::size_t>(length));
-    BIO_free(bio);
-    return out;
-  };
-  CertAndKey out;
-  out.cert_pem = pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert); });
-  out.key_pem = pem([&](BIO* bio) { PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr); });
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return out;
-}
 
 // A blocking HTTP/1.1 server, one thread per connection; counts connections and requests.
 class TestServer {

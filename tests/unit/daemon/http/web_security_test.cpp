@@ -18,6 +18,7 @@
 #include "daemon/http/tls_server_context.h"
 #include "daemon/http/web_config_file.h"
 #include "tests/unit/support/config_error_of.h"
+#include "tests/unit/support/self_signed_cert.h"
 
 namespace metricsd {
 namespace {
@@ -29,41 +30,6 @@ using ::testing::Not;
 constexpr char kHashS3cret[] = "$2b$04$Ep3TnVU2JJB7QaA.qVan4.IorvV7lBe74nfcEShEjiExpMHfqlH.K";
 constexpr char kHashOther[] = "$2b$04$KxdBxKJI5Hz/0xYbNtAjpuY5jLoFpwDdBCT1EGXwSxt/Xch1HANmO";
 
-struct KeyPair {
-  std::string cert_pem;
-  std::string key_pem;
-};
-
-// A self-signed P-256 certificate for `cn`, made in memory.
-KeyPair SelfSigned(const std::string& cn) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509_sign(cert, key, EVP_sha256());
-  KeyPair out;
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, cert);
-  char* data = nullptr;
-  long length = BIO_get_mem_data(bio, &data);
-  out.cert_pem.assign(data, static_cast<std::size_t>(length));
-  BIO_free(bio);
-  bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  length = BIO_get_mem_data(bio, &data);
-  out.key_pem.assign(data, static_cast<std::size_t>(length));
-  BIO_free(bio);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return out;
-}
-
 class WebConfigFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -71,8 +37,8 @@ class WebConfigFileTest : public ::testing::Test {
            ("web_security_test." + std::to_string(::getpid()) + "." +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
-    server_ = SelfSigned("localhost");
-    other_ = SelfSigned("other");
+    server_ = test_support::SelfSignedCert("localhost");
+    other_ = test_support::SelfSignedCert("other");
     Write("server.crt", server_.cert_pem);
     Write("server.key", server_.key_pem);
     // The names config/examples/web-config.yml uses.
@@ -102,7 +68,7 @@ class WebConfigFileTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  KeyPair server_, other_;
+  test_support::CertAndKey server_, other_;
 };
 
 HttpRequest WithAuthorization(const std::string& value) {
@@ -375,7 +341,7 @@ TEST(TlsServerContextTest, MapsGoNames) {
 }
 
 TEST(TlsServerContextTest, EveryCipherOpenSslNameIsKnownToOpenSsl) {
-  KeyPair pair = SelfSigned("localhost");
+  test_support::CertAndKey pair = test_support::SelfSignedCert("localhost");
   for (std::string_view go : {"TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
                               "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
                               "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"}) {

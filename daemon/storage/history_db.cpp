@@ -259,7 +259,7 @@ std::string_view WriteErrorReason(WriteError error) { return kWriteErrorNames.Na
 struct HistoryDb::Statements {
   Statement begin, commit, rollback;
   Statement insert_series, upsert_chunk, delete_chunk, upsert_head, delete_head, upsert_meta;
-  Statement select_meta, select_series, select_heads, max_series_ref, read_chunks;
+  Statement select_meta, select_series, select_heads, max_series_ref, read_chunks, max_chunk_end;
   Statement delete_chunks_before, series_has_data, delete_series, oldest_of_tier, chunk_bytes;
 
   int PrepareAll(sqlite3* db) {
@@ -294,6 +294,11 @@ struct HistoryDb::Statements {
          "SELECT min_t, max_t, data FROM chunks "
          "WHERE series_id = ?1 AND tier = ?2 AND min_t BETWEEN ?5 AND ?4 AND max_t >= ?3 "
          "ORDER BY min_t"},
+        // A chunk ending last starts at most the tier's span (?3) before the last start: two
+        // short walks of the unique index. ?4: the answer when the series has no chunk.
+        {&max_chunk_end,
+         "SELECT coalesce(max(max_t), ?4) FROM chunks WHERE series_id = ?1 AND tier = ?2 AND "
+         "min_t >= (SELECT max(min_t) FROM chunks WHERE series_id = ?1 AND tier = ?2) - ?3"},
         {&delete_chunks_before, "DELETE FROM chunks WHERE tier = ?1 AND max_t < ?2 RETURNING series_id"},
         {&series_has_data,
          "SELECT EXISTS(SELECT 1 FROM chunks WHERE series_id = ?1) "
@@ -619,6 +624,18 @@ WriteError HistoryDb::ReadChunks(SeriesRef series, Tier tier, Timestamp mint, Ti
     fn(record);
   }
   return rc == SQLITE_DONE ? WriteError::kNone : Fail(rc, nullptr);
+}
+
+WriteError HistoryDb::MaxChunkEnd(SeriesRef series, Tier tier, Timestamp* max_t) {
+  Statement::Use use = statements_->max_chunk_end.Start();
+  use.Int(1, series)
+      .Int(2, static_cast<int>(tier))
+      .Int(3, kMaxChunkSpanMs[static_cast<int>(tier)])
+      .Int(4, std::numeric_limits<Timestamp>::min());
+  int rc = use.Step();
+  if (rc != SQLITE_ROW) return Fail(rc, nullptr);
+  *max_t = use.ColumnInt(0);
+  return WriteError::kNone;
 }
 
 WriteError HistoryDb::DeleteBefore(Tier tier, Timestamp before, std::uint64_t* deleted,

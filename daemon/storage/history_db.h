@@ -132,6 +132,11 @@ class HistoryDb {
   WriteError ReadChunks(SeriesRef series, Tier tier, Timestamp mint, Timestamp maxt,
                         const std::function<void(const ChunkRecord&)>& fn);
 
+  // The largest max_t of `series`' closed chunks in `tier` into *max_t (Timestamp's minimum
+  // when it has none). Looks only at chunks starting within the tier's longest span of the
+  // last one to start, as ReadChunks does, so no read of a range after *max_t finds a chunk.
+  WriteError MaxChunkEnd(SeriesRef series, Tier tier, Timestamp* max_t);
+
   // Retention: deletes the closed chunks of `tier` whose max_t < before; returns how many.
   // Then deletes series with no chunk and no head left (among those that lost a chunk), and
   // after the commit calls forgotten(ref) for each. On failure nothing is deleted.

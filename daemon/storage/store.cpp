@@ -92,6 +92,7 @@ std::shared_ptr<Store> Store::Open(const StoreOptions& options, std::string* err
     auto series = std::make_unique<MemSeries>();
     series->first_t = kMinTime;  // older data may be on disk
     series->last_t_on_disk = true;
+    series->disk_max_known = false;  // asked of the database at the first read
     s.series[ref] = std::move(series);
   });
   s.db->LoadHeads([&](const ChunkRecord& record) {
@@ -262,6 +263,10 @@ bool Store::Flush() {
       if (series == nullptr) continue;
       MutexLock stripe(s.StripeOf(t.ref));
       std::size_t written = std::min(t.sealed, series->sealed.size());
+      // Forgotten from memory, so readers must now look for them on disk.
+      for (std::size_t i = 0; i < written; ++i) {
+        series->disk_max_t = std::max(series->disk_max_t, series->sealed[i].max_t);
+      }
       series->sealed.erase(series->sealed.begin(), series->sealed.begin() + static_cast<std::ptrdiff_t>(written));
       series->head_on_disk = t.head_max_t != kMinTime;
       // Appended to (or sealed) since the batch copied it: the next flush writes it again.
@@ -342,11 +347,25 @@ void Store::RawSamples(SeriesRef ref, Timestamp mint, Timestamp maxt,
                        std::vector<Sample>& out) const {
   const State& s = *state_;
   std::vector<std::vector<Sample>> runs;
+  bool read_db = true;
   {
     ReaderMutexLock lock(s.mutex);
-    const MemSeries* series = ref < s.series.size() ? s.series[ref].get() : nullptr;
+    MemSeries* series = ref < s.series.size() ? s.series[ref].get() : nullptr;
     if (series != nullptr) {
       MutexLock stripe(s.StripeOf(ref));
+      // The range starts after every closed chunk on disk: memory holds all of it. Decided
+      // under the stripe, so a flush cannot move sealed chunks to disk before they are copied.
+      if (raw_samples_fast_path.load(std::memory_order_relaxed)) {
+        if (!series->disk_max_known) {
+          Timestamp on_disk = kMinTime;
+          MutexLock db(s.db_mutex);
+          if (s.db->MaxChunkEnd(ref, Tier::kRaw, &on_disk) == WriteError::kNone) {
+            series->disk_max_t = std::max(series->disk_max_t, on_disk);
+            series->disk_max_known = true;
+          }
+        }
+        read_db = !series->disk_max_known || mint <= series->disk_max_t;
+      }
       runs.emplace_back();
       if (series->head.count() > 0) DecodeChunk(series->head.bytes(), mint, maxt, runs.back());
       for (auto it = series->sealed.rbegin(); it != series->sealed.rend(); ++it) {
@@ -356,12 +375,20 @@ void Store::RawSamples(SeriesRef ref, Timestamp mint, Timestamp maxt,
       }
     }
   }
-  {
+  if (read_db) {
     MutexLock db(s.db_mutex);
     s.db->ReadChunks(ref, Tier::kRaw, mint, maxt, [&](const ChunkRecord& chunk) {
       runs.emplace_back();
       DecodeChunk(chunk.data, mint, maxt, runs.back());
     });
+  }
+  // The common case, one chunk (the head) holding the range: already what merging would give
+  // when its timestamps strictly increase (a damaged chunk's may not: then merge as always).
+  if (runs.size() == 1 && std::adjacent_find(runs[0].begin(), runs[0].end(), [](const Sample& a, const Sample& b) {
+                            return a.t >= b.t;
+                          }) == runs[0].end()) {
+    out.swap(runs[0]);
+    return;
   }
   MergeSampleRuns(runs, out);
 }

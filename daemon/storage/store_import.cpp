@@ -101,6 +101,18 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
     planned.push_back(plan);
   }
   if (batch.empty()) return true;
+  {
+    // Readers of a known series skip the database for ranges after its newest chunk on disk:
+    // raised before the chunks are written, so none is ever missed (a failed write leaves the
+    // bound only higher than needed, which costs a query, never a sample).
+    ReaderMutexLock lock(s.mutex);
+    for (const Planned& plan : planned) {
+      MemSeries* series = plan.created || plan.ref >= s.series.size() ? nullptr : s.series[plan.ref].get();
+      if (series == nullptr) continue;
+      MutexLock stripe(s.StripeOf(plan.ref));
+      series->disk_max_t = std::max(series->disk_max_t, plan.max_t);
+    }
+  }
   std::string detail;
   if (WriteError failed = s.WriteCounted(batch, "history import failed; nothing of it is stored", &detail);
       failed != WriteError::kNone) {
@@ -124,6 +136,7 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
       series.first_t = kMinTime;
       series.newest_t = series.newest_t == kMinTime ? kMinTime : std::max(series.newest_t, plan.max_t);
       series.last_t = std::max(series.last_t, plan.max_t);
+      series.disk_max_t = std::max(series.disk_max_t, plan.max_t);  // a new series' first
     }
   }
   // Windows already downsampled that the import reached are recomputed.

@@ -1,6 +1,7 @@
 // Retention: each tier keeps its samples for its own time (history.retention.raw, .minute,
 // .hour), and all tiers together stay under history.retention.size, the oldest chunks going
-// first. A series whose last chunk is gone is forgotten (index and memory).
+// first. A series whose last chunk is gone is forgotten (index and memory). Deleting never
+// lowers a series' disk_max_t (store_state.h): it stays an upper bound of what is on disk.
 #include <algorithm>
 #include <string>
 

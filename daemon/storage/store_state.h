@@ -6,7 +6,8 @@
 // lookups) → a series' stripe (its head and sealed chunks) → db_mutex (the SQLite connection).
 // Readers copy a series' in-memory chunks under its stripe first and read the database after,
 // so a flush moving chunks from memory to disk in between shows them twice (deduplicated by
-// timestamp), never not at all.
+// timestamp), never not at all; a range after every closed chunk on disk (MemSeries::
+// disk_max_t, checked under the stripe) is read from memory alone.
 #pragma once
 
 #include <array>
@@ -43,7 +44,20 @@ struct MemSeries {
   // Loaded without a head row: its newest sample is in a closed chunk on disk, read once at the
   // first append after the restart (so a clock gone back cannot add older samples).
   bool last_t_on_disk = false;
+  // No closed raw chunk in the database ends after disk_max_t (kMinTime: none at all), so a
+  // read of [mint, maxt] with mint > disk_max_t finds everything in memory (head and sealed)
+  // and skips SQLite. An upper bound, never too low: raised before an import writes, and when
+  // a flush forgets the sealed chunks it wrote (in the same stripe hold, so a reader sees the
+  // chunks in memory or the raised bound); retention and compaction only delete or merge rows,
+  // which leaves it an upper bound. Unknown for a series loaded at start-up until the first
+  // read asks the database (HistoryDb::MaxChunkEnd); raises before that still apply.
+  Timestamp disk_max_t = kMinTime;
+  bool disk_max_known = true;
 };
+
+// Test-only: false makes every RawSamples read the database as well (the path before the
+// in-memory shortcut), so tests compare the two.
+inline std::atomic<bool> raw_samples_fast_path{true};
 
 struct Store::State {
   std::atomic<std::uint64_t> samples_appended{0};

@@ -1,7 +1,10 @@
 #include "daemon/analytics/capacity_options.h"
 
 #include <cmath>
+#include <fstream>
 #include <limits>
+
+#include <nlohmann/json.hpp>
 
 #include "daemon/query/promql_key.h"
 
@@ -24,6 +27,30 @@ std::vector<CapacityResource> DefaultCapacityResources() {
   };
 }
 
+namespace {
+
+// The number at `pointer` in the JSON file `path`; a ConfigError at `node` otherwise.
+double LimitFromReport(const ConfigNode& node, const std::string& path, const std::string& pointer) {
+  std::ifstream in(path);
+  if (!in) node.Fail("cannot read capacity report " + path);
+  nlohmann::json report = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (report.is_discarded()) node.Fail(path + " is not JSON");
+  nlohmann::json::json_pointer at;
+  try {
+    at = nlohmann::json::json_pointer(pointer);
+  } catch (const nlohmann::json::exception&) {
+    node.Fail("limit_field " + pointer + " is not a JSON pointer (\"/result/max_lossless_rate\")");
+  }
+  if (!report.contains(at) || !report[at].is_number()) {
+    node.Fail(path + " has no number at " + pointer);
+  }
+  double value = report[at].get<double>();
+  if (!std::isfinite(value) || value <= 0) node.Fail(path + ": " + pointer + " is not a positive number");
+  return value;
+}
+
+}  // namespace
+
 const config::Section<CapacityResource>& CapacityResourceSection() {
   static const auto* section = [] {
     auto* resource = new config::Section<CapacityResource>(
@@ -38,9 +65,21 @@ const config::Section<CapacityResource>& CapacityResourceSection() {
         .DefaultNote("none: a forecast without a runway")
         .OmitWhen([](const CapacityResource& r) { return !std::isfinite(r.limit); })
         .String("unit", &CapacityResource::unit, "of the usage: ratio, bytes, ...")
+        .Path("limit_from", &CapacityResource::limit_from,
+              "a capacity report of `metricsd capacity` (capacity-report.json, relative to this "
+              "file): its figure at limit_field becomes the limit, read at load and on reload "
+              "(it replaces `limit`)")
+        .String("limit_field", &CapacityResource::limit_field,
+                "with limit_from: a JSON pointer to the figure (default: the max lossless "
+                "StatsD rate, lines/s)")
         .Check("expr is valid PromQL", [](const ConfigNode& node, CapacityResource& r) {
           query::CheckPromQL(node["expr"], r.expr);
-        });
+        })
+        .Check("limit_from names a readable capacity report with a number at limit_field",
+               [](const ConfigNode& node, CapacityResource& r) {
+                 if (r.limit_from.empty()) return;
+                 r.limit = LimitFromReport(node["limit_from"], r.limit_from, r.limit_field);
+               });
     return resource;
   }();
   return *section;

@@ -23,6 +23,11 @@ struct CapacityResource {
   // Infinity rather than NaN keeps operator== meaningful.
   double limit = std::numeric_limits<double>::infinity();
   std::string unit = "ratio";
+  // A capacity report of `metricsd capacity` (capacity-report.json) whose measured figure at
+  // `limit_field` (a JSON pointer) becomes `limit` at load: the StatsD ingest runway then
+  // runs against the rate this host was measured to take without loss.
+  std::string limit_from;
+  std::string limit_field = "/result/max_lossless_rate";
 
   bool operator==(const CapacityResource&) const = default;
 };

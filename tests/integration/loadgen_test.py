@@ -248,6 +248,20 @@ class LoadgenTest(unittest.TestCase):
         # metricsd is unharmed.
         status, _ = url_request("GET", f"{self.web}/-/healthy", timeout=10)
         self.assertEqual(status, 200)
+        # The analytics capacity runway takes its StatsD ingest limit from this very report:
+        # a daemon loaded with it shows that limit in its effective config.
+        runway = Daemon("analytics:\n  capacity:\n    resources:\n"
+                        "      - {name: statsd_ingest, expr: 'sum(rate(metricsd_statsd_lines_total[5m]))',\n"
+                        f"         unit: lines/s, limit_from: '{os.path.join(out.name, 'capacity-report.json')}'}}\n")
+        try:
+            status, body = url_request("GET", f"http://127.0.0.1:{runway.port}/api/v1/status/config",
+                                       timeout=30)
+            self.assertEqual(status, 200, body)
+            resources = json.loads(body)["data"]["config"]["analytics"]["capacity"]["resources"]
+            self.assertEqual(resources[0]["limit"], result["max_lossless_rate"], resources)
+        finally:
+            runway.stop()
+            runway.__exit__(None, None, None)
 
 
 if __name__ == "__main__":

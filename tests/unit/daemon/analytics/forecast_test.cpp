@@ -10,8 +10,11 @@
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <string>
 #include <variant>
 #include <vector>
+
+#include <unistd.h>
 
 #include "daemon/analytics/capacity.h"
 #include "daemon/analytics/holt_winters.h"
@@ -564,6 +567,33 @@ TEST(CapacityConfig, DefaultsKeysAndPromQLChecks) {
   EXPECT_THROW(ParseYaml(CapacitySection(), "{scenarios: [0]}"), ConfigError);
   EXPECT_THROW(ParseYaml(CapacitySection(), "{warn_within: 1d, critical_within: 2d}"), ConfigError);
   EXPECT_THROW(ParseYaml(CapacitySection(), "{warn_within: 60d}"), ConfigError);
+}
+
+TEST(CapacityConfig, LimitFromACapacityReport) {
+  // A report as `metricsd capacity` writes it (daemon/loadgen/capacity-report.schema.json).
+  std::string path = ::testing::TempDir() + "capacity-report-" + std::to_string(::getpid()) + ".json";
+  {
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fputs(R"({"version": 1, "result": {"max_lossless_rate": 180000, "series": 40000}})", file);
+    std::fclose(file);
+  }
+  auto resource_from = [](const std::string& file) {
+    return "{resources: [{name: statsd_ingest, expr: 'sum(rate(metricsd_statsd_lines_total[5m]))', "
+           "unit: lines/s, limit_from: '" + file + "'";
+  };
+  const std::string resource = resource_from(path);
+  CapacityOptions options = ParseYaml(CapacitySection(), resource + "}]}");
+  ASSERT_EQ(options.resources.size(), 1u);
+  EXPECT_DOUBLE_EQ(options.resources[0].limit, 180000);
+  options = ParseYaml(CapacitySection(), resource + ", limit_field: /result/series}]}");
+  EXPECT_DOUBLE_EQ(options.resources[0].limit, 40000);
+  // A missing file, a field that is not there or not a number, a bad pointer: errors at load.
+  EXPECT_THROW(ParseYaml(CapacitySection(), resource_from(path + ".missing") + "}]}"), ConfigError);
+  EXPECT_THROW(ParseYaml(CapacitySection(), resource + ", limit_field: /result/none}]}"), ConfigError);
+  EXPECT_THROW(ParseYaml(CapacitySection(), resource + ", limit_field: /version/x}]}"), ConfigError);
+  EXPECT_THROW(ParseYaml(CapacitySection(), resource + ", limit_field: result}]}"), ConfigError);
+  std::remove(path.c_str());
 }
 
 }  // namespace

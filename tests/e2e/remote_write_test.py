@@ -32,7 +32,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, free_port, parse_exposition, require_tool, stop_process, wait_until  # noqa: E402
+from harness import Daemon, assert_promtool_clean, free_port, parse_exposition, require_tool, stop_process, wait_until  # noqa: E402
 from harness import url_request as http  # noqa: E402
 import game_workload  # noqa: E402
 
@@ -208,6 +208,7 @@ class RemoteWriteTest(unittest.TestCase):
                              "the vm position moved while its receiver was down")
             self.assertGreater(vm_retried, 0)
             self.assertGreater(vm_pending, 0)
+            assert_promtool_clean(self, daemon.get("/metrics")[2], ["metricsd_remote_storage_"])
             vm.start()
             up_at = time.time()
             time.sleep(4)

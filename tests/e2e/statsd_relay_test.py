@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, free_port, wait_until  # noqa: E402
+from harness import Daemon, assert_promtool_clean, free_port, wait_until  # noqa: E402
 
 AGGREGATOR_CONFIG = """
 host: {enabled: false}
@@ -184,6 +184,7 @@ class RelayTest(unittest.TestCase):
         shares = [sum(1 for h in home.values() if h == a) for a in range(3)]
         self.assertTrue(all(s > SERIES / 6 for s in shares), shares)
         self.assertNotIn("game_hits", relay.metrics(), "relay-only: nothing aggregated on the relay")
+        assert_promtool_clean(self, relay.metrics(), ["metricsd_statsd_relay_"])
         print(f"FIGURE statsd_relay_shares {shares}")
 
         # Phase 2: one aggregator dies; after detection its series go to the others.

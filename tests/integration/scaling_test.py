@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, self_signed_cert, wait_until  # noqa: E402
+from harness import Daemon, assert_promtool_clean, self_signed_cert, wait_until  # noqa: E402
 from webhook_receiver import Receiver  # noqa: E402
 
 HOOK_SCRIPT = """
@@ -186,6 +186,7 @@ class ScalingTest(unittest.TestCase):
                             samples.get('metricsd_scaling_current_replicas{target="game"}') == 2 and
                             samples.get('metricsd_scaling_load{target="game"}') == game["load"] == 400)
                 wait_until(agree, timeout=10, what="the API and /metrics to agree")
+                assert_promtool_clean(self, daemon.metrics(), ["metricsd_scaling_"])
                 api = scaling()
                 samples = daemon.samples()
                 game = api["game"]

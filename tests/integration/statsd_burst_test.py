@@ -26,7 +26,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, parse_exposition, wait_until  # noqa: E402
+from harness import Daemon, assert_promtool_clean, parse_exposition, wait_until  # noqa: E402
 from procstat import sched_seconds  # noqa: E402
 
 SANITIZED = any(name in os.environ for name in ("ASAN_OPTIONS", "TSAN_OPTIONS"))
@@ -261,6 +261,8 @@ class StatsdBurstTest(unittest.TestCase):
             self.assertLessEqual(recovered, RECOVERY_LIMIT)
             for component in ("statsd_low", "probes", "history", "statsd_normal"):
                 self.assertEqual(samples[f'metricsd_degraded{{component="{component}"}}'], 0)
+            assert_promtool_clean(self, d.get("/metrics")[2],
+                                  ["metricsd_degraded", "metricsd_shed_", "metricsd_limits_"])
             log = "\n".join(d.lines)
             self.assertIn("shedding one more step", log)
             self.assertIn("back to normal", log)

@@ -216,3 +216,18 @@ class Daemon:
         self.proc.stderr.close()
         self.dir.cleanup()
         return False
+
+
+def assert_promtool_clean(test, body, prefixes):
+    """`promtool check metrics` parses `body` (bytes or str) and finds nothing to say about the
+    families starting with any of `prefixes` (other families, e.g. StatsD-made names, may have
+    lint findings: exit 3; exit 1 would be a parse error)."""
+    if isinstance(body, str):
+        body = body.encode()
+    check = subprocess.run([require_tool("promtool"), "check", "metrics"], input=body,
+                           capture_output=True, timeout=60)
+    findings = (check.stdout + check.stderr).decode()
+    test.assertIn(check.returncode, (0, 3), findings)
+    for prefix in prefixes:
+        test.assertIn(prefix, body.decode(), f"no {prefix}* family to check")
+        test.assertNotIn(prefix, findings)

@@ -9,6 +9,12 @@
 namespace metricsd::storage {
 namespace {
 
+// Whether `samples` is what MergeSampleRuns makes of it alone: ascending, one per timestamp.
+bool StrictlyAscending(const std::vector<Sample>& samples) {
+  return std::adjacent_find(samples.begin(), samples.end(),
+                            [](const Sample& a, const Sample& b) { return a.t >= b.t; }) == samples.end();
+}
+
 double WallSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -366,6 +372,18 @@ void Store::RawSamples(SeriesRef ref, Timestamp mint, Timestamp maxt,
         }
         read_db = !series->disk_max_known || mint <= series->disk_max_t;
       }
+      // The newest seconds of a series (remote_write, live dashboards, rules): the head alone,
+      // decoded straight into `out` (the caller's reused buffer: no allocation).
+      if (!read_db && std::none_of(series->sealed.begin(), series->sealed.end(), [&](const ChunkRecord& chunk) {
+            return chunk.max_t >= mint && chunk.min_t <= maxt;
+          })) {
+        out.clear();
+        if (series->head.count() > 0) DecodeChunk(series->head.bytes(), mint, maxt, out);
+        if (StrictlyAscending(out)) return;
+        runs.push_back(std::move(out));  // a damaged chunk: merged as any other read
+        MergeSampleRuns(runs, out);
+        return;
+      }
       runs.emplace_back();
       if (series->head.count() > 0) DecodeChunk(series->head.bytes(), mint, maxt, runs.back());
       for (auto it = series->sealed.rbegin(); it != series->sealed.rend(); ++it) {
@@ -384,9 +402,7 @@ void Store::RawSamples(SeriesRef ref, Timestamp mint, Timestamp maxt,
   }
   // The common case, one chunk (the head) holding the range: already what merging would give
   // when its timestamps strictly increase (a damaged chunk's may not: then merge as always).
-  if (runs.size() == 1 && std::adjacent_find(runs[0].begin(), runs[0].end(), [](const Sample& a, const Sample& b) {
-                            return a.t >= b.t;
-                          }) == runs[0].end()) {
+  if (runs.size() == 1 && StrictlyAscending(runs[0])) {
     out.swap(runs[0]);
     return;
   }

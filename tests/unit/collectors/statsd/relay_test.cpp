@@ -375,9 +375,12 @@ TEST(RelayTest, TcpDestinationCheckedByConnectGoesDownAndComesBack) {
       auto peer = std::make_shared<net::ip::tcp::socket>(std::move(socket));
       peers.push_back(peer);
       auto buffer = std::make_shared<std::array<char, 4096>>();
+      // The pending read's handler owns the loop; the loop itself holds only a weak reference
+      // (a self-owning std::function would be a cycle LeakSanitizer reports).
       auto read = std::make_shared<std::function<void()>>();
-      *read = [peer, buffer, read, &tcp_lines] {
-        peer->async_read_some(net::buffer(*buffer), [peer, buffer, read, &tcp_lines](
+      std::weak_ptr<std::function<void()>> weak_read = read;
+      *read = [peer, buffer, weak_read, &tcp_lines] {
+        peer->async_read_some(net::buffer(*buffer), [peer, buffer, read = weak_read.lock(), &tcp_lines](
                                                         const boost::system::error_code& error, std::size_t n) {
           if (error) return;
           for (std::size_t i = 0; i < n; ++i) tcp_lines += (*buffer)[i] == '\n';

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -10,20 +11,32 @@
 
 namespace metricsd::analytics {
 
+CapacityResource MakeCapacityResource(std::string name, std::string expr, double limit,
+                                      std::string unit) {
+  CapacityResource r;
+  r.name = std::move(name);
+  r.expr = std::move(expr);
+  r.limit = limit;
+  r.unit = std::move(unit);
+  return r;
+}
+
 std::vector<CapacityResource> DefaultCapacityResources() {
+  const auto resource = MakeCapacityResource;
   const std::string real_fs = "{fstype!~\"tmpfs|ramfs|squashfs|overlay|nsfs\"}";
   return {
-      {"filesystem",
-       "1 - node_filesystem_avail_bytes" + real_fs + " / node_filesystem_size_bytes" + real_fs, 1.0,
-       "ratio"},
-      {"memory", "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes", 1.0, "ratio"},
-      {"cpu", "1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))", 0.8,
-       "ratio"},
+      resource("filesystem",
+               "1 - node_filesystem_avail_bytes" + real_fs + " / node_filesystem_size_bytes" + real_fs,
+               1.0, "ratio"),
+      resource("memory", "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes", 1.0,
+               "ratio"),
+      resource("cpu", "1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))",
+               0.8, "ratio"),
       // No natural limit: what one player costs in AO handler calls; its forecast and its
       // growth are shown, a runway only once a limit is configured.
-      {"ao_throughput_per_player",
-       "sum(rate(game_ao_handler_duration_seconds_count[5m])) / sum(game_players)",
-       std::numeric_limits<double>::infinity(), "ops/s per player"},
+      resource("ao_throughput_per_player",
+               "sum(rate(game_ao_handler_duration_seconds_count[5m])) / sum(game_players)",
+               std::numeric_limits<double>::infinity(), "ops/s per player"),
   };
 }
 

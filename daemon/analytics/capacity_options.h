@@ -32,6 +32,10 @@ struct CapacityResource {
   bool operator==(const CapacityResource&) const = default;
 };
 
+// A resource with its limit given directly (no limit_from).
+CapacityResource MakeCapacityResource(std::string name, std::string expr, double limit,
+                                      std::string unit);
+
 // Filesystems, memory, CPU saturation (limit 0.8) and AO handler throughput per player.
 std::vector<CapacityResource> DefaultCapacityResources();
 

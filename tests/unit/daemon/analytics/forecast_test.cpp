@@ -405,7 +405,7 @@ TEST(CapacityEngine, FillingDiskExhaustsWithinTenPercentOfTruth) {
 TEST(CapacityEngine, FailedQueriesAreReportedNotThrown) {
   Engine e;
   e.Start();
-  e.config.capacity.resources = {{"broken", "sum(rate(x[5m])", 1.0, "ratio"}};
+  e.config.capacity.resources = {MakeCapacityResource("broken", "sum(rate(x[5m])", 1.0, "ratio")};
   e.config.capacity.driver = "sum(";
   EXPECT_TRUE(DetectExhaustion(e.Context()).empty());
   ReportSection section = BuildCapacitySection(e.Context());
@@ -488,7 +488,7 @@ TEST(CapacityEngine, GrowthScenariosMatchTheClosedForm) {
   e.data->Add(L({{"__name__", "game_cpu_usage"}}),
               Hourly(hours, [&](int h) { return a * players(h) + b; }));
   e.Start();
-  e.config.capacity.resources = {{"cpu", "game_cpu_usage", 0.8, "ratio"}};
+  e.config.capacity.resources = {MakeCapacityResource("cpu", "game_cpu_usage", 0.8, "ratio")};
   AnalysisContext context = e.Context();
 
   std::vector<std::string> errors;

@@ -548,9 +548,8 @@ std::vector<OutgoingSeries> SomeSeries() {
   return series;
 }
 
-// The same request built with protobuf's generated API, independently of our encoder.
-prompb::WriteRequest ProtobufRequest(const std::vector<OutgoingSeries>& series) {
-  prompb::WriteRequest request;
+// Adds `series` to `request` with protobuf's generated API, independently of our encoder.
+void AddWithProtobuf(const std::vector<OutgoingSeries>& series, prompb::WriteRequest& request) {
   for (const OutgoingSeries& s : series) {
     prompb::TimeSeries* ts = request.add_timeseries();
     for (const auto& [name, value] : s.labels) {
@@ -564,6 +563,12 @@ prompb::WriteRequest ProtobufRequest(const std::vector<OutgoingSeries>& series) 
       out->set_timestamp(sample.t);
     }
   }
+}
+
+// The same request built with protobuf's generated API.
+prompb::WriteRequest ProtobufRequest(const std::vector<OutgoingSeries>& series) {
+  prompb::WriteRequest request;
+  AddWithProtobuf(series, request);
   return request;
 }
 
@@ -673,19 +678,7 @@ TEST(WriteRequestTest, Figures) {
   start = std::chrono::steady_clock::now();
   for (int r = 0; r < kRounds; ++r) {
     message.Clear();
-    for (const OutgoingSeries& s : batch) {
-      prompb::TimeSeries* ts = message.add_timeseries();
-      for (const auto& [name, value] : s.labels) {
-        prompb::Label* label = ts->add_labels();
-        label->set_name(name);
-        label->set_value(value);
-      }
-      for (const storage::Sample& sample : s.samples) {
-        prompb::Sample* out = ts->add_samples();
-        out->set_value(sample.v);
-        out->set_timestamp(sample.t);
-      }
-    }
+    AddWithProtobuf(batch, message);
     message.SerializeToString(&serialized);
     snappy::Compress(serialized.data(), serialized.size(), &compressed);
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/client/exchange.h"
+#include "daemon/client/webhook_post.h"
 #include "daemon/core/logging.h"
 
 namespace metricsd::analytics {
@@ -135,33 +136,13 @@ void PostReport(net::io_context& ioc, const WebhookTarget& target, std::string b
       done(std::move(result));
     });
   };
+  // No redirects: a report is not re-sent, with its credentials, elsewhere.
   ExchangeRequest request;
-  request.host = target.url.host;
-  request.port = target.url.port;
-  request.use_tls = target.url.https;
-  request.url = target.url;
-  request.server_name = target.tls.server_name;
-  if (target.url.https) {
-    try {
-      request.tls = MakeTlsContext(target.tls.ca_file, target.tls.insecure_skip_verify);
-    } catch (const std::exception& e) {
-      return fail_soon(e.what());
-    }
+  std::string error;
+  if (!MakeWebhookPost(target.url, target.tls, target.auth, std::move(content_type), std::move(body),
+                       target.timeout, request, error)) {
+    return fail_soon(error);
   }
-  request.method = "POST";
-  request.headers = {{"Content-Type", std::move(content_type)}, {"User-Agent", "metricsd"}};
-  try {
-    std::string authorization = target.auth.AuthorizationHeader();
-    if (!authorization.empty())
-      request.headers.emplace_back("Authorization", std::move(authorization));
-  } catch (const std::exception& e) {
-    // Names the unreadable secret file, never a secret.
-    return fail_soon(std::string("credentials: ") + e.what());
-  }
-  request.body = std::move(body);
-  request.follow_redirects = false;  // a report is not re-sent (with its credentials) elsewhere
-  request.body_limit = 64 << 10;     // the answer is not used beyond its status
-  request.timeout = target.timeout;
   RunExchange(ioc, std::move(request),
               [done = std::move(done), where = std::move(where)](ExchangeResult exchange) {
                 PostResult result;

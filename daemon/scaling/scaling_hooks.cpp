@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/client/exchange.h"
+#include "daemon/client/webhook_post.h"
 #include "daemon/core/logging.h"
 
 namespace metricsd::scaling {
@@ -211,32 +212,14 @@ HookResult PostWebhook(net::io_context& ioc, const WebhookHook& hook, const Hook
                        const std::atomic<bool>& stopping) {
   if (!hook.url) return {"failure", "no url"};
   const std::string where = "POST " + RedactUrl(hook.url->ToString());
+  // No redirects: a decision is not re-sent, with its credentials, elsewhere.
   ExchangeRequest request;
-  request.host = hook.url->host;
-  request.port = hook.url->port;
-  request.use_tls = hook.url->https;
-  request.url = *hook.url;
-  request.server_name = hook.tls.server_name;
-  if (hook.url->https) {
-    try {
-      request.tls = MakeTlsContext(hook.tls.ca_file, hook.tls.insecure_skip_verify);
-    } catch (const std::exception& e) {
-      return {"failure", where + ": " + e.what()};
-    }
+  std::string error;
+  if (!MakeWebhookPost(*hook.url, hook.tls, hook.auth, "application/json", HookEventJson(event).dump(),
+                       hook.timeout, request, error)) {
+    return {"failure", where + ": " + error};  // names a file, never a secret
   }
-  request.method = "POST";
-  request.headers = {{"Content-Type", "application/json"}, {"User-Agent", "metricsd"}};
   for (const auto& [name, value] : hook.headers) request.headers.emplace_back(name, value);
-  try {
-    std::string authorization = hook.auth.AuthorizationHeader();
-    if (!authorization.empty()) request.headers.emplace_back("Authorization", std::move(authorization));
-  } catch (const std::exception& e) {
-    return {"failure", where + ": credentials: " + e.what()};  // names the file, not a secret
-  }
-  request.body = HookEventJson(event).dump();
-  request.follow_redirects = false;  // a decision is not re-sent (with credentials) elsewhere
-  request.body_limit = 64 << 10;     // only the status is used
-  request.timeout = hook.timeout;
 
   auto promise = std::make_shared<std::promise<ExchangeResult>>();
   std::future<ExchangeResult> answer = promise->get_future();

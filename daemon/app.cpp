@@ -81,6 +81,7 @@ std::shared_ptr<const Config> LoadConfigForFlags(const Flags& flags) {
   if (flags.procfs) config.host.paths.procfs = *flags.procfs;
   if (flags.sysfs) config.host.paths.sysfs = *flags.sysfs;
   if (flags.rootfs) config.host.paths.rootfs = *flags.rootfs;
+  if (flags.udev_data) config.host.paths.udev_data = *flags.udev_data;
   OverrideStatsdListeners(flags, config.statsd);
   return std::make_shared<const Config>(std::move(config));
 }

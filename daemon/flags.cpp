@@ -28,6 +28,7 @@ Flags:
       --path.procfs=PATH      procfs mountpoint; overrides host.procfs.
       --path.sysfs=PATH       sysfs mountpoint; overrides host.sysfs.
       --path.rootfs=PATH      rootfs mountpoint; overrides host.rootfs.
+      --path.udev.data=PATH   udev data path; overrides host.udev_data.
       --statsd.listen-udp=HOST:PORT, --statsd.listen-tcp=HOST:PORT,
       --statsd.listen-unixgram=PATH
                               Replace statsd.listeners of that kind (as
@@ -94,7 +95,7 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
     bool known = name == "--config.file" || name == "--web.listen-address" ||
                  name == "--web.config.file" ||
                  name == "--log.level" || name == "--log.format" || name == "--path.procfs" ||
-                 name == "--path.sysfs" || name == "--path.rootfs" ||
+                 name == "--path.sysfs" || name == "--path.rootfs" || name == "--path.udev.data" ||
                  name == "--statsd.listen-udp" || name == "--statsd.listen-tcp" ||
                  name == "--statsd.listen-unixgram" || name == "--print-docs" ||
                  name == "--storage.path" ||
@@ -114,7 +115,8 @@ FlagsResult ParseFlags(int argc, const char* const* argv) {
       if (value.empty()) { result.error = std::string(name) + " must not be empty"; return result; }
       std::optional<std::string>& target = name == "--path.procfs" ? flags.procfs
                                            : name == "--path.sysfs" ? flags.sysfs
-                                                                    : flags.rootfs;
+                                           : name == "--path.rootfs" ? flags.rootfs
+                                                                     : flags.udev_data;
       target = std::string(value);
     } else if (name.substr(0, 16) == "--statsd.listen-") {
       if (name != "--statsd.listen-unixgram" && !value.empty() && !ParseListenAddress(value)) {

@@ -18,8 +18,9 @@ struct Flags {
   // --web.enable-lifecycle: POST /-/reload works (403 otherwise, as Prometheus). Off by
   // default so that no web page can reload the daemon cross-origin; SIGHUP always works.
   bool enable_lifecycle = false;
-  // --path.procfs, --path.sysfs, --path.rootfs override host.procfs/sysfs/rootfs.
-  std::optional<std::string> procfs, sysfs, rootfs;
+  // --path.procfs, --path.sysfs, --path.rootfs, --path.udev.data override
+  // host.procfs/sysfs/rootfs/udev_data.
+  std::optional<std::string> procfs, sysfs, rootfs, udev_data;
   // --statsd.listen-udp/-tcp/-unixgram (statsd_exporter's flags): replace the config's
   // listeners of that kind; an empty value removes them.
   std::optional<std::string> statsd_udp, statsd_tcp, statsd_unixgram;

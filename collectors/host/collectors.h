@@ -36,6 +36,40 @@ std::unique_ptr<HostCollector> MakeSockstatCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeNetstatCollector(const HostConfig& config);
 std::unique_ptr<HostCollector> MakeProcessesCollector(const HostConfig& config);
 
+// The rest of node_exporter 1.5's default collectors, one file each (collectors/host/<name>.cpp).
+// Each reports nothing when its files are absent on the host, as node_exporter does.
+std::unique_ptr<HostCollector> MakeArpCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeBcacheCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeBondingCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeBtrfsCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeConntrackCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeCpufreqCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeDmiCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeEdacCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeEntropyCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeFibrechannelCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeHwmonCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeInfinibandCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeIpvsCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeMdadmCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeNetclassCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeNfsCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeNfsdCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeNvmeCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeOsCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakePowersupplyclassCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeRaplCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeSchedstatCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeSelinuxCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeSoftnetCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeTapestatsCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeTextfileCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeThermalZoneCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeTimexCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeUdpQueuesCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeXfsCollector(const HostConfig& config);
+std::unique_ptr<HostCollector> MakeZfsCollector(const HostConfig& config);
+
 // Every collector `config` enables, in a stable order.
 std::vector<std::unique_ptr<HostCollector>> MakeEnabledCollectors(const HostConfig& config);
 

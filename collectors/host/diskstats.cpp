@@ -52,10 +52,10 @@ struct UdevInfo {
   }
 };
 
-UdevInfo ReadUdev(const std::string& rootfs, std::string_view major, std::string_view minor) {
+UdevInfo ReadUdev(const std::string& udev_data, std::string_view major, std::string_view minor) {
   UdevInfo info;
-  std::string base = rootfs == "/" ? "" : rootfs;
-  auto text = TryReadFile(base + "/run/udev/data/b" + std::string(major) + ":" + std::string(minor));
+  // As node_exporter's --path.udev.data: its own root, not under --path.rootfs.
+  auto text = TryReadFile(udev_data + "/b" + std::string(major) + ":" + std::string(minor));
   if (!text) return info;
   std::string_view line;
   for (LineReader lines(*text); lines.Next(line);) {
@@ -71,7 +71,7 @@ class DiskstatsCollector final : public HostCollector {
  public:
   explicit DiskstatsCollector(const HostConfig& config)
       : file_(config.paths.Proc("diskstats")),
-        rootfs_(config.paths.rootfs),
+        udev_data_(config.paths.udev_data),
         exclude_(config.diskstats_device_exclude) {}
 
   std::string_view Name() const override { return "diskstats"; }
@@ -164,7 +164,7 @@ class DiskstatsCollector final : public HostCollector {
     std::string key = std::string(major) + ":" + std::string(minor);
     auto it = udev_.find(key);
     if (it == udev_.end() || now - it->second.read_at > std::chrono::minutes(5)) {
-      it = udev_.insert_or_assign(key, CachedUdev{ReadUdev(rootfs_, major, minor), now}).first;
+      it = udev_.insert_or_assign(key, CachedUdev{ReadUdev(udev_data_, major, minor), now}).first;
     }
     return it->second.info;
   }
@@ -175,7 +175,7 @@ class DiskstatsCollector final : public HostCollector {
   };
   std::map<std::string, CachedUdev, std::less<>> udev_;
   CachedFile file_;
-  std::string rootfs_;
+  std::string udev_data_;
   MatchCache exclude_;
 };
 

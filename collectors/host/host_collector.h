@@ -17,6 +17,7 @@ struct HostPaths {
   std::string procfs = "/proc";
   std::string sysfs = "/sys";
   std::string rootfs = "/";
+  std::string udev_data = "/run/udev/data";  // udev's database (node_exporter's --path.udev.data)
 
   std::string Proc(std::string_view relative) const;
   std::string Sys(std::string_view relative) const;

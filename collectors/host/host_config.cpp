@@ -56,6 +56,37 @@ constexpr std::pair<std::string_view, std::string_view> kCollectorFamilies[] = {
     {"time", "node_time_seconds"},
     {"uname", "node_uname_info"},
     {"vmstat", "node_vmstat_*"},
+    {"arp", "node_arp_entries"},
+    {"bcache", "node_bcache_*"},
+    {"bonding", "node_bonding_*"},
+    {"btrfs", "node_btrfs_*"},
+    {"conntrack", "node_nf_conntrack_*"},
+    {"cpufreq", "node_cpu_frequency_*, node_cpu_scaling_*"},
+    {"dmi", "node_dmi_info"},
+    {"edac", "node_edac_*"},
+    {"entropy", "node_entropy_*"},
+    {"fibrechannel", "node_fibrechannel_*"},
+    {"hwmon", "node_hwmon_*"},
+    {"infiniband", "node_infiniband_*"},
+    {"ipvs", "node_ipvs_*"},
+    {"mdadm", "node_md_*"},
+    {"netclass", "node_network_* from /sys/class/net"},
+    {"nfs", "node_nfs_*"},
+    {"nfsd", "node_nfsd_*"},
+    {"nvme", "node_nvme_info"},
+    {"os", "node_os_info, node_os_version"},
+    {"powersupplyclass", "node_power_supply_*"},
+    {"rapl", "node_rapl_*"},
+    {"schedstat", "node_schedstat_*"},
+    {"selinux", "node_selinux_*"},
+    {"softnet", "node_softnet_*"},
+    {"tapestats", "node_tape_*"},
+    {"textfile", "the *.prom files of textfile.directory, node_textfile_*"},
+    {"thermal_zone", "node_thermal_zone_temp, node_cooling_device_*"},
+    {"timex", "node_timex_*"},
+    {"udp_queues", "node_udp_queues"},
+    {"xfs", "node_xfs_*"},
+    {"zfs", "node_zfs_*"},
 };
 
 const Section<HostConfig>& CollectorsSection() {
@@ -79,6 +110,16 @@ const Section<HostConfig>& CollectorsSection() {
   return *section;
 }
 
+// node_exporter refuses an include and an exclude flag of one collector together.
+auto ExclusivePatterns(std::string_view include, std::string_view exclude) {
+  return [include, exclude](const ConfigNode& node, HostConfig&) {
+    if (node[include].IsSet() && node[exclude].IsSet()) {
+      node[exclude].Fail(std::string(include) + " and " + std::string(exclude) +
+                         " are mutually exclusive");
+    }
+  };
+}
+
 template <class Get>
 const Section<HostConfig>& PatternBlock(std::string_view key, Get get, std::string doc) {
   // One small block per collector with one regex (diskstats.device_exclude, ...).
@@ -90,9 +131,12 @@ const Section<HostConfig>& PatternBlock(std::string_view key, Get get, std::stri
 }  // namespace
 
 const std::set<std::string, std::less<>>& AllCollectors() {
-  static const std::set<std::string, std::less<>> kAll = {
-      "cpu",  "diskstats", "filefd", "filesystem", "loadavg", "meminfo", "netdev",
-      "netstat", "pressure", "sockstat", "stat", "time", "uname", "vmstat"};
+  // node_exporter 1.5's default collectors on Linux.
+  static const std::set<std::string, std::less<>> kAll = [] {
+    std::set<std::string, std::less<>> all;
+    for (const auto& [name, families] : kCollectorFamilies) all.emplace(name);
+    return all;
+  }();
   return kAll;
 }
 
@@ -107,6 +151,43 @@ const Section<HostConfig>& HostSection() {
              "statfs of a filesystem that may hang (NFS, CIFS, FUSE, ...) runs on a worker "
              "thread; slower than this marks the mount node_filesystem_device_error 1 and it is "
              "skipped until the hung call returns", config::kPositive);
+    auto* netdev = new Section<HostConfig>("");
+    netdev->Regex("device_include", &HostConfig::netdev_device_include,
+                  "RE2 regex of the only network devices to report (exclusive with device_exclude)")
+        .Regex("device_exclude", &HostConfig::netdev_device_exclude,
+               "RE2 regex of network devices to leave out; Debian's node_exporter excludes ^lo$, "
+               "metricsd keeps lo")
+        .Check("netdev: device_include and device_exclude exclude each other",
+               ExclusivePatterns("device_include", "device_exclude"));
+    auto* cpu = new Section<HostConfig>("");
+    cpu->Bool("info", &HostConfig::cpu_info,
+              "node_cpu_info from /proc/cpuinfo (--collector.cpu.info)")
+        .Regex("flags_include", &HostConfig::cpu_info_flags_include,
+               "RE2 regex of /proc/cpuinfo flags to report as node_cpu_flag_info; unset reports none")
+        .Regex("bugs_include", &HostConfig::cpu_info_bugs_include,
+               "RE2 regex of /proc/cpuinfo bugs to report as node_cpu_bug_info; unset reports none");
+    auto* stat = new Section<HostConfig>("");
+    stat->Bool("softirq", &HostConfig::stat_softirq,
+               "node_softirqs_total per vector (--collector.stat.softirq)");
+    auto* arp = new Section<HostConfig>("");
+    arp->Regex("device_include", &HostConfig::arp_device_include,
+               "RE2 regex of the only devices to count entries of (exclusive with device_exclude)")
+        .Regex("device_exclude", &HostConfig::arp_device_exclude,
+               "RE2 regex of devices to leave out")
+        .Check("arp: device_include and device_exclude exclude each other",
+               ExclusivePatterns("device_include", "device_exclude"));
+    auto* bcache = new Section<HostConfig>("");
+    bcache->Bool("priority_stats", &HostConfig::bcache_priority_stats,
+                 "the expensive priority stats (--collector.bcache.priorityStats)");
+    auto* netclass = new Section<HostConfig>("");
+    netclass->Regex("ignored_devices", &HostConfig::netclass_ignored_devices,
+                    "RE2 regex of network devices to leave out")
+        .Bool("ignore_invalid_speed", &HostConfig::netclass_ignore_invalid_speed,
+              "leave out node_network_speed_bytes of devices whose speed is unknown");
+    auto* textfile = new Section<HostConfig>("");
+    textfile->String("directory", &HostConfig::textfile_directory,
+                     "directory whose *.prom files are served as they are, with "
+                     "node_textfile_mtime_seconds and node_textfile_scrape_error; empty reads none");
     auto* host = new Section<HostConfig>(
         "Host collectors with node_exporter's families, read every interval on a thread of "
         "their own.");
@@ -121,6 +202,8 @@ const Section<HostConfig>& HostSection() {
         .String("rootfs", [](auto& c) -> auto& { return c.paths.rootfs; },
                 "root filesystem (a container with the host's mounted elsewhere); --path.rootfs "
                 "overrides it")
+        .String("udev_data", [](auto& c) -> auto& { return c.paths.udev_data; },
+                "udev's database directory (disk and device info); --path.udev.data overrides it")
         .Block("collectors", [](auto& c) -> auto& { return c; }, CollectorsSection(),
                "each collector on (true, the default) or off")
         .Block("diskstats", [](auto& c) -> auto& { return c; },
@@ -129,11 +212,21 @@ const Section<HostConfig>& HostSection() {
                "the diskstats collector")
         .Block("filesystem", [](auto& c) -> auto& { return c; }, *filesystem,
                "the filesystem collector")
-        .Block("netdev", [](auto& c) -> auto& { return c; },
-               PatternBlock("device_exclude", &HostConfig::netdev_device_exclude,
-                            "RE2 regex of network devices to leave out; Debian's node_exporter excludes ^lo$, "
-                            "metricsd keeps lo"),
-               "the netdev collector")
+        .Block("netdev", [](auto& c) -> auto& { return c; }, *netdev, "the netdev collector")
+        .Block("cpu", [](auto& c) -> auto& { return c; }, *cpu, "the cpu collector")
+        .Block("stat", [](auto& c) -> auto& { return c; }, *stat, "the stat collector")
+        .Block("arp", [](auto& c) -> auto& { return c; }, *arp, "the arp collector")
+        .Block("bcache", [](auto& c) -> auto& { return c; }, *bcache, "the bcache collector")
+        .Block("netclass", [](auto& c) -> auto& { return c; }, *netclass, "the netclass collector")
+        .Block("powersupplyclass", [](auto& c) -> auto& { return c; },
+               PatternBlock("ignored_supplies", &HostConfig::powersupply_ignored_supplies,
+                            "RE2 regex of power supplies to leave out"),
+               "the powersupplyclass collector")
+        .Block("tapestats", [](auto& c) -> auto& { return c; },
+               PatternBlock("ignored_devices", &HostConfig::tapestats_ignored_devices,
+                            "RE2 regex of tape devices to leave out"),
+               "the tapestats collector")
+        .Block("textfile", [](auto& c) -> auto& { return c; }, *textfile, "the textfile collector")
         .Block("vmstat", [](auto& c) -> auto& { return c; },
                PatternBlock("fields", &HostConfig::vmstat_fields, "/proc/vmstat fields to export"),
                "the vmstat collector")

@@ -82,10 +82,26 @@ struct HostConfig {
   Pattern filesystem_mount_points_exclude = CompilePattern(kMountPointsExclude);
   Pattern filesystem_fs_types_exclude = CompilePattern(kFsTypesExclude);
   Duration filesystem_statfs_timeout = std::chrono::seconds(5);
+  Pattern netdev_device_include;  // unset: every device (node_exporter's device-include)
   Pattern netdev_device_exclude;
   Pattern vmstat_fields = CompilePattern(kVmstatFields);
   Pattern netstat_fields = CompilePattern(kNetstatFields);
   std::vector<ProcessGroup> processes;
+
+  // Options of the collectors node_exporter 1.5 enables by default beyond the first fourteen,
+  // each named after its node_exporter flag (--collector.<name>.<option>).
+  bool cpu_info = false;          // --collector.cpu.info: node_cpu_info, flag and bug info
+  Pattern cpu_info_flags_include;  // unset: no node_cpu_flag_info series
+  Pattern cpu_info_bugs_include;   // unset: no node_cpu_bug_info series
+  bool stat_softirq = false;      // --collector.stat.softirq: node_softirqs_total
+  Pattern arp_device_include;      // unset: every device
+  Pattern arp_device_exclude;
+  bool bcache_priority_stats = false;  // --collector.bcache.priorityStats
+  Pattern netclass_ignored_devices;     // unset: none ignored
+  bool netclass_ignore_invalid_speed = false;
+  Pattern powersupply_ignored_supplies;  // unset: none ignored
+  Pattern tapestats_ignored_devices;     // unset: none ignored
+  std::string textfile_directory;        // empty: the textfile collector reads nothing
 
   bool Enabled(std::string_view collector) const { return collectors.count(collector) > 0; }
   nlohmann::json ToJson() const;

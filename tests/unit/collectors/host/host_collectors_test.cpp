@@ -40,7 +40,7 @@ const std::string kFixtures = std::string(METRICSD_SOURCE_DIR) + "/tests/fixture
 
 HostConfig FixtureConfig(const std::string& root = kFixtures) {
   HostConfig config = ParseHostConfig(ParseYaml("", "test.yaml"));
-  config.paths = {root + "/proc", root + "/sys", root + "/root"};
+  config.paths = {root + "/proc", root + "/sys", root + "/root", root + "/root/run/udev/data"};
   return config;
 }
 

@@ -1,0 +1,35 @@
+// The fsstats collectors of node_exporter 1.5 (xfs, zfs, nfs, nfsd) on fixture files.
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "collectors/host/collectors.h"
+#include "daemon/core/text_writer.h"
+
+namespace metricsd::host {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A host without the files a collector reads: node_exporter reports nothing, not an error.
+TEST(HostFsstatsCollectors, ReportNothingWhenTheirFilesAreAbsent) {
+  fs::path empty = fs::temp_directory_path() / "metricsd-host-fsstats-empty";
+  fs::create_directories(empty);
+  HostConfig config = ParseHostConfig(ParseYaml("", "test.yaml"));
+  config.paths = {empty.string(), empty.string(), empty.string(), empty.string()};
+  config.collectors = {"xfs", "zfs", "nfs", "nfsd"};
+  auto collectors = MakeEnabledCollectors(config);
+  ASSERT_EQ(collectors.size(), config.collectors.size());
+  for (auto& collector : collectors) {
+    FamilySet out;
+    EXPECT_NO_THROW(collector->Collect(out)) << collector->Name();
+    std::string text;
+    TextWriter writer(text);
+    out.Visit(writer);
+    EXPECT_EQ(text, "") << collector->Name();
+  }
+}
+
+}  // namespace
+}  // namespace metricsd::host

@@ -25,8 +25,9 @@ inline bool IsReservedLabelName(std::string_view name) { return name.starts_with
 // above U+10FFFF): what Prometheus requires of label values and HELP text.
 bool IsValidUtf8(std::string_view text);
 
-// statsd_exporter's EscapeMetricName: '_' for every character outside [a-zA-Z0-9_], and a
-// leading '_' when the name starts with a digit. The result is a valid metric and label name
+// statsd_exporter's EscapeMetricName: '_' for every character (not byte) outside
+// [a-zA-Z0-9_], one '_' for a run of '-' ("a--b" -> "a_b"), and a leading '_' when the name
+// starts with a digit. Only the StatsD path uses it: host names follow client_golang's rules. The result is a valid metric and label name
 // (unless empty).
 std::string EscapeMetricName(std::string_view name);
 // The same into `out` (cleared first; its capacity is reused, so the hot path allocates once).

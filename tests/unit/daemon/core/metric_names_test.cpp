@@ -106,7 +106,20 @@ TEST(EscapeMetricNameTest, MatchesStatsdExporter) {
       {"9lives", "_9lives"},
       {"ok_name", "ok_name"},
       {"a:b", "a_b"},  // ':' is valid in metric names but not in label names: escaped
-      {"caf\xc3\xa9", "caf__"},
+      {"caf\xc3\xa9", "caf_"},  // one '_' per character, not per byte
+      {"with--doubledash", "with_doubledash"},
+      {"a---b-c", "a_b_c"},
+      // statsd_exporter's escape_test.go table.
+      {"clean", "clean"},
+      {"0starts_with_digit", "_0starts_with_digit"},
+      {"with_underscore", "with_underscore"},
+      {"with---multiple-dashes", "with_multiple_dashes"},
+      {"with.dot", "with_dot"},
+      {"with\xf0\x9f\x98\xb1" "emoji", "with_emoji"},
+      {"with.*.multiple", "with___multiple"},
+      {"test.web-server.foo.bar", "test_web_server_foo_bar"},
+      {"a.-b", "a__b"},  // only a run of '-' collapses
+      {"\xe2\x82\xac-\xf0\x9f\x98\x80--x", "____x"},
       {"", ""},
   };
   std::string reused = "left over";

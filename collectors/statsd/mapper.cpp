@@ -27,22 +27,65 @@ bool MatchComponent(std::string_view pattern, std::string_view text,
   return false;
 }
 
-// statsd_exporter's glob templates: $N and ${N}, N counting the '*'s from 1.
+bool IsTemplateRefChar(char c) { return IsNameChar(c) || c == '$'; }
+
+// statsd_exporter's glob templates (fsm.NewTemplateFormatter): every match of
+// `\$\{?([a-zA-Z0-9_$]+)\}?`, left to right, is a reference; one whose text reads as a number
+// from 1 to the number of '*'s is that capture, any other expands to nothing. So "$1_foo"
+// names "1_foo" (nothing) and "${1}_foo" is capture 1 then "_foo". As there, each reference's
+// text is replaced everywhere it occurs (strings.ReplaceAll), then the captures are filled in
+// order.
 std::string ExpandGlob(std::string_view templ, const std::vector<std::string_view>& captures) {
-  std::string out;
+  struct Reference {
+    std::string_view text;
+    std::size_t index;  // 0: expands to nothing
+  };
+  std::vector<Reference> references;
   for (std::size_t i = 0; i < templ.size(); ++i) {
-    if (templ[i] == '$' && i + 1 < templ.size()) {
-      bool braced = templ[i + 1] == '{';
-      std::size_t start = i + 1 + (braced ? 1 : 0), end = start;
-      while (end < templ.size() && std::isdigit(static_cast<unsigned char>(templ[end]))) ++end;
-      if (end > start && (!braced || (end < templ.size() && templ[end] == '}'))) {
-        std::size_t index = std::stoul(std::string(templ.substr(start, end - start)));
-        if (index >= 1 && index <= captures.size()) out += captures[index - 1];
-        i = braced ? end : end - 1;
-        continue;
-      }
+    if (templ[i] != '$') continue;
+    std::size_t start = i + 1;
+    if (start < templ.size() && templ[start] == '{') ++start;
+    std::size_t end = start;
+    while (end < templ.size() && IsTemplateRefChar(templ[end])) ++end;
+    if (end == start) continue;  // a '$' that starts no reference stays as it is
+    std::string_view ref = templ.substr(start, end - start);
+    if (end < templ.size() && templ[end] == '}') ++end;
+    std::size_t index = 0;
+    // strconv.Atoi: digits only here (the class has no sign); overflow is an error.
+    if (ref.size() <= 9 && std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      index = static_cast<std::size_t>(std::stoul(std::string(ref)));
+      if (index > captures.size()) index = 0;
     }
-    out += templ[i];
+    references.push_back({templ.substr(i, end - i), index});
+    i = end - 1;
+  }
+  if (references.empty()) return std::string(templ);
+  // '\0' marks where a capture goes (a mapping file's template holds none of its own).
+  std::string format(templ);
+  std::vector<std::size_t> order;
+  for (const Reference& reference : references) {
+    std::string replaced;
+    std::string_view with = reference.index > 0 ? std::string_view("\0", 1) : std::string_view();
+    for (std::size_t at = 0;;) {
+      std::size_t found = format.find(reference.text, at);
+      replaced.append(format, at, found == std::string::npos ? std::string::npos : found - at);
+      if (found == std::string::npos) break;
+      replaced.append(with);
+      at = found + reference.text.size();
+    }
+    format.swap(replaced);
+    if (reference.index > 0) order.push_back(reference.index);
+  }
+  std::string out;
+  std::size_t next = 0;
+  for (char c : format) {
+    if (c != '\0') {
+      out += c;
+    } else if (next < order.size()) {
+      out += captures[order[next++] - 1];
+    } else {
+      out += "%!s(MISSING)";  // Go's Sprintf with fewer arguments than verbs
+    }
   }
   return out;
 }

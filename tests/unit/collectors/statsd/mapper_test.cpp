@@ -43,6 +43,27 @@ mappings:
   EXPECT_EQ(Mapped(mapper, "test.dispatcher.a.b.c.d"), "<unmapped>");
 }
 
+// statsd_exporter's mapper_test.go: "Config with bad regex reference" and its good twin, and
+// what its template formatter's `\$\{?([a-zA-Z0-9_$]+)\}?` makes of other references.
+TEST(MapperTest, GlobTemplatesReadReferencesAsStatsdExporterDoes) {
+  Mapper mapper = MapperFrom(R"(
+mappings:
+  - match: test.*
+    name: "name"
+    labels: {label: "$1_foo"}
+  - match: good.*
+    name: "name"
+    labels: {label: "${1}_foo"}
+  - match: order.*.*
+    name: "testa"
+    labels: {la: "$2-$1", lb: "${1", lc: "$1}x", ld: "$3", le: "$$1", lf: "$1$2", lg: "a$", lh: "x${}y"}
+)");
+  EXPECT_EQ(Mapped(mapper, "test.a"), "name label=");
+  EXPECT_EQ(Mapped(mapper, "good.a"), "name label=a_foo");
+  EXPECT_EQ(Mapped(mapper, "order.good.bbb"),
+            "testa la=bbb-good lb=good lc=goodx ld= le= lf= lg=a$ lh=x${}y");
+}
+
 TEST(MapperTest, PartialComponentWildcards) {
   Mapper mapper = MapperFrom(R"(
 mappings:

@@ -176,7 +176,6 @@ bool Ingester::FastLine(std::string_view line, bool& aggregated) {
   double raw;
   // Anything the parser would reject goes the slow way, so it is counted there.
   if (!ParseValue(value_text, raw) || std::isnan(raw)) return false;
-  if (resolved.type == SampleType::kCounter && raw < 0) return false;
   if (resolved.shed_only && resolved.priority >= shed_below_) {
     // Resolved while its priority was shed, which it no longer is: resolve it for real.
     lines_.erase(it);
@@ -193,6 +192,11 @@ bool Ingester::FastLine(std::string_view line, bool& aggregated) {
     return true;
   }
   if (Shed(resolved.priority)) {
+    aggregated = false;
+    return true;
+  }
+  if (resolved.type == SampleType::kCounter && raw / resolved.divisor * resolved.scale < 0) {
+    ++stats.events_negative_counter;
     aggregated = false;
     return true;
   }
@@ -265,9 +269,11 @@ bool Ingester::Line(std::string_view line) {
 }
 
 void Ingester::Count(const Resolved& resolved) {
+  // statsd_exporter makes an event per observation (a timer at @0.1 is 10), and counts each.
   ShardStats& stats = shard_.stats();
-  ++stats.events[static_cast<std::size_t>(resolved.kind)];
-  if (resolved.unmapped) ++stats.events_unmapped;
+  auto events = static_cast<std::uint64_t>(resolved.repeat);
+  stats.events[static_cast<std::size_t>(resolved.kind)] += events;
+  if (resolved.unmapped) stats.events_unmapped += events;
 }
 
 bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
@@ -297,6 +303,11 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
   }
   out.unmapped = !matched;
   out.scale = mapping != nullptr && mapping->scale ? *mapping->scale : 1.0;
+  // Refused before it costs a series, as statsd_exporter refuses it before its registry.
+  if (sample.type == SampleType::kCounter && sample.value * out.scale < 0) {
+    ++stats.events_negative_counter;
+    return false;
+  }
 
   MetricType type = MetricType::kCounter;
   if (kind == MetricKind::kGauge) type = MetricType::kGauge;
@@ -357,6 +368,8 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
   }
 
   SeriesTable& table = aggregator_.table();
+  // statsd_exporter counts a conflict per event, so a sampled observer's count as many.
+  auto events = static_cast<std::uint64_t>(out.repeat);
   SeriesMeta* series = table.Find(key_);
   if (series == nullptr) {
     SeriesSpec spec;
@@ -372,14 +385,14 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
     InternError error;
     series = table.Intern(spec, error);
     if (series == nullptr) {
-      if (error == InternError::kConflict) ++stats.events_conflict[static_cast<std::size_t>(kind)];
+      if (error == InternError::kConflict) stats.events_conflict[static_cast<std::size_t>(kind)] += events;
       else if (error == InternError::kMaxBytes) ++stats.series_dropped_max_bytes;
       else ++stats.series_dropped_max_series;
       return false;
     }
     series->last_update_ms.store(now_ms_, std::memory_order_relaxed);
   } else if (series->family->type != type) {
-    ++stats.events_conflict[static_cast<std::size_t>(kind)];
+    stats.events_conflict[static_cast<std::size_t>(kind)] += events;
     return false;
   }
   std::int64_t index = shard_.Find(*series);

@@ -28,12 +28,14 @@ void AddTag(ParsedLine& out, std::string_view name, std::string_view value) {
   out.tags.push_back({name, value});
 }
 
-// "k=v,k2=v2" (InfluxDB, Librato, SignalFX) or "k:v,k2:v2" (DogStatsD).
+// "k=v,k2=v2" (InfluxDB, Librato, SignalFX) or "k:v,#k2:v2" (DogStatsD, where each tag may
+// start with a '#' of its own, as DataDog's PHP client sends them: statsd_exporter drops one).
 void ParseTags(std::string_view text, char separator, ParsedLine& out) {
   while (true) {
     std::size_t comma = text.find(',');
     std::string_view tag = text.substr(0, comma);
     if (tag.empty() && comma == std::string_view::npos) return;
+    if (separator == ':' && !tag.empty() && tag[0] == '#') tag.remove_prefix(1);
     std::size_t sep = tag.find(separator);
     if (tag.empty() || sep == std::string_view::npos || sep == 0 || sep + 1 == tag.size()) {
       ++out.tag_errors;  // empty tag, missing separator, empty key or value
@@ -46,19 +48,25 @@ void ParseTags(std::string_view text, char separator, ParsedLine& out) {
 }
 
 // The name part before the first ':', with InfluxDB/Librato/SignalFX tags taken out.
-// Returns the bare name; for SignalFX, `name[k=v]rest` becomes `namerest` (a view cannot
-// join two pieces, so the part after ']' must be empty; anything else is a tag error).
+// Returns the bare name; for SignalFX, `foo.[k=v]test` becomes `foo.test`, joined in
+// out.name_buffer (whose capacity is reused) when there is a piece on both sides.
 std::string_view ParseNameAndTags(std::string_view name, const ParseOptions& options,
                                   ParsedLine& out) {
   if (options.signalfx_tags) {
     std::size_t open = name.find('['), close = name.find(']');
     if (open != std::string_view::npos && close != std::string_view::npos && open < close) {
       ParseTags(name.substr(open + 1, close - open - 1), '=', out);
-      if (close + 1 != name.size()) ++out.tag_errors;
-      return name.substr(0, open);
+      std::string_view before = name.substr(0, open), after = name.substr(close + 1);
+      if (after.empty()) return before;
+      if (before.empty()) return after;
+      out.name_buffer.assign(before);
+      out.name_buffer.append(after);
+      return out.name_buffer;
     }
+    // A lone bracket: the name is left as is. statsd_exporter does that too; "]...[" makes
+    // it panic (a slice with low > high), here it is a tag error like a lone bracket.
     if (open != std::string_view::npos || close != std::string_view::npos) {
-      ++out.tag_errors;  // a lone bracket: name left as is
+      ++out.tag_errors;
       return name;
     }
   }
@@ -89,13 +97,15 @@ bool IsObserver(std::string_view type) { return type == "ms" || type == "h" || t
 void ParseSample(std::string_view value_text, std::string_view fields, const ParseOptions& options,
                  ParsedLine& out) {
   ++out.samples_seen;
-  std::string_view components[8];
+  // statsd_exporter's limit: value, type and at most four fields (rate, tags, container, time).
+  constexpr std::size_t kMaxComponents = 6;
+  std::string_view components[kMaxComponents];
   components[0] = value_text;
   std::size_t count = 1;
   std::string_view sample = fields;
   while (true) {
     std::size_t bar = sample.find('|');
-    if (count == 8) {
+    if (count == kMaxComponents) {
       out.errors.push_back(SampleError::kMalformedComponent);
       return;
     }
@@ -118,7 +128,7 @@ void ParseSample(std::string_view value_text, std::string_view fields, const Par
   double divisor = 1;
   for (std::size_t i = 2; i < count; ++i) {
     if (components[i].empty()) {
-      out.errors.push_back(SampleError::kInvalidSampleFactor);
+      out.errors.push_back(SampleError::kMalformedComponent);
       return;
     }
   }
@@ -126,18 +136,24 @@ void ParseSample(std::string_view value_text, std::string_view fields, const Par
     std::string_view component = components[i];
     switch (component[0]) {
       case '@': {
-        double rate = 1;
-        if (!ParseValue(component.substr(1), rate) || rate < 0 || rate > 1) {
+        // statsd_exporter counts an unreadable rate as an error and keeps the sample at rate
+        // 1 (ParseFloat's 0, then 0 means 1). Rates outside (0, 1] are taken as they come: a
+        // counter at @2 adds half, at @-1 is negative (refused after mapping); an observer at
+        // a rate above 1 or below 0 is observed int(1 / rate) <= 0 times, i.e. not at all.
+        double rate = 0;
+        if (!ParseValue(component.substr(1), rate)) {
           out.errors.push_back(SampleError::kInvalidSampleFactor);
-          return;
+          rate = 0;
         }
         if (rate == 0) rate = 1;
         if (type_text == "c") {
           value /= rate;
           divisor = rate;
+        } else if (IsObserver(type_text)) {
+          // Capped: a rate of 1e-300 must not turn into 1e300 observations (or overflow int).
+          double times = 1 / rate;
+          repeat = times >= 1 ? static_cast<int>(std::min(times, 1e6)) : 0;
         }
-        // Capped: a rate of 1e-300 must not turn into 1e300 observations (or overflow int).
-        else if (IsObserver(type_text)) repeat = static_cast<int>(std::min(1 / rate, 1e6));
         break;  // gauges ignore the rate
       }
       case '#':
@@ -149,7 +165,7 @@ void ParseSample(std::string_view value_text, std::string_view fields, const Par
           AddTag(out, "container_id", component.substr(2));
           break;
         }
-        out.errors.push_back(SampleError::kInvalidSampleFactor);
+        out.errors.push_back(SampleError::kMalformedContainerId);
         return;
       case 'T':
         break;  // DogStatsD client timestamp: Prometheus stamps the scrape, so ignored
@@ -158,9 +174,11 @@ void ParseSample(std::string_view value_text, std::string_view fields, const Par
         return;
     }
   }
+  // An observer at a rate above 1 makes no event in statsd_exporter, so no error either.
+  if (repeat == 0) return;
   SampleType type;
-  if (!TypeOf(type_text, type) || (type == SampleType::kCounter && value < 0) || std::isnan(value)) {
-    out.errors.push_back(SampleError::kIllegalEvent);  // sets, unknown types, negative counters
+  if (!TypeOf(type_text, type) || std::isnan(value)) {
+    out.errors.push_back(SampleError::kIllegalEvent);  // sets, unknown types
     return;
   }
   if (type != SampleType::kGauge) relative = false;
@@ -227,6 +245,15 @@ void ParseLine(std::string_view line, const ParseOptions& options, ParsedLine& o
   out.name = ParseNameAndTags(line.substr(0, colon), options, out);
   std::string_view rest = line.substr(colon + 1);
   bool name_tags = !out.tags.empty();
+  // statsd_exporter's line-level checks, in its order; a line refused here has no samples.
+  if (name_tags && rest.find("|#") != std::string_view::npos) {
+    out.errors.push_back(SampleError::kMixedTaggingStyles);  // never mix tag styles
+    return;
+  }
+  if (rest.find('|') == std::string_view::npos) {
+    out.errors.push_back(SampleError::kNotEnoughPartsAfterColon);
+    return;
+  }
 
   std::string_view first = rest.substr(0, rest.find('|'));
   if (first.find(':') != std::string_view::npos) {
@@ -248,11 +275,6 @@ void ParseLine(std::string_view line, const ParseOptions& options, ParsedLine& o
   }
   bool dogstatsd_fields = rest.find("|#") != std::string_view::npos || HasContainerField(rest);
   if (dogstatsd_fields) {
-    if (name_tags && rest.find("|#") != std::string_view::npos) {
-      out.errors.push_back(SampleError::kMixedTaggingStyles);  // never mix tag styles
-      ++out.samples_seen;
-      return;
-    }
     SplitSample(rest, options, out);  // no multi-sample lines with DogStatsD fields
     return;
   }

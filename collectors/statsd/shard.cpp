@@ -26,6 +26,7 @@ void ShardStats::Add(const ShardStats& o) {
   events_unmapped += o.events_unmapped;
   events_dropped_by_mapping += o.events_dropped_by_mapping;
   events_empty_name += o.events_empty_name;
+  events_negative_counter += o.events_negative_counter;
   series_dropped_max_series += o.series_dropped_max_series;
   series_dropped_max_bytes += o.series_dropped_max_bytes;
   for (std::size_t i = 0; i < events_label_errors.size(); ++i) events_label_errors[i] += o.events_label_errors[i];

@@ -23,8 +23,9 @@
 namespace metricsd::statsd {
 
 // Why a line or sample was not aggregated; each is exactly one metricsd_statsd_* counter.
-inline constexpr std::size_t kSampleErrorKinds = 8;  // the parser's 7 reasons + line_too_long
-inline constexpr std::size_t kLineTooLong = 7;
+// The parser's reasons, then line_too_long.
+inline constexpr std::size_t kLineTooLong = static_cast<std::size_t>(SampleError::kMalformedContainerId) + 1;
+inline constexpr std::size_t kSampleErrorKinds = kLineTooLong + 1;
 std::string_view SampleErrorLabel(std::size_t index);
 
 struct ShardStats {
@@ -42,6 +43,7 @@ struct ShardStats {
   std::uint64_t events_unmapped = 0;
   std::uint64_t events_dropped_by_mapping = 0;
   std::uint64_t events_empty_name = 0;
+  std::uint64_t events_negative_counter = 0;  // after mapping and scale, as statsd_exporter checks
   std::uint64_t series_dropped_max_series = 0;
   std::uint64_t series_dropped_max_bytes = 0;
   std::array<std::uint64_t, kLabelErrorKinds> events_label_errors{};  // by LabelError

@@ -113,6 +113,49 @@ TEST(AggregatorTest, BadLinesAreCountedByReasonAndGoodOnesKept) {
   EXPECT_EQ(self["metricsd_statsd_events_unmapped_total"], 3);
 }
 
+// statsd_exporter's exporter_test.go "TestNegativeCounter" and its event counting: a negative
+// counter parses, and is refused after mapping and scale (before it makes a series); an observer
+// sampled at @0.1 is ten events; a line refused whole is no sample.
+TEST(AggregatorTest, NegativeCountersAndSampledObserversCountAsStatsdExporter) {
+  Fixture f("mappings: [{match: flipped, name: flipped, scale: -1}]");
+  // The second "neg" line and the "ok" repeats take the line cache's fast path.
+  f.Send("neg:-1|c\nneg:-1|c\nok:1|c\nok:-2|c\nok:-2|c\nfrac:1|c|@-0.5\nflipped:2|c\n"
+         "rt:100|ms|@0.1\nrt:100|ms|@0.1\nh:1|h|@2\nx:1\nx,a=b:1|c|#c:d\n");
+  auto data = f.Data();
+  EXPECT_EQ(data["ok"], 1);
+  EXPECT_EQ(data.count("neg"), 0u);
+  EXPECT_EQ(data.count("frac"), 0u);
+  EXPECT_EQ(data.count("flipped"), 0u);
+  EXPECT_EQ(data.count("h_count"), 0u);  // int(1 / 2) = 0 observations
+  EXPECT_EQ(data["rt_count"], 20);
+  auto self = f.Self();
+  EXPECT_EQ(self["metricsd_statsd_events_error_total{reason=\"illegal_negative_counter\"}"], 6);
+  EXPECT_EQ(self["metricsd_statsd_events_total{type=\"counter\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_events_total{type=\"observer\"}"], 20);
+  EXPECT_EQ(self["metricsd_statsd_events_unmapped_total"], 21);
+  EXPECT_EQ(self["metricsd_statsd_samples_total"], 10);
+  EXPECT_EQ(self["metricsd_statsd_sample_errors_total{reason=\"not_enough_parts_after_colon\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_sample_errors_total{reason=\"mixed_tagging_styles\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_series{type=\"counter\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_series{type=\"summary\"}"], 1);
+}
+
+TEST(AggregatorTest, UnreadableSampleRateIsCountedAndTheSampleKeptAtRateOne) {
+  Fixture f;
+  f.Send("foo:1|c|@bar\nfoo:1|c|@bar\nbar:5|g|@x\n");
+  EXPECT_EQ(f.Data()["foo"], 2);
+  EXPECT_EQ(f.Data()["bar"], 5);
+  EXPECT_EQ(f.Self()["metricsd_statsd_sample_errors_total{reason=\"invalid_sample_factor\"}"], 3);
+}
+
+TEST(AggregatorTest, EscapedNamesAndTagsFollowStatsdExporter) {
+  Fixture f;
+  f.Send("with--doubledash.caf\xc3\xa9:1|c|#tag1:bar,#tag2:baz\nfoo.[zone=eu]test:2|c\n");
+  auto data = f.Data();
+  EXPECT_EQ(data["with_doubledash_caf_{tag1=\"bar\",tag2=\"baz\"}"], 1);
+  EXPECT_EQ(data["foo_test{zone=\"eu\"}"], 2);
+}
+
 TEST(AggregatorTest, MaxSeriesDropsNewSeriesAndKeepsUpdatingOld) {
   Fixture f("{}", 2);
   f.Send("a:1|c\nb:1|c\nc:1|c\na:1|c\n");
@@ -264,6 +307,24 @@ TEST(AggregatorTest, SuffixCollisionsWithHistogramsAndSummariesAreConflicts) {
   EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"counter\"}"], 2);
   EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"gauge\"}"], 1);
   EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"observer\"}"], 1);
+}
+
+TEST(AggregatorTest, SuffixCollisionsWithSummariesEitherWayRoundAreConflicts) {
+  Fixture f;  // observers are summaries
+  f.Send("s:1|ms\ns_sum:1|g\ns_count:1|c\nt_count:1|g\nt:1|ms\nu_sum:1|c\nu:1|ms|@0.5\n");
+  std::string text = Exposition(f.data);
+  auto data = ParseSamples(text);
+  EXPECT_EQ(data["s_count"], 1);  // the summary's own
+  EXPECT_EQ(data["t_count"], 1);  // the gauge, first
+  EXPECT_EQ(data["u_sum"], 1);    // the counter, first
+  EXPECT_EQ(data.count("t_sum"), 0u);
+  EXPECT_EQ(data.count("u_count"), 0u);
+  // No series name twice in the exposition.
+  EXPECT_EQ(text.find("\ns_count "), text.rfind("\ns_count "));
+  auto self = f.Self();
+  EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"counter\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"gauge\"}"], 1);
+  EXPECT_EQ(self["metricsd_statsd_events_conflict_total{type=\"observer\"}"], 3);  // t, and u twice (@0.5)
 }
 
 TEST(AggregatorTest, NameAndLabelValueLengthsAreCapped) {

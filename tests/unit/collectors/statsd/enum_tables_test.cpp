@@ -16,7 +16,8 @@ TEST(StatsdEnumTablesTest, SampleErrorReasons) {
   ExpectEnumTable(kSampleErrorReasons,
                   {"malformed_line", "malformed_component", "malformed_value",
                    "invalid_sample_factor", "illegal_event", "invalid_extended_aggregate_type",
-                   "mixed_tagging_styles"});
+                   "mixed_tagging_styles", "not_enough_parts_after_colon",
+                   "malformed_container_id"});
   EXPECT_EQ(ReasonLabel(SampleError::kIllegalEvent), "illegal_event");
 }
 

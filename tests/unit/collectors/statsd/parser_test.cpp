@@ -64,6 +64,56 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"weird-name/x.y:1|c", "weird-name/x.y c:1"},
         Case{"crlf:1|c\r", "crlf c:1"}));
 
+// statsd_exporter's pkg/line/line_test.go (TestLineToEvents), the cases of its dialects.
+INSTANTIATE_TEST_SUITE_P(
+    StatsdExporterTable, ParserTest,
+    ::testing::Values(
+        Case{"foo.[tag1=bar,tag2=baz]test:100|c", "foo.test,tag1=bar,tag2=baz c:100"},
+        Case{"foo.test[tag1=bar,tag2=baz]:100|c", "foo.test,tag1=bar,tag2=baz c:100"},
+        Case{"[tag1=bar,tag2=baz]foo.test:100|c", "foo.test,tag1=bar,tag2=baz c:100"},
+        Case{"foo.[]test:100|c", "foo.test c:100"},
+        Case{"foo.[tag1,tag2]test:100|c", "foo.test c:100 tag_errors=2"},
+        Case{"[tag1=bar,tag2=bazfoo.test:100|c", "[tag1=bar,tag2=bazfoo.test c:100 tag_errors=1"},
+        Case{"tag1=bar,tag2=baz]foo.test:100|c", "tag1=bar,tag2=baz]foo.test c:100 tag_errors=1"},
+        Case{"foo:100|c|#tag1:bar,#tag2:baz", "foo,tag1=bar,tag2=baz c:100"},
+        Case{"foo:100|c|@0.1|#tag1:bar,#tag2:baz", "foo,tag1=bar,tag2=baz c:1000"},
+        Case{"foo:0.01|d|@0.2|#tag1:bar,#tag2:baz", "foo,tag1=bar,tag2=baz d:0.01x5"},
+        Case{"foo:0.01|h|@0.2|#tag1:bar,#tag2:baz", "foo,tag1=bar,tag2=baz h:0.01x5"},
+        Case{"foo#tag1=foo,tag3=bing:100|c|#tag1:bar,#tag2:baz", "foo,tag1=foo,tag3=bing !mixed_tagging_styles"},
+        Case{"foo[tag1=foo,tag3=bing]:100|c|#tag1:bar,#tag2:baz", "foo,tag1=foo,tag3=bing !mixed_tagging_styles"},
+        Case{"foo,tag1=foo,tag3=bing:100|c|#tag1:bar,#tag2:baz", "foo,tag1=foo,tag3=bing !mixed_tagging_styles"},
+        Case{"foo#tag1=foo,tag3=bing:100|c|@0.1|#tag1:bar,#tag2:baz", "foo,tag1=foo,tag3=bing !mixed_tagging_styles"},
+        Case{"foo.timing:0.5|ms|@0.1", "foo.timing ms:0.0005x10"},
+        Case{"foo:1|c|@bar", "foo c:1 !invalid_sample_factor"},
+        Case{"foo:2|c|@0", "foo c:2"},
+        Case{"foo:100|c|#tag1:value|c:container123", "foo,tag1=value,container_id=container123 c:100"},
+        Case{"foo:100|c|#tag1:bar,tag2:baz|c:container456", "foo,tag1=bar,tag2=baz,container_id=container456 c:100"},
+        Case{"foo:1000|ms|#tag1:value|c:timer_container", "foo,tag1=value,container_id=timer_container ms:1"},
+        Case{"foo:100|c|#tag1:value|c", "foo,tag1=value !malformed_container_id"},
+        Case{"foo:100|c|#tag1:value|c:", "foo,tag1=value !malformed_container_id"},
+        Case{"foo:100|c|#tag1:value|c:sha256:abcd1234efgh5678", "foo,tag1=value,container_id=sha256:abcd1234efgh5678 c:100"},
+        Case{"foo:200|h|@0.5|#env:prod|c:container_hist", "foo,env=prod,container_id=container_hist h:200x2"},
+        // Six components pass statsd_exporter's count; "extra:component" is then no known field.
+        Case{"foo:100|c|@0.1|#tag1:value|c:container|extra:component", "foo,tag1=value,container_id=container !invalid_sample_factor"},
+        Case{"page.views:15|c|#env:dev|T1656581400", "page.views,env=dev c:15"},
+        Case{"foo:42|c|T1656581400", "foo c:42"},
+        Case{"foo:100|c|#tag:val|Tnot-a-ts", "foo,tag=val c:100"},
+        Case{"foo:100|c|#tag:val|T", "foo,tag=val c:100"},
+        Case{"requests:100|c|@0.1|#service:web|c:abc123|T1656581400", "requests,service=web,container_id=abc123 c:1000"},
+        Case{"foo_counter:0.5:120:3000:10:20000:0.01|c|#tag1:bar,tag2:baz", "foo_counter !invalid_extended_aggregate_type"},
+        // Rates as statsd_exporter takes them: outside (0, 1] a counter is divided anyway (a
+        // negative one is refused after mapping), an observer is observed int(1/rate) <= 0 times.
+        Case{"x:1|c|@2", "x c:0.5"},
+        Case{"x:1|c|@-0.5", "x c:-2"},
+        Case{"x:-1|c", "x c:-1"},
+        Case{"x:1|ms|@2", "x"},
+        Case{"x:1|ms|@-1", "x"},
+        Case{"x:1|g|@bar", "x g:1 !invalid_sample_factor"},
+        Case{"x:1|ms|@bar|#k:v", "x,k=v ms:0.001 !invalid_sample_factor"},
+        // One '#' per tag goes, as trimLeftHash takes one.
+        Case{"x:1|c|##a:1,##b:2", "x,a=1,#b=2 c:1"},
+        Case{"x:1|c|#a:1,#", "x,a=1 c:1 tag_errors=1"}));
+
 INSTANTIATE_TEST_SUITE_P(
     MustNotParse, ParserTest,
     ::testing::Values(
@@ -74,15 +124,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"x:1|c|#k:\xc0\xaf", " !malformed_line"},
         Case{"x:1|c|#k:\xed\xa0\x80", " !malformed_line"},
         Case{"x,k=\xf4\x90\x80\x80:1|c", " !malformed_line"},
-        Case{"x:1", "x !malformed_component"},
+        Case{"x:1", "x !not_enough_parts_after_colon"},
         Case{"x:1|c|@0.5|#a:b|c:d|T1|x|y|z", "x !malformed_component"},
         Case{"x:abc|c", "x !malformed_value"},
         Case{"x:|c", "x !malformed_value"},
-        Case{"x:1|c|@abc", "x !invalid_sample_factor"},
-        Case{"x:1|c|@2", "x !invalid_sample_factor"},
-        Case{"x:1|c||", "x !invalid_sample_factor"},
+        Case{"x:1|c||", "x !malformed_component"},
         Case{"x:1|c|z", "x !invalid_sample_factor"},
-        Case{"x:-1|c", "x !illegal_event"},
         Case{"x:1|s", "x !illegal_event"},
         Case{"x:1|q", "x !illegal_event"},
         Case{"x:1:2|c", "x !invalid_extended_aggregate_type"},
@@ -112,6 +159,25 @@ TEST(ParserTest, TagStylesCanBeSwitchedOff) {
   EXPECT_TRUE(out.tags.empty());
   ParseLine("req:1|c|#k:v", none, out);
   EXPECT_EQ(Describe(out), "req c:1");
+}
+
+TEST(ParserTest, RefusedLinesHaveNoSamples) {
+  ParsedLine out;
+  for (const char* line : {"nocolon", "x:1", "x,a=b:1|c|#c:d", "x:1:2|c", "bad\xff:1|c"}) {
+    ParseLine(line, ParseOptions{}, out);
+    EXPECT_EQ(out.samples_seen, 0) << line;
+    EXPECT_EQ(out.errors.size(), 1u) << line;
+  }
+}
+
+TEST(ParserTest, JoinedSignalFxNamesSurviveTheNextLine) {
+  ParsedLine out;
+  ParseLine("game.[zone=eu]battle.duration:250|ms", ParseOptions{}, out);
+  EXPECT_EQ(out.name, "game.battle.duration");
+  ParseLine("a.[k=v]b:1|c", ParseOptions{}, out);  // reuses the buffer
+  EXPECT_EQ(Describe(out), "a.b,k=v c:1");
+  ParseLine("plain:1|c", ParseOptions{}, out);
+  EXPECT_EQ(out.name, "plain");
 }
 
 TEST(ParserTest, CountsSamplesSeen) {

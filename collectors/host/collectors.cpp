@@ -9,7 +9,7 @@ std::vector<std::unique_ptr<HostCollector>> MakeEnabledCollectors(const HostConf
   };
   const HostPaths& paths = config.paths;
   auto proc_stat = std::make_shared<SharedFile>(paths.Proc("stat"));
-  add("cpu", [&] { return MakeCpuCollector(paths, proc_stat); });
+  add("cpu", [&] { return MakeCpuCollector(config, proc_stat); });
   add("diskstats", [&] { return MakeDiskstatsCollector(config); });
   add("filefd", [&] { return MakeFilefdCollector(paths); });
   add("filesystem", [&] { return MakeFilesystemCollector(config); });
@@ -19,7 +19,7 @@ std::vector<std::unique_ptr<HostCollector>> MakeEnabledCollectors(const HostConf
   add("netstat", [&] { return MakeNetstatCollector(config); });
   add("pressure", [&] { return MakePressureCollector(paths); });
   add("sockstat", [&] { return MakeSockstatCollector(paths); });
-  add("stat", [&] { return MakeStatCollector(paths, proc_stat); });
+  add("stat", [&] { return MakeStatCollector(config, proc_stat); });
   add("time", [&] { return MakeTimeCollector(paths); });
   add("uname", [&] { return MakeUnameCollector(paths); });
   add("vmstat", [&] { return MakeVmstatCollector(config); });

@@ -15,9 +15,9 @@
 namespace metricsd::host {
 
 // cpu and stat both parse /proc/stat: given the same SharedFile they read it once per poll.
-std::unique_ptr<HostCollector> MakeCpuCollector(const HostPaths& paths,
+std::unique_ptr<HostCollector> MakeCpuCollector(const HostConfig& config,
                                                 std::shared_ptr<SharedFile> proc_stat = nullptr);
-std::unique_ptr<HostCollector> MakeStatCollector(const HostPaths& paths,
+std::unique_ptr<HostCollector> MakeStatCollector(const HostConfig& config,
                                                  std::shared_ptr<SharedFile> proc_stat = nullptr);
 std::unique_ptr<HostCollector> MakeMeminfoCollector(const HostPaths& paths);
 std::unique_ptr<HostCollector> MakeLoadavgCollector(const HostPaths& paths);

@@ -1,25 +1,49 @@
 // node_exporter's stat collector: boot time, context switches, forks, interrupts and
-// running/blocked processes from /proc/stat.
+// running/blocked processes from /proc/stat; with host.stat.softirq, node_softirqs_total per
+// vector from its "softirq" line.
+#include <array>
+
 #include "collectors/host/collectors.h"
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 namespace {
 
+// softirq 5057579 250191 1481983 1647 ...: the total, then one count per vector in this order
+// (procfs's SoftIRQStat).
+constexpr std::array<std::string_view, 10> kSoftirqVectors = {
+    "hi", "timer", "net_tx", "net_rx", "block", "block_iopoll", "tasklet", "sched", "hrtimer",
+    "rcu"};
+
 class StatCollector final : public HostCollector {
  public:
-  StatCollector(const HostPaths& paths, std::shared_ptr<SharedFile> proc_stat) : file_(proc_stat ? std::move(proc_stat) : std::make_shared<SharedFile>(paths.Proc("stat"))) {}
+  StatCollector(const HostConfig& config, std::shared_ptr<SharedFile> proc_stat)
+      : file_(proc_stat ? std::move(proc_stat)
+                        : std::make_shared<SharedFile>(config.paths.Proc("stat"))),
+        softirq_(config.stat_softirq) {}
 
   std::string_view Name() const override { return "stat"; }
 
   void Collect(FamilySet& out) override {
     const std::string& text = file_->Read();
     std::optional<double> btime, ctxt, processes, intr, running, blocked;
+    // A kernel without the line reports zeros, as procfs leaves SoftIRQStat empty.
+    std::array<double, kSoftirqVectors.size()> softirqs{};
     std::vector<std::string_view> fields;
     std::string_view line;
     for (LineReader lines(text); lines.Next(line);) {
       SplitFields(line, fields);
       if (fields.size() < 2) continue;
+      if (softirq_ && fields[0] == "softirq") {
+        // procfs scans all eleven numbers and fails on a short line (read only when asked
+        // for, so a kernel's odd softirq line cannot cost the other stat series).
+        if (fields.size() < 2 + softirqs.size()) {
+          throw CollectError(file_->path() + ": short softirq line");
+        }
+        for (std::size_t i = 0; i < softirqs.size(); ++i) {
+          softirqs[i] = static_cast<double>(RequireUint(fields[i + 2], file_->path()));
+        }
+      }
       double value = static_cast<double>(RequireUint(fields[1], file_->path()));
       if (fields[0] == "btime") btime = value;
       else if (fields[0] == "ctxt") ctxt = value;
@@ -44,17 +68,24 @@ class StatCollector final : public HostCollector {
         *running);
     one("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
         MetricType::kGauge, *blocked);
+    if (softirq_) {
+      out.Family("node_softirqs_total", "Number of softirq calls.", MetricType::kCounter);
+      for (std::size_t i = 0; i < softirqs.size(); ++i) {
+        out.Sample({{"vector", kSoftirqVectors[i]}}, softirqs[i]);
+      }
+    }
   }
 
  private:
   std::shared_ptr<SharedFile> file_;
+  bool softirq_;
 };
 
 }  // namespace
 
-std::unique_ptr<HostCollector> MakeStatCollector(const HostPaths& paths,
-                                                std::shared_ptr<SharedFile> proc_stat) {
-  return std::make_unique<StatCollector>(paths, std::move(proc_stat));
+std::unique_ptr<HostCollector> MakeStatCollector(const HostConfig& config,
+                                                 std::shared_ptr<SharedFile> proc_stat) {
+  return std::make_unique<StatCollector>(config, std::move(proc_stat));
 }
 
 }  // namespace metricsd::host

@@ -1,5 +1,6 @@
-// node_exporter's filesystem collector: statvfs(2) over the mounts in /proc/1/mountinfo (or
-// /proc/self/mountinfo), with its default mount-point and fs-type exclusions.
+// node_exporter's filesystem collector: statvfs(2) over the mounts in /proc/1/mounts (or
+// /proc/mounts where PID 1 is hidden, e.g. hidepid), with its default mount-point and
+// fs-type exclusions; mount points lose the --path.rootfs prefix, as node_exporter 1.5 does.
 //
 // statvfs on a dead NFS server can block forever. Calls that may hang (anything not backed
 // by a block device or memory) run on a worker thread and the poller waits at most
@@ -7,6 +8,7 @@
 // node_filesystem_device_error 1 and is skipped (still reported as an error) until the stuck
 // call returns, as node_exporter does with its stuckMounts.
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
@@ -29,13 +31,17 @@ struct Mount {
   bool read_only = false;
 };
 
-// mountinfo escapes space, tab, newline and backslash as \040, \011, \012, \134.
+// /proc/mounts escapes space, tab, newline and backslash as \040, \011, \012, \134;
+// node_exporter 1.5 turns back only the first two (the others stay as written).
 std::string Unescape(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '3') {
-      int value = (text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 + (text[i + 3] - '0');
-      out.push_back(static_cast<char>(value));
+    std::string_view rest = text.substr(i);
+    if (rest.starts_with("\\040")) {
+      out.push_back(' ');
+      i += 3;
+    } else if (rest.starts_with("\\011")) {
+      out.push_back('\t');
       i += 3;
     } else {
       out.push_back(text[i]);
@@ -44,20 +50,34 @@ std::string Unescape(std::string_view text) {
   return out;
 }
 
-// 36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw,errors=continue
-//                  ^mount point ^options  ^optional  ^ ^type ^source
-std::vector<Mount> ParseMountinfo(const std::string& text) {
+// node_exporter's rootfsStripPrefix: with --path.rootfs=/host, "/host/media" is "/media" and
+// "/host" itself is "/"; mount points outside the prefix stay as they are.
+std::string StripRootfs(std::string mount_point, const std::string& rootfs) {
+  if (rootfs == "/") return mount_point;
+  if (mount_point.starts_with(rootfs)) mount_point.erase(0, rootfs.size());
+  return mount_point.empty() ? "/" : mount_point;
+}
+
+// /dev/sda1 /boot ext4 rw,relatime 0 0
+// ^device   ^mount ^type ^options: the superblock's, so "ro" also covers an ext4 that
+//                                   errors=remount-ro turned read-only behind the mount's back
+// Throws CollectError on a line with fewer than four fields, as node_exporter does.
+std::vector<Mount> ParseMounts(const std::string& text, const std::string& path,
+                               const std::string& rootfs) {
   std::vector<Mount> mounts;
-  for (std::string_view line : SplitLines(text)) {
-    std::vector<std::string_view> fields = SplitFields(line);
-    std::size_t dash = 6;
-    while (dash < fields.size() && fields[dash] != "-") ++dash;
-    if (fields.size() < 7 || dash + 2 >= fields.size()) continue;
+  std::vector<std::string_view> fields;
+  std::string_view line;
+  for (LineReader lines(text); lines.Next(line);) {
+    SplitFields(line, fields);
+    if (fields.size() < 4) {
+      throw CollectError(path + ": malformed mount point information: \"" + std::string(line) +
+                         "\"");
+    }
     Mount mount;
-    mount.mount_point = Unescape(fields[4]);
-    mount.fs_type = std::string(fields[dash + 1]);
-    mount.device = Unescape(fields[dash + 2]);
-    std::string_view options = fields[5];  // "rw,noatime": per-mount options
+    mount.device = std::string(fields[0]);
+    mount.mount_point = StripRootfs(Unescape(fields[1]), rootfs);
+    mount.fs_type = std::string(fields[2]);
+    std::string_view options = fields[3];
     while (!options.empty()) {
       std::string_view option = options.substr(0, options.find(','));
       if (option == "ro") mount.read_only = true;
@@ -190,8 +210,8 @@ class FilesystemCollector final : public HostCollector {
  public:
   FilesystemCollector(const HostConfig& config, StatfsFunction statfs)
       : paths_(config.paths),
-        init_mountinfo_(config.paths.Proc("1/mountinfo")),
-        self_mountinfo_(config.paths.Proc("self/mountinfo")),
+        init_mounts_(config.paths.Proc("1/mounts")),
+        mounts_(config.paths.Proc("mounts")),
         mount_points_exclude_(config.filesystem_mount_points_exclude),
         fs_types_exclude_(config.filesystem_fs_types_exclude),
         timeout_(config.filesystem_statfs_timeout),
@@ -202,8 +222,15 @@ class FilesystemCollector final : public HostCollector {
   std::string_view Name() const override { return "filesystem"; }
 
   void Collect(FamilySet& out) override {
-    const std::string* text = init_mountinfo_.TryRead();
-    if (text == nullptr) text = &self_mountinfo_.Read();
+    // Falls back only when PID 1's file is absent (hidepid), as node_exporter does; one that
+    // exists but cannot be read is an error naming it, and so is a procfs without either.
+    CachedFile* file = &init_mounts_;
+    const std::string* text = init_mounts_.TryRead();
+    if (text == nullptr && access(init_mounts_.path().c_str(), F_OK) != 0) {
+      file = &mounts_;
+      text = mounts_.TryRead();
+    }
+    if (text == nullptr) text = &file->Read();  // throws CollectError with the reason
 
     struct Stat {
       Mount mount;
@@ -212,7 +239,7 @@ class FilesystemCollector final : public HostCollector {
     };
     std::vector<Stat> stats;
     std::set<std::tuple<std::string, std::string, std::string>> seen;
-    for (Mount& mount : ParseMountinfo(*text)) {
+    for (Mount& mount : ParseMounts(*text, file->path(), paths_.rootfs)) {
       if (mount_points_exclude_.Matches(mount.mount_point)) continue;
       if (fs_types_exclude_.Matches(mount.fs_type)) continue;
       // Over-mounts can repeat a label set; Prometheus rejects duplicate series.
@@ -230,7 +257,10 @@ class FilesystemCollector final : public HostCollector {
                MetricType::kGauge);
     for (const Stat& s : stats) sample(s.mount, s.error ? 1 : 0);
     out.Family("node_filesystem_readonly", "Filesystem read-only status.", MetricType::kGauge);
-    for (const Stat& s : stats) sample(s.mount, s.mount.read_only ? 1 : 0);
+    // As node_exporter, a mount whose statfs failed has device_error 1 and no other series.
+    for (const Stat& s : stats) {
+      if (!s.error) sample(s.mount, s.mount.read_only ? 1 : 0);
+    }
 
     struct Field {
       std::string_view name, help;
@@ -307,7 +337,7 @@ class FilesystemCollector final : public HostCollector {
   }
 
   HostPaths paths_;
-  CachedFile init_mountinfo_, self_mountinfo_;  // PID 1's view first, as node_exporter
+  CachedFile init_mounts_, mounts_;  // PID 1's view first, as node_exporter
   MatchCache mount_points_exclude_;
   MatchCache fs_types_exclude_;
   Duration timeout_;

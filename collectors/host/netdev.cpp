@@ -1,5 +1,6 @@
 // node_exporter's netdev collector: node_network_{receive,transmit}_*_total{device} from
-// /proc/net/dev, plus receive_nohandler from sysfs (node_exporter reads it over netlink).
+// /proc/net/dev, plus receive_nohandler from sysfs (node_exporter reads it over netlink),
+// filtered by netdev.device_include / device_exclude.
 #include <array>
 #include <map>
 #include <memory>
@@ -22,6 +23,8 @@ class NetdevCollector final : public HostCollector {
   explicit NetdevCollector(const HostConfig& config)
       : file_(config.paths.Proc("net/dev")),
         sysfs_(config.paths.sysfs),
+        has_include_(config.netdev_device_include.regex != nullptr),
+        include_(config.netdev_device_include),
         exclude_(config.netdev_device_exclude) {}
 
   std::string_view Name() const override { return "netdev"; }
@@ -43,7 +46,10 @@ class NetdevCollector final : public HostCollector {
       std::vector<std::string_view> fields = SplitFields(line.substr(colon + 1));
       if (name_fields.size() != 1 || fields.size() < kColumns.size()) continue;
       Device device{std::string(name_fields[0]), {}, false};
+      // node_exporter's deviceFilter: excluded if the exclude pattern matches, or if an
+      // include pattern is set and does not.
       if (exclude_.Matches(device.name)) continue;
+      if (has_include_ && !include_.Matches(device.name)) continue;
       for (std::size_t i = 0; i < kColumns.size(); ++i) {
         device.values[i] = static_cast<double>(RequireUint(fields[i], file_.path()));
       }
@@ -80,6 +86,8 @@ class NetdevCollector final : public HostCollector {
  private:
   CachedFile file_;
   std::string sysfs_;
+  bool has_include_;
+  MatchCache include_;
   MatchCache exclude_;
   std::map<std::string, std::unique_ptr<CachedFile>, std::less<>> nohandler_;  // per device
 };

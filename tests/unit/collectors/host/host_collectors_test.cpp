@@ -73,7 +73,7 @@ Exposition Collect(HostCollector& collector) {
 double Hz() { return static_cast<double>(sysconf(_SC_CLK_TCK)); }
 
 TEST(CpuCollectorTest, ScalesTicksBySecondsPerModeAndGuest) {
-  auto e = Collect(*MakeCpuCollector(FixtureConfig().paths));
+  auto e = Collect(*MakeCpuCollector(FixtureConfig()));
   EXPECT_DOUBLE_EQ(e.at("node_cpu_seconds_total{cpu=\"0\",mode=\"user\"}"), 1000 / Hz());
   EXPECT_DOUBLE_EQ(e.at("node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}"), 45000 / Hz());
   EXPECT_DOUBLE_EQ(e.at("node_cpu_seconds_total{cpu=\"1\",mode=\"iowait\"}"), 100 / Hz());
@@ -86,7 +86,7 @@ TEST(CpuCollectorTest, ScalesTicksBySecondsPerModeAndGuest) {
 }
 
 TEST(StatCollectorTest, ReadsBootTimeCountersAndProcs) {
-  auto e = Collect(*MakeStatCollector(FixtureConfig().paths));
+  auto e = Collect(*MakeStatCollector(FixtureConfig()));
   EXPECT_EQ(e.at("node_boot_time_seconds"), 1700000000);
   EXPECT_EQ(e.at("node_context_switches_total"), 809497);
   EXPECT_EQ(e.at("node_forks_total"), 14753);
@@ -167,6 +167,15 @@ TEST(NetdevCollectorTest, DeviceExcludeApplies) {
   auto e = Collect(*MakeNetdevCollector(config));
   EXPECT_THAT(e.text, Not(HasSubstr("device=\"lo\"")));
   EXPECT_THAT(e.text, HasSubstr("device=\"eth0\""));
+}
+
+TEST(NetdevCollectorTest, DeviceIncludeKeepsOnlyMatchingDevices) {
+  HostConfig config = FixtureConfig();
+  config.netdev_device_include = CompilePattern("lo");  // unanchored, as node_exporter's flag
+  auto e = Collect(*MakeNetdevCollector(config));
+  EXPECT_EQ(e.at("node_network_receive_packets_total{device=\"lo\"}"), 17298);
+  EXPECT_EQ(e.at("node_network_transmit_bytes_total{device=\"lo\"}"), 6233905);
+  EXPECT_THAT(e.text, Not(HasSubstr("device=\"eth0\"")));
 }
 
 TEST(PressureCollectorTest, ConvertsMicrosecondTotals) {
@@ -253,6 +262,11 @@ TEST(FilesystemCollectorTest, StatsMountsAppliesExclusionsAndMarksErrors) {
   EXPECT_EQ(e.at("node_filesystem_readonly" + vda), 0);
   const std::string data = "{device=\"/dev/vdb1\",fstype=\"xfs\",mountpoint=\"/srv/data\"}";
   EXPECT_EQ(e.at("node_filesystem_readonly" + data), 1);
+  // /proc/1/mounts shows the superblock's options: an ext4 that errors=remount-ro turned
+  // read-only says "ro" there (mountinfo's per-mount field would still say "rw").
+  EXPECT_EQ(e.at("node_filesystem_readonly{device=\"/dev/vdc\",fstype=\"ext4\","
+                 "mountpoint=\"/srv/data/remounted\"}"),
+            1);
   // Escaped mount points are decoded.
   EXPECT_EQ(e.at("node_filesystem_device_error{device=\"tmpfs\",fstype=\"tmpfs\","
                  "mountpoint=\"/srv/with space\"}"),
@@ -261,6 +275,7 @@ TEST(FilesystemCollectorTest, StatsMountsAppliesExclusionsAndMarksErrors) {
   const std::string gone = "{device=\"server:/export\",fstype=\"nfs\",mountpoint=\"/srv/gone\"}";
   EXPECT_EQ(e.at("node_filesystem_device_error" + gone), 1);
   EXPECT_EQ(e.samples.count("node_filesystem_size_bytes" + gone), 0u);
+  EXPECT_EQ(e.samples.count("node_filesystem_readonly" + gone), 0u);
   // /proc and /sys are excluded by mount point and type.
   EXPECT_THAT(e.text, Not(HasSubstr("mountpoint=\"/proc\"")));
   EXPECT_THAT(e.text, Not(HasSubstr("mountpoint=\"/sys\"")));
@@ -683,6 +698,295 @@ TEST(ProcessesCollectorTest, AnotherUsersRealProcessIsCountedAsRefused) {
   EXPECT_EQ(e.samples.count("namedprocess_namegroup_read_bytes_total{groupname=\"other\"}"), 0u);
   EXPECT_EQ(e.at(kReadErrors + "{file=\"fd\",groupname=\"other\",reason=\"permission\"}"), 1);
   EXPECT_EQ(e.at(kReadErrors + "{file=\"io\",groupname=\"other\",reason=\"permission\"}"), 1);
+}
+
+}  // namespace
+}  // namespace metricsd::host
+
+namespace metricsd::host {
+namespace {
+
+// node_exporter 1.5.0's own fixtures (tests/fixtures/node_exporter), read-only.
+const std::string kNodeExporterFixtures =
+    std::string(METRICSD_SOURCE_DIR) + "/tests/fixtures/node_exporter";
+
+HostConfig NodeExporterConfig() {
+  HostConfig config = ParseHostConfig(ParseYaml("", "test.yaml"));
+  config.paths = {kNodeExporterFixtures + "/proc", kNodeExporterFixtures + "/sys",
+                  kNodeExporterFixtures, kNodeExporterFixtures + "/udev/data"};
+  return config;
+}
+
+// A scratch tree under the temp directory, removed with the object.
+class TempTree {
+ public:
+  TempTree()
+      : root_(std::filesystem::temp_directory_path() /
+              ("metricsd-cpufs-" + std::to_string(getpid()) + "-" + std::to_string(counter_++))) {
+    std::filesystem::create_directories(root_);
+  }
+  ~TempTree() { std::filesystem::remove_all(root_); }
+  TempTree(const TempTree&) = delete;
+  TempTree& operator=(const TempTree&) = delete;
+
+  void Write(const std::string& relative, const std::string& text) {
+    std::filesystem::create_directories((root_ / relative).parent_path());
+    std::ofstream(root_ / relative, std::ios::binary) << text;
+  }
+  std::string path() const { return root_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path root_;
+};
+
+// The mountpoint label of every node_filesystem_device_error series.
+std::set<std::string> MountPoints(const std::string& text) {
+  std::set<std::string> out;
+  const std::string prefix = "node_filesystem_device_error{";
+  for (std::size_t at = text.find(prefix); at != std::string::npos;
+       at = text.find(prefix, at + 1)) {
+    std::size_t begin = text.find("mountpoint=\"", at) + 12;
+    out.insert(text.substr(begin, text.find("\"}", begin) - begin));
+  }
+  return out;
+}
+
+// statfs that answers for every path (the fixture mount points do not exist here) and records
+// the paths it was asked for.
+StatfsFunction FakeStatfs(std::shared_ptr<std::vector<std::string>> calls) {
+  return [calls](const char* path, struct statvfs* out) {
+    calls->push_back(path);
+    *out = {};
+    out->f_bsize = 4096;
+    out->f_blocks = 100;
+    return 0;
+  };
+}
+
+TEST(CpuCollectorTest, InfoFlagsBugsIsolatedAndThrottlesAsNodeExporterOnItsFixtures) {
+  HostConfig config = NodeExporterConfig();
+  config.cpu_info = true;
+  config.cpu_info_flags_include = CompilePattern("^(aes|avx.?|constant_tsc)$");
+  config.cpu_info_bugs_include = CompilePattern("^(cpu_meltdown|spectre_.*|mds)$");
+  auto e = Collect(*MakeCpuCollector(config));
+  // proc/cpuinfo: 8 processors on 4 cores of package 0.
+  EXPECT_EQ(e.at("node_cpu_info{cachesize=\"8192 KB\",core=\"3\",cpu=\"7\",family=\"6\","
+                 "microcode=\"0xb4\",model=\"142\",model_name=\"Intel(R) Core(TM) i7-8650U CPU "
+                 "@ 1.90GHz\",package=\"0\",stepping=\"10\",vendor=\"GenuineIntel\"}"),
+            1);
+  EXPECT_EQ(std::count_if(e.samples.begin(), e.samples.end(),
+                          [](const auto& s) { return s.first.starts_with("node_cpu_info{"); }),
+            8);
+  for (const char* flag : {"aes", "avx", "avx2", "constant_tsc"}) {
+    EXPECT_EQ(e.at("node_cpu_flag_info{flag=\"" + std::string(flag) + "\"}"), 1);
+  }
+  for (const char* bug : {"cpu_meltdown", "mds", "spectre_v1", "spectre_v2"}) {
+    EXPECT_EQ(e.at("node_cpu_bug_info{bug=\"" + std::string(bug) + "\"}"), 1);
+  }
+  EXPECT_EQ(e.samples.count("node_cpu_flag_info{flag=\"avx512f\"}"), 0u);
+  EXPECT_EQ(e.samples.count("node_cpu_bug_info{bug=\"l1tf\"}"), 0u);
+  EXPECT_THAT(e.text, HasSubstr("# HELP node_cpu_flag_info The `flags` field of CPU information "
+                                "from /proc/cpuinfo taken from the first core.\n"));
+  // sys/devices/system/cpu/isolated is "1,3-5,9".
+  for (const char* cpu : {"1", "3", "4", "5", "9"}) {
+    EXPECT_EQ(e.at("node_cpu_isolated{cpu=\"" + std::string(cpu) + "\"}"), 1);
+  }
+  EXPECT_EQ(e.samples.count("node_cpu_isolated{cpu=\"2\"}"), 0u);
+  // cpu0..cpu3 on packages 0 and 1, two cores each.
+  EXPECT_EQ(e.at("node_cpu_core_throttles_total{core=\"0\",package=\"0\"}"), 5);
+  EXPECT_EQ(e.at("node_cpu_core_throttles_total{core=\"1\",package=\"1\"}"), 9);
+  EXPECT_EQ(e.at("node_cpu_core_throttles_total{core=\"0\",package=\"1\"}"), 0);
+  EXPECT_EQ(e.at("node_cpu_package_throttles_total{package=\"0\"}"), 30);
+  EXPECT_EQ(e.at("node_cpu_package_throttles_total{package=\"1\"}"), 6);
+  EXPECT_THAT(e.text, HasSubstr("# TYPE node_cpu_core_throttles_total counter\n"));
+}
+
+TEST(CpuCollectorTest, InfoOnlyWhenAskedAndFiltersTurnItOn) {
+  HostConfig config = NodeExporterConfig();
+  auto off = Collect(*MakeCpuCollector(config));
+  EXPECT_THAT(off.text, Not(HasSubstr("node_cpu_info")));
+  EXPECT_THAT(off.text, Not(HasSubstr("node_cpu_flag_info")));
+  // Still served without cpu.info: the sysfs families.
+  EXPECT_EQ(off.at("node_cpu_isolated{cpu=\"9\"}"), 1);
+
+  config.cpu_info_bugs_include = CompilePattern("^mds$");  // as node_exporter: implies info
+  auto bugs = Collect(*MakeCpuCollector(config));
+  EXPECT_EQ(bugs.at("node_cpu_bug_info{bug=\"mds\"}"), 1);
+  EXPECT_THAT(bugs.text, HasSubstr("node_cpu_info{"));
+  EXPECT_THAT(bugs.text, Not(HasSubstr("node_cpu_flag_info")));  // no flags filter, no flags
+}
+
+TEST(CpuCollectorTest, MalformedCpuinfoAndIsolatedFailTheCollection) {
+  TempTree tree;
+  tree.Write("proc/stat", "cpu  1 1 1 1 0 0 0 0 0 0\ncpu0 1 1 1 1 0 0 0 0 0 0\n");
+  tree.Write("proc/cpuinfo", "vendor_id\t: GenuineIntel\nprocessor\t: 0\n");
+  HostConfig config = FixtureConfig(tree.path());
+  config.cpu_info = true;
+  try {
+    Collect(*MakeCpuCollector(config));
+    ADD_FAILURE() << "no CollectError";
+  } catch (const CollectError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("/proc/cpuinfo: invalid cpuinfo file"));
+  }
+  tree.Write("proc/cpuinfo", "processor\t: 0\ncpu MHz\t\t: fast\n");
+  EXPECT_THROW(Collect(*MakeCpuCollector(config)), CollectError);
+
+  // "processor : 0" then "power management:" without a value (ignored, as in procfs).
+  tree.Write("proc/cpuinfo", "\nprocessor\t: 0\nphysical id\t: 0\npower management:\n");
+  tree.Write("sys/devices/system/cpu/isolated", "2-x\n");
+  try {
+    Collect(*MakeCpuCollector(config));
+    ADD_FAILURE() << "no CollectError";
+  } catch (const CollectError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("isolated: invalid cpu range \"2-x\""));
+  }
+  tree.Write("sys/devices/system/cpu/isolated", "\n");  // none isolated
+  auto e = Collect(*MakeCpuCollector(config));
+  EXPECT_EQ(e.at("node_cpu_info{cachesize=\"\",core=\"\",cpu=\"0\",family=\"\",microcode=\"\","
+                 "model=\"\",model_name=\"\",package=\"0\",stepping=\"\",vendor=\"\"}"),
+            1);
+  EXPECT_THAT(e.text, Not(HasSubstr("node_cpu_isolated{")));
+}
+
+TEST(CpuCollectorTest, ThrottlesReadOncePerCoreAndPackageSkippingCpusWithoutTopology) {
+  TempTree tree;
+  tree.Write("proc/stat", "cpu  1 1 1 1 0 0 0 0 0 0\ncpu0 1 1 1 1 0 0 0 0 0 0\n");
+  auto cpu = [&tree](int n, int package, int core, const char* core_count,
+                     const char* package_count) {
+    std::string dir = "sys/devices/system/cpu/cpu" + std::to_string(n);
+    tree.Write(dir + "/topology/physical_package_id", std::to_string(package) + "\n");
+    tree.Write(dir + "/topology/core_id", std::to_string(core) + "\n");
+    if (core_count) tree.Write(dir + "/thermal_throttle/core_throttle_count", core_count);
+    if (package_count) tree.Write(dir + "/thermal_throttle/package_throttle_count", package_count);
+  };
+  cpu(0, 0, 0, nullptr, "7\n");  // no core counter: its sibling cpu2's is used
+  cpu(1, 0, 1, "3\n", "99\n");   // the package was read from cpu0 already
+  cpu(2, 0, 0, "4\n", "99\n");
+  tree.Write("sys/devices/system/cpu/cpu3/thermal_throttle/core_throttle_count", "8\n");
+  tree.Write("sys/devices/system/cpu/cpufreq/core_throttle_count", "8\n");  // not a CPU
+  auto e = Collect(*MakeCpuCollector(FixtureConfig(tree.path())));
+  EXPECT_EQ(e.at("node_cpu_core_throttles_total{core=\"0\",package=\"0\"}"), 4);
+  EXPECT_EQ(e.at("node_cpu_core_throttles_total{core=\"1\",package=\"0\"}"), 3);
+  EXPECT_EQ(e.at("node_cpu_package_throttles_total{package=\"0\"}"), 7);
+  EXPECT_EQ(std::count_if(e.samples.begin(), e.samples.end(),
+                          [](const auto& s) { return s.first.find("throttles") != std::string::npos; }),
+            3);
+}
+
+TEST(StatCollectorTest, SoftirqsPerVectorOnlyWhenEnabled) {
+  HostConfig config = FixtureConfig();
+  auto off = Collect(*MakeStatCollector(config));
+  EXPECT_THAT(off.text, Not(HasSubstr("node_softirqs_total")));
+
+  config.stat_softirq = true;
+  auto e = Collect(*MakeStatCollector(config));
+  // softirq 100 10 20 0 30 0 0 15 25 0 0
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"hi\"}"), 10);
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"timer\"}"), 20);
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"net_tx\"}"), 0);
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"net_rx\"}"), 30);
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"block\"}"), 0);
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"block_iopoll\"}"), 0);
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"tasklet\"}"), 15);
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"sched\"}"), 25);
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"hrtimer\"}"), 0);
+  EXPECT_EQ(e.at("node_softirqs_total{vector=\"rcu\"}"), 0);
+  EXPECT_THAT(e.text, HasSubstr("# HELP node_softirqs_total Number of softirq calls.\n"
+                                "# TYPE node_softirqs_total counter\n"));
+
+  TempTree tree;
+  tree.Write("proc/stat", "intr 1\nctxt 2\nbtime 3\nprocesses 4\nprocs_running 5\n"
+                          "procs_blocked 6\nsoftirq 100 1 2 3\n");
+  HostConfig short_line = FixtureConfig(tree.path());
+  short_line.stat_softirq = true;
+  EXPECT_THROW(Collect(*MakeStatCollector(short_line)), CollectError);
+}
+
+// node_exporter 1.5's filesystem_linux_test.go, through the collector.
+TEST(FilesystemCollectorTest, MountPointsOfNodeExportersProc1Mounts) {
+  HostConfig config = NodeExporterConfig();
+  config.paths.rootfs = "/";
+  config.filesystem_mount_points_exclude = Pattern{};
+  config.filesystem_fs_types_exclude = Pattern{};
+  auto calls = std::make_shared<std::vector<std::string>>();
+  auto e = Collect(*MakeFilesystemCollector(config, FakeStatfs(calls)));
+  const std::string vsan = "/var/lib/kubelet/plugins/kubernetes.io/vsphere-volume/mounts/"
+                           "[vsanDatastore]";
+  const std::string vmdk = "bafb9e5a-8856-7e6c-699c-801844e77a4a/"
+                           "kubernetes-dynamic-pvc-3eba5bba-48a3-11e8-89ab-005056b92113.vmdk";
+  std::set<std::string> expected = {
+      "/", "/sys", "/proc", "/dev", "/dev/pts", "/run", "/sys/kernel/security", "/dev/shm",
+      "/run/lock", "/sys/fs/cgroup", "/sys/fs/cgroup/systemd", "/sys/fs/pstore",
+      "/sys/fs/cgroup/cpuset", "/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/devices",
+      "/sys/fs/cgroup/freezer", "/sys/fs/cgroup/net_cls,net_prio", "/sys/fs/cgroup/blkio",
+      "/sys/fs/cgroup/perf_event", "/proc/sys/fs/binfmt_misc", "/dev/mqueue",
+      "/sys/kernel/debug", "/dev/hugepages", "/sys/fs/fuse/connections", "/boot",
+      "/run/rpc_pipefs", "/run/user/1000", "/run/user/1000/gvfs",
+      vsan + " " + vmdk,   // \040
+      vsan + "\t" + vmdk,  // \011
+  };
+  EXPECT_EQ(MountPoints(e.text), expected);
+  // "/" is both rootfs and /dev/dm-2; /dev/dm-2's options say errors=remount-ro, not ro.
+  EXPECT_EQ(e.at("node_filesystem_readonly{device=\"/dev/dm-2\",fstype=\"ext4\",mountpoint=\"/\"}"),
+            0);
+  EXPECT_EQ(e.at("node_filesystem_readonly{device=\"tmpfs\",fstype=\"tmpfs\","
+                 "mountpoint=\"/sys/fs/cgroup\"}"),
+            1);
+  EXPECT_EQ(e.at("node_filesystem_size_bytes{device=\"/dev/sda3\",fstype=\"ext2\","
+                 "mountpoint=\"/boot\"}"),
+            409600);
+}
+
+TEST(FilesystemCollectorTest, FallsBackToProcMountsWithoutPid1) {
+  // fixtures_hidepid: /proc/1 is hidden, /proc/mounts is the process's own view.
+  TempTree tree;
+  tree.Write("proc/mounts", "rootfs / rootfs rw 0 0\n");
+  HostConfig config = FixtureConfig(tree.path());
+  config.paths.rootfs = "/";
+  auto calls = std::make_shared<std::vector<std::string>>();
+  auto e = Collect(*MakeFilesystemCollector(config, FakeStatfs(calls)));
+  EXPECT_EQ(MountPoints(e.text), std::set<std::string>{"/"});
+  EXPECT_EQ(*calls, std::vector<std::string>{"/"});
+}
+
+TEST(FilesystemCollectorTest, StripsTheRootfsPrefixAndStatsUnderIt) {
+  // fixtures_bindmount with --path.rootfs=/host.
+  TempTree tree;
+  tree.Write("proc/mounts",
+             "/dev/nvme1n0 /host ext4 rw,seclabel,relatime,data=ordered 0 0\n"
+             "/dev/nvme1n1 /host/media/volume1 ext4 rw,seclabel,relatime,data=ordered 0 0\n"
+             "/dev/nvme1n2 /host/media/volume2 ext4 rw,seclabel,relatime,data=ordered 0 0\n"
+             "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n"
+             "tmpfs /run/lock tmpfs rw,nosuid,nodev,noexec,relatime,size=5120k 0 0\n"
+             "tmpfs /sys/fs/cgroup tmpfs ro,nosuid,nodev,noexec,mode=755 0 0\n");
+  HostConfig config = FixtureConfig(tree.path());
+  config.paths.rootfs = "/host";
+  config.filesystem_mount_points_exclude = Pattern{};
+  auto calls = std::make_shared<std::vector<std::string>>();
+  auto e = Collect(*MakeFilesystemCollector(config, FakeStatfs(calls)));
+  EXPECT_EQ(MountPoints(e.text),
+            (std::set<std::string>{"/", "/media/volume1", "/media/volume2", "/dev/shm",
+                                   "/run/lock", "/sys/fs/cgroup"}));
+  std::sort(calls->begin(), calls->end());
+  EXPECT_EQ(*calls, (std::vector<std::string>{"/host/", "/host/dev/shm", "/host/media/volume1",
+                                              "/host/media/volume2", "/host/run/lock",
+                                              "/host/sys/fs/cgroup"}));
+}
+
+TEST(FilesystemCollectorTest, MalformedOrMissingMountsFailTheCollection) {
+  TempTree tree;
+  tree.Write("proc/1/mounts", "hello world\n");  // too few fields
+  HostConfig config = FixtureConfig(tree.path());
+  try {
+    Collect(*MakeFilesystemCollector(config));
+    ADD_FAILURE() << "no CollectError";
+  } catch (const CollectError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("/proc/1/mounts: malformed mount point information: "
+                                        "\"hello world\""));
+  }
+  TempTree empty;
+  EXPECT_THROW(Collect(*MakeFilesystemCollector(FixtureConfig(empty.path()))), CollectError);
 }
 
 }  // namespace

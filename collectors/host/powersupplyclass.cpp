@@ -1,19 +1,210 @@
-// node_exporter's powersupplyclass collector. STUB: reports nothing yet (being written).
+// node_exporter's powersupplyclass collector: each /sys/class/power_supply/<supply>'s numeric
+// attributes as node_power_supply_<name> and its text attributes as node_power_supply_info
+// (prometheus/procfs's sysfs.PowerSupplyClass), minus the supplies powersupply_ignored_supplies
+// matches.
+#include <array>
+#include <cstdint>
+#include <optional>
+
 #include "collectors/host/collectors.h"
+#include "collectors/host/system_sysfs.h"
 
 namespace metricsd::host {
 namespace {
 
+// A numeric attribute file → its family's suffix (empty: procfs parses it, node_exporter does
+// not export it) and the divisor to its unit (µA, µV, µWh, µW → base units; tenths of °C).
+struct Numeric {
+  std::string_view file, name;
+  double divisor;
+};
+constexpr std::array<Numeric, 56> kNumeric{{
+    {"authentic", "authentic", 1},
+    {"calibrate", "calibrate", 1},
+    {"capacity", "capacity", 1},
+    {"capacity_alert_max", "capacity_alert_max", 1},
+    {"capacity_alert_min", "capacity_alert_min", 1},
+    {"cycle_count", "cyclecount", 1},
+    {"online", "online", 1},
+    {"present", "present", 1},
+    {"time_to_empty_now", "time_to_empty_seconds", 1},
+    {"time_to_full_now", "time_to_full_seconds", 1},
+    {"current_boot", "current_boot", 1e6},
+    {"current_max", "current_max", 1e6},
+    {"current_now", "current_ampere", 1e6},
+    {"energy_empty", "energy_empty", 1e6},
+    {"energy_empty_design", "energy_empty_design", 1e6},
+    {"energy_full", "energy_full", 1e6},
+    {"energy_full_design", "energy_full_design", 1e6},
+    {"energy_now", "energy_watthour", 1e6},
+    {"voltage_boot", "voltage_boot", 1e6},
+    {"voltage_max", "voltage_max", 1e6},
+    {"voltage_max_design", "voltage_max_design", 1e6},
+    {"voltage_min", "voltage_min", 1e6},
+    {"voltage_min_design", "voltage_min_design", 1e6},
+    {"voltage_now", "voltage_volt", 1e6},
+    {"voltage_ocv", "voltage_ocv", 1e6},
+    {"charge_control_limit", "charge_control_limit", 1e6},
+    {"charge_control_limit_max", "charge_control_limit_max", 1e6},
+    {"charge_counter", "charge_counter", 1e6},
+    {"charge_empty", "charge_empty", 1e6},
+    {"charge_empty_design", "charge_empty_design", 1e6},
+    {"charge_full", "charge_full", 1e6},
+    {"charge_full_design", "charge_full_design", 1e6},
+    {"charge_now", "charge_ampere", 1e6},
+    {"charge_term_current", "charge_term_current", 1e6},
+    {"constant_charge_current", "constant_charge_current", 1e6},
+    {"constant_charge_current_max", "constant_charge_current_max", 1e6},
+    {"constant_charge_voltage", "constant_charge_voltage", 1e6},
+    {"constant_charge_voltage_max", "constant_charge_voltage_max", 1e6},
+    {"precharge_current", "precharge_current", 1e6},
+    {"input_current_limit", "input_current_limit", 1e6},
+    {"power_now", "power_watt", 1e6},
+    {"temp", "temp_celsius", 10},
+    {"temp_alert_max", "temp_alert_max_celsius", 10},
+    {"temp_alert_min", "temp_alert_min_celsius", 10},
+    {"temp_ambient", "temp_ambient_celsius", 10},
+    {"temp_ambient_max", "temp_ambient_max_celsius", 10},
+    {"temp_ambient_min", "temp_ambient_min_celsius", 10},
+    {"temp_max", "temp_max_celsius", 10},
+    {"temp_min", "temp_min_celsius", 10},
+    {"charge_avg", "", 1},
+    {"current_avg", "", 1},
+    {"energy_avg", "", 1},
+    {"power_avg", "", 1},
+    {"time_to_empty_avg", "", 1},
+    {"time_to_full_avg", "", 1},
+    {"voltage_avg", "", 1},
+}};
+
+// Text attribute files, labels of node_power_supply_info when not empty.
+constexpr std::array<std::string_view, 11> kText{
+    "capacity_level", "charge_type", "health", "manufacturer", "model_name", "serial_number",
+    "status", "technology", "type", "usb_type", "scope"};
+
+struct Supply {
+  std::string name;
+  std::array<std::optional<std::int64_t>, kNumeric.size()> numeric;
+  std::vector<std::pair<std::string, std::string>> info;
+};
+
+// Invalid UTF-8 becomes U+FFFD, one per run of bad bytes, as Go's strings.ToValidUTF8.
+std::string ToValidUtf8(std::string_view text) {
+  std::string out;
+  bool in_bad_run = false;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xe ? 3
+                                     : (byte >> 3) == 0x1e ? 4 : 0;
+    bool valid = length != 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    }
+    if (valid && length > 1) {
+      // Overlong forms, surrogates and values past U+10FFFF are invalid too.
+      std::uint32_t cp = byte & (0x7f >> length);
+      for (std::size_t k = 1; k < length; ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+      }
+      static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      valid = cp >= kMin[length] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+    }
+    if (!valid) {
+      if (!in_bad_run) out += "\xef\xbf\xbd";
+      in_bad_run = true;
+      ++i;
+      continue;
+    }
+    in_bad_run = false;
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  return out;
+}
+
+// Thread-safety: not thread-safe; the poller calls Collect from one thread.
 class PowersupplyclassCollector final : public HostCollector {
  public:
+  explicit PowersupplyclassCollector(const HostConfig& config)
+      : class_dir_(config.paths.Sys("class/power_supply")),
+        ignored_(config.powersupply_ignored_supplies) {
+    for (const Numeric& numeric : kNumeric) {
+      help_.push_back(std::string(numeric.name) +
+                      " value of /sys/class/power_supply/<power_supply>.");
+    }
+  }
+
   std::string_view Name() const override { return "powersupplyclass"; }
-  void Collect(FamilySet& /*out*/) override {}
+
+  void Collect(FamilySet& out) override {
+    std::optional<std::vector<system::DirEntry>> entries = system::ListDir(class_dir_);
+    if (!entries) return;
+    std::vector<Supply> supplies;
+    for (const system::DirEntry& entry : *entries) {
+      // procfs reads every supply (a malformed ignored one still fails the collection), then
+      // node_exporter drops the ignored ones.
+      Supply supply = ReadSupply(entry.name);
+      if (!ignored_.Matches(entry.name)) supplies.push_back(std::move(supply));
+    }
+    for (std::size_t i = 0; i < kNumeric.size(); ++i) {
+      if (kNumeric[i].name.empty()) continue;
+      bool any = false;
+      for (const Supply& supply : supplies) {
+        if (!supply.numeric[i]) continue;
+        if (!any) {
+          out.Family("node_power_supply_" + std::string(kNumeric[i].name), help_[i],
+                     MetricType::kGauge);
+        }
+        any = true;
+        out.Sample({{"power_supply", supply.name}},
+                   static_cast<double>(*supply.numeric[i]) / kNumeric[i].divisor);
+      }
+    }
+    if (supplies.empty()) return;
+    out.Family("node_power_supply_info", "info of /sys/class/power_supply/<power_supply>.",
+               MetricType::kGauge);
+    for (const Supply& supply : supplies) out.Sample(supply.info, 1);
+  }
+
+ private:
+  Supply ReadSupply(const std::string& name) const {
+    std::string dir = class_dir_ + "/" + name;
+    Supply supply;
+    supply.name = name;
+    supply.info.emplace_back("power_supply", ToValidUtf8(name));
+    for (const system::DirEntry& entry : system::RequireDir(dir)) {
+      if (!entry.regular) continue;
+      std::string path = dir + "/" + entry.name;
+      system::SysValue value = system::ReadSysValue(path);
+      if (value.error != 0) {
+        if (system::SkippableSysError(value.error)) continue;
+        throw CollectError(path + ": " + std::strerror(value.error));
+      }
+      auto text = std::find(kText.begin(), kText.end(), entry.name);
+      if (text != kText.end()) {
+        if (!value.text.empty()) supply.info.emplace_back(entry.name, ToValidUtf8(value.text));
+        continue;
+      }
+      auto numeric = std::find_if(kNumeric.begin(), kNumeric.end(),
+                                  [&](const Numeric& n) { return n.file == entry.name; });
+      if (numeric == kNumeric.end()) continue;
+      std::optional<std::int64_t> number = system::ParseIntBase0(value.text);
+      if (!number) throw CollectError(path + ": bad number \"" + value.text + "\"");
+      supply.numeric[static_cast<std::size_t>(numeric - kNumeric.begin())] = *number;
+    }
+    return supply;
+  }
+
+  std::string class_dir_;
+  Pattern ignored_;
+  std::vector<std::string> help_;  // per kNumeric row, built once
 };
 
 }  // namespace
 
-std::unique_ptr<HostCollector> MakePowersupplyclassCollector(const HostConfig& /*config*/) {
-  return std::make_unique<PowersupplyclassCollector>();
+std::unique_ptr<HostCollector> MakePowersupplyclassCollector(const HostConfig& config) {
+  return std::make_unique<PowersupplyclassCollector>(config);
 }
 
 }  // namespace metricsd::host

@@ -153,7 +153,7 @@ class SeriesTable {
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::uint32_t slot_space() const { return slot_space_.load(std::memory_order_acquire); }
   std::size_t size() const;
-  // Series per family type, for metricsd_statsd_metrics_total{type}.
+  // Series per family type, for metricsd_statsd_series{type}.
   void CountByType(std::size_t& counters, std::size_t& gauges, std::size_t& histograms,
                    std::size_t& summaries) const;
 

@@ -294,7 +294,7 @@ void StatsdSelfSource::Visit(FamilyVisitor& visitor) const {
   for (std::size_t i = 0; i < kSampleErrorKinds; ++i) by_label("reason", SampleErrorLabel(i), d(s.sample_errors[i]));
   counter("metricsd_statsd_tags_total", "The total number of DogStatsD, InfluxDB, Librato and SignalFX tags processed.", d(s.tags));
   counter("metricsd_statsd_tag_errors_total", "The number of malformed tags dropped (their samples are kept).", d(s.tag_errors));
-  visitor.Family("metricsd_statsd_events_total", "The total number of StatsD samples aggregated, by type.", MetricType::kCounter);
+  visitor.Family("metricsd_statsd_events_total", "The total number of StatsD events aggregated, by type (an observer sampled at @0.1 is 10).", MetricType::kCounter);
   for (std::size_t i = 0; i < 3; ++i) by_label("type", kinds[i], d(s.events[i]));
   visitor.Family("metricsd_statsd_events_conflict_total", "Samples dropped because their metric exists with another type or label names.", MetricType::kCounter);
   for (std::size_t i = 0; i < 3; ++i) by_label("type", kinds[i], d(s.events_conflict[i]));
@@ -302,6 +302,7 @@ void StatsdSelfSource::Visit(FamilyVisitor& visitor) const {
   visitor.Family("metricsd_statsd_events_error_total", "Samples dropped after parsing, by reason.", MetricType::kCounter);
   by_label("reason", "dropped_by_mapping", d(s.events_dropped_by_mapping));
   by_label("reason", "empty_metric_name", d(s.events_empty_name));
+  by_label("reason", "illegal_negative_counter", d(s.events_negative_counter));
   // Names or labels Prometheus would refuse (the whole scrape would fail), or over the limits.
   for (std::size_t i = 1; i < kLabelErrorKinds; ++i) {
     by_label("reason", LabelErrorReason(static_cast<LabelError>(i)), d(s.events_label_errors[i]));
@@ -323,7 +324,7 @@ void StatsdSelfSource::Visit(FamilyVisitor& visitor) const {
   }
   std::size_t counters, gauges, histograms, summaries;
   aggregator_->table().CountByType(counters, gauges, histograms, summaries);
-  visitor.Family("metricsd_statsd_metrics_total", "The number of StatsD series held, by type.", MetricType::kGauge);
+  visitor.Family("metricsd_statsd_series", "The number of StatsD series held, by type.", MetricType::kGauge);
   by_label("type", "counter", d(counters));
   by_label("type", "gauge", d(gauges));
   by_label("type", "histogram", d(histograms));

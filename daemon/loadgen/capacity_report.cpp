@@ -39,7 +39,7 @@ std::string Method(const CapacityOptions& o) {
       "marginal figure is the slope of a least-squares line of CPU cores against the rate "
       "received over the good steps (at least three), its intercept the fixed CPU (idle work "
       "and the /metrics readings). Memory is "
-      "process_resident_memory_bytes at the end; series are metricsd_statsd_metrics_total (one "
+      "process_resident_memory_bytes at the end; series are metricsd_statsd_series (one "
       "per mapped name and label set, a histogram counting once); exposed_series counts every "
       "sample line of /metrics. Reading /metrics costs the target CPU too (more with more "
       "series), which weighs most in the first, slowest steps. Other traffic to the target "

@@ -216,7 +216,7 @@ def rss_after_distinct_names(args, names=100000):
         load(args.load, "send", "--port", port, "--seconds", 30, *shape)
         wait_settled(m.lines_counted)
         m.samples()  # a scrape's buffers count too
-        out["metricsd_series"] = m.samples().get('metricsd_statsd_metrics_total{type="counter"}')
+        out["metricsd_series"] = m.samples().get('metricsd_statsd_series{type="counter"}')
         out["metricsd_rss_mib"] = rss_bytes(m.pid) / 2**20
     finally:
         m.stop()

@@ -212,8 +212,8 @@ TEST(TargetMetricsTest, SumsEachNameOverItsSeries) {
       "# HELP metricsd_statsd_lines_total The total number of StatsD lines received.\n"
       "# TYPE metricsd_statsd_lines_total counter\n"
       "metricsd_statsd_lines_total 1234\n"
-      "metricsd_statsd_metrics_total{type=\"counter\"} 3\n"
-      "metricsd_statsd_metrics_total{type=\"histogram\"} 30\n"
+      "metricsd_statsd_series{type=\"counter\"} 3\n"
+      "metricsd_statsd_series{type=\"histogram\"} 30\n"
       "weird{label=\"a } b\",other=\"q\\\"x\"} 2.5 1700000000000\n"
       "process_resident_memory_bytes 1.5e+07\n"
       "nan_metric NaN\n"
@@ -222,7 +222,7 @@ TEST(TargetMetricsTest, SumsEachNameOverItsSeries) {
       &samples);
   EXPECT_EQ(samples, 6u);
   EXPECT_EQ(sums.at("metricsd_statsd_lines_total"), 1234);
-  EXPECT_EQ(sums.at("metricsd_statsd_metrics_total"), 33);
+  EXPECT_EQ(sums.at("metricsd_statsd_series"), 33);
   EXPECT_EQ(sums.at("weird"), 2.5);
   EXPECT_EQ(sums.at("process_resident_memory_bytes"), 1.5e7);
   EXPECT_TRUE(std::isnan(sums.at("nan_metric")));

@@ -113,18 +113,17 @@ class IngestionTest(unittest.TestCase):
                                    capture_output=True, timeout=60)
             self.assertIn(check.returncode, (0, 3), check.stdout + check.stderr)
             findings = [f for f in (check.stdout + check.stderr).decode().splitlines()
-                        if f.startswith("metricsd_statsd")
-                        and not f.startswith("metricsd_statsd_metrics_total non-counter")]
+                        if f.startswith("metricsd_statsd")]
             self.assertEqual(findings, [])
             self.assertEqual(d.stop(), 0)
         self.assertFalse(os.path.exists(sock), "a graceful stop removes the socket file")
 
     def test_bad_lines_among_good_ones_keep_the_good_and_count_the_bad(self):
         with StatsdDaemon() as d:
-            d.udp("good:1|c\nnocolon\ngood:x|c\nset:1|s\nnoisy.x:1|c\n_e{2,2}:ab|cd\ngood:2|c|@2\n"
+            d.udp("good:1|c\nnocolon\ngood:x|c\nset:1|s\nnoisy.x:1|c\n_e{2,2}:ab|cd\ngood:2|c|@bar\n"
                   "good:1|c:1|g\ngood:1|c|#a:b,broken")
             s = d.wait_for('metricsd_statsd_lines_total', 9.0)
-            self.assertEqual(s["good"], 2.0)
+            self.assertEqual(s["good"], 4.0)  # @bar: counted as an error, kept at rate 1
             self.assertEqual(s['metricsd_statsd_sample_errors_total{reason="malformed_line"}'], 1)
             self.assertEqual(s['metricsd_statsd_sample_errors_total{reason="malformed_value"}'], 1)
             self.assertEqual(s['metricsd_statsd_sample_errors_total{reason="illegal_event"}'], 1)
@@ -170,7 +169,7 @@ class IngestionTest(unittest.TestCase):
             s = d.wait_for("a", 6.0)
             self.assertNotIn("d", s)
             self.assertEqual(s['metricsd_statsd_series_dropped_total{reason="max_series"}'], 2)
-            self.assertEqual(s['metricsd_statsd_metrics_total{type="counter"}'], 3)
+            self.assertEqual(s['metricsd_statsd_series{type="counter"}'], 3)
 
 
 class HttpIngestionTest(unittest.TestCase):

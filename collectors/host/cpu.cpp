@@ -1,5 +1,6 @@
 // node_exporter's cpu collector: node_cpu_seconds_total{cpu,mode} and
-// node_cpu_guest_seconds_total{cpu,mode} from the per-CPU lines of /proc/stat; thermal
+// node_cpu_guest_seconds_total{cpu,mode} from the per-CPU lines of /proc/stat (kept
+// monotonic across polls, as node_exporter does); thermal
 // throttle counters and isolated CPUs from sysfs; with host.cpu.info, node_cpu_info and the
 // first CPU's flags and bugs from /proc/cpuinfo (node_exporter 1.5's cpu_linux.go and the
 // procfs v0.8.0 parsers it uses).
@@ -147,13 +148,14 @@ class CpuCollector final : public HostCollector {
   }
 
  private:
+  // Per-CPU lines of /proc/stat, as procfs and node_exporter 1.5 read them: rows indexed by
+  // the CPU number (an offline CPU in a gap reports zeros), and each counter kept monotonic
+  // across polls (updateCPUStats): a value below the previous one keeps the previous one,
+  // unless idle fell back by kJumpBackSeconds or more, which is a hotplugged CPU whose
+  // counters start afresh.
   void CollectStat(FamilySet& out) {
     const std::string& text = file_->Read();
-    struct Row {
-      std::string_view cpu;
-      std::array<double, 10> ticks{};
-    };
-    std::vector<Row> rows;
+    std::vector<std::array<double, 10>> rows;
     std::vector<std::string_view> fields;
     std::string_view line;
     for (LineReader lines(text); lines.Next(line);) {
@@ -161,26 +163,38 @@ class CpuCollector final : public HostCollector {
       if (line.size() < 4 || line.substr(0, 3) != "cpu" || line[3] == ' ') continue;
       SplitFields(line, fields);
       if (fields.size() < 9) throw CollectError(file_->path() + ": short cpu line");
-      Row row{fields[0].substr(3), {}};
+      std::uint64_t cpu = RequireUint(fields[0].substr(3), file_->path());
+      if (cpu >= kMaxCpus) throw CollectError(file_->path() + ": cpu number out of range");
+      if (rows.size() <= cpu) rows.resize(cpu + 1);
       for (std::size_t i = 1; i < fields.size() && i <= 10; ++i) {
-        row.ticks[i - 1] = static_cast<double>(RequireUint(fields[i], file_->path())) / ticks_;
+        rows[cpu][i - 1] = static_cast<double>(RequireUint(fields[i], file_->path())) / ticks_;
       }
-      rows.push_back(row);
     }
     if (rows.empty()) throw CollectError(file_->path() + ": no cpu lines");
 
+    if (last_.size() != rows.size()) last_.assign(rows.size(), {});  // CPUs came or went
+    constexpr std::size_t kIdle = 3;
+    for (std::size_t cpu = 0; cpu < rows.size(); ++cpu) {
+      if (last_[cpu][kIdle] - rows[cpu][kIdle] >= kJumpBackSeconds) last_[cpu] = {};
+      for (std::size_t i = 0; i < rows[cpu].size(); ++i) {
+        last_[cpu][i] = std::max(last_[cpu][i], rows[cpu][i]);
+      }
+    }
+
     out.Family("node_cpu_seconds_total", "Seconds the CPUs spent in each mode.",
                MetricType::kCounter);
-    for (const Row& row : rows) {
+    for (std::size_t cpu = 0; cpu < last_.size(); ++cpu) {
+      std::string name = std::to_string(cpu);
       for (std::size_t m = 0; m < kModes.size(); ++m) {
-        out.Sample({{"cpu", row.cpu}, {"mode", kModes[m]}}, row.ticks[m]);
+        out.Sample({{"cpu", name}, {"mode", kModes[m]}}, last_[cpu][m]);
       }
     }
     out.Family("node_cpu_guest_seconds_total",
                "Seconds the CPUs spent in guests (VMs) for each mode.", MetricType::kCounter);
-    for (const Row& row : rows) {
-      out.Sample({{"cpu", row.cpu}, {"mode", "user"}}, row.ticks[8]);
-      out.Sample({{"cpu", row.cpu}, {"mode", "nice"}}, row.ticks[9]);
+    for (std::size_t cpu = 0; cpu < last_.size(); ++cpu) {
+      std::string name = std::to_string(cpu);
+      out.Sample({{"cpu", name}, {"mode", "user"}}, last_[cpu][8]);
+      out.Sample({{"cpu", name}, {"mode", "nice"}}, last_[cpu][9]);
     }
   }
 
@@ -288,8 +302,14 @@ class CpuCollector final : public HostCollector {
     }
   }
 
+  // node_exporter's jumpBackSeconds; and a bound on "cpuN" so a corrupt line cannot make the
+  // row table huge.
+  static constexpr double kJumpBackSeconds = 3.0;
+  static constexpr std::uint64_t kMaxCpus = 1 << 16;
+
   std::shared_ptr<SharedFile> file_;
   double ticks_;
+  std::vector<std::array<double, 10>> last_;  // the counters served, per CPU number
   std::string sys_cpu_;
   std::string cpuinfo_path_;
   bool info_;

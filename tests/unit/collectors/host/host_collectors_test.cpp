@@ -874,6 +874,42 @@ TEST(CpuCollectorTest, ThrottlesReadOncePerCoreAndPackageSkippingCpusWithoutTopo
             3);
 }
 
+TEST(CpuCollectorTest, GapsReportZerosAndCountersStayMonotonicUntilAHotplugJump) {
+  TempTree tree;
+  const long hz = sysconf(_SC_CLK_TCK);
+  auto stat = [&tree, hz](long user, long idle_seconds) {
+    // cpu1 is offline: node_exporter (procfs) still reports it, with zeros.
+    tree.Write("proc/stat", "cpu  1 1 1 1 0 0 0 0 0 0\ncpu0 " + std::to_string(user) + " 0 0 " +
+                                std::to_string(idle_seconds * hz) + " 0 0 0 0 0 0\n"
+                                "cpu2 7 0 0 0 0 0 0 0 0 0\n");
+  };
+  auto collector = MakeCpuCollector(FixtureConfig(tree.path()));
+  // SharedFile reuses a read younger than 50ms; each poll here must read the file afresh.
+  auto poll = [&collector] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    return Collect(*collector);
+  };
+  const std::string user0 = "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"}";
+  const std::string idle0 = "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}";
+
+  stat(4 * hz, 100);
+  auto first = poll();
+  EXPECT_EQ(first.at(user0), 4);
+  EXPECT_EQ(first.at(idle0), 100);
+  EXPECT_EQ(first.at("node_cpu_seconds_total{cpu=\"1\",mode=\"user\"}"), 0);
+  EXPECT_EQ(first.at("node_cpu_seconds_total{cpu=\"2\",mode=\"user\"}"), 7.0 / static_cast<double>(hz));
+
+  stat(2 * hz, 99);  // both went backwards, idle by less than 3s: the old values stay
+  auto second = poll();
+  EXPECT_EQ(second.at(user0), 4);
+  EXPECT_EQ(second.at(idle0), 100);
+
+  stat(1 * hz, 90);  // idle fell by 10s: a hotplug, the CPU's counters start afresh
+  auto third = poll();
+  EXPECT_EQ(third.at(user0), 1);
+  EXPECT_EQ(third.at(idle0), 90);
+}
+
 TEST(StatCollectorTest, SoftirqsPerVectorOnlyWhenEnabled) {
   HostConfig config = FixtureConfig();
   auto off = Collect(*MakeStatCollector(config));

@@ -1,5 +1,7 @@
 // Arbitrary bytes as a StatsD packet: split on '\n' and parse each line, as a listener will.
-// Nothing but "did not crash" is asserted (Beast's fuzz targets are the model).
+// Besides "did not crash" (Beast's fuzz targets are the model), the result's invariants: no
+// more good samples than samples seen, every kept observer observed at least once, and a name
+// that points into the line or into the ParsedLine's own buffer (SignalFX tags mid-name).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -12,7 +14,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   metricsd::statsd::ParseOptions options;
   while (!packet.empty()) {
     std::size_t end = packet.find('\n');
-    metricsd::statsd::ParseLine(packet.substr(0, end), options, line);
+    std::string_view text = packet.substr(0, end);
+    metricsd::statsd::ParseLine(text, options, line);
+    if (line.samples.size() > static_cast<std::size_t>(line.samples_seen)) __builtin_trap();
+    for (const auto& sample : line.samples) {
+      if (sample.repeat < 1) __builtin_trap();
+    }
+    auto inside = [](std::string_view part, std::string_view whole) {
+      return part.empty() || (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
+    };
+    if (!inside(line.name, text) && !inside(line.name, line.name_buffer)) __builtin_trap();
     packet.remove_prefix(end == std::string_view::npos ? packet.size() : end + 1);
   }
   return 0;

@@ -221,10 +221,12 @@ class CpuCollector final : public HostCollector {
     auto field_info = [&out](std::string_view family, std::string_view help,
                              std::string_view label, const std::vector<std::string>& values,
                              const Pattern& include) {
-      if (include.regex == nullptr) return;
-      out.Family(family, help, MetricType::kGauge);
+      bool any = false;
       for (const std::string& value : values) {
-        if (include.Matches(value)) out.Sample({{label, value}}, 1);
+        if (!include.Matches(value)) continue;  // no filter matches nothing
+        if (!any) out.Family(family, help, MetricType::kGauge);
+        any = true;
+        out.Sample({{label, value}}, 1);
       }
     };
     field_info("node_cpu_flag_info",
@@ -240,10 +242,12 @@ class CpuCollector final : public HostCollector {
     std::string path = sys_cpu_ + "/isolated";
     std::optional<std::string> text = TryReadFile(path);
     if (!text) return;
+    std::vector<std::uint64_t> cpus = ParseIsolated(*text, path);
+    if (cpus.empty()) return;  // no family without series, as node_exporter
     out.Family("node_cpu_isolated",
                "Whether each core is isolated, information from /sys/devices/system/cpu/isolated.",
                MetricType::kGauge);
-    for (std::uint64_t cpu : ParseIsolated(*text, path)) {
+    for (std::uint64_t cpu : cpus) {
       out.Sample({{"cpu", std::to_string(cpu)}}, 1);
     }
   }

@@ -815,6 +815,9 @@ TEST(CpuCollectorTest, InfoOnlyWhenAskedAndFiltersTurnItOn) {
   EXPECT_EQ(bugs.at("node_cpu_bug_info{bug=\"mds\"}"), 1);
   EXPECT_THAT(bugs.text, HasSubstr("node_cpu_info{"));
   EXPECT_THAT(bugs.text, Not(HasSubstr("node_cpu_flag_info")));  // no flags filter, no flags
+
+  config.cpu_info_flags_include = CompilePattern("^no_such_flag$");
+  EXPECT_THAT(Collect(*MakeCpuCollector(config)).text, Not(HasSubstr("node_cpu_flag_info")));
 }
 
 TEST(CpuCollectorTest, MalformedCpuinfoAndIsolatedFailTheCollection) {
@@ -846,7 +849,7 @@ TEST(CpuCollectorTest, MalformedCpuinfoAndIsolatedFailTheCollection) {
   EXPECT_EQ(e.at("node_cpu_info{cachesize=\"\",core=\"\",cpu=\"0\",family=\"\",microcode=\"\","
                  "model=\"\",model_name=\"\",package=\"0\",stepping=\"\",vendor=\"\"}"),
             1);
-  EXPECT_THAT(e.text, Not(HasSubstr("node_cpu_isolated{")));
+  EXPECT_THAT(e.text, Not(HasSubstr("node_cpu_isolated")));  // not even an empty family
 }
 
 TEST(CpuCollectorTest, ThrottlesReadOncePerCoreAndPackageSkippingCpusWithoutTopology) {

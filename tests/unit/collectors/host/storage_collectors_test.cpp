@@ -294,10 +294,37 @@ TEST(BcacheCollector, NegativeTermsAndAbsentFiles) {
   EXPECT_EQ(out.at("node_bcache_dirty_data_bytes" + bdev), 0);
 }
 
+// procfs's own dehumanize cases (bcache/get_test.go), through the files they come from.
+TEST(BcacheCollector, DehumanizesAsProcfs) {
+  TempTree tree("bcache-dehumanize");
+  const std::string set = "sys/fs/bcache/aaaa-bbbb/";
+  tree.Write(set + "average_key_size", "542k\n");
+  tree.Write(set + "btree_cache_size", "322M\n");
+  tree.Write(set + "cache_available_percent", "1.1k\n");
+  tree.Write(set + "congested", "1.9k\n");
+  tree.Write(set + "root_usage_percent", "1.10k\n");  // .10 is ten 1024ths, more than .9
+  auto collector = MakeBcacheCollector(Config(tree.root()));
+  Exposition out = Collect(*collector);
+  const std::string u = "{uuid=\"aaaa-bbbb\"}";
+  EXPECT_EQ(out.at("node_bcache_average_key_size_sectors" + u), 555008);
+  EXPECT_EQ(out.at("node_bcache_btree_cache_size_bytes" + u), 337641472);
+  EXPECT_EQ(out.at("node_bcache_cache_available_percent" + u), 1124);
+  EXPECT_EQ(out.at("node_bcache_congested" + u), 1924);
+  EXPECT_EQ(out.at("node_bcache_root_usage_percent" + u), 2024);
+}
+
 TEST(BcacheCollector, MalformedFilesAreErrors) {
   {
     TempTree tree("bcache-bad-value");
     tree.Write("sys/fs/bcache/aaaa-bbbb/btree_cache_size", "1.x\n");
+    auto collector = MakeBcacheCollector(Config(tree.root()));
+    FamilySet out;
+    EXPECT_THROW(collector->Collect(out), CollectError);
+  }
+  {
+    // A value file holding only its newline: procfs's "zero-length reply".
+    TempTree tree("bcache-empty-value");
+    tree.Write("sys/fs/bcache/aaaa-bbbb/tree_depth", "\n");
     auto collector = MakeBcacheCollector(Config(tree.root()));
     FamilySet out;
     EXPECT_THROW(collector->Collect(out), CollectError);

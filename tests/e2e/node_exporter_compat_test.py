@@ -12,8 +12,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from exposition import Exposition  # noqa: E402
 from harness import Daemon, free_port, require_tool, wait_until  # noqa: E402
 
-COLLECTORS = ["cpu", "stat", "meminfo", "loadavg", "diskstats", "filesystem", "netdev",
-              "pressure", "vmstat", "filefd", "uname", "time", "sockstat", "netstat"]
+# Every collector node_exporter 1.5 enables by default on Linux (metricsd has each).
+COLLECTORS = ["arp", "bcache", "bonding", "btrfs", "conntrack", "cpu", "cpufreq", "diskstats",
+              "dmi", "edac", "entropy", "fibrechannel", "filefd", "filesystem", "hwmon",
+              "infiniband", "ipvs", "loadavg", "mdadm", "meminfo", "netclass", "netdev",
+              "netstat", "nfs", "nfsd", "nvme", "os", "powersupplyclass", "pressure", "rapl",
+              "schedstat", "selinux", "sockstat", "softnet", "stat", "tapestats", "textfile",
+              "thermal_zone", "time", "timex", "udp_queues", "uname", "vmstat", "xfs", "zfs"]
 # node_exporter's own health and build families; metricsd reports health as
 # metricsd_collector_* and its build as metricsd_build_info.
 NOT_COMPARED = ("node_scrape_collector_", "node_exporter_build_info")

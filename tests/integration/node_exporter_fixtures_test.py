@@ -78,9 +78,17 @@ SKIP = re.compile(r"^(go_|node_exporter_build_info|node_scrape_collector_duratio
                   r"node_textfile_mtime_seconds|node_time_(zone|seconds)|"
                   r"node_network_(receive|transmit)_(bytes|packets)_total)")
 
-# family -> why metricsd differs on purpose. Each is listed in the README as well.
+# Families (a regex) -> why metricsd differs on purpose. Each is listed in the README as well.
 KNOWN_DIFFERENCES = {
+    r"node_network_(receive|transmit)_.*_total$":
+        "netdev: node_exporter 1.5 reads its own network namespace over netlink, so its e2e "
+        "output holds the test machine's lo, not a fixture; metricsd reads <procfs>/net/dev "
+        "(the fixtures have none), which is right for a container watching the host",
 }
+
+
+def known_difference(family):
+    return any(re.match(pattern, family) for pattern in KNOWN_DIFFERENCES)
 
 # What end-to-end-test.sh passes to node_exporter, as metricsd config.
 CONFIG = f"""
@@ -181,7 +189,7 @@ class NodeExporterFixturesTest(unittest.TestCase):
         self.assertTrue(theirs, f"node_exporter serves no {collector} family on its fixtures")
         problems = []
         for family in sorted(theirs | ours):
-            if family in KNOWN_DIFFERENCES:
+            if known_difference(family):
                 continue
             problems += family_differences(family, self.theirs.get(family), self.ours.get(family))
         self.assertEqual(problems, [], f"{collector}: {len(problems)} differences:\n" +
@@ -195,9 +203,12 @@ class NodeExporterFixturesTest(unittest.TestCase):
 
     def test_known_differences_are_still_different(self):
         # A listed difference that no longer exists should leave the list (and the README).
-        for family in KNOWN_DIFFERENCES:
-            self.assertTrue(family_differences(family, self.theirs.get(family),
-                                               self.ours.get(family)), family)
+        for pattern in KNOWN_DIFFERENCES:
+            families = [f for f in self.theirs if re.match(pattern, f)]
+            self.assertTrue(families, pattern)
+            for family in families:
+                self.assertTrue(family_differences(family, self.theirs.get(family),
+                                                   self.ours.get(family)), family)
 
 
 def _add_collector_tests():

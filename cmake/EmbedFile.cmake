@@ -10,4 +10,7 @@ function(metricsd_embed_file)
             -P "${METRICSD_ROOT}/cmake/EmbedFileScript.cmake"
     DEPENDS "${ARG_FILE}" "${METRICSD_ROOT}/cmake/EmbedFileScript.cmake"
     COMMENT "Embedding ${ARG_FILE}")
+  # Each generated file is one big array with a fixed local name: compiled alone, never merged
+  # into a unity source (nothing to share, and the names would clash).
+  set_source_files_properties("${ARG_OUTPUT}" PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
 endfunction()

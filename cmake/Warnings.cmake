@@ -7,6 +7,13 @@ target_compile_options(metricsd_warnings INTERFACE
   $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
   $<$<BOOL:${METRICSD_WARNINGS_AS_ERRORS}>:-Werror>)
 
+# A unity build (CMAKE_UNITY_BUILD, on in the presets) compiles a target's sources as #includes
+# of one file, so GCC sees each source's anonymous-namespace types "in a header" and warns that
+# a class of that source uses them (-Wsubobject-linkage): true of a header, not of a source.
+if(CMAKE_UNITY_BUILD)
+  target_compile_options(metricsd_warnings INTERFACE $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
+endif()
+
 # Full RELRO (-z relro -z now, as Debian's dpkg-buildflags hardening gives packages): the GOT
 # is read-only after start. Link-time only.
 target_link_options(metricsd_warnings INTERFACE LINKER:-z,relro LINKER:-z,now)

@@ -8,6 +8,7 @@
 #include "daemon/analytics/report.h"
 #include "daemon/query/api_json.h"
 #include "daemon/query/api_params.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -17,12 +18,6 @@ using query::ApiErrorType;
 using query::ApiSuccess;
 
 constexpr std::string_view kReportsPrefix = "/api/v1/reports/";
-
-Timestamp NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool Form(const HttpRequest& request, query::FormValues& form, HttpResponse& error_response) {
   std::string error;

@@ -8,15 +8,10 @@
 #include "daemon/analytics/report.h"
 #include "daemon/analytics/report_delivery.h"
 #include "daemon/core/logging.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
-
-Timestamp NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::int64_t Ms(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();

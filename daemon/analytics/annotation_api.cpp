@@ -14,6 +14,7 @@
 #include "daemon/query/api_json.h"
 #include "daemon/query/api_params.h"
 #include "daemon/query/request_body.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -37,11 +38,6 @@ HttpResponse Unavailable(const HttpRequest& request) {
   return Message(request, http::status::service_unavailable,
                  "annotations need the analytics database, which is not open (history is off, or "
                  "still opening)");
-}
-
-Timestamp NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::optional<std::int64_t> ParseInt(std::string_view text) {

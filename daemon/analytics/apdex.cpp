@@ -1,4 +1,5 @@
 #include "daemon/analytics/apdex.h"
+#include "daemon/analytics/numbers.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +10,6 @@
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 }  // namespace
 

@@ -9,11 +9,11 @@
 #include "daemon/analytics/analytics_db.h"
 #include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // The Unix epoch was a Thursday: Monday 00:00 UTC came 3 days (72 hours) before it.
 constexpr Timestamp kEpochAfterMonday = 72 * kHourMs;
 

@@ -26,12 +26,13 @@
 #include "daemon/analytics/baseline_options.h"
 #include "daemon/analytics/report_document.h"
 #include "daemon/analytics/watch.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 
 inline constexpr int kHoursPerWeek = 168;
 inline constexpr Timestamp kHourMs = 3'600'000;
-inline constexpr Timestamp kWeekMs = kHoursPerWeek * kHourMs;
+static_assert(kWeekMs == kHoursPerWeek * kHourMs);
 
 struct SlotStats {
   double median = std::numeric_limits<double>::quiet_NaN();

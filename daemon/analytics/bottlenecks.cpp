@@ -10,11 +10,11 @@
 #include "daemon/analytics/industry_references.h"
 #include "daemon/analytics/report_text.h"
 #include "daemon/core/duration.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The samples of an instant query by label set (without __name__); `error` set on failure.
 std::map<promql::Labels, double> InstantByLabels(QueryEngine& engine, const std::string& query,
@@ -40,7 +40,7 @@ double Lookup(const std::map<promql::Labels, double>& map, const promql::Labels&
   return it == map.end() ? kNaN : it->second;
 }
 
-constexpr std::size_t kChartLines = 3;  // operations drawn per family
+constexpr std::size_t kBottleneckChartLines = 3;  // operations drawn per family
 
 std::string Percent(double share) { return FormatQuantity(share, "ratio"); }
 
@@ -228,7 +228,7 @@ ReportSection BuildBottlenecksSection(const AnalysisContext& context) {
         family.name + " (" + family.histogram + ", by " + JoinList(family.by) + "): " +
         FormatQuantity(ranking.total_seconds, "seconds") + " spent in total. Top by p95:"});
     section.blocks.push_back(OperationTable(ranking.by_p95));
-    ReportChart chart = P95Chart(context.engine, family, ranking.by_p95, kChartLines,
+    ReportChart chart = P95Chart(context.engine, family, ranking.by_p95, kBottleneckChartLines,
                                  at - window_ms, at);
     if (!chart.lines.empty()) section.blocks.push_back(std::move(chart));
     section.blocks.push_back(ReportParagraph{family.name + ": top by share of total time:"});

@@ -12,13 +12,11 @@
 #include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
 #include "daemon/analytics/theil_sen.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
-constexpr std::int64_t kWeekMs = 7 * kDayMs;
 // Series per resource (filesystems: mountpoints) given a runway; bounds the fitting cost.
 constexpr std::size_t kMaxSeriesPerResource = 50;
 constexpr std::size_t kChartsPerResource = 3;

@@ -7,11 +7,11 @@
 
 #include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 }  // namespace
 

@@ -6,11 +6,11 @@
 #include <numeric>
 
 #include "daemon/analytics/robust_stats.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Lentz's continued fraction for the incomplete beta (Numerical Recipes' betacf).
 double BetaContinuedFraction(double a, double b, double x) {

@@ -9,11 +9,11 @@
 #include "daemon/analytics/holt_winters.h"
 #include "daemon/analytics/report_text.h"
 #include "daemon/analytics/watch.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Bounds the cost of one fit whatever the points given (20000 is the config's own cap).
 constexpr std::int64_t kMaxSteps = 20000;
 

@@ -7,13 +7,11 @@
 #include <limits>
 
 #include "daemon/analytics/normal_distribution.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
-constexpr std::int64_t kWeekMs = 7 * kDayMs;
 
 // The state before the first value, estimated from the first cycles (or points).
 struct InitialState {

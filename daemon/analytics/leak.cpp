@@ -10,6 +10,7 @@
 
 #include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -18,9 +19,8 @@ using query::promql::Labels;
 using query::promql::Point;
 using query::promql::Timestamp;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Rows in the report's table, groups per chart, restart markers per chart.
-constexpr std::size_t kMaxRows = 30;
+constexpr std::size_t kMaxLeakRows = 30;
 constexpr std::size_t kMaxChartGroups = 5;
 constexpr std::size_t kMaxMarkers = 40;
 // Start times are whole or fractional seconds; a change of less is float noise, not a restart.
@@ -29,7 +29,6 @@ constexpr double kStartTimeTolerance = 0.5;
 constexpr std::size_t kMinTestPoints = 6;
 
 // Tables show a missing number as "-" with three digits (report_text's FormatNumber).
-std::string Num(double v, int digits = 3) { return FormatNumber(v, digits, "-"); }
 
 std::string Bytes(double v) {
   if (!std::isfinite(v)) return "-";
@@ -40,10 +39,10 @@ std::string Bytes(double v) {
     scaled /= 1024;
     ++unit;
   }
-  return Num(scaled) + " " + kUnits[unit];
+  return FormatOrDash(scaled) + " " + kUnits[unit];
 }
 
-std::string Hours(Timestamp ms) { return Num(static_cast<double>(ms) / 3'600'000.0) + " h"; }
+std::string Hours(Timestamp ms) { return FormatOrDash(static_cast<double>(ms) / 3'600'000.0) + " h"; }
 
 struct GroupLeak {
   std::string name;
@@ -58,7 +57,7 @@ struct LeakAnalysis {
   std::vector<GroupLeak> groups;
 };
 
-LeakAnalysis Analyze(const AnalysisContext& context, Timestamp end) {
+LeakAnalysis AnalyzeLeaks(const AnalysisContext& context, Timestamp end) {
   const LeakOptions& options = context.config.leaks;
   const Timestamp start = end - options.range.count();
   const std::string by = JoinList(options.group_by);
@@ -231,10 +230,10 @@ Finding LeakFinding(const LeakAssessment& a, const std::string& group, const Lab
   f.confidence = std::isfinite(a.p) ? 1 - a.p : kNaN;
   f.severity = "warning";
   f.summary = "possible leak: process group " + group + " resident memory grows " +
-              Bytes(a.bytes_per_hour) + " per hour (" + Num(a.percent_per_day) +
+              Bytes(a.bytes_per_hour) + " per hour (" + FormatOrDash(a.percent_per_day) +
               " % per day) in its run since " + FormatTimeUtc(a.segment_start) + " (" +
               std::to_string(a.segments.size() - 1) +
-              " restarts in the range; Mann-Kendall p=" + Num(a.p, 2) + " over the latter half)";
+              " restarts in the range; Mann-Kendall p=" + FormatOrDash(a.p, 2) + " over the latter half)";
   f.details = {{"bytes_per_hour", NumberOrNull(a.bytes_per_hour)},
                {"bytes_per_hour_lower", NumberOrNull(a.fit.slope_lower * 3600)},
                {"bytes_per_hour_upper", NumberOrNull(a.fit.slope_upper * 3600)},
@@ -252,7 +251,7 @@ Finding LeakFinding(const LeakAssessment& a, const std::string& group, const Lab
 }
 
 std::vector<Finding> DetectLeaks(const AnalysisContext& context) {
-  const LeakAnalysis analysis = Analyze(context, context.now);
+  const LeakAnalysis analysis = AnalyzeLeaks(context, context.now);
   if (!analysis.error.empty()) throw std::runtime_error(analysis.error);
   std::vector<Finding> findings;
   for (const GroupLeak& group : analysis.groups) {
@@ -269,7 +268,7 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
   ReportSection section;
   section.id = "leaks";
   section.title = "Memory leaks";
-  const LeakAnalysis analysis = Analyze(context, end);
+  const LeakAnalysis analysis = AnalyzeLeaks(context, end);
   if (!analysis.error.empty()) {
     section.error = "the memory query failed: " + analysis.error;
     return section;
@@ -314,14 +313,14 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
          {"p", NumberOrNull(a.p)},
          {"leak", a.leak},
          {"reason", a.reason}});
-    if (i < kMaxRows) {
+    if (i < kMaxLeakRows) {
       const bool slowing = a.leak && a.steadiness < 0.5;
       table.rows.push_back(
           {g.name, std::to_string(restarts), a.tested ? "since " + FormatTimeUtc(a.segment_start) : "-",
            a.tested ? Hours(a.segment_end - a.segment_start) : "-", Bytes(a.bytes_per_hour),
-           Num(a.percent_per_day), Num(a.test.tau, 2), Num(a.p, 2),
+           FormatOrDash(a.percent_per_day), FormatOrDash(a.test.tau, 2), FormatOrDash(a.p, 2),
            (a.leak ? "POSSIBLE LEAK: " : "") + a.reason +
-               (slowing ? " (slowing: " + Num(a.steadiness, 2) + " of the first half's rate)"
+               (slowing ? " (slowing: " + FormatOrDash(a.steadiness, 2) + " of the first half's rate)"
                         : "")});
     }
     if (i < kMaxChartGroups) {
@@ -356,15 +355,15 @@ ReportSection BuildLeaksSection(const AnalysisContext& context) {
           "change of min by (" +
           JoinList(options.group_by) + ") (" +
           (options.start_time.empty() ? std::string("none configured") : options.start_time) +
-          ") or a fall of more than " + Num(options.reset_drop) + " % in one step.",
+          ") or a fall of more than " + FormatOrDash(options.reset_drop) + " % in one step.",
       "Warm-up rule: only the latter half of the run is judged, so memory that grows while "
       "caches fill and then flattens is not a leak; a leak that only starts late in a run is "
       "found once it fills the latter half.",
-      "A leak needs a one-sided Mann-Kendall p below " + Num(options.alpha) + " over " +
+      "A leak needs a one-sided Mann-Kendall p below " + FormatOrDash(options.alpha) + " over " +
           FormatDuration(options.test_bucket) +
           " medians (the autocorrelation guard) and a "
           "Theil-Sen growth of at least " +
-          Num(options.min_growth) + " % of the median per day.",
+          FormatOrDash(options.min_growth) + " % of the median per day.",
       "The most recent run lasting at least " + FormatDuration(options.min_duration) +
           " is judged: a group restarted an hour ago is judged on its previous run.",
       "Growth that is legitimate (a cache with no bound yet, more players) looks the same, and "

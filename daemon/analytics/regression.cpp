@@ -17,7 +17,6 @@
 namespace metricsd::analytics {
 namespace {
 
-constexpr Timestamp kDayMs = 24 * kHourMs;
 // A flat baseline has no "same hours last week": its reference is the day before the window.
 constexpr Timestamp kFlatReferenceMs = kDayMs;
 // Charts keep at most this many points per line (the HTML report stays small).

@@ -29,7 +29,7 @@ constexpr auto kWaitMargin = std::chrono::seconds(5);
 // every "1" of a parse error); credentials are scrubbed whatever their length.
 constexpr std::size_t kMinScrubbedHeader = 6;
 
-promql::QueryResult Failure(ErrorType type, std::string message) {
+promql::QueryResult EngineFailure(ErrorType type, std::string message) {
   promql::QueryResult result;
   result.error_type = type;
   result.error = std::move(message);
@@ -161,16 +161,16 @@ promql::QueryResult RemoteQueryEngine::Range(std::string_view query, Timestamp s
                                              std::int64_t step_ms) {
   // Prometheus's own checks (web/api/v1/api.go queryRange), before any request.
   if (step_ms <= 0) {
-    return Failure(
+    return EngineFailure(
         ErrorType::kBadData,
         "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
   if (end < start)
-    return Failure(ErrorType::kBadData, "end timestamp must not be before start time");
+    return EngineFailure(ErrorType::kBadData, "end timestamp must not be before start time");
   std::int64_t max_steps = std::max<std::int64_t>(state_->source.max_steps, 1);
   std::int64_t steps = (end - start) / step_ms + 1;
   if ((steps + max_steps - 1) / max_steps > kMaxRangePieces) {
-    return Failure(ErrorType::kBadData,
+    return EngineFailure(ErrorType::kBadData,
                    "range query of " + std::to_string(steps) + " steps needs more than " +
                        std::to_string(kMaxRangePieces) + " requests of " +
                        std::to_string(max_steps) + " steps; use a larger step");
@@ -209,7 +209,7 @@ promql::QueryResult RemoteQueryEngine::Range(std::string_view query, Timestamp s
     }
     auto* matrix = std::get_if<promql::Matrix>(&part.value);
     if (matrix == nullptr) {
-      return Failure(ErrorType::kInternal,
+      return EngineFailure(ErrorType::kInternal,
                      state_->describe + ": a range query answered something other than a matrix");
     }
     AppendMatrix(std::get<promql::Matrix>(whole.value), std::move(*matrix));
@@ -220,10 +220,10 @@ promql::QueryResult RemoteQueryEngine::Range(std::string_view query, Timestamp s
 promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string form,
                                            bool* too_large) const {
   const State& state = *state_;
-  if (!state.error.empty()) return Failure(ErrorType::kUnavailable, state.error);
+  if (!state.error.empty()) return EngineFailure(ErrorType::kUnavailable, state.error);
   if (ioc_.get_executor().running_in_this_thread()) {
     // Waiting here would block the very thread the request needs.
-    return Failure(
+    return EngineFailure(
         ErrorType::kInternal,
         "remote query engine called on a thread running its io_context (it would deadlock)");
   }
@@ -251,7 +251,7 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
     }
   } catch (const std::exception& e) {
     // The message names the file, never its content.
-    return Failure(ErrorType::kUnavailable, state.describe + ": credentials: " + e.what());
+    return EngineFailure(ErrorType::kUnavailable, state.describe + ": credentials: " + e.what());
   }
   secrets.push_back(source.auth.password);
   secrets.push_back(source.auth.bearer_token);
@@ -269,7 +269,7 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
   state.pool->Request(std::move(request),
                       [promise](ExchangeResult result) { promise->set_value(std::move(result)); });
   if (future.wait_for(source.timeout + kWaitMargin) != std::future_status::ready) {
-    return Failure(ErrorType::kUnavailable, state.describe + ": no answer within " +
+    return EngineFailure(ErrorType::kUnavailable, state.describe + ": no answer within " +
                                                 FormatDuration(source.timeout) +
                                                 " plus a margin (is the io_context running?)");
   }
@@ -285,12 +285,12 @@ promql::QueryResult RemoteQueryEngine::Ask(std::string_view path, std::string fo
                 " bytes (analytics.source.body_limit)";
       if (too_large != nullptr) *too_large = true;
     }
-    result = Failure(
+    result = EngineFailure(
         exchange.outcome == Outcome::kTimeout ? ErrorType::kTimeout : ErrorType::kUnavailable,
         std::move(message));
   } else if (exchange.status >= 300 && exchange.status < 400) {
     result =
-        Failure(ErrorType::kUnavailable,
+        EngineFailure(ErrorType::kUnavailable,
                 "HTTP " + std::to_string(exchange.status) +
                     ": redirects are not followed; set analytics.source.url to the final address");
   } else {

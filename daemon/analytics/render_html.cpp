@@ -6,9 +6,6 @@
 namespace metricsd::analytics {
 namespace {
 
-// A time for people; 0 is "not known" (a finding without a start), not 1970.
-std::string When(query::promql::Timestamp ms) { return ms > 0 ? FormatUtc(ms) : "n/a"; }
-
 constexpr std::string_view kStyle = R"(
 :root { color-scheme: light; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222;
@@ -68,7 +65,7 @@ void AppendTable(std::string& out, const ReportTable& table) {
   out += "</tbody></table>";
 }
 
-void AppendFindings(std::string& out, const ReportFindings& block) {
+void AppendHtmlFindings(std::string& out, const ReportFindings& block) {
   if (block.findings.empty()) {
     out += "<p class=\"none\">No findings.</p>";
     return;
@@ -82,7 +79,7 @@ void AppendFindings(std::string& out, const ReportFindings& block) {
            "</span></td><td>" + EscapeXml(f.kind) + "</td><td>" + EscapeXml(f.watch) +
            "</td><td class=\"wrap\">" +
            EscapeXml(f.labels.empty() ? "" : query::promql::LabelsToString(f.labels)) +
-           "</td><td>" + EscapeXml(When(f.start)) + "</td><td>" + EscapeXml(FormatMagnitude(f)) +
+           "</td><td>" + EscapeXml(FormatWhen(f.start)) + "</td><td>" + EscapeXml(FormatMagnitude(f)) +
            "</td><td>" +
            (std::isfinite(f.confidence) ? FormatReportNumber(f.confidence * 100) + "%" : "n/a") +
            "</td><td class=\"wrap\">" + EscapeXml(f.summary) + "</td></tr>";
@@ -110,7 +107,7 @@ void AppendBlock(std::string& out, const ReportBlock& block, const SvgChartOptio
           out += RenderSvgChart(b, charts);
           out += "</figure>";
         } else {
-          AppendFindings(out, b);
+          AppendHtmlFindings(out, b);
         }
       },
       block);
@@ -130,8 +127,8 @@ std::string RenderHtml(const ReportDocument& document, const SvgChartOptions& ch
   out += "<title>" + EscapeXml(title) + "</title><style>";
   out += kStyle;
   out += "</style></head><body>\n<header><h1>" + EscapeXml(title) + "</h1><p class=\"meta\">" +
-         EscapeXml(When(document.start)) + " to " + EscapeXml(When(document.end)) +
-         " · generated " + EscapeXml(When(document.generated));
+         EscapeXml(FormatWhen(document.start)) + " to " + EscapeXml(FormatWhen(document.end)) +
+         " · generated " + EscapeXml(FormatWhen(document.generated));
   if (!document.source.empty()) out += " · source " + EscapeXml(document.source);
   if (!document.host.empty()) out += " · host " + EscapeXml(document.host);
   out += "</p>";

@@ -10,9 +10,6 @@
 namespace metricsd::analytics {
 namespace {
 
-// A time for people; 0 is "not known" (a finding without a start), not 1970.
-std::string When(query::promql::Timestamp ms) { return ms > 0 ? FormatUtc(ms) : "n/a"; }
-
 using query::promql::Point;
 
 constexpr std::size_t kMaxChartRows = 20;
@@ -45,7 +42,7 @@ std::string LabelsText(const query::promql::Labels& labels) {
   return labels.empty() ? "" : query::promql::LabelsToString(labels);
 }
 
-void AppendFindings(std::string& out, const ReportFindings& block) {
+void AppendMarkdownFindings(std::string& out, const ReportFindings& block) {
   if (block.findings.empty()) {
     out += "No findings.\n\n";
     return;
@@ -61,7 +58,7 @@ void AppendFindings(std::string& out, const ReportFindings& block) {
     out += ": " + EscapeMarkdown(f.summary) + " (magnitude " + EscapeMarkdown(FormatMagnitude(f)) +
            ", confidence " +
            (std::isfinite(f.confidence) ? FormatReportNumber(f.confidence * 100) + "%" : "n/a") +
-           ", since " + EscapeMarkdown(When(f.start)) + ")\n";
+           ", since " + EscapeMarkdown(FormatWhen(f.start)) + ")\n";
   }
   out += "\n";
 }
@@ -127,7 +124,7 @@ void AppendBlock(std::string& out, const ReportBlock& block) {
         } else if constexpr (std::is_same_v<B, ReportChart>) {
           AppendChart(out, b);
         } else {
-          AppendFindings(out, b);
+          AppendMarkdownFindings(out, b);
         }
       },
       block);
@@ -235,9 +232,9 @@ std::string Sparkline(const std::vector<Point>& points, std::size_t width) {
 std::string RenderMarkdown(const ReportDocument& document) {
   std::string out;
   out += "# " + EscapeMarkdown(document.title.empty() ? document.name : document.title) + "\n\n";
-  out += "Range: " + EscapeMarkdown(When(document.start)) + " to " +
-         EscapeMarkdown(When(document.end)) +
-         "  \nGenerated: " + EscapeMarkdown(When(document.generated));
+  out += "Range: " + EscapeMarkdown(FormatWhen(document.start)) + " to " +
+         EscapeMarkdown(FormatWhen(document.end)) +
+         "  \nGenerated: " + EscapeMarkdown(FormatWhen(document.generated));
   if (!document.source.empty()) out += " · Source: " + EscapeMarkdown(document.source);
   if (!document.host.empty()) out += " · Host: " + EscapeMarkdown(document.host);
   out += "\n\n";

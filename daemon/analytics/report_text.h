@@ -23,6 +23,8 @@ nlohmann::json LabelsJson(const query::promql::Labels& labels);
 
 // `value` with `digits` significant digits ("%.*g"); `missing` for NaN and infinities.
 std::string FormatNumber(double value, int digits = 4, std::string_view missing = "n/a");
+// A table cell's number: three significant digits, "-" when missing.
+inline std::string FormatOrDash(double value, int digits = 3) { return FormatNumber(value, digits, "-"); }
 
 // A change in percent with its sign and one decimal ("+12.5 %"); "n/a" when not finite.
 std::string FormatSignedPercent(double percent);

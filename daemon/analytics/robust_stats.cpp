@@ -1,4 +1,5 @@
 #include "daemon/analytics/robust_stats.h"
+#include "daemon/analytics/numbers.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +8,6 @@
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::vector<double> Finite(std::span<const double> values) {
   std::vector<double> out;

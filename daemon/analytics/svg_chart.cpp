@@ -1,4 +1,5 @@
 #include "daemon/analytics/svg_chart.h"
+#include "daemon/analytics/numbers.h"
 
 #include <algorithm>
 #include <array>
@@ -13,7 +14,6 @@ namespace {
 using query::promql::Point;
 using query::promql::Timestamp;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::array<std::string_view, 10> kPalette = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
                                                        "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
                                                        "#9c755f", "#7f7f7f"};

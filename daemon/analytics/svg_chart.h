@@ -34,6 +34,8 @@ std::string FormatValue(double value, std::string_view unit);
 
 // "2026-12-03 06:05 UTC" (seconds shown when not zero).
 std::string FormatUtc(query::promql::Timestamp ms);
+// A time for people in a report; 0 is "not known" (a finding without a start), not 1970.
+inline std::string FormatWhen(query::promql::Timestamp ms) { return ms > 0 ? FormatUtc(ms) : "n/a"; }
 
 // A finding's magnitude for people: "in 3.5 d" for an exhaustion (seconds until the limit),
 // else the signed change in percent ("+12.3%"); "n/a" when unknown.

@@ -9,6 +9,7 @@
 
 #include "daemon/analytics/report_text.h"
 #include "daemon/analytics/robust_stats.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -17,14 +18,12 @@ using query::promql::Labels;
 using query::promql::Point;
 using query::promql::Timestamp;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kSecondsPerDay = 86400;
 // Rows per watch in the report's table, series per chart: the worst first.
-constexpr std::size_t kMaxRows = 20;
+constexpr std::size_t kMaxTrendRows = 20;
 constexpr std::size_t kMaxChartSeries = 5;
 
 // Tables show a missing number as "-" with three digits (report_text's FormatNumber).
-std::string Num(double v, int digits = 3) { return FormatNumber(v, digits, "-"); }
 
 // The ETA is in seconds and NaN when there is none; tables show that as "-".
 std::string Utc(double unix_seconds) {
@@ -49,7 +48,7 @@ struct WatchTrends {
 };
 
 // Each watch's series over [end - range, end], assessed at `end`.
-std::vector<WatchTrends> Analyze(const AnalysisContext& context, Timestamp end) {
+std::vector<WatchTrends> AnalyzeTrends(const AnalysisContext& context, Timestamp end) {
   const TrendOptions& options = context.config.trends;
   const Timestamp start = end - options.range.count();
   std::vector<WatchTrends> out;
@@ -169,15 +168,15 @@ Finding TrendFinding(const TrendAssessment& a, const Watch& watch, const Labels&
   f.severity = threshold ? "warning" : "info";
   std::string summary = watch.name + " " + SeriesName(labels) + " " +
                         (a.fit.slope > 0 ? "rises" : "falls") + " by " +
-                        Num(std::fabs(a.slope_per_day)) + " " + watch.unit + " per day (" +
-                        Num(a.change_percent_per_day) + " % of its median per day, worse; " +
-                        "Mann-Kendall p=" + Num(a.p, 2) + ")";
+                        FormatOrDash(std::fabs(a.slope_per_day)) + " " + watch.unit + " per day (" +
+                        FormatOrDash(a.change_percent_per_day) + " % of its median per day, worse; " +
+                        "Mann-Kendall p=" + FormatOrDash(a.p, 2) + ")";
   if (threshold) {
     const double days = (a.eta - static_cast<double>(now) / 1000.0) / kSecondsPerDay;
-    summary += "; the fitted line reaches the threshold " + Num(watch.threshold) + " " +
-               watch.unit + " in " + Num(days, 2) + " days (" + Utc(a.eta) + ")";
+    summary += "; the fitted line reaches the threshold " + FormatOrDash(watch.threshold) + " " +
+               watch.unit + " in " + FormatOrDash(days, 2) + " days (" + Utc(a.eta) + ")";
   } else {
-    summary += "; " + Num(a.change_percent_range) + " % over the range";
+    summary += "; " + FormatOrDash(a.change_percent_range) + " % over the range";
   }
   f.summary = summary;
   f.details = {{"slope_per_day", NumberOrNull(a.slope_per_day)},
@@ -200,7 +199,7 @@ Finding TrendFinding(const TrendAssessment& a, const Watch& watch, const Labels&
 }
 
 std::vector<Finding> DetectTrends(const AnalysisContext& context) {
-  const std::vector<WatchTrends> analysed = Analyze(context, context.now);
+  const std::vector<WatchTrends> analysed = AnalyzeTrends(context, context.now);
   const Timestamp start = context.now - context.config.trends.range.count();
   std::vector<Finding> findings;
   std::string first_error;
@@ -228,13 +227,13 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
   ReportSection section;
   section.id = "trends";
   section.title = "Trends and gradual degradation";
-  const std::vector<WatchTrends> analysed = Analyze(context, end);
+  const std::vector<WatchTrends> analysed = AnalyzeTrends(context, end);
 
   section.blocks.push_back(ReportParagraph{
       "Each watch's series over the " + FormatDuration(options.range) + " before " +
       Utc(static_cast<double>(end) / 1000) + " at a " + FormatDuration(options.step) +
       " step: Theil-Sen slope, Mann-Kendall test (one-sided in the worse direction, alpha " +
-      Num(options.alpha) +
+      FormatOrDash(options.alpha) +
       "), and when the watch has a threshold the time the fitted line "
       "reaches it (findings: within " +
       FormatDuration(options.horizon) + ")."});
@@ -282,9 +281,9 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
                              {"level", NumberOrNull(a.level)},
                              {"degradation", a.degradation},
                              {"reason", a.reason}});
-      if (i < kMaxRows) {
-        table.rows.push_back({name, Num(a.slope_per_day), Num(a.change_percent_per_day),
-                              Num(a.test.tau, 2), Num(a.p, 2), Utc(a.eta),
+      if (i < kMaxTrendRows) {
+        table.rows.push_back({name, FormatOrDash(a.slope_per_day), FormatOrDash(a.change_percent_per_day),
+                              FormatOrDash(a.test.tau, 2), FormatOrDash(a.p, 2), Utc(a.eta),
                               (a.degradation ? "DEGRADATION: " : "") + a.reason});
       }
       if (i < kMaxChartSeries) {
@@ -308,7 +307,7 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
     }
     section.blocks.push_back(ReportParagraph{
         watch.name + " (" + std::to_string(trends.series.size()) + " series" +
-        (trends.series.size() > kMaxRows ? ", the worst " + std::to_string(kMaxRows) + " shown"
+        (trends.series.size() > kMaxTrendRows ? ", the worst " + std::to_string(kMaxTrendRows) + " shown"
                                          : "") +
         ")"});
     section.blocks.push_back(std::move(table));
@@ -345,7 +344,7 @@ ReportSection BuildTrendsSection(const AnalysisContext& context) {
       "growth that saturates later or never.",
       "Without a threshold a watch's series is reported when its change over the range is at "
       "least " +
-          Num(options.min_change) + " % of its median.",
+          FormatOrDash(options.min_change) + " % of its median.",
       "Each value is the expression at that instant (its own windows such as rate()[5m] "
       "smooth it); gaps are skipped."};
   return section;

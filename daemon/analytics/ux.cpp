@@ -43,7 +43,7 @@ Timestamp RangeStart(const AnalysisContext& context, Timestamp end, std::int64_t
   return context.start > 0 && context.start < end ? context.start : end - fallback_ms;
 }
 
-constexpr std::size_t kChartLines = 3;  // series drawn per watch: the lowest Apdex
+constexpr std::size_t kUxChartLines = 3;  // series drawn per watch: the lowest Apdex
 
 // Apdex per step of the watch's `worst` series (lowest overall score first).
 ReportChart ApdexChart(QueryEngine& engine, const Watch& watch, const std::vector<std::string>& by,
@@ -57,7 +57,7 @@ ReportChart ApdexChart(QueryEngine& engine, const Watch& watch, const std::vecto
   if (worst.empty() || end - start <= step_ms) return chart;
   std::sort(worst.begin(), worst.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  if (worst.size() > kChartLines) worst.resize(kChartLines);
+  if (worst.size() > kUxChartLines) worst.resize(kUxChartLines);
   BucketRangeQuery steps =
       QueryBucketSteps(engine, watch.histogram, by, start + step_ms, end, step_ms);
   for (const auto& [score, labels] : worst) {

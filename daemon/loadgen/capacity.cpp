@@ -8,7 +8,7 @@
 namespace metricsd::loadgen {
 namespace {
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double StepSeconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 std::string NowRfc3339() {
   std::time_t now = std::time(nullptr);
@@ -70,7 +70,7 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
   result.idle_end = ReadTargetMetrics(connection, options.web.path);
   if (result.idle_end.ok) {
     const auto before = result.baseline.Get(kCpuSeconds), after = result.idle_end.Get(kCpuSeconds);
-    const double wall = Seconds(result.idle_end.at - result.baseline.at);
+    const double wall = StepSeconds(result.idle_end.at - result.baseline.at);
     if (before && after && wall > 0.5) result.idle_cpu_cores = (*after - *before) / wall;
   }
 
@@ -92,7 +92,7 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
       return std::nullopt;
     }
     const double needed = options.step_duration + options.drain_timeout + 2;
-    if (Seconds(deadline - Clock::now()) < needed) {
+    if (StepSeconds(deadline - Clock::now()) < needed) {
       result.stopped_by = "deadline";
       result.notes.push_back("the --deadline left no time for another step");
       return std::nullopt;
@@ -107,7 +107,7 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
     step.verdict = Judge(options, step.run);
     if (step.run.measured) {
       step.cpu_seconds = step.run.after.GetOr(kCpuSeconds) - step.run.before.GetOr(kCpuSeconds);
-      step.wall_seconds = Seconds(step.run.after.at - step.run.before.at);
+      step.wall_seconds = StepSeconds(step.run.after.at - step.run.before.at);
     }
     if (on_step) on_step(step);
     if (step.verdict == StepVerdict::kInterrupted) {
@@ -199,7 +199,7 @@ CapacityResult RunCapacity(const CapacityOptions& options, const std::atomic<boo
         "run loadgen from more hosts at once, to go further");
   }
   result.final = ReadTargetMetrics(connection, options.web.path);
-  result.wall_seconds = Seconds(Clock::now() - start);
+  result.wall_seconds = StepSeconds(Clock::now() - start);
   return result;
 }
 

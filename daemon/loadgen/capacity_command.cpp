@@ -12,8 +12,6 @@
 namespace metricsd::loadgen {
 namespace {
 
-constexpr int kInterrupted = 130;
-
 bool WriteFile(const std::filesystem::path& path, const std::string& text, std::string& error) {
   // Write then rename: a reader (the analytics runway) never sees half a report.
   const std::filesystem::path tmp = path.string() + ".tmp";
@@ -180,7 +178,7 @@ int RunCapacityCommand(std::span<const std::string_view> args) {
               << md_path.string() << "\n";
   }
   std::cout.flush();
-  if (result.interrupted) return kInterrupted;
+  if (result.interrupted) return kExitInterrupted;
   return result.stopped_by == "error" ? 1 : 0;
 }
 

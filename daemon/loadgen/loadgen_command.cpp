@@ -7,12 +7,6 @@
 #include "daemon/loadgen/loadgen.h"
 
 namespace metricsd::loadgen {
-namespace {
-
-constexpr int kInterrupted = 130;
-
-}  // namespace
-
 std::string_view LoadgenUsage() {
   return R"(usage: metricsd loadgen --target=URL [<flags>]
 
@@ -127,7 +121,7 @@ int RunLoadgenCommand(std::span<const std::string_view> args) {
     std::cout << ToText(options, result);
   }
   std::cout.flush();
-  if (result.interrupted) return kInterrupted;
+  if (result.interrupted) return kExitInterrupted;
   if (result.lines_sent == 0 && result.lines_failed > 0) return 1;
   if (options.metrics && !result.measured) return 1;
   return 0;

@@ -8,6 +8,9 @@
 
 namespace metricsd::loadgen {
 
+// The exit code of a command stopped by SIGINT/SIGTERM (128 + SIGINT, as a shell reports it).
+inline constexpr int kExitInterrupted = 130;
+
 // Exit codes: 0 done, 1 nothing could be sent or measured, 2 a bad command line, 130
 // interrupted by SIGINT/SIGTERM (after printing the partial report).
 int RunLoadgenCommand(std::span<const std::string_view> args);

@@ -8,7 +8,7 @@
 namespace metricsd::scaling {
 namespace {
 
-std::string Number(double value) {
+std::string ShortNumber(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.4g", value);
   return buffer;
@@ -87,19 +87,19 @@ Decision Decide(int current, double load, std::optional<double> forecast_load, T
   if (current == 0) {
     reason = "current is 0 replicas: the HPA formula cannot scale from zero";
   } else if (now_rec.within_tolerance) {
-    reason = "load " + Number(load) + " is within " + Number(params.tolerance * 100) +
-             "% of target " + Number(params.target);
+    reason = "load " + ShortNumber(load) + " is within " + ShortNumber(params.tolerance * 100) +
+             "% of target " + ShortNumber(params.target);
   } else {
-    reason = "load " + Number(load) + " vs target " + Number(params.target) + ": ceil(" +
-             std::to_string(current) + " x " + Number(now_rec.ratio) + ") = " +
+    reason = "load " + ShortNumber(load) + " vs target " + ShortNumber(params.target) + ": ceil(" +
+             std::to_string(current) + " x " + ShortNumber(now_rec.ratio) + ") = " +
              std::to_string(now_rec.replicas);
   }
   if (forecast_load && std::isfinite(*forecast_load) && current > 0) {
     Recommendation ahead = Recommend(current, *forecast_load, params);
     if (ahead.replicas > recommended) {
       recommended = ahead.replicas;
-      Append(reason, "forecast load " + Number(*forecast_load) + " ahead: ceil(" +
-                         std::to_string(current) + " x " + Number(ahead.ratio) + ") = " +
+      Append(reason, "forecast load " + ShortNumber(*forecast_load) + " ahead: ceil(" +
+                         std::to_string(current) + " x " + ShortNumber(ahead.ratio) + ") = " +
                          std::to_string(ahead.replicas) + ", used");
     }
   }

@@ -259,12 +259,12 @@ Vector HistogramQuantile(const InstantCall& call) {
   return out;
 }
 
-constexpr NamedFunctionImpl kRows[] = {
+constexpr NamedFunctionImpl kHistogramRows[] = {
     {"histogram_quantile", {.instant = HistogramQuantile}},
 };
 
 }  // namespace
 
-std::span<const NamedFunctionImpl> HistogramFunctionImpls() { return kRows; }
+std::span<const NamedFunctionImpl> HistogramFunctionImpls() { return kHistogramRows; }
 
 }  // namespace metricsd::query::promql::functions_internal

@@ -280,13 +280,13 @@ Vector LabelJoin(const InstantCall& call) {
   return out;
 }
 
-constexpr NamedFunctionImpl kRows[] = {
+constexpr NamedFunctionImpl kLabelsRows[] = {
     {"label_join", {.instant = LabelJoin}},
     {"label_replace", {.instant = LabelReplace}},
 };
 
 }  // namespace
 
-std::span<const NamedFunctionImpl> LabelFunctionImpls() { return kRows; }
+std::span<const NamedFunctionImpl> LabelFunctionImpls() { return kLabelsRows; }
 
 }  // namespace metricsd::query::promql::functions_internal

@@ -119,7 +119,7 @@ Vector Round(const InstantCall& call) {
   return Simple(call, [inverse](double v) { return std::floor(v * inverse + 0.5) / inverse; });
 }
 
-constexpr NamedFunctionImpl kRows[] = {
+constexpr NamedFunctionImpl kMathRows[] = {
     {"abs", {.instant = Abs}},         {"acos", {.instant = Acos}},
     {"acosh", {.instant = Acosh}},     {"asin", {.instant = Asin}},
     {"asinh", {.instant = Asinh}},     {"atan", {.instant = Atan}},
@@ -138,6 +138,6 @@ constexpr NamedFunctionImpl kRows[] = {
 
 }  // namespace
 
-std::span<const NamedFunctionImpl> MathFunctionImpls() { return kRows; }
+std::span<const NamedFunctionImpl> MathFunctionImpls() { return kMathRows; }
 
 }  // namespace metricsd::query::promql::functions_internal

@@ -153,7 +153,7 @@ std::optional<double> Resets(const RangeCall& call) {
   return static_cast<double>(resets);
 }
 
-constexpr NamedFunctionImpl kRows[] = {
+constexpr NamedFunctionImpl kOverTimeRows[] = {
     {"avg_over_time", {.range = AvgOverTime}},
     {"changes", {.range = Changes}},
     {"count_over_time", {.range = CountOverTime}},
@@ -170,7 +170,7 @@ constexpr NamedFunctionImpl kRows[] = {
 
 }  // namespace
 
-std::span<const NamedFunctionImpl> OverTimeFunctionImpls() { return kRows; }
+std::span<const NamedFunctionImpl> OverTimeFunctionImpls() { return kOverTimeRows; }
 
 }  // namespace functions_internal
 

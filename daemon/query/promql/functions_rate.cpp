@@ -90,7 +90,7 @@ std::optional<double> Delta(const RangeCall& call) {
 std::optional<double> Irate(const RangeCall& call) { return InstantValue(call, true); }
 std::optional<double> Idelta(const RangeCall& call) { return InstantValue(call, false); }
 
-constexpr NamedFunctionImpl kRows[] = {
+constexpr NamedFunctionImpl kRateRows[] = {
     {"delta", {.range = Delta}}, {"idelta", {.range = Idelta}},
     {"increase", {.range = Increase}}, {"irate", {.range = Irate}},
     {"rate", {.range = Rate}},
@@ -98,6 +98,6 @@ constexpr NamedFunctionImpl kRows[] = {
 
 }  // namespace
 
-std::span<const NamedFunctionImpl> RateFunctionImpls() { return kRows; }
+std::span<const NamedFunctionImpl> RateFunctionImpls() { return kRateRows; }
 
 }  // namespace metricsd::query::promql::functions_internal

@@ -152,7 +152,7 @@ Vector DateFunction(const InstantCall& call) {
   return out;
 }
 
-constexpr NamedFunctionImpl kRows[] = {
+constexpr NamedFunctionImpl kTimeRows[] = {
     {"day_of_month", {.instant = DateFunction<DayOfMonth>}},
     {"day_of_week", {.instant = DateFunction<DayOfWeek>}},
     {"day_of_year", {.instant = DateFunction<DayOfYear>}},
@@ -165,6 +165,6 @@ constexpr NamedFunctionImpl kRows[] = {
 
 }  // namespace
 
-std::span<const NamedFunctionImpl> TimeFunctionImpls() { return kRows; }
+std::span<const NamedFunctionImpl> TimeFunctionImpls() { return kTimeRows; }
 
 }  // namespace metricsd::query::promql::functions_internal

@@ -120,7 +120,7 @@ std::optional<double> HoltWinters(const RangeCall& call) {
   return s1;
 }
 
-constexpr NamedFunctionImpl kRows[] = {
+constexpr NamedFunctionImpl kTrendRows[] = {
     {"deriv", {.range = Deriv}},
     {"holt_winters", {.range = HoltWinters}},
     {"predict_linear", {.range = PredictLinear}},
@@ -128,6 +128,6 @@ constexpr NamedFunctionImpl kRows[] = {
 
 }  // namespace
 
-std::span<const NamedFunctionImpl> TrendFunctionImpls() { return kRows; }
+std::span<const NamedFunctionImpl> TrendFunctionImpls() { return kTrendRows; }
 
 }  // namespace metricsd::query::promql::functions_internal

@@ -12,9 +12,9 @@
 namespace metricsd::statsd {
 namespace {
 
-using Labels = std::vector<std::pair<std::string, std::string>>;
+using LabelList = std::vector<std::pair<std::string, std::string>>;
 
-LabelError Check(std::string_view name, MetricType type, const Labels& labels,
+LabelError Check(std::string_view name, MetricType type, const LabelList& labels,
                  LabelLimits limits = {}) {
   return CheckSeries(name, type, labels.data(), labels.size(), limits);
 }

@@ -23,7 +23,7 @@
 namespace metricsd::statsd {
 namespace {
 
-std::shared_ptr<Aggregator> MakeAggregator(const std::string& mapping_yaml) {
+std::shared_ptr<Aggregator> MakeSourceAggregator(const std::string& mapping_yaml) {
   ConfigNode root = ParseYaml(mapping_yaml, "mapping.yaml");
   IngestSettings settings;
   settings.mapper = std::make_shared<const Mapper>(
@@ -38,7 +38,7 @@ void Send(Ingester& ingester, std::string_view lines) {
 
 using metricsd::testing::CheckExposition;
 
-std::string Exposition(const Source& source) {
+std::string SourceExposition(const Source& source) {
   std::string text;
   TextWriter writer(text);
   source.Visit(writer);
@@ -86,7 +86,7 @@ class IngestingVisitor final : public RecordingVisitor {
 };
 
 TEST(StatsdSourceTest, VisitorMayIngestNewSeriesIntoTheVisitedTable) {
-  auto aggregator = MakeAggregator("{}");
+  auto aggregator = MakeSourceAggregator("{}");
   auto receiver = std::make_shared<Ingester>(*aggregator, aggregator->AddShard());
   Send(*receiver, "a:1|c\nb:2|g\nc:3|c|#k:v\n");
   auto source = std::make_shared<StatsdSource>(aggregator);
@@ -106,7 +106,7 @@ TEST(StatsdSourceTest, VisitorMayIngestNewSeriesIntoTheVisitedTable) {
   EXPECT_EQ(visited.get(), 3u);
 
   // The visit saw the table as it was; the series its visitor made are there for the next.
-  auto samples = ParseSamples(Exposition(*source));
+  auto samples = ParseSamples(SourceExposition(*source));
   EXPECT_EQ(samples["a"], 1);
   EXPECT_EQ(samples["from_family_1"], 1);
   EXPECT_EQ(samples["from_family_3"], 1);
@@ -115,7 +115,7 @@ TEST(StatsdSourceTest, VisitorMayIngestNewSeriesIntoTheVisitedTable) {
 }
 
 TEST(StatsdSourceTest, OnlyWantedFamiliesAreAnnouncedAndMerged) {
-  auto aggregator = MakeAggregator("defaults: {observer_type: histogram, histogram_options: {buckets: [1]}}\n"
+  auto aggregator = MakeSourceAggregator("defaults: {observer_type: histogram, histogram_options: {buckets: [1]}}\n"
                                    "mappings: [{match: s.*, name: s_$1, observer_type: summary}]");
   Ingester one(*aggregator, aggregator->AddShard());
   Ingester two(*aggregator, aggregator->AddShard());
@@ -151,7 +151,7 @@ TEST(StatsdSourceTest, OnlyWantedFamiliesAreAnnouncedAndMerged) {
 // A mixed table over two shards, checked sample by sample against values the test computes
 // from the lines it sends (not against a captured exposition).
 TEST(StatsdSourceTest, MixedTableRendersWhatWasIngested) {
-  auto aggregator = MakeAggregator(R"(
+  auto aggregator = MakeSourceAggregator(R"(
 defaults: {observer_type: histogram, histogram_options: {buckets: [10, 100]}}
 mappings:
   - match: rt.*
@@ -210,7 +210,7 @@ mappings:
   }
 
   StatsdSource source(aggregator);
-  std::string text = Exposition(source);
+  std::string text = SourceExposition(source);
   EXPECT_EQ(CheckExposition(text), "") << text;
   auto samples = ParseSamples(text);
   ASSERT_EQ(samples.size(), expected.size()) << text;
@@ -231,7 +231,7 @@ mappings:
 // the series that stay keep their exact values (the copy is taken in short holds of the lock,
 // and redone when an expiry moved what it resumes from).
 TEST(StatsdSourceTest, ScrapesStayExactWhileSeriesComeAndGo) {
-  auto aggregator = MakeAggregator("mappings: [{match: fresh.*, name: fresh_$1, ttl: 1ms}]");
+  auto aggregator = MakeSourceAggregator("mappings: [{match: fresh.*, name: fresh_$1, ttl: 1ms}]");
   Ingester stable(*aggregator, aggregator->AddShard());
   std::string lines;
   for (int i = 0; i < 3000; ++i) lines += "stable" + std::to_string(i % 50) + ":2|c|#i:" + std::to_string(i) + "\n";
@@ -247,7 +247,7 @@ TEST(StatsdSourceTest, ScrapesStayExactWhileSeriesComeAndGo) {
     }
   });
   for (int scrape = 0; scrape < 20; ++scrape) {
-    std::string text = Exposition(source);
+    std::string text = SourceExposition(source);
     ASSERT_EQ(CheckExposition(text), "") << "scrape " << scrape;
     auto samples = ParseSamples(text);
     for (int i = 0; i < 3000; i += 97) {

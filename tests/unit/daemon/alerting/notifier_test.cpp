@@ -9,7 +9,7 @@
 namespace metricsd::alerting {
 namespace {
 
-Notification Alert(std::string zone, double ends_at) {
+Notification MakeNotification(std::string zone, double ends_at) {
   Notification alert;
   alert.labels = {{"alertname", "TooManyPlayers"}, {"zone", std::move(zone)}};
   alert.annotations = {{"summary", "many"}};
@@ -31,7 +31,7 @@ TEST(NotifierTest, FingerprintIsFnv1aOverSortedLabels) {
 }
 
 TEST(NotifierTest, AlertmanagerAndWebhookBodies) {
-  std::vector<Notification> alerts{Alert("north", 2000000000), Alert("south", 1000)};
+  std::vector<Notification> alerts{MakeNotification("north", 2000000000), MakeNotification("south", 1000)};
   nlohmann::json v2 = nlohmann::json::parse(AlertmanagerPayload(alerts));
   ASSERT_EQ(v2.size(), 2u);
   EXPECT_EQ(v2[0], nlohmann::json::parse(R"({"labels":{"alertname":"TooManyPlayers","zone":"north"},

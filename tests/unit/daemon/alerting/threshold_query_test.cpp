@@ -11,7 +11,7 @@
 namespace metricsd::alerting {
 namespace {
 
-Rule Threshold(const std::string& fields) {
+Rule ThresholdRule(const std::string& fields) {
   return ParseRuleFile("groups:\n  - name: g\n    rules:\n      - alert: A\n" + fields, "r.yaml",
                        std::chrono::seconds(1))
       .at(0)
@@ -61,7 +61,7 @@ TEST(ThresholdQueryTest, EachShapeForEachType) {
       {"        metric: x\n        op: '<'\n        threshold: -1e+09\n", kGauge, "x < -1e+09"},
   };
   for (const Case& c : cases) {
-    Rule rule = Threshold(c.fields);
+    Rule rule = ThresholdRule(c.fields);
     std::string query = ThresholdQuery(rule, c.type, c.type);
     EXPECT_EQ(query, c.query) << c.fields;
     query::promql::ParseError error;
@@ -70,12 +70,12 @@ TEST(ThresholdQueryTest, EachShapeForEachType) {
 }
 
 TEST(ThresholdQueryTest, DivideByCompilesEachSideForItsOwnType) {
-  Rule rule = Threshold("        metric: errors\n        value: rate\n        window: 5m\n"
+  Rule rule = ThresholdRule("        metric: errors\n        value: rate\n        window: 5m\n"
                         "        divide_by: requests\n        aggregate: {op: sum, by: [job]}\n"
                         "        op: '>'\n        threshold: 0.01\n");
   EXPECT_EQ(ThresholdQuery(rule, kCounter, kHistogram),
             "sum by (job) (rate(errors[5m])) / sum by (job) (rate(requests_count[5m])) > 0.01");
-  Rule mean = Threshold("        metric: a\n        value: avg\n        window: 5m\n        divide_by: b\n"
+  Rule mean = ThresholdRule("        metric: a\n        value: avg\n        window: 5m\n        divide_by: b\n"
                         "        op: '>'\n        threshold: 2\n");
   EXPECT_EQ(ThresholdQuery(mean, kHistogram, kHistogram),
             "(rate(a_sum[5m]) / rate(a_count[5m])) / (rate(b_sum[5m]) / rate(b_count[5m])) > 2");
@@ -84,7 +84,7 @@ TEST(ThresholdQueryTest, DivideByCompilesEachSideForItsOwnType) {
 TEST(ThresholdQueryTest, AValueThatDoesNotApplyToTheTypeIsAnError) {
   auto error = [](const std::string& fields, MetricType type) -> std::string {
     try {
-      ThresholdQuery(Threshold(fields + "        op: '>'\n        threshold: 1\n"), type, type);
+      ThresholdQuery(ThresholdRule(fields + "        op: '>'\n        threshold: 1\n"), type, type);
     } catch (const RuleTypeError& e) {
       return e.what();
     }
@@ -99,11 +99,11 @@ TEST(ThresholdQueryTest, AValueThatDoesNotApplyToTheTypeIsAnError) {
 }
 
 TEST(ThresholdQueryTest, AssumedTypeBeforeTheFamilyIsSeen) {
-  EXPECT_EQ(AssumedType(Threshold("        metric: x\n        op: '>'\n        threshold: 1\n")), kGauge);
-  EXPECT_EQ(AssumedType(Threshold("        metric: x\n        value: quantile\n        quantile: 0.5\n"
+  EXPECT_EQ(AssumedType(ThresholdRule("        metric: x\n        op: '>'\n        threshold: 1\n")), kGauge);
+  EXPECT_EQ(AssumedType(ThresholdRule("        metric: x\n        value: quantile\n        quantile: 0.5\n"
                                   "        op: '>'\n        threshold: 1\n")),
             kHistogram);
-  EXPECT_EQ(AssumedType(Threshold("        metric: x\n        value: quantile\n        quantile: 0.5\n"
+  EXPECT_EQ(AssumedType(ThresholdRule("        metric: x\n        value: quantile\n        quantile: 0.5\n"
                                   "        type: summary\n        op: '>'\n        threshold: 1\n")),
             kSummary);
 }

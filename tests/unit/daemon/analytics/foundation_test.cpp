@@ -18,11 +18,11 @@
 #include "daemon/analytics/report.h"
 #include "daemon/analytics/robust_stats.h"
 #include "daemon/query/promql/memory_queryable.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 TEST(RobustStats, QuantilesAreRType7) {
   const std::vector<double> v = {4, 1, 3, 2};  // sorted 1 2 3 4

@@ -17,6 +17,7 @@
 
 #include "daemon/core/config_node.h"
 #include "daemon/query/promql/memory_queryable.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -25,18 +26,17 @@ using query::promql::Labels;
 using query::promql::Point;
 using query::promql::Timestamp;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kMiB = 1024 * 1024;
-constexpr Timestamp kNow = 1'800'000'000'000;
+constexpr Timestamp kLeakNow = 1'800'000'000'000;
 constexpr Timestamp kStep = 5 * 60'000;
-constexpr Timestamp kHour = 3'600'000;
+constexpr Timestamp kLeakHour = 3'600'000;
 
 struct Memory {
   std::vector<Point> rss;
   std::vector<Point> start_time;  // unix seconds of the current run's start
 };
 
-// `hours` of 5-minute samples in (kNow - hours, kNow]; runs of `run_hours` counted from the
+// `hours` of 5-minute samples in (kLeakNow - hours, kLeakNow]; runs of `run_hours` counted from the
 // start (the first sample of a run is 5 minutes after its start); rss = f(hours since the
 // run's start) + noise.
 template <class F>
@@ -44,11 +44,11 @@ Memory Simulate(int hours, int run_hours, F f, double noise_mib, unsigned seed) 
   std::mt19937 rng(seed);
   std::normal_distribution<double> noise(0, noise_mib * kMiB);
   Memory m;
-  const Timestamp begin = kNow - hours * kHour;
-  for (Timestamp t = begin + kStep; t <= kNow; t += kStep) {
-    const Timestamp run = run_hours * kHour;
+  const Timestamp begin = kLeakNow - hours * kLeakHour;
+  for (Timestamp t = begin + kStep; t <= kLeakNow; t += kStep) {
+    const Timestamp run = run_hours * kLeakHour;
     const Timestamp run_start = begin + (t - begin - 1) / run * run;
-    const double age_hours = static_cast<double>(t - run_start) / kHour;
+    const double age_hours = static_cast<double>(t - run_start) / kLeakHour;
     m.rss.push_back({t, f(age_hours) + noise(rng)});
     m.start_time.push_back({t, static_cast<double>(run_start) / 1000 - 3});
   }
@@ -89,9 +89,9 @@ TEST(LeakTest, LinearGrowthBetweenRestartsIsFoundWithItsRate) {
   // 240 MiB/day against the latter half's median (about 200 + 10 * 18 MiB).
   EXPECT_NEAR(a.percent_per_day, 240.0 / 380 * 100, 10);
   EXPECT_LT(a.p, 1e-6);
-  EXPECT_EQ(a.segment_start, kNow - 24 * kHour + kStep);
+  EXPECT_EQ(a.segment_start, kLeakNow - 24 * kLeakHour + kStep);
 
-  const Finding f = LeakFinding(a, "game", {{"groupname", "game"}}, kNow);
+  const Finding f = LeakFinding(a, "game", {{"groupname", "game"}}, kLeakNow);
   EXPECT_EQ(f.kind, "leak");
   EXPECT_EQ(f.watch, "game");
   EXPECT_NE(f.summary.find("possible leak"), std::string::npos);
@@ -181,7 +181,7 @@ TEST(LeakTest, AShortLastRunIsJudgedOnThePreviousOne) {
   const LeakAssessment a = AssessLeak(m.rss, m.start_time, LeakOptions{});
   ASSERT_EQ(a.segments.size(), 3u);
   EXPECT_TRUE(a.leak) << a.reason;
-  EXPECT_EQ(a.segment_start, kNow - 24 * kHour + kStep);
+  EXPECT_EQ(a.segment_start, kLeakNow - 24 * kLeakHour + kStep);
   // Too short everywhere: not tested.
   const Memory short_runs = Simulate(20, 4, Linear, 1.0, 5);
   const LeakAssessment b = AssessLeak(short_runs.rss, short_runs.start_time, LeakOptions{});
@@ -242,7 +242,7 @@ TEST(LeakEngineTest, DetectLeaksAndSectionThroughTheEngine) {
   add("db", db);
   auto engine = MakeQueryableEngine(queryable);
   AnalyticsConfig config;
-  const AnalysisContext context{*engine, config, kNow, kNow - 24 * kHour, kNow};
+  const AnalysisContext context{*engine, config, kLeakNow, kLeakNow - 24 * kLeakHour, kLeakNow};
 
   const std::vector<Finding> findings = DetectLeaks(context);
   ASSERT_EQ(findings.size(), 1u);

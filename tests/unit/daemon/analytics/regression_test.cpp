@@ -22,11 +22,11 @@ namespace {
 using promql::Labels;
 using promql::Point;
 
-constexpr Timestamp kMinute = 60'000;
+constexpr Timestamp kMinuteMs = 60'000;
 constexpr Timestamp kDay = 24 * kHourMs;
-constexpr double kPi = 3.14159265358979323846;
+constexpr double kPiValue = 3.14159265358979323846;
 // Monday 2026-11-02 00:00:00 UTC.
-constexpr Timestamp kMonday = 1793577600000;
+constexpr Timestamp kMondayMs = 1793577600000;
 
 struct SeriesSpec {
   double mean = 100;       // e.g. milliseconds of a p95
@@ -45,10 +45,10 @@ std::vector<Point> Generate(const SeriesSpec& spec, Timestamp from, Timestamp to
   std::normal_distribution<double> noise(0, spec.noise);
   std::uniform_real_distribution<double> uniform(0, 1);
   std::vector<Point> points;
-  for (Timestamp t = from; t < to; t += kMinute) {
+  for (Timestamp t = from; t < to; t += kMinuteMs) {
     const double tt = static_cast<double>(t);
-    double v = spec.mean * (1 + spec.daily * std::sin(2 * kPi * tt / static_cast<double>(kDay))) *
-               (1 + spec.weekly * std::sin(2 * kPi * tt / static_cast<double>(kWeekMs))) *
+    double v = spec.mean * (1 + spec.daily * std::sin(2 * kPiValue * tt / static_cast<double>(kDay))) *
+               (1 + spec.weekly * std::sin(2 * kPiValue * tt / static_cast<double>(kWeekMs))) *
                (1 + noise(rng));
     if (spec.step_at >= 0 && t >= spec.step_at) v *= 1 + spec.step;
     if (spec.spikes > 0 && uniform(rng) < spec.spikes) v *= 3;
@@ -92,9 +92,9 @@ class PureDetector {
   Timestamp computed_at_ = 0;
 };
 
-constexpr Timestamp kEvery = 5 * kMinute;
+constexpr Timestamp kEvery = 5 * kMinuteMs;
 // Evaluation starts after 4 full weeks of history plus the window.
-constexpr Timestamp kFirstRun = kMonday + 4 * kWeekMs + 2 * kHourMs;
+constexpr Timestamp kFirstRun = kMondayMs + 4 * kWeekMs + 2 * kHourMs;
 
 // Detection every 5 minutes from `from` to `to`: the first flagged run, or -1.
 Timestamp FirstDetection(PureDetector& detector, Timestamp from, Timestamp to,
@@ -127,11 +127,11 @@ int Episodes(PureDetector& detector, Timestamp from, Timestamp to) {
 // weekend) and five seeds.
 TEST(RegressionAccuracyTest, TenPercentStepWithinThirtyMinutes) {
   const Timestamp step_times[] = {
-      kFirstRun + 3 * kHourMs + 17 * kMinute,              // Monday 05:17
-      kFirstRun + 1 * kDay + 4 * kHourMs + 3 * kMinute,    // Tuesday, the steep part
-      kFirstRun + 2 * kDay + 12 * kHourMs + 41 * kMinute,  // Wednesday afternoon
-      kFirstRun + 4 * kDay + 20 * kHourMs + 29 * kMinute,  // Friday night
-      kFirstRun + 5 * kDay + 16 * kHourMs + 58 * kMinute,  // Saturday
+      kFirstRun + 3 * kHourMs + 17 * kMinuteMs,              // Monday 05:17
+      kFirstRun + 1 * kDay + 4 * kHourMs + 3 * kMinuteMs,    // Tuesday, the steep part
+      kFirstRun + 2 * kDay + 12 * kHourMs + 41 * kMinuteMs,  // Wednesday afternoon
+      kFirstRun + 4 * kDay + 20 * kHourMs + 29 * kMinuteMs,  // Friday night
+      kFirstRun + 5 * kDay + 16 * kHourMs + 58 * kMinuteMs,  // Saturday
   };
   Timestamp worst = 0;
   double total = 0;
@@ -140,7 +140,7 @@ TEST(RegressionAccuracyTest, TenPercentStepWithinThirtyMinutes) {
     SeriesSpec spec;
     spec.seed = 100 + i;
     spec.step_at = step_times[i];
-    PureDetector detector(Generate(spec, kMonday, spec.step_at + 2 * kHourMs), true);
+    PureDetector detector(Generate(spec, kMondayMs, spec.step_at + 2 * kHourMs), true);
     RegressionAnalysis analysis;
     // From two hours before the step (no finding expected there) to one hour after.
     const Timestamp first =
@@ -148,8 +148,8 @@ TEST(RegressionAccuracyTest, TenPercentStepWithinThirtyMinutes) {
     ASSERT_GE(first, spec.step_at)
         << "a finding before the step, case " << i << ": " << analysis.ToJson().dump();
     const Timestamp delay = first - spec.step_at;
-    EXPECT_LE(delay, 30 * kMinute) << "case " << i;
-    EXPECT_NEAR(static_cast<double>(analysis.start - spec.step_at), 0, 15.0 * kMinute)
+    EXPECT_LE(delay, 30 * kMinuteMs) << "case " << i;
+    EXPECT_NEAR(static_cast<double>(analysis.start - spec.step_at), 0, 15.0 * kMinuteMs)
         << "case " << i;
     EXPECT_NEAR(analysis.magnitude, 10, 4) << "case " << i;
     EXPECT_LT(analysis.p, 0.001);
@@ -157,8 +157,8 @@ TEST(RegressionAccuracyTest, TenPercentStepWithinThirtyMinutes) {
     total += static_cast<double>(delay);
     ++found;
   }
-  std::cout << "FIGURE regression_detection_delay_minutes " << worst / kMinute
-            << " (worst of 5; mean " << total / found / kMinute << ")\n";
+  std::cout << "FIGURE regression_detection_delay_minutes " << worst / kMinuteMs
+            << " (worst of 5; mean " << total / found / kMinuteMs << ")\n";
 }
 
 TEST(RegressionAccuracyTest, AtMostOneFalseEpisodePerWeek) {
@@ -166,7 +166,7 @@ TEST(RegressionAccuracyTest, AtMostOneFalseEpisodePerWeek) {
   for (unsigned seed = 200; seed < 205; ++seed) {
     SeriesSpec spec;
     spec.seed = seed;
-    PureDetector detector(Generate(spec, kMonday, kFirstRun + kWeekMs), true);
+    PureDetector detector(Generate(spec, kMondayMs, kFirstRun + kWeekMs), true);
     const int episodes = Episodes(detector, kFirstRun, kFirstRun + kWeekMs);
     EXPECT_LE(episodes, 1) << "seed " << seed;
     worst = std::max(worst, episodes);
@@ -182,18 +182,18 @@ TEST(RegressionAccuracyTest, NoisierSeriesAreFoundLater) {
     SeriesSpec spec;
     spec.noise = noise;
     spec.seed = 300;
-    const Timestamp step_at = kFirstRun + 2 * kDay + 10 * kHourMs + 7 * kMinute;
+    const Timestamp step_at = kFirstRun + 2 * kDay + 10 * kHourMs + 7 * kMinuteMs;
     spec.step_at = step_at;
-    PureDetector stepped(Generate(spec, kMonday, step_at + 2 * kHourMs), true);
+    PureDetector stepped(Generate(spec, kMondayMs, step_at + 2 * kHourMs), true);
     const Timestamp first = FirstDetection(stepped, step_at - kHourMs, step_at + 2 * kHourMs);
     ASSERT_GE(first, step_at) << "noise " << noise;
-    EXPECT_LE(first - step_at, 60 * kMinute) << "noise " << noise;
+    EXPECT_LE(first - step_at, 60 * kMinuteMs) << "noise " << noise;
     spec.step_at = -1;
-    PureDetector clean(Generate(spec, kMonday, kFirstRun + kWeekMs), true);
+    PureDetector clean(Generate(spec, kMondayMs, kFirstRun + kWeekMs), true);
     const int episodes = Episodes(clean, kFirstRun, kFirstRun + kWeekMs);
     EXPECT_LE(episodes, 1) << "noise " << noise;
     std::cout << "FIGURE regression_detection_delay_minutes_noise" << noise * 100 << " "
-              << (first - step_at) / kMinute << "\n";
+              << (first - step_at) / kMinuteMs << "\n";
     std::cout << "FIGURE regression_false_episodes_per_week_noise" << noise * 100 << " " << episodes
               << "\n";
   }
@@ -204,20 +204,20 @@ TEST(RegressionAccuracyTest, OutlierSpikesNeitherAlarmNorMoveTheStart) {
   SeriesSpec spec;
   spec.spikes = 0.01;
   spec.seed = 350;
-  PureDetector clean(Generate(spec, kMonday, kFirstRun + kWeekMs), true);
+  PureDetector clean(Generate(spec, kMondayMs, kFirstRun + kWeekMs), true);
   const int episodes = Episodes(clean, kFirstRun, kFirstRun + kWeekMs);
   EXPECT_LE(episodes, 1);
   std::cout << "FIGURE regression_false_episodes_per_week_spikes " << episodes << "\n";
-  spec.step_at = kFirstRun + 3 * kDay + 15 * kHourMs + 33 * kMinute;
-  PureDetector stepped(Generate(spec, kMonday, spec.step_at + 2 * kHourMs), true);
+  spec.step_at = kFirstRun + 3 * kDay + 15 * kHourMs + 33 * kMinuteMs;
+  PureDetector stepped(Generate(spec, kMondayMs, spec.step_at + 2 * kHourMs), true);
   RegressionAnalysis analysis;
   const Timestamp first =
       FirstDetection(stepped, spec.step_at - kHourMs, spec.step_at + kHourMs, &analysis);
   ASSERT_GE(first, spec.step_at);
-  EXPECT_LE(first - spec.step_at, 30 * kMinute);
-  EXPECT_NEAR(static_cast<double>(analysis.start - spec.step_at), 0, 15.0 * kMinute);
+  EXPECT_LE(first - spec.step_at, 30 * kMinuteMs);
+  EXPECT_NEAR(static_cast<double>(analysis.start - spec.step_at), 0, 15.0 * kMinuteMs);
   std::cout << "FIGURE regression_detection_delay_minutes_spikes "
-            << (first - spec.step_at) / kMinute << "\n";
+            << (first - spec.step_at) / kMinuteMs << "\n";
 }
 
 TEST(RegressionTest, ASpikeBeforeAStepDoesNotMoveItsStart) {
@@ -228,15 +228,15 @@ TEST(RegressionTest, ASpikeBeforeAStepDoesNotMoveItsStart) {
   spec.daily = 0;
   spec.weekly = 0;
   spec.seed = 370;
-  const Timestamp now = kMonday + 3 * kDay;
-  std::vector<Point> points = Generate(spec, kMonday, now + kMinute);
+  const Timestamp now = kMondayMs + 3 * kDay;
+  std::vector<Point> points = Generate(spec, kMondayMs, now + kMinuteMs);
   const Timestamp window_start = now - kHourMs;  // the window is (now - 1h, now]
   for (Point& p : points) {
-    if (p.t == window_start + 20 * kMinute) p.v *= 3;
-    if (p.t >= window_start + 35 * kMinute) p.v *= 1.15;
+    if (p.t == window_start + 20 * kMinuteMs) p.v *= 3;
+    if (p.t >= window_start + 35 * kMinuteMs) p.v *= 1.15;
   }
   RegressionOptions options;
-  Baseline b = ComputeBaseline({}, Slice(points, kMonday - 1, window_start), BaselineOptions{});
+  Baseline b = ComputeBaseline({}, Slice(points, kMondayMs - 1, window_start), BaselineOptions{});
   std::span<const Point> day = Slice(points, window_start - kDay, window_start);
   std::vector<Point> reference(day.begin(), day.end());
   RegressionAnalysis a =
@@ -250,26 +250,26 @@ TEST(RegressionTest, ASpikeBeforeAStepDoesNotMoveItsStart) {
 TEST(RegressionTest, LowerIsWorseAndImprovements) {
   SeriesSpec spec;
   spec.seed = 400;
-  spec.step_at = kFirstRun + kDay + 9 * kHourMs + 13 * kMinute;
+  spec.step_at = kFirstRun + kDay + 9 * kHourMs + 13 * kMinuteMs;
   spec.step = -0.10;  // throughput drops 10 %
   {
-    PureDetector throughput(Generate(spec, kMonday, spec.step_at + 2 * kHourMs), false);
+    PureDetector throughput(Generate(spec, kMondayMs, spec.step_at + 2 * kHourMs), false);
     RegressionAnalysis a;
     const Timestamp first =
         FirstDetection(throughput, spec.step_at - kHourMs, spec.step_at + kHourMs, &a);
     ASSERT_GE(first, spec.step_at);
-    EXPECT_LE(first - spec.step_at, 30 * kMinute);
+    EXPECT_LE(first - spec.step_at, 30 * kMinuteMs);
     EXPECT_NEAR(a.magnitude, 10, 4);  // positive: worse
   }
   {
     // The same drop in a latency (higher is worse) is an improvement: no finding.
-    PureDetector latency(Generate(spec, kMonday, spec.step_at + 2 * kHourMs), true);
+    PureDetector latency(Generate(spec, kMondayMs, spec.step_at + 2 * kHourMs), true);
     EXPECT_EQ(FirstDetection(latency, spec.step_at - kHourMs, spec.step_at + 2 * kHourMs), -1);
   }
   {
     // A 10 % rise in throughput is an improvement too.
     spec.step = 0.10;
-    PureDetector throughput(Generate(spec, kMonday, spec.step_at + 2 * kHourMs), false);
+    PureDetector throughput(Generate(spec, kMondayMs, spec.step_at + 2 * kHourMs), false);
     EXPECT_EQ(FirstDetection(throughput, spec.step_at - kHourMs, spec.step_at + 2 * kHourMs), -1);
   }
 }
@@ -277,22 +277,22 @@ TEST(RegressionTest, LowerIsWorseAndImprovements) {
 TEST(RegressionTest, GapsDoNotHideAStepNorBreakAnything) {
   SeriesSpec spec;
   spec.seed = 500;
-  spec.step_at = kFirstRun + 3 * kDay + 11 * kHourMs + 2 * kMinute;
-  std::vector<Point> points = Generate(spec, kMonday, spec.step_at + 2 * kHourMs);
+  spec.step_at = kFirstRun + 3 * kDay + 11 * kHourMs + 2 * kMinuteMs;
+  std::vector<Point> points = Generate(spec, kMondayMs, spec.step_at + 2 * kHourMs);
   // Every 4th point missing (NaN) and a 15-minute hole just before the step.
   for (std::size_t i = 0; i < points.size(); i += 4) points[i].v = std::nan("");
   for (Point& p : points) {
-    if (p.t >= spec.step_at - 20 * kMinute && p.t < spec.step_at - 5 * kMinute) p.v = std::nan("");
+    if (p.t >= spec.step_at - 20 * kMinuteMs && p.t < spec.step_at - 5 * kMinuteMs) p.v = std::nan("");
   }
   PureDetector detector(points, true);
   const Timestamp first = FirstDetection(detector, spec.step_at - kHourMs, spec.step_at + kHourMs);
   ASSERT_GE(first, spec.step_at);
-  EXPECT_LE(first - spec.step_at, 30 * kMinute);
+  EXPECT_LE(first - spec.step_at, 30 * kMinuteMs);
 
   // A window of nothing but gaps: no finding, a reason, no throw.
   Baseline baseline = detector.baseline();
   std::vector<Point> empty_window;
-  for (Timestamp t = spec.step_at; t < spec.step_at + kHourMs; t += kMinute) {
+  for (Timestamp t = spec.step_at; t < spec.step_at + kHourMs; t += kMinuteMs) {
     empty_window.push_back({t, std::nan("")});
   }
   RegressionAnalysis a = AnalyzeSeries(baseline, empty_window, points, true, RegressionOptions{});
@@ -308,15 +308,15 @@ TEST(RegressionTest, ShortHistoryUsesTheFlatBaseline) {
   spec.daily = 0;
   spec.weekly = 0;
   spec.seed = 600;
-  const Timestamp now_base = kMonday + 3 * kDay;
-  spec.step_at = now_base + 37 * kMinute;
-  std::vector<Point> points = Generate(spec, kMonday, spec.step_at + kHourMs);
+  const Timestamp now_base = kMondayMs + 3 * kDay;
+  spec.step_at = now_base + 37 * kMinuteMs;
+  std::vector<Point> points = Generate(spec, kMondayMs, spec.step_at + kHourMs);
   RegressionOptions options;
   BaselineOptions baseline_options;
   int detected_after = -1;
   for (Timestamp now = now_base; now <= spec.step_at + kHourMs; now += kEvery) {
     const Timestamp window = options.window.count();
-    Baseline b = ComputeBaseline({}, Slice(points, kMonday - 1, now - window), baseline_options);
+    Baseline b = ComputeBaseline({}, Slice(points, kMondayMs - 1, now - window), baseline_options);
     ASSERT_FALSE(b.seasonal);
     std::span<const Point> day = Slice(points, now - window - kDay, now - window);
     std::vector<Point> reference(day.begin(), day.end());
@@ -324,7 +324,7 @@ TEST(RegressionTest, ShortHistoryUsesTheFlatBaseline) {
         AnalyzeSeries(b, Slice(points, now - window, now), reference, true, options);
     if (a.regression) {
       EXPECT_GE(now, spec.step_at) << a.ToJson().dump();
-      detected_after = static_cast<int>((now - spec.step_at) / kMinute);
+      detected_after = static_cast<int>((now - spec.step_at) / kMinuteMs);
       break;
     }
   }
@@ -338,10 +338,10 @@ TEST(RegressionTest, AGaugeDroppingToZeroIsNotARegression) {
   // and a blip is not a level shift.
   SeriesSpec spec;
   spec.seed = 700;
-  std::vector<Point> points = Generate(spec, kMonday, kFirstRun + kDay);
+  std::vector<Point> points = Generate(spec, kMondayMs, kFirstRun + kDay);
   const Timestamp blip = kFirstRun + 10 * kHourMs;
   for (Point& p : points) {
-    if (p.t >= blip && p.t < blip + 4 * kMinute) p.v = 0;
+    if (p.t >= blip && p.t < blip + 4 * kMinuteMs) p.v = 0;
   }
   PureDetector detector(points, true);
   EXPECT_EQ(FirstDetection(detector, blip - kHourMs, blip + 2 * kHourMs), -1);
@@ -349,14 +349,14 @@ TEST(RegressionTest, AGaugeDroppingToZeroIsNotARegression) {
 
 TEST(RegressionTest, ReferenceWindowTakesTheSameHoursOfEarlierWeeks) {
   std::vector<Point> history;
-  for (Timestamp t = kMonday; t < kMonday + 3 * kWeekMs; t += 10 * kMinute) {
+  for (Timestamp t = kMondayMs; t < kMondayMs + 3 * kWeekMs; t += 10 * kMinuteMs) {
     history.push_back({t, 1});
   }
-  const Timestamp now = kMonday + 2 * kWeekMs + 5 * kHourMs;
+  const Timestamp now = kMondayMs + 2 * kWeekMs + 5 * kHourMs;
   std::vector<Point> reference = ReferenceWindow(history, now, kHourMs, 4);
   ASSERT_EQ(reference.size(), 12u);  // 6 per hour, weeks 1 and 2 ago (no data 3 or 4 ago)
-  EXPECT_EQ(reference.front().t, kMonday + 4 * kHourMs + 10 * kMinute);
-  EXPECT_EQ(reference.back().t, kMonday + kWeekMs + 5 * kHourMs);
+  EXPECT_EQ(reference.front().t, kMondayMs + 4 * kHourMs + 10 * kMinuteMs);
+  EXPECT_EQ(reference.back().t, kMondayMs + kWeekMs + 5 * kHourMs);
   EXPECT_TRUE(std::is_sorted(reference.begin(), reference.end(),
                              [](const Point& a, const Point& b) { return a.t < b.t; }));
 }
@@ -367,18 +367,18 @@ struct EngineCase {
   std::shared_ptr<promql::MemoryQueryable> queryable = std::make_shared<promql::MemoryQueryable>();
   std::unique_ptr<QueryEngine> engine;
   AnalyticsConfig config;
-  Timestamp step_at = kFirstRun + 2 * kDay + 14 * kHourMs + 21 * kMinute;
+  Timestamp step_at = kFirstRun + 2 * kDay + 14 * kHourMs + 21 * kMinuteMs;
 
   EngineCase() {
     SeriesSpec spec;
     spec.seed = 800;
     spec.step_at = step_at;
     queryable->Add({{"__name__", "ao_handler_p95"}, {"process", "x"}},
-                   Generate(spec, kMonday, step_at + 2 * kHourMs));
+                   Generate(spec, kMondayMs, step_at + 2 * kHourMs));
     SeriesSpec quiet;
     quiet.seed = 801;
     queryable->Add({{"__name__", "ao_handler_p95"}, {"process", "y"}},
-                   Generate(quiet, kMonday, step_at + 2 * kHourMs));
+                   Generate(quiet, kMondayMs, step_at + 2 * kHourMs));
     engine = MakeQueryableEngine(queryable);
     Watch watch;
     watch.name = "ao_handler_p95";
@@ -394,7 +394,7 @@ TEST(RegressionEngineTest, DetectsTheStepThroughTheEngine) {
   Finding finding;
   const auto started = std::chrono::steady_clock::now();
   int runs = 0;
-  for (Timestamp now = c.step_at - 30 * kMinute; now <= c.step_at + 45 * kMinute; now += kEvery) {
+  for (Timestamp now = c.step_at - 30 * kMinuteMs; now <= c.step_at + 45 * kMinuteMs; now += kEvery) {
     AnalysisContext context{.engine = *c.engine, .config = c.config, .now = now};
     std::vector<Finding> findings = DetectRegressions(context);
     ++runs;
@@ -410,13 +410,13 @@ TEST(RegressionEngineTest, DetectsTheStepThroughTheEngine) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << "FIGURE regression_engine_seconds_per_run " << seconds / runs << "\n";
   ASSERT_GE(first, c.step_at);
-  std::cout << "FIGURE regression_engine_detection_delay_minutes " << (first - c.step_at) / kMinute
+  std::cout << "FIGURE regression_engine_detection_delay_minutes " << (first - c.step_at) / kMinuteMs
             << "\n";
-  EXPECT_LE(first - c.step_at, 30 * kMinute);
+  EXPECT_LE(first - c.step_at, 30 * kMinuteMs);
   EXPECT_EQ(finding.kind, "regression");
   EXPECT_EQ(finding.watch, "ao_handler_p95");
   EXPECT_EQ(finding.detected, first);
-  EXPECT_NEAR(static_cast<double>(finding.start - c.step_at), 0, 15.0 * kMinute);
+  EXPECT_NEAR(static_cast<double>(finding.start - c.step_at), 0, 15.0 * kMinuteMs);
   EXPECT_NEAR(finding.magnitude, 10, 4);
   EXPECT_GT(finding.confidence, 0.999);
   EXPECT_EQ(finding.severity, "warning");
@@ -433,7 +433,7 @@ TEST(RegressionEngineTest, DetectsTheStepThroughTheEngine) {
 
   // Ninety minutes on the shift fills the whole window: its start is the window's, "or
   // earlier".
-  AnalysisContext later{.engine = *c.engine, .config = c.config, .now = c.step_at + 90 * kMinute};
+  AnalysisContext later{.engine = *c.engine, .config = c.config, .now = c.step_at + 90 * kMinuteMs};
   std::vector<Finding> still = DetectRegressions(later);
   ASSERT_EQ(still.size(), 1u);
   EXPECT_TRUE(still[0].details["start_at_window_begin"].get<bool>());
@@ -442,7 +442,7 @@ TEST(RegressionEngineTest, DetectsTheStepThroughTheEngine) {
 
 TEST(RegressionEngineTest, ReportSectionReplaysTheRange) {
   EngineCase c;
-  const Timestamp end = c.step_at + 2 * kHourMs - kMinute;
+  const Timestamp end = c.step_at + 2 * kHourMs - kMinuteMs;
   AnalysisContext context{
       .engine = *c.engine, .config = c.config, .now = end, .start = end - 12 * kHourMs, .end = end};
   ReportSection section = BuildRegressionsSection(context);
@@ -456,7 +456,7 @@ TEST(RegressionEngineTest, ReportSectionReplaysTheRange) {
   }
   ASSERT_NE(findings, nullptr);
   ASSERT_EQ(findings->findings.size(), 1u);  // one episode, however many evaluations saw it
-  EXPECT_NEAR(static_cast<double>(findings->findings[0].start - c.step_at), 0, 15.0 * kMinute);
+  EXPECT_NEAR(static_cast<double>(findings->findings[0].start - c.step_at), 0, 15.0 * kMinuteMs);
   ASSERT_NE(chart, nullptr);
   ASSERT_EQ(chart->markers.size(), 1u);
   EXPECT_EQ(chart->markers[0].t, findings->findings[0].start);
@@ -489,10 +489,10 @@ TEST(RegressionEngineTest, ShortHistoryThroughTheEngineUsesTheDayBefore) {
   spec.daily = 0;
   spec.weekly = 0;
   spec.seed = 900;
-  spec.step_at = kMonday + 3 * kDay + 7 * kMinute;
+  spec.step_at = kMondayMs + 3 * kDay + 7 * kMinuteMs;
   auto queryable = std::make_shared<promql::MemoryQueryable>();
   queryable->Add({{"__name__", "tps"}, {"shard", "1"}},
-                 Generate(spec, kMonday, spec.step_at + kHourMs));
+                 Generate(spec, kMondayMs, spec.step_at + kHourMs));
   auto engine = MakeQueryableEngine(queryable);
   AnalyticsConfig config;
   Watch watch;
@@ -502,22 +502,22 @@ TEST(RegressionEngineTest, ShortHistoryThroughTheEngineUsesTheDayBefore) {
   watch.direction = Direction::kLowerIsWorse;
   config.watches = {watch};
   // A 10 % rise in throughput: an improvement, never a finding.
-  for (Timestamp now = spec.step_at - 20 * kMinute; now <= spec.step_at + 40 * kMinute;
+  for (Timestamp now = spec.step_at - 20 * kMinuteMs; now <= spec.step_at + 40 * kMinuteMs;
        now += kEvery) {
     AnalysisContext context{.engine = *engine, .config = config, .now = now};
-    EXPECT_TRUE(DetectRegressions(context).empty()) << "at +" << (now - spec.step_at) / kMinute;
+    EXPECT_TRUE(DetectRegressions(context).empty()) << "at +" << (now - spec.step_at) / kMinuteMs;
   }
   // The same rise with higher-is-worse is found through the flat baseline.
   config.watches[0].direction = Direction::kHigherIsWorse;
   Timestamp first = -1;
-  for (Timestamp now = spec.step_at - 20 * kMinute; now <= spec.step_at + 40 * kMinute && first < 0;
+  for (Timestamp now = spec.step_at - 20 * kMinuteMs; now <= spec.step_at + 40 * kMinuteMs && first < 0;
        now += kEvery) {
     AnalysisContext context{.engine = *engine, .config = config, .now = now};
     std::vector<Finding> findings = DetectRegressions(context);
     if (!findings.empty()) first = now;
   }
   ASSERT_GE(first, spec.step_at);
-  EXPECT_LE(first - spec.step_at, 30 * kMinute);
+  EXPECT_LE(first - spec.step_at, 30 * kMinuteMs);
 }
 
 }  // namespace

@@ -11,12 +11,12 @@
 #include "daemon/analytics/mann_kendall.h"
 #include "daemon/analytics/normal_distribution.h"
 #include "daemon/analytics/theil_sen.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
 
 using query::promql::Point;
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 TEST(MannKendallTest, StrictlyRisingFiveValuesMatchesHandComputation) {
   const std::vector<double> y = {1, 2, 3, 4, 5};

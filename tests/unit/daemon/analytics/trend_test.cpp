@@ -18,6 +18,7 @@
 
 #include "daemon/core/config_node.h"
 #include "daemon/query/promql/memory_queryable.h"
+#include "daemon/analytics/numbers.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -26,7 +27,6 @@ using query::promql::Labels;
 using query::promql::Point;
 using query::promql::Timestamp;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr Timestamp kNow = 1'800'000'000'000;  // 2027-01-15, a whole hour
 constexpr Timestamp kHour = 3'600'000;
 constexpr Timestamp kDay = 24 * kHour;

@@ -7,7 +7,7 @@
 namespace metricsd::query {
 namespace {
 
-std::string Gzip(std::string_view data) {
+std::string GzipBody(std::string_view data) {
   z_stream stream{};
   EXPECT_EQ(deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
   std::string out(deflateBound(&stream, data.size()) + 32, '\0');
@@ -29,14 +29,14 @@ HttpRequest Post(std::string body, std::string encoding) {
 }
 
 TEST(RequestBodyTest, GzipIsInflated) {
-  DecodedBody body = DecodeRequestBody(Post(Gzip("hello\nworld\n"), "gzip"), 1024);
+  DecodedBody body = DecodeRequestBody(Post(GzipBody("hello\nworld\n"), "gzip"), 1024);
   EXPECT_EQ(body.error, BodyDecodeError::kNone);
   EXPECT_TRUE(body.decoded);
   EXPECT_EQ(body.text, "hello\nworld\n");
 }
 
 TEST(RequestBodyTest, ConcatenatedMembersAsGzipWritesThem) {
-  DecodedBody body = Gunzip(Gzip("a\n") + Gzip("b\n"), 1024);
+  DecodedBody body = Gunzip(GzipBody("a\n") + GzipBody("b\n"), 1024);
   EXPECT_EQ(body.error, BodyDecodeError::kNone);
   EXPECT_EQ(body.text, "a\nb\n");
 }
@@ -52,7 +52,7 @@ TEST(RequestBodyTest, IdentityIsLeftInTheRequest) {
 // 64 MiB of zeros compress to ~64 KiB: refused once the output passes the cap, without
 // inflating the rest.
 TEST(RequestBodyTest, BombIsRefusedAtTheCap) {
-  std::string bomb = Gzip(std::string(64 << 20, '\0'));
+  std::string bomb = GzipBody(std::string(64 << 20, '\0'));
   ASSERT_LT(bomb.size(), 100u << 10);
   DecodedBody body = DecodeRequestBody(Post(bomb, "gzip"), 1 << 20);
   EXPECT_EQ(body.error, BodyDecodeError::kTooLarge);
@@ -62,7 +62,7 @@ TEST(RequestBodyTest, BombIsRefusedAtTheCap) {
 
 TEST(RequestBodyTest, CorruptTruncatedAndUnknownEncodings) {
   EXPECT_EQ(Gunzip("not gzip at all", 1024).error, BodyDecodeError::kCorrupt);
-  std::string truncated = Gzip(std::string(10000, 'x'));
+  std::string truncated = GzipBody(std::string(10000, 'x'));
   truncated.resize(truncated.size() / 2);
   EXPECT_EQ(Gunzip(truncated, 1 << 20).error, BodyDecodeError::kCorrupt);
   EXPECT_EQ(DecodeRequestBody(Post("x", "br"), 1024).error, BodyDecodeError::kUnsupportedEncoding);

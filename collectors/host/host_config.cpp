@@ -157,7 +157,7 @@ const Section<HostConfig>& HostSection() {
         .Regex("device_exclude", &HostConfig::netdev_device_exclude,
                "RE2 regex of network devices to leave out; Debian's node_exporter excludes ^lo$, "
                "metricsd keeps lo")
-        .Check("netdev: device_include and device_exclude exclude each other",
+        .Check("device_include and device_exclude exclude each other",
                ExclusivePatterns("device_include", "device_exclude"));
     auto* cpu = new Section<HostConfig>("");
     cpu->Bool("info", &HostConfig::cpu_info,
@@ -174,7 +174,7 @@ const Section<HostConfig>& HostSection() {
                "RE2 regex of the only devices to count entries of (exclusive with device_exclude)")
         .Regex("device_exclude", &HostConfig::arp_device_exclude,
                "RE2 regex of devices to leave out")
-        .Check("arp: device_include and device_exclude exclude each other",
+        .Check("device_include and device_exclude exclude each other",
                ExclusivePatterns("device_include", "device_exclude"));
     auto* bcache = new Section<HostConfig>("");
     bcache->Bool("priority_stats", &HostConfig::bcache_priority_stats,

@@ -90,7 +90,9 @@ FIXED = [("probes", "targets", 0, "type"), ("probes", "targets", 0, "unit"),
          # issue 16: health_check_timeout <= health_check_interval; limits' windows >= interval;
          # scaling targets (PromQL, exactly one of current_replicas/current_expr, min <= max);
          # remote_write (min_shards <= max_shards, auth exclusivity, relabel actions' keys)
-         ("statsd", "relay"), ("limits",), ("scaling",), ("remote_write",)]
+         ("statsd", "relay"), ("limits",), ("scaling",), ("remote_write",),
+         # issue 17: node_exporter's include and exclude flags exclude each other
+         ("host", "netdev", "device_include"), ("host", "arp", "device_include")]
 DURATIONS = ["1s", "250ms", "1m30s", "2h", "1d", "15s", "1w", "10m"]
 DURATION_MS = {"1s": 1000, "250ms": 250, "1m30s": 90000, "2h": 7200000, "1d": 86400000,
                "15s": 15000, "1w": 604800000, "10m": 600000}

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/net_util.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -19,7 +19,7 @@ class ArpCollector final : public HostCollector {
   std::string_view Name() const override { return "arp"; }
 
   void Collect(FamilySet& out) override {
-    const std::string* text = ReadUnlessAbsent(file_);
+    const std::string* text = sysfs::ReadUnlessAbsent(file_);
     if (text == nullptr) return;
     std::map<std::string_view, double> entries;  // sorted: a stable output order
     std::vector<std::string_view> fields;

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/net_util.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -18,25 +18,25 @@ class BondingCollector final : public HostCollector {
   void Collect(FamilySet& out) override {
     // node_exporter reports no data at all when any of the files is missing (a master or a
     // slave removed while it reads), and fails on any other read error.
-    const std::string* masters = ReadUnlessAbsent(masters_);
+    const std::string* masters = sysfs::ReadUnlessAbsent(masters_);
     if (masters == nullptr) return;
     struct Status {
       double slaves = 0, active = 0;
     };
     std::map<std::string, Status, std::less<>> status;
-    for (std::string_view master : SplitFields(TrimSpace(*masters))) {
+    for (std::string_view master : SplitFields(sysfs::TrimSpace(*masters))) {
       std::string master_dir = root_ + "/" + std::string(master);
       std::optional<std::string> slaves = Read(master_dir + "/bonding/slaves");
       if (!slaves) return;
       Status& counts = status[std::string(master)];
-      for (std::string_view slave : SplitFields(TrimSpace(*slaves))) {
+      for (std::string_view slave : SplitFields(sysfs::TrimSpace(*slaves))) {
         // Newer kernels link lower_<slave>, older ones slave_<slave>.
         std::string suffix = std::string(slave) + "/bonding_slave/mii_status";
         std::optional<std::string> state = Read(master_dir + "/lower_" + suffix);
         if (!state) state = Read(master_dir + "/slave_" + suffix);
         if (!state) return;
         counts.slaves += 1;
-        if (TrimSpace(*state) == "up") counts.active += 1;
+        if (sysfs::TrimSpace(*state) == "up") counts.active += 1;
       }
     }
     if (status.empty()) return;
@@ -52,7 +52,7 @@ class BondingCollector final : public HostCollector {
   // The file, or nullopt if it does not exist; other failures throw.
   static std::optional<std::string> Read(const std::string& path) {
     CachedFile file(path);  // read once: masters and slaves come and go
-    const std::string* text = ReadUnlessAbsent(file);
+    const std::string* text = sysfs::ReadUnlessAbsent(file);
     if (text == nullptr) return std::nullopt;
     return *text;
   }

@@ -4,7 +4,7 @@
 #include <array>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/net_util.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -52,7 +52,7 @@ class ConntrackCollector final : public HostCollector {
                    "Maximum size of connection tracking table.", out)) {
       return;
     }
-    const std::string* text = ReadUnlessAbsent(stat_);
+    const std::string* text = sysfs::ReadUnlessAbsent(stat_);
     if (text == nullptr) return;
     std::array<double, kStatColumns.size()> sums{};
     std::vector<std::string_view> fields;
@@ -67,7 +67,7 @@ class ConntrackCollector final : public HostCollector {
       }
       for (std::size_t i = 0; i < kStatColumns.size(); ++i) {
         std::string_view field = fields[kStatColumns[i].index];
-        std::optional<std::uint64_t> value = ParseGoUint(field, 16);
+        std::optional<std::uint64_t> value = sysfs::ParseGoUint(field, 16);
         if (!value) {
           throw CollectError(stat_.path() + ": couldn't parse \"" + std::string(field) + "\"");
         }
@@ -84,9 +84,9 @@ class ConntrackCollector final : public HostCollector {
   // One decimal number (readUintFromFile); false when the file is absent.
   static bool ReadGauge(CachedFile& file, std::string_view name, std::string_view help,
                         FamilySet& out) {
-    const std::string* text = ReadUnlessAbsent(file);
+    const std::string* text = sysfs::ReadUnlessAbsent(file);
     if (text == nullptr) return false;
-    double value = static_cast<double>(RequireUint(TrimSpace(*text), file.path()));
+    double value = static_cast<double>(RequireUint(sysfs::TrimSpace(*text), file.path()));
     out.Family(name, help, MetricType::kGauge);
     out.Sample({}, value);
     return true;

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/hardware_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
@@ -45,7 +45,7 @@ class CpufreqCollector final : public HostCollector {
     };
     std::vector<Cpu> cpus;
     // CPUs come and go (hotplug), so the directory is listed on every poll as procfs does.
-    for (const std::string& entry : hardware::NumberedEntries(cpu_dir_, "cpu")) {
+    for (const std::string& entry : sysfs::NumberedEntries(cpu_dir_, "cpu")) {
       std::string cpufreq = cpu_dir_ + "/" + entry + "/cpufreq";
       struct stat info;
       if (::stat(cpufreq.c_str(), &info) != 0) {
@@ -57,7 +57,7 @@ class CpufreqCollector final : public HostCollector {
         int error = 0;
         // cpuinfo_cur_freq is readable by root only: procfs skips what it cannot open.
         std::optional<std::uint64_t> khz =
-            hardware::ReadUintFile(cpufreq + "/" + std::string(kFiles[i].file), error);
+            sysfs::ReadUintFile(cpufreq + "/" + std::string(kFiles[i].file), error);
         if (khz) {
           cpu.hertz[i] = static_cast<double>(*khz) * 1000.0;
         } else if (error != ENOENT && error != EACCES && error != EPERM) {

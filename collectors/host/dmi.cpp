@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/hardware_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
@@ -17,7 +17,7 @@ namespace {
 struct DmiField {
   std::string_view file, label;
 };
-constexpr std::array<DmiField, 20> kFields = {{
+constexpr std::array<DmiField, 20> kDmiFields = {{
     {"bios_date", "bios_date"},
     {"bios_release", "bios_release"},
     {"bios_vendor", "bios_vendor"},
@@ -40,7 +40,7 @@ constexpr std::array<DmiField, 20> kFields = {{
     {"sys_vendor", "system_vendor"},
 }};
 
-constexpr std::string_view kHelp =
+constexpr std::string_view kDmiInfoHelp =
     "A metric with a constant '1' value labeled by bios_date, bios_release, bios_vendor, "
     "bios_version, board_asset_tag, board_name, board_serial, board_vendor, board_version, "
     "chassis_asset_tag, chassis_serial, chassis_vendor, chassis_version, product_family, "
@@ -54,19 +54,22 @@ class DmiCollector final : public HostCollector {
  public:
   explicit DmiCollector(const HostPaths& paths) {
     std::string dir = paths.Sys("class/dmi/id");
-    int error = 0;
-    auto names = hardware::ListDir(dir, error);
-    if (!names) {
+    sysfs::DirListing listing = sysfs::ListDir(dir);
+    if (!listing.ok()) {
       // No DMI on this platform (ARM boards, some VMs): nothing to report.
-      if (error != ENOENT) error_ = "cannot list " + dir + ": " + std::strerror(error);
+      if (listing.error != ENOENT) {
+        error_ = "cannot list " + dir + ": " + std::strerror(listing.error);
+      }
       return;
     }
-    for (const DmiField& field : kFields) {
-      if (!std::binary_search(names->begin(), names->end(), field.file)) continue;
+    std::vector<std::string_view> names;  // sorted, as the listing
+    for (const sysfs::DirEntry& entry : listing.entries) names.push_back(entry.name);
+    for (const DmiField& field : kDmiFields) {
+      if (!std::binary_search(names.begin(), names.end(), field.file)) continue;
       std::string path = dir + "/" + std::string(field.file);
       struct stat info;
       if (::lstat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
-      hardware::SysText text = hardware::ReadSysText(path);
+      sysfs::SysText text = sysfs::ReadSysText(path);
       if (!text.ok()) {
         // Serial numbers and the UUID are readable by root only: they are left out.
         if (text.error == EACCES || text.error == EPERM) continue;
@@ -75,7 +78,7 @@ class DmiCollector final : public HostCollector {
         return;
       }
       labels_.emplace_back(std::string(field.label),
-                           hardware::ToValidUtf8(hardware::TrimSpace(text.text)));
+                           sysfs::ToValidUtf8(sysfs::TrimSpace(text.text)));
     }
   }
 
@@ -84,7 +87,7 @@ class DmiCollector final : public HostCollector {
   void Collect(FamilySet& out) override {
     if (!error_.empty()) throw CollectError(error_);
     if (labels_.empty()) return;
-    out.Family("node_dmi_info", kHelp, MetricType::kGauge);
+    out.Family("node_dmi_info", kDmiInfoHelp, MetricType::kGauge);
     out.Sample(labels_, 1);
   }
 

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/hardware_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
@@ -31,14 +31,14 @@ class EdacCollector final : public HostCollector {
     };
     std::vector<Row> controllers, csrows;
     // Controllers are listed on every poll, as node_exporter globs them on every scrape.
-    for (const std::string& mc : hardware::NumberedEntries(mc_dir_, "mc")) {
+    for (const std::string& mc : sysfs::NumberedEntries(mc_dir_, "mc")) {
       std::string dir = mc_dir_ + "/" + mc;
       std::string controller = LeadingNumber(mc, 2);
       controllers.push_back({controller, "", Count(dir, "ce_count"), Count(dir, "ue_count")});
       // Errors the driver could not attribute to a csrow.
       csrows.push_back(
           {controller, "unknown", Count(dir, "ce_noinfo_count"), Count(dir, "ue_noinfo_count")});
-      for (const std::string& row : hardware::NumberedEntries(dir, "csrow")) {
+      for (const std::string& row : sysfs::NumberedEntries(dir, "csrow")) {
         std::string row_dir = dir + "/" + row;
         csrows.push_back({controller, LeadingNumber(row, 5), Count(row_dir, "ce_count"),
                           Count(row_dir, "ue_count")});
@@ -70,7 +70,7 @@ class EdacCollector final : public HostCollector {
   static double Count(const std::string& dir, std::string_view file) {
     std::string path = dir + "/" + std::string(file);
     int error = 0;
-    std::optional<std::uint64_t> value = hardware::ReadUintFile(path, error);
+    std::optional<std::uint64_t> value = sysfs::ReadUintFile(path, error);
     if (!value) throw CollectError("cannot read " + path + ": " + std::strerror(error));
     return static_cast<double>(*value);
   }

@@ -1,7 +1,7 @@
 // node_exporter's entropy collector: node_entropy_available_bits and node_entropy_pool_size_bits
 // from /proc/sys/kernel/random/{entropy_avail,poolsize} (procfs's KernelRandom).
 #include "collectors/host/collectors.h"
-#include "collectors/host/hardware_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/proc_file.h"
 
 #include <cerrno>
@@ -21,8 +21,8 @@ class EntropyCollector final : public HostCollector {
 
   void Collect(FamilySet& out) override {
     int available_error = 0, pool_error = 0;
-    auto available = hardware::ReadUintFile(available_, available_error);
-    auto pool_size = hardware::ReadUintFile(pool_size_, pool_error);
+    auto available = sysfs::ReadUintFile(available_, available_error);
+    auto pool_size = sysfs::ReadUintFile(pool_size_, pool_error);
     // A kernel without the files (or a container without /proc/sys): nothing to report.
     if (available_error == ENOENT && pool_error == ENOENT) return;
     // node_exporter fails when either value is missing ("couldn't get entropy_avail").

@@ -6,16 +6,16 @@
 #include <limits>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/system_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
 
 // statistics/<file> → family suffix and HELP, in node_exporter's order of output.
-struct Counter {
+struct FcCounter {
   std::string_view file, family, help;
 };
-constexpr std::array<Counter, 14> kCounters{{
+constexpr std::array<FcCounter, 14> kFcCounters{{
     {"dumped_frames", "node_fibrechannel_dumped_frames_total", "Number of dumped frames"},
     {"error_frames", "node_fibrechannel_error_frames_total", "Number of errors in frames"},
     {"invalid_crc_count", "node_fibrechannel_invalid_crc_total",
@@ -57,7 +57,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kAttribu
 
 struct Host {
   std::vector<std::pair<std::string, std::string>> info;  // fc_host first
-  std::array<std::uint64_t, kCounters.size()> counters{};  // absent files count 0, as procfs's
+  std::array<std::uint64_t, kFcCounters.size()> counters{};  // absent files count 0, as procfs's
 };
 
 // Thread-safety: not thread-safe; the poller calls Collect from one thread.
@@ -69,11 +69,11 @@ class FibrechannelCollector final : public HostCollector {
   std::string_view Name() const override { return "fibrechannel"; }
 
   void Collect(FamilySet& out) override {
-    std::optional<std::vector<system::DirEntry>> names = system::ListDir(class_dir_);
+    std::optional<std::vector<sysfs::DirEntry>> names = sysfs::ListDirUnlessAbsent(class_dir_);
     if (!names) return;  // "fibrechannel statistics not found, skipping"
     std::vector<Host> hosts;
     hosts.reserve(names->size());
-    for (const system::DirEntry& entry : *names) hosts.push_back(ReadHost(entry.name));
+    for (const sysfs::DirEntry& entry : *names) hosts.push_back(ReadHost(entry.name));
     if (hosts.empty()) return;
 
     out.Family("node_fibrechannel_info",
@@ -82,11 +82,11 @@ class FibrechannelCollector final : public HostCollector {
     for (const Host& host : hosts) out.Sample(host.info, 1);
     // A counter the HBA firmware does not implement reads as all ones: not exported.
     constexpr std::uint64_t kUnimplemented = std::numeric_limits<std::uint64_t>::max();
-    for (std::size_t i = 0; i < kCounters.size(); ++i) {
+    for (std::size_t i = 0; i < kFcCounters.size(); ++i) {
       bool any = false;
       for (const Host& host : hosts) {
         if (host.counters[i] == kUnimplemented) continue;
-        if (!any) out.Family(kCounters[i].family, kCounters[i].help, MetricType::kCounter);
+        if (!any) out.Family(kFcCounters[i].family, kFcCounters[i].help, MetricType::kCounter);
         any = true;
         out.Sample({{"fc_host", host.info.front().second}}, static_cast<double>(host.counters[i]));
       }
@@ -99,7 +99,7 @@ class FibrechannelCollector final : public HostCollector {
     Host host;
     host.info.emplace_back("fc_host", name);
     for (const auto& [file, label] : kAttributes) {
-      std::string value = system::RequireSysValue(dir + "/" + std::string(file));
+      std::string value = sysfs::RequireSysValue(dir + "/" + std::string(file));
       // Hexadecimal names and ids lose their "0x", as procfs strips them.
       if ((file == "node_name" || file == "port_id" || file == "port_name" ||
            file == "fabric_name") && value.size() > 2) {
@@ -108,20 +108,20 @@ class FibrechannelCollector final : public HostCollector {
       if (!label.empty()) host.info.emplace_back(std::string(label), std::move(value));
     }
     std::string stats_dir = dir + "/statistics";
-    for (const system::DirEntry& entry : system::RequireDir(stats_dir)) {
+    for (const sysfs::DirEntry& entry : sysfs::RequireDir(stats_dir)) {
       if (!entry.regular || entry.name == "reset_statistics") continue;
-      auto counter = std::find_if(kCounters.begin(), kCounters.end(),
-                                  [&](const Counter& c) { return c.file == entry.name; });
+      auto counter = std::find_if(kFcCounters.begin(), kFcCounters.end(),
+                                  [&](const FcCounter& c) { return c.file == entry.name; });
       std::string path = stats_dir + "/" + entry.name;
-      system::SysValue value = system::ReadSysValue(path);
+      sysfs::SysText value = sysfs::ReadSysValue(path);
       if (value.error != 0) {
-        if (system::SkippableSysError(value.error)) continue;  // write-only files
+        if (sysfs::SkippableSysError(value.error)) continue;  // write-only files
         throw CollectError(path + ": " + std::strerror(value.error));
       }
-      if (counter == kCounters.end()) continue;
-      std::optional<std::uint64_t> number = system::ParseUintBase0(value.text);
+      if (counter == kFcCounters.end()) continue;
+      std::optional<std::uint64_t> number = sysfs::ParseGoUint(value.text, 0);
       if (!number) throw CollectError(path + ": bad number \"" + value.text + "\"");
-      host.counters[static_cast<std::size_t>(counter - kCounters.begin())] = *number;
+      host.counters[static_cast<std::size_t>(counter - kFcCounters.begin())] = *number;
     }
     return host;
   }

@@ -1,26 +1,11 @@
-// Directory listing, the file cache and the RPC statistics reader of fsstats_common.h.
+// The file cache and the RPC statistics reader of fsstats_common.h.
 #include "collectors/host/fsstats_common.h"
 
-#include <dirent.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstring>
+
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host::fsstats {
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* handle = opendir(dir.c_str());
-  if (handle == nullptr) return names;
-  while (dirent* entry = readdir(handle)) {
-    if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
-    names.emplace_back(entry->d_name);
-  }
-  closedir(handle);
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 CachedFile& FileCache::Get(const std::string& path) {
   auto it = files_.find(path);
@@ -94,11 +79,8 @@ void RpcStatsFile::Parse(std::string_view text) {
 }
 
 void RpcStatsFile::Collect(FamilySet& out) {
-  const std::string* text = file_.TryRead();
-  if (text == nullptr) {
-    if (::access(file_.path().c_str(), F_OK) != 0) return;  // no NFS: node_exporter's ErrNoData
-    text = &file_.Read();                                     // throws with the reason
-  }
+  const std::string* text = sysfs::ReadUnlessAbsent(file_);
+  if (text == nullptr) return;  // no NFS: node_exporter's ErrNoData
   Parse(*text);
   for (const RpcFamily& family : families_) {
     out.Family(family.name, family.help, family.type);

@@ -1,6 +1,6 @@
-// What the fsstats collectors (xfs, zfs, nfs, nfsd) share: listing a directory the way
-// node_exporter globs one on every poll, keeping the files found open across polls, and the
-// table-driven reader of the "<label> <number>..." files /proc/net/rpc/nfs and nfsd.
+// What the fsstats collectors (xfs, zfs, nfs, nfsd) share: keeping the files found on each
+// poll open across polls, and the table-driven reader of the "<label> <number>..." files
+// /proc/net/rpc/nfs and nfsd. Directory listing is sysfs_files.h's.
 #pragma once
 
 #include <cstddef>
@@ -15,10 +15,6 @@
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host::fsstats {
-
-// The entries of `dir` in name order (filepath.Glob sorts), without "." and ".."; empty when
-// the directory cannot be opened (the filesystem is not loaded or mounted).
-std::vector<std::string> ListDir(const std::string& dir);
 
 // Files found anew on each poll (mounts and pools come and go), each kept open as a CachedFile
 // while it is still found. Get() the files of this poll, then Sweep() closes the others.

@@ -14,7 +14,7 @@
 #include <optional>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/hardware_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
@@ -88,7 +88,7 @@ std::string CleanMetricName(std::string_view name) {
     // Two non-ASCII letters lower-case to ASCII in Go: KELVIN SIGN to "k", and LATIN CAPITAL
     // I WITH DOT ABOVE to "i" plus a combining dot.
     std::string_view rest = name.substr(i);
-    std::size_t length = std::max<std::size_t>(1, hardware::Utf8SequenceLength(rest));
+    std::size_t length = std::max<std::size_t>(1, sysfs::Utf8SequenceLength(rest));
     std::string_view rune = rest.substr(0, length);
     if (rune == "\xE2\x84\xAA") {
       out += 'k';
@@ -124,7 +124,7 @@ using SensorMap = std::map<std::string, Sensor, std::less<>>;
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 // The families of one poll, grouped by name: several chips and sensors feed each one.
-class Families {
+class HwmonFamilies {
  public:
   void Add(std::string name, std::string_view help, MetricType type, Labels labels, double value) {
     auto [it, inserted] = families_.try_emplace(std::move(name));
@@ -158,18 +158,17 @@ class HwmonCollector final : public HostCollector {
   std::string_view Name() const override { return "hwmon"; }
 
   void Collect(FamilySet& out) override {
-    int error = 0;
     // Chips and their sensors come and go with modules, so everything is listed on each poll,
     // as node_exporter does on each scrape.
-    auto entries = hardware::ListDir(dir_, error);
-    if (!entries) {
-      if (error == ENOENT) return;  // no hwmon on this host
-      throw CollectError("cannot list " + dir_ + ": " + std::strerror(error));
+    sysfs::DirListing listing = sysfs::ListDir(dir_);
+    if (!listing.ok()) {
+      if (listing.error == ENOENT) return;  // no hwmon on this host
+      throw CollectError("cannot list " + dir_ + ": " + std::strerror(listing.error));
     }
-    Families families;
+    HwmonFamilies families;
     std::string failure;
-    for (const std::string& entry : *entries) {
-      std::string chip = dir_ + "/" + entry;
+    for (const sysfs::DirEntry& entry : listing.entries) {
+      std::string chip = dir_ + "/" + entry.name;
       struct stat info;
       if (::stat(chip.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) continue;
       // One broken chip does not hide the others from the listing; the collection fails after.
@@ -181,7 +180,7 @@ class HwmonCollector final : public HostCollector {
 
  private:
   // node_exporter's updateHwmon; the reason on failure, else "".
-  static std::string CollectChip(const std::string& dir, Families& families) {
+  static std::string CollectChip(const std::string& dir, HwmonFamilies& families) {
     std::optional<std::string> name_file = TryReadFile(dir + "/name");
     std::optional<std::string> chip = ChipName(dir, name_file);
     if (!chip) return "cannot derive a monitoring name for " + dir;
@@ -241,16 +240,16 @@ class HwmonCollector final : public HostCollector {
   // node_exporter's collectSensorData: the values of the sensor files in `dir`; a file that
   // cannot be read is left out (drivers answer EIO or EAGAIN for absent sensors).
   static std::string ReadSensors(const std::string& dir, SensorMap& sensors) {
-    int error = 0;
-    auto names = hardware::ListDir(dir, error);
-    if (!names) return "cannot list " + dir + ": " + std::strerror(error);
-    for (const std::string& name : *names) {
+    sysfs::DirListing listing = sysfs::ListDir(dir);
+    if (!listing.ok()) return "cannot list " + dir + ": " + std::strerror(listing.error);
+    for (const sysfs::DirEntry& entry : listing.entries) {
+      const std::string& name = entry.name;
       std::optional<SensorFile> file = ExplodeSensorFilename(name);
       if (!file) continue;
       if (std::find(kSensorTypes.begin(), kSensorTypes.end(), file->type) == kSensorTypes.end()) {
         continue;
       }
-      hardware::SysText text = hardware::ReadSysText(dir + "/" + name);
+      sysfs::SysText text = sysfs::ReadSysText(dir + "/" + name);
       if (!text.ok()) continue;
       std::string_view value = text.text;
       while (!value.empty() && value.front() == '\n') value.remove_prefix(1);
@@ -264,7 +263,7 @@ class HwmonCollector final : public HostCollector {
 
   // One sensor's series, named as node_exporter's updateHwmon names them.
   static void AddSensor(const std::string& chip, const std::string& sensor, const Sensor& data,
-                        Families& families) {
+                        HwmonFamilies& families) {
     auto labels = [&] { return Labels{{"chip", chip}, {"sensor", sensor}}; };
     const auto& properties = data.properties;
     const std::string& type = data.type;
@@ -274,7 +273,7 @@ class HwmonCollector final : public HostCollector {
     };
     if (const std::string* label = property("label")) {
       families.Add("node_hwmon_sensor_label", "Label for given chip and sensor", MetricType::kGauge,
-                   {{"chip", chip}, {"sensor", sensor}, {"label", hardware::ToValidUtf8(*label)}},
+                   {{"chip", chip}, {"sensor", sensor}, {"label", sysfs::ToValidUtf8(*label)}},
                    1);
     }
     const std::string* plain = property("");

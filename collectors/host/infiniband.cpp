@@ -7,20 +7,20 @@
 #include <optional>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/system_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
 
 // A counter file → family and HELP. The data counters count 32-bit words: procfs multiplies
 // them by 4 to report octets.
-struct Counter {
+struct IbCounter {
   std::string_view dir, file, family, help;
   std::uint64_t scale;
 };
 constexpr std::string_view kCnt = "counters";
 constexpr std::string_view kExt = "counters_ext";
-constexpr std::array<Counter, 30> kCounters{{
+constexpr std::array<IbCounter, 30> kIbCounters{{
     {kExt, "port_multicast_rcv_packets", "node_infiniband_legacy_multicast_packets_received_total",
      "Number of multicast packets received", 1},
     {kExt, "port_multicast_xmit_packets",
@@ -93,7 +93,7 @@ constexpr std::array<Counter, 30> kCounters{{
 struct Port {
   std::string device, port;
   double state_id = 0, phys_state_id = 0, rate = 0;
-  std::array<std::optional<std::uint64_t>, kCounters.size()> counters;
+  std::array<std::optional<std::uint64_t>, kIbCounters.size()> counters;
 };
 
 // "4: ACTIVE" → 4 (procfs's parseState).
@@ -102,7 +102,7 @@ double ParseState(const std::string& path, std::string_view text) {
   if (colon == std::string_view::npos || text.find(':', colon + 1) != std::string_view::npos) {
     throw CollectError(path + ": expected \"ID: NAME\"");
   }
-  std::optional<std::uint64_t> id = ParseUint(system::TrimSpace(text.substr(0, colon)));
+  std::optional<std::uint64_t> id = ParseUint(sysfs::TrimSpace(text.substr(0, colon)));
   if (!id || *id > 0xffffffffu) throw CollectError(path + ": bad state id");
   return static_cast<double>(*id);
 }
@@ -112,7 +112,7 @@ double ParseState(const std::string& path, std::string_view text) {
 double ParseRate(const std::string& path, std::string_view text) {
   std::size_t space = text.find(' ');
   if (space == std::string_view::npos) throw CollectError(path + ": bad rate");
-  std::optional<double> gbits = ParseDouble(system::TrimSpace(text.substr(0, space)));
+  std::optional<double> gbits = ParseDouble(sysfs::TrimSpace(text.substr(0, space)));
   if (!gbits) throw CollectError(path + ": bad rate");
   float as_float32 = static_cast<float>(*gbits);
   return static_cast<double>(
@@ -128,11 +128,11 @@ class InfinibandCollector final : public HostCollector {
   std::string_view Name() const override { return "infiniband"; }
 
   void Collect(FamilySet& out) override {
-    std::optional<std::vector<system::DirEntry>> devices = system::ListDir(class_dir_);
+    std::optional<std::vector<sysfs::DirEntry>> devices = sysfs::ListDirUnlessAbsent(class_dir_);
     if (!devices) return;  // "infiniband statistics not found, skipping"
     std::vector<std::vector<std::pair<std::string, std::string>>> infos;
     std::vector<Port> ports;
-    for (const system::DirEntry& device : *devices) ReadDevice(device.name, infos, ports);
+    for (const sysfs::DirEntry& device : *devices) ReadDevice(device.name, infos, ports);
     if (infos.empty()) return;
 
     out.Family("node_infiniband_info",
@@ -155,11 +155,11 @@ class InfinibandCollector final : public HostCollector {
           "4: shift, 5: link up, 6: link error recover, 7: phytest)",
           &Port::phys_state_id);
     gauge("node_infiniband_rate_bytes_per_second", "Maximum signal transfer rate", &Port::rate);
-    for (std::size_t i = 0; i < kCounters.size(); ++i) {
+    for (std::size_t i = 0; i < kIbCounters.size(); ++i) {
       bool any = false;
       for (const Port& port : ports) {
         if (!port.counters[i]) continue;
-        if (!any) out.Family(kCounters[i].family, kCounters[i].help, MetricType::kCounter);
+        if (!any) out.Family(kIbCounters[i].family, kIbCounters[i].help, MetricType::kCounter);
         any = true;
         out.Sample({{"device", port.device}, {"port", port.port}},
                    static_cast<double>(*port.counters[i]));
@@ -177,7 +177,7 @@ class InfinibandCollector final : public HostCollector {
         {"board_id", "board_id"}, {"fw_ver", "firmware_version"}, {"hca_type", "hca_type"}};
     for (auto [file, label] : kInfo) {
       std::string path = dir + "/" + std::string(file);
-      system::SysValue value = system::ReadSysValue(path);
+      sysfs::SysText value = sysfs::ReadSysValue(path);
       if (value.error == ENOENT && file == "hca_type") {
         value.text.clear();  // optional: some drivers lack it
       } else if (value.error != 0) {
@@ -187,7 +187,7 @@ class InfinibandCollector final : public HostCollector {
     }
     infos.push_back(std::move(info));
     std::string ports_dir = dir + "/ports";
-    for (const system::DirEntry& entry : system::RequireDir(ports_dir)) {
+    for (const sysfs::DirEntry& entry : sysfs::RequireDir(ports_dir)) {
       ports.push_back(ReadPort(name, entry.name, ports_dir + "/" + entry.name));
     }
   }
@@ -221,30 +221,30 @@ class InfinibandCollector final : public HostCollector {
   static void ReadCounters(const std::string& port_dir, std::string_view subdir, bool required,
                            Port& port) {
     std::string dir = port_dir + "/" + std::string(subdir);
-    std::optional<std::vector<system::DirEntry>> entries = system::ListDir(dir);
+    std::optional<std::vector<sysfs::DirEntry>> entries = sysfs::ListDirUnlessAbsent(dir);
     if (!entries) {
       if (required) throw CollectError(dir + ": no such directory");
       return;  // counters_ext is optional
     }
-    for (const system::DirEntry& entry : *entries) {
+    for (const sysfs::DirEntry& entry : *entries) {
       if (!entry.regular) continue;
       std::string path = dir + "/" + entry.name;
-      system::SysValue value = system::ReadSysValue(path);
+      sysfs::SysText value = sysfs::ReadSysValue(path);
       if (value.error != 0) {
-        if (system::SkippableSysError(value.error) || value.error == EACCES) continue;
+        if (sysfs::SkippableSysError(value.error) || value.error == EACCES) continue;
         throw CollectError(path + ": " + std::strerror(value.error));
       }
-      auto counter = std::find_if(kCounters.begin(), kCounters.end(), [&](const Counter& c) {
+      auto counter = std::find_if(kIbCounters.begin(), kIbCounters.end(), [&](const IbCounter& c) {
         return c.dir == subdir && c.file == entry.name;
       });
-      if (counter == kCounters.end()) continue;
-      std::optional<std::uint64_t> number = system::ParseUintBase0(value.text);
+      if (counter == kIbCounters.end()) continue;
+      std::optional<std::uint64_t> number = sysfs::ParseGoUint(value.text, 0);
       if (!number) {
         // A port without a performance management agent: the counter is absent.
         if (value.text.find("N/A (no PMA)") != std::string::npos) continue;
         throw CollectError(path + ": bad number \"" + value.text + "\"");
       }
-      port.counters[static_cast<std::size_t>(counter - kCounters.begin())] =
+      port.counters[static_cast<std::size_t>(counter - kIbCounters.begin())] =
           *number * counter->scale;
     }
   }

@@ -9,7 +9,7 @@
 #include <map>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/net_util.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -72,7 +72,7 @@ std::string FormatIpv6(const unsigned char (&bytes)[16]) {
 std::optional<std::pair<std::string, std::string>> ParseIpPort(std::string_view text) {
   std::string address;
   if (text.size() == 13) {
-    std::optional<std::uint64_t> ip = ParseGoUint(text.substr(0, 8), 16);
+    std::optional<std::uint64_t> ip = sysfs::ParseGoUint(text.substr(0, 8), 16);
     if (!ip) return std::nullopt;
     address = std::to_string(*ip >> 24) + "." + std::to_string((*ip >> 16) & 0xff) + "." +
               std::to_string((*ip >> 8) & 0xff) + "." + std::to_string(*ip & 0xff);
@@ -84,7 +84,7 @@ std::optional<std::pair<std::string, std::string>> ParseIpPort(std::string_view 
   } else {
     return std::nullopt;
   }
-  std::optional<std::uint64_t> port = ParseGoUint(text.substr(text.size() - 4), 16, 16);
+  std::optional<std::uint64_t> port = sysfs::ParseGoUint(text.substr(text.size() - 4), 16, 16);
   if (!port) return std::nullopt;
   return std::make_pair(std::move(address), std::to_string(*port));
 }
@@ -97,7 +97,7 @@ class IpvsCollector final : public HostCollector {
   std::string_view Name() const override { return "ipvs"; }
 
   void Collect(FamilySet& out) override {
-    const std::string* stats = ReadUnlessAbsent(stats_);
+    const std::string* stats = sysfs::ReadUnlessAbsent(stats_);
     if (stats == nullptr) return;  // no IPVS on this host
     CollectTotals(*stats, out);
     CollectBackends(backends_.Read(), out);
@@ -120,7 +120,7 @@ class IpvsCollector final : public HostCollector {
     }
     std::array<double, kTotals.size()> values{};
     for (std::size_t i = 0; i < kTotals.size(); ++i) {
-      std::optional<std::uint64_t> value = ParseGoUint(fields[i], 16);
+      std::optional<std::uint64_t> value = sysfs::ParseGoUint(fields[i], 16);
       if (!value) {
         throw CollectError(stats_.path() + ": bad number \"" + std::string(fields[i]) + "\"");
       }
@@ -173,7 +173,7 @@ class IpvsCollector final : public HostCollector {
         if (!remote) throw bad("unexpected IP:Port", fields[1]);
         std::array<double, 3> values{};  // weight, active, inactive
         for (std::size_t i = 0; i < values.size(); ++i) {
-          std::optional<std::uint64_t> value = ParseGoUint(fields[3 + i], 10);
+          std::optional<std::uint64_t> value = sysfs::ParseGoUint(fields[3 + i], 10);
           if (!value) throw bad("bad number", fields[3 + i]);
           values[i] = static_cast<double>(*value);
         }

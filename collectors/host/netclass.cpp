@@ -1,7 +1,5 @@
 // node_exporter's netclass collector (sysfs, without netlink): node_network_up, _info and one
 // node_network_<property> gauge or counter per numeric attribute of /sys/class/net/<iface>.
-#include <dirent.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -10,7 +8,7 @@
 #include <memory>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/net_util.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -20,7 +18,7 @@ struct NumericAttribute {
   std::string_view metric;  // node_network_<metric>, HELP "Network device property: <metric>"
   MetricType type;
 };
-constexpr std::array<NumericAttribute, 16> kNumeric = {{
+constexpr std::array<NumericAttribute, 16> kNetclassNumeric = {{
     {"addr_assign_type", "address_assign_type", MetricType::kGauge},
     {"carrier", "carrier", MetricType::kGauge},
     {"carrier_changes", "carrier_changes_total", MetricType::kCounter},
@@ -46,35 +44,23 @@ constexpr std::size_t kOperstate = 3;
 struct Device {
   std::string name;
   std::array<std::string, kInfo.size()> info;
-  std::array<std::optional<std::int64_t>, kNumeric.size()> numeric;
+  std::array<std::optional<std::int64_t>, kNetclassNumeric.size()> numeric;
   std::optional<std::int64_t> speed;  // Mbit/s; -1 when the driver does not know
 };
 
 // procfs's ValueParser.PInt64: Go's strconv.ParseInt with base 0 ("0x1003" is hex), and a
 // value that does not parse reads as 0, not as missing (procfs never checks vp.Err()).
-std::int64_t ParseAttribute(std::string_view text) { return ParseGoInt(text, 0).value_or(0); }
+std::int64_t ParseAttribute(std::string_view text) { return sysfs::ParseGoInt(text, 0).value_or(0); }
 
-// Whether a directory entry is a regular file (or, for the device list, is not one);
-// d_type may be DT_UNKNOWN on some filesystems, then lstat as Go's ReadDir does.
-bool IsRegular(const std::string& dir, const dirent& entry) {
-  if (entry.d_type != DT_UNKNOWN) return entry.d_type == DT_REG;
-  struct stat st {};
-  return ::lstat((dir + "/" + entry.d_name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-struct CloseDir {
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
-using DirPtr = std::unique_ptr<DIR, CloseDir>;
-
-// Opens a directory; null when it is absent or refused (node_exporter's "no data"), throws
-// on any other failure.
-DirPtr OpenDir(const std::string& path) {
-  DirPtr dir(::opendir(path.c_str()));
-  if (dir == nullptr && errno != ENOENT && errno != EACCES && errno != EPERM) {
-    throw CollectError("cannot access dir " + path + ": " + std::strerror(errno));
+// A netclass directory's entries; nullopt when it is absent or refused (node_exporter's
+// "no data"), throws on any other failure.
+std::optional<std::vector<sysfs::DirEntry>> ListNetclassDir(const std::string& path) {
+  sysfs::DirListing listing = sysfs::ListDir(path);
+  if (listing.ok()) return std::move(listing.entries);
+  if (listing.error == ENOENT || listing.error == EACCES || listing.error == EPERM) {
+    return std::nullopt;
   }
-  return dir;
+  throw CollectError("cannot access dir " + path + ": " + std::strerror(listing.error));
 }
 
 class NetclassCollector final : public HostCollector {
@@ -108,8 +94,8 @@ class NetclassCollector final : public HostCollector {
                   {kInfo[4], device.info[4]}},
                  1);
     }
-    for (std::size_t i = 0; i < kNumeric.size(); ++i) {
-      Emit(kNumeric[i].metric, kNumeric[i].type, devices, out,
+    for (std::size_t i = 0; i < kNetclassNumeric.size(); ++i) {
+      Emit(kNetclassNumeric[i].metric, kNetclassNumeric[i].type, devices, out,
            [i](const Device& device) -> std::optional<double> {
              if (!device.numeric[i]) return std::nullopt;
              return static_cast<double>(*device.numeric[i]);
@@ -146,21 +132,12 @@ class NetclassCollector final : public HostCollector {
   // Every device not ignored, sorted by name; false when node_exporter would report no data
   // (the class directory or a device directory absent or refused).
   bool ReadDevices(std::vector<Device>& devices) {
-    DirPtr dir = OpenDir(root_);
-    if (dir == nullptr) return false;
-    std::vector<std::string> names;
-    while (dirent* entry = ::readdir(dir.get())) {
-      if (entry->d_name[0] == '.' && (entry->d_name[1] == '\0' ||
-                                      (entry->d_name[1] == '.' && entry->d_name[2] == '\0'))) {
-        continue;
-      }
-      if (IsRegular(root_, *entry)) continue;  // bonding_masters
-      if (ignored_.Matches(entry->d_name)) continue;
-      names.emplace_back(entry->d_name);
-    }
-    std::sort(names.begin(), names.end());
-    for (std::string& name : names) {
-      devices.push_back(Device{std::move(name), {}, {}, std::nullopt});
+    std::optional<std::vector<sysfs::DirEntry>> entries = ListNetclassDir(root_);
+    if (!entries) return false;
+    for (sysfs::DirEntry& entry : *entries) {  // sorted by name
+      if (entry.regular) continue;  // bonding_masters
+      if (ignored_.Matches(entry.name)) continue;
+      devices.push_back(Device{std::move(entry.name), {}, {}, std::nullopt});
       if (!ReadDevice(devices.back())) return false;
     }
     return true;
@@ -169,23 +146,22 @@ class NetclassCollector final : public HostCollector {
   // The attributes procfs reads: the regular files of the device's directory.
   bool ReadDevice(Device& device) {
     std::string path = root_ + "/" + device.name;
-    DirPtr dir = OpenDir(path);
-    if (dir == nullptr) return false;
-    while (dirent* entry = ::readdir(dir.get())) {
-      std::string_view file = entry->d_name;
-      auto numeric = std::find_if(kNumeric.begin(), kNumeric.end(),
+    std::optional<std::vector<sysfs::DirEntry>> entries = ListNetclassDir(path);
+    if (!entries) return false;
+    for (const sysfs::DirEntry& entry : *entries) {
+      std::string_view file = entry.name;
+      auto numeric = std::find_if(kNetclassNumeric.begin(), kNetclassNumeric.end(),
                                   [file](const NumericAttribute& a) { return a.file == file; });
       auto info = std::find(kInfo.begin(), kInfo.end(), file);
-      if (numeric == kNumeric.end() && info == kInfo.end() && file != "speed") continue;
-      if (!IsRegular(path, *entry)) continue;
+      if (numeric == kNetclassNumeric.end() && info == kInfo.end() && file != "speed") continue;
+      if (!entry.regular) continue;
       // A driver that cannot tell (speed of a link that is down: EINVAL, phys_port_id:
       // EOPNOTSUPP) makes the read fail; procfs then leaves the attribute out.
-      std::optional<std::string> text = TryReadFile(path + "/" + std::string(file));
-      if (!text) continue;
-      // procfs's SysReadFile: one read(2) of at most 128 bytes, trimmed.
-      std::string_view value = TrimSpace(std::string_view(*text).substr(0, 128));
-      if (numeric != kNumeric.end()) {
-        device.numeric[static_cast<std::size_t>(numeric - kNumeric.begin())] =
+      sysfs::SysText text = sysfs::ReadSysValue(path + "/" + entry.name);
+      if (!text.ok()) continue;
+      const std::string& value = text.text;
+      if (numeric != kNetclassNumeric.end()) {
+        device.numeric[static_cast<std::size_t>(numeric - kNetclassNumeric.begin())] =
             ParseAttribute(value);
       } else if (info != kInfo.end()) {
         device.info[static_cast<std::size_t>(info - kInfo.begin())] = value;

@@ -11,10 +11,10 @@ using fsstats::RpcFamily;
 using fsstats::RpcLine;
 using fsstats::RpcSample;
 
-enum Line : std::size_t { kNet, kRpc, kProc2, kProc3, kProc4 };
+enum NfsLine : std::size_t { kNfsNet, kNfsRpc, kNfsProc2, kNfsProc3, kNfsProc4 };
 
 // procfs's ParseClientRPCStats: every line must be one of these, with these many values.
-constexpr RpcLine kLines[] = {
+constexpr RpcLine kNfsLines[] = {
     {"net", false, 4, 4, 0},
     {"rpc", false, 3, 3, 0},
     {"proc2", true, 18, 0, 0},
@@ -39,27 +39,27 @@ constexpr std::string_view kV4Methods[] = {
     "Allocate",      "DeAllocate",    "LayoutStats",      "Clone"};
 static_assert(std::size(kV4Methods) == 59);
 
-std::vector<RpcFamily> Families() {
+std::vector<RpcFamily> NfsFamilies() {
   std::vector<RpcFamily> families = {
       {"node_nfs_packets_total", "Total NFSd network packets (sent+received) by protocol type.",
        MetricType::kCounter, {"protocol", {}},
-       {RpcSample{kNet, 1, {"udp", {}}}, RpcSample{kNet, 2, {"tcp", {}}}}},
+       {RpcSample{kNfsNet, 1, {"udp", {}}}, RpcSample{kNfsNet, 2, {"tcp", {}}}}},
       {"node_nfs_connections_total", "Total number of NFSd TCP connections.",
-       MetricType::kCounter, {}, {RpcSample{kNet, 3, {}}}},
+       MetricType::kCounter, {}, {RpcSample{kNfsNet, 3, {}}}},
       {"node_nfs_rpcs_total", "Total number of RPCs performed.", MetricType::kCounter, {},
-       {RpcSample{kRpc, 0, {}}}},
+       {RpcSample{kNfsRpc, 0, {}}}},
       {"node_nfs_rpc_retransmissions_total", "Number of RPC transmissions performed.",
-       MetricType::kCounter, {}, {RpcSample{kRpc, 1, {}}}},
+       MetricType::kCounter, {}, {RpcSample{kNfsRpc, 1, {}}}},
       {"node_nfs_rpc_authentication_refreshes_total",
        "Number of RPC authentication refreshes performed.", MetricType::kCounter, {},
-       {RpcSample{kRpc, 2, {}}}},
+       {RpcSample{kNfsRpc, 2, {}}}},
       {"node_nfs_requests_total", "Number of NFS procedures invoked.", MetricType::kCounter,
        {"proto", "method"}, {}},
   };
   RpcFamily& requests = families.back();
-  fsstats::AddMethodSamples(requests, kProc2, "2", fsstats::kNfsV2Methods);
-  fsstats::AddMethodSamples(requests, kProc3, "3", fsstats::kNfsV3Methods);
-  fsstats::AddMethodSamples(requests, kProc4, "4", kV4Methods);
+  fsstats::AddMethodSamples(requests, kNfsProc2, "2", fsstats::kNfsV2Methods);
+  fsstats::AddMethodSamples(requests, kNfsProc3, "3", fsstats::kNfsV3Methods);
+  fsstats::AddMethodSamples(requests, kNfsProc4, "4", kV4Methods);
   return families;
 }
 
@@ -67,7 +67,7 @@ std::vector<RpcFamily> Families() {
 class NfsCollector final : public HostCollector {
  public:
   explicit NfsCollector(const HostPaths& paths)
-      : file_(paths.Proc("net/rpc/nfs"), kLines, Families()) {}
+      : file_(paths.Proc("net/rpc/nfs"), kNfsLines, NfsFamilies()) {}
 
   std::string_view Name() const override { return "nfs"; }
   void Collect(FamilySet& out) override { file_.Collect(out); }

@@ -11,10 +11,22 @@ using fsstats::RpcFamily;
 using fsstats::RpcLine;
 using fsstats::RpcSample;
 
-enum Line : std::size_t { kRc, kFh, kIo, kTh, kRa, kNet, kRpc, kProc2, kProc3, kProc4, kProc4ops };
+enum NfsdLine : std::size_t {
+  kNfsdRc,
+  kNfsdFh,
+  kNfsdIo,
+  kNfsdTh,
+  kNfsdRa,
+  kNfsdNet,
+  kNfsdRpc,
+  kNfsdProc2,
+  kNfsdProc3,
+  kNfsdProc4,
+  kNfsdProc4ops
+};
 
 // procfs's ParseServerRPCStats: every line must be one of these, with these many values.
-constexpr RpcLine kLines[] = {
+constexpr RpcLine kNfsdLines[] = {
     {"rc", false, 3, 3, 0},
     {"fh", false, 5, 5, 0},
     {"io", false, 2, 2, 0},
@@ -42,48 +54,50 @@ constexpr std::string_view kSkipV23[] = {"Null"};
 constexpr std::string_view kSkipV4[] = {"Op0Unused", "Op1Unused", "Op2Future", "PutPubFH",
                                         "PutRootFH"};
 
-RpcFamily Counter(std::string_view name, std::string_view help, std::size_t line,
-                  std::size_t index) {
+RpcFamily NfsdCounter(std::string_view name, std::string_view help, std::size_t line,
+                      std::size_t index) {
   return {name, help, MetricType::kCounter, {}, {RpcSample{line, index, {}}}};
 }
 
-std::vector<RpcFamily> Families() {
+std::vector<RpcFamily> NfsdFamilies() {
   std::vector<RpcFamily> families = {
-      Counter("node_nfsd_reply_cache_hits_total",
-              "Total number of NFSd Reply Cache hits (client lost server response).", kRc, 0),
-      Counter("node_nfsd_reply_cache_misses_total",
-              "Total number of NFSd Reply Cache an operation that requires caching (idempotent).",
-              kRc, 1),
-      Counter("node_nfsd_reply_cache_nocache_total",
-              "Total number of NFSd Reply Cache non-idempotent operations (rename/delete/…).",
-              kRc, 2),
+      NfsdCounter("node_nfsd_reply_cache_hits_total",
+                  "Total number of NFSd Reply Cache hits (client lost server response).",
+                  kNfsdRc, 0),
+      NfsdCounter("node_nfsd_reply_cache_misses_total",
+                  "Total number of NFSd Reply Cache an operation that requires caching (idempotent).",
+                  kNfsdRc, 1),
+      NfsdCounter("node_nfsd_reply_cache_nocache_total",
+                  "Total number of NFSd Reply Cache non-idempotent operations (rename/delete/…).",
+                  kNfsdRc, 2),
       // The other file handle counts are unused in the kernel.
-      Counter("node_nfsd_file_handles_stale_total", "Total number of NFSd stale file handles",
-              kFh, 0),
-      Counter("node_nfsd_disk_bytes_read_total", "Total NFSd bytes read.", kIo, 0),
-      Counter("node_nfsd_disk_bytes_written_total", "Total NFSd bytes written.", kIo, 1),
+      NfsdCounter("node_nfsd_file_handles_stale_total", "Total number of NFSd stale file handles",
+                  kNfsdFh, 0),
+      NfsdCounter("node_nfsd_disk_bytes_read_total", "Total NFSd bytes read.", kNfsdIo, 0),
+      NfsdCounter("node_nfsd_disk_bytes_written_total", "Total NFSd bytes written.", kNfsdIo, 1),
       {"node_nfsd_server_threads", "Total number of NFSd kernel threads that are running.",
-       MetricType::kGauge, {}, {RpcSample{kTh, 0, {}}}},
+       MetricType::kGauge, {}, {RpcSample{kNfsdTh, 0, {}}}},
       {"node_nfsd_read_ahead_cache_size_blocks", "How large the read ahead cache is in blocks.",
-       MetricType::kGauge, {}, {RpcSample{kRa, 0, {}}}},
-      Counter("node_nfsd_read_ahead_cache_not_found_total",
-              "Total number of NFSd read ahead cache not found.", kRa, 11),
+       MetricType::kGauge, {}, {RpcSample{kNfsdRa, 0, {}}}},
+      NfsdCounter("node_nfsd_read_ahead_cache_not_found_total",
+                  "Total number of NFSd read ahead cache not found.", kNfsdRa, 11),
       {"node_nfsd_packets_total", "Total NFSd network packets (sent+received) by protocol type.",
        MetricType::kCounter, {"proto", {}},
-       {RpcSample{kNet, 1, {"udp", {}}}, RpcSample{kNet, 2, {"tcp", {}}}}},
-      Counter("node_nfsd_connections_total", "Total number of NFSd TCP connections.", kNet, 3),
+       {RpcSample{kNfsdNet, 1, {"udp", {}}}, RpcSample{kNfsdNet, 2, {"tcp", {}}}}},
+      NfsdCounter("node_nfsd_connections_total", "Total number of NFSd TCP connections.",
+                  kNfsdNet, 3),
       {"node_nfsd_rpc_errors_total", "Total number of NFSd RPC errors by error type.",
        MetricType::kCounter, {"error", {}},
-       {RpcSample{kRpc, 2, {"fmt", {}}}, RpcSample{kRpc, 3, {"auth", {}}},
-        RpcSample{kRpc, 4, {"cInt", {}}}}},
-      Counter("node_nfsd_server_rpcs_total", "Total number of NFSd RPCs.", kRpc, 0),
+       {RpcSample{kNfsdRpc, 2, {"fmt", {}}}, RpcSample{kNfsdRpc, 3, {"auth", {}}},
+        RpcSample{kNfsdRpc, 4, {"cInt", {}}}}},
+      NfsdCounter("node_nfsd_server_rpcs_total", "Total number of NFSd RPCs.", kNfsdRpc, 0),
       {"node_nfsd_requests_total", "Total number NFSd Requests by method and protocol.",
        MetricType::kCounter, {"proto", "method"}, {}},
   };
   RpcFamily& requests = families.back();
-  fsstats::AddMethodSamples(requests, kProc2, "2", fsstats::kNfsV2Methods, kSkipV23);
-  fsstats::AddMethodSamples(requests, kProc3, "3", fsstats::kNfsV3Methods, kSkipV23);
-  fsstats::AddMethodSamples(requests, kProc4ops, "4", kV4Ops, kSkipV4);
+  fsstats::AddMethodSamples(requests, kNfsdProc2, "2", fsstats::kNfsV2Methods, kSkipV23);
+  fsstats::AddMethodSamples(requests, kNfsdProc3, "3", fsstats::kNfsV3Methods, kSkipV23);
+  fsstats::AddMethodSamples(requests, kNfsdProc4ops, "4", kV4Ops, kSkipV4);
   return families;
 }
 
@@ -91,7 +105,7 @@ std::vector<RpcFamily> Families() {
 class NfsdCollector final : public HostCollector {
  public:
   explicit NfsdCollector(const HostPaths& paths)
-      : file_(paths.Proc("net/rpc/nfsd"), kLines, Families()) {}
+      : file_(paths.Proc("net/rpc/nfsd"), kNfsdLines, NfsdFamilies()) {}
 
   std::string_view Name() const override { return "nfsd"; }
   void Collect(FamilySet& out) override { file_.Collect(out); }

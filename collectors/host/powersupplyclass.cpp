@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/system_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -18,7 +18,7 @@ struct Numeric {
   std::string_view file, name;
   double divisor;
 };
-constexpr std::array<Numeric, 56> kNumeric{{
+constexpr std::array<Numeric, 56> kSupplyNumeric{{
     {"authentic", "authentic", 1},
     {"calibrate", "calibrate", 1},
     {"capacity", "capacity", 1},
@@ -84,44 +84,9 @@ constexpr std::array<std::string_view, 11> kText{
 
 struct Supply {
   std::string name;
-  std::array<std::optional<std::int64_t>, kNumeric.size()> numeric;
+  std::array<std::optional<std::int64_t>, kSupplyNumeric.size()> numeric;
   std::vector<std::pair<std::string, std::string>> info;
 };
-
-// Invalid UTF-8 becomes U+FFFD, one per run of bad bytes, as Go's strings.ToValidUTF8.
-std::string ToValidUtf8(std::string_view text) {
-  std::string out;
-  bool in_bad_run = false;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xe ? 3
-                                     : (byte >> 3) == 0x1e ? 4 : 0;
-    bool valid = length != 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) {
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-    }
-    if (valid && length > 1) {
-      // Overlong forms, surrogates and values past U+10FFFF are invalid too.
-      std::uint32_t cp = byte & (0x7f >> length);
-      for (std::size_t k = 1; k < length; ++k) {
-        cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
-      }
-      static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      valid = cp >= kMin[length] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
-    }
-    if (!valid) {
-      if (!in_bad_run) out += "\xef\xbf\xbd";
-      in_bad_run = true;
-      ++i;
-      continue;
-    }
-    in_bad_run = false;
-    out.append(text.substr(i, length));
-    i += length;
-  }
-  return out;
-}
 
 // Thread-safety: not thread-safe; the poller calls Collect from one thread.
 class PowersupplyclassCollector final : public HostCollector {
@@ -129,7 +94,7 @@ class PowersupplyclassCollector final : public HostCollector {
   explicit PowersupplyclassCollector(const HostConfig& config)
       : class_dir_(config.paths.Sys("class/power_supply")),
         ignored_(config.powersupply_ignored_supplies) {
-    for (const Numeric& numeric : kNumeric) {
+    for (const Numeric& numeric : kSupplyNumeric) {
       help_.push_back(std::string(numeric.name) +
                       " value of /sys/class/power_supply/<power_supply>.");
     }
@@ -138,27 +103,27 @@ class PowersupplyclassCollector final : public HostCollector {
   std::string_view Name() const override { return "powersupplyclass"; }
 
   void Collect(FamilySet& out) override {
-    std::optional<std::vector<system::DirEntry>> entries = system::ListDir(class_dir_);
+    std::optional<std::vector<sysfs::DirEntry>> entries = sysfs::ListDirUnlessAbsent(class_dir_);
     if (!entries) return;
     std::vector<Supply> supplies;
-    for (const system::DirEntry& entry : *entries) {
+    for (const sysfs::DirEntry& entry : *entries) {
       // procfs reads every supply (a malformed ignored one still fails the collection), then
       // node_exporter drops the ignored ones.
       Supply supply = ReadSupply(entry.name);
       if (!ignored_.Matches(entry.name)) supplies.push_back(std::move(supply));
     }
-    for (std::size_t i = 0; i < kNumeric.size(); ++i) {
-      if (kNumeric[i].name.empty()) continue;
+    for (std::size_t i = 0; i < kSupplyNumeric.size(); ++i) {
+      if (kSupplyNumeric[i].name.empty()) continue;
       bool any = false;
       for (const Supply& supply : supplies) {
         if (!supply.numeric[i]) continue;
         if (!any) {
-          out.Family("node_power_supply_" + std::string(kNumeric[i].name), help_[i],
+          out.Family("node_power_supply_" + std::string(kSupplyNumeric[i].name), help_[i],
                      MetricType::kGauge);
         }
         any = true;
         out.Sample({{"power_supply", supply.name}},
-                   static_cast<double>(*supply.numeric[i]) / kNumeric[i].divisor);
+                   static_cast<double>(*supply.numeric[i]) / kSupplyNumeric[i].divisor);
       }
     }
     if (supplies.empty()) return;
@@ -172,33 +137,35 @@ class PowersupplyclassCollector final : public HostCollector {
     std::string dir = class_dir_ + "/" + name;
     Supply supply;
     supply.name = name;
-    supply.info.emplace_back("power_supply", ToValidUtf8(name));
-    for (const system::DirEntry& entry : system::RequireDir(dir)) {
+    supply.info.emplace_back("power_supply", sysfs::ToValidUtf8(name));
+    for (const sysfs::DirEntry& entry : sysfs::RequireDir(dir)) {
       if (!entry.regular) continue;
       std::string path = dir + "/" + entry.name;
-      system::SysValue value = system::ReadSysValue(path);
+      sysfs::SysText value = sysfs::ReadSysValue(path);
       if (value.error != 0) {
-        if (system::SkippableSysError(value.error)) continue;
+        if (sysfs::SkippableSysError(value.error)) continue;
         throw CollectError(path + ": " + std::strerror(value.error));
       }
       auto text = std::find(kText.begin(), kText.end(), entry.name);
       if (text != kText.end()) {
-        if (!value.text.empty()) supply.info.emplace_back(entry.name, ToValidUtf8(value.text));
+        if (!value.text.empty()) {
+          supply.info.emplace_back(entry.name, sysfs::ToValidUtf8(value.text));
+        }
         continue;
       }
-      auto numeric = std::find_if(kNumeric.begin(), kNumeric.end(),
+      auto numeric = std::find_if(kSupplyNumeric.begin(), kSupplyNumeric.end(),
                                   [&](const Numeric& n) { return n.file == entry.name; });
-      if (numeric == kNumeric.end()) continue;
-      std::optional<std::int64_t> number = system::ParseIntBase0(value.text);
+      if (numeric == kSupplyNumeric.end()) continue;
+      std::optional<std::int64_t> number = sysfs::ParseGoInt(value.text, 0);
       if (!number) throw CollectError(path + ": bad number \"" + value.text + "\"");
-      supply.numeric[static_cast<std::size_t>(numeric - kNumeric.begin())] = *number;
+      supply.numeric[static_cast<std::size_t>(numeric - kSupplyNumeric.begin())] = *number;
     }
     return supply;
   }
 
   std::string class_dir_;
   Pattern ignored_;
-  std::vector<std::string> help_;  // per kNumeric row, built once
+  std::vector<std::string> help_;  // per kSupplyNumeric row, built once
 };
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/hardware_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
@@ -44,13 +44,13 @@ class RaplCollector final : public HostCollector {
   std::string_view Name() const override { return "rapl"; }
 
   void Collect(FamilySet& out) override {
-    int error = 0;
-    auto entries = hardware::ListDir(dir_, error);
-    if (!entries) {
+    sysfs::DirListing listing = sysfs::ListDir(dir_);
+    if (!listing.ok()) {
       // No powercap (not x86, or a container): node_exporter reports no data.
-      if (error == ENOENT || error == EACCES || error == EPERM) return;
-      throw CollectError("cannot list " + dir_ + ": " + std::strerror(error));
+      if (listing.error == ENOENT || listing.error == EACCES || listing.error == EPERM) return;
+      throw CollectError("cannot list " + dir_ + ": " + std::strerror(listing.error));
     }
+    int error = 0;
     struct Family {
       std::string help;
       std::vector<std::pair<std::string, double>> samples;  // index -> joules
@@ -58,18 +58,19 @@ class RaplCollector final : public HostCollector {
     };
     std::map<std::string, Family> families;  // several zones may share a name ("package-0/1")
     std::map<std::string, std::int64_t, std::less<>> name_uses;
-    for (const std::string& entry : *entries) {  // sorted, as os.ReadDir: indexes depend on it
-      std::string zone = dir_ + "/" + entry;
-      hardware::SysText name_file = hardware::ReadSysText(zone + "/name", 4096);
+    // Sorted, as os.ReadDir: the indexes depend on it.
+    for (const sysfs::DirEntry& entry : listing.entries) {
+      std::string zone = dir_ + "/" + entry.name;
+      sysfs::SysText name_file = sysfs::ReadSysText(zone + "/name", 4096);
       if (!name_file.ok()) continue;  // "intel-rapl" itself is not a zone
-      auto [index, name] = IndexAndName(name_uses, hardware::TrimSpace(name_file.text));
+      auto [index, name] = IndexAndName(name_uses, sysfs::TrimSpace(name_file.text));
       int uint_error = 0;
-      if (!hardware::ReadUintFile(zone + "/max_energy_range_uj", uint_error)) {
+      if (!sysfs::ReadUintFile(zone + "/max_energy_range_uj", uint_error)) {
         throw CollectError("cannot read " + zone + "/max_energy_range_uj: " +
                            std::strerror(uint_error));
       }
       name_uses[name] = index + 1;
-      std::optional<std::uint64_t> micro_joules = hardware::ReadUintFile(zone + "/energy_uj", error);
+      std::optional<std::uint64_t> micro_joules = sysfs::ReadUintFile(zone + "/energy_uj", error);
       if (!micro_joules) {
         // Since the 2020 PLATYPUS fix energy_uj is root-only: node_exporter reports no data.
         if (error == EACCES || error == EPERM) return;
@@ -97,7 +98,7 @@ class RaplCollector final : public HostCollector {
       const std::map<std::string, std::int64_t, std::less<>>& uses, std::string_view name) {
     std::size_t dash = name.find('-');
     if (dash != std::string_view::npos && name.find('-', dash + 1) == std::string_view::npos) {
-      if (auto index = hardware::ParseInt(name.substr(dash + 1))) {
+      if (auto index = sysfs::ParseGoInt(name.substr(dash + 1), 10)) {
         return {*index, std::string(name.substr(0, dash))};
       }
     }

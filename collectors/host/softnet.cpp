@@ -3,7 +3,7 @@
 #include <array>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/net_util.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -11,7 +11,7 @@ namespace {
 constexpr std::array<std::string_view, 3> kNames = {
     "node_softnet_processed_total", "node_softnet_dropped_total",
     "node_softnet_times_squeezed_total"};
-constexpr std::array<std::string_view, 3> kHelp = {
+constexpr std::array<std::string_view, 3> kSoftnetHelp = {
     "Number of processed packets", "Number of dropped packets",
     "Number of times processing packets ran out of quota"};
 
@@ -23,7 +23,7 @@ class SoftnetCollector final : public HostCollector {
   std::string_view Name() const override { return "softnet"; }
 
   void Collect(FamilySet& out) override {
-    const std::string* text = ReadUnlessAbsent(file_);
+    const std::string* text = sysfs::ReadUnlessAbsent(file_);
     if (text == nullptr) return;
     rows_.clear();
     std::vector<std::string_view> fields;
@@ -38,7 +38,7 @@ class SoftnetCollector final : public HostCollector {
       }
       std::array<double, 3> row{};
       for (std::size_t i = 0; i < row.size(); ++i) {
-        std::optional<std::uint64_t> value = ParseGoUint(fields[i], 16, 32);
+        std::optional<std::uint64_t> value = sysfs::ParseGoUint(fields[i], 16, 32);
         if (!value) {
           throw CollectError(file_.path() + ": bad number \"" + std::string(fields[i]) + "\"");
         }
@@ -48,7 +48,7 @@ class SoftnetCollector final : public HostCollector {
     }
     if (rows_.empty()) return;
     for (std::size_t column = 0; column < kNames.size(); ++column) {
-      out.Family(kNames[column], kHelp[column], MetricType::kCounter);
+      out.Family(kNames[column], kSoftnetHelp[column], MetricType::kCounter);
       for (std::size_t cpu = 0; cpu < rows_.size(); ++cpu) {
         out.Sample({{"cpu", std::to_string(cpu)}}, rows_[cpu][column]);
       }

@@ -26,7 +26,7 @@
 #include <unordered_map>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/system_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 #include "collectors/host/textfile_parser.h"
 #include "daemon/core/mutex.h"
 
@@ -131,9 +131,9 @@ class TextfileCollector final : public HostCollector {
     std::map<std::string, double> mtimes;  // sorted by path, as node_exporter sorts them
     std::unordered_map<std::string, std::vector<std::string>> files_by_family;
     for (const std::string& dir : Directories(directory_)) {
-      std::optional<std::vector<system::DirEntry>> entries;
+      std::optional<std::vector<sysfs::DirEntry>> entries;
       try {
-        entries = system::ListDir(dir);
+        entries = sysfs::ListDirUnlessAbsent(dir);
       } catch (const CollectError&) {
         entries = std::nullopt;
       }
@@ -143,7 +143,7 @@ class TextfileCollector final : public HostCollector {
         if (!dir.empty()) errored = true;
         continue;
       }
-      for (const system::DirEntry& entry : *entries) {
+      for (const sysfs::DirEntry& entry : *entries) {
         if (!entry.name.ends_with(".prom")) continue;
         std::string path = JoinPath(dir, entry.name);
         std::optional<double> mtime;

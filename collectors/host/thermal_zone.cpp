@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/hardware_sysfs.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
@@ -24,12 +24,12 @@ class ThermalZoneCollector final : public HostCollector {
       double celsius;
     };
     std::vector<Zone> zones;
-    for (const std::string& entry : hardware::NumberedEntries(dir_, "thermal_zone")) {
+    for (const std::string& entry : sysfs::NumberedEntries(dir_, "thermal_zone")) {
       std::string zone = dir_ + "/" + entry;
       std::string type = Text(zone + "/type");
       Text(zone + "/policy");  // required by procfs although not exported
       int error = 0;
-      std::optional<std::int64_t> millidegrees = hardware::ReadIntFile(zone + "/temp", error);
+      std::optional<std::int64_t> millidegrees = sysfs::ReadIntFile(zone + "/temp", error);
       if (!millidegrees) {
         // A sensor that is asleep or gone answers ENODATA: procfs skips the zone.
         if (error == ENODATA) continue;
@@ -42,7 +42,7 @@ class ThermalZoneCollector final : public HostCollector {
       double cur, max;
     };
     std::vector<Device> devices;
-    for (const std::string& entry : hardware::NumberedEntries(dir_, "cooling_device")) {
+    for (const std::string& entry : sysfs::NumberedEntries(dir_, "cooling_device")) {
       std::string device = dir_ + "/" + entry;
       std::string type = Text(device + "/type");
       double max = State(device + "/max_state");
@@ -66,13 +66,13 @@ class ThermalZoneCollector final : public HostCollector {
  private:
   // A required attribute's trimmed text (procfs's util.SysReadFile).
   static std::string Text(const std::string& path) {
-    hardware::SysText text = hardware::ReadSysText(path);
+    sysfs::SysText text = sysfs::ReadSysText(path);
     if (!text.ok()) throw CollectError("cannot read " + path + ": " + std::strerror(text.error));
-    return std::string(hardware::TrimSpace(text.text));
+    return std::string(sysfs::TrimSpace(text.text));
   }
   static double State(const std::string& path) {
     std::string text = Text(path);
-    std::optional<std::int64_t> value = hardware::ParseInt(text);
+    std::optional<std::int64_t> value = sysfs::ParseGoInt(text, 10);
     if (!value) throw CollectError(path + ": bad number \"" + text + "\"");
     return static_cast<double>(*value);
   }

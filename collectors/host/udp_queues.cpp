@@ -1,7 +1,7 @@
 // node_exporter's udp_queues collector: node_udp_queues{queue,ip}, the tx_queue and rx_queue
 // columns of /proc/net/udp and /proc/net/udp6 summed over all sockets.
 #include "collectors/host/collectors.h"
-#include "collectors/host/net_util.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -9,8 +9,8 @@ namespace {
 // procfs's parseIP: 8 or 32 hex digits (an IPv4 or IPv6 address).
 bool IsHexAddress(std::string_view text) {
   if (text.size() != 8 && text.size() != 32) return false;
-  return ParseGoUint(text.substr(0, 16), 16).has_value() &&
-         (text.size() == 8 || ParseGoUint(text.substr(16), 16).has_value());
+  return sysfs::ParseGoUint(text.substr(0, 16), 16).has_value() &&
+         (text.size() == 8 || sysfs::ParseGoUint(text.substr(16), 16).has_value());
 }
 
 // procfs's "address:port" fields: a hex address, then a hex port.
@@ -19,7 +19,7 @@ bool IsAddressPort(std::string_view text) {
   if (colon == std::string_view::npos || text.find(':', colon + 1) != std::string_view::npos) {
     return false;
   }
-  return IsHexAddress(text.substr(0, colon)) && ParseGoUint(text.substr(colon + 1), 16);
+  return IsHexAddress(text.substr(0, colon)) && sysfs::ParseGoUint(text.substr(colon + 1), 16);
 }
 
 class UdpQueuesCollector final : public HostCollector {
@@ -38,7 +38,7 @@ class UdpQueuesCollector final : public HostCollector {
 
  private:
   void Summarise(CachedFile& file, std::string_view ip, bool& family, FamilySet& out) {
-    const std::string* text = ReadUnlessAbsent(file);
+    const std::string* text = sysfs::ReadUnlessAbsent(file);
     if (text == nullptr) return;
     double tx = 0, rx = 0;
     std::string_view line;
@@ -56,23 +56,23 @@ class UdpQueuesCollector final : public HostCollector {
       std::string_view sl = fields_[0];
       std::size_t colon = sl.find(':');
       if (colon == std::string_view::npos || sl.find(':', colon + 1) != std::string_view::npos ||
-          !ParseGoUint(sl.substr(0, colon), 0)) {
+          !sysfs::ParseGoUint(sl.substr(0, colon), 0)) {
         throw bad("sl");
       }
       if (!IsAddressPort(fields_[1])) throw bad("local_address");
       if (!IsAddressPort(fields_[2])) throw bad("rem_address");
-      if (!ParseGoUint(fields_[3], 16)) throw bad("st");
+      if (!sysfs::ParseGoUint(fields_[3], 16)) throw bad("st");
       std::string_view queues = fields_[4];
       colon = queues.find(':');
       if (colon == std::string_view::npos ||
           queues.find(':', colon + 1) != std::string_view::npos) {
         throw bad("tx/rx queues");
       }
-      std::optional<std::uint64_t> tx_queue = ParseGoUint(queues.substr(0, colon), 16);
-      std::optional<std::uint64_t> rx_queue = ParseGoUint(queues.substr(colon + 1), 16);
+      std::optional<std::uint64_t> tx_queue = sysfs::ParseGoUint(queues.substr(0, colon), 16);
+      std::optional<std::uint64_t> rx_queue = sysfs::ParseGoUint(queues.substr(colon + 1), 16);
       if (!tx_queue || !rx_queue) throw bad("tx/rx queues");
-      if (!ParseGoUint(fields_[7], 0)) throw bad("uid");
-      if (!ParseGoUint(fields_[9], 0)) throw bad("inode");
+      if (!sysfs::ParseGoUint(fields_[7], 0)) throw bad("uid");
+      if (!sysfs::ParseGoUint(fields_[9], 0)) throw bad("inode");
       tx += static_cast<double>(*tx_queue);
       rx += static_cast<double>(*rx_queue);
     }

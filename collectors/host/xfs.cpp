@@ -10,6 +10,7 @@
 
 #include "collectors/host/collectors.h"
 #include "collectors/host/fsstats_common.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -21,7 +22,7 @@ struct XfsLine {
   std::string_view label;
   std::size_t values, or_values;
 };
-constexpr XfsLine kLines[] = {
+constexpr XfsLine kXfsLines[] = {
     {"extent_alloc", 4, 4}, {"abt", 4, 4},    {"blk_map", 7, 7}, {"bmbt", 4, 4},
     {"dir", 4, 4},          {"trans", 3, 3},  {"ig", 7, 7},      {"log", 5, 5},
     {"push_ail", 10, 10},   {"xstrat", 2, 2}, {"rw", 2, 2},      {"attr", 4, 4},
@@ -36,7 +37,7 @@ struct XfsField {
   std::size_t index;
   std::string_view name, help;
 };
-constexpr XfsField kFields[] = {
+constexpr XfsField kXfsFields[] = {
     {"extent_alloc", 0, "node_xfs_extent_allocation_extents_allocated_total",
      "Number of extents allocated for a filesystem."},
     {"extent_alloc", 1, "node_xfs_extent_allocation_blocks_allocated_total",
@@ -118,7 +119,7 @@ constexpr XfsField kFields[] = {
     {"vnodes", 6, "node_xfs_vnode_remove_total",
      "Number of times vn_remove called for a filesystem."},
 };
-constexpr std::size_t kFieldCount = std::size(kFields);
+constexpr std::size_t kXfsFieldCount = std::size(kXfsFields);
 
 // Thread-safety: not thread-safe; the poller calls Collect from one thread.
 class XfsCollector final : public HostCollector {
@@ -130,7 +131,9 @@ class XfsCollector final : public HostCollector {
   void Collect(FamilySet& out) override {
     // procfs globs /sys/fs/xfs/*/stats/stats: one per mounted XFS filesystem (kernel 4.4+).
     devices_.clear();
-    for (std::string& name : fsstats::ListDir(dir_)) {
+    // An unreadable or absent directory lists nothing: filepath.Glob ignores I/O errors.
+    for (sysfs::DirEntry& entry : sysfs::ListDir(dir_).entries) {
+      std::string& name = entry.name;
       std::string path = dir_ + "/" + name + "/stats/stats";
       if (::access(path.c_str(), F_OK) != 0) continue;
       Device& device = devices_.emplace_back();
@@ -139,8 +142,8 @@ class XfsCollector final : public HostCollector {
     }
     files_.Sweep();
     if (devices_.empty()) return;
-    for (std::size_t f = 0; f < kFieldCount; ++f) {
-      out.Family(kFields[f].name, kFields[f].help, MetricType::kCounter);
+    for (std::size_t f = 0; f < kXfsFieldCount; ++f) {
+      out.Family(kXfsFields[f].name, kXfsFields[f].help, MetricType::kCounter);
       for (const Device& device : devices_) {
         out.Sample({{"device", device.name}}, static_cast<double>(device.values[f]));
       }
@@ -150,10 +153,10 @@ class XfsCollector final : public HostCollector {
  private:
   struct Device {
     std::string name;
-    std::array<std::uint64_t, kFieldCount> values{};  // 0 for a line the file lacks
+    std::array<std::uint64_t, kXfsFieldCount> values{};  // 0 for a line the file lacks
   };
 
-  void Parse(CachedFile& file, std::array<std::uint64_t, kFieldCount>& values) {
+  void Parse(CachedFile& file, std::array<std::uint64_t, kXfsFieldCount>& values) {
     LineReader lines(file.Read());
     std::string_view line;
     while (lines.Next(line)) {
@@ -169,16 +172,16 @@ class XfsCollector final : public HostCollector {
           throw CollectError(file.path() + ": " + std::string(label) + " value out of range");
         }
       }
-      auto kind = std::find_if(std::begin(kLines), std::end(kLines),
+      auto kind = std::find_if(std::begin(kXfsLines), std::end(kXfsLines),
                                [&](const XfsLine& spec) { return spec.label == label; });
-      if (kind == std::end(kLines)) continue;  // fibt2, rmapbt, ...: not kept by procfs
+      if (kind == std::end(kXfsLines)) continue;  // fibt2, rmapbt, ...: not kept by procfs
       if (count != kind->values && count != kind->or_values) {
         throw CollectError(file.path() + ": " + std::to_string(count) + " values on the " +
                            std::string(label) + " line");
       }
-      for (std::size_t f = 0; f < kFieldCount; ++f) {
-        if (kFields[f].line != label) continue;
-        values[f] = numbers_[kFields[f].index];
+      for (std::size_t f = 0; f < kXfsFieldCount; ++f) {
+        if (kXfsFields[f].line != label) continue;
+        values[f] = numbers_[kXfsFields[f].index];
       }
     }
   }

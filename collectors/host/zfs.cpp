@@ -11,6 +11,7 @@
 
 #include "collectors/host/collectors.h"
 #include "collectors/host/fsstats_common.h"
+#include "collectors/host/sysfs_files.h"
 
 namespace metricsd::host {
 namespace {
@@ -125,13 +126,17 @@ class ZfsCollector final : public HostCollector {
   // node_exporter globs <base>/*/io, then <base>/*/objset-*, then <base>/*/state.
   void CollectPools(FamilySet& out) {
     for (auto& [name, family] : pool_families_) family.samples.clear();
-    for (const std::string& pool : fsstats::ListDir(base_)) {
+    // An unreadable or absent directory lists nothing: filepath.Glob ignores I/O errors.
+    for (const sysfs::DirEntry& pool_entry : sysfs::ListDir(base_).entries) {
+      const std::string& pool = pool_entry.name;
       std::string dir = base_ + "/" + pool;
       if (std::string io = dir + "/io"; ::access(io.c_str(), F_OK) == 0) {
         ParsePoolIo(files_.Get(io), pool);
       }
-      for (const std::string& entry : fsstats::ListDir(dir)) {
-        if (entry.starts_with("objset-")) ParseObjset(files_.Get(dir + "/" + entry), pool);
+      for (const sysfs::DirEntry& entry : sysfs::ListDir(dir).entries) {
+        if (entry.name.starts_with("objset-")) {
+          ParseObjset(files_.Get(dir + "/" + entry.name), pool);
+        }
       }
       if (std::string state = dir + "/state"; ::access(state.c_str(), F_OK) == 0) {
         ParseState(files_.Get(state), pool);

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "collectors/host/collectors.h"
-#include "collectors/host/net_util.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/text_writer.h"
 #include "tests/unit/support/samples.h"
 
@@ -93,22 +93,34 @@ TEST(HostNetCollectors, ReportNothingWhenTheirFilesAreAbsent) {
 }
 
 TEST(NetUtilTest, ParsesIntegersAsGoStrconvDoes) {
-  EXPECT_EQ(ParseGoInt("0x1303", 0), 4867);  // sysfs flags
-  EXPECT_EQ(ParseGoInt("010", 0), 8);        // a leading 0 is octal with base 0
-  EXPECT_EQ(ParseGoInt("0", 0), 0);
-  EXPECT_EQ(ParseGoInt("-1", 0), -1);
-  EXPECT_EQ(ParseGoInt("1_000", 0), 1000);
-  EXPECT_EQ(ParseGoInt("_1", 0), std::nullopt);
-  EXPECT_EQ(ParseGoInt("1__0", 0), std::nullopt);
-  EXPECT_EQ(ParseGoInt("", 0), std::nullopt);
-  EXPECT_EQ(ParseGoInt("9223372036854775808", 0), std::nullopt);
-  EXPECT_EQ(ParseGoInt("-9223372036854775808", 0), INT64_MIN);
-  EXPECT_EQ(ParseGoUint("E33656E5", 16), 0xE33656E5u);
-  EXPECT_EQ(ParseGoUint("0x10", 16), std::nullopt);  // no prefix when the base is given
-  EXPECT_EQ(ParseGoUint("1_0", 16), std::nullopt);
-  EXPECT_EQ(ParseGoUint("100000000", 16, 32), std::nullopt);
-  EXPECT_EQ(ParseGoUint("ffffffff", 16, 32), 0xffffffffu);
-  EXPECT_EQ(ParseGoUint("-1", 10), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoInt("0x1303", 0), 4867);  // sysfs flags
+  EXPECT_EQ(sysfs::ParseGoInt("010", 0), 8);        // a leading 0 is octal with base 0
+  EXPECT_EQ(sysfs::ParseGoInt("0", 0), 0);
+  EXPECT_EQ(sysfs::ParseGoInt("-1", 0), -1);
+  EXPECT_EQ(sysfs::ParseGoInt("1_000", 0), 1000);
+  EXPECT_EQ(sysfs::ParseGoInt("_1", 0), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoInt("1__0", 0), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoInt("", 0), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoInt("9223372036854775808", 0), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoInt("-9223372036854775808", 0), INT64_MIN);
+  EXPECT_EQ(sysfs::ParseGoUint("E33656E5", 16), 0xE33656E5u);
+  EXPECT_EQ(sysfs::ParseGoUint("0x10", 16), std::nullopt);  // no prefix when the base is given
+  EXPECT_EQ(sysfs::ParseGoUint("1_0", 16), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoUint("100000000", 16, 32), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoUint("ffffffff", 16, 32), 0xffffffffu);
+  EXPECT_EQ(sysfs::ParseGoUint("-1", 10), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoUint("0b101", 0), 5u);
+  EXPECT_EQ(sysfs::ParseGoUint("0o17", 0), 15u);
+  EXPECT_EQ(sysfs::ParseGoUint("0x", 0), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoInt("+7", 10), 7);
+  EXPECT_EQ(sysfs::ParseGoInt("1_0", 10), std::nullopt);  // underscores only with base 0
+  // The bit size bounds the signed range too (strconv.ParseInt(s, 10, 32)).
+  EXPECT_EQ(sysfs::ParseGoInt("-2147483648", 10, 32), -2147483648);
+  EXPECT_EQ(sysfs::ParseGoInt("-2147483649", 10, 32), std::nullopt);
+  EXPECT_EQ(sysfs::ParseGoInt("2147483647", 10, 32), 2147483647);
+  EXPECT_EQ(sysfs::ParseGoInt("2147483648", 10, 32), std::nullopt);
+  EXPECT_EQ(sysfs::TrimSpace(" \t\v\f\r up\n\n"), "up");
+  EXPECT_EQ(sysfs::TrimSpace(" \n "), "");
 }
 
 // --- arp

@@ -5,6 +5,7 @@
 #include <sys/timex.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "collectors/host/collectors.h"
+#include "collectors/host/sysfs_files.h"
 #include "collectors/host/textfile_parser.h"
 #include "daemon/core/text_writer.h"
 #include "tests/unit/support/samples.h"
@@ -166,6 +168,86 @@ TEST(HostSystemCollectors, ReportNothingWhenTheirFilesAreAbsent) {
 }
 
 // --- schedstat ------------------------------------------------------------------------------
+
+// --- sysfs_files.h, the helpers every sysfs collector shares
+
+TEST(SysfsFiles, ListDirSortsAndTellsAnAbsentDirectoryFromAFailure) {
+  TempTree tree("sysfs-list");
+  tree.Write("dir/b", "x");
+  tree.Write("dir/a", "y");
+  tree.Mkdir("dir/c");
+  sysfs::DirListing listing = sysfs::ListDir(tree.root() + "/dir");
+  ASSERT_TRUE(listing.ok());
+  ASSERT_EQ(listing.entries.size(), 3u);
+  EXPECT_EQ(listing.entries[0].name, "a");
+  EXPECT_TRUE(listing.entries[0].regular);
+  EXPECT_EQ(listing.entries[1].name, "b");
+  EXPECT_EQ(listing.entries[2].name, "c");
+  EXPECT_FALSE(listing.entries[2].regular);
+
+  sysfs::DirListing missing = sysfs::ListDir(tree.root() + "/missing");
+  EXPECT_EQ(missing.error, ENOENT);
+  EXPECT_TRUE(missing.absent());
+  EXPECT_TRUE(missing.entries.empty());
+  EXPECT_EQ(sysfs::ListDirUnlessAbsent(tree.root() + "/missing"), std::nullopt);
+  EXPECT_EQ(sysfs::ListDir(tree.root() + "/dir/a").error, ENOTDIR);  // a file, not a directory
+  EXPECT_EQ(sysfs::ListDirUnlessAbsent(tree.root() + "/dir/a"), std::nullopt);
+  EXPECT_THROW(sysfs::RequireDir(tree.root() + "/missing"), CollectError);
+  EXPECT_EQ(sysfs::ListDirUnlessAbsent(tree.root() + "/dir")->size(), 3u);
+  // A path too long for the kernel is a failure, not an absence.
+  std::string too_long = tree.root() + "/" + std::string(5000, 'x');
+  EXPECT_EQ(sysfs::ListDir(too_long).error, ENAMETOOLONG);
+  EXPECT_FALSE(sysfs::ListDir(too_long).absent());
+  EXPECT_THROW(sysfs::ListDirUnlessAbsent(too_long), CollectError);
+}
+
+TEST(SysfsFiles, NumberedEntriesMatchesGlobPrefixThenDigit) {
+  TempTree tree("sysfs-numbered");
+  for (const char* name : {"cpu10", "cpu", "cpufreq", "cpu0", "cpu1x"}) tree.Write(name, "");
+  EXPECT_EQ(sysfs::NumberedEntries(tree.root(), "cpu"),
+            (std::vector<std::string>{"cpu0", "cpu10", "cpu1x"}));
+  EXPECT_TRUE(sysfs::NumberedEntries(tree.root() + "/missing", "cpu").empty());
+}
+
+TEST(SysfsFiles, ReadsOneBoundedValueAndKeepsTheErrno) {
+  TempTree tree("sysfs-read");
+  tree.Write("v", "  42\n");
+  tree.Write("big", std::string(200, '7'));
+  tree.Write("bad", "4x\n");
+  tree.Write("negative", "-5\n");
+  EXPECT_EQ(sysfs::ReadSysText(tree.root() + "/v").text, "  42\n");
+  EXPECT_EQ(sysfs::ReadSysValue(tree.root() + "/v").text, "42");
+  EXPECT_EQ(sysfs::RequireSysValue(tree.root() + "/v"), "42");
+  EXPECT_EQ(sysfs::ReadSysText(tree.root() + "/big").text.size(), 128u);  // one 128-byte read
+  EXPECT_EQ(sysfs::ReadSysText(tree.root() + "/big", 4096).text.size(), 200u);
+
+  sysfs::SysText missing = sysfs::ReadSysValue(tree.root() + "/missing");
+  EXPECT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error, ENOENT);
+  EXPECT_TRUE(sysfs::SkippableSysError(missing.error));
+  EXPECT_TRUE(sysfs::SkippableSysError(EOPNOTSUPP));
+  EXPECT_FALSE(sysfs::SkippableSysError(EACCES));
+  EXPECT_EQ(sysfs::ReadSysText(tree.root()).error, EISDIR);
+  EXPECT_THROW(sysfs::RequireSysValue(tree.root() + "/missing"), CollectError);
+
+  int error = -1;
+  EXPECT_EQ(sysfs::ReadUintFile(tree.root() + "/v", error), 42u);
+  EXPECT_EQ(error, 0);
+  EXPECT_EQ(sysfs::ReadIntFile(tree.root() + "/negative", error), -5);
+  EXPECT_EQ(sysfs::ReadUintFile(tree.root() + "/missing", error), std::nullopt);
+  EXPECT_EQ(error, ENOENT);
+  EXPECT_THROW(sysfs::ReadUintFile(tree.root() + "/bad", error), CollectError);
+  EXPECT_THROW(sysfs::ReadUintFile(tree.root() + "/negative", error), CollectError);
+}
+
+TEST(SysfsFiles, ToValidUtf8ReplacesEachInvalidRunOnce) {
+  EXPECT_EQ(sysfs::ToValidUtf8("caf\xc3\xa9"), "caf\xc3\xa9");
+  EXPECT_EQ(sysfs::ToValidUtf8("a\xff\xfe b"), "a\xef\xbf\xbd b");
+  EXPECT_EQ(sysfs::ToValidUtf8("\xed\xa0\x80"), "\xef\xbf\xbd");  // a surrogate
+  EXPECT_EQ(sysfs::ToValidUtf8("\xc0\xafx"), "\xef\xbf\xbdx");     // an overlong '/'
+  EXPECT_EQ(sysfs::Utf8SequenceLength("\xf0\x9f\x98\x80"), 4u);
+  EXPECT_EQ(sysfs::Utf8SequenceLength("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+}
 
 TEST(HostSystemCollectors, SchedstatFromNodeExporterFixtures) {
   auto collector = MakeSchedstatCollector(Config(kNodeExporter));

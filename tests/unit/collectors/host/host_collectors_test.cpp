@@ -29,9 +29,13 @@
 #include "daemon/core/text_writer.h"
 #include "tests/unit/support/config_error_of.h"
 #include "tests/unit/support/samples.h"
+#include "tests/unit/collectors/host/host_test_support.h"
 
 namespace metricsd::host {
 namespace {
+
+using fixtures::Collect;
+using fixtures::Exposition;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -42,32 +46,6 @@ HostConfig FixtureConfig(const std::string& root = kFixtures) {
   HostConfig config = ParseHostConfig(ParseYaml("", "test.yaml"));
   config.paths = {root + "/proc", root + "/sys", root + "/root", root + "/root/run/udev/data"};
   return config;
-}
-
-// "name{labels}" -> value, and "# TYPE" lines, from one collector's text.
-struct Exposition {
-  std::string text;
-  std::map<std::string, double> samples;
-
-  double at(const std::string& key) const {
-    auto it = samples.find(key);
-    if (it == samples.end()) {
-      ADD_FAILURE() << "no sample " << key << " in:\n" << text;
-      return -1;
-    }
-    return it->second;
-  }
-};
-
-Exposition Collect(HostCollector& collector) {
-  FamilySet set;
-  collector.Collect(set);
-  Exposition out;
-  TextWriter writer(out.text);
-  set.Visit(writer);
-  collector.VisitLive(writer);
-  out.samples = ParseSamples(out.text);
-  return out;
 }
 
 double Hz() { return static_cast<double>(sysconf(_SC_CLK_TCK)); }

@@ -15,12 +15,13 @@
 #include <set>
 
 #include "collectors/host/collectors.h"
+#include "collectors/host/sysfs_files.h"
 #include "collectors/host/storage_sysfs.h"
 
 namespace metricsd::host {
 namespace {
 
-constexpr double kSectorBytes = 512;  // devices/<dev>/size counts 512-byte sectors
+constexpr double kBtrfsSectorBytes = 512;  // devices/<dev>/size counts 512-byte sectors
 
 // procfs's btrfs reader: the first failure is remembered and makes later readValue calls
 // return 0, but reading goes on; absent files are not failures, unparsable numbers are 0.
@@ -36,7 +37,7 @@ struct BtrfsReader {
       std::optional<std::string> text = ReadSysfsFile(path + "/" + std::string(name));
       if (!text) return {};
       // SysReadFile: one read of at most 128 bytes.
-      return std::string(TrimSysfsSpace(std::string_view(*text).substr(0, 128)));
+      return std::string(sysfs::TrimSpace(std::string_view(*text).substr(0, 128)));
     } catch (const CollectError& e) {
       error = e.what();
       return {};
@@ -110,7 +111,7 @@ FilesystemStats ReadFilesystem(const std::string& dir, const std::string& dir_na
   FilesystemStats stats;
   for (const SysfsEntry& device : reader.ListFiles("devices")) {
     stats.devices.emplace_back(device.name,
-                               kSectorBytes * reader.ReadValue("devices/" + device.name + "/size"));
+                               kBtrfsSectorBytes * reader.ReadValue("devices/" + device.name + "/size"));
   }
   reader.dev_count = static_cast<double>(stats.devices.size());
   stats.label = reader.ReadFile("label");
@@ -152,13 +153,13 @@ std::string DeviceUuid(const unsigned char (&uuid)[BTRFS_UUID_SIZE]) {
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
-struct Mount {
+struct BtrfsMount {
   std::string device, mount_point, fs_type;
 };
 
 // node_exporter's mountPointDetails: <procfs>/1/mounts, or <procfs>/mounts without it;
 // nullopt (no ioctl statistics) when neither can be read or a line is malformed.
-std::optional<std::vector<Mount>> ReadMounts(const HostPaths& paths) {
+std::optional<std::vector<BtrfsMount>> ReadBtrfsMounts(const HostPaths& paths) {
   std::optional<std::string> text;
   try {
     text = ReadSysfsFile(paths.Proc("1/mounts"));
@@ -167,7 +168,7 @@ std::optional<std::vector<Mount>> ReadMounts(const HostPaths& paths) {
     return std::nullopt;
   }
   if (!text) return std::nullopt;
-  std::vector<Mount> mounts;
+  std::vector<BtrfsMount> mounts;
   std::vector<std::string_view> fields;
   std::string_view line;
   for (LineReader lines(*text); lines.Next(line);) {
@@ -225,10 +226,10 @@ std::optional<std::pair<std::string, std::vector<IoctlDevice>>> QueryFilesystem(
 // Filesystem id (the uuid without dashes) -> its devices, one query per filesystem.
 std::map<std::string, std::vector<IoctlDevice>> ReadIoctlStats(const HostPaths& paths) {
   std::map<std::string, std::vector<IoctlDevice>> filesystems;
-  std::optional<std::vector<Mount>> mounts = ReadMounts(paths);
+  std::optional<std::vector<BtrfsMount>> mounts = ReadBtrfsMounts(paths);
   if (!mounts) return filesystems;
   std::set<std::string> devices_done;
-  for (const Mount& mount : *mounts) {
+  for (const BtrfsMount& mount : *mounts) {
     if (mount.fs_type != "btrfs" || devices_done.count(mount.device) > 0) continue;
     std::string path = paths.rootfs + "/" + mount.mount_point;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "collectors/host/collectors.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
@@ -24,19 +25,12 @@ namespace {
 constexpr std::array<std::string_view, 8> kModes = {"user", "nice",    "system", "idle",
                                                     "iowait", "irq", "softirq", "steal"};
 
-std::string_view TrimSpace(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\n\r\v\f";
-  std::size_t begin = text.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
-}
-
 // node_exporter's readUintFromFile: the whole file, trimmed, as a decimal uint64; nullopt
 // when it is absent or not a number (that CPU is then skipped, as node_exporter does).
 std::optional<std::uint64_t> ReadUintFile(const std::string& path) {
   std::optional<std::string> text = TryReadFile(path);
   if (!text) return std::nullopt;
-  return ParseUint(TrimSpace(*text));
+  return ParseUint(sysfs::TrimSpace(*text));
 }
 
 // One "processor" block of /proc/cpuinfo: the fields node_cpu_info and the flag/bug series use.
@@ -65,9 +59,9 @@ std::vector<CpuInfo> ParseCpuInfo(std::string_view text, const std::string& path
     return CollectError(path + ": " + std::string(why) + " \"" + std::string(value) + "\"");
   };
   for (LineReader lines(text); lines.Next(line);) {
-    if (cpus.empty() && TrimSpace(line).empty()) continue;
+    if (cpus.empty() && sysfs::TrimSpace(line).empty()) continue;
     std::size_t colon = line.find(": ");
-    std::string_view key = TrimSpace(line.substr(0, colon));
+    std::string_view key = sysfs::TrimSpace(line.substr(0, colon));
     std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 2);
     if (cpus.empty()) {
       if (!line.starts_with("processor") || line.find(':') == std::string_view::npos) {

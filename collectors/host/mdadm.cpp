@@ -6,6 +6,7 @@
 #include <re2/re2.h>
 
 #include "collectors/host/collectors.h"
+#include "collectors/host/sysfs_files.h"
 #include "collectors/host/storage_sysfs.h"
 
 namespace metricsd::host {
@@ -97,7 +98,7 @@ double EvalRecoveryLine(std::string_view line) {
   std::string blocks, pct, finish, speed;
   std::optional<std::int64_t> synced;
   if (!RE2::PartialMatch(line, p.recovery_blocks, &blocks) || !(synced = ParseInt64(blocks)) ||
-      !RE2::PartialMatch(line, p.recovery_pct, &pct) || !IsGoFloat(TrimSysfsSpace(pct)) ||
+      !RE2::PartialMatch(line, p.recovery_pct, &pct) || !IsGoFloat(sysfs::TrimSpace(pct)) ||
       !RE2::PartialMatch(line, p.recovery_finish, &finish) || !IsGoFloat(finish) ||
       !RE2::PartialMatch(line, p.recovery_speed, &speed) || !IsGoFloat(speed)) {
     throw CollectError("unexpected recoveryLine: " + std::string(line));
@@ -117,7 +118,7 @@ std::vector<MdStat> ParseMdstat(std::string_view text) {
   std::vector<MdStat> stats;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = lines[i];
-    if (TrimSysfsSpace(line).empty() || line[0] == ' ' || line.substr(0, 13) == "Personalities" ||
+    if (sysfs::TrimSpace(line).empty() || line[0] == ' ' || line.substr(0, 13) == "Personalities" ||
         line.substr(0, 6) == "unused") {
       continue;
     }

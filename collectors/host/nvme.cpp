@@ -1,6 +1,7 @@
 // node_exporter's nvme collector: node_nvme_info from /sys/class/nvme/<device>/{firmware_rev,
 // model,serial,state}, as prometheus/procfs v0.8.0's NVMeClass reads them.
 #include "collectors/host/collectors.h"
+#include "collectors/host/sysfs_files.h"
 #include "collectors/host/storage_sysfs.h"
 
 namespace metricsd::host {
@@ -10,7 +11,7 @@ namespace {
 std::string ReadNvmeAttribute(const std::string& path) {
   std::optional<std::string> text = ReadSysfsFile(path);
   if (!text) throw CollectError("cannot read " + path + ": no such file");
-  return std::string(TrimSysfsSpace(std::string_view(*text).substr(0, 128)));
+  return std::string(sysfs::TrimSpace(std::string_view(*text).substr(0, 128)));
 }
 
 class NvmeCollector final : public HostCollector {

@@ -43,13 +43,6 @@ std::optional<std::string> ReadSysfsFile(const std::string& path) {
   return text;
 }
 
-std::string_view TrimSysfsSpace(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\n\v\f\r";
-  std::size_t begin = text.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
-}
-
 void FamilyBuffer::Add(std::string_view name, std::string_view help, MetricType type,
                        Labels labels, double value) {
   auto it = std::find_if(families_.begin(), families_.end(),

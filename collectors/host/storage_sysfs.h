@@ -27,9 +27,6 @@ std::optional<std::vector<SysfsEntry>> ListSysfsDirectory(const std::string& pat
 // The whole file; nullopt when it does not exist; CollectError on any other failure.
 std::optional<std::string> ReadSysfsFile(const std::string& path);
 
-// Go's strings.TrimSpace for ASCII whitespace.
-std::string_view TrimSysfsSpace(std::string_view text);
-
 // Samples appended in any order, emitted one family at a time in first-seen family order.
 // Thread-safety: not thread-safe; a local of one Collect call.
 class FamilyBuffer {

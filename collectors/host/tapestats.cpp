@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "collectors/host/collectors.h"
+#include "collectors/host/sysfs_files.h"
 #include "collectors/host/storage_sysfs.h"
 
 namespace metricsd::host {
@@ -30,25 +31,6 @@ constexpr std::array<TapeField, 10> kTapeFields = {{
     {"write_cnt", "node_tape_writes_completed_total", "The number of write requests issued to the tape drive.", MetricType::kCounter, 1},
     {"write_ns", "node_tape_write_time_seconds_total", "The amount of time spent waiting for write requests to complete.", MetricType::kCounter, kNanos},
 }};
-
-// procfs's ValueParser.PUInt64: Go's strconv.ParseUint(text, 0, 64), the base taken from a
-// 0x, 0o, 0b or 0 prefix.
-std::optional<std::uint64_t> ParseUintBase0(std::string_view text) {
-  int base = 10;
-  if (text.size() > 1 && text[0] == '0') {
-    char prefix = static_cast<char>(text[1] | 0x20);
-    if (prefix == 'x') base = 16;
-    else if (prefix == 'o') base = 8;
-    else if (prefix == 'b') base = 2;
-    else base = 8;
-    text.remove_prefix(base == 8 && prefix != 'o' ? 1 : 2);
-    if (text.empty()) return std::nullopt;
-  }
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 // procfs lists n?st[0-9]+[alm]? and keeps ^st[0-9]+$: the other names are views of one drive.
 bool IsTapeDevice(std::string_view name) {
@@ -89,8 +71,8 @@ class TapestatsCollector final : public HostCollector {
         if (!text) throw CollectError("cannot read " + path + ": no such file");
         for (std::size_t i = 0; i < kTapeFields.size(); ++i) {
           if (kTapeFields[i].file != file.name) continue;
-          std::string_view value = TrimSysfsSpace(std::string_view(*text).substr(0, 128));
-          std::optional<std::uint64_t> number = ParseUintBase0(value);
+          std::string_view value = sysfs::TrimSpace(std::string_view(*text).substr(0, 128));
+          std::optional<std::uint64_t> number = sysfs::ParseGoUint(value, 0)  /* procfs's ValueParser.PUInt64 */;
           if (!number) throw CollectError(path + ": bad number \"" + std::string(value) + "\"");
           tape.values[i] = static_cast<double>(*number);
         }

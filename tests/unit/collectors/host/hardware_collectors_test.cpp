@@ -14,71 +14,16 @@
 #include "collectors/host/collectors.h"
 #include "daemon/core/text_writer.h"
 #include "tests/unit/support/samples.h"
+#include "tests/unit/collectors/host/host_test_support.h"
 
 namespace metricsd::host {
 namespace {
 
+using namespace fixtures;  // kNodeExporter, Config, TempTree, Exposition, Collect
+
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-const std::string kNodeExporter = std::string(METRICSD_SOURCE_DIR) + "/tests/fixtures/node_exporter";
-
-HostConfig Config(const std::string& root) {
-  HostConfig config = ParseHostConfig(ParseYaml("", "test.yaml"));
-  config.paths = {root + "/proc", root + "/sys", root, root + "/udev/data"};
-  return config;
-}
-
-// A fresh directory per test, with files written on demand.
-class TempTree {
- public:
-  explicit TempTree(const std::string& name)
-      : root_(fs::temp_directory_path() / ("metricsd-host-hardware-" + name)) {
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  ~TempTree() { fs::remove_all(root_); }
-  void Write(const std::string& relative, const std::string& text) const {
-    fs::path path = root_ / relative;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-  }
-  void Link(const std::string& relative, const std::string& target) const {
-    fs::path path = root_ / relative;
-    fs::create_directories(path.parent_path());
-    fs::create_directory_symlink(target, path);
-  }
-  void Mkdir(const std::string& relative) const { fs::create_directories(root_ / relative); }
-  std::string root() const { return root_.string(); }
-
- private:
-  fs::path root_;
-};
-
-struct Exposition {
-  std::string text;
-  std::map<std::string, double> samples;
-
-  double at(const std::string& key) const {
-    auto it = samples.find(key);
-    if (it == samples.end()) {
-      ADD_FAILURE() << "no sample " << key << " in:\n" << text;
-      return -1;
-    }
-    return it->second;
-  }
-};
-
-Exposition Collect(HostCollector& collector) {
-  FamilySet set;
-  collector.Collect(set);
-  Exposition out;
-  TextWriter writer(out.text);
-  set.Visit(writer);
-  out.samples = ParseSamples(out.text);
-  return out;
-}
 
 // A host without the files a collector reads: node_exporter reports nothing, not an error.
 TEST(HostHardwareCollectors, ReportNothingWhenTheirFilesAreAbsent) {

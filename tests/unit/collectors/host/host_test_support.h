@@ -50,6 +50,11 @@ class TempTree {
   void Mkdir(const std::string& relative) const {
     std::filesystem::create_directories(root_ / relative);
   }
+  void Link(const std::string& relative, const std::string& target) const {
+    std::filesystem::path path = root_ / relative;
+    std::filesystem::create_directories(path.parent_path());
+    std::filesystem::create_directory_symlink(target, path);
+  }
   std::string root() const { return root_.string(); }
 
  private:

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -86,6 +87,22 @@ inline Exposition Collect(HostCollector& collector) {
   collector.VisitLive(writer);
   out.samples = ParseSamples(out.text);
   return out;
+}
+
+// A host without the files of `collectors`: each reports nothing and does not fail, as
+// node_exporter's "no data".
+inline void ExpectNothingOnAnEmptyTree(const std::set<std::string, std::less<>>& collectors) {
+  TempTree empty("empty");
+  HostConfig config = Config(empty.root());
+  config.paths = {empty.root(), empty.root(), empty.root(), empty.root()};
+  config.collectors = collectors;
+  auto made = MakeEnabledCollectors(config);
+  ASSERT_EQ(made.size(), collectors.size());
+  for (auto& collector : made) {
+    Exposition out;
+    EXPECT_NO_THROW(out = Collect(*collector)) << collector->Name();
+    EXPECT_EQ(out.text, "") << collector->Name();
+  }
 }
 
 }  // namespace metricsd::host::fixtures

@@ -110,10 +110,13 @@ const Section<HostConfig>& CollectorsSection() {
   return *section;
 }
 
-// node_exporter refuses an include and an exclude flag of one collector together.
-auto ExclusivePatterns(std::string_view include, std::string_view exclude) {
-  return [include, exclude](const ConfigNode& node, HostConfig&) {
-    if (node[include].IsSet() && node[exclude].IsSet()) {
+// node_exporter refuses an include and an exclude flag of one collector together. A key written
+// empty (as the generated default config writes every key) is no filter: only two non-empty
+// patterns conflict.
+auto ExclusivePatterns(std::string_view include, Pattern HostConfig::*include_member,
+                       std::string_view exclude, Pattern HostConfig::*exclude_member) {
+  return [=](const ConfigNode& node, HostConfig& config) {
+    if (!(config.*include_member).text.empty() && !(config.*exclude_member).text.empty()) {
       node[exclude].Fail(std::string(include) + " and " + std::string(exclude) +
                          " are mutually exclusive");
     }
@@ -158,7 +161,8 @@ const Section<HostConfig>& HostSection() {
                "RE2 regex of network devices to leave out; Debian's node_exporter excludes ^lo$, "
                "metricsd keeps lo")
         .Check("device_include and device_exclude exclude each other",
-               ExclusivePatterns("device_include", "device_exclude"));
+               ExclusivePatterns("device_include", &HostConfig::netdev_device_include,
+                                 "device_exclude", &HostConfig::netdev_device_exclude));
     auto* cpu = new Section<HostConfig>("");
     cpu->Bool("info", &HostConfig::cpu_info,
               "node_cpu_info from /proc/cpuinfo (--collector.cpu.info)")
@@ -175,7 +179,8 @@ const Section<HostConfig>& HostSection() {
         .Regex("device_exclude", &HostConfig::arp_device_exclude,
                "RE2 regex of devices to leave out")
         .Check("device_include and device_exclude exclude each other",
-               ExclusivePatterns("device_include", "device_exclude"));
+               ExclusivePatterns("device_include", &HostConfig::arp_device_include,
+                                 "device_exclude", &HostConfig::arp_device_exclude));
     auto* bcache = new Section<HostConfig>("");
     bcache->Bool("priority_stats", &HostConfig::bcache_priority_stats,
                  "the expensive priority stats (--collector.bcache.priorityStats)");

@@ -280,6 +280,22 @@ TEST(HostConfigTest, DefaultsAndStrictErrors) {
             "(unclosed");
   EXPECT_EQ(ConfigErrorOf([] { ParseHostConfig(ParseYaml("interval: 10ms\n", "m.yaml")); }),
             "m.yaml:1:11: interval: must be at least 100ms");
+  // node_exporter's include/exclude flags of one collector exclude each other; an empty value
+  // (as the generated default config writes every key) is no filter.
+  EXPECT_EQ(ConfigErrorOf([] {
+              ParseHostConfig(ParseYaml("netdev:\n  device_include: eth\n  device_exclude: lo\n", "m.yaml"));
+            }),
+            "m.yaml:3:19: netdev.device_exclude: device_include and device_exclude are mutually "
+            "exclusive");
+  EXPECT_EQ(ConfigErrorOf([] {
+              ParseHostConfig(ParseYaml("arp: {device_include: eth, device_exclude: lo}\n", "m.yaml"));
+            }),
+            "m.yaml:1:44: arp.device_exclude: device_include and device_exclude are mutually "
+            "exclusive");
+  HostConfig empty = ParseHostConfig(ParseYaml(
+      "netdev: {device_include: '', device_exclude: ''}\narp: {device_include: '', device_exclude: lo}\n",
+      "m.yaml"));
+  EXPECT_EQ(empty.arp_device_exclude.text, "lo");
 }
 
 TEST(HostPollerTest, MissingFilesFailOnlyTheirCollectors) {

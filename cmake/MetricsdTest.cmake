@@ -5,21 +5,20 @@
 # not listed (under ~8 s in both builds) keep cost 0 and fill the gaps. Refresh the numbers from
 # the cost files now and then; the order is what matters, not the exact seconds.
 set(METRICSD_TEST_COSTS
-  # name:default:sanitizer build
-  integration_history_crash:135:57  e2e_promql_diff:83:98  e2e_alerting_diff:40:40
-  integration_history_faults:27:39  schema_property:24:117  integration_alerting:21:31
-  integration_probes:18:34  schema_lsp:16:18  e2e_prometheus_https:16:18
-  integration_statsd_hostile:15:25  promql_cases_promtool:13:17  e2e_analytics_remote:70:100
-  integration_web_hardening:11:61  integration_alert_restore:10:11  e2e_prometheus:8:8
-  e2e_alertmanager:8:9  e2e_history_vm:7:15  integration_package:6:66  integration_daemon:1:41
-  metricsd_storage_test:1:49  metricsd_analytics_impact_test:2:46  integration_analytics:3:29
-  metricsd_analytics_trend_test:1:26  integration_statsd:2:20  metricsd_analytics_remote_test:1:17
-  metricsd_analytics_baseline_test:1:15  integration_web_tls_auth:5:15
-  integration_probes_redirect:5:12  integration_secrets:2:11  metricsd_statsd_test:1:9
-  # new, estimated (their waits are 5x longer under sanitizers): measure and correct
-  e2e_dashboard:60:150  e2e_grafana_dashboards:35:100
-  e2e_remote_write:28:60  integration_statsd_burst:21:24  integration_loadgen:18:35
-  integration_scaling:17:30  e2e_statsd_relay:3:8)
+  # name:default:sanitizer build (measured in CI's .ci/run of 2026-12-03, unity builds)
+  integration_history_crash:132:54  e2e_grafana_dashboards:96:98  e2e_dashboard:95:101
+  e2e_promql_diff:83:115  e2e_analytics_remote:70:78  e2e_alerting_diff:41:41
+  e2e_remote_write:28:31  integration_history_faults:25:33  schema_property:22:66
+  integration_alerting:21:25  integration_statsd_burst:20:24  schema_lsp:20:20
+  integration_probes:19:28  integration_web_hardening:18:55  integration_loadgen:18:25
+  e2e_prometheus_https:16:18  integration_scaling:15:17  integration_statsd_hostile:15:24
+  integration_analytics:13:41  promql_cases_promtool:12:12  e2e_alertmanager:9:9
+  integration_alert_restore:9:11  e2e_prometheus:7:8  e2e_history_vm:6:26
+  integration_package:6:37  integration_daemon:1:25  metricsd_storage_test:1:44
+  metricsd_analytics_impact_test:2:56  metricsd_analytics_trend_test:1:29
+  metricsd_analytics_baseline_test:1:17  metricsd_analytics_remote_test:1:14
+  integration_statsd:2:20  integration_web_tls_auth:5:12  integration_probes_redirect:5:12
+  integration_secrets:2:11  metricsd_statsd_test:1:9  e2e_statsd_relay:3:8)
 
 # metricsd_test_cost(<name>): the test's COST from METRICSD_TEST_COSTS, if listed there. Call it in
 # the directory that added the test (the metricsd_add_* functions below do).

@@ -96,7 +96,7 @@ AllocationStats ReadAllocation(BtrfsReader& parent, std::string_view type) {
   AllocationStats stats;
   stats.reserved = reader.ReadValue("bytes_reserved");
   for (const SysfsEntry& entry : reader.ListFiles("")) {
-    if (!entry.is_dir) continue;
+    if (!entry.directory) continue;
     Layout layout{entry.name, 0, 0, LayoutRatio(entry.name, reader.dev_count)};
     layout.total = reader.ReadValue(entry.name + "/total_bytes");
     layout.used = reader.ReadValue(entry.name + "/used_bytes");

@@ -1,8 +1,6 @@
 // sysfs access shared by the storage collectors (see storage_sysfs.h).
 #include "collectors/host/storage_sysfs.h"
 
-#include <dirent.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,26 +9,12 @@
 namespace metricsd::host {
 
 std::optional<std::vector<SysfsEntry>> ListSysfsDirectory(const std::string& path) {
-  DIR* dir = opendir(path.c_str());
-  if (dir == nullptr) {
-    if (errno == ENOENT) return std::nullopt;
-    throw CollectError("cannot list " + path + ": " + std::strerror(errno));
-  }
-  std::vector<SysfsEntry> entries;
-  while (dirent* entry = readdir(dir)) {
-    std::string_view name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    bool is_dir = entry->d_type == DT_DIR;
-    if (entry->d_type == DT_UNKNOWN) {
-      struct stat info{};
-      is_dir = lstat((path + "/" + entry->d_name).c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-    }
-    entries.push_back({std::string(name), is_dir});
-  }
-  closedir(dir);
-  std::sort(entries.begin(), entries.end(),
-            [](const SysfsEntry& a, const SysfsEntry& b) { return a.name < b.name; });
-  return entries;
+  sysfs::DirListing listing = sysfs::ListDir(path);
+  // Only ENOENT is "absent" here (ListDirUnlessAbsent also takes ENOTDIR): procfs's storage
+  // readers fail on a path that exists but is not a directory.
+  if (listing.error == ENOENT) return std::nullopt;
+  if (!listing.ok()) throw CollectError("cannot list " + path + ": " + std::strerror(listing.error));
+  return std::move(listing.entries);
 }
 
 std::optional<std::string> ReadSysfsFile(const std::string& path) {

@@ -11,14 +11,12 @@
 #include <vector>
 
 #include "daemon/core/family_set.h"
+#include "collectors/host/sysfs_files.h"
 #include "daemon/core/proc_file.h"
 
 namespace metricsd::host {
 
-struct SysfsEntry {
-  std::string name;
-  bool is_dir = false;  // a real directory, not a symlink to one (Go's DirEntry.IsDir)
-};
+using SysfsEntry = sysfs::DirEntry;
 
 // The entries of `path` sorted by name, as Go's os.ReadDir; nullopt when `path` does not
 // exist; CollectError on any other failure (permission, not a directory).

@@ -174,12 +174,15 @@ DirListing ListDir(const std::string& dir) {
     std::string_view name = entry->d_name;
     if (name == "." || name == "..") continue;
     bool regular = entry->d_type == DT_REG;
+    bool directory = entry->d_type == DT_DIR;
     if (entry->d_type == DT_UNKNOWN) {
       // Some filesystems do not fill d_type; Go's ReadDir then lstats the entry.
       struct stat info {};
-      regular = ::lstat((dir + "/" + entry->d_name).c_str(), &info) == 0 && S_ISREG(info.st_mode);
+      bool known = ::lstat((dir + "/" + entry->d_name).c_str(), &info) == 0;
+      regular = known && S_ISREG(info.st_mode);
+      directory = known && S_ISDIR(info.st_mode);
     }
-    listing.entries.push_back({std::string(name), regular});
+    listing.entries.push_back({std::string(name), regular, directory});
   }
   ::closedir(handle);
   std::sort(listing.entries.begin(), listing.entries.end(),

@@ -48,6 +48,8 @@ struct DirEntry {
   // A regular file, as Go's DirEntry.Type().IsRegular(): d_type, or lstat(2) where the
   // filesystem leaves d_type DT_UNKNOWN. A symlink to a file is not regular.
   bool regular = false;
+  // A real directory, not a symlink to one (Go's DirEntry.IsDir), by the same d_type or lstat.
+  bool directory = false;
 };
 
 // A directory's entries sorted by name (os.ReadDir's order, which procfs and node_exporter

@@ -11,6 +11,7 @@
 #include "collectors/statsd/statsd_routes.h"
 #include "daemon/analytics/analytics_api.h"
 #include "daemon/build_info.h"
+#include "daemon/core/duration.h"
 #include "daemon/core/logging.h"
 #include "daemon/core/text_writer.h"
 #include "daemon/http/gzip.h"
@@ -154,10 +155,7 @@ alerting::RuleManager::ForStateHistory ForStateFromHistory(const storage::Histor
 
 analytics::Annotation AnnotationOfEvent(const statsd::StatsdEvent& event) {
   analytics::Annotation annotation;
-  annotation.time = statsd::EventTimeMs(
-      event, std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count());
+  annotation.time = statsd::EventTimeMs(event, WallClockMillis());
   annotation.time_end = annotation.time;
   annotation.text = statsd::EventAnnotationText(event);
   annotation.tags = statsd::EventAnnotationTags(event);

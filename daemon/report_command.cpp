@@ -13,6 +13,7 @@
 #include "daemon/app.h"
 #include "daemon/query/promql/store_queryable.h"
 #include "daemon/storage/store.h"
+#include "daemon/core/duration.h"
 
 namespace metricsd {
 namespace {
@@ -88,9 +89,7 @@ int RunReportCommand(const Flags& flags) {
   }
   char hostname[256] = "localhost";
   ::gethostname(hostname, sizeof hostname - 1);
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = WallClockMillis();
   analytics::AnalysisContext context{
       .engine = *engine, .config = analytics, .now = now, .db = db.get()};
   analytics::ReportDocument document = analytics::BuildReport(context, *report, hostname);

@@ -9,6 +9,7 @@
 #include "daemon/query/api_json.h"
 #include "daemon/query/api_params.h"
 #include "daemon/analytics/numbers.h"
+#include "daemon/core/duration.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -58,7 +59,7 @@ HttpResponse ServeBaselines(const HttpRequest& request, AnalyticsService& servic
     return ApiError(request, ApiErrorType::kBadData, "unknown watch \"" + name + "\"");
   }
   std::unique_ptr<QueryEngine> engine = service.Engine(*config);
-  AnalysisContext context{.engine = *engine, .config = *config, .now = NowMs(), .db = service.db()};
+  AnalysisContext context{.engine = *engine, .config = *config, .now = WallClockMillis(), .db = service.db()};
   std::string error;
   nlohmann::json json = BaselinesJsonFor(context, *watch, &error);
   if (!error.empty()) return ApiError(request, ApiErrorType::kExecution, error);
@@ -119,7 +120,7 @@ Routes AnalyticsRoutes(AnalyticsService* service) {
                  if (!config || db == nullptr) return false;
                  std::unique_ptr<QueryEngine> engine = service->Engine(*config);
                  AnalysisContext context{
-                     .engine = *engine, .config = *config, .now = NowMs(), .db = db};
+                     .engine = *engine, .config = *config, .now = WallClockMillis(), .db = db};
                  analyse(context);
                  return true;
                }));

@@ -7,6 +7,7 @@
 #include "daemon/analytics/remote_query_engine.h"
 #include "daemon/analytics/report.h"
 #include "daemon/analytics/report_delivery.h"
+#include "daemon/core/duration.h"
 #include "daemon/core/logging.h"
 #include "daemon/analytics/numbers.h"
 
@@ -66,7 +67,7 @@ std::optional<ReportDocument> AnalyticsService::MakeReport(const std::string& na
                          [&](const ReportConfig& r) { return r.name == name; });
   if (it == config->reports.end()) return std::nullopt;
   std::unique_ptr<QueryEngine> engine = Engine(*config);
-  AnalysisContext context{.engine = *engine, .config = *config, .now = NowMs(), .db = db()};
+  AnalysisContext context{.engine = *engine, .config = *config, .now = WallClockMillis(), .db = db()};
   return BuildReport(context, *it, host_);
 }
 
@@ -114,7 +115,7 @@ void AnalyticsService::Loop() {
              "are off; findings and reports still work",
              {{"err", e.what()}});
   }
-  Timestamp next_refresh = NowMs();
+  Timestamp next_refresh = WallClockMillis();
   std::map<std::string, Timestamp> due;  // scheduled reports by name
   FindingsRefresher refresher;  // remade on reconfiguration (slow_interval may change)
   for (;;) {
@@ -128,27 +129,27 @@ void AnalyticsService::Loop() {
         refresher = FindingsRefresher(Ms(config->slow_interval));
         due.clear();
         for (const ReportConfig& report : config->reports) {
-          if (auto at = NextReportRun(report, NowMs())) due[report.name] = *at;
+          if (auto at = NextReportRun(report, WallClockMillis())) due[report.name] = *at;
         }
-        next_refresh = std::min(next_refresh, NowMs() + Ms(config->interval));
+        next_refresh = std::min(next_refresh, WallClockMillis() + Ms(config->interval));
       }
     }
     StorePendingAnnotations();
-    const Timestamp now = NowMs();
+    const Timestamp now = WallClockMillis();
     if (config->enabled && now >= next_refresh) {
       Refresh(config, refresher);
-      next_refresh = NowMs() + Ms(config->interval);
+      next_refresh = WallClockMillis() + Ms(config->interval);
     }
     for (const ReportConfig& report : config->reports) {
       auto it = due.find(report.name);
-      if (it == due.end() || NowMs() < it->second) continue;
+      if (it == due.end() || WallClockMillis() < it->second) continue;
       if (config->enabled) RunScheduledReport(*config, report);
-      it->second = NextReportRun(report, NowMs()).value_or(std::numeric_limits<Timestamp>::max());
+      it->second = NextReportRun(report, WallClockMillis()).value_or(std::numeric_limits<Timestamp>::max());
     }
     Timestamp wake_at = config->enabled ? next_refresh : std::numeric_limits<Timestamp>::max();
     for (const auto& [name, at] : due) wake_at = std::min(wake_at, at);
     const auto deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(
-        std::min<Timestamp>(wake_at, NowMs() + 3600 * 1000)));
+        std::min<Timestamp>(wake_at, WallClockMillis() + 3600 * 1000)));
     MutexLock lock(mutex_);
     wake_.wait_until(mutex_, deadline, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
       return stopping_ || reconfigured_ || !pending_annotations_.empty();
@@ -160,14 +161,14 @@ void AnalyticsService::Refresh(const std::shared_ptr<const AnalyticsConfig>& con
                                FindingsRefresher& refresher) {
   const auto began = std::chrono::steady_clock::now();
   std::unique_ptr<QueryEngine> engine = Engine(*config);
-  const Timestamp now = NowMs();
+  const Timestamp now = WallClockMillis();
   AnalysisContext context{.engine = *engine, .config = *config, .now = now, .start = now,
                           .end = now, .db = db()};
   DetectOutcome outcome = refresher.Refresh(context);
   RefreshStats stats = findings_->stats();
   stats.duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  stats.last_timestamp_seconds = static_cast<double>(NowMs()) / 1000;
+  stats.last_timestamp_seconds = static_cast<double>(WallClockMillis()) / 1000;
   ++stats.refreshes;
   stats.errors += outcome.errors.size();
   for (const std::string& error : outcome.errors) {
@@ -178,7 +179,7 @@ void AnalyticsService::Refresh(const std::shared_ptr<const AnalyticsConfig>& con
 
 void AnalyticsService::RunScheduledReport(const AnalyticsConfig& config, const ReportConfig& report) {
   std::unique_ptr<QueryEngine> engine = Engine(config);
-  const Timestamp now = NowMs();
+  const Timestamp now = WallClockMillis();
   AnalyticsDb* db = this->db();
   AnalysisContext context{.engine = *engine, .config = config, .now = now, .db = db};
   ReportDocument document = BuildReport(context, report, host_);

@@ -15,6 +15,7 @@
 #include "daemon/query/api_params.h"
 #include "daemon/query/request_body.h"
 #include "daemon/analytics/numbers.h"
+#include "daemon/core/duration.h"
 
 namespace metricsd::analytics {
 namespace {
@@ -61,7 +62,7 @@ HttpResponse Post(const HttpRequest& request, AnalyticsDb& db) {
   nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return Message(request, http::status::bad_request, "the body is not valid JSON");
   Annotation annotation;
-  if (std::string error = AnnotationFromJson(body, NowMs(), &annotation); !error.empty()) {
+  if (std::string error = AnnotationFromJson(body, WallClockMillis(), &annotation); !error.empty()) {
     return Message(request, http::status::bad_request, error);
   }
   try {

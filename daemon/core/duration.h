@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,5 +17,13 @@ std::optional<Duration> ParseDuration(std::string_view text);
 
 // The shortest Prometheus spelling of `d` ("1m30s", "500ms", "0s").
 std::string FormatDuration(Duration d);
+
+// Milliseconds since the Unix epoch by the wall clock: the timestamps of samples, queries,
+// annotations and reports.
+inline std::int64_t WallClockMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace metricsd

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "daemon/client/url.h"
+#include "daemon/core/duration.h"
 #include "daemon/core/logging.h"
 #include "daemon/export/queue_position.h"
 #include "daemon/storage/series_key.h"
@@ -22,12 +23,6 @@ constexpr storage::Timestamp kMaxSpanMs = 3600 * 1000;
 constexpr Duration kMaxRetryAfter = std::chrono::hours(1);
 // Prometheus's shardToleranceFraction.
 constexpr double kShardTolerance = 0.3;
-
-storage::Timestamp WallMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 storage::Timestamp Millis(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -127,7 +122,7 @@ RemoteWriteQueue::RemoteWriteQueue(net::io_context& ioc, RemoteWriteEndpoint end
       options_(std::move(options)),
       config_(std::move(endpoint)),
       cycle_timer_(strand_) {
-  if (!options_.now) options_.now = WallMillis;
+  if (!options_.now) options_.now = WallClockMillis;
   MutexLock lock(mutex_);
   stats_.shards = std::max(config_.queue.min_shards, 1);
   stats_.shards_desired = stats_.shards;

@@ -12,6 +12,7 @@
 #include "daemon/query/promql/parser.h"
 #include "daemon/query/promql/printer.h"
 #include "daemon/query/query_json.h"
+#include "daemon/core/duration.h"
 
 namespace metricsd::query {
 namespace {
@@ -23,12 +24,6 @@ constexpr std::uint64_t kMaxQueryBodyBytes = 1 << 20;
 constexpr std::int64_t kMaxRangePoints = 11000;
 
 constexpr std::int64_t kNanosPerMilli = 1'000'000;
-
-promql::Timestamp WallClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // r.FormValue's view of the request: a malformed pair is skipped, never an error.
 FormValues FormOf(const HttpRequest& request) {
@@ -156,7 +151,7 @@ std::optional<HttpResponse> ParseTimeParam(const HttpRequest& request, const For
 
 HttpResponse HandleQuery(const HttpRequest& request, const QueryApiOptions& options) {
   FormValues form = FormOf(request);
-  promql::Timestamp t = options.now ? options.now() : WallClockMs();
+  promql::Timestamp t = options.now ? options.now() : WallClockMillis();
   if (auto error = ParseTimeParam(request, form, "time", &t)) return std::move(*error);
   std::optional<std::int64_t> timeout_ns;
   if (auto error = ParseTimeout(request, form, &timeout_ns)) return std::move(*error);

@@ -125,13 +125,34 @@ void Ingester::Refresh() {
   // Cached resolutions go stale when the mapping changes or the shard frees local entries.
   if (shard_.removals() != shard_removals_) {
     shard_removals_ = shard_.removals();
-    lines_.clear();
+    ForgetLines();
   }
   std::uint64_t generation = aggregator_.settings_generation();
   if (generation == settings_generation_) return;
   settings_generation_ = generation;
   settings_ = aggregator_.settings();
-  lines_.clear();
+  lines_.SetMaxEntries(settings_->line_cache_size);
+  ForgetLines();
+}
+
+void Ingester::ForgetLines() {
+  lines_.Clear();
+  treatments_.clear();
+  treatment_index_.clear();
+}
+
+void Ingester::Remember(std::string_view identity, std::uint64_t hash, const Resolved& resolved) {
+  auto [it, added] = treatment_index_.try_emplace(resolved.how, static_cast<std::uint16_t>(treatments_.size()));
+  if (added) {
+    // Thousands of treatments would take an unusual client (a new rate or tag count per
+    // line); past what an index holds, such lines are simply not cached.
+    if (treatments_.size() > 0xfffe) {
+      treatment_index_.erase(it);
+      return;
+    }
+    treatments_.push_back(resolved.how);
+  }
+  lines_.Insert(identity, hash, CachedLine{resolved.local, it->second});
 }
 
 Ingester::Counts Ingester::Lines(std::string_view buffer) {
@@ -170,38 +191,39 @@ bool Ingester::FastLine(std::string_view line, bool& aggregated) {
   line_key_.assign(name);
   line_key_ += '\0';
   line_key_ += rest;
-  auto it = lines_.find(AbslView(line_key_));
-  if (it == lines_.end()) return false;
-  const Resolved& resolved = it->second;
+  std::uint64_t hash = lines_.Hash(line_key_);
+  const CachedLine* cached = lines_.Find(line_key_, hash);
+  if (cached == nullptr) return false;
+  const Treatment& how = treatments_[cached->treatment];
   double raw;
   // Anything the parser would reject goes the slow way, so it is counted there.
   if (!ParseValue(value_text, raw) || std::isnan(raw)) return false;
-  if (resolved.shed_only && resolved.priority >= shed_below_) {
+  if (how.shed_only && how.priority >= shed_below_) {
     // Resolved while its priority was shed, which it no longer is: resolve it for real.
-    lines_.erase(it);
+    lines_.Erase(line_key_, hash);
     return false;
   }
-  bool relative = resolved.type == SampleType::kGauge && (value_text[0] == '+' || value_text[0] == '-');
+  bool relative = how.type == SampleType::kGauge && (value_text[0] == '+' || value_text[0] == '-');
   ShardStats& stats = shard_.stats();
   ++stats.samples;
-  stats.tags += resolved.tags;
-  stats.tag_errors += resolved.tag_errors;
-  if (resolved.drop) {
+  stats.tags += how.tags;
+  stats.tag_errors += how.tag_errors;
+  if (how.drop) {
     ++stats.events_dropped_by_mapping;
     aggregated = false;
     return true;
   }
-  if (Shed(resolved.priority)) {
+  if (Shed(how.priority)) {
     aggregated = false;
     return true;
   }
-  if (resolved.type == SampleType::kCounter && raw / resolved.divisor * resolved.scale < 0) {
+  if (how.type == SampleType::kCounter && raw / how.divisor * how.scale < 0) {
     ++stats.events_negative_counter;
     aggregated = false;
     return true;
   }
-  Apply(resolved, raw / resolved.divisor, relative, resolved.repeat);
-  Count(resolved);
+  Apply(how, cached->local, raw / how.divisor, relative, how.repeat);
+  Count(how);
   aggregated = true;
   return true;
 }
@@ -245,39 +267,39 @@ bool Ingester::Line(std::string_view line) {
     MetricKind kind = KindOf(sample.type);
     if (!Resolve(sample, kind, resolved)) continue;
     if (cacheable) {
-      resolved.tags = static_cast<std::uint16_t>(std::min<std::size_t>(parsed_.tags.size(), 65535));
-      resolved.tag_errors = static_cast<std::uint16_t>(std::min(parsed_.tag_errors, 65535));
-      if (lines_.size() >= settings_->line_cache_size) lines_.clear();
+      resolved.how.tags = static_cast<std::uint16_t>(std::min<std::size_t>(parsed_.tags.size(), 65535));
+      resolved.how.tag_errors = static_cast<std::uint16_t>(std::min(parsed_.tag_errors, 65535));
       line_key_.assign(name);
       line_key_ += '\0';
       line_key_ += rest;
-      lines_.emplace(line_key_, resolved);
+      Remember(line_key_, lines_.Hash(line_key_), resolved);
     }
-    if (resolved.drop) {
+    if (resolved.how.drop) {
       ++stats.events_dropped_by_mapping;
       continue;
     }
-    if (resolved.shed_only) {
-      Shed(resolved.priority);  // counts it
+    if (resolved.how.shed_only) {
+      Shed(resolved.how.priority);  // counts it
       continue;
     }
-    Apply(resolved, sample.value, sample.relative, sample.repeat);
-    Count(resolved);
+    Apply(resolved.how, resolved.local, sample.value, sample.relative, sample.repeat);
+    Count(resolved.how);
     aggregated = true;
   }
   return aggregated;
 }
 
-void Ingester::Count(const Resolved& resolved) {
+void Ingester::Count(const Treatment& how) {
   // statsd_exporter makes an event per observation (a timer at @0.1 is 10), and counts each.
   ShardStats& stats = shard_.stats();
-  auto events = static_cast<std::uint64_t>(resolved.repeat);
-  stats.events[static_cast<std::size_t>(resolved.kind)] += events;
-  if (resolved.unmapped) stats.events_unmapped += events;
+  auto events = static_cast<std::uint64_t>(how.repeat);
+  stats.events[static_cast<std::size_t>(how.kind)] += events;
+  if (how.unmapped) stats.events_unmapped += events;
 }
 
-bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
+bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& resolved) {
   ShardStats& stats = shard_.stats();
+  Treatment& out = resolved.how;
   out.kind = kind;
   out.type = sample.type;
   out.divisor = sample.divisor;
@@ -397,30 +419,28 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& out) {
   }
   std::int64_t index = shard_.Find(*series);
   if (index < 0) index = shard_.Add(series);
-  Shard::Local& local = shard_.local(static_cast<std::uint32_t>(index));
-  out.offset = local.offset;
+  resolved.local = static_cast<std::uint32_t>(index);
   out.metric_type = type;
-  out.series = series;
   out.bounds = &series->family->buckets();
-  out.window = local.window.get();
   out.summary_cap = series->family->summary().buf_cap;
   out.ttl = series->ttl_ms > 0;
   return true;
 }
 
-void Ingester::Apply(const Resolved& resolved, double value, bool relative, int repeat) {
-  value *= resolved.scale;
-  double* slots = shard_.slots(resolved.offset);
-  switch (resolved.metric_type) {
+void Ingester::Apply(const Treatment& how, std::uint32_t local, double value, bool relative, int repeat) {
+  value *= how.scale;
+  const Shard::Local& entry = shard_.local(local);
+  double* slots = shard_.slots(entry.offset);
+  switch (how.metric_type) {
     case MetricType::kCounter:
       slots[0] += value;
       break;
     case MetricType::kGauge:
-      if (relative) resolved.series->gauge.fetch_add(value, std::memory_order_relaxed);
-      else resolved.series->gauge.store(value, std::memory_order_relaxed);
+      if (relative) entry.series->gauge.fetch_add(value, std::memory_order_relaxed);
+      else entry.series->gauge.store(value, std::memory_order_relaxed);
       break;
     case MetricType::kHistogram: {
-      const std::vector<double>& bounds = *resolved.bounds;
+      const std::vector<double>& bounds = *how.bounds;
       auto bucket = std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin();
       slots[bucket] += repeat;
       slots[bounds.size() + 1] += value * repeat;
@@ -430,15 +450,15 @@ void Ingester::Apply(const Resolved& resolved, double value, bool relative, int 
       slots[0] += value * repeat;
       slots[1] += repeat;
       // The window is a uniform sample anyway: more repeats than it holds add nothing.
-      for (int i = 0; i < std::min(repeat, resolved.summary_cap); ++i) {
-        resolved.window->Observe(value, now_ms_);
+      for (int i = 0; i < std::min(repeat, how.summary_cap); ++i) {
+        entry.window->Observe(value, now_ms_);
       }
       break;
     default:
       break;
   }
-  if (resolved.ttl && now_ms_ - resolved.series->last_update_ms.load(std::memory_order_relaxed) >= kTouchEveryMs) {
-    resolved.series->last_update_ms.store(now_ms_, std::memory_order_relaxed);
+  if (how.ttl && now_ms_ - entry.series->last_update_ms.load(std::memory_order_relaxed) >= kTouchEveryMs) {
+    entry.series->last_update_ms.store(now_ms_, std::memory_order_relaxed);
   }
 }
 

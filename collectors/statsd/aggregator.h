@@ -29,6 +29,7 @@
 
 #include "collectors/statsd/event.h"
 #include "collectors/statsd/label_rules.h"
+#include "collectors/statsd/line_cache.h"
 #include "collectors/statsd/mapper.h"
 #include "collectors/statsd/parser.h"
 #include "collectors/statsd/series_table.h"
@@ -41,7 +42,7 @@ struct IngestSettings {
   std::shared_ptr<const Mapper> mapper;
   ParseOptions parse;
   std::size_t max_line_length = 4096;
-  std::size_t line_cache_size = 10000;  // line identities remembered per receiver
+  std::size_t line_cache_size = 100000;  // line identities remembered per receiver
   LabelLimits limits;                   // statsd.max_name_length, max_label_value_length
 };
 
@@ -136,34 +137,48 @@ class Ingester {
   std::size_t max_line_length() const { return settings_->max_line_length; }
 
  private:
-  // What a line identity resolved to, with what the fast path needs to redo the parser's
-  // arithmetic on a new value.
-  //
-  // It points straight at what a sample updates (slot offset, histogram bounds, summary
-  // window, series) so a cached line touches no other structure: at 100,000 lines a second
-  // the caches are cold between packets, and every pointer chased is a miss. The pointers
-  // stay valid until the shard removes a series, which clears the cache.
-  struct Resolved {
-    SeriesMeta* series = nullptr;
-    const std::vector<double>* bounds = nullptr;  // histograms
-    SummaryWindow* window = nullptr;              // summaries
+  // How a line's value is applied, apart from the series it goes to: what the parser and the
+  // mapping made of the line's identity (rate, type, tags) and the family's shape. Few
+  // distinct ones exist (most lines share one), so the line cache keeps an index into an
+  // interned table of them, and each cached line costs a slot and its identity's bytes.
+  struct Treatment {
+    const std::vector<double>* bounds = nullptr;  // histograms: the family's (interned for good)
     double divisor = 1;   // the parser's: sample rate (counters), 1000 (timers)
     double scale = 1;     // the mapping's
-    std::uint32_t offset = 0;  // into the shard's slots
     std::int32_t repeat = 1;
     std::int32_t summary_cap = 0;
     std::uint16_t tags = 0;
     std::uint16_t tag_errors = 0;
-    MetricType metric_type : 8 = MetricType::kCounter;
-    MetricKind kind : 8 = MetricKind::kCounter;
-    SampleType type : 8 = SampleType::kCounter;
-    Priority priority : 8 = Priority::kNormal;  // the mapping's (unmapped lines: normal)
-    bool ttl : 1 = false;       // refresh the series' last-update stamp
-    bool drop : 1 = false;
-    bool unmapped : 1 = false;
+    MetricType metric_type = MetricType::kCounter;
+    MetricKind kind = MetricKind::kCounter;
+    SampleType type = SampleType::kCounter;
+    Priority priority = Priority::kNormal;  // the mapping's (unmapped lines: normal)
+    bool ttl = false;       // refresh the series' last-update stamp
+    bool drop = false;
+    bool unmapped = false;
     // Resolved while load shedding dropped its priority: no series behind it; the line takes
     // the slow path again once its priority is no longer shed.
-    bool shed_only : 1 = false;
+    bool shed_only = false;
+
+    bool operator==(const Treatment&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H state, const Treatment& t) {
+      return H::combine(std::move(state), t.bounds, t.divisor, t.scale, t.repeat, t.summary_cap,
+                        t.tags, t.tag_errors, t.metric_type, t.kind, t.type, t.priority, t.ttl,
+                        t.drop, t.unmapped, t.shed_only);
+    }
+  };
+  // What a line resolved to: its treatment and the series' entry in this receiver's shard
+  // (whose slots, window and series it points at). Entries stay valid until the shard removes
+  // a series, which clears the cache.
+  static constexpr std::uint32_t kNoLocal = ~0u;  // dropped or shed: no series
+  struct Resolved {
+    Treatment how;
+    std::uint32_t local = kNoLocal;
+  };
+  struct CachedLine {
+    std::uint32_t local = kNoLocal;
+    std::uint16_t treatment = 0;  // index into treatments_
   };
 
   // Whether load shedding drops a line of `priority` in this batch (counted per batch).
@@ -180,17 +195,22 @@ class Ingester {
   // The slow path: mapping, labels, series key, the shard's index and the table. Returns
   // false (counted) when the sample must be dropped.
   bool Resolve(const Sample& sample, MetricKind kind, Resolved& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
-  void Apply(const Resolved& resolved, double value, bool relative, int repeat) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
-  void Count(const Resolved& resolved) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
+  void Apply(const Treatment& how, std::uint32_t local, double value, bool relative, int repeat)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
+  void Count(const Treatment& how) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
+  // Caches a clean one-sample line's resolution under its identity.
+  void Remember(std::string_view identity, std::uint64_t hash, const Resolved& resolved)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
+  void ForgetLines();
 
   Aggregator& aggregator_;
   Shard& shard_;
   std::uint64_t settings_generation_ = ~0ULL;
   std::uint64_t shard_removals_ = 0;
   std::shared_ptr<const IngestSettings> settings_;
-  // absl's open addressing measured faster than std::unordered_map for this lookup (see
-  // tests/bench/statsd_ingest_bench), and it allocates no node per entry.
-  absl::flat_hash_map<std::string, Resolved> lines_;
+  LineCache<CachedLine> lines_;
+  std::vector<Treatment> treatments_;
+  absl::flat_hash_map<Treatment, std::uint16_t> treatment_index_;
   std::string line_key_;  // scratch
   MapResult mapped_;      // scratch
   std::int64_t now_ms_ = 0;

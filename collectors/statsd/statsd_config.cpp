@@ -174,7 +174,9 @@ const Section<StatsdConfig>& StatsdSection() {
       .Block("tcp", [](auto& c) -> auto& { return c; }, TcpSection(), "TCP listeners")
       .Int("line_cache_size", &StatsdConfig::line_cache_size, 1, 100000000,
            "distinct lines (name, type, rate, tags as sent) each receiver remembers, so a repeated "
-           "line costs a hash lookup and a number parse; when full it starts over; ~150 bytes each")
+           "line costs a hash lookup and a number parse; when full, each new line replaces one picked "
+           "at random, so more distinct lines than this cost more gradually; about 25 bytes plus "
+           "the line's name and tags each, held once seen")
       .Block("dialects", [](auto& c) -> auto& { return c; }, DialectsSection(),
              "tag formats understood besides plain StatsD")
       .Path("mapping_file", &StatsdConfig::mapping_file,

@@ -48,7 +48,7 @@ struct StatsdConfig {
   // the timeout (0: never). Both counted in metricsd_statsd_tcp_connections_closed_total.
   std::size_t tcp_max_connections = 1024;
   Duration tcp_idle_timeout = std::chrono::minutes(5);
-  std::size_t line_cache_size = 10000;  // line identities remembered per receiver
+  std::size_t line_cache_size = 100000;  // line identities remembered per receiver
   ParseOptions parse;
   std::string mapping_file;        // as resolved (relative to the config file)
   std::shared_ptr<const Mapper> mapper;

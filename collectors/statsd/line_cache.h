@@ -1,0 +1,193 @@
+// A receiver's memory of line identities (a line minus its value: name, type, rate and tags
+// as sent) and what each resolved to, so a repeated line skips the parser, the mapper and the
+// series index.
+//
+// Sized for 100,000 identities and more, so it is kept small per entry: the identities' bytes
+// live in one arena (no allocation per entry, compacted when half of it is garbage), and a
+// slot is 20 bytes (32 bits of the hash, where the identity is, the caller's small value).
+// Lookups compare the identity's bytes, so two lines never share an entry by a hash collision.
+//
+// When full, each insertion evicts one entry picked at random. Clearing the cache at once made
+// a cliff (every line took the slow path once distinct lines outnumbered it); LRU or CLOCK
+// would too, for StatsD's usual pattern, every client sending its whole set of names in turn:
+// a cycle longer than the cache always misses under LRU. Random replacement degrades
+// gradually instead (a cycle 20% longer than the cache still hits ~60% of the time; see
+// line_cache_test), and a line in use that is evicted costs one slow path to come back.
+//
+// Thread-safety: not thread-safe; one per Ingester, used under its shard's lock.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <absl/hash/hash.h>
+
+namespace metricsd::statsd {
+
+template <typename Value>
+class LineCache {
+  static_assert(std::is_trivially_copyable_v<Value>);
+
+ public:
+  explicit LineCache(std::size_t max_entries = 0) { SetMaxEntries(max_entries); }
+
+  // Forgets every entry; the new limit holds from now on.
+  void SetMaxEntries(std::size_t max_entries) {
+    max_entries_ = max_entries;
+    Clear();
+  }
+
+  void Clear() {
+    slots_.assign(kInitialSlots, Slot{});
+    arena_.clear();
+    arena_.shrink_to_fit();
+    size_ = 0;
+    garbage_ = 0;
+  }
+
+  std::size_t size() const { return size_; }
+  // Bytes held: the slots and the arena (for tests and the README's sizing).
+  std::size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot) + arena_.capacity(); }
+
+  static std::uint64_t Hash(std::string_view identity) {
+    return absl::Hash<absl::string_view>{}(absl::string_view(identity.data(), identity.size()));
+  }
+
+  // The value remembered for `identity` (hashed by Hash), or null. The pointer is valid until
+  // the next Insert, Erase or Clear.
+  const Value* Find(std::string_view identity, std::uint64_t hash) const {
+    std::size_t at = FindSlot(identity, hash);
+    return at == kAbsent ? nullptr : &slots_[at].value;
+  }
+
+  // Remembers `identity`, which must be absent. Identities too long to be worth keeping
+  // (over 64 KiB) are not remembered.
+  void Insert(std::string_view identity, std::uint64_t hash, const Value& value) {
+    if (max_entries_ == 0 || identity.size() > kMaxIdentity) return;
+    if (size_ >= max_entries_) EvictOne();
+    if ((size_ + 1) * kLoadDen > slots_.size() * kLoadNum) Grow();
+    if (garbage_ > kMinCompact && garbage_ * 2 > arena_.size()) Compact();
+    // Offsets are 32-bit: an arena that would pass 4 GiB of live identities takes no more.
+    if (arena_.size() + identity.size() > kMaxArena) return;
+    Slot slot;
+    slot.hash = static_cast<std::uint32_t>(hash);
+    slot.key_at = static_cast<std::uint32_t>(arena_.size());
+    slot.key_size = static_cast<std::uint16_t>(identity.size());
+    slot.occupied = true;
+    slot.value = value;
+    arena_.append(identity);
+    Place(slot);
+    ++size_;
+  }
+
+  // Forgets `identity` if remembered.
+  void Erase(std::string_view identity, std::uint64_t hash) {
+    std::size_t at = FindSlot(identity, hash);
+    if (at != kAbsent) EraseSlot(at);
+  }
+
+ private:
+  struct Slot {
+    std::uint32_t hash = 0;    // the low 32 bits: the home slot, and a filter before memcmp
+    std::uint32_t key_at = 0;  // the identity's offset in arena_
+    std::uint16_t key_size = 0;
+    bool occupied = false;
+    Value value{};
+  };
+  static constexpr std::size_t kAbsent = ~std::size_t{0};
+  static constexpr std::size_t kInitialSlots = 64;
+  static constexpr std::size_t kMaxIdentity = 0xffff;
+  // Linear probing stays short up to 80% full.
+  static constexpr std::size_t kLoadNum = 4;
+  static constexpr std::size_t kLoadDen = 5;
+  static constexpr std::size_t kMinCompact = 1 << 16;
+  static constexpr std::size_t kMaxArena = 0xffffffff;
+
+  std::size_t Mask() const { return slots_.size() - 1; }
+  std::size_t Home(std::uint32_t hash) const { return hash & Mask(); }
+
+  std::size_t FindSlot(std::string_view identity, std::uint64_t hash) const {
+    auto low = static_cast<std::uint32_t>(hash);
+    // Bounded: the table is never full (kLoadNum/kLoadDen), so an empty slot ends the probe.
+    for (std::size_t at = Home(low);; at = (at + 1) & Mask()) {
+      const Slot& slot = slots_[at];
+      if (!slot.occupied) return kAbsent;
+      if (slot.hash == low && slot.key_size == identity.size() &&
+          std::memcmp(arena_.data() + slot.key_at, identity.data(), identity.size()) == 0) {
+        return at;
+      }
+    }
+  }
+
+  void Place(const Slot& slot) {
+    std::size_t at = Home(slot.hash);
+    while (slots_[at].occupied) at = (at + 1) & Mask();
+    slots_[at] = slot;
+  }
+
+  // Linear probing's deletion without tombstones: later entries of the probe run move back
+  // into the hole unless their home lies after it.
+  void EraseSlot(std::size_t hole) {
+    garbage_ += slots_[hole].key_size;
+    --size_;
+    for (std::size_t at = (hole + 1) & Mask();; at = (at + 1) & Mask()) {
+      const Slot& slot = slots_[at];
+      if (!slot.occupied) break;
+      std::size_t home = Home(slot.hash);
+      // Moves back when its home is not in (hole, at], cyclically.
+      if (((at - home) & Mask()) >= ((at - hole) & Mask())) {
+        slots_[hole] = slot;
+        hole = at;
+      }
+    }
+    slots_[hole] = Slot{};
+  }
+
+  // Random replacement: the first entry at or after a random slot (the table is at least a
+  // fifth empty and at most 80% full, so the scan is short and ends).
+  void EvictOne() {
+    random_ ^= random_ << 13;
+    random_ ^= random_ >> 7;
+    random_ ^= random_ << 17;
+    std::size_t at = static_cast<std::size_t>(random_) & Mask();
+    while (!slots_[at].occupied) at = (at + 1) & Mask();
+    EraseSlot(at);
+  }
+
+  void Grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(old.size() * 2, Slot{});
+    for (const Slot& slot : old) {
+      if (slot.occupied) Place(slot);
+    }
+  }
+
+  // Copies the live identities into a new arena, in slot order.
+  void Compact() {
+    std::string fresh;
+    fresh.reserve(arena_.size() - garbage_);
+    for (Slot& slot : slots_) {
+      if (!slot.occupied) continue;
+      auto at = static_cast<std::uint32_t>(fresh.size());
+      fresh.append(arena_, slot.key_at, slot.key_size);
+      slot.key_at = at;
+    }
+    arena_.swap(fresh);
+    garbage_ = 0;
+  }
+
+  std::vector<Slot> slots_;
+  std::string arena_;
+  std::size_t max_entries_ = 0;
+  std::size_t size_ = 0;
+  std::size_t garbage_ = 0;  // arena bytes of erased entries
+  std::uint64_t random_ = 0x9e3779b97f4a7c15ULL;  // xorshift64: which entry makes room
+};
+
+}  // namespace metricsd::statsd

@@ -1,0 +1,144 @@
+// The line cache: exact identities (a hash collision never merges two lines), gradual random
+// eviction when full (lines in use mostly stay), growth, erasure by backward shift, arena
+// compaction.
+#include "collectors/statsd/line_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace metricsd::statsd {
+namespace {
+
+using Cache = LineCache<std::uint32_t>;
+
+std::string Identity(int i) { return "game.hits." + std::to_string(i) + std::string(1, '\0') + "|c"; }
+
+const std::uint32_t* Lookup(const Cache& cache, const std::string& identity) {
+  return cache.Find(identity, Cache::Hash(identity));
+}
+
+void Put(Cache& cache, const std::string& identity, std::uint32_t value) {
+  cache.Insert(identity, Cache::Hash(identity), value);
+}
+
+TEST(LineCache, FindsWhatWasInsertedAndNothingElse) {
+  Cache cache(1000);
+  for (int i = 0; i < 500; ++i) Put(cache, Identity(i), static_cast<std::uint32_t>(i * 7));
+  EXPECT_EQ(cache.size(), 500u);
+  for (int i = 0; i < 500; ++i) {
+    const std::uint32_t* value = Lookup(cache, Identity(i));
+    ASSERT_NE(value, nullptr) << i;
+    EXPECT_EQ(*value, static_cast<std::uint32_t>(i * 7));
+  }
+  EXPECT_EQ(Lookup(cache, Identity(500)), nullptr);
+  EXPECT_EQ(Lookup(cache, "game.hits.1"), nullptr);  // a prefix is another identity
+}
+
+TEST(LineCache, SameHashDifferentBytesAreTwoEntries) {
+  // Forced collision: both identities under one hash. The bytes decide.
+  Cache cache(10);
+  cache.Insert("a", 42, 1);
+  cache.Insert("b", 42, 2);
+  ASSERT_NE(cache.Find("a", 42), nullptr);
+  ASSERT_NE(cache.Find("b", 42), nullptr);
+  EXPECT_EQ(*cache.Find("a", 42), 1u);
+  EXPECT_EQ(*cache.Find("b", 42), 2u);
+  EXPECT_EQ(cache.Find("c", 42), nullptr);
+  cache.Erase("a", 42);
+  EXPECT_EQ(cache.Find("a", 42), nullptr);
+  ASSERT_NE(cache.Find("b", 42), nullptr);  // moved back into the hole, still found
+  EXPECT_EQ(*cache.Find("b", 42), 2u);
+}
+
+TEST(LineCache, ErasingKeepsEveryOtherEntryReachable) {
+  // Many entries on few home slots: backward-shift deletion must not cut a probe run.
+  Cache cache(100);
+  for (int i = 0; i < 40; ++i) cache.Insert(Identity(i), static_cast<std::uint64_t>(i % 3), static_cast<std::uint32_t>(i));
+  for (int i = 0; i < 40; i += 2) cache.Erase(Identity(i), static_cast<std::uint64_t>(i % 3));
+  EXPECT_EQ(cache.size(), 20u);
+  for (int i = 0; i < 40; ++i) {
+    const std::uint32_t* value = cache.Find(Identity(i), static_cast<std::uint64_t>(i % 3));
+    if (i % 2 == 0) {
+      EXPECT_EQ(value, nullptr) << i;
+    } else {
+      ASSERT_NE(value, nullptr) << i;
+      EXPECT_EQ(*value, static_cast<std::uint32_t>(i));
+    }
+  }
+}
+
+TEST(LineCache, FullCacheEvictsOneAtATimeAndLinesInUseMostlyStay) {
+  Cache cache(100);
+  for (int i = 0; i < 100; ++i) Put(cache, Identity(i), static_cast<std::uint32_t>(i));
+  // Lines 0..49 stay in use (each seen every round) while 1000 one-off lines pass through.
+  int hot_hits = 0, hot_lookups = 0;
+  for (int round = 0; round < 1000; ++round) {
+    for (int hot = 0; hot < 50; ++hot) {
+      ++hot_lookups;
+      if (Lookup(cache, Identity(hot)) != nullptr) ++hot_hits;
+      else Put(cache, Identity(hot), static_cast<std::uint32_t>(hot));
+    }
+    Put(cache, Identity(1000 + round), 0);
+    ASSERT_LE(cache.size(), 100u);
+  }
+  EXPECT_EQ(cache.size(), 100u);  // never cleared at once
+  // Each one-off line evicts one entry, half the time a hot one, which comes back at its
+  // next use (evicting another): a few percent of hot lookups miss.
+  EXPECT_GT(hot_hits, hot_lookups * 9 / 10);
+}
+
+TEST(LineCache, CyclingPastCapacityDegradesGradually) {
+  // 20% more distinct lines than it holds, in a cycle (each client sending its names in
+  // turn): clearing when full, LRU and CLOCK miss every line; random replacement keeps most.
+  Cache cache(1000);
+  int hits = 0, lookups = 0;
+  for (int pass = 0; pass < 10; ++pass) {
+    for (int i = 0; i < 1200; ++i) {
+      std::string identity = Identity(i);
+      ++lookups;
+      if (Lookup(cache, identity) != nullptr) ++hits;
+      else Put(cache, identity, 1);
+    }
+  }
+  EXPECT_EQ(cache.size(), 1000u);
+  EXPECT_GT(hits, lookups / 2);
+}
+
+TEST(LineCache, ArenaIsCompactedAsEntriesChurn) {
+  Cache cache(1000);
+  for (int i = 0; i < 200000; ++i) Put(cache, Identity(i) + std::string(40, 'x'), static_cast<std::uint32_t>(i));
+  EXPECT_EQ(cache.size(), 1000u);
+  // 1000 live identities of ~56 bytes; garbage may reach the live size (plus the minimum
+  // before compacting) but never grows with the 200,000 lines that passed.
+  EXPECT_LT(cache.memory_bytes(), 512u * 1024u);
+  // Whatever survived compactions still maps to its own value; the newest line always does.
+  int found = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint32_t* value = Lookup(cache, Identity(i) + std::string(40, 'x'));
+    if (value == nullptr) continue;
+    ++found;
+    EXPECT_EQ(*value, static_cast<std::uint32_t>(i));
+  }
+  EXPECT_EQ(found, 1000);
+  EXPECT_NE(Lookup(cache, Identity(199999) + std::string(40, 'x')), nullptr);
+}
+
+TEST(LineCache, ZeroEntriesCachesNothingAndClearForgets) {
+  Cache none(0);
+  Put(none, Identity(1), 1);
+  EXPECT_EQ(Lookup(none, Identity(1)), nullptr);
+  Cache cache(10);
+  Put(cache, Identity(1), 1);
+  cache.Clear();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(Lookup(cache, Identity(1)), nullptr);
+  cache.SetMaxEntries(1);
+  Put(cache, Identity(2), 2);
+  Put(cache, Identity(3), 3);
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_NE(Lookup(cache, Identity(3)), nullptr);
+}
+
+}  // namespace
+}  // namespace metricsd::statsd

@@ -85,9 +85,11 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     return nullptr;
   }
 
+  auto series = std::make_unique<SeriesMeta>();
+  series->key = std::string(spec.key);
   if (family_it == families_.end()) {
     auto family = std::make_unique<FamilyMeta>();
-    family->name = std::string(spec.name);
+    family->name = std::string_view(series->key).substr(0, spec.name.size());
     family->type = spec.type;
     family->options = InternOptions(spec);
     family->label_names = InternLabelNames(spec);
@@ -97,12 +99,10 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   }
   FamilyMeta* family = family_it->second.get();
 
-  auto series = std::make_unique<SeriesMeta>();
-  series->key = std::string(spec.key);
   series->family = family;
   series->ttl_ms = spec.ttl_ms;
-  series->cost = cost;
-  bytes_.fetch_add(cost, std::memory_order_relaxed);
+  series->cost = static_cast<std::uint32_t>(std::min<std::size_t>(cost, 0xffffffff));
+  bytes_.fetch_add(series->cost, std::memory_order_relaxed);
   if (spec.ttl_ms > 0) ++with_ttl_;
   if (free_ids_.empty()) {
     series->id = next_id_++;
@@ -195,15 +195,23 @@ void SeriesTable::Forget(SeriesMeta* series) {
   free_ids_.push_back(series->id);
   if (series->ttl_ms > 0) --with_ttl_;
   bytes_.fetch_sub(series->cost, std::memory_order_relaxed);
-  series_.erase(AbslView(series->key));  // destroys `series`
+  // The family's bookkeeping first: its name may view this series' key.
   if (list.empty()) {
     // Swapped with the last: this reorders families(), which is why readers watch generation().
     const FamilyMeta* last = family_list_.back();
     family_list_[family->list_index] = last;
     families_.find(AbslView(last->name))->second->list_index = family->list_index;
     family_list_.pop_back();
-    families_.erase(AbslView(family->name));
+    families_.erase(AbslView(family->name));  // destroys `family`
+  } else if (family->name.data() == series->key.data()) {
+    // Its name viewed the key going away: view a series that stays (and key the map by it).
+    auto it = families_.find(AbslView(family->name));
+    std::unique_ptr<FamilyMeta> owned = std::move(it->second);
+    families_.erase(it);
+    family->name = std::string_view(list.front()->key).substr(0, family->name.size());
+    families_.emplace(AbslView(family->name), std::move(owned));
   }
+  series_.erase(AbslView(series->key));  // destroys `series`
 }
 
 bool SeriesTable::AnyExpired(std::int64_t now_ms) const {

@@ -55,7 +55,7 @@ struct SeriesMeta {
   std::uint32_t offset = 0;
   std::uint32_t width = 0;
   std::int64_t ttl_ms = 0;          // 0: never expires
-  std::size_t cost = 0;             // its SeriesCost
+  std::uint32_t cost = 0;           // its SeriesCost
   std::atomic<double> gauge{0};
   std::atomic<std::int64_t> last_update_ms{0};  // steady clock, refreshed at most every 100 ms
 };
@@ -70,19 +70,23 @@ struct FamilyOptions {
 };
 
 struct FamilyMeta {
-  std::string name;
-  MetricType type = MetricType::kUntyped;
+  // A prefix of one of its series' keys (every key starts with the family name), not a copy:
+  // Forget re-points it when that series goes and others stay. Most StatsD families have one
+  // series, so this saves a string per series.
+  std::string_view name;
   const FamilyOptions* options = nullptr;
   const std::vector<std::string>* label_names = nullptr;  // sorted; interned
   absl::InlinedVector<SeriesMeta*, 1> series;             // most StatsD families have one
   std::uint32_t list_index = 0;                           // in the table's families()
+  MetricType type = MetricType::kUntyped;                 // last: the record packs into 56 bytes
 
   std::string_view help() const { return options->help; }
   const std::vector<double>& buckets() const { return options->buckets; }
   const SummaryOptions& summary() const { return options->summary; }
 };
 
-// Everything a new series needs; the labels must be sorted by name.
+// Everything a new series needs; the labels must be sorted by name, and the key must start
+// with the name (as a series key does).
 struct SeriesSpec {
   std::string_view key;
   std::string_view name;

@@ -72,7 +72,18 @@ struct VisitBuffers {
   std::vector<Label> views;
 
   std::string_view Text(std::size_t at, std::size_t size) const { return {text.data() + at, size}; }
+
+  // Bytes the buffers hold (capacity, not size).
+  std::size_t Footprint() const {
+    auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+    return text.capacity() + bytes(families) + bytes(series) + bytes(items) + bytes(merged.values) +
+           bytes(merged.samples) + bytes(merged.runs) + bytes(order) + bytes(first_run) +
+           bytes(cumulative) + bytes(quantiles) + bytes(samples) + bytes(views);
+  }
 };
+
+// A visit's buffers are pooled for the next visit only up to this size (see StatsdSource).
+constexpr std::size_t kPooledBufferBytes = std::size_t{1} << 20;
 
 namespace {
 
@@ -233,15 +244,32 @@ StatsdSource::~StatsdSource() = default;
 
 std::unique_ptr<VisitBuffers> StatsdSource::TakeBuffers() const {
   MutexLock lock(pool_mutex_);
-  if (pool_.empty()) return std::make_unique<VisitBuffers>();
+  if (pool_.empty()) {
+    auto buffers = std::make_unique<VisitBuffers>();
+    buffers->text.reserve(last_sizes_[0]);
+    buffers->families.reserve(last_sizes_[1]);
+    buffers->series.reserve(last_sizes_[2]);
+    buffers->items.reserve(last_sizes_[3]);
+    buffers->merged.values.reserve(last_sizes_[3]);
+    buffers->order.reserve(last_sizes_[1]);
+    return buffers;
+  }
   std::unique_ptr<VisitBuffers> buffers = std::move(pool_.back());
   pool_.pop_back();
   return buffers;
 }
 
 void StatsdSource::ReturnBuffers(std::unique_ptr<VisitBuffers> buffers) const {
+  bool big = buffers->Footprint() > kPooledBufferBytes;
   MutexLock lock(pool_mutex_);
-  pool_.push_back(std::move(buffers));
+  if (!big) {
+    pool_.push_back(std::move(buffers));
+    return;
+  }
+  // Sizes, not capacities: the next set is reserved to what was used. (merged.values may
+  // exceed items: histograms take a slot per bucket; it regrows from items' size.)
+  last_sizes_ = {buffers->text.size(), buffers->families.size(), buffers->series.size(),
+                 buffers->items.size()};
 }
 
 void StatsdSource::Visit(FamilyVisitor& visitor) const {

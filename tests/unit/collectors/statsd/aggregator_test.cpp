@@ -180,6 +180,27 @@ TEST(AggregatorTest, TtlExpiresSeriesNotUpdated) {
   EXPECT_EQ(f.Data()["short_a"], 5);
 }
 
+TEST(AggregatorTest, FamilyOutlivesTheSeriesItsNameCameFrom) {
+  // The family's name is a view of its first series' key: when that series expires and
+  // another stays, the family must keep its name and stay findable by it.
+  Fixture f(R"(mappings:
+  - {match: x.a, name: fam, labels: {kind: a}, ttl: 1s}
+  - {match: x.b, name: fam, labels: {kind: b}})");
+  f.Send("x.a:1|c\nx.b:2|c\n");
+  EXPECT_EQ(f.aggregator->ExpireStale(SteadyMillis() + 1500), 1u);
+  auto samples = f.Data();
+  EXPECT_EQ(samples.count("fam{kind=\"a\"}"), 0u);
+  EXPECT_EQ(samples["fam{kind=\"b\"}"], 2);
+  f.Send("x.a:3|c\nx.b:1|c\nfam:1|g\n");  // the family found by name: a gauge conflicts
+  samples = f.Data();
+  EXPECT_EQ(samples["fam{kind=\"a\"}"], 3);
+  EXPECT_EQ(samples["fam{kind=\"b\"}"], 3);
+  EXPECT_EQ(f.Self()["metricsd_statsd_events_conflict_total{type=\"gauge\"}"], 1);
+  // And when the last series goes, so does the family: the name is free for a gauge.
+  EXPECT_EQ(f.aggregator->ExpireStale(SteadyMillis() + 1500), 1u);
+  f.Send("x.b:1|c\n");
+}
+
 TEST(AggregatorTest, ShardsMergeAtScrape) {
   auto aggregator = MakeAggregator("defaults: {observer_type: histogram, histogram_options: {buckets: [1]}}");
   Ingester one(*aggregator, aggregator->AddShard());

@@ -37,10 +37,16 @@ void LabelsOfKey(std::string_view rest, std::vector<Label>& out) {
   }
 }
 
+SeriesTable::~SeriesTable() {
+  // No lock: nothing else may use a table being destroyed.
+  for (SeriesMeta* series : series_) delete series;
+  for (FamilyMeta* family : families_) delete family;
+}
+
 SeriesMeta* SeriesTable::Find(std::string_view key) const {
   ReaderMutexLock lock(mutex_);
   auto it = series_.find(AbslView(key));
-  return it == series_.end() ? nullptr : it->second.get();
+  return it == series_.end() ? nullptr : *it;
 }
 
 SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
@@ -49,14 +55,14 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   writers_waiting_.fetch_sub(1, std::memory_order_relaxed);
   error = InternError::kNone;
   if (auto it = series_.find(AbslView(spec.key)); it != series_.end()) {
-    if (it->second->family->type == spec.type) return it->second.get();
+    if ((*it)->family->type == spec.type) return *it;
     error = InternError::kConflict;
     return nullptr;
   }
 
   auto family_it = families_.find(AbslView(spec.name));
   if (family_it != families_.end()) {
-    const FamilyMeta& family = *family_it->second;
+    const FamilyMeta& family = **family_it;
     const std::vector<std::string>& names = *family.label_names;
     bool same_labels = names.size() == spec.labels.size();
     for (std::size_t i = 0; same_labels && i < spec.labels.size(); ++i) {
@@ -75,9 +81,9 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     return nullptr;
   }
   // Charged by the family's buckets and quantiles, which its every series renders.
-  std::size_t buckets = family_it != families_.end() ? family_it->second->buckets().size()
+  std::size_t buckets = family_it != families_.end() ? (*family_it)->buckets().size()
                                                      : spec.buckets->size();
-  std::size_t quantiles = family_it != families_.end() ? family_it->second->summary().quantiles.size()
+  std::size_t quantiles = family_it != families_.end() ? (*family_it)->summary().quantiles.size()
                                                        : spec.summary->quantiles.size();
   std::size_t cost = SeriesCost(spec.key.size(), spec.type, buckets, quantiles);
   if (bytes_.load(std::memory_order_relaxed) + cost > max_bytes_.load(std::memory_order_relaxed)) {
@@ -95,9 +101,9 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     family->label_names = InternLabelNames(spec);
     family->list_index = static_cast<std::uint32_t>(family_list_.size());
     family_list_.push_back(family.get());
-    family_it = families_.emplace(AbslView(family->name), std::move(family)).first;
+    family_it = families_.insert(family.release()).first;
   }
-  FamilyMeta* family = family_it->second.get();
+  FamilyMeta* family = *family_it;
 
   series->family = family;
   series->ttl_ms = spec.ttl_ms;
@@ -123,8 +129,8 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     slot_space_.store(series->offset + series->width, std::memory_order_release);
   }
   family->series.push_back(series.get());
-  SeriesMeta* raw = series.get();
-  series_.emplace(AbslView(raw->key), std::move(series));
+  SeriesMeta* raw = series.release();
+  series_.insert(raw);
   return raw;
 }
 
@@ -133,7 +139,7 @@ bool SeriesTable::SuffixCollision(std::string_view name, MetricType type) const 
   // The caller's shared lock covers the lambda (the analysis does not see through lambdas).
   auto family = [&](std::string_view wanted) ABSL_NO_THREAD_SAFETY_ANALYSIS -> const FamilyMeta* {
     auto it = families_.find(AbslView(wanted));
-    return it == families_.end() ? nullptr : it->second.get();
+    return it == families_.end() ? nullptr : *it;
   };
   for (std::string_view suffix : {"_count", "_sum", "_bucket"}) {
     if (name.size() > suffix.size() && name.ends_with(suffix)) {
@@ -200,24 +206,23 @@ void SeriesTable::Forget(SeriesMeta* series) {
     // Swapped with the last: this reorders families(), which is why readers watch generation().
     const FamilyMeta* last = family_list_.back();
     family_list_[family->list_index] = last;
-    families_.find(AbslView(last->name))->second->list_index = family->list_index;
+    (*families_.find(AbslView(last->name)))->list_index = family->list_index;
     family_list_.pop_back();
-    families_.erase(AbslView(family->name));  // destroys `family`
+    families_.erase(AbslView(family->name));
+    delete family;
   } else if (family->name.data() == series->key.data()) {
-    // Its name viewed the key going away: view a series that stays (and key the map by it).
-    auto it = families_.find(AbslView(family->name));
-    std::unique_ptr<FamilyMeta> owned = std::move(it->second);
-    families_.erase(it);
+    // Its name viewed the key going away: view a series that stays. The set hashes the name's
+    // bytes, which are the same, so the family's slot stays right.
     family->name = std::string_view(list.front()->key).substr(0, family->name.size());
-    families_.emplace(AbslView(family->name), std::move(owned));
   }
-  series_.erase(AbslView(series->key));  // destroys `series`
+  series_.erase(AbslView(series->key));
+  delete series;
 }
 
 bool SeriesTable::AnyExpired(std::int64_t now_ms) const {
   ReaderMutexLock lock(mutex_);
   if (with_ttl_ == 0) return false;
-  for (const auto& [key, series] : series_) {
+  for (const SeriesMeta* series : series_) {
     if (series->ttl_ms > 0 &&
         series->last_update_ms.load(std::memory_order_relaxed) + series->ttl_ms <= now_ms) {
       return true;
@@ -235,7 +240,7 @@ void SeriesTable::CountByType(std::size_t& counters, std::size_t& gauges, std::s
                               std::size_t& summaries) const {
   ReaderMutexLock lock(mutex_);
   counters = gauges = histograms = summaries = 0;
-  for (const auto& [name, family] : families_) {
+  for (const FamilyMeta* family : families_) {
     std::size_t n = family->series.size();
     switch (family->type) {
       case MetricType::kCounter: counters += n; break;

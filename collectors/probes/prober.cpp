@@ -127,13 +127,14 @@ bool Prober::ShedThisTick(const Target& target) const {
 }
 
 void Prober::Launch(const std::shared_ptr<Target>& target) {
-  // mutex_ held. The probe itself starts outside the lock, on the io_context.
+  // mutex_ held. The probe itself starts outside the lock, on the io_context: deferred, as a
+  // continuation of the tick or completion that launches it (on this thread, waking no other).
   target->running = true;
   running_.insert(target);  // a target removed by a reload still completes its last probe
   ++in_flight_;
   ++target->sequence;
   std::shared_ptr<const TargetConfig> config = target->config;
-  net::post(ioc_, [weak = weak_from_this(), weak_target = std::weak_ptr<Target>(target), config] {
+  net::defer(ioc_, [weak = weak_from_this(), weak_target = std::weak_ptr<Target>(target), config] {
     auto self = weak.lock();
     auto live = weak_target.lock();
     if (!self || !live) return;

@@ -68,7 +68,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       : strand_(net::make_strand(ioc)),
         request_(std::move(request)),
         done_(std::move(done)),
-        resolver_(strand_),
         deadline_(strand_) {}
 
   void Start() {
@@ -78,17 +77,29 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) self->OnDeadline();
     });
-    net::dispatch(strand_, [self = shared_from_this()] { self->Resolve(); });
+    // defer, not dispatch or post: the caller is usually a handler on this io_context (a probe's
+    // tick), and a continuation stays on its thread instead of waking another one.
+    net::defer(strand_, [self = shared_from_this()] { self->Resolve(); });
   }
 
  private:
   void Resolve() {
     phase_ = Clock::now();
-    resolver_.async_resolve(request_.host, std::to_string(request_.port),
-                            [self = shared_from_this()](const boost::system::error_code& ec,
-                                                        tcp::resolver::results_type results) {
-                              self->OnResolve(ec, std::move(results));
-                            });
+    // An IP literal is its own address: no resolver (whose getaddrinfo runs on a thread of
+    // its own, two thread hand-offs per probe), as Go's resolver returns a literal at once.
+    boost::system::error_code literal_error;
+    net::ip::address literal = net::ip::make_address(request_.host, literal_error);
+    if (!literal_error) {
+      result_.resolve += Seconds(phase_, Clock::now());
+      endpoints_.assign(1, tcp::endpoint(literal, request_.port));
+      return Connect();
+    }
+    if (!resolver_) resolver_.emplace(strand_);
+    resolver_->async_resolve(request_.host, std::to_string(request_.port),
+                             [self = shared_from_this()](const boost::system::error_code& ec,
+                                                         tcp::resolver::results_type results) {
+                               self->OnResolve(ec, std::move(results));
+                             });
   }
 
   void OnResolve(const boost::system::error_code& ec, tcp::resolver::results_type results) {
@@ -96,6 +107,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     result_.resolve += Seconds(phase_, Clock::now());
     endpoints_ = client_steps::OrderEndpoints(results, request_.prefer_ip6);
     if (endpoints_.empty()) return Finish(Outcome::kDnsError, "no address for " + request_.host);
+    Connect();
+  }
+
+  void Connect() {
     tcp_.emplace(strand_);
     ssl_.reset();
     phase_ = Clock::now();
@@ -256,7 +271,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void OnDeadline() {
     if (finished_) return;
     timed_out_ = true;
-    resolver_.cancel();
+    if (resolver_) resolver_->cancel();
     Close();
   }
 
@@ -281,7 +296,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   ExchangeRequest request_;
   Url initial_url_;  // credentials belong to its host
   ExchangeCallback done_;
-  tcp::resolver resolver_;
+  std::optional<tcp::resolver> resolver_;  // made for host names only
   net::steady_timer deadline_;
   std::vector<tcp::endpoint> endpoints_;
   std::optional<beast::tcp_stream> tcp_;

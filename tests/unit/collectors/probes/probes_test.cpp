@@ -1,11 +1,18 @@
 // Probes without the network: URLs, the dry-run request and the judgement of answers, AO unit
-// health answers, and config validation with positions.
+// health answers, and config validation with positions; and one exchange on loopback (an IP
+// literal, which skips the resolver, and a host name, which does not).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "collectors/probes/ao.h"
 #include "collectors/probes/probe_config.h"
+#include "daemon/client/exchange.h"
 #include "daemon/client/url.h"
+#include "daemon/core/beast.h"
 #include "tests/unit/support/config_error_of.h"
 
 namespace metricsd::probes {
@@ -204,6 +211,52 @@ INSTANTIATE_TEST_SUITE_P(
         BadProbes{"targets:\n  - {type: http, url: 'http://u:hunter2@a/?t=x'}\n",
                   "p.yaml:2:23: targets[0].url: invalid URL \"http://u:<secret>@a/?<secret>\" "
                   "(expected http://HOST[:PORT]/... or https://...)"}));
+
+// An IP literal connects without the resolver (exchange.cpp), a name is resolved: both reach
+// the server, each over a new connection asking to close, with the same request and result.
+TEST(ExchangeTest, IpLiteralAndHostNameReachTheServer) {
+  using tcp = net::ip::tcp;
+  net::io_context server_ioc;
+  tcp::acceptor acceptor(server_ioc, {net::ip::make_address("127.0.0.1"), 0});
+  std::uint16_t port = acceptor.local_endpoint().port();
+  std::vector<std::string> seen;  // "target host connection" of each request, one per connection
+  std::thread server([&] {
+    for (int i = 0; i < 2; ++i) {
+      tcp::socket socket(server_ioc);
+      acceptor.accept(socket);
+      beast::flat_buffer buffer;
+      HttpRequest request;
+      http::read(socket, buffer, request);
+      seen.push_back(std::string(request.target()) + " " + std::string(request[http::field::host]) + " " +
+                     std::string(request[http::field::connection]));
+      HttpResponse response{http::status::ok, 11, "ok\n"};
+      response.prepare_payload();
+      http::write(socket, response);
+    }
+  });
+  net::io_context ioc;
+  std::vector<ExchangeResult> results;
+  for (std::string host : {"127.0.0.1", "localhost"}) {
+    ExchangeRequest request;
+    request.host = host;
+    request.port = port;
+    request.url = *ParseUrl("http://" + host + ":" + std::to_string(port) + "/ok?from=" + host);
+    RunExchange(ioc, std::move(request), [&results](ExchangeResult result) { results.push_back(std::move(result)); });
+    ioc.run();
+    ioc.restart();
+  }
+  server.join();
+  ASSERT_EQ(results.size(), 2u);
+  for (const ExchangeResult& result : results) {
+    EXPECT_EQ(result.outcome, Outcome::kOk) << result.error;
+    EXPECT_EQ(result.status, 200u);
+    EXPECT_EQ(result.body, "ok\n");
+    EXPECT_EQ(result.content_length, 3);
+  }
+  std::string where = ":" + std::to_string(port) + " close";
+  EXPECT_EQ(seen, (std::vector<std::string>{"/ok?from=127.0.0.1 127.0.0.1" + where,
+                                            "/ok?from=localhost localhost" + where}));
+}
 
 }  // namespace
 }  // namespace metricsd::probes

@@ -1,6 +1,9 @@
 #include "collectors/statsd/series_table.h"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
+#include <type_traits>
 
 namespace metricsd::statsd {
 
@@ -22,8 +25,22 @@ std::size_t SeriesCost(std::size_t key_size, MetricType type, std::size_t bucket
   return sizeof(SeriesMeta) + 8 * SlotWidth(type, buckets) + lines * (key_size + 32);
 }
 
+SeriesMeta* SeriesMeta::New(std::string_view key) {
+  static_assert(std::is_trivially_destructible_v<SeriesMeta>);
+  void* memory = ::operator new(sizeof(SeriesMeta) + key.size());
+  auto* series = new (memory) SeriesMeta();
+  series->key_size_ = static_cast<std::uint32_t>(key.size());
+  std::memcpy(static_cast<char*>(memory) + sizeof(SeriesMeta), key.data(), key.size());
+  return series;
+}
+
+void SeriesMeta::Delete(SeriesMeta* series) {
+  // Trivially destructible (asserted in New): the memory is all there is to free.
+  ::operator delete(series);
+}
+
 void LabelsOf(const SeriesMeta& series, std::vector<Label>& out) {
-  LabelsOfKey(std::string_view(series.key).substr(series.family->name.size()), out);
+  LabelsOfKey(series.key().substr(series.family->name.size()), out);
 }
 
 void LabelsOfKey(std::string_view rest, std::vector<Label>& out) {
@@ -39,7 +56,7 @@ void LabelsOfKey(std::string_view rest, std::vector<Label>& out) {
 
 SeriesTable::~SeriesTable() {
   // No lock: nothing else may use a table being destroyed.
-  for (SeriesMeta* series : series_) delete series;
+  for (SeriesMeta* series : series_) SeriesMeta::Delete(series);
   for (FamilyMeta* family : families_) delete family;
 }
 
@@ -91,11 +108,11 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     return nullptr;
   }
 
-  auto series = std::make_unique<SeriesMeta>();
-  series->key = std::string(spec.key);
+  // Past here the series is not refused: the indexes own the records from the end of this.
+  SeriesMeta* series = SeriesMeta::New(spec.key);
   if (family_it == families_.end()) {
     auto family = std::make_unique<FamilyMeta>();
-    family->name = std::string_view(series->key).substr(0, spec.name.size());
+    family->name = series->key().substr(0, spec.name.size());
     family->type = spec.type;
     family->options = InternOptions(spec);
     family->label_names = InternLabelNames(spec);
@@ -128,10 +145,9 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     series->offset = slot_space_.load(std::memory_order_relaxed);
     slot_space_.store(series->offset + series->width, std::memory_order_release);
   }
-  family->series.push_back(series.get());
-  SeriesMeta* raw = series.release();
-  series_.insert(raw);
-  return raw;
+  family->series.push_back(series);
+  series_.insert(series);
+  return series;
 }
 
 bool SeriesTable::SuffixCollision(std::string_view name, MetricType type) const {
@@ -210,13 +226,13 @@ void SeriesTable::Forget(SeriesMeta* series) {
     family_list_.pop_back();
     families_.erase(AbslView(family->name));
     delete family;
-  } else if (family->name.data() == series->key.data()) {
+  } else if (family->name.data() == series->key().data()) {
     // Its name viewed the key going away: view a series that stays. The set hashes the name's
     // bytes, which are the same, so the family's slot stays right.
-    family->name = std::string_view(list.front()->key).substr(0, family->name.size());
+    family->name = list.front()->key().substr(0, family->name.size());
   }
-  series_.erase(AbslView(series->key));
-  delete series;
+  series_.erase(AbslView(series->key()));
+  SeriesMeta::Delete(series);
 }
 
 bool SeriesTable::AnyExpired(std::int64_t now_ms) const {

@@ -47,19 +47,29 @@ inline absl::string_view AbslView(std::string_view view) { return {view.data(), 
 // does not merge across shards and an atomic store is as cheap as a slot write.
 //
 // Records are kept small (StatsD may hold 100,000 series): what families share (help, buckets,
-// quantiles, label names) is interned once in the table.
+// quantiles, label names) is interned once in the table, and the key's bytes follow the record
+// in the same allocation (a 56-byte record and no string object or second allocation).
 struct SeriesMeta {
-  // The family name, then each label as '\xff' name '\xfe' value, sorted by name. Lines are
-  // valid UTF-8, where those two bytes never occur, so the labels are parsed back from it.
-  std::string key;
   FamilyMeta* family = nullptr;
   std::uint32_t id = 0;
   std::uint32_t offset = 0;
   std::uint32_t width = 0;
-  std::int64_t ttl_ms = 0;          // 0: never expires
   std::uint32_t cost = 0;           // its SeriesCost
+  std::int64_t ttl_ms = 0;          // 0: never expires
   std::atomic<double> gauge{0};
   std::atomic<std::int64_t> last_update_ms{0};  // steady clock, refreshed at most every 100 ms
+
+  // The family name, then each label as '\xff' name '\xfe' value, sorted by name. Lines are
+  // valid UTF-8, where those two bytes never occur, so the labels are parsed back from it.
+  std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_size_}; }
+
+  // A record with `key` after it; freed by Delete only.
+  static SeriesMeta* New(std::string_view key);
+  static void Delete(SeriesMeta* series);
+
+ private:
+  SeriesMeta() = default;
+  std::uint32_t key_size_ = 0;
 };
 
 // What families of one mapping have in common, interned by the table. Immutable once
@@ -183,7 +193,7 @@ class SeriesTable {
   // a slot is one pointer, not a key view and a pointer (open addressing, one slot per series
   // or family, so 16 bytes saved per slot add up at 100,000 series). Owned by the table.
   static absl::string_view KeyOf(const FamilyMeta* family) { return AbslView(family->name); }
-  static absl::string_view KeyOf(const SeriesMeta* series) { return AbslView(series->key); }
+  static absl::string_view KeyOf(const SeriesMeta* series) { return AbslView(series->key()); }
   template <typename Record>
   struct ByKey {
     using is_transparent = void;

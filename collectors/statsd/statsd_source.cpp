@@ -138,7 +138,7 @@ bool Copy(const SeriesTable& table, const FamilyVisitor& visitor, VisitBuffers& 
       VisitBuffers::FamilyCopy& copy = snapshot.families.back();
       for (; series_at < family.series.size() && budget > 0; ++series_at, --budget) {
         const SeriesMeta& series = *family.series[series_at];
-        std::string_view labels = std::string_view(series.key).substr(family.name.size());
+        std::string_view labels = series.key().substr(family.name.size());
         VisitBuffers::SeriesCopy& entry = snapshot.series.emplace_back();
         ++copy.series_count;
         entry.labels_at = snapshot.text.size();

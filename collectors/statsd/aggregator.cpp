@@ -240,7 +240,8 @@ bool Ingester::Line(std::string_view line) {
 
   ParseLine(line, settings_->parse, parsed_);
   stats.samples += static_cast<std::uint64_t>(parsed_.samples_seen);
-  stats.tags += parsed_.tags.size();
+  // statsd_exporter's tags_total: samples that carry tags (per sample, not per tag).
+  if (!parsed_.tags.empty()) stats.tags += parsed_.samples.size();
   stats.tag_errors += static_cast<std::uint64_t>(parsed_.tag_errors);
   for (SampleError error : parsed_.errors) ++stats.sample_errors[static_cast<std::size_t>(error)];
   if (parsed_.kind == LineKind::kEvent) {
@@ -267,7 +268,7 @@ bool Ingester::Line(std::string_view line) {
     MetricKind kind = KindOf(sample.type);
     if (!Resolve(sample, kind, resolved)) continue;
     if (cacheable) {
-      resolved.how.tags = static_cast<std::uint16_t>(std::min<std::size_t>(parsed_.tags.size(), 65535));
+      resolved.how.tags = parsed_.tags.empty() ? 0 : 1;  // one sample: see stats.tags above
       resolved.how.tag_errors = static_cast<std::uint16_t>(std::min(parsed_.tag_errors, 65535));
       line_key_.assign(name);
       line_key_ += '\0';

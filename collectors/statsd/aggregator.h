@@ -147,7 +147,7 @@ class Ingester {
     double scale = 1;     // the mapping's
     std::int32_t repeat = 1;
     std::int32_t summary_cap = 0;
-    std::uint16_t tags = 0;
+    std::uint16_t tags = 0;  // 1 when the line carries tags (metricsd_statsd_tags_total)
     std::uint16_t tag_errors = 0;
     MetricType metric_type = MetricType::kCounter;
     MetricKind kind = MetricKind::kCounter;

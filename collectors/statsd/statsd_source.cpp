@@ -320,7 +320,7 @@ void StatsdSelfSource::Visit(FamilyVisitor& visitor) const {
   counter("metricsd_statsd_samples_total", "The total number of StatsD samples received.", d(s.samples));
   visitor.Family("metricsd_statsd_sample_errors_total", "The total number of lines and samples dropped as malformed, by reason.", MetricType::kCounter);
   for (std::size_t i = 0; i < kSampleErrorKinds; ++i) by_label("reason", SampleErrorLabel(i), d(s.sample_errors[i]));
-  counter("metricsd_statsd_tags_total", "The total number of DogStatsD, InfluxDB, Librato and SignalFX tags processed.", d(s.tags));
+  counter("metricsd_statsd_tags_total", "The total number of samples received with tags (DogStatsD, InfluxDB, Librato or SignalFX), as statsd_exporter counts them.", d(s.tags));
   counter("metricsd_statsd_tag_errors_total", "The number of malformed tags dropped (their samples are kept).", d(s.tag_errors));
   visitor.Family("metricsd_statsd_events_total", "The total number of StatsD events aggregated, by type (an observer sampled at @0.1 is 10).", MetricType::kCounter);
   for (std::size_t i = 0; i < 3; ++i) by_label("type", kinds[i], d(s.events[i]));

@@ -201,6 +201,15 @@ TEST(AggregatorTest, FamilyOutlivesTheSeriesItsNameCameFrom) {
   f.Send("x.b:1|c\n");
 }
 
+TEST(AggregatorTest, TagsTotalCountsTaggedSamplesAsStatsdExporter) {
+  // statsd_exporter's tags_total: one per sample with tags, however many; the repeat comes
+  // from the line cache and must count the same.
+  Fixture f;
+  f.Send("a:1|c|#x:1,y:2,z:3\na:2|c|#x:1,y:2,z:3\nb:1|c\nc,tag=v:1|c\nd:1|c|@bad|#x:1\n");
+  EXPECT_EQ(f.Self()["metricsd_statsd_tags_total"], 4);
+  EXPECT_EQ(f.Self()["metricsd_statsd_samples_total"], 5);
+}
+
 TEST(AggregatorTest, ShardsMergeAtScrape) {
   auto aggregator = MakeAggregator("defaults: {observer_type: histogram, histogram_options: {buckets: [1]}}");
   Ingester one(*aggregator, aggregator->AddShard());

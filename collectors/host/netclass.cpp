@@ -1,10 +1,22 @@
 // node_exporter's netclass collector (sysfs, without netlink): node_network_up, _info and one
 // node_network_<property> gauge or counter per numeric attribute of /sys/class/net/<iface>.
+//
+// node_exporter lists each device's directory and opens, reads and closes every attribute on
+// every scrape (~22 opens per device). Here the first poll of a device keeps its directory and
+// attribute files open, and later polls re-list the directory through the kept handle and pread
+// the kept descriptors: the output is the same, without the path walks and kernfs opens.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <map>
 #include <memory>
 
 #include "collectors/host/collectors.h"
@@ -46,6 +58,62 @@ struct Device {
   std::array<std::string, kInfo.size()> info;
   std::array<std::optional<std::int64_t>, kNetclassNumeric.size()> numeric;
   std::optional<std::int64_t> speed;  // Mbit/s; -1 when the driver does not know
+};
+
+// Every attribute the collector reads has a slot: kNetclassNumeric's index, then kInfo's, then
+// speed. A device's set of attribute files is a bit mask of slots.
+constexpr std::size_t kNetclassInfoSlot = kNetclassNumeric.size();
+constexpr std::size_t kNetclassSpeedSlot = kNetclassInfoSlot + kInfo.size();
+static_assert(kNetclassSpeedSlot < 32, "slot masks are 32 bits");
+
+std::optional<std::size_t> NetclassSlot(std::string_view file) {
+  for (std::size_t i = 0; i < kNetclassNumeric.size(); ++i) {
+    if (kNetclassNumeric[i].file == file) return i;
+  }
+  for (std::size_t i = 0; i < kInfo.size(); ++i) {
+    if (kInfo[i] == file) return kNetclassInfoSlot + i;
+  }
+  if (file == "speed") return kNetclassSpeedSlot;
+  return std::nullopt;
+}
+
+// At most this many devices keep their files open (about 23 descriptors each); the others are
+// read as node_exporter reads them, so a host with thousands of veths does not run out of
+// descriptors.
+constexpr std::size_t kNetclassMaxKeptDevices = 64;
+
+// procfs's util.SysReadFile on a kept descriptor: one pread(2) of at most 128 bytes from the
+// start (sysfs regenerates the text on each read), trimmed as SysReadFile trims it.
+sysfs::SysText NetclassPread(int fd) {
+  sysfs::SysText out;
+  char buffer[128];
+  ssize_t n;
+  do {
+    n = ::pread(fd, buffer, sizeof buffer, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    out.error = errno;
+    return out;
+  }
+  out.text = sysfs::TrimSpace(std::string_view(buffer, static_cast<std::size_t>(n)));
+  return out;
+}
+
+// A device whose directory and attribute files stay open across polls. It is valid while the
+// device of that name still has this ifindex (a device renamed away keeps its kernfs nodes,
+// so the kept handles would follow it, not the name).
+struct NetclassKeptDevice {
+  NetclassKeptDevice() = default;
+  NetclassKeptDevice(const NetclassKeptDevice&) = delete;
+  NetclassKeptDevice& operator=(const NetclassKeptDevice&) = delete;
+  ~NetclassKeptDevice() {
+    for (const auto& [slot, fd] : files) ::close(fd);
+    if (dir != nullptr) ::closedir(dir);
+  }
+  std::int64_t ifindex = 0;
+  DIR* dir = nullptr;
+  std::uint32_t slots = 0;  // the attribute files the directory held when it was listed
+  std::vector<std::pair<std::size_t, int>> files;  // slot, descriptor
 };
 
 // procfs's ValueParser.PInt64: Go's strconv.ParseInt with base 0 ("0x1003" is hex), and a
@@ -133,7 +201,20 @@ class NetclassCollector final : public HostCollector {
   // (the class directory or a device directory absent or refused).
   bool ReadDevices(std::vector<Device>& devices) {
     std::optional<std::vector<sysfs::DirEntry>> entries = ListNetclassDir(root_);
-    if (!entries) return false;
+    if (!entries) {
+      kept_.clear();
+      return false;
+    }
+    // Devices no longer listed give their descriptors back (both lists are sorted by name).
+    auto listed = entries->begin();
+    for (auto kept = kept_.begin(); kept != kept_.end();) {
+      while (listed != entries->end() && listed->name < kept->first) ++listed;
+      if (listed == entries->end() || listed->name != kept->first) {
+        kept = kept_.erase(kept);
+      } else {
+        ++kept;
+      }
+    }
     for (sysfs::DirEntry& entry : *entries) {  // sorted by name
       if (entry.regular) continue;  // bonding_masters
       if (ignored_.Matches(entry.name)) continue;
@@ -143,38 +224,102 @@ class NetclassCollector final : public HostCollector {
     return true;
   }
 
-  // The attributes procfs reads: the regular files of the device's directory.
+  // The attributes procfs reads: the regular files of the device's directory. Through the kept
+  // files when the device is kept and still the same, else listed and opened afresh (and kept,
+  // while there is room).
   bool ReadDevice(Device& device) {
     std::string path = root_ + "/" + device.name;
+    // Opened by path each poll: the ifindex tells whether the name still means the same device.
+    std::optional<std::int64_t> ifindex;
+    if (sysfs::SysText text = sysfs::ReadSysValue(path + "/ifindex"); text.ok()) {
+      ifindex = ParseAttribute(text.text);
+    }
+    auto kept = kept_.find(device.name);
+    if (kept != kept_.end()) {
+      if (ifindex && kept->second->ifindex == *ifindex && ReadKept(*kept->second, device)) {
+        return true;
+      }
+      // Gone, replaced, or its set of files changed: list it again.
+      kept_.erase(kept);
+      device.info = {};
+      device.numeric = {};
+      device.speed.reset();
+    }
     std::optional<std::vector<sysfs::DirEntry>> entries = ListNetclassDir(path);
     if (!entries) return false;
+    std::unique_ptr<NetclassKeptDevice> keep;
+    if (ifindex && kept_.size() < kNetclassMaxKeptDevices) {
+      keep = std::make_unique<NetclassKeptDevice>();
+      keep->ifindex = *ifindex;
+      keep->dir = ::opendir(path.c_str());
+      if (keep->dir == nullptr) keep = nullptr;
+    }
     for (const sysfs::DirEntry& entry : *entries) {
-      std::string_view file = entry.name;
-      auto numeric = std::find_if(kNetclassNumeric.begin(), kNetclassNumeric.end(),
-                                  [file](const NumericAttribute& a) { return a.file == file; });
-      auto info = std::find(kInfo.begin(), kInfo.end(), file);
-      if (numeric == kNetclassNumeric.end() && info == kInfo.end() && file != "speed") continue;
-      if (!entry.regular) continue;
-      // A driver that cannot tell (speed of a link that is down: EINVAL, phys_port_id:
-      // EOPNOTSUPP) makes the read fail; procfs then leaves the attribute out.
-      sysfs::SysText text = sysfs::ReadSysValue(path + "/" + entry.name);
-      if (!text.ok()) continue;
-      const std::string& value = text.text;
-      if (numeric != kNetclassNumeric.end()) {
-        device.numeric[static_cast<std::size_t>(numeric - kNetclassNumeric.begin())] =
-            ParseAttribute(value);
-      } else if (info != kInfo.end()) {
-        device.info[static_cast<std::size_t>(info - kInfo.begin())] = value;
-      } else {
-        device.speed = ParseAttribute(value);
+      std::optional<std::size_t> slot = NetclassSlot(entry.name);
+      if (!slot || !entry.regular) continue;
+      std::string file = path + "/" + entry.name;
+      if (keep) {
+        keep->slots |= std::uint32_t{1} << *slot;
+        int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+          keep->files.emplace_back(*slot, fd);
+          Store(device, *slot, NetclassPread(fd));
+          continue;
+        }
+        // Not openable (write-only, refused): read it as procfs does, and list the device
+        // again next poll rather than keep a set of files that lacks it.
+        keep = nullptr;
       }
+      Store(device, *slot, sysfs::ReadSysValue(file));
+    }
+    if (keep) kept_.emplace(device.name, std::move(keep));
+    return true;
+  }
+
+  // The kept device's attributes; false when they cannot stand for what a listing would read
+  // now (an attribute file appeared or went, or the device was removed: ENODEV).
+  static bool ReadKept(NetclassKeptDevice& kept, Device& device) {
+    ::rewinddir(kept.dir);
+    std::uint32_t slots = 0;
+    while (dirent* entry = ::readdir(kept.dir)) {
+      std::optional<std::size_t> slot = NetclassSlot(entry->d_name);
+      if (!slot) continue;
+      bool regular = entry->d_type == DT_REG;
+      if (entry->d_type == DT_UNKNOWN) {
+        struct stat info {};
+        regular = ::fstatat(::dirfd(kept.dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+                  S_ISREG(info.st_mode);
+      }
+      if (regular) slots |= std::uint32_t{1} << *slot;
+    }
+    if (slots != kept.slots) return false;
+    for (const auto& [slot, fd] : kept.files) {
+      sysfs::SysText text = NetclassPread(fd);
+      if (text.error == ENODEV) return false;
+      Store(device, slot, std::move(text));
     }
     return true;
+  }
+
+  // One attribute's text into its field. A driver that cannot tell (speed of a link that is
+  // down: EINVAL, phys_port_id: EOPNOTSUPP) makes the read fail; procfs then leaves the
+  // attribute out.
+  static void Store(Device& device, std::size_t slot, sysfs::SysText text) {
+    if (!text.ok()) return;
+    if (slot < kNetclassInfoSlot) {
+      device.numeric[slot] = ParseAttribute(text.text);
+    } else if (slot < kNetclassSpeedSlot) {
+      device.info[slot - kNetclassInfoSlot] = std::move(text.text);
+    } else {
+      device.speed = ParseAttribute(text.text);
+    }
   }
 
   std::string root_;
   MatchCache ignored_;
   bool ignore_invalid_speed_;
+  // Devices read through kept descriptors, by name.
+  std::map<std::string, std::unique_ptr<NetclassKeptDevice>, std::less<>> kept_;
 };
 
 }  // namespace

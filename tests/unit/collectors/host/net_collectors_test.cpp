@@ -355,5 +355,101 @@ TEST(NetclassCollectorTest, MalformedNumbersReadAsZeroAndLongValuesAreCut) {
   EXPECT_EQ(e.samples.size(), 5u);
 }
 
+// The collector keeps each device's files open between polls; what it reports must still be
+// what a fresh listing and read would give.
+void WriteNetDevice(const TempTree& tree, const std::string& name, int ifindex, int mtu) {
+  tree.Write("sys/class/net/" + name + "/ifindex", std::to_string(ifindex) + "\n");
+  tree.Write("sys/class/net/" + name + "/mtu", std::to_string(mtu) + "\n");
+  tree.Write("sys/class/net/" + name + "/operstate", "up\n");
+}
+
+double OpenDescriptors() { return CountDirEntries("/proc/self/fd").value_or(-1); }
+
+TEST(NetclassCollectorTest, ADeviceThatDisappearsIsNoLongerReportedAndItsFilesAreClosed) {
+  TempTree tree("netclass-gone");
+  WriteNetDevice(tree, "eth0", 2, 1500);
+  WriteNetDevice(tree, "eth1", 3, 1500);
+  auto collector = MakeNetclassCollector(Config(tree.root()));
+  Exposition first = Collect(*collector);
+  EXPECT_EQ(first.at("node_network_mtu_bytes{device=\"eth1\"}"), 1500);
+  double with_both = OpenDescriptors();
+
+  fs::remove_all(fs::path(tree.root()) / "sys/class/net/eth1");
+  tree.Write("sys/class/net/eth0/mtu", "9000\n");  // same file, new value
+  Exposition second = Collect(*collector);
+  EXPECT_EQ(second.at("node_network_mtu_bytes{device=\"eth0\"}"), 9000);
+  EXPECT_EQ(second.samples.count("node_network_mtu_bytes{device=\"eth1\"}"), 0u);
+  EXPECT_EQ(second.samples.count("node_network_up{device=\"eth1\"}"), 0u);
+  EXPECT_EQ(second.samples.size(), 4u);  // eth0's up, info, iface_id, mtu_bytes
+  // eth1's directory and its three files.
+  EXPECT_EQ(OpenDescriptors(), with_both - 4);
+}
+
+TEST(NetclassCollectorTest, ADeviceReplacedUnderTheSameNameIsReadAfresh) {
+  TempTree tree("netclass-replaced");
+  WriteNetDevice(tree, "veth0", 5, 1500);
+  tree.Write("sys/class/net/veth0/carrier", "1\n");
+  auto collector = MakeNetclassCollector(Config(tree.root()));
+  Exposition first = Collect(*collector);
+  EXPECT_EQ(first.at("node_network_iface_id{device=\"veth0\"}"), 5);
+  EXPECT_EQ(first.at("node_network_carrier{device=\"veth0\"}"), 1);
+
+  // The device is renamed away (its directory, and so the kept descriptors, go with it) and a
+  // new one takes the name with the same set of files: only the changed ifindex tells the
+  // collector to list veth0 again.
+  fs::path net = fs::path(tree.root()) / "sys/class/net";
+  fs::rename(net / "veth0", net / "veth1");
+  WriteNetDevice(tree, "veth0", 9, 9000);
+  tree.Write("sys/class/net/veth0/carrier", "0\n");
+  Exposition second = Collect(*collector);
+  EXPECT_EQ(second.at("node_network_iface_id{device=\"veth0\"}"), 9);
+  EXPECT_EQ(second.at("node_network_mtu_bytes{device=\"veth0\"}"), 9000);
+  EXPECT_EQ(second.at("node_network_carrier{device=\"veth0\"}"), 0);
+  EXPECT_EQ(second.at("node_network_iface_id{device=\"veth1\"}"), 5);
+  EXPECT_EQ(second.at("node_network_mtu_bytes{device=\"veth1\"}"), 1500);
+
+  // Removed and created again with a new ifindex.
+  fs::remove_all(net / "veth0");
+  WriteNetDevice(tree, "veth0", 11, 1280);
+  Exposition third = Collect(*collector);
+  EXPECT_EQ(third.at("node_network_iface_id{device=\"veth0\"}"), 11);
+  EXPECT_EQ(third.at("node_network_mtu_bytes{device=\"veth0\"}"), 1280);
+  EXPECT_EQ(third.samples.count("node_network_carrier{device=\"veth0\"}"), 0u);
+}
+
+TEST(NetclassCollectorTest, AnAttributeFileThatAppearsOrGoesLaterIsSeen) {
+  TempTree tree("netclass-later");
+  WriteNetDevice(tree, "eth0", 2, 1500);
+  tree.Write("sys/class/net/eth0/carrier", "1\n");
+  auto collector = MakeNetclassCollector(Config(tree.root()));
+  Exposition first = Collect(*collector);
+  EXPECT_EQ(first.samples.count("node_network_speed_bytes{device=\"eth0\"}"), 0u);
+  EXPECT_EQ(first.at("node_network_carrier{device=\"eth0\"}"), 1);
+
+  tree.Write("sys/class/net/eth0/speed", "100\n");
+  fs::remove(fs::path(tree.root()) / "sys/class/net/eth0/carrier");
+  Exposition second = Collect(*collector);
+  EXPECT_EQ(second.at("node_network_speed_bytes{device=\"eth0\"}"), 12500000);  // 100 Mbit/s
+  EXPECT_EQ(second.samples.count("node_network_carrier{device=\"eth0\"}"), 0u);
+  EXPECT_EQ(second.at("node_network_mtu_bytes{device=\"eth0\"}"), 1500);
+}
+
+TEST(NetclassCollectorTest, DevicesBeyondTheKeptOnesAreReadAsNodeExporterReadsThem) {
+  TempTree tree("netclass-many");
+  for (int i = 100; i < 170; ++i) WriteNetDevice(tree, "veth" + std::to_string(i), i, 1500);
+  auto collector = MakeNetclassCollector(Config(tree.root()));
+  Exposition first = Collect(*collector);
+  EXPECT_EQ(first.at("node_network_iface_id{device=\"veth169\"}"), 169);
+  EXPECT_EQ(first.samples.size(), 70u * 4);
+
+  tree.Write("sys/class/net/veth100/mtu", "9000\n");  // kept
+  tree.Write("sys/class/net/veth169/mtu", "9001\n");  // past the 64 kept
+  Exposition second = Collect(*collector);
+  EXPECT_EQ(second.at("node_network_mtu_bytes{device=\"veth100\"}"), 9000);
+  EXPECT_EQ(second.at("node_network_mtu_bytes{device=\"veth169\"}"), 9001);
+  EXPECT_EQ(second.at("node_network_mtu_bytes{device=\"veth150\"}"), 1500);
+  EXPECT_EQ(second.samples.size(), 70u * 4);
+}
+
 }  // namespace
 }  // namespace metricsd::host

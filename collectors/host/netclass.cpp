@@ -131,6 +131,7 @@ std::optional<std::vector<sysfs::DirEntry>> ListNetclassDir(const std::string& p
   throw CollectError("cannot access dir " + path + ": " + std::strerror(listing.error));
 }
 
+// Not thread-safe; the poller calls Collect from one thread (the kept descriptors are its own).
 class NetclassCollector final : public HostCollector {
  public:
   explicit NetclassCollector(const HostConfig& config)

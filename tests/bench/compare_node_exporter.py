@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Side by side: node_exporter (Debian 12's 1.5, the same 14 collectors) and metricsd
+"""Side by side: node_exporter (Debian 12's 1.5, the same 45 default collectors: COLLECTORS in
+tests/e2e/node_exporter_compat_test.py) and metricsd
 (host.interval 1s, equal freshness), both scraped once a second on loopback for a bounded
 time. Prints CPU seconds used (utime+stime from /proc/PID/stat) and VmRSS of each, and the
 ratios, from the same run.

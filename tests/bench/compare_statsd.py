@@ -5,12 +5,14 @@
   (b) metricsd's loss at 90% of that rate (lines it counted vs lines sent);
   (c) CPU seconds (utime+stime, ns resolution from schedstat, idle baseline subtracted) per
       million lines at 100,000 lines/s, for metricsd and for Netdata's StatsD server;
-  (d) RSS after 100,000 distinct names, metricsd and Netdata.
+  (d) the same CPU figure for the null receiver (same batching as metricsd's receivers): the
+      floor any receiver pays for the syscalls;
+  (e) RSS after 100,000 distinct names, metricsd and Netdata.
 
 For 1-line and 20-line packets, counters, gauges and timers, with and without tags.
 
   python3 tests/bench/compare_statsd.py --metricsd build/daemon/metricsd \
-      --load build/tests/bench/statsd_load [--seconds 5] [--quick]
+      --load build/tests/bench/statsd_load [--seconds 5] [--quick] [--shapes 20:c,1:c] [--no-rss]
 """
 import argparse
 import json
@@ -144,6 +146,20 @@ class Netdata:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Sink:
+    """The null receiver, up long enough for cpu_per_million's idle and loaded periods."""
+    seconds = 5
+
+    def __init__(self, binary, port):
+        self.proc = subprocess.Popen([binary, "sink", "--port", str(port), "--seconds",
+                                      str(2 * Sink.seconds + 5)], stdout=subprocess.PIPE, text=True)
+        self.proc.stdout.readline()  # ready
+        self.pid = self.proc.pid
+
+    def stop(self):
+        stop_process(self.proc, timeout=15)
+
+
 def wait_settled(read, timeout=10):
     """The value once it stops changing (the receiver drained its socket)."""
     last, deadline = read(), time.monotonic() + timeout
@@ -156,7 +172,19 @@ def wait_settled(read, timeout=10):
     return last
 
 
+def settle(pid, timeout=15):
+    """Waits out start-up work (a server's first second can cost more CPU than the whole
+    load), which the idle baseline would otherwise subtract: until half a second uses < 5 ms."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        start = sched_seconds(pid)
+        time.sleep(0.5)
+        if sched_seconds(pid) - start < 0.005:
+            return
+
+
 def cpu_per_million(server, load_bin, port, seconds, shape):
+    settle(server.pid)
     idle_start = sched_seconds(server.pid)
     time.sleep(seconds)
     idle = sched_seconds(server.pid) - idle_start
@@ -201,6 +229,8 @@ def scenario(args, per_packet, kind, tags):
         m.stop()
 
     result["metricsd_cpu_s_per_M"] = cpu_on_fresh(Metricsd, args.metricsd, args, shape)
+    result["null_cpu_s_per_M"] = cpu_on_fresh(Sink, args.load, args, shape)
+    result["null_ratio"] = result["metricsd_cpu_s_per_M"] / max(result["null_cpu_s_per_M"], 1e-9)
     if args.netdata:
         result["netdata_cpu_s_per_M"] = cpu_on_fresh(Netdata, args.netdata, args, shape)
         result["cpu_ratio"] = result["metricsd_cpu_s_per_M"] / max(result["netdata_cpu_s_per_M"], 1e-9)
@@ -239,22 +269,35 @@ def main():
     parser.add_argument("--netdata", default=shutil.which("netdata") or "")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="only mixed types, with tags")
+    parser.add_argument("--shapes", default="",
+                        help="only these shapes, PER_PACKET:TYPE[:tags] comma-separated, e.g. 20:c,1:c")
+    parser.add_argument("--no-rss", action="store_true", help="skip the 100,000-name RSS run")
     args = parser.parse_args()
+    Sink.seconds = args.seconds
     if not args.netdata:
         print("netdata not found (apt-get install netdata-core): metricsd only", file=sys.stderr)
 
     shapes = [(p, k, t) for p in (1, 20) for k in ("c", "g", "ms") for t in (False, True)]
     if args.quick:
         shapes = [(1, "mix", True), (20, "mix", True)]
-    print("| packet | type | tags | null rx lines/s | metricsd loss @90% | metricsd CPU s/M | Netdata CPU s/M | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    if args.shapes:
+        shapes = []
+        for spec in args.shapes.split(","):
+            fields = spec.split(":")
+            shapes.append((int(fields[0]), fields[1], len(fields) > 2 and fields[2] == "tags"))
+    print("| packet | type | tags | null rx lines/s | metricsd loss @90% | metricsd CPU s/M | "
+          "null rx CPU s/M | vs null | Netdata CPU s/M | vs Netdata |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for per_packet, kind, tags in shapes:
         r = scenario(args, per_packet, kind, tags)
         netdata = f"{r['netdata_cpu_s_per_M']:.3f}" if "netdata_cpu_s_per_M" in r else "-"
         ratio = f"{r['cpu_ratio']:.2f}" if "cpu_ratio" in r else "-"
         print(f"| {per_packet} | {kind} | {'yes' if tags else 'no'} | {r['null_lines_per_s']:,.0f} | "
               f"{100 * r['metricsd_loss']:.3f}% (kernel drops {r['metricsd_kernel_drops']:.0f}) | "
-              f"{r['metricsd_cpu_s_per_M']:.3f} | {netdata} | {ratio} |", flush=True)
+              f"{r['metricsd_cpu_s_per_M']:.3f} | {r['null_cpu_s_per_M']:.3f} | {r['null_ratio']:.2f} | "
+              f"{netdata} | {ratio} |", flush=True)
+    if args.no_rss:
+        return
     rss = rss_after_distinct_names(args)
     print(f"\nRSS after 100,000 distinct names: metricsd {rss['metricsd_rss_mib']:.1f} MiB "
           f"({rss['metricsd_series']:.0f} series)" +

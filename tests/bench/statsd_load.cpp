@@ -2,12 +2,16 @@
 //
 //   statsd_load send --port P [--rate LINES_PER_S (0 = flat out)] [--seconds S] [--lines N]
 //                    [--per-packet L] [--type c|g|ms|mix] [--tags] [--names D] [--sockets K]
-//   statsd_load sink --port P [--seconds S]
+//   statsd_load sink --port P [--seconds S] [--receivers N (default: one per core)]
 //
 // `send` uses sendmmsg from K sockets (K flows, so SO_REUSEPORT can spread them), stops at
 // `--lines` or `--seconds`, whichever comes first, and prints {"lines_sent": ...}. `sink` is
 // the null receiver: a recvmmsg loop that only counts lines, the machine's limit; it prints
-// {"lines": ..., "seconds": ...}. Only 127.0.0.1 is ever addressed.
+// {"lines": ..., "seconds": ...}. It receives exactly as metricsd's UDP receivers do (as many
+// SO_REUSEPORT sockets and threads as metricsd's default statsd.receivers, the same batch,
+// slot layout and rate-sized coalescing wait as collectors/statsd/udp_receiver.cpp: keep them
+// in step), so its CPU per line is the floor metricsd's receive path is held to.
+// Only 127.0.0.1 is ever addressed.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -18,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -38,6 +43,7 @@ struct Options {
   bool tags = false;
   int names = 100;
   int sockets = 4;
+  int receivers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 Options Parse(int argc, char** argv) {
@@ -62,6 +68,7 @@ Options Parse(int argc, char** argv) {
     else if (a == "--tags") o.tags = true;
     else if (a == "--names") o.names = std::max(1, std::atoi(next().c_str()));
     else if (a == "--sockets") o.sockets = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--receivers") o.receivers = std::max(1, std::atoi(next().c_str()));
     else { std::fprintf(stderr, "unknown option %s\n", argv[i]); std::exit(2); }
   }
   if (o.port <= 0 || o.port > 65535) { std::fprintf(stderr, "--port is required\n"); std::exit(2); }
@@ -153,42 +160,107 @@ int Send(const Options& o) {
   return 0;
 }
 
-int Sink(const Options& o) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  int size = 16 << 20;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  timeval timeout{0, 100000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr = Loopback(o.port);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) { std::perror("bind"); return 1; }
-  std::printf("{\"ready\": true}\n");
-  std::fflush(stdout);
-  constexpr unsigned kBatch = 64;
-  constexpr std::size_t kSize = 65536;
-  std::vector<char> buffers(kBatch * kSize);
-  std::vector<mmsghdr> messages(kBatch);
-  std::vector<iovec> iovecs(kBatch);
-  for (unsigned i = 0; i < kBatch; ++i) {
-    iovecs[i] = {buffers.data() + i * kSize, kSize};
-    messages[i] = {};
-    messages[i].msg_hdr.msg_iov = &iovecs[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
-  }
+// What one sink receiver saw.
+struct SinkCount {
   long long lines = 0;
   Clock::time_point first{}, last{};
-  auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
-  while (Clock::now() < end) {
-    int n = ::recvmmsg(fd, messages.data(), kBatch, MSG_WAITFORONE, nullptr);
-    if (n <= 0) continue;
-    if (lines == 0) first = Clock::now();
-    for (int i = 0; i < n; ++i) {
-      std::string_view data(buffers.data() + static_cast<std::size_t>(i) * kSize, messages[i].msg_len);
-      lines += 1 + std::count(data.begin(), data.end(), '\n');
-    }
-    last = Clock::now();
+};
+
+// One receiver's loop until `end`: the loop of UdpReceivers::Run with the parse replaced by
+// a line count.
+SinkCount SinkReceive(int fd, Clock::time_point end) {
+  // As in collectors/statsd/udp_receiver.cpp.
+  constexpr unsigned kBatch = 128;
+  constexpr std::size_t kSlot = 2048;
+  constexpr std::size_t kSize = 65536;
+  constexpr double kCoalesceTarget = kBatch * 3 / 4.0;
+  constexpr auto kMaxCoalesce = std::chrono::microseconds(8000);
+  constexpr auto kMinCoalesce = std::chrono::microseconds(50);
+  constexpr double kMinArrivals = 2;
+  std::unique_ptr<char[]> slots(new char[kBatch * kSlot]);
+  std::unique_ptr<char[]> spill(new char[kBatch * kSize]);
+  std::vector<mmsghdr> messages(kBatch);
+  std::vector<iovec> iovecs(2 * kBatch);
+  for (unsigned i = 0; i < kBatch; ++i) {
+    iovecs[2 * i] = {slots.get() + i * kSlot, kSlot};
+    iovecs[2 * i + 1] = {spill.get() + i * kSize + kSlot, kSize - kSlot};
+    messages[i] = {};
+    messages[i].msg_hdr.msg_iov = &iovecs[2 * i];
+    messages[i].msg_hdr.msg_iovlen = 2;
   }
-  std::printf("{\"lines\": %lld, \"seconds\": %.3f}\n", lines, std::chrono::duration<double>(last - first).count());
-  ::close(fd);
+  SinkCount count;
+  auto window_start = Clock::now();
+  std::size_t window_datagrams = 0;
+  bool block = true;
+  while (Clock::now() < end) {
+    int n = ::recvmmsg(fd, messages.data(), kBatch, block ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
+    if (n < 0) n = 0;  // the receive timeout, or drained right after a full batch
+    if (n > 0 && count.lines == 0) count.first = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      std::size_t length = messages[i].msg_len;
+      const char* data = slots.get() + static_cast<std::size_t>(i) * kSlot;
+      if (length > kSlot) {
+        char* whole = spill.get() + static_cast<std::size_t>(i) * kSize;
+        std::memcpy(whole, data, kSlot);
+        data = whole;
+      }
+      count.lines += 1 + std::count(data, data + length, '\n');
+    }
+    if (n > 0) count.last = Clock::now();
+    window_datagrams += static_cast<std::size_t>(n);
+    if (static_cast<unsigned>(n) == kBatch) {
+      block = false;
+      continue;
+    }
+    block = true;
+    if (window_datagrams == 0) continue;
+    auto now = Clock::now();
+    double window = std::max(std::chrono::duration<double>(now - window_start).count(), 1e-6);
+    double rate = static_cast<double>(window_datagrams) / window;
+    window_start = now;
+    window_datagrams = 0;
+    if (rate * std::chrono::duration<double>(kMaxCoalesce).count() < kMinArrivals) continue;
+    auto wait = std::chrono::duration<double>(kCoalesceTarget / rate);
+    if (wait > kMaxCoalesce) wait = kMaxCoalesce;
+    if (wait >= kMinCoalesce) std::this_thread::sleep_for(wait);
+  }
+  return count;
+}
+
+int Sink(const Options& o) {
+  std::vector<int> fds;
+  for (int r = 0; r < o.receivers; ++r) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    int size = 16 << 20;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    timeval timeout{0, 100000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in addr = Loopback(o.port);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) { std::perror("bind"); return 1; }
+    fds.push_back(fd);
+  }
+  std::printf("{\"ready\": true}\n");
+  std::fflush(stdout);
+  auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  std::vector<SinkCount> counts(fds.size());
+  std::vector<std::thread> threads;
+  for (std::size_t r = 0; r < fds.size(); ++r) {
+    threads.emplace_back([&counts, &fds, r, end] { counts[r] = SinkReceive(fds[r], end); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  long long lines = 0;
+  Clock::time_point first = Clock::time_point::max(), last{};
+  for (const SinkCount& count : counts) {
+    if (count.lines == 0) continue;
+    lines += count.lines;
+    first = std::min(first, count.first);
+    last = std::max(last, count.last);
+  }
+  double seconds = lines > 0 ? std::chrono::duration<double>(last - first).count() : 0;
+  std::printf("{\"lines\": %lld, \"seconds\": %.3f}\n", lines, seconds);
+  for (int fd : fds) ::close(fd);
   return 0;
 }
 

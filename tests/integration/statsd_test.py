@@ -118,6 +118,21 @@ class IngestionTest(unittest.TestCase):
             self.assertEqual(d.stop(), 0)
         self.assertFalse(os.path.exists(sock), "a graceful stop removes the socket file")
 
+    def test_datagrams_past_the_receive_slot_arrive_whole(self):
+        # The receiver packs datagrams into 2 KiB slots and spills a bigger one into its own
+        # 64 KiB region: exactly a slot, one byte over, and 32 KiB must all arrive whole.
+        with StatsdDaemon() as d:
+            at_slot = "big:1|c\n" * 255 + "big:11|c"      # 2048 bytes
+            over_slot = "big:1|c\n" * 255 + "big:111|c"   # 2049 bytes
+            large = "big:1|c\n" * 4095 + "big:1|c"       # 32767 bytes
+            self.assertEqual((len(at_slot), len(over_slot), len(large)), (2048, 2049, 32767))
+            for payload in (at_slot, over_slot, large, "small:1|c"):
+                d.udp(payload)
+            s = d.wait_for("big", 255 + 11 + 255 + 111 + 4096.0)
+            self.assertEqual(s["small"], 1)
+            self.assertEqual(s["metricsd_statsd_lines_total"], 256 + 256 + 4096 + 1)
+            self.assertEqual(s["metricsd_statsd_sample_errors_total{reason=\"malformed_line\"}"], 0)
+
     def test_bad_lines_among_good_ones_keep_the_good_and_count_the_bad(self):
         with StatsdDaemon() as d:
             d.udp("good:1|c\nnocolon\ngood:x|c\nset:1|s\nnoisy.x:1|c\n_e{2,2}:ab|cd\ngood:2|c|@bar\n"

@@ -7,38 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
+#include "collectors/statsd/udp_batch.h"
 #include "daemon/core/listen_endpoint.h"
 
 namespace metricsd::statsd {
 namespace {
-
-// Datagrams per recvmmsg call, and the largest datagram taken whole (UDP's maximum payload).
-// Each datagram lands in a small slot of a packed array (kSlot bytes; a 20-line packet is
-// ~400) and spills into a private region only when larger, so a batch of small datagrams
-// touches kBatch * kSlot bytes (64 pages), not a page per datagram; the private regions stay
-// virtual memory until a large datagram writes them.
-constexpr unsigned kBatch = 128;
-constexpr std::size_t kSlot = 2048;
-constexpr std::size_t kDatagramSize = 65536;
-// Coalescing: a wake-up (a context switch: several microseconds, more than parsing a 20-line
-// packet) is the main cost per batch, so after a batch that did not fill, the receiver sleeps
-// until about kCoalesceTarget datagrams have piled up at the rate just seen, never longer
-// than kMaxCoalesce (the latency bound: a line is counted within kMaxCoalesce plus one
-// batch's work). The target is below a full batch so that rate jitter rarely overfills it;
-// when a batch does fill, the next receive follows at once without blocking. The socket
-// buffer (statsd.read_buffer, 8 MiB by default) holds far more than a batch at any rate.
-// Below kMinArrivals per kMaxCoalesce a sleep gathers nothing: the receiver just blocks.
-constexpr double kCoalesceTarget = kBatch * 3 / 4.0;
-constexpr auto kMaxCoalesce = std::chrono::microseconds(8000);
-constexpr auto kMinCoalesce = std::chrono::microseconds(50);
-constexpr double kMinArrivals = 2;
 
 [[noreturn]] void ThrowErrno(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -146,51 +125,17 @@ void UdpReceivers::Stop() {
 }
 
 void UdpReceivers::Run(Receiver& receiver) {
-  // Not value-initialised: untouched pages stay out of the resident set.
-  std::unique_ptr<char[]> slots(new char[kBatch * kSlot]);
-  std::unique_ptr<char[]> spill(new char[kBatch * kDatagramSize]);
-  std::vector<mmsghdr> messages(kBatch);
-  std::vector<iovec> iovecs(2 * kBatch);
-  for (unsigned i = 0; i < kBatch; ++i) {
-    // The spill region starts kSlot into the datagram's own 64 KiB, so a large datagram is
-    // made contiguous by copying its first kSlot bytes in front of the rest.
-    iovecs[2 * i] = {slots.get() + i * kSlot, kSlot};
-    iovecs[2 * i + 1] = {spill.get() + i * kDatagramSize + kSlot, kDatagramSize - kSlot};
-    messages[i].msg_hdr = {};
-    messages[i].msg_hdr.msg_iov = &iovecs[2 * i];
-    messages[i].msg_hdr.msg_iovlen = 2;
-  }
-  using Clock = std::chrono::steady_clock;
-  // Datagrams since the last decision to wait or block, and when that was: their ratio is the
-  // rate that sizes the next wait (the wait itself included, so the estimate is the arrival
-  // rate, not the receive rate).
-  auto window_start = Clock::now();
-  std::size_t window_datagrams = 0;
-  bool block = true;
+  UdpBatch batch;
+  // Stop() shuts the socket down, which wakes a blocked Receive.
   while (!stopping_.load(std::memory_order_relaxed)) {
-    // One syscall per batch: blocking, wait for the first datagram, then take what else is
-    // queued; after a full batch, only take what is queued. Stop() shuts the socket down,
-    // which wakes a blocked call.
-    int n = ::recvmmsg(receiver.fd, messages.data(), kBatch, block ? MSG_WAITFORONE : MSG_DONTWAIT,
-                       nullptr);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) return;
-      n = 0;  // drained right after a full batch
-    }
+    int n = batch.Receive(receiver.fd);
+    if (n < 0) return;
     if (n > 0) {
-      Ingester::Batch batch(*receiver.ingester);
+      Ingester::Batch lock(*receiver.ingester);
       ShardStats& stats = receiver.ingester->stats();
       stats.udp_packets += static_cast<std::uint64_t>(n);
       for (int i = 0; i < n; ++i) {
-        std::size_t length = messages[i].msg_len;
-        const char* data = slots.get() + static_cast<std::size_t>(i) * kSlot;
-        if (length > kSlot) {
-          char* whole = spill.get() + static_cast<std::size_t>(i) * kDatagramSize;
-          std::memcpy(whole, data, kSlot);
-          data = whole;
-        }
-        std::string_view datagram(data, length);
+        std::string_view datagram = batch.Datagram(i);
         if (aggregate_) receiver.ingester->Lines(datagram);
         if (receiver.relay) {
           std::size_t lines = receiver.relay->Lines(datagram).lines;
@@ -200,22 +145,7 @@ void UdpReceivers::Run(Receiver& receiver) {
     }
     // The relay's batches leave once per receive batch: no latency beyond it.
     if (n > 0 && receiver.relay) receiver.relay->Flush();
-    window_datagrams += static_cast<std::size_t>(n);
-    if (static_cast<unsigned>(n) == kBatch) {
-      block = false;  // more may be queued: take it before deciding to wait
-      continue;
-    }
-    block = true;
-    if (window_datagrams == 0) continue;  // woken by Stop(): nothing received
-    auto now = Clock::now();
-    double window = std::max(std::chrono::duration<double>(now - window_start).count(), 1e-6);
-    double rate = static_cast<double>(window_datagrams) / window;
-    window_start = now;
-    window_datagrams = 0;
-    if (rate * std::chrono::duration<double>(kMaxCoalesce).count() < kMinArrivals) continue;
-    auto wait = std::chrono::duration<double>(kCoalesceTarget / rate);
-    if (wait > kMaxCoalesce) wait = kMaxCoalesce;
-    if (wait >= kMinCoalesce) std::this_thread::sleep_for(wait);
+    batch.Pace(n);
   }
 }
 

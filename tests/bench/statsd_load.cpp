@@ -28,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "collectors/statsd/udp_batch.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -169,60 +171,17 @@ struct SinkCount {
 // One receiver's loop until `end`: the loop of UdpReceivers::Run with the parse replaced by
 // a line count.
 SinkCount SinkReceive(int fd, Clock::time_point end) {
-  // As in collectors/statsd/udp_receiver.cpp.
-  constexpr unsigned kBatch = 128;
-  constexpr std::size_t kSlot = 2048;
-  constexpr std::size_t kSize = 65536;
-  constexpr double kCoalesceTarget = kBatch * 3 / 4.0;
-  constexpr auto kMaxCoalesce = std::chrono::microseconds(8000);
-  constexpr auto kMinCoalesce = std::chrono::microseconds(50);
-  constexpr double kMinArrivals = 2;
-  std::unique_ptr<char[]> slots(new char[kBatch * kSlot]);
-  std::unique_ptr<char[]> spill(new char[kBatch * kSize]);
-  std::vector<mmsghdr> messages(kBatch);
-  std::vector<iovec> iovecs(2 * kBatch);
-  for (unsigned i = 0; i < kBatch; ++i) {
-    iovecs[2 * i] = {slots.get() + i * kSlot, kSlot};
-    iovecs[2 * i + 1] = {spill.get() + i * kSize + kSlot, kSize - kSlot};
-    messages[i] = {};
-    messages[i].msg_hdr.msg_iov = &iovecs[2 * i];
-    messages[i].msg_hdr.msg_iovlen = 2;
-  }
+  metricsd::statsd::UdpBatch batch;
   SinkCount count;
-  auto window_start = Clock::now();
-  std::size_t window_datagrams = 0;
-  bool block = true;
   while (Clock::now() < end) {
-    int n = ::recvmmsg(fd, messages.data(), kBatch, block ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
-    if (n < 0) n = 0;  // the receive timeout, or drained right after a full batch
+    int n = std::max(batch.Receive(fd), 0);  // 0 also for the receive timeout
     if (n > 0 && count.lines == 0) count.first = Clock::now();
     for (int i = 0; i < n; ++i) {
-      std::size_t length = messages[i].msg_len;
-      const char* data = slots.get() + static_cast<std::size_t>(i) * kSlot;
-      if (length > kSlot) {
-        char* whole = spill.get() + static_cast<std::size_t>(i) * kSize;
-        std::memcpy(whole, data, kSlot);
-        data = whole;
-      }
-      count.lines += 1 + std::count(data, data + length, '\n');
+      std::string_view datagram = batch.Datagram(i);
+      count.lines += 1 + std::count(datagram.begin(), datagram.end(), '\n');
     }
     if (n > 0) count.last = Clock::now();
-    window_datagrams += static_cast<std::size_t>(n);
-    if (static_cast<unsigned>(n) == kBatch) {
-      block = false;
-      continue;
-    }
-    block = true;
-    if (window_datagrams == 0) continue;
-    auto now = Clock::now();
-    double window = std::max(std::chrono::duration<double>(now - window_start).count(), 1e-6);
-    double rate = static_cast<double>(window_datagrams) / window;
-    window_start = now;
-    window_datagrams = 0;
-    if (rate * std::chrono::duration<double>(kMaxCoalesce).count() < kMinArrivals) continue;
-    auto wait = std::chrono::duration<double>(kCoalesceTarget / rate);
-    if (wait > kMaxCoalesce) wait = kMaxCoalesce;
-    if (wait >= kMinCoalesce) std::this_thread::sleep_for(wait);
+    batch.Pace(n);
   }
   return count;
 }

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """StatsD load, side by side in one run, on loopback only, every load bounded by time:
 
-  (a) the null receiver (statsd_load sink: recvmmsg, count lines) fed flat out: the limit;
+  (a) the null receiver (statsd_load sink: recvmmsg, count lines) with one socket and thread,
+      fed flat out: the limit (as in the earlier runs; one sender's datagrams reach one
+      SO_REUSEPORT socket anyway);
   (b) metricsd's loss at 90% of that rate (lines it counted vs lines sent);
   (c) CPU seconds (utime+stime, ns resolution from schedstat, idle baseline subtracted) per
       million lines at 100,000 lines/s, for metricsd and for Netdata's StatsD server;
   (d) the same CPU figure for the null receiver (same batching as metricsd's receivers): the
       floor any receiver pays for the syscalls;
-  (e) RSS after 100,000 distinct names, metricsd and Netdata.
+  (e) RSS after 100,000 distinct names: metricsd with the history store off (StatsD's own
+      cost) and with the default config (history keeps every series), and Netdata.
 
 For 1-line and 20-line packets, counters, gauges and timers, with and without tags.
 
@@ -89,14 +92,15 @@ def load(binary, *args, timeout=120):
 
 
 class Metricsd:
-    def __init__(self, binary, port):
+    def __init__(self, binary, port, extra=""):
         self.dir = tempfile.TemporaryDirectory(prefix="metricsd-bench-")
         config = os.path.join(self.dir.name, "metricsd.yaml")
         with open(config, "w") as f:
-            f.write("host: {enabled: false}\nstatsd:\n  listeners: [{udp: 127.0.0.1:%d}]\n" % port)
-        self.proc = subprocess.Popen([binary, f"--config.file={config}",
+            f.write("host: {enabled: false}\nstatsd:\n  listeners: [{udp: 127.0.0.1:%d}]\n" % port + extra)
+        # Its working directory is its own: the history store's data/ goes there.
+        self.proc = subprocess.Popen([os.path.abspath(binary), f"--config.file={config}",
                                       "--web.listen-address=127.0.0.1:0"],
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, cwd=self.dir.name)
         for line in self.proc.stderr:
             if "msg=listening" in line:
                 self.web_port = int(line.rsplit(":", 1)[1])
@@ -209,7 +213,8 @@ def scenario(args, per_packet, kind, tags):
     shape = ["--per-packet", per_packet, "--type", kind] + (["--tags"] if tags else [])
     result = {"per_packet": per_packet, "type": kind, "tags": tags}
     port = free_udp_port()
-    sink = subprocess.Popen([args.load, "sink", "--port", str(port), "--seconds", str(args.seconds + 1)],
+    sink = subprocess.Popen([args.load, "sink", "--port", str(port), "--seconds", str(args.seconds + 1),
+                             "--receivers", "1"],
                             stdout=subprocess.PIPE, text=True)
     sink.stdout.readline()  # ready
     load(args.load, "send", "--port", port, "--seconds", args.seconds, *shape)
@@ -240,16 +245,18 @@ def scenario(args, per_packet, kind, tags):
 def rss_after_distinct_names(args, names=100000):
     out = {}
     shape = ["--per-packet", 20, "--type", "c", "--names", names, "--lines", names, "--rate", 200000]
-    port = free_udp_port()
-    m = Metricsd(args.metricsd, port)
-    try:
-        load(args.load, "send", "--port", port, "--seconds", 30, *shape)
-        wait_settled(m.lines_counted)
-        m.samples()  # a scrape's buffers count too
-        out["metricsd_series"] = m.samples().get('metricsd_statsd_series{type="counter"}')
-        out["metricsd_rss_mib"] = rss_bytes(m.pid) / 2**20
-    finally:
-        m.stop()
+    for label, extra in (("no_history", "history: {enabled: false}\n"), ("default", "")):
+        port = free_udp_port()
+        m = Metricsd(args.metricsd, port, extra)
+        try:
+            load(args.load, "send", "--port", port, "--seconds", 30, *shape)
+            wait_settled(m.lines_counted)
+            time.sleep(11)  # a history.interval (10s): the sampler has met every series
+            m.samples()  # a scrape's buffers count too
+            out["metricsd_series"] = m.samples().get('metricsd_statsd_series{type="counter"}')
+            out[f"metricsd_rss_mib_{label}"] = rss_bytes(m.pid) / 2**20
+        finally:
+            m.stop()
     if args.netdata:
         port = free_udp_port()
         n = Netdata(args.netdata, port)
@@ -299,7 +306,8 @@ def main():
     if args.no_rss:
         return
     rss = rss_after_distinct_names(args)
-    print(f"\nRSS after 100,000 distinct names: metricsd {rss['metricsd_rss_mib']:.1f} MiB "
+    print(f"\nRSS after 100,000 distinct names: metricsd {rss['metricsd_rss_mib_no_history']:.1f} MiB "
+          f"without history, {rss['metricsd_rss_mib_default']:.1f} MiB with the default config "
           f"({rss['metricsd_series']:.0f} series)" +
           (f", Netdata {rss['netdata_rss_mib']:.1f} MiB" if "netdata_rss_mib" in rss else ""))
 

@@ -50,10 +50,4 @@ class WriteRequestEncoder {
   std::unique_ptr<Buffers> buffers_;
 };
 
-// The inverse (tests, the fuzz target): false with `error` set for a body that is not snappy,
-// not a WriteRequest, or over `max_bytes` uncompressed. Labels and samples come back in wire
-// order; values keep their bits (a StaleNaN stays one).
-bool DecodeWriteRequest(std::string_view body, std::vector<OutgoingSeries>& out, std::string* error,
-                        std::size_t max_bytes = 32 << 20);
-
 }  // namespace metricsd::remote

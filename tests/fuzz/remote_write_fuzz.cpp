@@ -18,6 +18,7 @@
 #include "daemon/export/relabel.h"
 #include "daemon/export/remote_write_config.h"
 #include "daemon/export/write_request.h"
+#include "daemon/export/write_request_decode.h"
 
 namespace {
 

@@ -21,6 +21,7 @@
 #include "daemon/export/remote_write_queue.h"
 #include "daemon/export/remote_write_sender.h"
 #include "daemon/export/write_request.h"
+#include "daemon/export/write_request_decode.h"
 #include "daemon/storage/series_key.h"
 #include "daemon/storage/store.h"
 #include "tests/unit/support/temp_dir.h"

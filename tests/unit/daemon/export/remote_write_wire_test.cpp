@@ -19,6 +19,7 @@
 #include "daemon/export/relabel.h"
 #include "daemon/export/remote_write_config.h"
 #include "daemon/export/write_request.h"
+#include "daemon/export/write_request_decode.h"
 #include "prompb/remote.pb.h"
 #include "tests/unit/support/config_error_of.h"
 

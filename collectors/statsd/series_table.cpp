@@ -123,10 +123,9 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   FamilyMeta* family = *family_it;
 
   series->family = family;
-  series->ttl_ms = spec.ttl_ms;
-  series->cost = static_cast<std::uint32_t>(std::min<std::size_t>(cost, 0xffffffff));
-  bytes_.fetch_add(series->cost, std::memory_order_relaxed);
-  if (spec.ttl_ms > 0) ++with_ttl_;
+  series->ttl_ds = SeriesMeta::TtlDeciseconds(spec.ttl_ms);
+  bytes_.fetch_add(cost, std::memory_order_relaxed);
+  if (series->ttl_ds > 0) ++with_ttl_;
   if (free_ids_.empty()) {
     series->id = next_id_++;
   } else {
@@ -215,8 +214,11 @@ void SeriesTable::Forget(SeriesMeta* series) {
   list.erase(std::find(list.begin(), list.end(), series));
   if (series->width > 0) free_slots_[series->width].push_back(series->offset);
   free_ids_.push_back(series->id);
-  if (series->ttl_ms > 0) --with_ttl_;
-  bytes_.fetch_sub(series->cost, std::memory_order_relaxed);
+  if (series->ttl_ds > 0) --with_ttl_;
+  // What Intern charged: the family's buckets and quantiles have not changed since.
+  bytes_.fetch_sub(SeriesCost(series->key().size(), family->type, family->buckets().size(),
+                              family->summary().quantiles.size()),
+                   std::memory_order_relaxed);
   // The family's bookkeeping first: its name may view this series' key.
   if (list.empty()) {
     // Swapped with the last: this reorders families(), which is why readers watch generation().
@@ -239,10 +241,7 @@ bool SeriesTable::AnyExpired(std::int64_t now_ms) const {
   ReaderMutexLock lock(mutex_);
   if (with_ttl_ == 0) return false;
   for (const SeriesMeta* series : series_) {
-    if (series->ttl_ms > 0 &&
-        series->last_update_ms.load(std::memory_order_relaxed) + series->ttl_ms <= now_ms) {
-      return true;
-    }
+    if (series->Expired(now_ms)) return true;
   }
   return false;
 }

@@ -9,6 +9,7 @@
 // over either cap is dropped, existing ones keep updating).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -47,17 +48,35 @@ inline absl::string_view AbslView(std::string_view view) { return {view.data(), 
 // does not merge across shards and an atomic store is as cheap as a slot write.
 //
 // Records are kept small (StatsD may hold 100,000 series): what families share (help, buckets,
-// quantiles, label names) is interned once in the table, and the key's bytes follow the record
-// in the same allocation (a 56-byte record and no string object or second allocation).
+// quantiles, label names) is interned once in the table, the key's bytes follow the record in
+// the same allocation (no string object or second allocation), what the family determines (a
+// series' cost) is not stored, and times are 32-bit deciseconds: a 40-byte record.
 struct SeriesMeta {
   FamilyMeta* family = nullptr;
+  std::atomic<double> gauge{0};
   std::uint32_t id = 0;
   std::uint32_t offset = 0;
   std::uint32_t width = 0;
-  std::uint32_t cost = 0;           // its SeriesCost
-  std::int64_t ttl_ms = 0;          // 0: never expires
-  std::atomic<double> gauge{0};
-  std::atomic<std::int64_t> last_update_ms{0};  // steady clock, refreshed at most every 100 ms
+  std::uint32_t ttl_ds = 0;  // deciseconds, rounded up; 0: never expires
+  // The steady clock in deciseconds (Deciseconds), refreshed when a sample arrives in a later
+  // decisecond. It wraps after 13 years; Expired compares differences, which stay right.
+  std::atomic<std::uint32_t> last_update_ds{0};
+
+  static std::uint32_t Deciseconds(std::int64_t steady_ms) {
+    return static_cast<std::uint32_t>(steady_ms / 100);
+  }
+  // A mapping's ttl as stored: rounded up (a 1 ms ttl still expires) and capped at 13 years.
+  static std::uint32_t TtlDeciseconds(std::int64_t ttl_ms) {
+    if (ttl_ms <= 0) return 0;
+    return static_cast<std::uint32_t>(std::min<std::int64_t>((ttl_ms + 99) / 100, 0xffffffff));
+  }
+  void Touch(std::int64_t now_ms) {
+    last_update_ds.store(Deciseconds(now_ms), std::memory_order_relaxed);
+  }
+  bool Expired(std::int64_t now_ms) const {
+    return ttl_ds > 0 &&
+           Deciseconds(now_ms) - last_update_ds.load(std::memory_order_relaxed) >= ttl_ds;
+  }
 
   // The family name, then each label as '\xff' name '\xfe' value, sorted by name. Lines are
   // valid UTF-8, where those two bytes never occur, so the labels are parsed back from it.
@@ -228,10 +247,7 @@ std::size_t SeriesTable::Expire(std::int64_t now_ms, RemoveFromShards remove) {
   writers_waiting_.fetch_sub(1, std::memory_order_relaxed);
   std::vector<SeriesMeta*> expired;
   for (SeriesMeta* series : series_) {
-    if (series->ttl_ms > 0 &&
-        series->last_update_ms.load(std::memory_order_relaxed) + series->ttl_ms <= now_ms) {
-      expired.push_back(series);
-    }
+    if (series->Expired(now_ms)) expired.push_back(series);
   }
   for (SeriesMeta* series : expired) {
     remove(*series);

@@ -84,16 +84,24 @@ std::uint32_t Shard::Add(SeriesMeta* series) {
     slots_.resize(slots_.size() + series->width, 0.0);
   }
   if (series->family->type == MetricType::kSummary) {
-    local.window = std::make_unique<SummaryWindow>(series->family->summary());
+    auto window = std::make_unique<SummaryWindow>(series->family->summary());
+    if (free_windows_.empty()) {
+      local.window = static_cast<std::uint32_t>(windows_.size());
+      windows_.push_back(std::move(window));
+    } else {
+      local.window = free_windows_.back();
+      free_windows_.pop_back();
+      windows_[local.window] = std::move(window);
+    }
   }
   std::uint32_t index;
   if (free_locals_.empty()) {
     index = static_cast<std::uint32_t>(locals_.size());
-    locals_.push_back(std::move(local));
+    locals_.push_back(local);
   } else {
     index = free_locals_.back();
     free_locals_.pop_back();
-    locals_[index] = std::move(local);
+    locals_[index] = local;
   }
   if (series->id >= local_of_id_.size()) local_of_id_.resize(series->id + 1, kNone);
   local_of_id_[series->id] = index;
@@ -107,6 +115,10 @@ void Shard::Remove(const SeriesMeta& series) {
   Local& local = locals_[index];
   std::fill_n(slots_.begin() + local.offset, series.width, 0.0);
   if (series.width > 0) free_slots_[series.width].push_back(local.offset);
+  if (local.window != Local::kNoWindow) {
+    windows_[local.window].reset();
+    free_windows_.push_back(local.window);
+  }
   local = Local{};
   free_locals_.push_back(index);
   local_of_id_[series.id] = kNone;
@@ -129,9 +141,9 @@ std::size_t Shard::MergeInto(std::span<const MergeItem> items, std::int64_t now_
     const double* from = slots_.data() + local.offset;
     double* to = out.values.data() + item.values_at;
     for (std::uint32_t i = 0; i < item.width; ++i) to[i] += from[i];
-    if (item.summary != MergeItem::kNoSummary && local.window) {
+    if (item.summary != MergeItem::kNoSummary && local.window != Local::kNoWindow) {
       auto begin = static_cast<std::uint32_t>(out.samples.size());
-      local.window->AppendLive(now_ms, out.samples);
+      windows_[local.window]->AppendLive(now_ms, out.samples);
       auto size = static_cast<std::uint32_t>(out.samples.size()) - begin;
       if (size > 0) out.runs.push_back({item.summary, begin, size});
     }

@@ -107,10 +107,12 @@ struct MergeResult {
 // Thread-safety: every member but mutex() requires the shard's lock (checked by the compiler).
 class Shard {
  public:
+  // 16 bytes per series seen: a summary's window lives apart (few series are summaries).
   struct Local {
+    static constexpr std::uint32_t kNoWindow = ~0u;
     SeriesMeta* series = nullptr;
-    std::uint32_t offset = 0;  // into this shard's slots
-    std::unique_ptr<SummaryWindow> window;
+    std::uint32_t offset = 0;             // into this shard's slots
+    std::uint32_t window = kNoWindow;     // a summary's, in windows_
   };
 
   Mutex& mutex() ABSL_LOCK_RETURNED(mutex_) { return mutex_; }
@@ -136,6 +138,9 @@ class Shard {
   double* slots(std::uint32_t offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     return slots_.data() + offset;
   }
+  SummaryWindow& window(const Local& local) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return *windows_[local.window];
+  }
 
   // Adds the slots of each of `items` this shard holds into `out.values` (at the item's
   // values_at) and appends a summary item's live window samples to `out.samples`, as one run.
@@ -152,6 +157,8 @@ class Shard {
   std::vector<std::uint32_t> local_of_id_ ABSL_GUARDED_BY(mutex_);
   std::uint64_t removals_ ABSL_GUARDED_BY(mutex_) = 0;
   std::vector<Local> locals_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::unique_ptr<SummaryWindow>> windows_ ABSL_GUARDED_BY(mutex_);  // null: free
+  std::vector<std::uint32_t> free_windows_ ABSL_GUARDED_BY(mutex_);
   std::vector<std::uint32_t> free_locals_ ABSL_GUARDED_BY(mutex_);
   std::vector<double> slots_ ABSL_GUARDED_BY(mutex_);
   // by width

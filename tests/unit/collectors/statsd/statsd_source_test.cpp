@@ -243,7 +243,7 @@ TEST(StatsdSourceTest, ScrapesStayExactWhileSeriesComeAndGo) {
     Ingester fresh(*aggregator, aggregator->AddShard());
     for (int i = 0; !stop.load(); ++i) {
       Send(fresh, "fresh." + std::to_string(i) + ":1|c\nfresh.h" + std::to_string(i) + ":1|ms\n");
-      if (i % 50 == 0) aggregator->ExpireStale(SteadyMillis() + 10);
+      if (i % 50 == 0) aggregator->ExpireStale(SteadyMillis() + 100);  // past the 1 ms ttl's decisecond
     }
   });
   for (int scrape = 0; scrape < 20; ++scrape) {

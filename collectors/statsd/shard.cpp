@@ -1,6 +1,8 @@
 #include "collectors/statsd/shard.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 
 namespace metricsd::statsd {
 
@@ -40,27 +42,71 @@ void ShardStats::Add(const ShardStats& o) {
 SummaryWindow::SummaryWindow(const SummaryOptions& options)
     : span_ms_(std::max<std::int64_t>(1, options.max_age.count() / options.age_buckets)),
       capacity_(static_cast<std::size_t>(options.buf_cap)),
-      buckets_(static_cast<std::size_t>(options.age_buckets)) {}
+      buckets_(static_cast<std::size_t>(options.age_buckets)) {
+  // Each window its own stream (splitmix64 of a process-wide counter), so windows filled
+  // alike do not keep the same samples.
+  static std::atomic<std::uint64_t> windows{0};
+  std::uint64_t z = windows.fetch_add(1, std::memory_order_relaxed) * 0x9e3779b97f4a7c15ULL + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  random_ = (z ^ (z >> 31)) | 1;  // xorshift's state must not be 0
+}
 
-void SummaryWindow::Observe(double value, std::int64_t now_ms) {
+std::uint64_t SummaryWindow::Random() {
+  // xorshift64: cheap, and only uniformity matters here.
+  random_ ^= random_ << 13;
+  random_ ^= random_ >> 7;
+  random_ ^= random_ << 17;
+  return random_;
+}
+
+double SummaryWindow::Uniform() {
+  return (static_cast<double>(Random() >> 11) + 0.5) * 0x1.0p-53;
+}
+
+SummaryWindow::Bucket& SummaryWindow::BucketAt(std::int64_t now_ms) {
+  if (current_ != kNoBucket && now_ms >= epoch_start_ && now_ms - epoch_start_ < span_ms_) {
+    return buckets_[current_];
+  }
   std::int64_t epoch = Epoch(now_ms);
-  Bucket& bucket = buckets_[static_cast<std::size_t>(epoch) % buckets_.size()];
+  std::size_t index = static_cast<std::size_t>(epoch) % buckets_.size();
+  Bucket& bucket = buckets_[index];
   if (bucket.epoch != epoch) {
     bucket.epoch = epoch;
     bucket.seen = 0;
     bucket.samples.clear();
   }
+  epoch_start_ = epoch * span_ms_;
+  current_ = index;
+  return bucket;
+}
+
+void SummaryWindow::PlanNext(Bucket& bucket) {
+  // Algorithm L (Li 1994): w shrinks as (U^(1/k)) per kept observation; the gap to the next
+  // kept one is geometric in w. A gap too large to count is never reached.
+  double k = static_cast<double>(capacity_);
+  bucket.w *= std::exp(std::log(Uniform()) / k);
+  double gap = std::floor(std::log(Uniform()) / std::log1p(-bucket.w));
+  constexpr double kNever = 0x1.0p62;
+  bucket.next = bucket.seen + 1 + static_cast<std::uint64_t>(std::min(std::max(gap, 0.0), kNever));
+}
+
+void SummaryWindow::Observe(double value, std::int64_t now_ms) {
+  Bucket& bucket = BucketAt(now_ms);
   ++bucket.seen;
   if (bucket.samples.size() < capacity_) {
     bucket.samples.push_back(value);
+    if (bucket.samples.size() == capacity_) {
+      bucket.w = 1;
+      PlanNext(bucket);
+    }
     return;
   }
-  // Reservoir sampling (xorshift: cheap, and only uniformity matters here).
-  random_ ^= random_ << 13;
-  random_ ^= random_ >> 7;
-  random_ ^= random_ << 17;
-  std::uint64_t slot = random_ % bucket.seen;
-  if (slot < capacity_) bucket.samples[slot] = value;
+  if (bucket.seen < bucket.next || capacity_ == 0) return;
+  // Lemire's multiply-shift: a slot in [0, k) without a division.
+  auto slot = static_cast<std::size_t>((Random() >> 32) * capacity_ >> 32);
+  bucket.samples[slot] = value;
+  PlanNext(bucket);
 }
 
 void SummaryWindow::AppendLive(std::int64_t now_ms, std::vector<double>& out) const {

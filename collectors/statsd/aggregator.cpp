@@ -219,7 +219,7 @@ bool Ingester::FastLine(std::string_view line, bool& aggregated) {
     aggregated = false;
     return true;
   }
-  Apply(how, cached->local, raw / how.divisor, relative, how.repeat);
+  Apply(how, cached->local(), raw / how.divisor, relative, how.repeat);
   Count(how);
   aggregated = true;
   return true;
@@ -411,7 +411,7 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& resolved
       return false;
     }
     series->Touch(now_ms_);
-  } else if (series->family->type != type) {
+  } else if (series->family->type() != type) {
     stats.events_conflict[static_cast<std::size_t>(kind)] += events;
     return false;
   }

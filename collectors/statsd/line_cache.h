@@ -4,7 +4,8 @@
 //
 // Sized for 100,000 identities and more, so it is kept small per entry: the identities' bytes
 // live in one arena (no allocation per entry, compacted when half of it is garbage), and a
-// slot is 20 bytes (32 bits of the hash, where the identity is, the caller's small value).
+// slot is 16 bytes (32 bits of the hash, where the identity is, the caller's value of at most
+// 6 bytes; an empty identity size marks a free slot).
 // Lookups compare the identity's bytes, so two lines never share an entry by a hash collision.
 //
 // When full, each insertion evicts one entry picked at random. Clearing the cache at once made
@@ -66,9 +67,9 @@ class LineCache {
   }
 
   // Remembers `identity`, which must be absent. Identities too long to be worth keeping
-  // (over 64 KiB) are not remembered.
+  // (over 64 KiB), and the empty one, are not remembered.
   void Insert(std::string_view identity, std::uint64_t hash, const Value& value) {
-    if (max_entries_ == 0 || identity.size() > kMaxIdentity) return;
+    if (max_entries_ == 0 || identity.empty() || identity.size() > kMaxIdentity) return;
     if (size_ >= max_entries_) EvictOne();
     if ((size_ + 1) * kLoadDen > slots_.size() * kLoadNum) Grow();
     if (garbage_ > kMinCompact && garbage_ * 2 > arena_.size()) Compact();
@@ -78,7 +79,6 @@ class LineCache {
     slot.hash = static_cast<std::uint32_t>(hash);
     slot.key_at = static_cast<std::uint32_t>(arena_.size());
     slot.key_size = static_cast<std::uint16_t>(identity.size());
-    slot.occupied = true;
     slot.value = value;
     arena_.append(identity);
     Place(slot);
@@ -95,9 +95,9 @@ class LineCache {
   struct Slot {
     std::uint32_t hash = 0;    // the low 32 bits: the home slot, and a filter before memcmp
     std::uint32_t key_at = 0;  // the identity's offset in arena_
-    std::uint16_t key_size = 0;
-    bool occupied = false;
+    std::uint16_t key_size = 0;  // 0: the slot is free (no identity is empty)
     Value value{};
+    bool occupied() const { return key_size != 0; }
   };
   static constexpr std::size_t kAbsent = ~std::size_t{0};
   static constexpr std::size_t kInitialSlots = 64;
@@ -116,7 +116,7 @@ class LineCache {
     // Bounded: the table is never full (kLoadNum/kLoadDen), so an empty slot ends the probe.
     for (std::size_t at = Home(low);; at = (at + 1) & Mask()) {
       const Slot& slot = slots_[at];
-      if (!slot.occupied) return kAbsent;
+      if (!slot.occupied()) return kAbsent;
       if (slot.hash == low && slot.key_size == identity.size() &&
           std::memcmp(arena_.data() + slot.key_at, identity.data(), identity.size()) == 0) {
         return at;
@@ -126,7 +126,7 @@ class LineCache {
 
   void Place(const Slot& slot) {
     std::size_t at = Home(slot.hash);
-    while (slots_[at].occupied) at = (at + 1) & Mask();
+    while (slots_[at].occupied()) at = (at + 1) & Mask();
     slots_[at] = slot;
   }
 
@@ -137,7 +137,7 @@ class LineCache {
     --size_;
     for (std::size_t at = (hole + 1) & Mask();; at = (at + 1) & Mask()) {
       const Slot& slot = slots_[at];
-      if (!slot.occupied) break;
+      if (!slot.occupied()) break;
       std::size_t home = Home(slot.hash);
       // Moves back when its home is not in (hole, at], cyclically.
       if (((at - home) & Mask()) >= ((at - hole) & Mask())) {
@@ -155,7 +155,7 @@ class LineCache {
     random_ ^= random_ >> 7;
     random_ ^= random_ << 17;
     std::size_t at = static_cast<std::size_t>(random_) & Mask();
-    while (!slots_[at].occupied) at = (at + 1) & Mask();
+    while (!slots_[at].occupied()) at = (at + 1) & Mask();
     EraseSlot(at);
   }
 
@@ -164,7 +164,7 @@ class LineCache {
     old.swap(slots_);
     slots_.assign(old.size() * 2, Slot{});
     for (const Slot& slot : old) {
-      if (slot.occupied) Place(slot);
+      if (slot.occupied()) Place(slot);
     }
   }
 
@@ -173,7 +173,7 @@ class LineCache {
     std::string fresh;
     fresh.reserve(arena_.size() - garbage_);
     for (Slot& slot : slots_) {
-      if (!slot.occupied) continue;
+      if (!slot.occupied()) continue;
       auto at = static_cast<std::uint32_t>(fresh.size());
       fresh.append(arena_, slot.key_at, slot.key_size);
       slot.key_at = at;

@@ -34,13 +34,38 @@ SeriesMeta* SeriesMeta::New(std::string_view key) {
   return series;
 }
 
+void SeriesList::push_back(SeriesMeta* series) {
+  static_assert(alignof(SeriesMeta) > kMany && alignof(std::vector<SeriesMeta*>) > kMany);
+  if (bits_ == 0) {
+    bits_ = reinterpret_cast<std::uintptr_t>(series);
+  } else if (!many()) {
+    auto* list = new std::vector<SeriesMeta*>{one(), series};
+    bits_ = reinterpret_cast<std::uintptr_t>(list) | kMany;
+  } else {
+    vector()->push_back(series);
+  }
+}
+
+void SeriesList::erase(const SeriesMeta* series) {
+  if (!many()) {
+    bits_ = 0;
+    return;
+  }
+  std::vector<SeriesMeta*>* list = vector();
+  list->erase(std::find(list->begin(), list->end(), series));
+  if (list->size() == 1) {  // back to one: held inline again
+    bits_ = reinterpret_cast<std::uintptr_t>(list->front());
+    delete list;
+  }
+}
+
 void SeriesMeta::Delete(SeriesMeta* series) {
   // Trivially destructible (asserted in New): the memory is all there is to free.
   ::operator delete(series);
 }
 
 void LabelsOf(const SeriesMeta& series, std::vector<Label>& out) {
-  LabelsOfKey(series.key().substr(series.family->name.size()), out);
+  LabelsOfKey(series.key().substr(series.family->name_size), out);
 }
 
 void LabelsOfKey(std::string_view rest, std::vector<Label>& out) {
@@ -72,7 +97,7 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   writers_waiting_.fetch_sub(1, std::memory_order_relaxed);
   error = InternError::kNone;
   if (auto it = series_.find(AbslView(spec.key)); it != series_.end()) {
-    if ((*it)->family->type == spec.type) return *it;
+    if ((*it)->family->type() == spec.type) return *it;
     error = InternError::kConflict;
     return nullptr;
   }
@@ -80,12 +105,12 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   auto family_it = families_.find(AbslView(spec.name));
   if (family_it != families_.end()) {
     const FamilyMeta& family = **family_it;
-    const std::vector<std::string>& names = *family.label_names;
+    const std::vector<std::string>& names = family.label_names();
     bool same_labels = names.size() == spec.labels.size();
     for (std::size_t i = 0; same_labels && i < spec.labels.size(); ++i) {
       same_labels = names[i] == spec.labels[i].first;
     }
-    if (family.type != spec.type || !same_labels) {
+    if (family.type() != spec.type || !same_labels) {
       error = InternError::kConflict;
       return nullptr;
     }
@@ -110,17 +135,19 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
 
   // Past here the series is not refused: the indexes own the records from the end of this.
   SeriesMeta* series = SeriesMeta::New(spec.key);
+  FamilyMeta* family;
   if (family_it == families_.end()) {
-    auto family = std::make_unique<FamilyMeta>();
-    family->name = series->key().substr(0, spec.name.size());
-    family->type = spec.type;
-    family->options = InternOptions(spec);
-    family->label_names = InternLabelNames(spec);
+    family = new FamilyMeta();
+    family->shape = InternShape(spec);
+    family->name_size = static_cast<std::uint32_t>(spec.name.size());
     family->list_index = static_cast<std::uint32_t>(family_list_.size());
-    family_list_.push_back(family.get());
-    family_it = families_.insert(family.release()).first;
+    family->series.push_back(series);  // first: the set reads the name from it
+    family_list_.push_back(family);
+    families_.insert(family);
+  } else {
+    family = *family_it;
+    family->series.push_back(series);
   }
-  FamilyMeta* family = *family_it;
 
   series->family = family;
   series->ttl_ds = SeriesMeta::TtlDeciseconds(spec.ttl_ms);
@@ -133,7 +160,7 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     free_ids_.pop_back();
   }
   // Every series of a family shares the family's buckets, whatever mapping created it.
-  series->width = SlotWidth(spec.type, family->buckets().size());
+  series->width = family->shape->width;
   auto& free = free_slots_[series->width];
   if (series->width == 0) {
     series->offset = 0;
@@ -144,7 +171,6 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     series->offset = slot_space_.load(std::memory_order_relaxed);
     slot_space_.store(series->offset + series->width, std::memory_order_release);
   }
-  family->series.push_back(series);
   series_.insert(series);
   return series;
 }
@@ -159,8 +185,8 @@ bool SeriesTable::SuffixCollision(std::string_view name, MetricType type) const 
   for (std::string_view suffix : {"_count", "_sum", "_bucket"}) {
     if (name.size() > suffix.size() && name.ends_with(suffix)) {
       const FamilyMeta* base = family(name.substr(0, name.size() - suffix.size()));
-      if (base != nullptr && (base->type == MetricType::kHistogram ||
-                              (base->type == MetricType::kSummary && suffix != "_bucket"))) {
+      if (base != nullptr && (base->type() == MetricType::kHistogram ||
+                              (base->type() == MetricType::kSummary && suffix != "_bucket"))) {
         return true;
       }
     }
@@ -208,30 +234,38 @@ const std::vector<std::string>* SeriesTable::InternLabelNames(const SeriesSpec& 
   return it->second.get();
 }
 
+const FamilyShape* SeriesTable::InternShape(const SeriesSpec& spec) {
+  const FamilyOptions* options = InternOptions(spec);
+  const std::vector<std::string>* label_names = InternLabelNames(spec);
+  auto [it, added] = shapes_.try_emplace(ShapeKey{options, label_names, spec.type});
+  if (added) {
+    it->second = std::make_unique<FamilyShape>(FamilyShape{
+        options, label_names, spec.type, SlotWidth(spec.type, options->buckets.size())});
+  }
+  return it->second.get();
+}
+
 void SeriesTable::Forget(SeriesMeta* series) {
   FamilyMeta* family = series->family;
-  auto& list = family->series;
-  list.erase(std::find(list.begin(), list.end(), series));
   if (series->width > 0) free_slots_[series->width].push_back(series->offset);
   free_ids_.push_back(series->id);
   if (series->ttl_ds > 0) --with_ttl_;
   // What Intern charged: the family's buckets and quantiles have not changed since.
-  bytes_.fetch_sub(SeriesCost(series->key().size(), family->type, family->buckets().size(),
+  bytes_.fetch_sub(SeriesCost(series->key().size(), family->type(), family->buckets().size(),
                               family->summary().quantiles.size()),
                    std::memory_order_relaxed);
-  // The family's bookkeeping first: its name may view this series' key.
-  if (list.empty()) {
+  if (family->series.size() == 1) {
+    // Out of the indexes while its name can still be read (from this, its last series).
     // Swapped with the last: this reorders families(), which is why readers watch generation().
     const FamilyMeta* last = family_list_.back();
     family_list_[family->list_index] = last;
-    (*families_.find(AbslView(last->name)))->list_index = family->list_index;
+    (*families_.find(AbslView(last->name())))->list_index = family->list_index;
     family_list_.pop_back();
-    families_.erase(AbslView(family->name));
+    families_.erase(AbslView(family->name()));
     delete family;
-  } else if (family->name.data() == series->key().data()) {
-    // Its name viewed the key going away: view a series that stays. The set hashes the name's
-    // bytes, which are the same, so the family's slot stays right.
-    family->name = list.front()->key().substr(0, family->name.size());
+  } else {
+    // Its name is read from its first series, whichever that is.
+    family->series.erase(series);
   }
   series_.erase(AbslView(series->key()));
   SeriesMeta::Delete(series);
@@ -257,7 +291,7 @@ void SeriesTable::CountByType(std::size_t& counters, std::size_t& gauges, std::s
   counters = gauges = histograms = summaries = 0;
   for (const FamilyMeta* family : families_) {
     std::size_t n = family->series.size();
-    switch (family->type) {
+    switch (family->type()) {
       case MetricType::kCounter: counters += n; break;
       case MetricType::kGauge: gauges += n; break;
       case MetricType::kHistogram: histograms += n; break;

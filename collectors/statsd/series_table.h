@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -100,20 +101,62 @@ struct FamilyOptions {
   SummaryOptions summary;       // summaries
 };
 
-struct FamilyMeta {
-  // A prefix of one of its series' keys (every key starts with the family name), not a copy:
-  // Forget re-points it when that series goes and others stay. Most StatsD families have one
-  // series, so this saves a string per series.
-  std::string_view name;
+// What families sharing a mapping, a type and a label-name set have in common, interned by the
+// table (few exist) and, like FamilyOptions, never freed while the table lives.
+struct FamilyShape {
   const FamilyOptions* options = nullptr;
   const std::vector<std::string>* label_names = nullptr;  // sorted; interned
-  absl::InlinedVector<SeriesMeta*, 1> series;             // most StatsD families have one
-  std::uint32_t list_index = 0;                           // in the table's families()
-  MetricType type = MetricType::kUntyped;                 // last: the record packs into 56 bytes
+  MetricType type = MetricType::kUntyped;
+  std::uint32_t width = 0;  // SlotWidth of the type and buckets: every series of the family's
+};
 
-  std::string_view help() const { return options->help; }
-  const std::vector<double>& buckets() const { return options->buckets; }
-  const SummaryOptions& summary() const { return options->summary; }
+// A family's series, in the order they came. Most StatsD families have one series: it is held
+// in the list's own word; more go to a vector on the heap, the pointer's low bit telling which
+// (records and vectors are allocated, so at least 8-aligned). 8 bytes, where a vector is 24.
+// Thread-safety: not thread-safe; the table's lock guards it.
+class SeriesList {
+ public:
+  SeriesList() = default;
+  ~SeriesList() {
+    if (many()) delete vector();
+  }
+  SeriesList(const SeriesList&) = delete;
+  SeriesList& operator=(const SeriesList&) = delete;
+
+  bool empty() const { return bits_ == 0; }
+  std::size_t size() const { return many() ? vector()->size() : bits_ == 0 ? 0 : 1; }
+  SeriesMeta* operator[](std::size_t i) const { return many() ? (*vector())[i] : one(); }
+  SeriesMeta* front() const { return (*this)[0]; }
+  void push_back(SeriesMeta* series);
+  // Removes `series`, which must be in the list; the others keep their order.
+  void erase(const SeriesMeta* series);
+
+ private:
+  static constexpr std::uintptr_t kMany = 1;
+  bool many() const { return (bits_ & kMany) != 0; }
+  SeriesMeta* one() const { return reinterpret_cast<SeriesMeta*>(bits_); }
+  std::vector<SeriesMeta*>* vector() const {
+    return reinterpret_cast<std::vector<SeriesMeta*>*>(bits_ & ~kMany);
+  }
+  std::uintptr_t bits_ = 0;
+};
+
+// One family: 24 bytes (most StatsD names are a family of one series, so this is paid per
+// series). Its name is not stored: it is the first name_size bytes of any of its series' keys,
+// and a family in the table always has a series.
+struct FamilyMeta {
+  const FamilyShape* shape = nullptr;
+  SeriesList series;
+  std::uint32_t name_size = 0;
+  std::uint32_t list_index = 0;  // in the table's families()
+
+  std::string_view name() const { return series.front()->key().substr(0, name_size); }
+  MetricType type() const { return shape->type; }
+  const FamilyOptions* options() const { return shape->options; }
+  const std::vector<std::string>& label_names() const { return *shape->label_names; }
+  std::string_view help() const { return shape->options->help; }
+  const std::vector<double>& buckets() const { return shape->options->buckets; }
+  const SummaryOptions& summary() const { return shape->options->summary; }
 };
 
 // Everything a new series needs; the labels must be sorted by name, and the key must start
@@ -207,11 +250,12 @@ class SeriesTable {
   const FamilyOptions* InternOptions(const SeriesSpec& spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   const std::vector<std::string>* InternLabelNames(const SeriesSpec& spec)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  const FamilyShape* InternShape(const SeriesSpec& spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   // Records keyed by their own name (a family) or key (a series), looked up by string_view:
   // a slot is one pointer, not a key view and a pointer (open addressing, one slot per series
   // or family, so 16 bytes saved per slot add up at 100,000 series). Owned by the table.
-  static absl::string_view KeyOf(const FamilyMeta* family) { return AbslView(family->name); }
+  static absl::string_view KeyOf(const FamilyMeta* family) { return AbslView(family->name()); }
   static absl::string_view KeyOf(const SeriesMeta* series) { return AbslView(series->key()); }
   template <typename Record>
   struct ByKey {
@@ -230,6 +274,8 @@ class SeriesTable {
   std::vector<std::unique_ptr<FamilyOptions>> options_ ABSL_GUARDED_BY(mutex_);  // one per mapping in use
   std::map<std::vector<std::string>, std::unique_ptr<std::vector<std::string>>> label_name_sets_
       ABSL_GUARDED_BY(mutex_);
+  using ShapeKey = std::tuple<const FamilyOptions*, const std::vector<std::string>*, MetricType>;
+  absl::flat_hash_map<ShapeKey, std::unique_ptr<FamilyShape>> shapes_ ABSL_GUARDED_BY(mutex_);
   SeriesSet series_ ABSL_GUARDED_BY(mutex_);
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> free_slots_ ABSL_GUARDED_BY(mutex_);  // by width
   std::vector<std::uint32_t> free_ids_ ABSL_GUARDED_BY(mutex_);

@@ -129,7 +129,7 @@ std::uint32_t Shard::Add(SeriesMeta* series) {
     local.offset = static_cast<std::uint32_t>(slots_.size());
     slots_.resize(slots_.size() + series->width, 0.0);
   }
-  if (series->family->type == MetricType::kSummary) {
+  if (series->family->type() == MetricType::kSummary) {
     auto window = std::make_unique<SummaryWindow>(series->family->summary());
     if (free_windows_.empty()) {
       local.window = static_cast<std::uint32_t>(windows_.size());

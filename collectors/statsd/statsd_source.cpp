@@ -122,30 +122,30 @@ bool Copy(const SeriesTable& table, const FamilyVisitor& visitor, VisitBuffers& 
       const FamilyMeta& family = *families[family_at];
       if (!family_open) {
         --budget;
-        if (family.series.empty() || !visitor.Wants(family.name)) {
+        if (family.series.empty() || !visitor.Wants(family.name())) {
           ++family_at;
           continue;
         }
         VisitBuffers::FamilyCopy& copy = snapshot.families.emplace_back();
         copy.name_at = snapshot.text.size();
-        copy.name_size = static_cast<std::uint32_t>(family.name.size());
-        snapshot.text += family.name;
-        copy.type = family.type;
-        copy.options = family.options;
+        copy.name_size = family.name_size;
+        snapshot.text += family.name();
+        copy.type = family.type();
+        copy.options = family.options();
         copy.first_series = static_cast<std::uint32_t>(snapshot.series.size());
         family_open = true;
       }
       VisitBuffers::FamilyCopy& copy = snapshot.families.back();
       for (; series_at < family.series.size() && budget > 0; ++series_at, --budget) {
         const SeriesMeta& series = *family.series[series_at];
-        std::string_view labels = series.key().substr(family.name.size());
+        std::string_view labels = series.key().substr(family.name_size);
         VisitBuffers::SeriesCopy& entry = snapshot.series.emplace_back();
         ++copy.series_count;
         entry.labels_at = snapshot.text.size();
         entry.labels_size = static_cast<std::uint32_t>(labels.size());
         snapshot.text += labels;
         entry.values_at = static_cast<std::uint32_t>(values.size());
-        if (family.type == MetricType::kGauge) {
+        if (family.type() == MetricType::kGauge) {
           values.push_back(series.gauge.load(std::memory_order_relaxed));
           continue;
         }
@@ -155,7 +155,7 @@ bool Copy(const SeriesTable& table, const FamilyVisitor& visitor, VisitBuffers& 
         item.id = series.id;
         item.width = series.width;
         item.values_at = entry.values_at;
-        if (family.type == MetricType::kSummary) item.summary = entry.summary = snapshot.summaries++;
+        if (family.type() == MetricType::kSummary) item.summary = entry.summary = snapshot.summaries++;
       }
       if (series_at == family.series.size()) {
         ++family_at;

@@ -25,9 +25,10 @@ std::size_t SeriesCost(std::size_t key_size, MetricType type, std::size_t bucket
   return sizeof(SeriesMeta) + 8 * SlotWidth(type, buckets) + lines * (key_size + 32);
 }
 
-SeriesMeta* SeriesMeta::New(std::string_view key) {
+SeriesMeta* SeriesMeta::New(RecordArena& arena, std::string_view key) {
   static_assert(std::is_trivially_destructible_v<SeriesMeta>);
-  void* memory = ::operator new(sizeof(SeriesMeta) + key.size());
+  static_assert(alignof(SeriesMeta) <= RecordArena::kAlign && alignof(FamilyMeta) <= RecordArena::kAlign);
+  void* memory = arena.Allocate(sizeof(SeriesMeta) + key.size());
   auto* series = new (memory) SeriesMeta();
   series->key_size_ = static_cast<std::uint32_t>(key.size());
   std::memcpy(static_cast<char*>(memory) + sizeof(SeriesMeta), key.data(), key.size());
@@ -59,9 +60,9 @@ void SeriesList::erase(const SeriesMeta* series) {
   }
 }
 
-void SeriesMeta::Delete(SeriesMeta* series) {
+void SeriesMeta::Delete(RecordArena& arena, SeriesMeta* series) {
   // Trivially destructible (asserted in New): the memory is all there is to free.
-  ::operator delete(series);
+  arena.Free(series, sizeof(SeriesMeta) + series->key_size_);
 }
 
 void LabelsOf(const SeriesMeta& series, std::vector<Label>& out) {
@@ -81,8 +82,10 @@ void LabelsOfKey(std::string_view rest, std::vector<Label>& out) {
 
 SeriesTable::~SeriesTable() {
   // No lock: nothing else may use a table being destroyed.
-  for (SeriesMeta* series : series_) SeriesMeta::Delete(series);
-  for (FamilyMeta* family : families_) delete family;
+  // The arena frees its blocks; records from operator new (long keys) and families' lists
+  // need their own.
+  for (SeriesMeta* series : series_) SeriesMeta::Delete(records_, series);
+  for (FamilyMeta* family : families_) DeleteFamily(records_, family);
 }
 
 SeriesMeta* SeriesTable::Find(std::string_view key) const {
@@ -134,10 +137,10 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   }
 
   // Past here the series is not refused: the indexes own the records from the end of this.
-  SeriesMeta* series = SeriesMeta::New(spec.key);
+  SeriesMeta* series = SeriesMeta::New(records_, spec.key);
   FamilyMeta* family;
   if (family_it == families_.end()) {
-    family = new FamilyMeta();
+    family = new (records_.Allocate(sizeof(FamilyMeta))) FamilyMeta();
     family->shape = InternShape(spec);
     family->name_size = static_cast<std::uint32_t>(spec.name.size());
     family->list_index = static_cast<std::uint32_t>(family_list_.size());
@@ -158,18 +161,6 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   } else {
     series->id = free_ids_.back();
     free_ids_.pop_back();
-  }
-  // Every series of a family shares the family's buckets, whatever mapping created it.
-  series->width = family->shape->width;
-  auto& free = free_slots_[series->width];
-  if (series->width == 0) {
-    series->offset = 0;
-  } else if (!free.empty()) {
-    series->offset = free.back();
-    free.pop_back();
-  } else {
-    series->offset = slot_space_.load(std::memory_order_relaxed);
-    slot_space_.store(series->offset + series->width, std::memory_order_release);
   }
   series_.insert(series);
   return series;
@@ -247,7 +238,6 @@ const FamilyShape* SeriesTable::InternShape(const SeriesSpec& spec) {
 
 void SeriesTable::Forget(SeriesMeta* series) {
   FamilyMeta* family = series->family;
-  if (series->width > 0) free_slots_[series->width].push_back(series->offset);
   free_ids_.push_back(series->id);
   if (series->ttl_ds > 0) --with_ttl_;
   // What Intern charged: the family's buckets and quantiles have not changed since.
@@ -262,13 +252,18 @@ void SeriesTable::Forget(SeriesMeta* series) {
     (*families_.find(AbslView(last->name())))->list_index = family->list_index;
     family_list_.pop_back();
     families_.erase(AbslView(family->name()));
-    delete family;
+    DeleteFamily(records_, family);
   } else {
     // Its name is read from its first series, whichever that is.
     family->series.erase(series);
   }
   series_.erase(AbslView(series->key()));
-  SeriesMeta::Delete(series);
+  SeriesMeta::Delete(records_, series);
+}
+
+void SeriesTable::DeleteFamily(RecordArena& arena, FamilyMeta* family) {
+  family->~FamilyMeta();
+  arena.Free(family, sizeof(FamilyMeta));
 }
 
 bool SeriesTable::AnyExpired(std::int64_t now_ms) const {

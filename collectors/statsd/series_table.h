@@ -28,6 +28,7 @@
 #include <absl/container/inlined_vector.h>
 
 #include "collectors/statsd/mapping.h"
+#include "collectors/statsd/record_arena.h"
 #include "daemon/core/mutex.h"
 #include "daemon/core/source.h"
 
@@ -44,20 +45,19 @@ void LabelsOfKey(std::string_view labels_part, std::vector<Label>& out);
 // Debian's absl has its own string_view type; keys cross over through this.
 inline absl::string_view AbslView(std::string_view view) { return {view.data(), view.size()}; }
 
-// One series. Counters, histograms and summaries keep their values in the shards (at
-// `offset`, `width` slots of a merged array); a gauge keeps its value here, because "set"
-// does not merge across shards and an atomic store is as cheap as a slot write.
+// One series. Counters, histograms and summaries keep their values in the shards (width()
+// slots in each shard that saw it); a gauge keeps its value here, because "set" does not merge
+// across shards and an atomic store is as cheap as a slot write.
 //
 // Records are kept small (StatsD may hold 100,000 series): what families share (help, buckets,
-// quantiles, label names) is interned once in the table, the key's bytes follow the record in
-// the same allocation (no string object or second allocation), what the family determines (a
-// series' cost) is not stored, and times are 32-bit deciseconds: a 40-byte record.
+// quantiles, label names, slot width) is interned once in the table, the key's bytes follow
+// the record in the same allocation of the table's RecordArena (no string object, second
+// allocation or malloc header), what the family determines (a series' cost, its width) is not
+// stored, and times are 32-bit deciseconds: a 32-byte record.
 struct SeriesMeta {
   FamilyMeta* family = nullptr;
   std::atomic<double> gauge{0};
   std::uint32_t id = 0;
-  std::uint32_t offset = 0;
-  std::uint32_t width = 0;
   std::uint32_t ttl_ds = 0;  // deciseconds, rounded up; 0: never expires
   // The steady clock in deciseconds (Deciseconds), refreshed when a sample arrives in a later
   // decisecond. It wraps after 13 years; Expired compares differences, which stay right.
@@ -83,9 +83,12 @@ struct SeriesMeta {
   // valid UTF-8, where those two bytes never occur, so the labels are parsed back from it.
   std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_size_}; }
 
-  // A record with `key` after it; freed by Delete only.
-  static SeriesMeta* New(std::string_view key);
-  static void Delete(SeriesMeta* series);
+  // Slots per shard: the family's (every series of a family shares its buckets).
+  std::uint32_t width() const;
+
+  // A record with `key` after it, from `arena`; freed by Delete only, to the same arena.
+  static SeriesMeta* New(RecordArena& arena, std::string_view key);
+  static void Delete(RecordArena& arena, SeriesMeta* series);
 
  private:
   SeriesMeta() = default;
@@ -158,6 +161,8 @@ struct FamilyMeta {
   const std::vector<double>& buckets() const { return shape->options->buckets; }
   const SummaryOptions& summary() const { return shape->options->summary; }
 };
+
+inline std::uint32_t SeriesMeta::width() const { return family->shape->width; }
 
 // Everything a new series needs; the labels must be sorted by name, and the key must start
 // with the name (as a series key does).
@@ -232,7 +237,6 @@ class SeriesTable {
   bool writer_waiting() const { return writers_waiting_.load(std::memory_order_relaxed) > 0; }
   // Bumped whenever series are removed, so a reader can tell its merged slots went stale.
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
-  std::uint32_t slot_space() const { return slot_space_.load(std::memory_order_acquire); }
   std::size_t size() const;
   // Series per family type, for metricsd_statsd_series{type}.
   void CountByType(std::size_t& counters, std::size_t& gauges, std::size_t& histograms,
@@ -240,6 +244,7 @@ class SeriesTable {
 
  private:
   void Forget(SeriesMeta* series) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  static void DeleteFamily(RecordArena& arena, FamilyMeta* family);
 
   mutable SharedMutex mutex_;
   std::atomic<std::size_t> max_series_;
@@ -277,10 +282,9 @@ class SeriesTable {
   using ShapeKey = std::tuple<const FamilyOptions*, const std::vector<std::string>*, MetricType>;
   absl::flat_hash_map<ShapeKey, std::unique_ptr<FamilyShape>> shapes_ ABSL_GUARDED_BY(mutex_);
   SeriesSet series_ ABSL_GUARDED_BY(mutex_);
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> free_slots_ ABSL_GUARDED_BY(mutex_);  // by width
+  RecordArena records_ ABSL_GUARDED_BY(mutex_);  // every SeriesMeta and FamilyMeta
   std::vector<std::uint32_t> free_ids_ ABSL_GUARDED_BY(mutex_);
   std::uint32_t next_id_ ABSL_GUARDED_BY(mutex_) = 0;
-  std::atomic<std::uint32_t> slot_space_{0};
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<int> writers_waiting_{0};
   std::size_t with_ttl_ ABSL_GUARDED_BY(mutex_) = 0;

@@ -119,26 +119,29 @@ void SummaryWindow::AppendLive(std::int64_t now_ms, std::vector<double>& out) co
 std::uint32_t Shard::Add(SeriesMeta* series) {
   Local local;
   local.series = series;
-  auto& free = free_slots_[series->width];
-  if (series->width == 0) {
+  std::uint32_t width = ShardWidth(*series);
+  auto& free = free_slots_[width];
+  if (width == 0) {
     local.offset = 0;
   } else if (!free.empty()) {
     local.offset = free.back();
     free.pop_back();
   } else {
     local.offset = static_cast<std::uint32_t>(slots_.size());
-    slots_.resize(slots_.size() + series->width, 0.0);
+    slots_.resize(slots_.size() + width, 0.0);
   }
   if (series->family->type() == MetricType::kSummary) {
     auto window = std::make_unique<SummaryWindow>(series->family->summary());
+    std::uint32_t at;
     if (free_windows_.empty()) {
-      local.window = static_cast<std::uint32_t>(windows_.size());
+      at = static_cast<std::uint32_t>(windows_.size());
       windows_.push_back(std::move(window));
     } else {
-      local.window = free_windows_.back();
+      at = free_windows_.back();
       free_windows_.pop_back();
-      windows_[local.window] = std::move(window);
+      windows_[at] = std::move(window);
     }
+    slots_[local.offset + kWindowSlot] = at;
   }
   std::uint32_t index;
   if (free_locals_.empty()) {
@@ -159,12 +162,14 @@ void Shard::Remove(const SeriesMeta& series) {
   if (found < 0) return;
   auto index = static_cast<std::uint32_t>(found);
   Local& local = locals_[index];
-  std::fill_n(slots_.begin() + local.offset, series.width, 0.0);
-  if (series.width > 0) free_slots_[series.width].push_back(local.offset);
-  if (local.window != Local::kNoWindow) {
-    windows_[local.window].reset();
-    free_windows_.push_back(local.window);
+  if (series.family->type() == MetricType::kSummary) {
+    std::uint32_t at = WindowIndex(local);
+    windows_[at].reset();
+    free_windows_.push_back(at);
   }
+  std::uint32_t width = ShardWidth(series);
+  std::fill_n(slots_.begin() + local.offset, width, 0.0);
+  if (width > 0) free_slots_[width].push_back(local.offset);
   local = Local{};
   free_locals_.push_back(index);
   local_of_id_[series.id] = kNone;
@@ -187,9 +192,10 @@ std::size_t Shard::MergeInto(std::span<const MergeItem> items, std::int64_t now_
     const double* from = slots_.data() + local.offset;
     double* to = out.values.data() + item.values_at;
     for (std::uint32_t i = 0; i < item.width; ++i) to[i] += from[i];
-    if (item.summary != MergeItem::kNoSummary && local.window != Local::kNoWindow) {
+    if (item.summary != MergeItem::kNoSummary &&
+        local.series->family->type() == MetricType::kSummary) {
       auto begin = static_cast<std::uint32_t>(out.samples.size());
-      windows_[local.window]->AppendLive(now_ms, out.samples);
+      windows_[WindowIndex(local)]->AppendLive(now_ms, out.samples);
       auto size = static_cast<std::uint32_t>(out.samples.size()) - begin;
       if (size > 0) out.runs.push_back({item.summary, begin, size});
     }

@@ -411,7 +411,7 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& resolved
       return false;
     }
     series->Touch(now_ms_);
-  } else if (series->family->type() != type) {
+  } else if (series->shape().type != type) {
     stats.events_conflict[static_cast<std::size_t>(kind)] += events;
     return false;
   }
@@ -419,9 +419,9 @@ bool Ingester::Resolve(const Sample& sample, MetricKind kind, Resolved& resolved
   if (index < 0) index = shard_.Add(series);
   resolved.local = static_cast<std::uint32_t>(index);
   out.metric_type = type;
-  out.bounds = &series->family->buckets();
-  out.summary_cap = series->family->summary().buf_cap;
-  out.ttl = series->ttl_ds > 0;
+  out.bounds = &series->shape().options->buckets;
+  out.summary_cap = series->shape().options->summary.buf_cap;
+  out.ttl = series->ttl_ds() > 0;
   return true;
 }
 
@@ -434,8 +434,8 @@ void Ingester::Apply(const Treatment& how, std::uint32_t local, double value, bo
       slots[0] += value;
       break;
     case MetricType::kGauge:
-      if (relative) entry.series->gauge.fetch_add(value, std::memory_order_relaxed);
-      else entry.series->gauge.store(value, std::memory_order_relaxed);
+      if (relative) entry.series->gauge().fetch_add(value, std::memory_order_relaxed);
+      else entry.series->gauge().store(value, std::memory_order_relaxed);
       break;
     case MetricType::kHistogram: {
       const std::vector<double>& bounds = *how.bounds;
@@ -458,7 +458,7 @@ void Ingester::Apply(const Treatment& how, std::uint32_t local, double value, bo
       break;
   }
   // A store only when the decisecond moved on: most samples leave the record's line alone.
-  if (how.ttl && entry.series->last_update_ds.load(std::memory_order_relaxed) !=
+  if (how.ttl && entry.series->last_update_ds().load(std::memory_order_relaxed) !=
                      SeriesMeta::Deciseconds(now_ms_)) {
     entry.series->Touch(now_ms_);
   }

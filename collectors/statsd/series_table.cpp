@@ -25,13 +25,29 @@ std::size_t SeriesCost(std::size_t key_size, MetricType type, std::size_t bucket
   return sizeof(SeriesMeta) + 8 * SlotWidth(type, buckets) + lines * (key_size + 32);
 }
 
-SeriesMeta* SeriesMeta::New(RecordArena& arena, std::string_view key) {
-  static_assert(std::is_trivially_destructible_v<SeriesMeta>);
-  static_assert(alignof(SeriesMeta) <= RecordArena::kAlign && alignof(FamilyMeta) <= RecordArena::kAlign);
-  void* memory = arena.Allocate(sizeof(SeriesMeta) + key.size());
-  auto* series = new (memory) SeriesMeta();
-  series->key_size_ = static_cast<std::uint32_t>(key.size());
-  std::memcpy(static_cast<char*>(memory) + sizeof(SeriesMeta), key.data(), key.size());
+SeriesMeta* SeriesMeta::New(RecordArena& arena, std::string_view key, FamilyMeta* family,
+                            const FamilyShape* shape, std::uint32_t ttl_ds) {
+  static_assert(std::is_trivially_destructible_v<SeriesMeta> &&
+                std::is_trivially_destructible_v<std::atomic<double>> &&
+                std::is_trivially_destructible_v<std::atomic<std::uint32_t>>);
+  // The gauge's offset is a multiple of 8 from the record's start, so the arena's alignment
+  // is the atomic double's.
+  static_assert(RecordArena::kAlign % alignof(std::atomic<double>) == 0 &&
+                alignof(FamilyMeta) <= RecordArena::kAlign);
+  std::uint32_t flags = static_cast<std::uint32_t>(key.size());
+  if (ttl_ds > 0) flags |= kHasTtl;
+  if (shape->type == MetricType::kGauge) flags |= kHasGauge;
+  char* bytes = static_cast<char*>(arena.Allocate(KeyAt(flags) + key.size()));
+  auto* series = new (bytes) SeriesMeta();
+  series->size_flags_ = flags;
+  series->family_bits_ = family != nullptr ? reinterpret_cast<std::uintptr_t>(family)
+                                           : reinterpret_cast<std::uintptr_t>(shape) | kUnlabelled;
+  if (ttl_ds > 0) {
+    std::memcpy(bytes + kTtlAt, &ttl_ds, sizeof ttl_ds);
+    new (bytes + kLastUpdateAt) std::atomic<std::uint32_t>(0);
+  }
+  if (flags & kHasGauge) new (bytes + GaugeAt(flags)) std::atomic<double>(0);
+  std::memcpy(bytes + KeyAt(flags), key.data(), key.size());
   return series;
 }
 
@@ -61,12 +77,12 @@ void SeriesList::erase(const SeriesMeta* series) {
 }
 
 void SeriesMeta::Delete(RecordArena& arena, SeriesMeta* series) {
-  // Trivially destructible (asserted in New): the memory is all there is to free.
-  arena.Free(series, sizeof(SeriesMeta) + series->key_size_);
+  // Trivially destructible, parts and all (asserted in New): the memory is all there is to free.
+  arena.Free(series, series->KeyAt() + series->key().size());
 }
 
 void LabelsOf(const SeriesMeta& series, std::vector<Label>& out) {
-  LabelsOfKey(series.key().substr(series.family->name_size), out);
+  LabelsOfKey(series.key().substr(series.name().size()), out);
 }
 
 void LabelsOfKey(std::string_view rest, std::vector<Label>& out) {
@@ -100,20 +116,20 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   writers_waiting_.fetch_sub(1, std::memory_order_relaxed);
   error = InternError::kNone;
   if (auto it = series_.find(AbslView(spec.key)); it != series_.end()) {
-    if ((*it)->family->type() == spec.type) return *it;
+    if ((*it)->shape().type == spec.type) return *it;
     error = InternError::kConflict;
     return nullptr;
   }
 
-  auto family_it = families_.find(AbslView(spec.name));
-  if (family_it != families_.end()) {
-    const FamilyMeta& family = **family_it;
-    const std::vector<std::string>& names = family.label_names();
+  // An unlabelled family is never found here: its one series has this key, met above.
+  FamilyRef family = FindFamily(spec.name);
+  if (family) {
+    const std::vector<std::string>& names = *family.shape().label_names;
     bool same_labels = names.size() == spec.labels.size();
     for (std::size_t i = 0; same_labels && i < spec.labels.size(); ++i) {
       same_labels = names[i] == spec.labels[i].first;
     }
-    if (family.type() != spec.type || !same_labels) {
+    if (family.shape().type != spec.type || !same_labels) {
       error = InternError::kConflict;
       return nullptr;
     }
@@ -126,10 +142,9 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
     return nullptr;
   }
   // Charged by the family's buckets and quantiles, which its every series renders.
-  std::size_t buckets = family_it != families_.end() ? (*family_it)->buckets().size()
-                                                     : spec.buckets->size();
-  std::size_t quantiles = family_it != families_.end() ? (*family_it)->summary().quantiles.size()
-                                                       : spec.summary->quantiles.size();
+  std::size_t buckets = family ? family.shape().options->buckets.size() : spec.buckets->size();
+  std::size_t quantiles = family ? family.shape().options->summary.quantiles.size()
+                                 : spec.summary->quantiles.size();
   std::size_t cost = SeriesCost(spec.key.size(), spec.type, buckets, quantiles);
   if (bytes_.load(std::memory_order_relaxed) + cost > max_bytes_.load(std::memory_order_relaxed)) {
     error = InternError::kMaxBytes;
@@ -137,25 +152,29 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
   }
 
   // Past here the series is not refused: the indexes own the records from the end of this.
-  SeriesMeta* series = SeriesMeta::New(records_, spec.key);
-  FamilyMeta* family;
-  if (family_it == families_.end()) {
-    family = new (records_.Allocate(sizeof(FamilyMeta))) FamilyMeta();
-    family->shape = InternShape(spec);
-    family->name_size = static_cast<std::uint32_t>(spec.name.size());
-    family->list_index = static_cast<std::uint32_t>(family_list_.size());
-    family->series.push_back(series);  // first: the set reads the name from it
-    family_list_.push_back(family);
-    families_.insert(family);
+  std::uint32_t ttl_ds = SeriesMeta::TtlDeciseconds(spec.ttl_ms);
+  SeriesMeta* series;
+  if (spec.labels.empty()) {
+    // Its own family (one cannot exist already: see above).
+    series = SeriesMeta::New(records_, spec.key, nullptr, InternShape(spec), ttl_ds);
+    series->list_index = static_cast<std::uint32_t>(family_list_.size());
+    family_list_.push_back(FamilyRef(series));
+  } else if (FamilyMeta* meta = family.family(); meta != nullptr) {
+    series = SeriesMeta::New(records_, spec.key, meta, meta->shape, ttl_ds);
+    meta->series.push_back(series);
   } else {
-    family = *family_it;
-    family->series.push_back(series);
+    meta = new (records_.Allocate(sizeof(FamilyMeta))) FamilyMeta();
+    meta->shape = InternShape(spec);
+    meta->name_size = static_cast<std::uint32_t>(spec.name.size());
+    meta->list_index = static_cast<std::uint32_t>(family_list_.size());
+    series = SeriesMeta::New(records_, spec.key, meta, meta->shape, ttl_ds);
+    meta->series.push_back(series);  // first: the set reads the name from it
+    family_list_.push_back(FamilyRef(meta));
+    families_.insert(meta);
   }
 
-  series->family = family;
-  series->ttl_ds = SeriesMeta::TtlDeciseconds(spec.ttl_ms);
   bytes_.fetch_add(cost, std::memory_order_relaxed);
-  if (series->ttl_ds > 0) ++with_ttl_;
+  if (ttl_ds > 0) ++with_ttl_;
   if (free_ids_.empty()) {
     series->id = next_id_++;
   } else {
@@ -169,15 +188,15 @@ SeriesMeta* SeriesTable::Intern(const SeriesSpec& spec, InternError& error) {
 bool SeriesTable::SuffixCollision(std::string_view name, MetricType type) const {
   // client_golang's checkSuffixCollisions, both ways round.
   // The caller's shared lock covers the lambda (the analysis does not see through lambdas).
-  auto family = [&](std::string_view wanted) ABSL_NO_THREAD_SAFETY_ANALYSIS -> const FamilyMeta* {
-    auto it = families_.find(AbslView(wanted));
-    return it == families_.end() ? nullptr : *it;
+  auto family = [&](std::string_view wanted) ABSL_NO_THREAD_SAFETY_ANALYSIS -> const FamilyShape* {
+    FamilyRef found = FindFamily(wanted);
+    return found ? &found.shape() : nullptr;
   };
   for (std::string_view suffix : {"_count", "_sum", "_bucket"}) {
     if (name.size() > suffix.size() && name.ends_with(suffix)) {
-      const FamilyMeta* base = family(name.substr(0, name.size() - suffix.size()));
-      if (base != nullptr && (base->type() == MetricType::kHistogram ||
-                              (base->type() == MetricType::kSummary && suffix != "_bucket"))) {
+      const FamilyShape* base = family(name.substr(0, name.size() - suffix.size()));
+      if (base != nullptr && (base->type == MetricType::kHistogram ||
+                              (base->type == MetricType::kSummary && suffix != "_bucket"))) {
         return true;
       }
     }
@@ -236,21 +255,37 @@ const FamilyShape* SeriesTable::InternShape(const SeriesSpec& spec) {
   return it->second.get();
 }
 
+FamilyRef SeriesTable::FindFamily(std::string_view name) const {
+  if (auto it = families_.find(AbslView(name)); it != families_.end()) return FamilyRef(*it);
+  if (auto it = series_.find(AbslView(name)); it != series_.end() && (*it)->unlabelled()) {
+    return FamilyRef(*it);
+  }
+  return {};
+}
+
+void SeriesTable::Unlist(FamilyRef family) {
+  // Swapped with the last: this reorders families(), which is why readers watch generation().
+  std::uint32_t index = family.list_index();
+  FamilyRef last = family_list_.back();
+  family_list_[index] = last;
+  last.set_list_index(index);
+  family_list_.pop_back();
+}
+
 void SeriesTable::Forget(SeriesMeta* series) {
-  FamilyMeta* family = series->family;
   free_ids_.push_back(series->id);
-  if (series->ttl_ds > 0) --with_ttl_;
+  if (series->ttl_ds() > 0) --with_ttl_;
   // What Intern charged: the family's buckets and quantiles have not changed since.
-  bytes_.fetch_sub(SeriesCost(series->key().size(), family->type(), family->buckets().size(),
-                              family->summary().quantiles.size()),
+  const FamilyShape& shape = series->shape();
+  bytes_.fetch_sub(SeriesCost(series->key().size(), shape.type, shape.options->buckets.size(),
+                              shape.options->summary.quantiles.size()),
                    std::memory_order_relaxed);
-  if (family->series.size() == 1) {
+  FamilyMeta* family = series->family();
+  if (family == nullptr) {
+    Unlist(FamilyRef(series));
+  } else if (family->series.size() == 1) {
     // Out of the indexes while its name can still be read (from this, its last series).
-    // Swapped with the last: this reorders families(), which is why readers watch generation().
-    const FamilyMeta* last = family_list_.back();
-    family_list_[family->list_index] = last;
-    (*families_.find(AbslView(last->name())))->list_index = family->list_index;
-    family_list_.pop_back();
+    Unlist(FamilyRef(family));
     families_.erase(AbslView(family->name()));
     DeleteFamily(records_, family);
   } else {
@@ -284,9 +319,9 @@ void SeriesTable::CountByType(std::size_t& counters, std::size_t& gauges, std::s
                               std::size_t& summaries) const {
   ReaderMutexLock lock(mutex_);
   counters = gauges = histograms = summaries = 0;
-  for (const FamilyMeta* family : families_) {
-    std::size_t n = family->series.size();
-    switch (family->type()) {
+  for (const FamilyRef& family : family_list_) {
+    std::size_t n = family.series_count();
+    switch (family.shape().type) {
       case MetricType::kCounter: counters += n; break;
       case MetricType::kGauge: gauges += n; break;
       case MetricType::kHistogram: histograms += n; break;

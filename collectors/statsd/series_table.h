@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,7 +27,6 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <absl/hash/hash.h>
-#include <absl/container/inlined_vector.h>
 
 #include "collectors/statsd/mapping.h"
 #include "collectors/statsd/record_arena.h"
@@ -45,56 +46,6 @@ void LabelsOfKey(std::string_view labels_part, std::vector<Label>& out);
 // Debian's absl has its own string_view type; keys cross over through this.
 inline absl::string_view AbslView(std::string_view view) { return {view.data(), view.size()}; }
 
-// One series. Counters, histograms and summaries keep their values in the shards (width()
-// slots in each shard that saw it); a gauge keeps its value here, because "set" does not merge
-// across shards and an atomic store is as cheap as a slot write.
-//
-// Records are kept small (StatsD may hold 100,000 series): what families share (help, buckets,
-// quantiles, label names, slot width) is interned once in the table, the key's bytes follow
-// the record in the same allocation of the table's RecordArena (no string object, second
-// allocation or malloc header), what the family determines (a series' cost, its width) is not
-// stored, and times are 32-bit deciseconds: a 32-byte record.
-struct SeriesMeta {
-  FamilyMeta* family = nullptr;
-  std::atomic<double> gauge{0};
-  std::uint32_t id = 0;
-  std::uint32_t ttl_ds = 0;  // deciseconds, rounded up; 0: never expires
-  // The steady clock in deciseconds (Deciseconds), refreshed when a sample arrives in a later
-  // decisecond. It wraps after 13 years; Expired compares differences, which stay right.
-  std::atomic<std::uint32_t> last_update_ds{0};
-
-  static std::uint32_t Deciseconds(std::int64_t steady_ms) {
-    return static_cast<std::uint32_t>(steady_ms / 100);
-  }
-  // A mapping's ttl as stored: rounded up (a 1 ms ttl still expires) and capped at 13 years.
-  static std::uint32_t TtlDeciseconds(std::int64_t ttl_ms) {
-    if (ttl_ms <= 0) return 0;
-    return static_cast<std::uint32_t>(std::min<std::int64_t>((ttl_ms + 99) / 100, 0xffffffff));
-  }
-  void Touch(std::int64_t now_ms) {
-    last_update_ds.store(Deciseconds(now_ms), std::memory_order_relaxed);
-  }
-  bool Expired(std::int64_t now_ms) const {
-    return ttl_ds > 0 &&
-           Deciseconds(now_ms) - last_update_ds.load(std::memory_order_relaxed) >= ttl_ds;
-  }
-
-  // The family name, then each label as '\xff' name '\xfe' value, sorted by name. Lines are
-  // valid UTF-8, where those two bytes never occur, so the labels are parsed back from it.
-  std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_size_}; }
-
-  // Slots per shard: the family's (every series of a family shares its buckets).
-  std::uint32_t width() const;
-
-  // A record with `key` after it, from `arena`; freed by Delete only, to the same arena.
-  static SeriesMeta* New(RecordArena& arena, std::string_view key);
-  static void Delete(RecordArena& arena, SeriesMeta* series);
-
- private:
-  SeriesMeta() = default;
-  std::uint32_t key_size_ = 0;
-};
-
 // What families of one mapping have in common, interned by the table. Immutable once
 // interned, and never freed while the table lives (not even when its families expire), so a
 // scrape may keep a pointer to it after releasing the table's lock.
@@ -113,9 +64,105 @@ struct FamilyShape {
   std::uint32_t width = 0;  // SlotWidth of the type and buckets: every series of the family's
 };
 
-// A family's series, in the order they came. Most StatsD families have one series: it is held
-// in the list's own word; more go to a vector on the heap, the pointer's low bit telling which
-// (records and vectors are allocated, so at least 8-aligned). 8 bytes, where a vector is 24.
+// One series. Counters, histograms and summaries keep their values in the shards (width()
+// slots in each shard that saw it); a gauge keeps its value here, because "set" does not merge
+// across shards and an atomic store is as cheap as a slot write.
+//
+// Records are kept small: StatsD may hold 100,000 series, most of them an unlabelled name each.
+// - What families share (help, buckets, quantiles, label names, slot width) is interned once,
+//   as a FamilyShape.
+// - A family without labels has one series only (a second would have the same key), so it has
+//   no FamilyMeta: its series stands for it, and the table finds it by name in its series index.
+// - The key's bytes follow the record in one allocation from the table's RecordArena.
+// - What only some series use is laid out in theirs alone: a gauge's value (the others keep
+//   theirs in the shards), and a ttl with the last update (series whose mapping has a ttl).
+// An unlabelled counter without a ttl is a 20-byte header and its key. Packed to 4 bytes; the
+// arena aligns records to 8, which the gauge's atomic double needs.
+struct __attribute__((packed, aligned(4))) SeriesMeta {
+  std::uint32_t id = 0;
+  std::uint32_t list_index = 0;  // an unlabelled series: its family's place in families()
+
+  // The family record; null for an unlabelled series, which stands for its own family.
+  FamilyMeta* family() const {
+    return unlabelled() ? nullptr : reinterpret_cast<FamilyMeta*>(family_bits_);
+  }
+  bool unlabelled() const { return (family_bits_ & kUnlabelled) != 0; }
+  const FamilyShape& shape() const;
+  std::string_view name() const;  // the family's: a prefix of key()
+  std::uint32_t width() const { return shape().width; }
+
+  // A gauge's value (gauges only).
+  std::atomic<double>& gauge() const {
+    return *std::launder(reinterpret_cast<std::atomic<double>*>(Bytes() + GaugeAt()));
+  }
+
+  static std::uint32_t Deciseconds(std::int64_t steady_ms) {
+    return static_cast<std::uint32_t>(steady_ms / 100);
+  }
+  // A mapping's ttl as stored: rounded up (a 1 ms ttl still expires) and capped at 13 years.
+  static std::uint32_t TtlDeciseconds(std::int64_t ttl_ms) {
+    if (ttl_ms <= 0) return 0;
+    return static_cast<std::uint32_t>(std::min<std::int64_t>((ttl_ms + 99) / 100, 0xffffffff));
+  }
+  // Deciseconds, rounded up; 0: never expires.
+  std::uint32_t ttl_ds() const {
+    if (!(size_flags_ & kHasTtl)) return 0;
+    std::uint32_t ttl;
+    std::memcpy(&ttl, Bytes() + kTtlAt, sizeof ttl);
+    return ttl;
+  }
+  // The steady clock in deciseconds (Deciseconds) when a sample last arrived, refreshed when
+  // one arrives in a later decisecond; series with a ttl only. It wraps after 13 years;
+  // Expired compares differences, which stay right.
+  std::atomic<std::uint32_t>& last_update_ds() const {
+    return *std::launder(reinterpret_cast<std::atomic<std::uint32_t>*>(Bytes() + kLastUpdateAt));
+  }
+  void Touch(std::int64_t now_ms) {
+    if (size_flags_ & kHasTtl) last_update_ds().store(Deciseconds(now_ms), std::memory_order_relaxed);
+  }
+  bool Expired(std::int64_t now_ms) const {
+    std::uint32_t ttl = ttl_ds();
+    return ttl > 0 &&
+           Deciseconds(now_ms) - last_update_ds().load(std::memory_order_relaxed) >= ttl;
+  }
+
+  // The family name, then each label as '\xff' name '\xfe' value, sorted by name. Lines are
+  // valid UTF-8, where those two bytes never occur, so the labels are parsed back from it.
+  std::string_view key() const { return {Bytes() + KeyAt(), size_flags_ & kSizeMask}; }
+
+  // A record of `family` (null: the series is unlabelled, of `shape`) with `key` after it,
+  // from `arena`; freed by Delete only, to the same arena. A gauge's value starts at 0.
+  static SeriesMeta* New(RecordArena& arena, std::string_view key, FamilyMeta* family,
+                         const FamilyShape* shape, std::uint32_t ttl_ds);
+  static void Delete(RecordArena& arena, SeriesMeta* series);
+
+ private:
+  SeriesMeta() = default;
+  static constexpr std::uintptr_t kUnlabelled = 1;  // in family_bits_: a FamilyShape*
+  static constexpr std::uint32_t kHasTtl = 1u << 31;
+  static constexpr std::uint32_t kHasGauge = 1u << 30;
+  static constexpr std::uint32_t kSizeMask = kHasGauge - 1;
+  // The optional parts after the 20-byte header: a ttl and the last update, then (8-aligned)
+  // a gauge's value, then the key.
+  static constexpr std::uint32_t kTtlAt = 20;
+  static constexpr std::uint32_t kLastUpdateAt = 24;
+  static std::uint32_t GaugeAt(std::uint32_t flags) { return flags & kHasTtl ? 32 : 24; }
+  static std::uint32_t KeyAt(std::uint32_t flags) {
+    if (flags & kHasGauge) return GaugeAt(flags) + 8;
+    return flags & kHasTtl ? 28 : 20;
+  }
+  std::uint32_t GaugeAt() const { return GaugeAt(size_flags_); }
+  std::uint32_t KeyAt() const { return KeyAt(size_flags_); }
+  char* Bytes() const { return reinterpret_cast<char*>(const_cast<SeriesMeta*>(this)); }
+
+  std::uintptr_t family_bits_ = 0;  // a FamilyMeta*, or a FamilyShape* | kUnlabelled
+  std::uint32_t size_flags_ = 0;    // the key's size | kHasTtl | kHasGauge
+};
+static_assert(sizeof(SeriesMeta) == 20);
+
+// A labelled family's series, in the order they came. Many families have one series: it is
+// held in the list's own word; more go to a vector on the heap, the pointer's low bit telling
+// which (records are at least 4-aligned, vectors 8). 8 bytes, where a vector is 24.
 // Thread-safety: not thread-safe; the table's lock guards it.
 class SeriesList {
  public:
@@ -144,9 +191,8 @@ class SeriesList {
   std::uintptr_t bits_ = 0;
 };
 
-// One family: 24 bytes (most StatsD names are a family of one series, so this is paid per
-// series). Its name is not stored: it is the first name_size bytes of any of its series' keys,
-// and a family in the table always has a series.
+// A family with labels: 24 bytes. Its name is not stored: it is the first name_size bytes of
+// any of its series' keys, and a family in the table always has a series.
 struct FamilyMeta {
   const FamilyShape* shape = nullptr;
   SeriesList series;
@@ -154,15 +200,46 @@ struct FamilyMeta {
   std::uint32_t list_index = 0;  // in the table's families()
 
   std::string_view name() const { return series.front()->key().substr(0, name_size); }
-  MetricType type() const { return shape->type; }
-  const FamilyOptions* options() const { return shape->options; }
-  const std::vector<std::string>& label_names() const { return *shape->label_names; }
-  std::string_view help() const { return shape->options->help; }
-  const std::vector<double>& buckets() const { return shape->options->buckets; }
-  const SummaryOptions& summary() const { return shape->options->summary; }
 };
 
-inline std::uint32_t SeriesMeta::width() const { return family->shape->width; }
+inline const FamilyShape& SeriesMeta::shape() const {
+  if (unlabelled()) return *reinterpret_cast<const FamilyShape*>(family_bits_ & ~kUnlabelled);
+  return *family()->shape;
+}
+inline std::string_view SeriesMeta::name() const {
+  return unlabelled() ? key() : key().substr(0, family()->name_size);
+}
+
+// A family as families() lists it: a FamilyMeta, or an unlabelled series standing for its
+// family. 8 bytes; null when default-constructed.
+class FamilyRef {
+ public:
+  FamilyRef() = default;
+  explicit FamilyRef(FamilyMeta* family) : bits_(reinterpret_cast<std::uintptr_t>(family)) {}
+  explicit FamilyRef(SeriesMeta* series)
+      : bits_(reinterpret_cast<std::uintptr_t>(series) | kSeries) {}
+
+  explicit operator bool() const { return bits_ != 0; }
+  std::string_view name() const { return is_series() ? series()->key() : family()->name(); }
+  const FamilyShape& shape() const { return is_series() ? series()->shape() : *family()->shape; }
+  std::size_t series_count() const { return is_series() ? 1 : family()->series.size(); }
+  SeriesMeta* series(std::size_t i) const { return is_series() ? series() : family()->series[i]; }
+  // Null for an unlabelled series.
+  FamilyMeta* family() const { return is_series() ? nullptr : reinterpret_cast<FamilyMeta*>(bits_); }
+  std::uint32_t list_index() const {
+    return is_series() ? series()->list_index : family()->list_index;
+  }
+  void set_list_index(std::uint32_t index) const {
+    if (is_series()) series()->list_index = index;
+    else family()->list_index = index;
+  }
+
+ private:
+  static constexpr std::uintptr_t kSeries = 1;
+  bool is_series() const { return (bits_ & kSeries) != 0; }
+  SeriesMeta* series() const { return reinterpret_cast<SeriesMeta*>(bits_ & ~kSeries); }
+  std::uintptr_t bits_ = 0;
+};
 
 // Everything a new series needs; the labels must be sorted by name, and the key must start
 // with the name (as a series key does).
@@ -227,7 +304,7 @@ class SeriesTable {
   // generation()) removes or reorders. So a reader may release the lock and, if generation()
   // has not moved, go on from the index where it stopped: the families before it are the same,
   // and so are the series of each (a family's series likewise only grow at the end).
-  std::span<const FamilyMeta* const> families() const ABSL_SHARED_LOCKS_REQUIRED(mutex_) {
+  std::span<const FamilyRef> families() const ABSL_SHARED_LOCKS_REQUIRED(mutex_) {
     return {family_list_.data(), family_list_.size()};
   }
   // Whether a thread is waiting to take mutex() exclusively (a receiver interning a series, an
@@ -244,6 +321,9 @@ class SeriesTable {
 
  private:
   void Forget(SeriesMeta* series) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // The family named `name`, or null: a FamilyMeta, or an unlabelled series of that key.
+  FamilyRef FindFamily(std::string_view name) const ABSL_SHARED_LOCKS_REQUIRED(mutex_);
+  void Unlist(FamilyRef family) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   static void DeleteFamily(RecordArena& arena, FamilyMeta* family);
 
   mutable SharedMutex mutex_;
@@ -274,8 +354,9 @@ class SeriesTable {
   };
   using FamilySet = absl::flat_hash_set<FamilyMeta*, ByKey<FamilyMeta>, ByKey<FamilyMeta>>;
   using SeriesSet = absl::flat_hash_set<SeriesMeta*, ByKey<SeriesMeta>, ByKey<SeriesMeta>>;
+  // Labelled families only: an unlabelled one is found by name in series_ (its key).
   FamilySet families_ ABSL_GUARDED_BY(mutex_);
-  std::vector<const FamilyMeta*> family_list_ ABSL_GUARDED_BY(mutex_);  // see families()
+  std::vector<FamilyRef> family_list_ ABSL_GUARDED_BY(mutex_);  // see families()
   std::vector<std::unique_ptr<FamilyOptions>> options_ ABSL_GUARDED_BY(mutex_);  // one per mapping in use
   std::map<std::vector<std::string>, std::unique_ptr<std::vector<std::string>>> label_name_sets_
       ABSL_GUARDED_BY(mutex_);

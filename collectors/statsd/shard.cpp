@@ -130,8 +130,8 @@ std::uint32_t Shard::Add(SeriesMeta* series) {
     local.offset = static_cast<std::uint32_t>(slots_.size());
     slots_.resize(slots_.size() + width, 0.0);
   }
-  if (series->family->type() == MetricType::kSummary) {
-    auto window = std::make_unique<SummaryWindow>(series->family->summary());
+  if (series->shape().type == MetricType::kSummary) {
+    auto window = std::make_unique<SummaryWindow>(series->shape().options->summary);
     std::uint32_t at;
     if (free_windows_.empty()) {
       at = static_cast<std::uint32_t>(windows_.size());
@@ -162,7 +162,7 @@ void Shard::Remove(const SeriesMeta& series) {
   if (found < 0) return;
   auto index = static_cast<std::uint32_t>(found);
   Local& local = locals_[index];
-  if (series.family->type() == MetricType::kSummary) {
+  if (series.shape().type == MetricType::kSummary) {
     std::uint32_t at = WindowIndex(local);
     windows_[at].reset();
     free_windows_.push_back(at);
@@ -193,7 +193,7 @@ std::size_t Shard::MergeInto(std::span<const MergeItem> items, std::int64_t now_
     double* to = out.values.data() + item.values_at;
     for (std::uint32_t i = 0; i < item.width; ++i) to[i] += from[i];
     if (item.summary != MergeItem::kNoSummary &&
-        local.series->family->type() == MetricType::kSummary) {
+        local.series->shape().type == MetricType::kSummary) {
       auto begin = static_cast<std::uint32_t>(out.samples.size());
       windows_[WindowIndex(local)]->AppendLive(now_ms, out.samples);
       auto size = static_cast<std::uint32_t>(out.samples.size()) - begin;

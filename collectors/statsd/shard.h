@@ -173,7 +173,7 @@ class Shard {
   // its window in windows_ (a double holds it exactly), which nothing adds.
   static constexpr std::uint32_t kWindowSlot = 2;
   static std::uint32_t ShardWidth(const SeriesMeta& series) {
-    return series.width() + (series.family->type() == MetricType::kSummary ? 1 : 0);
+    return series.width() + (series.shape().type == MetricType::kSummary ? 1 : 0);
   }
   std::uint32_t WindowIndex(const Local& local) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     return static_cast<std::uint32_t>(slots_[local.offset + kWindowSlot]);

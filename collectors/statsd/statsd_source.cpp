@@ -118,36 +118,36 @@ bool Copy(const SeriesTable& table, const FamilyVisitor& visitor, VisitBuffers& 
     ReaderMutexLock lock(table.mutex());
     if (first) snapshot.generation = table.generation();
     else if (table.generation() != snapshot.generation) return false;
-    std::span<const FamilyMeta* const> families = table.families();
+    std::span<const FamilyRef> families = table.families();
     for (std::size_t budget = per_hold; family_at < families.size() && budget > 0;) {
-      const FamilyMeta& family = *families[family_at];
+      const FamilyRef family = families[family_at];
       if (!family_open) {
         --budget;
-        if (family.series.empty() || !visitor.Wants(family.name())) {
+        if (!visitor.Wants(family.name())) {
           ++family_at;
           continue;
         }
         VisitBuffers::FamilyCopy& copy = snapshot.families.emplace_back();
         copy.name_at = snapshot.text.size();
-        copy.name_size = family.name_size;
+        copy.name_size = static_cast<std::uint32_t>(family.name().size());
         snapshot.text += family.name();
-        copy.type = family.type();
-        copy.options = family.options();
+        copy.type = family.shape().type;
+        copy.options = family.shape().options;
         copy.first_series = static_cast<std::uint32_t>(snapshot.series.size());
         family_open = true;
       }
       VisitBuffers::FamilyCopy& copy = snapshot.families.back();
-      for (; series_at < family.series.size() && budget > 0; ++series_at, --budget) {
-        const SeriesMeta& series = *family.series[series_at];
-        std::string_view labels = series.key().substr(family.name_size);
+      for (; series_at < family.series_count() && budget > 0; ++series_at, --budget) {
+        const SeriesMeta& series = *family.series(series_at);
+        std::string_view labels = series.key().substr(copy.name_size);
         VisitBuffers::SeriesCopy& entry = snapshot.series.emplace_back();
         ++copy.series_count;
         entry.labels_at = snapshot.text.size();
         entry.labels_size = static_cast<std::uint32_t>(labels.size());
         snapshot.text += labels;
         entry.values_at = static_cast<std::uint32_t>(values.size());
-        if (family.type() == MetricType::kGauge) {
-          values.push_back(series.gauge.load(std::memory_order_relaxed));
+        if (copy.type == MetricType::kGauge) {
+          values.push_back(series.gauge().load(std::memory_order_relaxed));
           continue;
         }
         std::uint32_t width = series.width();
@@ -157,9 +157,9 @@ bool Copy(const SeriesTable& table, const FamilyVisitor& visitor, VisitBuffers& 
         item.id = series.id;
         item.width = width;
         item.values_at = entry.values_at;
-        if (family.type() == MetricType::kSummary) item.summary = entry.summary = snapshot.summaries++;
+        if (copy.type == MetricType::kSummary) item.summary = entry.summary = snapshot.summaries++;
       }
-      if (series_at == family.series.size()) {
+      if (series_at == family.series_count()) {
         ++family_at;
         series_at = 0;
         family_open = false;

@@ -173,7 +173,6 @@ class SeriesList {
   SeriesList(const SeriesList&) = delete;
   SeriesList& operator=(const SeriesList&) = delete;
 
-  bool empty() const { return bits_ == 0; }
   std::size_t size() const { return many() ? vector()->size() : bits_ == 0 ? 0 : 1; }
   SeriesMeta* operator[](std::size_t i) const { return many() ? (*vector())[i] : one(); }
   SeriesMeta* front() const { return (*this)[0]; }

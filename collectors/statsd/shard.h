@@ -123,7 +123,7 @@ struct MergeResult {
 class Shard {
  public:
   // 12 bytes per series seen (packed: 100,000 of them add up). A summary's window, which few
-  // series have, is found through a third slot after its sum and count (see WindowSlot).
+  // series have, is found through a third slot after its sum and count (see kWindowSlot).
   struct __attribute__((packed, aligned(4))) Local {
     SeriesMeta* series = nullptr;
     std::uint32_t offset = 0;  // into this shard's slots

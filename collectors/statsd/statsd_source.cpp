@@ -123,14 +123,15 @@ bool Copy(const SeriesTable& table, const FamilyVisitor& visitor, VisitBuffers& 
       const FamilyRef family = families[family_at];
       if (!family_open) {
         --budget;
-        if (!visitor.Wants(family.name())) {
+        std::string_view name = family.name();
+        if (!visitor.Wants(name)) {
           ++family_at;
           continue;
         }
         VisitBuffers::FamilyCopy& copy = snapshot.families.emplace_back();
         copy.name_at = snapshot.text.size();
-        copy.name_size = static_cast<std::uint32_t>(family.name().size());
-        snapshot.text += family.name();
+        copy.name_size = static_cast<std::uint32_t>(name.size());
+        snapshot.text += name;
         copy.type = family.shape().type;
         copy.options = family.shape().options;
         copy.first_series = static_cast<std::uint32_t>(snapshot.series.size());

@@ -1,14 +1,18 @@
 // Import: series from /api/v1/import (a restored backup, history moved between hosts, weeks of
 // synthetic history for tests). All or nothing: every series is checked and every chunk built
-// before one transaction writes them; nothing is visible before it commits.
+// before one transaction writes them; none of their samples is visible before it commits.
 //
 // Imported samples never rewrite what is stored: each series gets new closed chunks holding
 // only the samples at timestamps it does not have yet, so importing the same data twice
 // stores nothing the second time, and readers merge overlapping chunks by timestamp. Tier
 // points of the hour windows an import touches are then recomputed from the raw samples.
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "daemon/core/logging.h"
 #include "daemon/storage/downsample.h"
@@ -55,31 +59,66 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
   FlushBatch batch;
   struct Planned {
     SeriesRef ref;
-    bool created;
     Timestamp min_t;
     Timestamp max_t;
   };
   std::vector<Planned> planned;
-  SeriesRef next_ref;
-  std::size_t series_count;
-  {
-    ReaderMutexLock lock(s.mutex);
-    next_ref = s.next_ref;
-    series_count = s.index.size();
-  }
-  for (SeriesSamples& series : joined) {
-    Normalise(series.samples);
-    if (series.samples.empty()) continue;
-    std::optional<SeriesRef> found;
-    {
-      ReaderMutexLock lock(s.mutex);
-      found = s.index.Find(series.key);
+  // A new series gets its ref, its index entry and its (empty) place in the series table below,
+  // before anything is written: the sampler creates series under `mutex` alone, so a ref
+  // planned from a copy of next_ref could be handed to one of its series meanwhile, and the
+  // import's series would then fail to index and vanish. Until the write commits, such a series
+  // is known with no samples; if the import fails, it is forgotten again (kept for the next
+  // flush if the sampler appended to it meanwhile).
+  std::vector<SeriesRef> created;
+  auto forget_created = [&] {
+    WriterMutexLock lock(s.mutex);
+    std::vector<SeriesRef> removed;
+    for (SeriesRef ref : created) {
+      MemSeries& series = *s.series[ref];
+      MutexLock stripe(s.StripeOf(ref));
+      if (series.head.count() > 0 || !series.sealed.empty()) {
+        s.new_series.emplace_back(ref, s.index.Key(ref));
+      } else {
+        removed.push_back(ref);
+      }
     }
-    Planned plan{found.value_or(0), !found.has_value(), series.samples.front().t, series.samples.back().t};
+    s.index.Remove(std::span<const SeriesRef>(removed));  // `created` ascends
+    for (SeriesRef ref : removed) s.series[ref].reset();
+  };
+  std::erase_if(joined, [](SeriesSamples& series) {
+    Normalise(series.samples);
+    return series.samples.empty();
+  });
+  // Each series' ref: found, or created, in one hold of the table lock.
+  std::vector<SeriesRef> refs;
+  {
+    WriterMutexLock lock(s.mutex);
+    for (const SeriesSamples& series : joined) {
+      if (std::optional<SeriesRef> found = s.index.Find(series.key)) {
+        refs.push_back(*found);
+        continue;
+      }
+      if (s.index.size() >= options_.max_series) break;
+      SeriesRef ref = s.next_ref++;
+      s.index.Insert(ref, series.key);  // checked canonical above, and not indexed yet
+      if (s.series.size() <= ref) s.series.resize(static_cast<std::size_t>(ref) + 1);
+      s.series[ref] = std::make_unique<MemSeries>();
+      created.push_back(ref);
+      refs.push_back(ref);
+    }
+  }
+  if (refs.size() < joined.size()) {
+    *error = "importing would exceed history.max_series (" + std::to_string(options_.max_series) + ")";
+    forget_created();
+    return false;
+  }
+  for (std::size_t i = 0; i < joined.size(); ++i) {
+    SeriesSamples& series = joined[i];
+    Planned plan{refs[i], series.samples.front().t, series.samples.back().t};
     std::vector<Sample> fresh;
-    if (found) {
+    if (!std::binary_search(created.begin(), created.end(), plan.ref)) {
       std::vector<Sample> stored;
-      RawSamples(*found, plan.min_t, plan.max_t, stored);
+      RawSamples(plan.ref, plan.min_t, plan.max_t, stored);
       std::size_t j = 0;
       for (const Sample& sample : series.samples) {
         while (j < stored.size() && stored[j].t < sample.t) ++j;
@@ -87,11 +126,6 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
         fresh.push_back(sample);
       }
     } else {
-      if (++series_count > options_.max_series) {
-        *error = "importing would exceed history.max_series (" + std::to_string(options_.max_series) + ")";
-        return false;
-      }
-      plan.ref = next_ref++;
       batch.new_series.emplace_back(plan.ref, series.key);
       fresh = std::move(series.samples);
     }
@@ -107,26 +141,20 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
     // bound only higher than needed, which costs a query, never a sample).
     ReaderMutexLock lock(s.mutex);
     for (const Planned& plan : planned) {
-      MemSeries* series = plan.created || plan.ref >= s.series.size() ? nullptr : s.series[plan.ref].get();
-      if (series == nullptr) continue;
+      MemSeries& series = *s.series[plan.ref];
       MutexLock stripe(s.StripeOf(plan.ref));
-      series->disk_max_t = std::max(series->disk_max_t, plan.max_t);
+      series.disk_max_t = std::max(series.disk_max_t, plan.max_t);
     }
   }
   std::string detail;
   if (WriteError failed = s.WriteCounted(batch, "history import failed; nothing of it is stored", &detail);
       failed != WriteError::kNone) {
     *error = "storing the import failed (" + std::string(WriteErrorReason(failed)) + "): " + detail;
+    forget_created();
     return false;
   }
   {
-    WriterMutexLock lock(s.mutex);
-    s.next_ref = std::max(s.next_ref, next_ref);
-    for (const auto& [ref, key] : batch.new_series) {
-      s.index.Insert(ref, key);
-      if (s.series.size() <= ref) s.series.resize(static_cast<std::size_t>(ref) + 1);
-      s.series[ref] = std::make_unique<MemSeries>();
-    }
+    ReaderMutexLock lock(s.mutex);
     for (const Planned& plan : planned) {
       MemSeries& series = *s.series[plan.ref];
       MutexLock stripe(s.StripeOf(plan.ref));
@@ -136,7 +164,6 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
       series.first_t = kMinTime;
       series.newest_t = series.newest_t == kMinTime ? kMinTime : std::max(series.newest_t, plan.max_t);
       series.last_t = std::max(series.last_t, plan.max_t);
-      series.disk_max_t = std::max(series.disk_max_t, plan.max_t);  // a new series' first
     }
   }
   // Windows already downsampled that the import reached are recomputed.

@@ -8,14 +8,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -294,6 +297,71 @@ TEST(StoreTest, ImportingTwiceStoresNothingTheSecondTime) {
   std::shared_ptr<Store> reopened = OpenStore(dir.path());
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(Times(AllSamples(*reopened, key)), Times(samples));
+}
+
+// The sampler creates series (under the table lock alone) while an import is planned and
+// written: each must keep its own ref. An import that took its refs from a copy of next_ref
+// handed out the sampler's, and its series then failed to index (every query of them empty).
+TEST(StoreTest, AnImportAndTheSamplerCreatingSeriesMeanwhileBothKeepEverySeries) {
+  TempDir dir;
+  constexpr int kImported = 200;
+  std::vector<SeriesSamples> input;
+  for (int i = 0; i < kImported; ++i) {
+    SeriesSamples series{Key("imported", std::to_string(i)), {}};
+    for (int j = 0; j < 1000; ++j) series.samples.push_back({kT0 - kDay + j * 15 * kSecond, static_cast<double>(i + j)});
+    input.push_back(std::move(series));
+  }
+  std::vector<std::string> sampled;
+  // Every imported sample, and each sampled series' value (with a staleness marker after it
+  // from the next pass); one Select, as thousands of RefOf calls would each scan them all.
+  auto expect_every_series = [&](const Store& store) {
+    std::map<std::string, SeriesRef> refs;
+    for (SeriesRef ref : store.Select({{Matcher(MatchType::kRegexMatch, "__name__", ".+")}},
+                                      std::numeric_limits<Timestamp>::min(),
+                                      std::numeric_limits<Timestamp>::max())) {
+      refs[store.Key(ref)] = ref;
+    }
+    auto samples_of = [&](const std::string& key) {
+      std::vector<Sample> out;
+      if (auto it = refs.find(key); it != refs.end()) {
+        store.RawSamples(it->second, std::numeric_limits<Timestamp>::min(),
+                         std::numeric_limits<Timestamp>::max(), out);
+      }
+      return out;
+    };
+    for (const SeriesSamples& series : input) {
+      EXPECT_EQ(Times(samples_of(series.key)), Times(series.samples)) << series.key;
+    }
+    for (std::size_t pass = 0; pass < sampled.size(); ++pass) {
+      std::vector<Sample> samples = samples_of(sampled[pass]);
+      ASSERT_FALSE(samples.empty()) << sampled[pass];
+      EXPECT_EQ(samples.front().v, static_cast<double>(pass)) << sampled[pass];
+    }
+  };
+  {
+    std::shared_ptr<Store> store = OpenStore(dir.path());
+    ASSERT_NE(store, nullptr);
+    std::atomic<bool> done{false};
+    std::string error;
+    bool imported = false;
+    std::thread importer([&] {
+      imported = store->Import(input, &error);
+      done = true;
+    });
+    // One new series per pass until the import is done (bounded: it takes well under this).
+    for (int pass = 0; pass < 20000 && (!done || pass < 10); ++pass) {
+      sampled.push_back(Key("sampled", std::to_string(pass)));
+      Pass(*store, kT0 + pass * kSecond, {{sampled.back(), static_cast<double>(pass)}});
+    }
+    importer.join();
+    ASSERT_TRUE(imported) << error;
+    expect_every_series(*store);
+    ASSERT_TRUE(store->Flush());
+  }
+  std::shared_ptr<Store> reopened = OpenStore(dir.path());
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->Stats().series, static_cast<std::uint64_t>(kImported) + sampled.size());
+  expect_every_series(*reopened);
 }
 
 TEST(StoreTest, RetentionByAgeDeletesOldRawChunksOnly) {

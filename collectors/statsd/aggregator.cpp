@@ -138,7 +138,7 @@ void Ingester::ForgetLines() {
   treatment_index_.clear();
 }
 
-void Ingester::Remember(std::string_view identity, std::uint64_t hash, const Resolved& resolved) {
+void Ingester::Remember(const LineIdentity& identity, std::uint64_t hash, const Resolved& resolved) {
   auto [it, added] = treatment_index_.try_emplace(resolved.how, static_cast<std::uint16_t>(treatments_.size()));
   if (added) {
     // Thousands of treatments would take an unusual client (a new rate or tag count per
@@ -185,11 +185,9 @@ static bool SplitLine(std::string_view line, std::string_view& name, std::string
 bool Ingester::FastLine(std::string_view line, bool& aggregated) {
   std::string_view name, value_text, rest;
   if (!SplitLine(line, name, value_text, rest)) return false;
-  line_key_.assign(name);
-  line_key_ += '\0';
-  line_key_ += rest;
-  std::uint64_t hash = lines_.Hash(line_key_);
-  const CachedLine* cached = lines_.Find(line_key_, hash);
+  LineIdentity identity{name, rest};
+  std::uint64_t hash = lines_.Hash(identity);
+  const CachedLine* cached = lines_.Find(identity, hash);
   if (cached == nullptr) return false;
   const Treatment& how = treatments_[cached->treatment];
   double raw;
@@ -197,7 +195,7 @@ bool Ingester::FastLine(std::string_view line, bool& aggregated) {
   if (!ParseValue(value_text, raw) || std::isnan(raw)) return false;
   if (how.shed_only && how.priority >= shed_below_) {
     // Resolved while its priority was shed, which it no longer is: resolve it for real.
-    lines_.Erase(line_key_, hash);
+    lines_.Erase(identity, hash);
     return false;
   }
   bool relative = how.type == SampleType::kGauge && (value_text[0] == '+' || value_text[0] == '-');
@@ -267,10 +265,8 @@ bool Ingester::Line(std::string_view line) {
     if (cacheable) {
       resolved.how.tags = parsed_.tags.empty() ? 0 : 1;  // one sample: see stats.tags above
       resolved.how.tag_errors = static_cast<std::uint16_t>(std::min(parsed_.tag_errors, 65535));
-      line_key_.assign(name);
-      line_key_ += '\0';
-      line_key_ += rest;
-      Remember(line_key_, lines_.Hash(line_key_), resolved);
+      LineIdentity identity{name, rest};
+      Remember(identity, lines_.Hash(identity), resolved);
     }
     if (resolved.how.drop) {
       ++stats.events_dropped_by_mapping;

@@ -208,7 +208,7 @@ class Ingester {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
   void Count(const Treatment& how) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
   // Caches a clean one-sample line's resolution under its identity.
-  void Remember(std::string_view identity, std::uint64_t hash, const Resolved& resolved)
+  void Remember(const LineIdentity& identity, std::uint64_t hash, const Resolved& resolved)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
   void ForgetLines();
 
@@ -220,7 +220,6 @@ class Ingester {
   LineCache<CachedLine> lines_;
   std::vector<Treatment> treatments_;
   absl::flat_hash_map<Treatment, std::uint16_t> treatment_index_;
-  std::string line_key_;  // scratch
   MapResult mapped_;      // scratch
   std::int64_t now_ms_ = 0;
   // Lines of a priority below this are dropped (load shedding, read once per batch from

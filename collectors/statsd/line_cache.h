@@ -2,6 +2,12 @@
 // as sent) and what each resolved to, so a repeated line skips the parser, the mapper and the
 // series index.
 //
+// An identity is looked up in its two parts as they lie in the line (hashed and compared
+// piecewise: a lookup copies nothing), and stored as name '\0' rest. A name holding a '\0' is
+// not stored, so the first '\0' marks where the name ends and no two identities share bytes.
+// The hash is our own seeded one (per cache): identities are short, and absl's string hash
+// cost a tenth of a cached line's user time.
+//
 // Sized for 100,000 identities and more, so it is kept small per entry: the identities' bytes
 // live in one arena (no allocation per entry, compacted when half of it is garbage), and a
 // slot is 16 bytes (32 bits of the hash, where the identity is, the caller's value of at most
@@ -19,6 +25,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -26,16 +33,26 @@
 #include <type_traits>
 #include <vector>
 
-#include <absl/hash/hash.h>
-
 namespace metricsd::statsd {
+
+// A line's identity: its name, and the rest from the first '|' after the value (type, rate,
+// tags). Views into the line.
+struct LineIdentity {
+  std::string_view name;
+  std::string_view rest;
+  std::size_t size() const { return name.size() + 1 + rest.size(); }
+};
 
 template <typename Value>
 class LineCache {
   static_assert(std::is_trivially_copyable_v<Value>);
 
  public:
-  explicit LineCache(std::size_t max_entries = 0) { SetMaxEntries(max_entries); }
+  explicit LineCache(std::size_t max_entries = 0)
+      : seed_(Finish(reinterpret_cast<std::uintptr_t>(this) ^
+                     static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()))) {
+    SetMaxEntries(max_entries);
+  }
 
   // Forgets every entry; the new limit holds from now on.
   void SetMaxEntries(std::size_t max_entries) {
@@ -55,21 +72,26 @@ class LineCache {
   // Bytes held: the slots and the arena (for tests and the README's sizing).
   std::size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot) + arena_.capacity(); }
 
-  static std::uint64_t Hash(std::string_view identity) {
-    return absl::Hash<absl::string_view>{}(absl::string_view(identity.data(), identity.size()));
+  // Seeded per cache, so which identities share a slot differs from one receiver (and one
+  // process) to the next.
+  std::uint64_t Hash(const LineIdentity& identity) const {
+    return Finish(Absorb(Absorb(seed_ ^ identity.name.size(), identity.name), identity.rest) ^ identity.rest.size());
   }
 
   // The value remembered for `identity` (hashed by Hash), or null. The pointer is valid until
   // the next Insert, Erase or Clear.
-  const Value* Find(std::string_view identity, std::uint64_t hash) const {
+  const Value* Find(const LineIdentity& identity, std::uint64_t hash) const {
     std::size_t at = FindSlot(identity, hash);
     return at == kAbsent ? nullptr : &slots_[at].value;
   }
 
   // Remembers `identity`, which must be absent. Identities too long to be worth keeping
-  // (over 64 KiB), and the empty one, are not remembered.
-  void Insert(std::string_view identity, std::uint64_t hash, const Value& value) {
-    if (max_entries_ == 0 || identity.empty() || identity.size() > kMaxIdentity) return;
+  // (over 64 KiB), and names holding a '\0', are not remembered.
+  void Insert(const LineIdentity& identity, std::uint64_t hash, const Value& value) {
+    if (max_entries_ == 0 || identity.size() > kMaxIdentity ||
+        identity.name.find('\0') != std::string_view::npos) {
+      return;
+    }
     if (size_ >= max_entries_) EvictOne();
     if ((size_ + 1) * kLoadDen > slots_.size() * kLoadNum) Grow();
     if (garbage_ > kMinCompact && garbage_ * 2 > arena_.size()) Compact();
@@ -80,13 +102,15 @@ class LineCache {
     slot.key_at = static_cast<std::uint32_t>(arena_.size());
     slot.key_size = static_cast<std::uint16_t>(identity.size());
     slot.value = value;
-    arena_.append(identity);
+    arena_.append(identity.name);
+    arena_ += '\0';
+    arena_.append(identity.rest);
     Place(slot);
     ++size_;
   }
 
   // Forgets `identity` if remembered.
-  void Erase(std::string_view identity, std::uint64_t hash) {
+  void Erase(const LineIdentity& identity, std::uint64_t hash) {
     std::size_t at = FindSlot(identity, hash);
     if (at != kAbsent) EraseSlot(at);
   }
@@ -111,16 +135,54 @@ class LineCache {
   std::size_t Mask() const { return slots_.size() - 1; }
   std::size_t Home(std::uint32_t hash) const { return hash & Mask(); }
 
-  std::size_t FindSlot(std::string_view identity, std::uint64_t hash) const {
+  // wyhash's way of reading 0..8 bytes, then one multiply-xorshift round per 8 bytes.
+  static std::uint64_t Absorb(std::uint64_t h, std::string_view bytes) {
+    constexpr std::uint64_t kMultiplier = 0x9e3779b97f4a7c15ULL;
+    const char* p = bytes.data();
+    std::size_t n = bytes.size();
+    for (; n >= 8; p += 8, n -= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      h = (h ^ word) * kMultiplier;
+      h ^= h >> 29;
+    }
+    std::uint64_t tail = 0;
+    if (n >= 4) {
+      std::uint32_t first, last;
+      std::memcpy(&first, p, 4);
+      std::memcpy(&last, p + n - 4, 4);
+      tail = (std::uint64_t{first} << 32) | last;
+    } else if (n > 0) {
+      tail = (std::uint64_t{static_cast<std::uint8_t>(p[0])} << 16) |
+             (std::uint64_t{static_cast<std::uint8_t>(p[n >> 1])} << 8) | static_cast<std::uint8_t>(p[n - 1]);
+    }
+    h = (h ^ tail ^ (std::uint64_t{n} << 56)) * kMultiplier;
+    return h ^ (h >> 29);
+  }
+
+  // MurmurHash3's finaliser: every input bit reaches the low bits the table indexes by.
+  static std::uint64_t Finish(std::uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+  }
+
+  bool Matches(const Slot& slot, const LineIdentity& identity) const {
+    const char* at = arena_.data() + slot.key_at;
+    std::size_t name = identity.name.size();
+    return slot.key_size == identity.size() && std::memcmp(at, identity.name.data(), name) == 0 &&
+           at[name] == '\0' && std::memcmp(at + name + 1, identity.rest.data(), identity.rest.size()) == 0;
+  }
+
+  std::size_t FindSlot(const LineIdentity& identity, std::uint64_t hash) const {
     auto low = static_cast<std::uint32_t>(hash);
     // Bounded: the table is never full (kLoadNum/kLoadDen), so an empty slot ends the probe.
     for (std::size_t at = Home(low);; at = (at + 1) & Mask()) {
       const Slot& slot = slots_[at];
       if (!slot.occupied()) return kAbsent;
-      if (slot.hash == low && slot.key_size == identity.size() &&
-          std::memcmp(arena_.data() + slot.key_at, identity.data(), identity.size()) == 0) {
-        return at;
-      }
+      if (slot.hash == low && Matches(slot, identity)) return at;
     }
   }
 
@@ -182,6 +244,7 @@ class LineCache {
     garbage_ = 0;
   }
 
+  std::uint64_t seed_;
   std::vector<Slot> slots_;
   std::string arena_;
   std::size_t max_entries_ = 0;

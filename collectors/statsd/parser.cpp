@@ -8,10 +8,45 @@
 
 namespace metricsd::statsd {
 
+namespace {
+
+// The common value, digits with at most one '.' inside them and 15 digits in all, read
+// without from_chars (a tenth of a timer line's user time): the digits make an integer below
+// 2^53 and 10^decimals is exact, so one division is the correctly rounded value, as
+// from_chars' is (Clinger's fast path). Anything else is left to from_chars.
+bool ParseSimpleDecimal(std::string_view text, double& value) {
+  static constexpr double kPowers[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  if (text.empty() || text.size() > 16 || text.front() == '.' || text.back() == '.') return false;
+  std::uint64_t mantissa = 0;
+  std::size_t digits = 0, point = std::string_view::npos;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') {
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
+    } else if (c == '.' && point == std::string_view::npos) {
+      point = i;
+    } else {
+      return false;
+    }
+  }
+  if (digits > 15) return false;
+  std::size_t decimals = point == std::string_view::npos ? 0 : text.size() - point - 1;
+  double magnitude = static_cast<double>(mantissa) / kPowers[decimals];
+  value = negative ? -magnitude : magnitude;
+  return true;
+}
+
+}  // namespace
+
 bool ParseValue(std::string_view text, double& value) {
   // Go's ParseFloat accepts a leading '+'; from_chars does not.
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return false;
+  if (ParseSimpleDecimal(text, value)) return true;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   return ec == std::errc() && end == text.data() + text.size();
 }

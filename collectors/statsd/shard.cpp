@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <random>
 
 namespace metricsd::statsd {
 
@@ -74,6 +75,7 @@ SummaryWindow::Bucket& SummaryWindow::BucketAt(std::int64_t now_ms) {
   if (bucket.epoch != epoch) {
     bucket.epoch = epoch;
     bucket.seen = 0;
+    bucket.next = 0;
     bucket.samples.clear();
   }
   epoch_start_ = epoch * span_ms_;
@@ -81,32 +83,51 @@ SummaryWindow::Bucket& SummaryWindow::BucketAt(std::int64_t now_ms) {
   return bucket;
 }
 
-void SummaryWindow::PlanNext(Bucket& bucket) {
-  // Algorithm L (Li 1994): w shrinks as (U^(1/k)) per kept observation; the gap to the next
-  // kept one is geometric in w. A gap too large to count is never reached.
-  double k = static_cast<double>(capacity_);
-  bucket.w *= std::exp(std::log(Uniform()) / k);
-  double gap = std::floor(std::log(Uniform()) / std::log1p(-bucket.w));
+std::uint64_t SummaryWindow::Gap(double w) {
+  // Geometric in w (Algorithm L). A gap too large to count is never reached.
+  double gap = std::floor(std::log(Uniform()) / std::log1p(-w));
   constexpr double kNever = 0x1.0p62;
-  bucket.next = bucket.seen + 1 + static_cast<std::uint64_t>(std::min(std::max(gap, 0.0), kNever));
+  return static_cast<std::uint64_t>(std::min(std::max(gap, 0.0), kNever));
+}
+
+void SummaryWindow::StartAlgorithmL(Bucket& bucket) {
+  // Algorithm R has kept a uniform k-subset of the n = seen - 1 observations before this one.
+  // In Algorithm L's terms each observation has a uniform key, the reservoir holds the k
+  // smallest, and w is the largest of those: the k-th smallest of n uniforms, Beta(k, n-k+1),
+  // independent of which ones were kept. Drawn as X / (X + Y), X ~ Gamma(k), Y ~ Gamma(n-k+1).
+  auto k = static_cast<double>(capacity_);
+  auto n = static_cast<double>(bucket.seen - 1);
+  Bits bits{this};
+  double x = std::gamma_distribution<double>(k)(bits);
+  double y = std::gamma_distribution<double>(n - k + 1)(bits);
+  bucket.w = x / (x + y);
+  bucket.next = bucket.seen + Gap(bucket.w);  // this observation is the first candidate
 }
 
 void SummaryWindow::Observe(double value, std::int64_t now_ms) {
   Bucket& bucket = BucketAt(now_ms);
-  ++bucket.seen;
+  std::uint64_t seen = ++bucket.seen;
   if (bucket.samples.size() < capacity_) {
     bucket.samples.push_back(value);
-    if (bucket.samples.size() == capacity_) {
-      bucket.w = 1;
-      PlanNext(bucket);
-    }
     return;
   }
-  if (bucket.seen < bucket.next || capacity_ == 0) return;
+  if (capacity_ == 0) return;
+  if (bucket.next == 0) {
+    if (seen <= kYoung * capacity_) {  // below 2^32: buf_cap is at most 1,000,000
+      // Algorithm R: a slot in [0, seen) by Lemire's multiply-shift, kept if it is in range.
+      auto slot = ((Random() >> 32) * seen) >> 32;
+      if (slot < capacity_) bucket.samples[slot] = value;
+      return;
+    }
+    StartAlgorithmL(bucket);
+  }
+  if (seen < bucket.next) return;
   // Lemire's multiply-shift: a slot in [0, k) without a division.
   auto slot = static_cast<std::size_t>((Random() >> 32) * capacity_ >> 32);
   bucket.samples[slot] = value;
-  PlanNext(bucket);
+  // w shrinks as U^(1/k) per kept observation.
+  bucket.w *= std::exp(std::log(Uniform()) / static_cast<double>(capacity_));
+  bucket.next = seen + 1 + Gap(bucket.w);
 }
 
 void SummaryWindow::AppendLive(std::int64_t now_ms, std::vector<double>& out) const {
@@ -131,15 +152,15 @@ std::uint32_t Shard::Add(SeriesMeta* series) {
     slots_.resize(slots_.size() + width, 0.0);
   }
   if (series->shape().type == MetricType::kSummary) {
-    auto window = std::make_unique<SummaryWindow>(series->shape().options->summary);
+    const SummaryOptions& options = series->shape().options->summary;
     std::uint32_t at;
     if (free_windows_.empty()) {
       at = static_cast<std::uint32_t>(windows_.size());
-      windows_.push_back(std::move(window));
+      windows_.emplace_back(std::in_place, options);
     } else {
       at = free_windows_.back();
       free_windows_.pop_back();
-      windows_[at] = std::move(window);
+      windows_[at].emplace(options);
     }
     slots_[local.offset + kWindowSlot] = at;
   }

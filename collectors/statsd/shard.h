@@ -8,11 +8,14 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include <absl/container/inlined_vector.h>
 
 #include "collectors/statsd/event.h"
 #include "collectors/statsd/label_rules.h"
@@ -61,13 +64,21 @@ struct ShardStats {
 // however fast observations arrive. Quantiles are taken over the union of live buckets of
 // every shard at scrape time.
 //
-// A full reservoir is kept by Li's Algorithm L: it draws how many observations to pass over
-// before the next one replaces a random sample, so most observations only count (at 1,000 a
-// second into 500 samples, about one in forty is written) instead of each drawing a random
-// slot as Algorithm R does; the sample is as uniform.
+// A full reservoir is kept by Algorithm R while it is young (each observation draws a slot in
+// [0, seen) and replaces the sample there if the slot is in range: one cheap random number),
+// then, from kYoung times its size on, by Li's Algorithm L, which draws how many observations
+// to pass over before the next one replaces a random sample (most observations only count;
+// each kept one costs a few logarithms, dearer than R's draw until few are kept). The handover
+// draws L's running weight from its distribution at that point, Beta(k, n - k + 1), so the
+// sample stays uniform throughout.
+//
+// Windows are stored by value in their shard, with up to five bucket headers inline (the
+// default age_buckets), so an observation reaches its bucket without chasing pointers.
 // Thread-safety: not thread-safe; it lives in a Shard and is used under that shard's lock.
 class SummaryWindow {
  public:
+  static constexpr std::uint64_t kYoung = 32;
+
   explicit SummaryWindow(const SummaryOptions& options);
   void Observe(double value, std::int64_t now_ms);
   void AppendLive(std::int64_t now_ms, std::vector<double>& out) const;
@@ -76,24 +87,33 @@ class SummaryWindow {
   struct Bucket {
     std::int64_t epoch = -1;
     std::uint64_t seen = 0;
-    std::uint64_t next = 0;  // a full reservoir: the observation (by `seen`) kept next
+    std::uint64_t next = 0;  // Algorithm L's next kept observation (by `seen`); 0: still R
     double w = 0;            // Algorithm L's running weight
     std::vector<double> samples;
+  };
+  // std::gamma_distribution's source of bits: this window's stream.
+  struct Bits {
+    using result_type = std::uint64_t;
+    static constexpr result_type min() { return 0; }
+    static constexpr result_type max() { return ~result_type{0}; }
+    result_type operator()() { return window->Random(); }
+    SummaryWindow* window;
   };
   std::int64_t Epoch(std::int64_t now_ms) const { return now_ms / span_ms_; }
   Bucket& BucketAt(std::int64_t now_ms);
   std::uint64_t Random();
   double Uniform();  // in (0, 1)
-  void PlanNext(Bucket& bucket);
+  std::uint64_t Gap(double w);  // observations passed over before the next kept one
+  void StartAlgorithmL(Bucket& bucket);
 
-  std::int64_t span_ms_;
-  std::size_t capacity_;
-  std::uint64_t random_;
   // The bucket of [epoch_start_, epoch_start_ + span_ms_), so most observations divide nothing.
   static constexpr std::size_t kNoBucket = ~std::size_t{0};
   std::int64_t epoch_start_ = -1;
+  std::int64_t span_ms_;
   std::size_t current_ = kNoBucket;
-  std::vector<Bucket> buckets_;
+  std::size_t capacity_;
+  std::uint64_t random_;
+  absl::InlinedVector<Bucket, 5> buckets_;
 };
 
 // One series a scrape wants merged, and where its sums go (see Aggregator::Merge).
@@ -181,7 +201,7 @@ class Shard {
   std::vector<std::uint32_t> local_of_id_ ABSL_GUARDED_BY(mutex_);
   std::uint64_t removals_ ABSL_GUARDED_BY(mutex_) = 0;
   std::vector<Local> locals_ ABSL_GUARDED_BY(mutex_);
-  std::vector<std::unique_ptr<SummaryWindow>> windows_ ABSL_GUARDED_BY(mutex_);  // null: free
+  std::vector<std::optional<SummaryWindow>> windows_ ABSL_GUARDED_BY(mutex_);  // empty: free
   std::vector<std::uint32_t> free_windows_ ABSL_GUARDED_BY(mutex_);
   std::vector<std::uint32_t> free_locals_ ABSL_GUARDED_BY(mutex_);
   std::vector<double> slots_ ABSL_GUARDED_BY(mutex_);

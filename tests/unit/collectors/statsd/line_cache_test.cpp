@@ -5,21 +5,26 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace metricsd::statsd {
 namespace {
 
 using Cache = LineCache<std::uint32_t>;
 
-std::string Identity(int i) { return "game.hits." + std::to_string(i) + std::string(1, '\0') + "|c"; }
+// A counter line's name; its identity's rest is "|c".
+std::string Identity(int i) { return "game.hits." + std::to_string(i); }
 
-const std::uint32_t* Lookup(const Cache& cache, const std::string& identity) {
-  return cache.Find(identity, Cache::Hash(identity));
+LineIdentity Counter(const std::string& name) { return {name, "|c"}; }
+
+const std::uint32_t* Lookup(const Cache& cache, const std::string& name) {
+  return cache.Find(Counter(name), cache.Hash(Counter(name)));
 }
 
-void Put(Cache& cache, const std::string& identity, std::uint32_t value) {
-  cache.Insert(identity, Cache::Hash(identity), value);
+void Put(Cache& cache, const std::string& name, std::uint32_t value) {
+  cache.Insert(Counter(name), cache.Hash(Counter(name)), value);
 }
 
 TEST(LineCache, FindsWhatWasInsertedAndNothingElse) {
@@ -32,33 +37,66 @@ TEST(LineCache, FindsWhatWasInsertedAndNothingElse) {
     EXPECT_EQ(*value, static_cast<std::uint32_t>(i * 7));
   }
   EXPECT_EQ(Lookup(cache, Identity(500)), nullptr);
-  EXPECT_EQ(Lookup(cache, "game.hits.1"), nullptr);  // a prefix is another identity
+  // The same bytes split elsewhere, a prefix, another rest: other identities.
+  EXPECT_EQ(cache.Find({"game.hits.1|c", ""}, cache.Hash({"game.hits.1|c", ""})), nullptr);
+  EXPECT_EQ(cache.Find({"game.hits.1", "|"}, cache.Hash({"game.hits.1", "|"})), nullptr);
+  EXPECT_EQ(cache.Find({"game.hits.1", "|g"}, cache.Hash({"game.hits.1", "|g"})), nullptr);
+  EXPECT_EQ(cache.Find({"game.hits.", "1|c"}, cache.Hash({"game.hits.", "1|c"})), nullptr);
+}
+
+TEST(LineCache, SplitPointsAreToldApartAndANameWithANulIsNotStored) {
+  Cache cache(10);
+  const LineIdentity a{"a", "|c|#b"}, b{"a|c", "|#b"};
+  cache.Insert(a, cache.Hash(a), 1);
+  cache.Insert(b, cache.Hash(b), 2);
+  ASSERT_NE(cache.Find(a, cache.Hash(a)), nullptr);
+  ASSERT_NE(cache.Find(b, cache.Hash(b)), nullptr);
+  EXPECT_EQ(*cache.Find(a, cache.Hash(a)), 1u);
+  EXPECT_EQ(*cache.Find(b, cache.Hash(b)), 2u);
+  // Stored as name '\0' rest, a name with a '\0' would be ambiguous: it is never remembered.
+  const std::string nul_name("x\0|c", 4);
+  const LineIdentity nul{nul_name, "|c"}, split{"x", std::string_view("|c\0|c", 5)};
+  cache.Insert(nul, cache.Hash(nul), 3);
+  EXPECT_EQ(cache.Find(nul, cache.Hash(nul)), nullptr);
+  EXPECT_EQ(cache.Find(split, cache.Hash(split)), nullptr);
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(LineCache, HashesDifferByCacheAndSpreadOverSlots) {
+  Cache one(10), two(10);
+  EXPECT_NE(one.Hash(Counter("game.hits.1")), two.Hash(Counter("game.hits.1")));
+  // Names one byte apart (the benchmark's shape) reach most of 1024 home slots.
+  std::vector<bool> used(1024);
+  for (int i = 0; i < 1024; ++i) used[one.Hash(Counter(Identity(i))) & 1023] = true;
+  EXPECT_GT(std::count(used.begin(), used.end(), true), 600);
 }
 
 TEST(LineCache, SameHashDifferentBytesAreTwoEntries) {
   // Forced collision: both identities under one hash. The bytes decide.
   Cache cache(10);
-  cache.Insert("a", 42, 1);
-  cache.Insert("b", 42, 2);
-  ASSERT_NE(cache.Find("a", 42), nullptr);
-  ASSERT_NE(cache.Find("b", 42), nullptr);
-  EXPECT_EQ(*cache.Find("a", 42), 1u);
-  EXPECT_EQ(*cache.Find("b", 42), 2u);
-  EXPECT_EQ(cache.Find("c", 42), nullptr);
-  cache.Erase("a", 42);
-  EXPECT_EQ(cache.Find("a", 42), nullptr);
-  ASSERT_NE(cache.Find("b", 42), nullptr);  // moved back into the hole, still found
-  EXPECT_EQ(*cache.Find("b", 42), 2u);
+  cache.Insert(Counter("a"), 42, 1);
+  cache.Insert(Counter("b"), 42, 2);
+  ASSERT_NE(cache.Find(Counter("a"), 42), nullptr);
+  ASSERT_NE(cache.Find(Counter("b"), 42), nullptr);
+  EXPECT_EQ(*cache.Find(Counter("a"), 42), 1u);
+  EXPECT_EQ(*cache.Find(Counter("b"), 42), 2u);
+  EXPECT_EQ(cache.Find(Counter("c"), 42), nullptr);
+  cache.Erase(Counter("a"), 42);
+  EXPECT_EQ(cache.Find(Counter("a"), 42), nullptr);
+  ASSERT_NE(cache.Find(Counter("b"), 42), nullptr);  // moved back into the hole, still found
+  EXPECT_EQ(*cache.Find(Counter("b"), 42), 2u);
 }
 
 TEST(LineCache, ErasingKeepsEveryOtherEntryReachable) {
   // Many entries on few home slots: backward-shift deletion must not cut a probe run.
   Cache cache(100);
-  for (int i = 0; i < 40; ++i) cache.Insert(Identity(i), static_cast<std::uint64_t>(i % 3), static_cast<std::uint32_t>(i));
-  for (int i = 0; i < 40; i += 2) cache.Erase(Identity(i), static_cast<std::uint64_t>(i % 3));
+  std::vector<std::string> names;
+  for (int i = 0; i < 40; ++i) names.push_back(Identity(i));
+  for (int i = 0; i < 40; ++i) cache.Insert(Counter(names[i]), static_cast<std::uint64_t>(i % 3), static_cast<std::uint32_t>(i));
+  for (int i = 0; i < 40; i += 2) cache.Erase(Counter(names[i]), static_cast<std::uint64_t>(i % 3));
   EXPECT_EQ(cache.size(), 20u);
   for (int i = 0; i < 40; ++i) {
-    const std::uint32_t* value = cache.Find(Identity(i), static_cast<std::uint64_t>(i % 3));
+    const std::uint32_t* value = cache.Find(Counter(names[i]), static_cast<std::uint64_t>(i % 3));
     if (i % 2 == 0) {
       EXPECT_EQ(value, nullptr) << i;
     } else {

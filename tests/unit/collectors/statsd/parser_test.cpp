@@ -2,6 +2,10 @@
 // must_not_parse lists, with statsd_exporter's dialects and error reasons.
 #include "collectors/statsd/parser.h"
 
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -186,6 +190,41 @@ TEST(ParserTest, CountsSamplesSeen) {
   EXPECT_EQ(out.samples_seen, 3);
   EXPECT_EQ(out.samples.size(), 2u);
   EXPECT_EQ(out.errors.size(), 1u);
+}
+
+// ParseValue reads plain decimals itself (Clinger's fast path) and hands everything else to
+// from_chars: both must give the very same double, bit for bit, and agree on what is refused.
+TEST(ParseValueTest, AgreesWithFromCharsBitForBit) {
+  auto expect_same = [](const std::string& text) {
+    double ours = 0, theirs = 0;
+    bool ours_ok = ParseValue(text, ours);
+    std::string_view unsigned_text = text;
+    if (!unsigned_text.empty() && unsigned_text.front() == '+') unsigned_text.remove_prefix(1);
+    auto [end, ec] = std::from_chars(unsigned_text.data(), unsigned_text.data() + unsigned_text.size(), theirs);
+    bool theirs_ok = !unsigned_text.empty() && ec == std::errc() && end == unsigned_text.data() + unsigned_text.size();
+    ASSERT_EQ(ours_ok, theirs_ok) << text;
+    if (!ours_ok) return;
+    std::uint64_t a, b;
+    std::memcpy(&a, &ours, sizeof a);
+    std::memcpy(&b, &theirs, sizeof b);
+    EXPECT_EQ(a, b) << text;
+  };
+  for (const char* text : {"0", "-0", "+0", "1", "-1", "+1.5", "0.1", "0.3", "123.5", "999999999999999",
+                           "9999999999999999", "99999999.99999999", "0.000000000000001", "1.", ".5", "-.5",
+                           "1.2.3", "1e3", "1E-3", "inf", "-Inf", "NaN", "nan", "0x10", "", "-", "+", ".",
+                           "--1", "+-1", "1 ", " 1", "12a", "00012.50", "9007199254740993",
+                           "1234567890123456789012345"}) {
+    expect_same(text);
+  }
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 200000; ++i) {
+    std::string digits = std::to_string(random() % 10000000000000000ULL);
+    digits = digits.substr(0, 1 + random() % digits.size());
+    std::size_t point = random() % (digits.size() + 1);
+    std::string text = (random() % 4 == 0 ? "-" : "") + digits.substr(0, point);
+    if (point < digits.size()) text += "." + digits.substr(point);
+    expect_same(text);
+  }
 }
 
 }  // namespace

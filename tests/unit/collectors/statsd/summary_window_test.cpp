@@ -1,4 +1,5 @@
-// A summary window's reservoir (Algorithm L) keeps a uniform sample of what one bucket saw.
+// A summary window's reservoir (Algorithm R while young, then L) keeps a uniform sample of
+// what one bucket saw, before, across and after the handover.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -29,29 +30,46 @@ TEST(SummaryWindowTest, KeepsEverythingUntilFull) {
   EXPECT_EQ(live, (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
 }
 
-TEST(SummaryWindowTest, AFullReservoirIsAUniformSampleOfTheBucket) {
-  // 2,000 windows each see 1..1000 and keep 50: every value should be kept 100 times on
-  // average (a binomial with sd ~9.7). Checked per tenth of the range (sd ~31 around 10,000),
-  // where a sampler biased to early or late observations shows, and per value within 6 sd.
-  constexpr int kWindows = 2000, kSeen = 1000, kCap = 50;
-  std::vector<int> kept(kSeen + 1, 0);
-  for (int w = 0; w < kWindows; ++w) {
-    SummaryWindow window(Options(kCap));
-    for (int i = 1; i <= kSeen; ++i) window.Observe(i, 1000);
+// `windows` windows each see 1..seen and keep `cap`: every value should be kept
+// windows * cap / seen times on average. Checked per tenth of the range (5 sd), where a
+// sampler biased to early or late observations shows, and per value (6 sd) when the mean is
+// large enough for that to mean something.
+void ExpectUniform(int windows, int seen, int cap) {
+  std::vector<int> kept(static_cast<std::size_t>(seen) + 1, 0);
+  for (int w = 0; w < windows; ++w) {
+    SummaryWindow window(Options(cap));
+    for (int i = 1; i <= seen; ++i) window.Observe(i, 1000);
     std::vector<double> live;
     window.AppendLive(1000, live);
-    ASSERT_EQ(live.size(), static_cast<std::size_t>(kCap));
+    ASSERT_EQ(live.size(), static_cast<std::size_t>(cap));
     for (double v : live) ++kept[static_cast<std::size_t>(v)];
   }
-  const double expected = static_cast<double>(kWindows) * kCap / kSeen;  // 100
+  const double expected = static_cast<double>(windows) * cap / seen;
+  const int per_tenth = seen / 10;
   for (int tenth = 0; tenth < 10; ++tenth) {
     int sum = 0;
-    for (int i = tenth * 100 + 1; i <= (tenth + 1) * 100; ++i) sum += kept[static_cast<std::size_t>(i)];
-    EXPECT_NEAR(sum, expected * 100, 5 * std::sqrt(expected * 100)) << "values " << tenth * 100 + 1 << "..";
+    for (int i = tenth * per_tenth + 1; i <= (tenth + 1) * per_tenth; ++i) sum += kept[static_cast<std::size_t>(i)];
+    EXPECT_NEAR(sum, expected * per_tenth, 5 * std::sqrt(expected * per_tenth))
+        << "values " << tenth * per_tenth + 1 << "..";
   }
-  for (int i = 1; i <= kSeen; ++i) {
+  if (expected < 25) return;
+  for (int i = 1; i <= seen; ++i) {
     EXPECT_NEAR(kept[static_cast<std::size_t>(i)], expected, 6 * std::sqrt(expected)) << "value " << i;
   }
+}
+
+TEST(SummaryWindowTest, AYoungReservoirIsAUniformSampleOfTheBucket) {
+  // Algorithm R throughout: 1,000 observations into 50 samples.
+  static_assert(1000 <= SummaryWindow::kYoung * 50);
+  ExpectUniform(2000, 1000, 50);
+}
+
+TEST(SummaryWindowTest, AReservoirHandedOverToAlgorithmLStaysUniform) {
+  // R for the first 3,200 of 4,000 observations, then L from a drawn weight; and mostly L.
+  static_assert(4000 > SummaryWindow::kYoung * 100);
+  ExpectUniform(2000, 4000, 100);
+  static_assert(40000 > 4 * SummaryWindow::kYoung * 20);
+  ExpectUniform(1000, 40000, 20);
 }
 
 TEST(SummaryWindowTest, ANewBucketStartsAfresh) {

@@ -92,6 +92,33 @@ BENCHMARK(BM_Ingest)->ArgNames({"names", "tags", "cache"})->Args({100, 0, 0})->A
     ->Args({100000, 0, 0})->Args({100000, 1, 0})->Args({100000, 0, 400000})->Args({100000, 1, 400000})
     ->Args({100000, 0, 80000});
 
+// compare_statsd.py's 1-line timer shape without the kernel: one "name:V.5|ms" line per
+// datagram over 100 names, summaries with statsd_exporter's defaults (500 samples, 5 buckets
+// over 10 minutes), 128 datagrams per lock as a recvmmsg batch. Arg: 0 untagged, 1 tagged.
+void BM_IngestTimerLines(benchmark::State& state) {
+  ConfigNode root = ParseYaml("defaults: {observer_type: summary}\nmappings: []\n", "bench.yaml");
+  IngestSettings settings;
+  settings.mapper = std::make_shared<const Mapper>(
+      ParseMappingConfig(root["defaults"], root["mappings"], ObserverType::kSummary));
+  auto aggregator = std::make_shared<Aggregator>(std::move(settings), 1000000);
+  Ingester ingester(*aggregator, aggregator->AddShard());
+  std::vector<std::string> lines;
+  for (int i = 0; i < 100000; ++i) {
+    lines.push_back("bench.timer." + std::to_string(i % 100) + ":" + std::to_string(i % 1000) + ".5|ms" +
+                    (state.range(0) != 0 ? "|#region:eu,shard:" + std::to_string(i % 4) : ""));
+  }
+  std::size_t accepted = 0, next = 0;
+  for (auto _ : state) {
+    Ingester::Batch batch(ingester);
+    for (int i = 0; i < 128; ++i) {
+      accepted += ingester.Lines(lines[next]).accepted;
+      next = next + 1 == lines.size() ? 0 : next + 1;
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(accepted));
+}
+BENCHMARK(BM_IngestTimerLines)->ArgName("tags")->Arg(0)->Arg(1);
+
 void BM_Scrape(benchmark::State& state) {
   auto aggregator = MakeAggregator();
   Ingester ingester(*aggregator, aggregator->AddShard());

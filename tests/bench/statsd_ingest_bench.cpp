@@ -32,8 +32,9 @@ mappings:
     labels: {table: "$1", op: "$2"}
 )";
 
-std::shared_ptr<Aggregator> MakeAggregator(std::size_t line_cache_size = IngestSettings{}.line_cache_size) {
-  ConfigNode root = ParseYaml(kMapping, "bench.yaml");
+std::shared_ptr<Aggregator> MakeAggregator(std::size_t line_cache_size = IngestSettings{}.line_cache_size,
+                                           const char* mapping = kMapping) {
+  ConfigNode root = ParseYaml(mapping, "bench.yaml");
   IngestSettings settings;
   settings.line_cache_size = line_cache_size;
   settings.mapper = std::make_shared<const Mapper>(
@@ -96,11 +97,8 @@ BENCHMARK(BM_Ingest)->ArgNames({"names", "tags", "cache"})->Args({100, 0, 0})->A
 // datagram over 100 names, summaries with statsd_exporter's defaults (500 samples, 5 buckets
 // over 10 minutes), 128 datagrams per lock as a recvmmsg batch. Arg: 0 untagged, 1 tagged.
 void BM_IngestTimerLines(benchmark::State& state) {
-  ConfigNode root = ParseYaml("defaults: {observer_type: summary}\nmappings: []\n", "bench.yaml");
-  IngestSettings settings;
-  settings.mapper = std::make_shared<const Mapper>(
-      ParseMappingConfig(root["defaults"], root["mappings"], ObserverType::kSummary));
-  auto aggregator = std::make_shared<Aggregator>(std::move(settings), 1000000);
+  auto aggregator = MakeAggregator(IngestSettings{}.line_cache_size,
+                                   "defaults: {observer_type: summary}\nmappings: []\n");
   Ingester ingester(*aggregator, aggregator->AddShard());
   std::vector<std::string> lines;
   for (int i = 0; i < 100000; ++i) {

@@ -3,8 +3,9 @@
 // series index.
 //
 // An identity is looked up in its two parts as they lie in the line (hashed and compared
-// piecewise: a lookup copies nothing), and stored as name '\0' rest. A name holding a '\0' is
-// not stored, so the first '\0' marks where the name ends and no two identities share bytes.
+// piecewise: a lookup copies nothing), and stored as name '\0' rest. An identity holding a
+// '\0' of its own is not stored, so a stored one has exactly one, where its name ends, and no
+// other split of the same bytes can match it.
 // The hash is our own seeded one (per cache): identities are short, and absl's string hash
 // cost a tenth of a cached line's user time.
 //
@@ -86,10 +87,11 @@ class LineCache {
   }
 
   // Remembers `identity`, which must be absent. Identities too long to be worth keeping
-  // (over 64 KiB), and names holding a '\0', are not remembered.
+  // (over 64 KiB), and those holding a '\0', are not remembered.
   void Insert(const LineIdentity& identity, std::uint64_t hash, const Value& value) {
     if (max_entries_ == 0 || identity.size() > kMaxIdentity ||
-        identity.name.find('\0') != std::string_view::npos) {
+        identity.name.find('\0') != std::string_view::npos ||
+        identity.rest.find('\0') != std::string_view::npos) {
       return;
     }
     if (size_ >= max_entries_) EvictOne();

@@ -44,7 +44,7 @@ TEST(LineCache, FindsWhatWasInsertedAndNothingElse) {
   EXPECT_EQ(cache.Find({"game.hits.", "1|c"}, cache.Hash({"game.hits.", "1|c"})), nullptr);
 }
 
-TEST(LineCache, SplitPointsAreToldApartAndANameWithANulIsNotStored) {
+TEST(LineCache, SplitPointsAreToldApartAndAnIdentityWithANulIsNotStored) {
   Cache cache(10);
   const LineIdentity a{"a", "|c|#b"}, b{"a|c", "|#b"};
   cache.Insert(a, cache.Hash(a), 1);
@@ -53,12 +53,16 @@ TEST(LineCache, SplitPointsAreToldApartAndANameWithANulIsNotStored) {
   ASSERT_NE(cache.Find(b, cache.Hash(b)), nullptr);
   EXPECT_EQ(*cache.Find(a, cache.Hash(a)), 1u);
   EXPECT_EQ(*cache.Find(b, cache.Hash(b)), 2u);
-  // Stored as name '\0' rest, a name with a '\0' would be ambiguous: it is never remembered.
+  // Stored as name '\0' rest, an identity with a '\0' of its own would be ambiguous (these
+  // two are the same bytes): neither is remembered, so neither can stand for the other.
   const std::string nul_name("x\0|c", 4);
   const LineIdentity nul{nul_name, "|c"}, split{"x", std::string_view("|c\0|c", 5)};
   cache.Insert(nul, cache.Hash(nul), 3);
   EXPECT_EQ(cache.Find(nul, cache.Hash(nul)), nullptr);
   EXPECT_EQ(cache.Find(split, cache.Hash(split)), nullptr);
+  cache.Insert(split, cache.Hash(split), 4);
+  EXPECT_EQ(cache.Find(split, cache.Hash(split)), nullptr);
+  EXPECT_EQ(cache.Find(nul, cache.Hash(nul)), nullptr);
   EXPECT_EQ(cache.size(), 2u);
 }
 

@@ -68,6 +68,25 @@ WriteError Store::State::WriteCounted(const FlushBatch& batch, std::string_view 
   return error;
 }
 
+void Store::State::ForgetUnlessAppended(std::span<const SeriesRef> refs) {
+  std::vector<SeriesRef> removed;
+  for (SeriesRef ref : refs) {
+    if (ref >= series.size() || !series[ref]) continue;
+    MemSeries& one = *series[ref];
+    MutexLock stripe(StripeOf(ref));
+    if (one.head.count() > 0 || !one.sealed.empty()) {
+      new_series.emplace_back(ref, std::string(index.Key(ref)));
+      one.head_on_disk = false;
+      one.dirty = true;
+      continue;
+    }
+    removed.push_back(ref);
+  }
+  std::sort(removed.begin(), removed.end());
+  index.Remove(std::span<const SeriesRef>(removed));  // one pass per posting list
+  for (SeriesRef ref : removed) series[ref].reset();
+}
+
 Store::Store(StoreOptions options) : options_(std::move(options)), state_(std::make_unique<State>()) {}
 Store::~Store() = default;
 

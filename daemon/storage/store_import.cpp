@@ -10,7 +10,6 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -69,21 +68,10 @@ bool Store::Import(std::vector<SeriesSamples> input, std::string* error) {
   // import's series would then fail to index and vanish. Until the write commits, such a series
   // is known with no samples; if the import fails, it is forgotten again (kept for the next
   // flush if the sampler appended to it meanwhile).
-  std::vector<SeriesRef> created;
+  std::vector<SeriesRef> created;  // ascending
   auto forget_created = [&] {
     WriterMutexLock lock(s.mutex);
-    std::vector<SeriesRef> removed;
-    for (SeriesRef ref : created) {
-      MemSeries& series = *s.series[ref];
-      MutexLock stripe(s.StripeOf(ref));
-      if (series.head.count() > 0 || !series.sealed.empty()) {
-        s.new_series.emplace_back(ref, s.index.Key(ref));
-      } else {
-        removed.push_back(ref);
-      }
-    }
-    s.index.Remove(std::span<const SeriesRef>(removed));  // `created` ascends
-    for (SeriesRef ref : removed) s.series[ref].reset();
+    s.ForgetUnlessAppended(created);
   };
   std::erase_if(joined, [](SeriesSamples& series) {
     Normalise(series.samples);

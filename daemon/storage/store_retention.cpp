@@ -2,7 +2,6 @@
 // .hour), and all tiers together stay under history.retention.size, the oldest chunks going
 // first. A series whose last chunk is gone is forgotten (index and memory). Deleting never
 // lowers a series' disk_max_t (store_state.h): it stays an upper bound of what is on disk.
-#include <algorithm>
 #include <string>
 
 #include "daemon/core/logging.h"
@@ -63,23 +62,8 @@ void Store::EnforceRetention(Timestamp now) {
   }
   if (forgotten.empty()) return;
   WriterMutexLock lock(s.mutex);
-  std::vector<SeriesRef> removed;
-  for (SeriesRef ref : forgotten) {
-    if (ref >= s.series.size() || !s.series[ref]) continue;
-    MemSeries& series = *s.series[ref];
-    MutexLock stripe(s.StripeOf(ref));
-    // A series appended to since (it came back) stays, and is written anew by the next flush.
-    if (series.head.count() > 0 || !series.sealed.empty()) {
-      s.new_series.emplace_back(ref, std::string(s.index.Key(ref)));
-      series.head_on_disk = false;
-      series.dirty = true;
-      continue;
-    }
-    removed.push_back(ref);
-  }
-  std::sort(removed.begin(), removed.end());
-  s.index.Remove(std::span<const SeriesRef>(removed));  // one pass per posting list
-  for (SeriesRef ref : removed) s.series[ref].reset();
+  // A series appended to since (it came back) stays, and is written anew by the next flush.
+  s.ForgetUnlessAppended(forgotten);
 }
 
 }  // namespace metricsd::storage

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <limits>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "daemon/core/mutex.h"
@@ -98,6 +99,11 @@ struct Store::State {
   // Writes `batch` in one transaction and refreshes disk_bytes; a failure is counted by reason
   // and logged as `what_failed`, with SQLite's message in `detail`.
   WriteError WriteCounted(const FlushBatch& batch, std::string_view what_failed, std::string* detail);
+
+  // Forgets `refs` (series with no data left on disk, or whose import failed): each leaves the
+  // index and the series table, unless it was appended to meanwhile: then it stays, and the
+  // next flush writes it anew.
+  void ForgetUnlessAppended(std::span<const SeriesRef> refs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex);
 };
 
 // Merges sorted sample runs into one ascending run with one sample per timestamp (the first

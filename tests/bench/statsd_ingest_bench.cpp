@@ -93,6 +93,12 @@ BENCHMARK(BM_Ingest)->ArgNames({"names", "tags", "cache"})->Args({100, 0, 0})->A
     ->Args({100000, 0, 0})->Args({100000, 1, 0})->Args({100000, 0, 400000})->Args({100000, 1, 400000})
     ->Args({100000, 0, 80000});
 
+// Touches a line of every 64 bytes: what leaves little of the aggregation in the caches.
+constexpr std::size_t kEvictionBytes = 4 << 20;
+void Walk(std::vector<char>& memory) {
+  for (std::size_t at = 0; at < memory.size(); at += 64) memory[at] = static_cast<char>(memory[at] + 1);
+}
+
 // compare_statsd.py's 1-line timer shape without the kernel: one "name:V.5|ms" line per
 // datagram over 100 names, summaries with statsd_exporter's defaults (500 samples, 5 buckets
 // over 10 minutes), 128 datagrams per lock as a recvmmsg batch. Arg: 0 untagged, 1 tagged.
@@ -107,10 +113,10 @@ void BM_IngestTimerLines(benchmark::State& state) {
   }
   // cold: each batch first walks 4 MiB, as the kernel's receive path between batches leaves
   // little of the aggregation's data in the caches (counted in the time: compare with 0).
-  std::vector<char> evict(state.range(1) != 0 ? 4 << 20 : 0);
+  std::vector<char> evict(state.range(1) != 0 ? kEvictionBytes : 0);
   std::size_t accepted = 0, next = 0;
   for (auto _ : state) {
-    for (std::size_t at = 0; at < evict.size(); at += 64) evict[at] = static_cast<char>(evict[at] + 1);
+    Walk(evict);
     Ingester::Batch batch(ingester);
     for (int i = 0; i < 128; ++i) {
       accepted += ingester.Lines(lines[next]).accepted;
@@ -124,10 +130,8 @@ BENCHMARK(BM_IngestTimerLines)->ArgNames({"tags", "cold"})->Args({0, 0})->Args({
 
 // The cold variant's eviction walk alone, to subtract.
 void BM_EvictionWalk(benchmark::State& state) {
-  std::vector<char> evict(4 << 20);
-  for (auto _ : state) {
-    for (std::size_t at = 0; at < evict.size(); at += 64) evict[at] = static_cast<char>(evict[at] + 1);
-  }
+  std::vector<char> evict(kEvictionBytes);
+  for (auto _ : state) Walk(evict);
   benchmark::DoNotOptimize(evict.data());
 }
 BENCHMARK(BM_EvictionWalk);

@@ -12,7 +12,8 @@
   (e) RSS after 100,000 distinct names: metricsd with the history store off (StatsD's own
       cost) and with the default config (history keeps every series), and Netdata.
 
-CPU figures are medians of --repeat alternating metricsd/null measurements (3 by default).
+CPU figures are medians of --repeat alternating rounds of metricsd, null receiver and Netdata
+measurements (3 by default); each ratio is the median of the rounds' own ratios.
 
 For 1-line and 20-line packets, counters, gauges and timers, with and without tags.
 
@@ -236,20 +237,26 @@ def scenario(args, per_packet, kind, tags):
     finally:
         m.stop()
 
-    # Alternating pairs, the median of each: one 5 s measurement of either moves by 10-30%
-    # between runs (the sender shares the 2 cores), more than the difference being measured.
-    pairs = []
+    # Alternating rounds (metricsd, the null receiver, Netdata), the median of each and of
+    # each round's ratios: one 5 s measurement of any of them moves by 10-30% between runs
+    # (the sender shares the 2 cores), more than the difference being measured, so each ratio
+    # compares measurements taken seconds apart, never one of Netdata against a median.
+    rounds = []
     for _ in range(args.repeat):
         ours = cpu_on_fresh(Metricsd, args.metricsd, args, shape)
         null = cpu_on_fresh(Sink, args.load, args, shape)
-        pairs.append((ours, null, ours / max(null, 1e-9)))
-    result["metricsd_cpu_s_per_M"] = statistics.median(p[0] for p in pairs)
-    result["null_cpu_s_per_M"] = statistics.median(p[1] for p in pairs)
-    result["null_ratio"] = statistics.median(p[2] for p in pairs)
-    result["null_ratio_range"] = (min(p[2] for p in pairs), max(p[2] for p in pairs))
+        netdata = cpu_on_fresh(Netdata, args.netdata, args, shape) if args.netdata else None
+        rounds.append((ours, null, netdata))
+    result["metricsd_cpu_s_per_M"] = statistics.median(r[0] for r in rounds)
+    result["null_cpu_s_per_M"] = statistics.median(r[1] for r in rounds)
+    null_ratios = [r[0] / max(r[1], 1e-9) for r in rounds]
+    result["null_ratio"] = statistics.median(null_ratios)
+    result["null_ratio_range"] = (min(null_ratios), max(null_ratios))
     if args.netdata:
-        result["netdata_cpu_s_per_M"] = cpu_on_fresh(Netdata, args.netdata, args, shape)
-        result["cpu_ratio"] = result["metricsd_cpu_s_per_M"] / max(result["netdata_cpu_s_per_M"], 1e-9)
+        netdata_ratios = [r[0] / max(r[2], 1e-9) for r in rounds]
+        result["netdata_cpu_s_per_M"] = statistics.median(r[2] for r in rounds)
+        result["cpu_ratio"] = statistics.median(netdata_ratios)
+        result["cpu_ratio_range"] = (min(netdata_ratios), max(netdata_ratios))
     return result
 
 
@@ -290,7 +297,7 @@ def main():
     parser.add_argument("--shapes", default="",
                         help="only these shapes, PER_PACKET:TYPE[:tags] comma-separated, e.g. 20:c,1:c")
     parser.add_argument("--repeat", type=int, default=3,
-                        help="alternating metricsd/null CPU measurements per shape (medians reported)")
+                        help="alternating metricsd/null/Netdata CPU rounds per shape (medians reported)")
     parser.add_argument("--no-rss", action="store_true", help="skip the 100,000-name RSS run")
     args = parser.parse_args()
     Sink.seconds = args.seconds
@@ -306,12 +313,13 @@ def main():
             fields = spec.split(":")
             shapes.append((int(fields[0]), fields[1], len(fields) > 2 and fields[2] == "tags"))
     print("| packet | type | tags | null rx lines/s | metricsd loss @90% | metricsd CPU s/M | "
-          "null rx CPU s/M | vs null (median, range) | Netdata CPU s/M | vs Netdata |")
+          "null rx CPU s/M | vs null (median, range) | Netdata CPU s/M | vs Netdata (median, range) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for per_packet, kind, tags in shapes:
         r = scenario(args, per_packet, kind, tags)
         netdata = f"{r['netdata_cpu_s_per_M']:.3f}" if "netdata_cpu_s_per_M" in r else "-"
-        ratio = f"{r['cpu_ratio']:.2f}" if "cpu_ratio" in r else "-"
+        ratio = (f"{r['cpu_ratio']:.2f} ({r['cpu_ratio_range'][0]:.2f}-{r['cpu_ratio_range'][1]:.2f})"
+                 if "cpu_ratio" in r else "-")
         print(f"| {per_packet} | {kind} | {'yes' if tags else 'no'} | {r['null_lines_per_s']:,.0f} | "
               f"{100 * r['metricsd_loss']:.3f}% (kernel drops {r['metricsd_kernel_drops']:.0f}) | "
               f"{r['metricsd_cpu_s_per_M']:.3f} | {r['null_cpu_s_per_M']:.3f} | {r['null_ratio']:.2f} "

@@ -155,36 +155,29 @@ void Ingester::Remember(const LineIdentity& identity, std::uint64_t hash, const 
 Ingester::Counts Ingester::Lines(std::string_view buffer) {
   Counts counts;
   while (!buffer.empty()) {
-    std::size_t newline = buffer.find('\n');
-    std::string_view line = buffer.substr(0, newline);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty()) {
-      if (Line(line)) ++counts.accepted;
-      else ++counts.rejected;
-    }
-    if (newline == std::string_view::npos) break;
-    buffer.remove_prefix(newline + 1);
+    LineParts parts = TakeLine(buffer);
+    if (parts.line.empty()) continue;
+    if (Line(parts)) ++counts.accepted;
+    else ++counts.rejected;
   }
   return counts;
 }
 
-// The identity of a line: everything but the value, i.e. the name, and the type, rate and
-// tags after the first '|'. Empty when the line has no ':' before a '|'.
-static bool SplitLine(std::string_view line, std::string_view& name, std::string_view& value,
+// A line's identity: everything but the value, i.e. the name, and the type, rate and tags from
+// the first '|' after the value. False when the line has no ':' followed by a '|'.
+static bool SplitLine(const LineParts& parts, std::string_view& name, std::string_view& value,
                       std::string_view& rest) {
-  std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return false;
-  std::size_t bar = line.find('|', colon);
-  if (bar == std::string_view::npos) return false;
-  name = line.substr(0, colon);
-  value = line.substr(colon + 1, bar - colon - 1);
-  rest = line.substr(bar);
+  if (parts.bar == LineParts::npos) return false;
+  const char* line = parts.line.data();
+  name = std::string_view(line, parts.colon);
+  value = std::string_view(line + parts.colon + 1, parts.bar - parts.colon - 1);
+  rest = std::string_view(line + parts.bar, parts.line.size() - parts.bar);
   return true;
 }
 
-bool Ingester::FastLine(std::string_view line, bool& aggregated) {
+bool Ingester::FastLine(const LineParts& parts, bool& aggregated) {
   std::string_view name, value_text, rest;
-  if (!SplitLine(line, name, value_text, rest)) return false;
+  if (!SplitLine(parts, name, value_text, rest)) return false;
   LineIdentity identity{name, rest};
   std::uint64_t hash = lines_.Hash(identity);
   const CachedLine* cached = lines_.Find(identity, hash);
@@ -223,7 +216,8 @@ bool Ingester::FastLine(std::string_view line, bool& aggregated) {
   return true;
 }
 
-bool Ingester::Line(std::string_view line) {
+bool Ingester::Line(const LineParts& parts) {
+  std::string_view line = parts.line;
   ShardStats& stats = shard_.stats();
   ++stats.lines;
   if (line.size() > settings_->max_line_length) {
@@ -231,7 +225,7 @@ bool Ingester::Line(std::string_view line) {
     return false;
   }
   bool aggregated = false;
-  if (FastLine(line, aggregated)) return aggregated;
+  if (FastLine(parts, aggregated)) return aggregated;
 
   ParseLine(line, settings_->parse, parsed_);
   stats.samples += static_cast<std::uint64_t>(parsed_.samples_seen);
@@ -257,7 +251,7 @@ bool Ingester::Line(std::string_view line) {
   // Only a clean one-sample line can be replayed from its identity next time.
   std::string_view name, value_text, rest;
   bool cacheable = parsed_.samples.size() == 1 && parsed_.errors.empty() &&
-                   SplitLine(line, name, value_text, rest);
+                   SplitLine(parts, name, value_text, rest);
   for (const Sample& sample : parsed_.samples) {
     Resolved resolved;
     MetricKind kind = KindOf(sample.type);

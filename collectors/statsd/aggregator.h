@@ -30,6 +30,7 @@
 #include "collectors/statsd/event.h"
 #include "collectors/statsd/label_rules.h"
 #include "collectors/statsd/line_cache.h"
+#include "collectors/statsd/line_split.h"
 #include "collectors/statsd/mapper.h"
 #include "collectors/statsd/parser.h"
 #include "collectors/statsd/series_table.h"
@@ -129,8 +130,6 @@ class Ingester {
     std::size_t rejected = 0;
   };
   Counts Lines(std::string_view buffer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
-  // One line, no '\n'; returns whether at least one sample was aggregated.
-  bool Line(std::string_view line) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
 
   ShardStats& stats() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex()) { return shard_.stats(); }
   // Inside a Batch: the current statsd.max_line_length.
@@ -200,7 +199,9 @@ class Ingester {
 
   void Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
   // A line seen before: true when it was aggregated (or dropped by mapping) from the cache.
-  bool FastLine(std::string_view line, bool& aggregated) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
+  bool FastLine(const LineParts& parts, bool& aggregated) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
+  // One line, split by TakeLine; returns whether at least one sample was aggregated.
+  bool Line(const LineParts& parts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());
   // The slow path: mapping, labels, series key, the shard's index and the table. Returns
   // false (counted) when the sample must be dropped.
   bool Resolve(const Sample& sample, MetricKind kind, Resolved& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard_.mutex());

@@ -91,6 +91,25 @@ TEST(LineCache, SameHashDifferentBytesAreTwoEntries) {
   EXPECT_EQ(*cache.Find(Counter("b"), 42), 2u);
 }
 
+TEST(LineCache, UnderOneHashEveryByteOfEveryLengthDecides) {
+  // The inline comparison reads 8, 4 or 1 bytes at a time by length: identities that differ
+  // in any one byte of name or rest, of any length up to 40, must not match.
+  for (std::size_t length = 1; length <= 40; ++length) {
+    std::string name(length, 'n'), rest(length, 'r');
+    for (std::size_t i = 0; i < length; ++i) name[i] = static_cast<char>('a' + i % 26);
+    Cache cache(10);
+    cache.Insert({name, rest}, 7, 1);
+    ASSERT_NE(cache.Find({name, rest}, 7), nullptr) << length;
+    for (std::size_t at = 0; at < length; ++at) {
+      std::string other_name = name, other_rest = rest;
+      other_name[at] = '#';
+      other_rest[at] = '#';
+      EXPECT_EQ(cache.Find({other_name, rest}, 7), nullptr) << length << " name byte " << at;
+      EXPECT_EQ(cache.Find({name, other_rest}, 7), nullptr) << length << " rest byte " << at;
+    }
+  }
+}
+
 TEST(LineCache, ErasingKeepsEveryOtherEntryReachable) {
   // Many entries on few home slots: backward-shift deletion must not cut a probe run.
   Cache cache(100);

@@ -40,14 +40,20 @@ void ShardStats::Add(const ShardStats& o) {
   dogstatsd_service_checks += o.dogstatsd_service_checks;
 }
 
-SummaryWindow::SummaryWindow(const SummaryOptions& options)
+// Each window its own stream (splitmix64 of a process-wide counter), so windows filled alike
+// do not keep the same samples.
+static std::uint64_t NextStream() {
+  static std::atomic<std::uint64_t> windows{0};
+  return windows.fetch_add(1, std::memory_order_relaxed);
+}
+
+SummaryWindow::SummaryWindow(const SummaryOptions& options) : SummaryWindow(options, NextStream()) {}
+
+SummaryWindow::SummaryWindow(const SummaryOptions& options, std::uint64_t stream)
     : span_ms_(std::max<std::int64_t>(1, options.max_age.count() / options.age_buckets)),
       capacity_(static_cast<std::size_t>(options.buf_cap)),
       buckets_(static_cast<std::size_t>(options.age_buckets)) {
-  // Each window its own stream (splitmix64 of a process-wide counter), so windows filled
-  // alike do not keep the same samples.
-  static std::atomic<std::uint64_t> windows{0};
-  std::uint64_t z = windows.fetch_add(1, std::memory_order_relaxed) * 0x9e3779b97f4a7c15ULL + 0x9e3779b97f4a7c15ULL;
+  std::uint64_t z = stream * 0x9e3779b97f4a7c15ULL + 0x9e3779b97f4a7c15ULL;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   random_ = (z ^ (z >> 31)) | 1;  // xorshift's state must not be 0

@@ -79,7 +79,11 @@ class SummaryWindow {
  public:
   static constexpr std::uint64_t kYoung = 32;
 
+  // Each window draws from its own random stream, the next of a process-wide sequence.
   explicit SummaryWindow(const SummaryOptions& options);
+  // Stream `stream` of that sequence: tests choose theirs, so a statistical check sees the
+  // same samples in every run whatever other windows the process made first.
+  SummaryWindow(const SummaryOptions& options, std::uint64_t stream);
   void Observe(double value, std::int64_t now_ms);
   void AppendLive(std::int64_t now_ms, std::vector<double>& out) const;
 

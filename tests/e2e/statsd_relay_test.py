@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from harness import Daemon, assert_promtool_clean, free_port, wait_until  # noqa: E402
+from harness import Daemon, assert_promtool_clean, wait_until  # noqa: E402
 
 AGGREGATOR_CONFIG = """
 host: {enabled: false}
@@ -33,12 +33,6 @@ MODES = ["ranked", "casual", "arena"]
 MAX_DATAGRAM = 1200
 
 
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def series_tags(i):
     return [f"player:p{i}", f"zone:{ZONES[i % len(ZONES)]}", f"mode:{MODES[i % len(MODES)]}"]
 
@@ -50,18 +44,25 @@ def series_key(i):
 
 
 class Aggregator:
-    """One aggregator metricsd on fixed ports, so it can come back on the same ones."""
+    """One aggregator metricsd; it comes back on the ports it had.
+
+    The kernel picks the ports at the first start (a port found free beforehand can be taken
+    by a test running in parallel before the daemon binds it); a restart reuses them."""
 
     def __init__(self):
-        self.web_port = free_port()
-        self.udp_port = free_udp_port()
+        self.web_port = None
+        self.udp_port = None
         self.daemon = None
 
     def start(self):
         self.daemon = Daemon(AGGREGATOR_CONFIG, args=[
-            f"--web.listen-address=127.0.0.1:{self.web_port}",
-            f"--statsd.listen-udp=127.0.0.1:{self.udp_port}", "--statsd.listen-tcp=127.0.0.1:0"])
+            f"--web.listen-address=127.0.0.1:{self.web_port or 0}",
+            f"--statsd.listen-udp=127.0.0.1:{self.udp_port or 0}", "--statsd.listen-tcp=127.0.0.1:0"])
+        if self.web_port is None:
+            self.web_port = self.daemon.port
+            self.udp_port = int(self.daemon.statsd["udp"].rpartition(":")[2])
         assert self.daemon.port == self.web_port, (self.daemon.port, self.web_port)
+        assert self.daemon.statsd["udp"] == f"127.0.0.1:{self.udp_port}", self.daemon.statsd
         return self.daemon
 
     def hits(self):

@@ -1,7 +1,7 @@
 // Splitting a buffer of StatsD lines, each at the two places the line cache needs: its first
 // ':' (where the name ends) and the first '|' after it (where the value ends), in one pass
-// over the bytes, eight at a time. A cached line costs ~50 ns in all, and finding the newline,
-// the colon and the bar with three memchr calls per line was a fifth of that.
+// over the bytes, sixteen or eight at a time. A cached line costs ~50 ns in all, and finding
+// the newline, the colon and the bar with three memchr calls per line was a fifth of that.
 //
 // Thread-safety: pure functions of their arguments.
 #pragma once

@@ -5,8 +5,9 @@
 # spawn is instrumented too.
 if(METRICSD_SANITIZE STREQUAL "asan")
   # The asan preset compiles at -O1, as ASan's authors advise (CMakePresets.json has no comments,
-  # so the reason is here). Measured on 2 cores against -O0: the tree is 3.8 GB instead of 9.1, the
-  # suite runs in 481 s instead of 704, the build takes ~5 minutes longer.
+  # so the reason is here). Measured on 2 cores against -O0, before DiskFootprint.cmake: the tree
+  # is 3.8 GB instead of 9.1 and the suite runs in 481 s instead of 704; the build takes ~5
+  # minutes longer (915 s).
   # No vptr check: to validate a vptr UBSan opens a pipe (IsAccessibleMemoryRange), so in a
   # process out of file descriptors, which the accept() back-off test makes on purpose, it
   # reports every cache miss as "invalid vptr" and halts. Every other UBSan check stays.

@@ -230,7 +230,7 @@ int App::Run() {
     char hostname[256] = "localhost";
     ::gethostname(hostname, sizeof hostname - 1);
     analytics_ = std::make_unique<analytics::AnalyticsService>(
-        query_service_, *ioc_, HistoryDirectory(flags_, *config), hostname);
+        query_service_, config->history.enabled, *ioc_, HistoryDirectory(flags_, *config), hostname);
   }
   remote_write_ = std::make_unique<remote::RemoteWriteService>(
       *ioc_, [this]() -> std::shared_ptr<storage::Store> { return history_ ? history_->store() : nullptr; },

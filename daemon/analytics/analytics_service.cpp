@@ -20,9 +20,13 @@ std::int64_t Ms(Duration d) {
 
 }  // namespace
 
-AnalyticsService::AnalyticsService(std::shared_ptr<query::QueryService> local, net::io_context& ioc,
-                                   std::string directory, std::string host)
-    : local_(std::move(local)), ioc_(ioc), directory_(std::move(directory)), host_(std::move(host)) {}
+AnalyticsService::AnalyticsService(std::shared_ptr<query::QueryService> local, bool local_history,
+                                   net::io_context& ioc, std::string directory, std::string host)
+    : local_(std::move(local)),
+      local_history_(local_history),
+      ioc_(ioc),
+      directory_(std::move(directory)),
+      host_(std::move(host)) {}
 
 AnalyticsService::~AnalyticsService() {
   {
@@ -105,7 +109,7 @@ void AnalyticsService::StorePendingAnnotations() {
   }
 }
 
-void AnalyticsService::Loop() {
+void AnalyticsService::OpenDb() {
   try {
     std::unique_ptr<AnalyticsDb> db = AnalyticsDb::Open(directory_);
     MutexLock lock(mutex_);
@@ -115,6 +119,11 @@ void AnalyticsService::Loop() {
              "are off; findings and reports still work",
              {{"err", e.what()}});
   }
+}
+
+void AnalyticsService::Loop() {
+  bool db_tried = false;  // one attempt: a failure is logged once, not every wake-up
+  bool idle_logged = false;
   Timestamp next_refresh = WallClockMillis();
   std::map<std::string, Timestamp> due;  // scheduled reports by name
   FindingsRefresher refresher;  // remade on reconfiguration (slow_interval may change)
@@ -133,6 +142,22 @@ void AnalyticsService::Loop() {
         }
         next_refresh = std::min(next_refresh, WallClockMillis() + Ms(config->interval));
       }
+    }
+    if (!HasData(*config)) {
+      if (!idle_logged) {
+        LogInfo("analytics is idle: history is off and analytics.source is unset");
+        idle_logged = true;
+      }
+      StorePendingAnnotations();  // none stored: each is counted as dropped
+      MutexLock lock(mutex_);
+      wake_.wait(mutex_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+        return stopping_ || reconfigured_ || !pending_annotations_.empty();
+      });
+      continue;
+    }
+    if (!db_tried) {
+      OpenDb();
+      db_tried = true;
     }
     StorePendingAnnotations();
     const Timestamp now = WallClockMillis();

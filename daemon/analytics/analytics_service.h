@@ -33,9 +33,13 @@ namespace metricsd::analytics {
 class AnalyticsService {
  public:
   // `ioc` runs remote queries and webhooks (on the daemon's io threads); `directory` holds
-  // analytics.db; `host` names the host in reports.
-  AnalyticsService(std::shared_ptr<query::QueryService> local, net::io_context& ioc,
-                   std::string directory, std::string host);
+  // analytics.db; `host` names the host in reports. `local_history`: whether `local` has a
+  // history store behind it (history.enabled, fixed until restart). Without it and without
+  // analytics.source there is nothing to analyse: the service then neither refreshes nor opens
+  // analytics.db (a daemon with history off writes nothing to its data directory), until a
+  // reload sets analytics.source.
+  AnalyticsService(std::shared_ptr<query::QueryService> local, bool local_history,
+                   net::io_context& ioc, std::string directory, std::string host);
   ~AnalyticsService();
   AnalyticsService(const AnalyticsService&) = delete;
   AnalyticsService& operator=(const AnalyticsService&) = delete;
@@ -64,8 +68,13 @@ class AnalyticsService {
   void Refresh(const std::shared_ptr<const AnalyticsConfig>& config, FindingsRefresher& refresher);
   void RunScheduledReport(const AnalyticsConfig& config, const ReportConfig& report);
   void StorePendingAnnotations();
+  bool HasData(const AnalyticsConfig& config) const {
+    return local_history_ || !config.source.url.empty();
+  }
+  void OpenDb();
 
   const std::shared_ptr<query::QueryService> local_;
+  const bool local_history_;
   net::io_context& ioc_;
   RemoteEngineCache remote_engines_{ioc_};  // one remote engine's connections across analyses
   const std::string directory_;

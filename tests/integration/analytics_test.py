@@ -7,6 +7,7 @@ directory and on demand; findings are gauges on /metrics (checked with promtool)
 `metricsd report` makes the same report from the store once the daemon is stopped."""
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -212,6 +213,25 @@ class ReportCommandTest(unittest.TestCase):
                                      capture_output=True, text=True, timeout=60)
             self.assertEqual(unknown.returncode, 1)
             self.assertIn('no report named "weekly"', unknown.stderr)
+
+
+class HistoryOffTest(unittest.TestCase):
+    def test_idle_without_history_or_source_writes_nothing_and_counts_events_dropped(self):
+        # Nothing to analyse: no refresh, no analytics.db in the data directory (a daemon with
+        # history off writes nothing there), and a DogStatsD event is a dropped annotation.
+        with Daemon("host: {enabled: false}\nhistory: {enabled: false}\n") as d:
+            d.wait_for_log(r'msg="analytics is idle: history is off and analytics.source is unset"',
+                           what="analytics to say it is idle")
+            host, _, port = d.statsd["udp"].rpartition(":")
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.sendto(b"_e{5,4}:title|text|#deploy\n", (host, int(port)))
+            key = 'metricsd_analytics_event_annotations_total{outcome="dropped"}'
+            wait_until(lambda: d.samples().get(key) == 1, timeout=10 * SLOWDOWN,
+                       what="the event counted as a dropped annotation")
+            self.assertEqual(d.samples()['metricsd_analytics_event_annotations_total{outcome="stored"}'], 0)
+            self.assertEqual(d.samples()["metricsd_analytics_refreshes_total"], 0)
+            self.assertFalse(os.path.exists(os.path.join(d.dir.name, "data")),
+                             "history off: nothing written to the data directory")
 
 
 if __name__ == "__main__":

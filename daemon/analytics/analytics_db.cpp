@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/core/database_files.h"
 #include "daemon/core/logging.h"
 
 namespace metricsd::analytics {
@@ -91,42 +92,6 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_OK;
 };
-
-bool Exists(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
-
-std::string MakeDirectories(const std::string& directory) {
-  struct stat st {};
-  if (::stat(directory.c_str(), &st) == 0) return S_ISDIR(st.st_mode) ? "" : "exists and is not a directory";
-  for (std::size_t end = directory.find('/', 1);; end = directory.find('/', end + 1)) {
-    const std::string prefix = directory.substr(0, end);
-    if (!prefix.empty() && ::mkdir(prefix.c_str(), 0750) != 0 && errno != EEXIST) {
-      return std::string("cannot create directory: ") + std::strerror(errno);
-    }
-    if (end == std::string::npos) break;
-  }
-  return "";
-}
-
-// Renames `path` and its -wal and -shm to `path`.corrupt-<unix seconds>[.n] (the WAL goes
-// too: left behind, its frames could be replayed into the fresh file).
-std::string MoveAside(const std::string& path, std::string* moved_to) {
-  const std::string base = path + ".corrupt-" + std::to_string(std::time(nullptr));
-  std::string target = base;
-  for (int n = 2; n < 1000 && (Exists(target) || Exists(target + "-wal")); ++n) {
-    target = base + "." + std::to_string(n);
-  }
-  if (Exists(target)) return "cannot move it aside: " + target + " exists";
-  for (const char* suffix : {"-wal", "-shm", ""}) {
-    if (::rename((path + suffix).c_str(), (target + suffix).c_str()) != 0 && errno != ENOENT) {
-      return "cannot move " + path + suffix + " aside: " + std::strerror(errno);
-    }
-  }
-  *moved_to = target;
-  return "";
-}
 
 enum class Verdict { kFresh, kOurs, kCorrupt, kRefused };
 
@@ -268,7 +233,7 @@ std::unique_ptr<AnalyticsDb> AnalyticsDb::Open(const std::string& directory) {
   if (verdict == Verdict::kCorrupt) {
     sqlite3_close_v2(db->db_);
     db->db_ = nullptr;
-    if (std::string error = MoveAside(db->path_, &db->moved_aside_); !error.empty()) {
+    if (std::string error = MoveDatabaseAside(db->path_, &db->moved_aside_); !error.empty()) {
       throw std::runtime_error(where + why + "; " + error);
     }
     LogWarn("analytics database was corrupt: moved aside, starting a fresh one",

@@ -19,6 +19,7 @@
 #include <set>
 #include <span>
 
+#include "daemon/core/database_files.h"
 #include "daemon/core/enum_table.h"
 
 namespace metricsd::storage {
@@ -196,59 +197,10 @@ int QueryText(sqlite3* db, const char* sql, std::string* value) {
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-bool Exists(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
-
 std::uint64_t FileSize(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
   return static_cast<std::uint64_t>(st.st_size);
-}
-
-// mkdir -p with mode 0750; "" on success, else what went wrong with the system's words.
-std::string MakeDirectories(const std::string& directory) {
-  struct stat st {};
-  if (::stat(directory.c_str(), &st) == 0) {
-    return S_ISDIR(st.st_mode) ? "" : "exists and is not a directory";
-  }
-  for (std::size_t end = directory.find('/', 1);; end = directory.find('/', end + 1)) {
-    const std::string prefix = directory.substr(0, end);
-    if (!prefix.empty() && ::mkdir(prefix.c_str(), 0750) != 0 && errno != EEXIST) {
-      return std::string("cannot create directory: ") + std::strerror(errno);
-    }
-    if (end == std::string::npos) break;
-  }
-  if (::stat(directory.c_str(), &st) != 0) {
-    return std::string("cannot create directory: ") + std::strerror(errno);
-  }
-  return S_ISDIR(st.st_mode) ? "" : "exists and is not a directory";
-}
-
-// Renames a corrupt `path` and its -wal and -shm to `path`.corrupt-<unix seconds>[.n]. The WAL
-// must go with it: left behind, its frames could be replayed into the fresh database.
-std::string MoveAside(const std::string& path, std::string* moved_to) {
-  const std::string base = path + ".corrupt-" + std::to_string(std::time(nullptr));
-  std::string target = base;
-  for (int n = 2; n < 1000 && (Exists(target) || Exists(target + "-wal")); ++n) {
-    target = base + "." + std::to_string(n);
-  }
-  if (Exists(target)) return "cannot move it aside: " + target + " exists";
-  for (const char* suffix : {"-wal", "-shm", ""}) {
-    if (::rename((path + suffix).c_str(), (target + suffix).c_str()) != 0 && errno != ENOENT) {
-      return "cannot move " + path + suffix + " aside to " + target + suffix + ": " +
-             std::strerror(errno);
-    }
-  }
-  // Make the renames durable before a fresh file takes the name.
-  const std::string directory = path.substr(0, path.find_last_of('/') + 1);
-  if (int fd = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY); fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  *moved_to = target;
-  return {};
 }
 
 }  // namespace
@@ -404,7 +356,7 @@ HistoryDb::OpenResult HistoryDb::Open(const std::string& directory) {
   if (verdict == Verdict::kCorrupt) {
     db->Close();
     result.error = where + why;
-    if (std::string error = MoveAside(db->path_, &result.moved_aside); !error.empty()) {
+    if (std::string error = MoveDatabaseAside(db->path_, &result.moved_aside); !error.empty()) {
       result.error += "; " + error;
       return result;
     }

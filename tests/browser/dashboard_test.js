@@ -388,19 +388,30 @@ function snapshotPanels(dataWindow) {
 }
 
 // A consistent reading: panels plus the requests finished before it, with no refresh between.
+// A live tick redraws panels one by one while data-refreshes waits for the last of them, and
+// Playwright reports a request finished a moment after the page has drawn its answer; so a
+// reading counts only if no query_range ran around it (one in CI read a legend drawn from a
+// tick newer than the request it was checked against).
 async function readPage(page, net) {
   const dataWindow = () => {
     const last = [...net.requests].reverse().find((r) => r.path === '/api/v1/query_range' && r.finished);
     if (!last || !FACTS.data_from_ms) return null;
     return { from: FACTS.data_from_ms / 1000, start: Number(last.params.get('start')), end: Number(last.params.get('end')) };
   };
-  for (let attempt = 0; attempt < 5; attempt += 1) {
+  const ranSince = (seq) => net.requests.some((r) => r.path === '/api/v1/query_range' &&
+    (r.finished === 0 || r.finished > seq));
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    if (ranSince(net.seq)) {
+      await page.waitForTimeout(200);
+      continue;
+    }
     const before = await refreshes(page);
     const seq = net.seq;
     const panels = await page.evaluate(snapshotPanels, dataWindow());
     const after = await refreshes(page);
     const busy = await page.evaluate(() => [...document.querySelectorAll('#page section.panel')].some((p) => p.dataset.state === 'loading'));
-    if (before === after && !busy) return { panels, seq };
+    await page.waitForTimeout(100);  // Playwright's events of what ran meanwhile arrive
+    if (before === after && !busy && !ranSince(seq)) return { panels, seq };
     await page.waitForTimeout(300);
   }
   return { panels: await page.evaluate(snapshotPanels, dataWindow()), seq: net.seq };

@@ -143,35 +143,31 @@ void AnalyticsService::Loop() {
         next_refresh = std::min(next_refresh, WallClockMillis() + Ms(config->interval));
       }
     }
-    if (!HasData(*config)) {
-      if (!idle_logged) {
-        LogInfo("analytics is idle: history is off and analytics.source is unset");
-        idle_logged = true;
-      }
-      StorePendingAnnotations();  // none stored: each is counted as dropped
-      MutexLock lock(mutex_);
-      wake_.wait(mutex_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-        return stopping_ || reconfigured_ || !pending_annotations_.empty();
-      });
-      continue;
+    // Without data analytics runs as if disabled (no refresh, no scheduled report) and does
+    // not open its database, so annotations are counted as dropped.
+    const bool has_data = HasData(*config);
+    const bool active = config->enabled && has_data;
+    if (!has_data && !idle_logged) {
+      LogInfo("analytics is idle: history is off and analytics.source is unset");
+      idle_logged = true;
     }
-    if (!db_tried) {
+    if (has_data && !db_tried) {
       OpenDb();
       db_tried = true;
     }
     StorePendingAnnotations();
     const Timestamp now = WallClockMillis();
-    if (config->enabled && now >= next_refresh) {
+    if (active && now >= next_refresh) {
       Refresh(config, refresher);
       next_refresh = WallClockMillis() + Ms(config->interval);
     }
     for (const ReportConfig& report : config->reports) {
       auto it = due.find(report.name);
       if (it == due.end() || WallClockMillis() < it->second) continue;
-      if (config->enabled) RunScheduledReport(*config, report);
+      if (active) RunScheduledReport(*config, report);
       it->second = NextReportRun(report, WallClockMillis()).value_or(std::numeric_limits<Timestamp>::max());
     }
-    Timestamp wake_at = config->enabled ? next_refresh : std::numeric_limits<Timestamp>::max();
+    Timestamp wake_at = active ? next_refresh : std::numeric_limits<Timestamp>::max();
     for (const auto& [name, at] : due) wake_at = std::min(wake_at, at);
     const auto deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(
         std::min<Timestamp>(wake_at, WallClockMillis() + 3600 * 1000)));

@@ -541,7 +541,7 @@ web::DashboardView App::DashboardView() const {
                           .version = std::string(kVersion),
                           .revision = std::string(kRevision),
                           .history = config->history.enabled,
-                          .analytics = config->history.enabled && config->analytics.enabled,
+                          .analytics = analytics_ && analytics_->Active(config->analytics),
                           .alerting = true};
   if (config->dashboard.enabled) {
     view.config = std::shared_ptr<const web::DashboardConfig>(config, &config->dashboard);

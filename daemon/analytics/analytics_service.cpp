@@ -146,7 +146,7 @@ void AnalyticsService::Loop() {
     // Without data analytics runs as if disabled (no refresh, no scheduled report) and does
     // not open its database, so annotations are counted as dropped.
     const bool has_data = HasData(*config);
-    const bool active = config->enabled && has_data;
+    const bool active = Active(*config);
     if (!has_data && !idle_logged) {
       LogInfo("analytics is idle: history is off and analytics.source is unset");
       idle_logged = true;

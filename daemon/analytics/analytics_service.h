@@ -63,14 +63,19 @@ class AnalyticsService {
   AnalyticsDb* db() const;
   std::shared_ptr<const AnalyticsConfig> config() const;
 
+  // Whether `config` has something to analyse: a local history or analytics.source.
+  bool HasData(const AnalyticsConfig& config) const {
+    return local_history_ || !config.source.url.empty();
+  }
+  // Whether findings, annotations and reports are served under `config` (the dashboard's
+  // features.analytics): enabled, with data.
+  bool Active(const AnalyticsConfig& config) const { return config.enabled && HasData(config); }
+
  private:
   void Loop();
   void Refresh(const std::shared_ptr<const AnalyticsConfig>& config, FindingsRefresher& refresher);
   void RunScheduledReport(const AnalyticsConfig& config, const ReportConfig& report);
   void StorePendingAnnotations();
-  bool HasData(const AnalyticsConfig& config) const {
-    return local_history_ || !config.source.url.empty();
-  }
   void OpenDb();
 
   const std::shared_ptr<query::QueryService> local_;

@@ -7,6 +7,7 @@ directory and on demand; findings are gauges on /metrics (checked with promtool)
 `metricsd report` makes the same report from the store once the daemon is stopped."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -232,6 +233,35 @@ class HistoryOffTest(unittest.TestCase):
             self.assertEqual(d.samples()["metricsd_analytics_refreshes_total"], 0)
             self.assertFalse(os.path.exists(os.path.join(d.dir.name, "data")),
                              "history off: nothing written to the data directory")
+            self.assertIs(dashboard_features(d)["analytics"], False,
+                          "the dashboard hides analytics that has nothing to read")
+
+    def test_remote_source_without_history_is_on_the_dashboard(self):
+        # History off but analytics.source set: analytics reads the source, so the dashboard
+        # shows it (findings, annotations, reports), and its findings route answers from there.
+        with Daemon("host: {enabled: false}\nhistory: {interval: 10s}\n") as source:
+            config = ("host: {enabled: false}\nhistory: {enabled: false}\n"
+                      f"analytics: {{interval: 10s, source: {{url: 'http://127.0.0.1:{source.port}'}}}}\n")
+            with Daemon(config) as d:
+                features = dashboard_features(d)
+                self.assertIs(features["history"], False, features)
+                self.assertIs(features["analytics"], True, features)
+                wait_until(lambda: d.samples().get("metricsd_analytics_refreshes_total", 0) >= 1,
+                           timeout=30 * SLOWDOWN, what="a refresh against the remote source")
+                self.assertIsInstance(findings(d), list)
+                status, _, body = api(d, "/api/v1/annotations")
+                self.assertEqual(status, 200, body)
+                # Set to nothing by a reload: hidden again, the running daemon keeps serving.
+                d.write_config("host: {enabled: false}\nhistory: {enabled: false}\n")
+                d.send_signal(signal.SIGHUP)
+                wait_until(lambda: dashboard_features(d)["analytics"] is False, timeout=10 * SLOWDOWN,
+                           what="the reload without analytics.source to hide analytics")
+
+
+def dashboard_features(daemon):
+    status, _, body = api(daemon, "/api/v1/dashboard")
+    assert status == 200, body
+    return json.loads(body)["data"]["features"]
 
 
 if __name__ == "__main__":

@@ -88,7 +88,8 @@ export function mount(root, ctx) {
   if (!dashboard.features || !dashboard.features.analytics) {
     page.appendChild(el("h2", "page-heading", "Reports"));
     const note = el("p", "page-note",
-                    "Reports and annotations need analytics (analytics.enabled, with history on); " +
+                    "Reports and annotations need analytics (analytics.enabled, with history on or " +
+                    "analytics.source set); " +
                     "it is off in this daemon.");
     note.id = "reports-disabled";
     page.appendChild(note);

@@ -13,12 +13,14 @@
       cost) and with the default config (history keeps every series), and Netdata.
 
 CPU figures are medians of --repeat alternating rounds of metricsd, null receiver and Netdata
-measurements (3 by default); each ratio is the median of the rounds' own ratios.
+measurements (3 by default); each ratio is the median of the rounds' own ratios, and against
+the null receiver also the ratio of the medians. The sender runs on CPU 0 and every receiver on
+CPU 1 (see PIN; --no-pin for the scheduler's placement).
 
 For 1-line and 20-line packets, counters, gauges and timers, with and without tags.
 
   python3 tests/bench/compare_statsd.py --metricsd build/daemon/metricsd \
-      --load build/tests/bench/statsd_load [--seconds 5] [--quick] [--shapes 20:c,1:c] [--repeat 3] [--no-rss]
+      --load build/tests/bench/statsd_load [--seconds 5] [--quick] [--shapes 20:c,1:c] [--repeat 3] [--no-rss] [--rounds]
 """
 import argparse
 import json
@@ -88,8 +90,21 @@ def free_udp_port():
         return s.getsockname()[1]
 
 
+# Unless --no-pin: the sender on CPU 0, every receiver (metricsd, the null receiver, Netdata; all their
+# threads) on CPU 1. Unpinned, where the scheduler puts a receiver beside the sender decides the
+# kernel's share of a datagram (on the sender's CPU no IPI frees its buffer and the copy is from
+# a warm cache; on the other, both cost), and that moved a 1-line round's figure by up to 2x.
+PIN = {"sender": None, "receiver": None}
+
+
+def pinned(role):
+    cpus = PIN[role]
+    return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+
+
 def load(binary, *args, timeout=120):
-    run = subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    run = subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                         preexec_fn=pinned("sender"))
     if run.returncode != 0:
         raise RuntimeError(run.stderr)
     return json.loads(run.stdout.strip().splitlines()[-1])
@@ -104,7 +119,8 @@ class Metricsd:
         # Its working directory is its own: the history store's data/ goes there.
         self.proc = subprocess.Popen([os.path.abspath(binary), f"--config.file={config}",
                                       "--web.listen-address=127.0.0.1:0"],
-                                     stderr=subprocess.PIPE, text=True, cwd=self.dir.name)
+                                     stderr=subprocess.PIPE, text=True, cwd=self.dir.name,
+                                     preexec_fn=pinned("receiver"))
         for line in self.proc.stderr:
             if "msg=listening" in line:
                 self.web_port = int(line.rsplit(":", 1)[1])
@@ -140,7 +156,7 @@ class Netdata:
         with open(conf, "w") as f:
             f.write(NETDATA_CONF.format(dir=self.dir, port=port, user=user))
         self.proc = subprocess.Popen([binary, "-D", "-c", conf], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=subprocess.DEVNULL, preexec_fn=pinned("receiver"))
         self.pid = self.proc.pid
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # up when its StatsD socket is bound
@@ -160,7 +176,8 @@ class Sink:
 
     def __init__(self, binary, port):
         self.proc = subprocess.Popen([binary, "sink", "--port", str(port), "--seconds",
-                                      str(2 * Sink.seconds + 5)], stdout=subprocess.PIPE, text=True)
+                                      str(2 * Sink.seconds + 5)], stdout=subprocess.PIPE, text=True,
+                                     preexec_fn=pinned("receiver"))
         self.proc.stdout.readline()  # ready
         self.pid = self.proc.pid
 
@@ -219,7 +236,7 @@ def scenario(args, per_packet, kind, tags):
     port = free_udp_port()
     sink = subprocess.Popen([args.load, "sink", "--port", str(port), "--seconds", str(args.seconds + 1),
                              "--receivers", "1"],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True, preexec_fn=pinned("receiver"))
     sink.stdout.readline()  # ready
     load(args.load, "send", "--port", port, "--seconds", args.seconds, *shape)
     null = json.loads(sink.communicate(timeout=60)[0].strip().splitlines()[-1])
@@ -247,10 +264,17 @@ def scenario(args, per_packet, kind, tags):
         null = cpu_on_fresh(Sink, args.load, args, shape)
         netdata = cpu_on_fresh(Netdata, args.netdata, args, shape) if args.netdata else None
         rounds.append((ours, null, netdata))
+        if args.rounds:
+            print(f"  round {len(rounds)} of {per_packet}:{kind}{':tags' if tags else ''}: metricsd {ours:.3f} "
+                  f"null {null:.3f} Netdata {netdata if netdata is None else round(netdata, 3)} s/M",
+                  file=sys.stderr, flush=True)
     result["metricsd_cpu_s_per_M"] = statistics.median(r[0] for r in rounds)
     result["null_cpu_s_per_M"] = statistics.median(r[1] for r in rounds)
     null_ratios = [r[0] / max(r[1], 1e-9) for r in rounds]
     result["null_ratio"] = statistics.median(null_ratios)
+    # The ratio of the medians too: a round where one side alone fell into the VM's cheap mode
+    # (a third less CPU for either process, now and then) moves that round's ratio, not a median.
+    result["null_ratio_of_medians"] = result["metricsd_cpu_s_per_M"] / max(result["null_cpu_s_per_M"], 1e-9)
     result["null_ratio_range"] = (min(null_ratios), max(null_ratios))
     if args.netdata:
         netdata_ratios = [r[0] / max(r[2], 1e-9) for r in rounds]
@@ -299,7 +323,12 @@ def main():
     parser.add_argument("--repeat", type=int, default=3,
                         help="alternating metricsd/null/Netdata CPU rounds per shape (medians reported)")
     parser.add_argument("--no-rss", action="store_true", help="skip the 100,000-name RSS run")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="let the scheduler place the sender and the receivers (see PIN)")
+    parser.add_argument("--rounds", action="store_true", help="print every round's CPU figures")
     args = parser.parse_args()
+    if not args.no_pin and len(os.sched_getaffinity(0)) >= 2:
+        PIN.update(sender={0}, receiver={1})
     Sink.seconds = args.seconds
     if not args.netdata:
         print("netdata not found (apt-get install netdata-core): metricsd only", file=sys.stderr)
@@ -313,7 +342,8 @@ def main():
             fields = spec.split(":")
             shapes.append((int(fields[0]), fields[1], len(fields) > 2 and fields[2] == "tags"))
     print("| packet | type | tags | null rx lines/s | metricsd loss @90% | metricsd CPU s/M | "
-          "null rx CPU s/M | vs null (median, range) | Netdata CPU s/M | vs Netdata (median, range) |")
+          "null rx CPU s/M | vs null: of medians; rounds' median (range) | Netdata CPU s/M | "
+          "vs Netdata (median, range) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for per_packet, kind, tags in shapes:
         r = scenario(args, per_packet, kind, tags)
@@ -322,7 +352,8 @@ def main():
                  if "cpu_ratio" in r else "-")
         print(f"| {per_packet} | {kind} | {'yes' if tags else 'no'} | {r['null_lines_per_s']:,.0f} | "
               f"{100 * r['metricsd_loss']:.3f}% (kernel drops {r['metricsd_kernel_drops']:.0f}) | "
-              f"{r['metricsd_cpu_s_per_M']:.3f} | {r['null_cpu_s_per_M']:.3f} | {r['null_ratio']:.2f} "
+              f"{r['metricsd_cpu_s_per_M']:.3f} | {r['null_cpu_s_per_M']:.3f} | "
+              f"{r['null_ratio_of_medians']:.2f}; {r['null_ratio']:.2f} "
               f"({r['null_ratio_range'][0]:.2f}-{r['null_ratio_range'][1]:.2f}) | "
               f"{netdata} | {ratio} |", flush=True)
     if args.no_rss:

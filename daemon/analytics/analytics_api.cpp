@@ -27,6 +27,20 @@ bool Form(const HttpRequest& request, query::FormValues& form, HttpResponse& err
   return false;
 }
 
+// Baselines and reports answer only while analytics runs (the dashboard's features.analytics):
+// made without data they would be empty, and an empty report reads as "nothing is wrong".
+bool Running(const HttpRequest& request, const AnalyticsService& service,
+             const std::shared_ptr<const AnalyticsConfig>& config, HttpResponse& error_response) {
+  if (!config) {
+    error_response = ApiError(request, ApiErrorType::kUnavailable, "analytics is not configured");
+    return false;
+  }
+  std::string why = service.WhyInactive(*config);
+  if (why.empty()) return true;
+  error_response = ApiError(request, ApiErrorType::kUnavailable, why);
+  return false;
+}
+
 HttpResponse ServeFindings(const HttpRequest& request, AnalyticsService& service) {
   query::FormValues form;
   HttpResponse bad;
@@ -51,7 +65,7 @@ HttpResponse ServeBaselines(const HttpRequest& request, AnalyticsService& servic
   HttpResponse bad;
   if (!Form(request, form, bad)) return bad;
   std::shared_ptr<const AnalyticsConfig> config = service.config();
-  if (!config) return ApiError(request, ApiErrorType::kUnavailable, "analytics is not configured");
+  if (!Running(request, service, config, bad)) return bad;
   const std::string name = form.First("watch").value_or("");
   if (name.empty()) return ApiError(request, ApiErrorType::kBadData, "watch is required");
   const Watch* watch = config->FindWatch(name);
@@ -77,6 +91,7 @@ HttpResponse ServeReport(const HttpRequest& request, AnalyticsService& service) 
   if (format != "json" && format != "md" && format != "html") {
     return ApiError(request, ApiErrorType::kBadData, "format must be json, md or html");
   }
+  if (!Running(request, service, service.config(), bad)) return bad;
   std::optional<ReportDocument> document = service.MakeReport(name);
   if (!document) {
     HttpResponse response = MakeResponse(request, http::status::not_found,

@@ -64,6 +64,12 @@ std::unique_ptr<QueryEngine> AnalyticsService::Engine(const AnalyticsConfig& con
   return remote_engines_.Engine(config.source);
 }
 
+std::string AnalyticsService::WhyInactive(const AnalyticsConfig& config) const {
+  if (!config.enabled) return "analytics is off (analytics.enabled: false)";
+  if (!HasData(config)) return "analytics has nothing to read: history is off and analytics.source is unset";
+  return {};
+}
+
 std::optional<ReportDocument> AnalyticsService::MakeReport(const std::string& name) {
   std::shared_ptr<const AnalyticsConfig> config = this->config();
   if (!config) return std::nullopt;

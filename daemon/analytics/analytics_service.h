@@ -70,6 +70,8 @@ class AnalyticsService {
   // Whether findings, annotations and reports are served under `config` (the dashboard's
   // features.analytics): enabled, with data.
   bool Active(const AnalyticsConfig& config) const { return config.enabled && HasData(config); }
+  // Why analytics is not Active under `config`, for an API answer; empty when it is.
+  std::string WhyInactive(const AnalyticsConfig& config) const;
 
  private:
   void Loop();

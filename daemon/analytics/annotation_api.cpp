@@ -37,8 +37,9 @@ HttpResponse Message(const HttpRequest& request, http::status status, const std:
 
 HttpResponse Unavailable(const HttpRequest& request) {
   return Message(request, http::status::service_unavailable,
-                 "annotations need the analytics database, which is not open (history is off, or "
-                 "still opening)");
+                 "annotations need the analytics database, which is not open (analytics has "
+                 "nothing to read: history is off and analytics.source is unset; or it is still "
+                 "opening)");
 }
 
 std::optional<std::int64_t> ParseInt(std::string_view text) {

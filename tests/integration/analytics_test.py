@@ -220,7 +220,8 @@ class HistoryOffTest(unittest.TestCase):
     def test_idle_without_history_or_source_writes_nothing_and_counts_events_dropped(self):
         # Nothing to analyse: no refresh, no analytics.db in the data directory (a daemon with
         # history off writes nothing there), and a DogStatsD event is a dropped annotation.
-        with Daemon("host: {enabled: false}\nhistory: {enabled: false}\n") as d:
+        with Daemon("host: {enabled: false}\nhistory: {enabled: false}\n"
+                    "analytics: {reports: [{name: now, range: 1h}]}\n") as d:
             d.wait_for_log(r'msg="analytics is idle: history is off and analytics.source is unset"',
                            what="analytics to say it is idle")
             host, _, port = d.statsd["udp"].rpartition(":")
@@ -235,13 +236,20 @@ class HistoryOffTest(unittest.TestCase):
                              "history off: nothing written to the data directory")
             self.assertIs(dashboard_features(d)["analytics"], False,
                           "the dashboard hides analytics that has nothing to read")
+            # An empty report would read as "nothing is wrong": the route says why there is none.
+            status, _, body = api(d, "/api/v1/reports/now", {"format": "json"})
+            self.assertEqual(status, 503, body)
+            answer = json.loads(body)
+            self.assertEqual(answer["errorType"], "unavailable", answer)
+            self.assertIn("history is off and analytics.source is unset", answer["error"])
 
     def test_remote_source_without_history_is_on_the_dashboard(self):
         # History off but analytics.source set: analytics reads the source, so the dashboard
         # shows it (findings, annotations, reports), and its findings route answers from there.
         with Daemon("host: {enabled: false}\nhistory: {interval: 10s}\n") as source:
             config = ("host: {enabled: false}\nhistory: {enabled: false}\n"
-                      f"analytics: {{interval: 10s, source: {{url: 'http://127.0.0.1:{source.port}'}}}}\n")
+                      f"analytics: {{interval: 10s, source: {{url: 'http://127.0.0.1:{source.port}'}},\n"
+                      "            reports: [{name: now, range: 1h, sections: [summary]}]}\n")
             with Daemon(config) as d:
                 features = dashboard_features(d)
                 self.assertIs(features["history"], False, features)
@@ -251,11 +259,15 @@ class HistoryOffTest(unittest.TestCase):
                 self.assertIsInstance(findings(d), list)
                 status, _, body = api(d, "/api/v1/annotations")
                 self.assertEqual(status, 200, body)
+                status, _, body = api(d, "/api/v1/reports/now", {"format": "json"})
+                self.assertEqual(status, 200, body)
                 # Set to nothing by a reload: hidden again, the running daemon keeps serving.
                 d.write_config("host: {enabled: false}\nhistory: {enabled: false}\n")
                 d.send_signal(signal.SIGHUP)
                 wait_until(lambda: dashboard_features(d)["analytics"] is False, timeout=10 * SLOWDOWN,
                            what="the reload without analytics.source to hide analytics")
+                status, _, body = api(d, "/api/v1/reports/now", {"format": "json"})
+                self.assertEqual(status, 503, body)
 
 
 def dashboard_features(daemon):

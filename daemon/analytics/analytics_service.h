@@ -67,8 +67,9 @@ class AnalyticsService {
   bool HasData(const AnalyticsConfig& config) const {
     return local_history_ || !config.source.url.empty();
   }
-  // Whether findings, annotations and reports are served under `config` (the dashboard's
-  // features.analytics): enabled, with data.
+  // Whether analytics runs under `config`: findings refreshed, reports (scheduled and on
+  // demand) and baselines served; the dashboard's features.analytics. Enabled, with data.
+  // (Annotations need only the database, which opens once there is data.)
   bool Active(const AnalyticsConfig& config) const { return config.enabled && HasData(config); }
   // Why analytics is not Active under `config`, for an API answer; empty when it is.
   std::string WhyInactive(const AnalyticsConfig& config) const;

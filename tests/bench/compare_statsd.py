@@ -90,10 +90,11 @@ def free_udp_port():
         return s.getsockname()[1]
 
 
-# Unless --no-pin: the sender on CPU 0, every receiver (metricsd, the null receiver, Netdata; all their
-# threads) on CPU 1. Unpinned, where the scheduler puts a receiver beside the sender decides the
-# kernel's share of a datagram (on the sender's CPU no IPI frees its buffer and the copy is from
-# a warm cache; on the other, both cost), and that moved a 1-line round's figure by up to 2x.
+# Unless --no-pin: the sender on one CPU (0 here), every receiver (metricsd, the null receiver,
+# Netdata; all their threads) on another (1 here). Unpinned, where the scheduler puts a
+# receiver beside the sender decides the kernel's share of a datagram (on the sender's CPU no
+# IPI frees its buffer and the copy is from a warm cache; on the other, both cost), and that
+# moved a 1-line round's figure by up to 2x.
 PIN = {"sender": None, "receiver": None}
 
 
@@ -327,8 +328,9 @@ def main():
                         help="let the scheduler place the sender and the receivers (see PIN)")
     parser.add_argument("--rounds", action="store_true", help="print every round's CPU figures")
     args = parser.parse_args()
-    if not args.no_pin and len(os.sched_getaffinity(0)) >= 2:
-        PIN.update(sender={0}, receiver={1})
+    allowed = sorted(os.sched_getaffinity(0))
+    if not args.no_pin and len(allowed) >= 2:  # the first two CPUs this process may use
+        PIN.update(sender={allowed[0]}, receiver={allowed[1]})
     Sink.seconds = args.seconds
     if not args.netdata:
         print("netdata not found (apt-get install netdata-core): metricsd only", file=sys.stderr)
